@@ -1,0 +1,31 @@
+package io.opencdi.protocol;
+
+/**
+ * Desired state of one desktop, as the gateway placed it.
+ *
+ * @param id desktop id
+ * @param name display name
+ * @param owner owning user name
+ * @param cluster cluster chosen by placement
+ * @param node node (group) chosen by placement
+ * @param image desktop image
+ * @param cpuMillis CPU request (= limit)
+ * @param memoryMiB memory request (= limit)
+ * @param runtimeClass isolation runtime class ({@code runc}, {@code gvisor}, {@code kata})
+ * @param storageClass storage class of the home volume
+ * @param homeVolumeGiB size of the home volume
+ * @param power whether it should run
+ */
+public record DesktopSpec(
+    String id,
+    String name,
+    String owner,
+    String cluster,
+    String node,
+    String image,
+    long cpuMillis,
+    long memoryMiB,
+    String runtimeClass,
+    String storageClass,
+    int homeVolumeGiB,
+    Power power) {}

@@ -1,0 +1,21 @@
+package io.opencdi.protocol;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+
+/**
+ * One frame of the control channel between the gateway and a cluster agent. Frames are JSON text
+ * messages whose {@code type} property names the record; see {@code docs/agent-protocol.md}.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+  @JsonSubTypes.Type(value = Hello.class, name = "hello"),
+  @JsonSubTypes.Type(value = Welcome.class, name = "welcome"),
+  @JsonSubTypes.Type(value = CapacityUpdate.class, name = "capacity"),
+  @JsonSubTypes.Type(value = Heartbeat.class, name = "heartbeat"),
+  @JsonSubTypes.Type(value = DesktopStatus.class, name = "status"),
+  @JsonSubTypes.Type(value = Command.class, name = "command"),
+  @JsonSubTypes.Type(value = CommandAck.class, name = "ack"),
+})
+public sealed interface Message
+    permits Hello, Welcome, CapacityUpdate, Heartbeat, DesktopStatus, Command, CommandAck {}

@@ -1,0 +1,73 @@
+package io.opencdi.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ProtocolCodecTest {
+  private final ProtocolCodec codec = new ProtocolCodec();
+
+  @Test
+  void everyFrameSurvivesARoundTrip() {
+    var group = new NodeGroupReport("n1", "amd64", 16000, 65536, 110, 500, 1024);
+    var cluster =
+        new ClusterReport(
+            "bj-1",
+            "cn-north",
+            "cn-north-1a",
+            List.of("amd64"),
+            List.of("runc", "gvisor"),
+            List.of("longhorn"),
+            List.of("opencdi/desktop-xfce:1"),
+            List.of(group));
+    var status = new DesktopStatus("d1", "bj-1", "n1", DesktopState.RUNNING, null, 42L);
+    var spec =
+        new DesktopSpec(
+            "d1",
+            "dev",
+            "alice",
+            "bj-1",
+            "n1",
+            "img",
+            2000,
+            4096,
+            "gvisor",
+            "longhorn",
+            10,
+            Power.ON);
+    List<Message> frames =
+        List.of(
+            new Hello(
+                ProtocolVersion.CURRENT, "agent-a", "simulated", List.of(cluster), List.of(status)),
+            new Welcome(ProtocolVersion.CURRENT, 5, List.of(spec)),
+            new CapacityUpdate(cluster, true),
+            new Heartbeat(7L),
+            status,
+            new Command("c1", CommandKind.START, spec),
+            new CommandAck("c1", false, "no room"));
+    for (Message frame : frames) {
+      assertThat(codec.decode(codec.encode(frame))).isEqualTo(frame);
+    }
+  }
+
+  @Test
+  void frameNamesItsTypeSoOtherLanguagesCanSpeakIt() {
+    assertThat(codec.encode(new Heartbeat(1L)))
+        .isEqualTo("{\"type\":\"heartbeat\",\"sentAtEpochMillis\":1}");
+  }
+
+  @Test
+  void unknownFieldsFromNewerPeersAreIgnored() {
+    assertThat(codec.decode("{\"type\":\"heartbeat\",\"sentAtEpochMillis\":3,\"extra\":true}"))
+        .isEqualTo(new Heartbeat(3L));
+  }
+
+  @Test
+  void garbageIsAProtocolError() {
+    assertThatThrownBy(() -> codec.decode("{\"type\":\"bogus\"}"))
+        .isInstanceOf(ProtocolException.class);
+    assertThatThrownBy(() -> codec.decode("not json")).isInstanceOf(ProtocolException.class);
+  }
+}

@@ -1,0 +1,49 @@
+package io.opencdi.agent.link;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/** How the agent reaches the gateway's control channel. */
+@ConfigMapping(prefix = "opencdi.agent")
+public interface LinkConfig {
+
+  /**
+   * Base URL of the gateway, {@code ws://} or {@code wss://}; the agent appends {@code /agent/v1}.
+   * Read again before every connection attempt.
+   */
+  @WithDefault("ws://localhost:8080")
+  String gatewayUrl();
+
+  /**
+   * The agent token the gateway issued for this agent (sent as {@code Authorization: Bearer}). The
+   * gateway stores only its SHA-256 hash; the agent never logs it. Required.
+   */
+  String token();
+
+  /** A stable name of this agent for the gateway's logs and metrics; defaults to the host name. */
+  Optional<String> id();
+
+  /**
+   * Shortest interval between two {@code CapacityUpdate} frames for one cluster; changes within it
+   * are coalesced into one report.
+   */
+  @WithDefault("200ms")
+  Duration capacityInterval();
+
+  /** Reconnection after the channel drops. */
+  Reconnect reconnect();
+
+  /** Exponential back-off with jitter between connection attempts. */
+  interface Reconnect {
+
+    /** Delay before the first retry; it doubles on every failed attempt. */
+    @WithDefault("500ms")
+    Duration minDelay();
+
+    /** Upper bound of the delay; also used after the gateway refused the token or version. */
+    @WithDefault("30s")
+    Duration maxDelay();
+  }
+}

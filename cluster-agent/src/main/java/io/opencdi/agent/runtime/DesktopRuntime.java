@@ -1,0 +1,72 @@
+package io.opencdi.agent.runtime;
+
+import io.opencdi.protocol.ClusterReport;
+import io.opencdi.protocol.DesktopSpec;
+import io.opencdi.protocol.DesktopStatus;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where desktops actually run: the seam between the gateway link (which speaks the protocol) and a
+ * concrete runtime. See {@code docs/adr/0003-agent-runtime-seam.md}.
+ *
+ * <p>Implementations are level-triggered reconcilers: {@link #start}, {@link #stop} and {@link
+ * #delete} record the desired state, check what can be checked at once, and return quickly; the
+ * runtime then converges in the background and reports every observed transition to its {@link
+ * RuntimeListener listeners}. Every command is idempotent: repeating it changes nothing and
+ * re-reports the current state.
+ *
+ * <p>All methods are thread-safe.
+ */
+public interface DesktopRuntime extends AutoCloseable {
+
+  /** The runtime's kind as reported in {@code Hello.runtime}: {@code simulated}, … */
+  String kind();
+
+  /** Every cluster this runtime serves, with its current capacity. */
+  List<ClusterReport> clusters();
+
+  /** One cluster's current report, or empty when this runtime does not serve it. */
+  Optional<ClusterReport> cluster(String name);
+
+  /** Whether the cluster can take desktops now (reported as {@code CapacityUpdate.ready}). */
+  boolean isReady(String cluster);
+
+  /**
+   * The last observed status of every desktop that exists in the runtime's clusters (deleted
+   * desktops are gone). This list is the truth about what exists.
+   */
+  List<DesktopStatus> inventory();
+
+  /**
+   * Creates the desktop if needed and powers it on. Refused when the spec can never run here
+   * (unknown cluster or node, runtime or storage class missing, larger than the node); a desktop
+   * that is accepted but does not fit on its node right now ends in {@code FAILED} with a reason.
+   * Emits {@code STARTING} then {@code RUNNING} or {@code FAILED}.
+   */
+  Admission start(DesktopSpec spec);
+
+  /**
+   * Powers the desktop off and keeps its home volume. A desktop the runtime does not know yet is
+   * registered as {@code STOPPED} (its volume exists, nothing runs). Emits {@code STOPPING} then
+   * {@code STOPPED}.
+   */
+  Admission stop(DesktopSpec spec);
+
+  /**
+   * Removes the desktop and its home volume. Deleting an unknown desktop succeeds and emits {@code
+   * DELETED}.
+   */
+  Admission delete(String cluster, String desktopId);
+
+  /**
+   * Registers a listener. Listeners are called on the runtime's threads, possibly while it holds
+   * internal locks and possibly before the command that caused the event has returned: they must
+   * return quickly and must not call back into the runtime (hand the event to your own thread).
+   */
+  void addListener(RuntimeListener listener);
+
+  /** Stops timers and background work; desktops are left as they are. */
+  @Override
+  void close();
+}

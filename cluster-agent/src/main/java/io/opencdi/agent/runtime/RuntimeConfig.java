@@ -1,0 +1,48 @@
+package io.opencdi.agent.runtime;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Which runtime runs the desktops, and its settings. */
+@ConfigMapping(prefix = "opencdi.agent")
+public interface RuntimeConfig {
+
+  /**
+   * The desktop runtime: {@code simulated} (virtual clusters from a fleet file). {@code kubernetes}
+   * and {@code local} are planned; any other value fails start-up.
+   */
+  @WithDefault("simulated")
+  String runtime();
+
+  /**
+   * Fleet file of the {@code simulated} runtime (YAML: clusters, node pools, {@code generate},
+   * {@code failImages}). When unset, the bundled {@code default-fleet.yaml} is used.
+   */
+  Optional<Path> fleetFile();
+
+  /** Settings of the {@code simulated} runtime. */
+  Simulated simulated();
+
+  /** Timing of the {@code simulated} runtime. */
+  interface Simulated {
+
+    /** Shortest time from STARTING to RUNNING (a pod start: scheduling, volume attach, image). */
+    @WithDefault("800ms")
+    Duration startLatencyMin();
+
+    /** Longest time from STARTING to RUNNING; each start draws uniformly between min and max. */
+    @WithDefault("2500ms")
+    Duration startLatencyMax();
+
+    /** Shortest time from STOPPING to STOPPED (and of a delete of a running desktop). */
+    @WithDefault("200ms")
+    Duration stopLatencyMin();
+
+    /** Longest time from STOPPING to STOPPED. */
+    @WithDefault("800ms")
+    Duration stopLatencyMax();
+  }
+}

@@ -1,0 +1,16 @@
+package io.opencdi.agent.runtime;
+
+import io.opencdi.protocol.DesktopStatus;
+
+/** Receives what a {@link DesktopRuntime} observes. See its threading rules. */
+public interface RuntimeListener {
+
+  /** A desktop changed state, or a command re-reported its unchanged state. */
+  default void statusChanged(DesktopStatus status) {}
+
+  /**
+   * Something that the cluster's capacity depends on changed: desktops took or released capacity,
+   * external usage, nodes or readiness changed. Fires often; coalesce before sending anything.
+   */
+  default void capacityChanged(String cluster) {}
+}

@@ -1,0 +1,619 @@
+package io.opencdi.agent.runtime.simulated;
+
+import io.opencdi.agent.runtime.Admission;
+import io.opencdi.agent.runtime.DesktopRuntime;
+import io.opencdi.agent.runtime.RuntimeListener;
+import io.opencdi.protocol.ClusterReport;
+import io.opencdi.protocol.DesktopSpec;
+import io.opencdi.protocol.DesktopState;
+import io.opencdi.protocol.DesktopStatus;
+import io.opencdi.protocol.NodeGroupReport;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.random.RandomGenerator;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+
+/**
+ * Many virtual clusters and nodes in one process, KWOK-style: desktops exist only in memory, take a
+ * realistic time to start and stop, and use capacity truthfully (a node is never over-committed).
+ *
+ * <p>One lock guards all state; transitions are timer tasks on one scheduler thread, so 50,000
+ * desktops cost 50,000 small objects and pending timer entries, not threads. The state lives as
+ * long as the process: after a restart the inventory is empty and the gateway's {@code Welcome}
+ * brings the desktops back.
+ */
+public final class SimulatedRuntime implements DesktopRuntime {
+  /** {@link #kind()} of this runtime. */
+  public static final String KIND = "simulated";
+
+  private static final Logger LOG = Logger.getLogger(SimulatedRuntime.class);
+
+  private final Fleet fleet;
+  private final Latencies latencies;
+  private final ScheduledExecutorService timers;
+  private final boolean ownsTimers;
+  private final LongSupplier clock;
+  private final RandomGenerator random;
+  private final Map<String, SimCluster> clusters = new LinkedHashMap<>();
+  private final List<RuntimeListener> listeners = new CopyOnWriteArrayList<>();
+
+  private final Object lock = new Object();
+  // guarded by lock
+  private final Map<String, SimDesktop> desktops = new HashMap<>();
+
+  /** A runtime with its own timer thread and the system clock. */
+  public SimulatedRuntime(Fleet fleet, Latencies latencies) {
+    this(fleet, latencies, newTimerThread(), true, System::currentTimeMillis);
+  }
+
+  SimulatedRuntime(
+      Fleet fleet,
+      Latencies latencies,
+      ScheduledExecutorService timers,
+      boolean ownsTimers,
+      LongSupplier clock) {
+    this.fleet = fleet;
+    this.latencies = latencies;
+    this.timers = timers;
+    this.ownsTimers = ownsTimers;
+    this.clock = clock;
+    this.random = RandomGenerator.getDefault();
+    for (Fleet.Cluster cluster : fleet.clusters()) {
+      clusters.put(cluster.name(), new SimCluster(cluster));
+    }
+  }
+
+  private static ScheduledExecutorService newTimerThread() {
+    ScheduledThreadPoolExecutor executor =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread thread = new Thread(r, "opencdi-simulated-runtime");
+              thread.setDaemon(true);
+              return thread;
+            });
+    // Cancelled transitions (a stop during a start) must not linger in the queue.
+    executor.setRemoveOnCancelPolicy(true);
+    return executor;
+  }
+
+  /** The fleet this runtime simulates. */
+  public Fleet fleet() {
+    return fleet;
+  }
+
+  @Override
+  public String kind() {
+    return KIND;
+  }
+
+  @Override
+  public List<ClusterReport> clusters() {
+    synchronized (lock) {
+      return clusters.values().stream().map(SimCluster::report).toList();
+    }
+  }
+
+  @Override
+  public Optional<ClusterReport> cluster(String name) {
+    synchronized (lock) {
+      SimCluster cluster = name == null ? null : clusters.get(name);
+      return Optional.ofNullable(cluster).map(SimCluster::report);
+    }
+  }
+
+  @Override
+  public boolean isReady(String cluster) {
+    synchronized (lock) {
+      SimCluster c = clusters.get(cluster);
+      return c != null && c.ready;
+    }
+  }
+
+  @Override
+  public List<DesktopStatus> inventory() {
+    synchronized (lock) {
+      List<DesktopStatus> inventory = new ArrayList<>(desktops.size());
+      for (SimDesktop desktop : desktops.values()) {
+        inventory.add(desktop.last);
+      }
+      return inventory;
+    }
+  }
+
+  @Override
+  public void addListener(RuntimeListener listener) {
+    listeners.add(listener);
+  }
+
+  @Override
+  public Admission start(DesktopSpec spec) {
+    Admission admission = admitStart(spec);
+    if (!admission.accepted()) {
+      return admission;
+    }
+    synchronized (lock) {
+      SimDesktop desktop = desktops.get(spec.id());
+      if (desktop == null) {
+        desktop = new SimDesktop(spec);
+        desktops.put(spec.id(), desktop);
+      } else if (desktop.deleting) {
+        return Admission.refuse("desktop " + spec.id() + " is being deleted");
+      } else if (desktop.node != null && !desktop.cluster.equals(spec.cluster())) {
+        return Admission.refuse(
+            "desktop " + spec.id() + " still holds resources in cluster " + desktop.cluster);
+      }
+      desktop.wantRunning = true;
+      desktop.wanted = spec;
+      if (desktop.node == null) {
+        desktop.adopt(spec);
+      }
+      if (desktop.state == null
+          || desktop.state == DesktopState.STOPPED
+          || desktop.state == DesktopState.FAILED) {
+        beginStart(desktop);
+      } else {
+        // STARTING, RUNNING: nothing to do; STOPPING: starts again once STOPPED.
+        emit(desktop.last);
+      }
+      return Admission.accept();
+    }
+  }
+
+  @Override
+  public Admission stop(DesktopSpec spec) {
+    Admission admission = admitCommon(spec);
+    if (!admission.accepted()) {
+      return admission;
+    }
+    synchronized (lock) {
+      SimDesktop desktop = desktops.get(spec.id());
+      if (desktop == null) {
+        // Unknown here but known to the gateway (e.g. after an agent restart): its volume exists.
+        desktop = new SimDesktop(spec);
+        desktops.put(spec.id(), desktop);
+        transition(desktop, DesktopState.STOPPED, null);
+        return Admission.accept();
+      }
+      if (desktop.deleting) {
+        return Admission.refuse("desktop " + spec.id() + " is being deleted");
+      }
+      desktop.wantRunning = false;
+      desktop.wanted = spec;
+      if (desktop.node == null) {
+        desktop.adopt(spec);
+      }
+      switch (desktop.state) {
+        case STARTING, RUNNING -> beginStop(desktop);
+        case FAILED -> transition(desktop, DesktopState.STOPPED, null);
+        default -> emit(desktop.last); // STOPPING, STOPPED
+      }
+      return Admission.accept();
+    }
+  }
+
+  @Override
+  public Admission delete(String cluster, String desktopId) {
+    if (desktopId == null || desktopId.isBlank()) {
+      return Admission.refuse("desktop id is missing");
+    }
+    if (cluster == null || !clusters.containsKey(cluster)) {
+      return Admission.refuse(unknownCluster(cluster));
+    }
+    synchronized (lock) {
+      SimDesktop desktop = desktops.get(desktopId);
+      if (desktop == null) {
+        emit(new DesktopStatus(desktopId, cluster, null, DesktopState.DELETED, null, now()));
+        return Admission.accept();
+      }
+      if (desktop.deleting) {
+        return Admission.accept();
+      }
+      desktop.deleting = true;
+      desktop.wantRunning = false;
+      desktop.cancelPending();
+      if (desktop.node != null) {
+        // The pod must terminate before the volume can go.
+        long epoch = desktop.epoch;
+        desktop.pending = schedule(latencies.stopNanos(random), () -> finishDelete(desktop, epoch));
+      } else {
+        desktops.remove(desktop.id);
+        transition(desktop, DesktopState.DELETED, null);
+      }
+      return Admission.accept();
+    }
+  }
+
+  /**
+   * Sets the CPU and memory that workloads other than desktops request on a node (demos and tests).
+   * Fires a capacity change.
+   */
+  public void setExternalUsage(String cluster, String node, long cpuMillis, long memoryMiB) {
+    synchronized (lock) {
+      SimNode n = requireCluster(cluster).nodes.get(node);
+      if (n == null) {
+        throw new IllegalArgumentException("cluster " + cluster + " has no node " + node);
+      }
+      n.externalCpuMillis = cpuMillis;
+      n.externalMemoryMiB = memoryMiB;
+      capacityChanged(cluster);
+    }
+  }
+
+  /** Marks a cluster ready or not (demos and tests). Fires a capacity change. */
+  public void setReady(String cluster, boolean ready) {
+    synchronized (lock) {
+      requireCluster(cluster).ready = ready;
+      capacityChanged(cluster);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (ownsTimers) {
+      timers.shutdownNow();
+    }
+  }
+
+  // --- admission: what can be decided without looking at current usage
+
+  private Admission admitCommon(DesktopSpec spec) {
+    if (spec == null || spec.id() == null || spec.id().isBlank()) {
+      return Admission.refuse("desktop id is missing");
+    }
+    if (spec.cluster() == null || !clusters.containsKey(spec.cluster())) {
+      return Admission.refuse(unknownCluster(spec.cluster()));
+    }
+    return Admission.accept();
+  }
+
+  private Admission admitStart(DesktopSpec spec) {
+    Admission common = admitCommon(spec);
+    if (!common.accepted()) {
+      return common;
+    }
+    SimCluster cluster = clusters.get(spec.cluster());
+    Fleet.Cluster def = cluster.def;
+    if (spec.node() == null || spec.node().isBlank()) {
+      return Admission.refuse(
+          "desktop " + spec.id() + " names no node; the gateway must place it on a node");
+    }
+    SimNode node = cluster.nodes.get(spec.node());
+    if (node == null) {
+      return Admission.refuse("cluster " + def.name() + " has no node " + spec.node());
+    }
+    if (spec.runtimeClass() != null && !def.runtimeClasses().contains(spec.runtimeClass())) {
+      return Admission.refuse(
+          "cluster "
+              + def.name()
+              + " has no runtime class "
+              + spec.runtimeClass()
+              + " (it has "
+              + String.join(", ", def.runtimeClasses())
+              + ")");
+    }
+    if (spec.storageClass() != null && !def.storageClasses().contains(spec.storageClass())) {
+      return Admission.refuse(
+          "cluster "
+              + def.name()
+              + " has no storage class "
+              + spec.storageClass()
+              + " (it has "
+              + String.join(", ", def.storageClasses())
+              + ")");
+    }
+    if (spec.cpuMillis() < 0 || spec.memoryMiB() < 0) {
+      return Admission.refuse("desktop " + spec.id() + " asks for negative CPU or memory");
+    }
+    Fleet.Node n = node.def;
+    if (spec.cpuMillis() > n.cpuMillis() || spec.memoryMiB() > n.memoryMiB()) {
+      return Admission.refuse(
+          "desktop "
+              + spec.id()
+              + " would not fit on node "
+              + n.name()
+              + " even when it is empty: it needs "
+              + spec.cpuMillis()
+              + "m CPU and "
+              + spec.memoryMiB()
+              + " MiB, the node has "
+              + n.cpuMillis()
+              + "m and "
+              + n.memoryMiB()
+              + " MiB");
+    }
+    return Admission.accept();
+  }
+
+  private String unknownCluster(String name) {
+    String served =
+        clusters.keySet().stream().limit(5).collect(Collectors.joining(", "))
+            + (clusters.size() > 5 ? ", … (" + clusters.size() + " clusters)" : "");
+    return "unknown cluster " + name + "; this agent serves " + served;
+  }
+
+  private SimCluster requireCluster(String name) {
+    SimCluster cluster = clusters.get(name);
+    if (cluster == null) {
+      throw new IllegalArgumentException(unknownCluster(name));
+    }
+    return cluster;
+  }
+
+  // --- transitions; all run under lock
+
+  private void beginStart(SimDesktop desktop) {
+    SimNode node = clusters.get(desktop.cluster).nodes.get(desktop.spec.node());
+    DesktopSpec spec = desktop.spec;
+    if (!node.fits(spec)) {
+      transition(
+          desktop,
+          DesktopState.FAILED,
+          "node "
+              + node.def.name()
+              + " has no room for desktop "
+              + spec.id()
+              + ": it needs "
+              + spec.cpuMillis()
+              + "m CPU and "
+              + spec.memoryMiB()
+              + " MiB, the node has "
+              + node.freeCpuMillis()
+              + "m and "
+              + node.freeMemoryMiB()
+              + " MiB free and "
+              + (node.def.maxDesktops() - node.desktops)
+              + " desktop slots");
+      return;
+    }
+    node.allocate(spec);
+    desktop.node = node;
+    desktop.heldCpuMillis = spec.cpuMillis();
+    desktop.heldMemoryMiB = spec.memoryMiB();
+    transition(desktop, DesktopState.STARTING, null);
+    capacityChanged(desktop.cluster);
+    long epoch = ++desktop.epoch;
+    desktop.pending = schedule(latencies.startNanos(random), () -> finishStart(desktop, epoch));
+  }
+
+  private void finishStart(SimDesktop desktop, long epoch) {
+    synchronized (lock) {
+      if (desktop.epoch != epoch || desktop.deleting) {
+        return;
+      }
+      desktop.pending = null;
+      String pattern = fleet.failPatternFor(desktop.spec.image());
+      if (pattern != null) {
+        release(desktop);
+        transition(
+            desktop,
+            DesktopState.FAILED,
+            "image pull failed: "
+                + desktop.spec.image()
+                + " (simulated failure, matches failImages pattern "
+                + pattern
+                + ")");
+        return;
+      }
+      transition(desktop, DesktopState.RUNNING, null);
+    }
+  }
+
+  private void beginStop(SimDesktop desktop) {
+    desktop.cancelPending();
+    transition(desktop, DesktopState.STOPPING, null);
+    long epoch = ++desktop.epoch;
+    desktop.pending = schedule(latencies.stopNanos(random), () -> finishStop(desktop, epoch));
+  }
+
+  private void finishStop(SimDesktop desktop, long epoch) {
+    synchronized (lock) {
+      if (desktop.epoch != epoch || desktop.deleting) {
+        return;
+      }
+      desktop.pending = null;
+      release(desktop);
+      transition(desktop, DesktopState.STOPPED, null);
+      if (desktop.wantRunning) {
+        desktop.adopt(desktop.wanted);
+        beginStart(desktop);
+      }
+    }
+  }
+
+  private void finishDelete(SimDesktop desktop, long epoch) {
+    synchronized (lock) {
+      if (desktop.epoch != epoch) {
+        return;
+      }
+      desktop.pending = null;
+      release(desktop);
+      desktops.remove(desktop.id);
+      transition(desktop, DesktopState.DELETED, null);
+    }
+  }
+
+  private void release(SimDesktop desktop) {
+    if (desktop.node != null) {
+      desktop.node.release(desktop.heldCpuMillis, desktop.heldMemoryMiB);
+      desktop.node = null;
+      desktop.heldCpuMillis = 0;
+      desktop.heldMemoryMiB = 0;
+      capacityChanged(desktop.cluster);
+    }
+  }
+
+  private void transition(SimDesktop desktop, DesktopState state, String reason) {
+    desktop.state = state;
+    String node = desktop.node != null ? desktop.node.def.name() : desktop.spec.node();
+    desktop.last = new DesktopStatus(desktop.id, desktop.cluster, node, state, reason, now());
+    emit(desktop.last);
+  }
+
+  private ScheduledFuture<?> schedule(long delayNanos, Runnable task) {
+    return timers.schedule(
+        () -> {
+          try {
+            task.run();
+          } catch (RuntimeException e) {
+            LOG.error("simulated transition failed", e);
+          }
+        },
+        delayNanos,
+        TimeUnit.NANOSECONDS);
+  }
+
+  private void emit(DesktopStatus status) {
+    for (RuntimeListener listener : listeners) {
+      try {
+        listener.statusChanged(status);
+      } catch (RuntimeException e) {
+        LOG.error("runtime listener failed on a status", e);
+      }
+    }
+  }
+
+  private void capacityChanged(String cluster) {
+    for (RuntimeListener listener : listeners) {
+      try {
+        listener.capacityChanged(cluster);
+      } catch (RuntimeException e) {
+        LOG.error("runtime listener failed on a capacity change", e);
+      }
+    }
+  }
+
+  private long now() {
+    return clock.getAsLong();
+  }
+
+  // --- state
+
+  private static final class SimCluster {
+    final Fleet.Cluster def;
+    final Map<String, SimNode> nodes = new LinkedHashMap<>();
+    boolean ready;
+
+    SimCluster(Fleet.Cluster def) {
+      this.def = def;
+      this.ready = def.ready();
+      for (Fleet.Node node : def.nodes()) {
+        nodes.put(node.name(), new SimNode(node));
+      }
+    }
+
+    ClusterReport report() {
+      List<NodeGroupReport> groups = new ArrayList<>(nodes.size());
+      for (SimNode node : nodes.values()) {
+        groups.add(node.report());
+      }
+      return new ClusterReport(
+          def.name(),
+          def.region(),
+          def.zone(),
+          def.architectures(),
+          def.runtimeClasses(),
+          def.storageClasses(),
+          def.cachedImages(),
+          groups);
+    }
+  }
+
+  private static final class SimNode {
+    final Fleet.Node def;
+    long externalCpuMillis;
+    long externalMemoryMiB;
+    long desktopCpuMillis;
+    long desktopMemoryMiB;
+    int desktops;
+
+    SimNode(Fleet.Node def) {
+      this.def = def;
+      this.externalCpuMillis = def.externalCpuMillis();
+      this.externalMemoryMiB = def.externalMemoryMiB();
+    }
+
+    long freeCpuMillis() {
+      return def.cpuMillis() - externalCpuMillis - desktopCpuMillis;
+    }
+
+    long freeMemoryMiB() {
+      return def.memoryMiB() - externalMemoryMiB - desktopMemoryMiB;
+    }
+
+    boolean fits(DesktopSpec spec) {
+      return desktops < def.maxDesktops()
+          && spec.cpuMillis() <= freeCpuMillis()
+          && spec.memoryMiB() <= freeMemoryMiB();
+    }
+
+    void allocate(DesktopSpec spec) {
+      desktops++;
+      desktopCpuMillis += spec.cpuMillis();
+      desktopMemoryMiB += spec.memoryMiB();
+    }
+
+    void release(long cpuMillis, long memoryMiB) {
+      desktops--;
+      desktopCpuMillis -= cpuMillis;
+      desktopMemoryMiB -= memoryMiB;
+    }
+
+    NodeGroupReport report() {
+      return new NodeGroupReport(
+          def.name(),
+          def.arch(),
+          def.cpuMillis(),
+          def.memoryMiB(),
+          def.maxDesktops(),
+          externalCpuMillis,
+          externalMemoryMiB);
+    }
+  }
+
+  private static final class SimDesktop {
+    final String id;
+    DesktopSpec spec; // what it runs (or ran last)
+    DesktopSpec wanted; // the last spec a command asked for
+    String cluster;
+    DesktopState state;
+    DesktopStatus last;
+    boolean wantRunning;
+    boolean deleting;
+    SimNode node; // the node whose capacity it holds, or null
+    long heldCpuMillis;
+    long heldMemoryMiB;
+    ScheduledFuture<?> pending;
+    long epoch;
+
+    SimDesktop(DesktopSpec spec) {
+      this.id = spec.id();
+      this.wanted = spec;
+      adopt(spec);
+    }
+
+    void adopt(DesktopSpec spec) {
+      this.spec = spec;
+      this.cluster = spec.cluster();
+    }
+
+    void cancelPending() {
+      epoch++;
+      if (pending != null) {
+        pending.cancel(false);
+        pending = null;
+      }
+    }
+  }
+}

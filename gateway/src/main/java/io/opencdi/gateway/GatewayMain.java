@@ -1,0 +1,47 @@
+package io.opencdi.gateway;
+
+import io.opencdi.gateway.auth.KeyMaterial;
+import io.opencdi.gateway.db.EmbeddedPostgres;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.annotations.QuarkusMain;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Starts the gateway. Without a configured database URL it starts the embedded default first: a
+ * PostgreSQL in {@code opencdi.data-dir} and the built-in user store's signing keys beside it. The
+ * resulting settings are passed as system properties, which Quarkus reads as configuration.
+ */
+@QuarkusMain
+public final class GatewayMain {
+  private GatewayMain() {}
+
+  public static void main(String... args) {
+    if (setting("quarkus.datasource.reactive.url") == null) {
+      Path dataDir = Path.of(orDefault(setting("opencdi.data-dir"), ".opencdi/data"));
+      EmbeddedPostgres postgres = EmbeddedPostgres.start(dataDir.resolve("postgres"), false);
+      Runtime.getRuntime().addShutdownHook(new Thread(postgres::close, "embedded-postgres-stop"));
+      apply(postgres.datasourceConfig());
+      if (setting("mp.jwt.verify.publickey.location") == null) {
+        apply(KeyMaterial.ensure(dataDir.resolve("keys")));
+      }
+    }
+    Quarkus.run(args);
+  }
+
+  private static String setting(String key) {
+    String value = System.getProperty(key);
+    if (value == null) {
+      value = System.getenv(key.toUpperCase().replaceAll("[^A-Z0-9]", "_"));
+    }
+    return value;
+  }
+
+  private static String orDefault(String value, String fallback) {
+    return value == null || value.isBlank() ? fallback : value;
+  }
+
+  private static void apply(Map<String, String> config) {
+    config.forEach(System::setProperty);
+  }
+}

@@ -1,0 +1,205 @@
+package io.opencdi.gateway.agent;
+
+import io.opencdi.gateway.cluster.ClusterEventBus;
+import io.opencdi.gateway.desktop.DesktopStatusService;
+import io.opencdi.protocol.CapacityUpdate;
+import io.opencdi.protocol.CloseCodes;
+import io.opencdi.protocol.CommandAck;
+import io.opencdi.protocol.DesktopState;
+import io.opencdi.protocol.DesktopStatus;
+import io.opencdi.protocol.Heartbeat;
+import io.opencdi.protocol.Hello;
+import io.opencdi.protocol.Message;
+import io.opencdi.protocol.ProtocolCodec;
+import io.opencdi.protocol.ProtocolException;
+import io.opencdi.protocol.ProtocolVersion;
+import io.opencdi.protocol.Welcome;
+import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnOpen;
+import io.quarkus.websockets.next.OnTextMessage;
+import io.quarkus.websockets.next.WebSocket;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+
+/**
+ * The gateway's end of the agents' control channel (docs/agent-protocol.md). Agents dial in, so
+ * member clusters need no inbound port. Frames of one connection are handled one after another.
+ */
+@WebSocket(path = ProtocolVersion.PATH)
+public class AgentEndpoint {
+  private static final Logger LOG = Logger.getLogger(AgentEndpoint.class);
+
+  private final ProtocolCodec codec = new ProtocolCodec();
+  private final AgentInventory inventory;
+  private final AgentLinks links;
+  private final DesktopStatusService statuses;
+  private final ClusterEventBus clusterEvents;
+  private final AgentLinkConfig config;
+
+  public AgentEndpoint(
+      AgentInventory inventory,
+      AgentLinks links,
+      DesktopStatusService statuses,
+      ClusterEventBus clusterEvents,
+      AgentLinkConfig config) {
+    this.inventory = inventory;
+    this.links = links;
+    this.statuses = statuses;
+    this.clusterEvents = clusterEvents;
+    this.config = config;
+  }
+
+  @OnOpen
+  public Uni<Void> onOpen(WebSocketConnection connection) {
+    String header = connection.handshakeRequest().header("Authorization");
+    if (header == null || !header.startsWith("Bearer ") || header.length() > 512) {
+      return close(connection, CloseCodes.UNAUTHORIZED, "agent token required");
+    }
+    return inventory
+        .authenticate(header.substring("Bearer ".length()).strip())
+        .flatMap(
+            agent -> {
+              if (agent == null) {
+                return close(connection, CloseCodes.UNAUTHORIZED, "unknown or revoked agent token");
+              }
+              links.opened(connection, agent.id, agent.name);
+              return Uni.createFrom().voidItem();
+            });
+  }
+
+  @OnTextMessage
+  public Uni<Void> onMessage(WebSocketConnection connection, String text) {
+    AgentLinks.Link link = links.link(connection.id());
+    if (link == null) {
+      return Uni.createFrom().voidItem(); // closing: the token was refused
+    }
+    Message message;
+    try {
+      message = codec.decode(text);
+    } catch (ProtocolException e) {
+      return close(connection, CloseCodes.PROTOCOL_ERROR, "malformed frame");
+    }
+    if (!link.welcomed() && !(message instanceof Hello)) {
+      return close(connection, CloseCodes.PROTOCOL_ERROR, "hello must come first");
+    }
+    return switch (message) {
+      case Hello hello -> hello(connection, link, hello);
+      case Heartbeat h -> inventory.heartbeat(link.clusterIds());
+      case CapacityUpdate update -> capacity(connection, link, update);
+      case DesktopStatus status -> statuses.apply(status);
+      case CommandAck ack -> acknowledged(ack);
+      default -> close(connection, CloseCodes.PROTOCOL_ERROR, "unexpected frame");
+    };
+  }
+
+  @OnClose
+  public Uni<Void> onClose(WebSocketConnection connection) {
+    AgentLinks.Link link = links.closed(connection.id());
+    if (link == null || link.clusterIds().isEmpty()) {
+      return Uni.createFrom().voidItem();
+    }
+    LOG.infof("agent %s disconnected", link.agentName());
+    return inventory
+        .disconnected(link.clusterIds())
+        .flatMap(v -> publishAll(link.clusterIds(), "health"));
+  }
+
+  private Uni<Void> hello(WebSocketConnection connection, AgentLinks.Link link, Hello hello) {
+    if (hello.protocolVersion() != ProtocolVersion.CURRENT) {
+      return close(
+          connection,
+          CloseCodes.UNSUPPORTED_VERSION,
+          "gateway speaks protocol " + ProtocolVersion.CURRENT);
+    }
+    Set<String> inventoryIds =
+        hello.inventory().stream().map(DesktopStatus::desktopId).collect(Collectors.toSet());
+    return inventory
+        .register(link.agentId(), hello.runtime(), hello.clusters())
+        .onFailure(AgentInventory.ClusterOwnedElsewhere.class)
+        .call(e -> close(connection, CloseCodes.FORBIDDEN, e.getMessage()))
+        .flatMap(
+            clusters -> {
+              links.welcomed(connection.id(), hello.runtime(), clusters);
+              LOG.infof(
+                  "agent %s (%s) connected with %d clusters and %d desktops",
+                  link.agentName(), hello.runtime(), clusters.size(), hello.inventory().size());
+              return Multi.createFrom()
+                  .iterable(hello.inventory())
+                  .onItem()
+                  .transformToUniAndConcatenate(statuses::apply)
+                  .collect()
+                  .last()
+                  .flatMap(v -> finishDeletions(clusters, inventoryIds))
+                  .flatMap(v -> inventory.desired(clusters))
+                  .flatMap(
+                      desired ->
+                          connection.sendText(
+                              codec.encode(
+                                  new Welcome(
+                                      ProtocolVersion.CURRENT,
+                                      config.heartbeatSeconds(),
+                                      desired))))
+                  .flatMap(v -> publishAll(clusters.values(), "registered"));
+            })
+        .onFailure(AgentInventory.ClusterOwnedElsewhere.class)
+        .recoverWithNull()
+        .replaceWithVoid();
+  }
+
+  private Uni<Void> finishDeletions(Map<String, UUID> clusters, Set<String> inventoryIds) {
+    return inventory
+        .deletionsDone(clusters.values(), inventoryIds)
+        .flatMap(
+            done ->
+                Multi.createFrom()
+                    .iterable(done)
+                    .onItem()
+                    .transformToUniAndConcatenate(
+                        id ->
+                            statuses.apply(
+                                new DesktopStatus(
+                                    id.toString(), null, null, DesktopState.DELETED, null, 0L)))
+                    .collect()
+                    .last()
+                    .replaceWithVoid());
+  }
+
+  private Uni<Void> capacity(
+      WebSocketConnection connection, AgentLinks.Link link, CapacityUpdate update) {
+    if (!link.clusterNames().containsKey(update.cluster().name())) {
+      return close(connection, CloseCodes.FORBIDDEN, "cluster was not registered in hello");
+    }
+    return inventory
+        .capacity(link.agentId(), link.runtime(), update.cluster(), update.ready())
+        .flatMap(id -> clusterEvents.publish(id, "capacity"));
+  }
+
+  private Uni<Void> acknowledged(CommandAck ack) {
+    AgentLinks.Pending pending = links.acknowledged(ack.commandId());
+    if (pending == null) {
+      return Uni.createFrom().voidItem();
+    }
+    return statuses.acknowledged(pending.desktopId(), ack.accepted(), ack.error());
+  }
+
+  private Uni<Void> publishAll(java.util.Collection<UUID> ids, String reason) {
+    return Multi.createFrom()
+        .iterable(ids)
+        .onItem()
+        .transformToUniAndConcatenate(id -> clusterEvents.publish(id, reason))
+        .collect()
+        .last()
+        .replaceWithVoid();
+  }
+
+  private static Uni<Void> close(WebSocketConnection connection, int code, String reason) {
+    return connection.close(new CloseReason(code, reason));
+  }
+}

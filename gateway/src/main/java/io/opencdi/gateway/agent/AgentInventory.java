@@ -1,0 +1,243 @@
+package io.opencdi.gateway.agent;
+
+import io.opencdi.gateway.cluster.ClusterEntity;
+import io.opencdi.gateway.cluster.NodeGroupEntity;
+import io.opencdi.gateway.db.Db;
+import io.opencdi.gateway.desktop.DesktopEntity;
+import io.opencdi.protocol.ClusterReport;
+import io.opencdi.protocol.DesktopSpec;
+import io.opencdi.protocol.DesktopState;
+import io.opencdi.protocol.NodeGroupReport;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.OffsetDateTime;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.hibernate.reactive.mutiny.Mutiny;
+
+/** What agents tell the gateway about their clusters, written to the inventory. */
+@ApplicationScoped
+public class AgentInventory {
+  private final Db db;
+
+  public AgentInventory(Db db) {
+    this.db = db;
+  }
+
+  /** The agent a token belongs to, or null when the token is unknown or revoked. */
+  public Uni<AgentEntity> authenticate(String token) {
+    String hash = AgentTokens.hash(token);
+    return db.session(
+        s ->
+            s.createSelectionQuery(
+                    "from AgentEntity where tokenHash = :h and revoked = false", AgentEntity.class)
+                .setParameter("h", hash)
+                .getSingleResultOrNull());
+  }
+
+  /**
+   * Registers or updates the agent's clusters.
+   *
+   * @return the cluster ids by name, or a failure {@link ClusterOwnedElsewhere} when a name belongs
+   *     to another agent
+   */
+  public Uni<Map<String, UUID>> register(
+      UUID agentId, String runtime, List<ClusterReport> clusters) {
+    return db.transaction(
+        s ->
+            Multi.createFrom()
+                .iterable(clusters)
+                .onItem()
+                .transformToUniAndConcatenate(r -> upsert(s, agentId, runtime, r, true))
+                .collect()
+                .asMap(c -> c.name, c -> c.id));
+  }
+
+  /** Applies a capacity report of one of the agent's clusters. */
+  public Uni<UUID> capacity(UUID agentId, String runtime, ClusterReport report, boolean ready) {
+    return db.transaction(s -> upsert(s, agentId, runtime, report, ready).map(c -> c.id));
+  }
+
+  /** Records a heartbeat for all the agent's clusters. */
+  public Uni<Void> heartbeat(Collection<UUID> clusterIds) {
+    if (clusterIds.isEmpty()) {
+      return Uni.createFrom().voidItem();
+    }
+    return db.transaction(
+        s ->
+            s.createMutationQuery(
+                    "update ClusterEntity set heartbeatAt = :now, ready = true where id in :ids")
+                .setParameter("now", OffsetDateTime.now())
+                .setParameter("ids", clusterIds)
+                .executeUpdate()
+                .replaceWithVoid());
+  }
+
+  /** Marks the clusters not ready: their agent is gone. */
+  public Uni<Void> disconnected(Collection<UUID> clusterIds) {
+    if (clusterIds.isEmpty()) {
+      return Uni.createFrom().voidItem();
+    }
+    return db.transaction(
+        s ->
+            s.createMutationQuery("update ClusterEntity set ready = false where id in :ids")
+                .setParameter("ids", clusterIds)
+                .executeUpdate()
+                .replaceWithVoid());
+  }
+
+  /** The desired state of every desktop on the clusters that is not deleted. */
+  public Uni<List<DesktopSpec>> desired(Map<String, UUID> clusters) {
+    if (clusters.isEmpty()) {
+      return Uni.createFrom().item(List.of());
+    }
+    Map<UUID, String> names =
+        clusters.entrySet().stream()
+            .collect(Collectors.toMap(Map.Entry::getValue, Map.Entry::getKey));
+    return db.session(
+        s ->
+            s.createSelectionQuery(
+                    "from DesktopEntity where clusterId in :ids and state <> :deleted"
+                        + " and deleteRequested = false",
+                    DesktopEntity.class)
+                .setParameter("ids", names.keySet())
+                .setParameter("deleted", DesktopState.DELETED)
+                .getResultList()
+                .map(l -> l.stream().map(d -> spec(d, names.get(d.clusterId))).toList()));
+  }
+
+  /**
+   * Desktops whose deletion was asked for but that the agent no longer has: they are gone, so the
+   * deletion is complete.
+   */
+  public Uni<List<UUID>> deletionsDone(Collection<UUID> clusterIds, Set<String> inventoryIds) {
+    if (clusterIds.isEmpty()) {
+      return Uni.createFrom().item(List.of());
+    }
+    return db.session(
+        s ->
+            s.createSelectionQuery(
+                    "select id from DesktopEntity where clusterId in :ids and deleteRequested = true"
+                        + " and state <> :deleted",
+                    UUID.class)
+                .setParameter("ids", clusterIds)
+                .setParameter("deleted", DesktopState.DELETED)
+                .getResultList()
+                .map(l -> l.stream().filter(id -> !inventoryIds.contains(id.toString())).toList()));
+  }
+
+  /** The desired state of one desktop, for a command. */
+  public Uni<DesktopSpec> spec(UUID desktopId, String clusterName) {
+    return db.session(
+        s ->
+            s.find(DesktopEntity.class, desktopId)
+                .map(d -> d == null ? null : spec(d, clusterName)));
+  }
+
+  static DesktopSpec spec(DesktopEntity d, String clusterName) {
+    return new DesktopSpec(
+        d.id.toString(),
+        d.name,
+        d.ownerId.toString(),
+        clusterName,
+        d.nodeGroup,
+        d.image,
+        d.cpuMillis,
+        d.memoryMiB,
+        d.runtimeClass,
+        d.storageClass,
+        d.homeVolumeGiB,
+        d.power);
+  }
+
+  private Uni<ClusterEntity> upsert(
+      Mutiny.Session s, UUID agentId, String runtime, ClusterReport r, boolean ready) {
+    return s.createSelectionQuery("from ClusterEntity where name = :n", ClusterEntity.class)
+        .setParameter("n", r.name())
+        .getSingleResultOrNull()
+        .flatMap(
+            existing -> {
+              if (existing != null && !existing.agentId.equals(agentId)) {
+                throw new ClusterOwnedElsewhere(r.name());
+              }
+              ClusterEntity c = existing == null ? new ClusterEntity() : existing;
+              if (existing == null) {
+                c.id = UUID.randomUUID();
+                c.name = r.name();
+                c.agentId = agentId;
+              }
+              c.runtime = runtime;
+              c.region = r.region();
+              c.zone = r.zone();
+              c.ready = ready;
+              c.heartbeatAt = OffsetDateTime.now();
+              c.architectures = r.architectures().toArray(String[]::new);
+              c.runtimeClasses = r.runtimeClasses().toArray(String[]::new);
+              c.storageClasses = r.storageClasses().toArray(String[]::new);
+              c.cachedImages = r.cachedImages().toArray(String[]::new);
+              c.updatedAt = c.heartbeatAt;
+              Uni<Void> saved = existing == null ? s.persist(c).call(s::flush) : s.flush();
+              return saved.flatMap(v -> nodeGroups(s, c.id, r.nodeGroups())).replaceWith(c);
+            });
+  }
+
+  private Uni<Void> nodeGroups(Mutiny.Session s, UUID clusterId, List<NodeGroupReport> reports) {
+    return s.createSelectionQuery(
+            "from NodeGroupEntity where key.clusterId = :c", NodeGroupEntity.class)
+        .setParameter("c", clusterId)
+        .getResultList()
+        .flatMap(
+            existing -> {
+              Map<String, NodeGroupEntity> byName = new HashMap<>();
+              existing.forEach(g -> byName.put(g.key.name(), g));
+              for (NodeGroupReport r : reports) {
+                NodeGroupEntity g = byName.remove(r.name());
+                boolean fresh = g == null;
+                if (fresh) {
+                  g = new NodeGroupEntity();
+                  g.key = new NodeGroupEntity.Key(clusterId, r.name());
+                }
+                // used_* is the gateway's own accounting and is never taken from the agent.
+                g.arch = r.arch();
+                g.cpuMillis = r.cpuMillis();
+                g.memoryMiB = r.memoryMiB();
+                g.maxDesktops = r.maxDesktops();
+                g.externalCpuMillis = r.externalCpuMillis();
+                g.externalMemoryMiB = r.externalMemoryMiB();
+                if (fresh) {
+                  byName.put("\u0000new:" + r.name(), g);
+                }
+              }
+              // Groups the agent no longer reports keep their row (desktops may still be counted
+              // there) but offer no room.
+              // One session allows one operation at a time, so the new rows go in one call.
+              List<Object> created = new java.util.ArrayList<>();
+              byName.forEach(
+                  (name, g) -> {
+                    if (name.startsWith("\u0000new:")) {
+                      created.add(g);
+                    } else {
+                      g.cpuMillis = 0;
+                      g.memoryMiB = 0;
+                      g.maxDesktops = 0;
+                    }
+                  });
+              return created.isEmpty()
+                  ? s.flush()
+                  : s.persistAll(created.toArray()).flatMap(v -> s.flush());
+            });
+  }
+
+  /** A cluster name reported by an agent that is not its owner. */
+  public static class ClusterOwnedElsewhere extends RuntimeException {
+    public ClusterOwnedElsewhere(String name) {
+      super("cluster '" + name + "' belongs to another agent");
+    }
+  }
+}

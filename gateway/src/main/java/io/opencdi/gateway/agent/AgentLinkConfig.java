@@ -1,0 +1,24 @@
+package io.opencdi.gateway.agent;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.util.Optional;
+
+/** Settings of the agents' control channel. */
+@ConfigMapping(prefix = "opencdi.agents")
+public interface AgentLinkConfig {
+  /** How often agents send a heartbeat. */
+  @WithDefault("5")
+  int heartbeatSeconds();
+
+  /**
+   * A token registered at start-up for an agent named {@code bootstrap-agent-name}. The embedded
+   * default generates one per data directory so that its own agent can connect; production
+   * registers agents through the {@code registerAgent} mutation instead.
+   */
+  Optional<String> bootstrapToken();
+
+  /** Name of the agent that {@code bootstrap-token} belongs to. */
+  @WithDefault("embedded")
+  String bootstrapAgentName();
+}

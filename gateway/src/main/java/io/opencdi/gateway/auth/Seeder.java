@@ -1,0 +1,128 @@
+package io.opencdi.gateway.auth;
+
+import io.opencdi.gateway.db.Db;
+import io.opencdi.gateway.template.TemplateEntity;
+import io.quarkus.elytron.security.common.BcryptUtil;
+import io.quarkus.runtime.LaunchMode;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.configuration.ConfigUtils;
+import io.quarkus.vertx.VertxContextSupport;
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * Seeds the embedded default with users admin, alice and bob and a few templates, once. The
+ * production profile refuses to start with seeding on: its users come from an identity provider and
+ * default passwords must never reach a real installation.
+ */
+@ApplicationScoped
+public class Seeder {
+  private static final Logger LOG = Logger.getLogger(Seeder.class);
+  private static final List<String> USERS = List.of("admin", "alice", "bob");
+
+  private final Db db;
+  private final AuthConfig config;
+
+  public Seeder(Db db, AuthConfig config) {
+    this.db = db;
+    this.config = config;
+  }
+
+  void onStart(@Observes @Priority(10) StartupEvent event) throws Throwable {
+    if (!config.seed().enabled()) {
+      return;
+    }
+    if (LaunchMode.current() == LaunchMode.NORMAL
+        && ConfigUtils.getProfiles().contains("prod")
+        && !ConfigUtils.getProfiles().contains("embedded")) {
+      throw new IllegalStateException(
+          "opencdi.auth.seed.enabled is for the embedded default only: the production profile"
+              + " does not create users with default passwords");
+    }
+    VertxContextSupport.subscribeAndAwait(this::seed);
+  }
+
+  Uni<Void> seed() {
+    return db.transaction(
+        s ->
+            s.createSelectionQuery("select count(u) from UserEntity u", Long.class)
+                .getSingleResult()
+                .flatMap(
+                    n -> {
+                      if (n > 0) {
+                        return Uni.createFrom().voidItem();
+                      }
+                      LOG.info("seeding users admin, alice, bob and the default templates");
+                      List<Object> rows = new java.util.ArrayList<>();
+                      for (String name : USERS) {
+                        UserEntity u = new UserEntity();
+                        u.id = UUID.randomUUID();
+                        u.username = name;
+                        u.role = name.equals("admin") ? Roles.ADMIN : Roles.USER;
+                        u.passwordHash =
+                            BcryptUtil.bcryptHash(
+                                config.seed().passwords().getOrDefault(name, name));
+                        if (!name.equals("admin")) {
+                          u.maxDesktops = config.seed().userMaxDesktops().orElse(null);
+                        }
+                        u.createdAt = OffsetDateTime.now();
+                        rows.add(u);
+                      }
+                      rows.add(
+                          template(
+                              "xfce",
+                              "Debian with XFCE",
+                              "opencdi/desktop-xfce:0.1",
+                              2000,
+                              4096,
+                              "runc"));
+                      rows.add(
+                          template(
+                              "xfce-gvisor",
+                              "Debian with XFCE, sandboxed by gVisor",
+                              "opencdi/desktop-xfce:0.1",
+                              2000,
+                              4096,
+                              "gvisor"));
+                      rows.add(
+                          template(
+                              "openbox-small",
+                              "Minimal Openbox desktop",
+                              "opencdi/desktop-openbox:0.1",
+                              1000,
+                              2048,
+                              "runc"));
+                      rows.add(
+                          template(
+                              "workstation",
+                              "Large XFCE workstation",
+                              "opencdi/desktop-xfce:0.1",
+                              8000,
+                              32768,
+                              "runc"));
+                      return s.persistAll(rows.toArray());
+                    }));
+  }
+
+  private static TemplateEntity template(
+      String name, String description, String image, long cpu, long memory, String runtime) {
+    TemplateEntity t = new TemplateEntity();
+    t.id = UUID.randomUUID();
+    t.name = name;
+    t.description = description;
+    t.image = image;
+    t.cpuMillis = cpu;
+    t.memoryMiB = memory;
+    t.runtimeClass = runtime;
+    t.storageClass = "longhorn";
+    t.homeVolumeGiB = 10;
+    t.createdAt = OffsetDateTime.now();
+    return t;
+  }
+}

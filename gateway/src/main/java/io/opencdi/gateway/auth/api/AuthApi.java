@@ -1,0 +1,104 @@
+package io.opencdi.gateway.auth.api;
+
+import io.opencdi.gateway.auth.AuthConfig;
+import io.opencdi.gateway.auth.CallerResolver;
+import io.opencdi.gateway.auth.TokenService;
+import io.opencdi.gateway.auth.UserEntity;
+import io.opencdi.gateway.common.ForbiddenException;
+import io.opencdi.gateway.common.NotFoundException;
+import io.opencdi.gateway.common.UnauthenticatedException;
+import io.opencdi.gateway.common.ValidationException;
+import io.opencdi.gateway.db.Db;
+import io.quarkus.elytron.security.common.BcryptUtil;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import java.util.List;
+import org.eclipse.microprofile.graphql.Description;
+import org.eclipse.microprofile.graphql.GraphQLApi;
+import org.eclipse.microprofile.graphql.Mutation;
+import org.eclipse.microprofile.graphql.NonNull;
+import org.eclipse.microprofile.graphql.Query;
+
+/** Signing in and who am I. */
+@GraphQLApi
+public class AuthApi {
+  // A fixed hash to compare against when the user does not exist, so that timing does not tell
+  // which user names exist.
+  private static final String DUMMY_HASH = BcryptUtil.bcryptHash("not-a-password");
+
+  private final Db db;
+  private final TokenService tokens;
+  private final CallerResolver callers;
+  private final AuthConfig config;
+
+  public AuthApi(Db db, TokenService tokens, CallerResolver callers, AuthConfig config) {
+    this.db = db;
+    this.tokens = tokens;
+    this.callers = callers;
+    this.config = config;
+  }
+
+  @Mutation
+  @Description("Signs in with the built-in user store and returns a bearer token.")
+  public Uni<@NonNull LoginPayload> login(@NonNull String username, @NonNull String password) {
+    if (!config.builtInUsers()) {
+      return Uni.createFrom()
+          .failure(new ForbiddenException("sign in through the identity provider"));
+    }
+    if (username.isBlank() || username.length() > 64 || password.length() > 256) {
+      return Uni.createFrom().failure(new ValidationException("invalid username or password"));
+    }
+    return db.session(
+            s ->
+                s.createSelectionQuery("from UserEntity where username = :u", UserEntity.class)
+                    .setParameter("u", username)
+                    .getSingleResultOrNull())
+        // bcrypt is deliberately slow: keep it off the event loop.
+        .emitOn(Infrastructure.getDefaultWorkerPool())
+        .map(
+            user -> {
+              String hash =
+                  user == null || user.passwordHash == null ? DUMMY_HASH : user.passwordHash;
+              boolean ok = BcryptUtil.matches(password, hash);
+              if (user == null || user.passwordHash == null || !ok) {
+                throw new UnauthenticatedException("invalid username or password");
+              }
+              return new LoginPayload(tokens.issue(user), User.from(user));
+            });
+  }
+
+  @Query
+  @Description("The signed-in user.")
+  public Uni<@NonNull User> me() {
+    return callers
+        .caller()
+        .flatMap(
+            c ->
+                db.session(
+                    s ->
+                        s.find(UserEntity.class, c.userId())
+                            .map(
+                                u -> {
+                                  if (u == null) {
+                                    throw new NotFoundException("your user no longer exists");
+                                  }
+                                  return User.from(u);
+                                })));
+  }
+
+  @Query
+  @Description("All users (admin only).")
+  public Uni<@NonNull List<@NonNull User>> users() {
+    return callers
+        .caller()
+        .map(c -> c.requireAdmin())
+        .flatMap(
+            c ->
+                db.session(
+                    s ->
+                        s.createSelectionQuery(
+                                "from UserEntity order by username", UserEntity.class)
+                            .getResultList()
+                            .map(list -> list.stream().map(User::from).toList())));
+  }
+}

@@ -1,0 +1,48 @@
+package io.opencdi.gateway.cluster;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.OffsetDateTime;
+import java.util.UUID;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+/** A member cluster as its agent last reported it, plus the admin's cordon flag. */
+@Entity
+@Table(name = "cluster")
+public class ClusterEntity {
+  @Id public UUID id;
+  public String name;
+
+  @Column(name = "agent_id")
+  public UUID agentId;
+
+  public String runtime;
+  public String region;
+  public String zone;
+  public boolean ready;
+  public boolean cordoned;
+
+  @Column(name = "heartbeat_at")
+  public OffsetDateTime heartbeatAt;
+
+  @JdbcTypeCode(SqlTypes.ARRAY)
+  public String[] architectures;
+
+  @JdbcTypeCode(SqlTypes.ARRAY)
+  @Column(name = "runtime_classes")
+  public String[] runtimeClasses;
+
+  @JdbcTypeCode(SqlTypes.ARRAY)
+  @Column(name = "storage_classes")
+  public String[] storageClasses;
+
+  @JdbcTypeCode(SqlTypes.ARRAY)
+  @Column(name = "cached_images")
+  public String[] cachedImages;
+
+  @Column(name = "updated_at")
+  public OffsetDateTime updatedAt;
+}

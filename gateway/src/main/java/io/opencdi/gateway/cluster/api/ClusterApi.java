@@ -1,0 +1,102 @@
+package io.opencdi.gateway.cluster.api;
+
+import io.opencdi.gateway.auth.CallerResolver;
+import io.opencdi.gateway.cluster.ClusterEntity;
+import io.opencdi.gateway.cluster.ClusterEventBus;
+import io.opencdi.gateway.cluster.ClusterQueries;
+import io.opencdi.gateway.common.Ids;
+import io.opencdi.gateway.common.NotFoundException;
+import io.opencdi.gateway.db.Db;
+import io.smallrye.mutiny.Uni;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.UUID;
+import org.eclipse.microprofile.graphql.Description;
+import org.eclipse.microprofile.graphql.GraphQLApi;
+import org.eclipse.microprofile.graphql.Id;
+import org.eclipse.microprofile.graphql.Mutation;
+import org.eclipse.microprofile.graphql.NonNull;
+import org.eclipse.microprofile.graphql.Query;
+import org.eclipse.microprofile.graphql.Source;
+
+/** Member clusters: everyone signed in sees them (to choose a region), admins cordon them. */
+@GraphQLApi
+public class ClusterApi {
+  private final ClusterQueries queries;
+  private final CallerResolver callers;
+  private final Db db;
+  private final ClusterEventBus events;
+
+  public ClusterApi(ClusterQueries queries, CallerResolver callers, Db db, ClusterEventBus events) {
+    this.queries = queries;
+    this.callers = callers;
+    this.db = db;
+    this.events = events;
+  }
+
+  @Query
+  @Description("All member clusters.")
+  public Uni<@NonNull List<@NonNull Cluster>> clusters() {
+    return callers.caller().flatMap(c -> queries.all());
+  }
+
+  @Query
+  @Description("One member cluster.")
+  public Uni<Cluster> cluster(@Id @NonNull String id) {
+    UUID uuid = Ids.parse(id, "cluster");
+    return callers
+        .caller()
+        .flatMap(c -> queries.byIds(List.of(uuid)))
+        .map(
+            m -> {
+              Cluster found = m.get(uuid);
+              if (found == null) {
+                throw new NotFoundException("no cluster with id " + id);
+              }
+              return found;
+            });
+  }
+
+  @Mutation
+  @Description("Cordons a cluster (no new desktops go there) or lifts the cordon (admin only).")
+  public Uni<@NonNull Cluster> cordonCluster(@Id @NonNull String id, boolean cordoned) {
+    UUID uuid = Ids.parse(id, "cluster");
+    return callers
+        .caller()
+        .map(c -> c.requireAdmin())
+        .flatMap(
+            c ->
+                db.transaction(
+                    s ->
+                        s.find(ClusterEntity.class, uuid)
+                            .map(
+                                e -> {
+                                  if (e == null) {
+                                    throw new NotFoundException("no cluster with id " + id);
+                                  }
+                                  e.cordoned = cordoned;
+                                  e.updatedAt = OffsetDateTime.now();
+                                  return queries.view(e);
+                                })))
+        .call(view -> events.publish(uuid, "cordon"));
+  }
+
+  @Description("Allocatable and allocated capacity.")
+  public Uni<@NonNull List<@NonNull ClusterCapacity>> capacity(@Source List<Cluster> clusters) {
+    return queries
+        .capacity(clusters.stream().map(Cluster::uuid).toList())
+        .map(
+            m ->
+                clusters.stream()
+                    .map(c -> m.getOrDefault(c.uuid(), new ClusterCapacity(0, 0, 0, 0, 0, 0, 0, 0)))
+                    .toList());
+  }
+
+  @Description("Node groups and their room.")
+  public Uni<@NonNull List<@NonNull List<@NonNull NodeGroup>>> nodeGroups(
+      @Source List<Cluster> clusters) {
+    return queries
+        .nodeGroups(clusters.stream().map(Cluster::uuid).toList())
+        .map(m -> clusters.stream().map(c -> m.getOrDefault(c.uuid(), List.of())).toList());
+  }
+}

@@ -1,0 +1,83 @@
+package io.opencdi.gateway.desktop;
+
+import io.opencdi.protocol.DesktopState;
+import io.opencdi.protocol.Power;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.OffsetDateTime;
+import java.util.UUID;
+
+/** A desktop: what the user asked for, where it was placed and what its cluster reports. */
+@Entity
+@Table(name = "desktop")
+public class DesktopEntity {
+  @Id public UUID id;
+  public String name;
+
+  @Column(name = "owner_id")
+  public UUID ownerId;
+
+  @Column(name = "template_id")
+  public UUID templateId;
+
+  @Enumerated(EnumType.STRING)
+  public DesktopState state;
+
+  @Enumerated(EnumType.STRING)
+  public Power power;
+
+  @Column(name = "delete_requested")
+  public boolean deleteRequested;
+
+  /** Whether the desktop's cpu and memory are counted in its node group's used capacity. */
+  @Column(name = "holds_capacity")
+  public boolean holdsCapacity;
+
+  @Column(name = "cluster_id")
+  public UUID clusterId;
+
+  @Column(name = "node_group")
+  public String nodeGroup;
+
+  @Column(name = "home_cluster_id")
+  public UUID homeClusterId;
+
+  public String image;
+
+  @Column(name = "cpu_millis")
+  public long cpuMillis;
+
+  @Column(name = "memory_mib")
+  public long memoryMiB;
+
+  @Column(name = "runtime_class")
+  public String runtimeClass;
+
+  @Column(name = "storage_class")
+  public String storageClass;
+
+  @Column(name = "home_volume_gib")
+  public int homeVolumeGiB;
+
+  public String region;
+  public String zone;
+
+  @Column(name = "request_id")
+  public String requestId;
+
+  @Column(name = "status_reason")
+  public String statusReason;
+
+  @Column(name = "placement_summary")
+  public String placementSummary;
+
+  @Column(name = "created_at")
+  public OffsetDateTime createdAt;
+
+  @Column(name = "updated_at")
+  public OffsetDateTime updatedAt;
+}

@@ -1,0 +1,54 @@
+package io.opencdi.gateway.desktop;
+
+import io.opencdi.gateway.desktop.api.Desktop;
+import io.opencdi.gateway.desktop.api.DesktopEvent;
+import io.opencdi.gateway.events.Channels;
+import io.opencdi.gateway.events.Notifications;
+import io.opencdi.protocol.DesktopState;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
+import io.vertx.core.json.JsonObject;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.OffsetDateTime;
+
+/** Publishes desktop changes to every replica and fans them out to local subscribers. */
+@ApplicationScoped
+public class DesktopEventBus {
+  private final Notifications notifications;
+  private final BroadcastProcessor<DesktopEvent> local = BroadcastProcessor.create();
+
+  public DesktopEventBus(Notifications notifications) {
+    this.notifications = notifications;
+  }
+
+  @PostConstruct
+  void listen() {
+    notifications.listen(
+        Channels.DESKTOP,
+        json -> {
+          String previous = json.getString("previousState");
+          local.onNext(
+              new DesktopEvent(
+                  Desktop.fromJson(json.getJsonObject("desktop")),
+                  previous == null ? null : DesktopState.valueOf(previous),
+                  OffsetDateTime.parse(json.getString("at"))));
+        });
+  }
+
+  /** Announces a change after it was committed. */
+  public Uni<Void> publish(Desktop desktop, DesktopState previousState) {
+    return notifications.publish(
+        Channels.DESKTOP,
+        new JsonObject()
+            .put("desktop", desktop.toJson())
+            .put("previousState", previousState == null ? null : previousState.name())
+            .put("at", OffsetDateTime.now().toString()));
+  }
+
+  /** Every change heard by this replica from now on. */
+  public Multi<DesktopEvent> stream() {
+    return local;
+  }
+}

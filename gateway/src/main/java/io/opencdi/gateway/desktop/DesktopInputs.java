@@ -1,0 +1,95 @@
+package io.opencdi.gateway.desktop;
+
+import io.opencdi.gateway.auth.Caller;
+import io.opencdi.gateway.common.ForbiddenException;
+import io.opencdi.gateway.common.ValidationException;
+import io.opencdi.gateway.desktop.api.CreateDesktopInput;
+import io.opencdi.gateway.desktop.api.CreateDesktopsInput;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** Checks what clients send before anything is touched. */
+final class DesktopInputs {
+  static final long MIN_CPU = 100;
+  static final long MAX_CPU = 128_000;
+  static final long MIN_MEMORY = 128;
+  static final long MAX_MEMORY = 1_048_576;
+  private static final Pattern NAME = Pattern.compile("[\\p{L}\\p{N}][\\p{L}\\p{N} ._-]{0,62}");
+  private static final int MAX_REQUEST_ID = 128;
+
+  private DesktopInputs() {}
+
+  static void validate(CreateDesktopInput in) {
+    if (in.name() != null && !NAME.matcher(in.name().strip()).matches()) {
+      throw new ValidationException(
+          "name must be 1-63 letters, digits, spaces, '.', '_' or '-', starting with a letter or"
+              + " digit");
+    }
+    if (in.cpuMillis() != null && (in.cpuMillis() < MIN_CPU || in.cpuMillis() > MAX_CPU)) {
+      throw new ValidationException(
+          "cpuMillis must be between " + MIN_CPU + " and " + MAX_CPU + ", got " + in.cpuMillis());
+    }
+    if (in.memoryMiB() != null && (in.memoryMiB() < MIN_MEMORY || in.memoryMiB() > MAX_MEMORY)) {
+      throw new ValidationException(
+          "memoryMiB must be between "
+              + MIN_MEMORY
+              + " and "
+              + MAX_MEMORY
+              + ", got "
+              + in.memoryMiB());
+    }
+    requestId(in.requestId());
+    label("region", in.region());
+    label("zone", in.zone());
+  }
+
+  /** The owner of each desktop of a bulk request. */
+  static List<String> owners(Caller caller, CreateDesktopsInput in, int max) {
+    requestId(in.requestId());
+    label("region", in.region());
+    label("zone", in.zone());
+    if (in.namePrefix() != null
+        && !in.namePrefix().isBlank()
+        && !NAME.matcher(in.namePrefix().strip()).matches()) {
+      throw new ValidationException("namePrefix must look like a desktop name");
+    }
+    boolean hasOwners = in.owners() != null && !in.owners().isEmpty();
+    if (hasOwners == (in.count() != null)) {
+      throw new ValidationException("give either owners or count, not both and not neither");
+    }
+    if (hasOwners) {
+      if (!caller.admin()) {
+        throw new ForbiddenException("only admins create desktops for other users");
+      }
+      if (in.owners().size() > max) {
+        throw new ValidationException("at most " + max + " desktops per request");
+      }
+      List<String> owners = new ArrayList<>();
+      for (String o : in.owners()) {
+        if (o == null || o.isBlank()) {
+          throw new ValidationException("owners must not contain empty names");
+        }
+        owners.add(o.strip());
+      }
+      return owners;
+    }
+    if (in.count() < 1 || in.count() > max) {
+      throw new ValidationException("count must be between 1 and " + max);
+    }
+    return Collections.nCopies(in.count(), caller.username());
+  }
+
+  private static void requestId(String requestId) {
+    if (requestId != null && (requestId.isBlank() || requestId.length() > MAX_REQUEST_ID)) {
+      throw new ValidationException("requestId must be 1-" + MAX_REQUEST_ID + " characters");
+    }
+  }
+
+  private static void label(String what, String value) {
+    if (value != null && (value.isBlank() || value.length() > 63)) {
+      throw new ValidationException(what + " must be 1-63 characters");
+    }
+  }
+}

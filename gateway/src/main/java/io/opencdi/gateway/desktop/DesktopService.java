@@ -1,0 +1,486 @@
+package io.opencdi.gateway.desktop;
+
+import io.opencdi.gateway.auth.Caller;
+import io.opencdi.gateway.auth.UserEntity;
+import io.opencdi.gateway.common.InvalidStateException;
+import io.opencdi.gateway.common.NotFoundException;
+import io.opencdi.gateway.common.UnschedulableException;
+import io.opencdi.gateway.db.Db;
+import io.opencdi.gateway.desktop.api.CreateDesktopInput;
+import io.opencdi.gateway.desktop.api.CreateDesktopsInput;
+import io.opencdi.gateway.desktop.api.Desktop;
+import io.opencdi.gateway.placement.PlacementService;
+import io.opencdi.gateway.template.TemplateEntity;
+import io.opencdi.placement.framework.Decision;
+import io.opencdi.placement.model.DesktopRequest;
+import io.opencdi.placement.model.Placement;
+import io.opencdi.placement.model.QuotaAllowance;
+import io.opencdi.protocol.CommandKind;
+import io.opencdi.protocol.DesktopState;
+import io.opencdi.protocol.Power;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.hibernate.LockMode;
+import org.hibernate.reactive.mutiny.Mutiny;
+
+/** The desktop lifecycle: create (with placement), start, stop, delete. */
+@ApplicationScoped
+public class DesktopService {
+  static final int MAX_BULK = 5000;
+
+  private final Db db;
+  private final PlacementService placement;
+  private final DesktopEventBus events;
+  private final DesktopCommands commands;
+
+  public DesktopService(
+      Db db, PlacementService placement, DesktopEventBus events, DesktopCommands commands) {
+    this.db = db;
+    this.placement = placement;
+    this.events = events;
+    this.commands = commands;
+  }
+
+  /** Creates one desktop, placed and reserved, or fails having changed nothing. */
+  public Uni<Desktop> create(Caller caller, CreateDesktopInput input) {
+    DesktopInputs.validate(input);
+    UUID templateId = io.opencdi.gateway.common.Ids.parse(input.templateId(), "template");
+    List<Placed> placed = new ArrayList<>();
+    return db.transaction(
+            s ->
+                lockUser(s, caller.userId())
+                    .flatMap(
+                        user ->
+                            existing(s, user.id, input.requestId())
+                                .flatMap(
+                                    found ->
+                                        found != null
+                                            ? Uni.createFrom().item(found)
+                                            : template(s, templateId)
+                                                .flatMap(
+                                                    t ->
+                                                        allowance(s, user)
+                                                            .flatMap(
+                                                                quota ->
+                                                                    place(
+                                                                        s,
+                                                                        user,
+                                                                        t,
+                                                                        input,
+                                                                        input.name(),
+                                                                        quota,
+                                                                        placed))))))
+        .onFailure()
+        .invoke(e -> placed.forEach(p -> placement.forget(p.placement, p.cpu, p.memory)))
+        .flatMap(entity -> announceNew(entity, placed).replaceWith(Desktop.from(entity)));
+  }
+
+  /** Creates many desktops in one transaction: all of them, or none. */
+  public Uni<List<Desktop>> createMany(Caller caller, CreateDesktopsInput input) {
+    List<String> owners = DesktopInputs.owners(caller, input, MAX_BULK);
+    UUID templateId = io.opencdi.gateway.common.Ids.parse(input.templateId(), "template");
+    List<Placed> placed = new ArrayList<>();
+    String prefix =
+        input.namePrefix() == null || input.namePrefix().isBlank() ? null : input.namePrefix();
+    return db.transaction(
+            s ->
+                template(s, templateId)
+                    .flatMap(
+                        t ->
+                            Multi.createFrom()
+                                .range(0, owners.size())
+                                .onItem()
+                                .transformToUniAndConcatenate(
+                                    i ->
+                                        ownerNamed(s, owners.get(i))
+                                            .flatMap(
+                                                user -> {
+                                                  String requestId =
+                                                      input.requestId() == null
+                                                          ? null
+                                                          : input.requestId() + "#" + i;
+                                                  var one =
+                                                      new CreateDesktopInput(
+                                                          input.templateId(),
+                                                          null,
+                                                          input.region(),
+                                                          input.zone(),
+                                                          null,
+                                                          null,
+                                                          requestId);
+                                                  String name =
+                                                      (prefix == null ? t.name : prefix)
+                                                          + "-"
+                                                          + (i + 1);
+                                                  return existing(s, user.id, requestId)
+                                                      .flatMap(
+                                                          found ->
+                                                              found != null
+                                                                  ? Uni.createFrom().item(found)
+                                                                  : allowance(s, user)
+                                                                      .flatMap(
+                                                                          q ->
+                                                                              place(
+                                                                                  s, user, t, one,
+                                                                                  name, q,
+                                                                                  placed)));
+                                                }))
+                                .collect()
+                                .asList()))
+        .onFailure()
+        .invoke(e -> placed.forEach(p -> placement.forget(p.placement, p.cpu, p.memory)))
+        .flatMap(
+            entities ->
+                Multi.createFrom()
+                    .iterable(entities)
+                    .onItem()
+                    .transformToUniAndConcatenate(e -> announceNew(e, placed))
+                    .collect()
+                    .last()
+                    .replaceWith(entities.stream().map(Desktop::from).toList()));
+  }
+
+  /** Powers a desktop on; it comes back where its home volume lives. */
+  public Uni<Desktop> start(Caller caller, UUID id) {
+    List<Placed> placed = new ArrayList<>();
+    return db.transaction(
+            s ->
+                lockDesktop(s, caller, id)
+                    .flatMap(
+                        d -> {
+                          if (d.deleteRequested || d.state == DesktopState.DELETED) {
+                            throw new InvalidStateException("the desktop is being deleted");
+                          }
+                          if (d.power == Power.ON && d.holdsCapacity) {
+                            return Uni.createFrom().item(new Change(d, null)); // already on
+                          }
+                          if (d.state == DesktopState.STOPPING) {
+                            throw new InvalidStateException(
+                                "the desktop is still stopping; start it once it is STOPPED");
+                          }
+                          DesktopState previous = d.state;
+                          return s.find(UserEntity.class, d.ownerId)
+                              .flatMap(owner -> allowanceExcluding(s, owner, d.id))
+                              .flatMap(
+                                  quota ->
+                                      reserve(
+                                          s,
+                                          request(d, quota),
+                                          Optional.ofNullable(d.homeClusterId).map(UUID::toString),
+                                          placed))
+                              .map(
+                                  p -> {
+                                    d.clusterId = UUID.fromString(p.placement.clusterId());
+                                    d.nodeGroup = p.placement.nodeGroup();
+                                    d.placementSummary = p.summary;
+                                    d.power = Power.ON;
+                                    d.holdsCapacity = true;
+                                    d.state = DesktopState.PENDING;
+                                    d.statusReason = null;
+                                    d.updatedAt = OffsetDateTime.now();
+                                    return new Change(d, previous);
+                                  });
+                        }))
+        .onFailure()
+        .invoke(e -> placed.forEach(p -> placement.forget(p.placement, p.cpu, p.memory)))
+        .flatMap(c -> announce(c, CommandKind.START));
+  }
+
+  /** Powers a desktop off, keeping its home volume. */
+  public Uni<Desktop> stop(Caller caller, UUID id) {
+    return db.transaction(
+            s ->
+                lockDesktop(s, caller, id)
+                    .map(
+                        d -> {
+                          if (d.deleteRequested || d.state == DesktopState.DELETED) {
+                            throw new InvalidStateException("the desktop is being deleted");
+                          }
+                          if (d.power == Power.OFF
+                              && (d.state == DesktopState.STOPPED
+                                  || d.state == DesktopState.STOPPING)) {
+                            return new Change(d, null); // already off
+                          }
+                          DesktopState previous = d.state;
+                          d.power = Power.OFF;
+                          d.state = d.holdsCapacity ? DesktopState.STOPPING : DesktopState.STOPPED;
+                          d.updatedAt = OffsetDateTime.now();
+                          return new Change(d, previous);
+                        }))
+        .flatMap(c -> announce(c, CommandKind.STOP));
+  }
+
+  /** Deletes a desktop and, once its agent confirms, its home volume. */
+  public Uni<Desktop> delete(Caller caller, UUID id) {
+    return db.transaction(
+            s ->
+                lockDesktop(s, caller, id)
+                    .map(
+                        d -> {
+                          if (d.state == DesktopState.DELETED) {
+                            return new Change(d, null);
+                          }
+                          DesktopState previous = d.state;
+                          d.deleteRequested = true;
+                          d.power = Power.OFF;
+                          if (d.clusterId == null) {
+                            d.state = DesktopState.DELETED;
+                          } else if (d.holdsCapacity) {
+                            d.state = DesktopState.STOPPING;
+                          }
+                          d.updatedAt = OffsetDateTime.now();
+                          return new Change(d, previous);
+                        }))
+        .flatMap(c -> announce(c, CommandKind.DELETE));
+  }
+
+  // ---- steps inside a transaction ----
+
+  private Uni<DesktopEntity> place(
+      Mutiny.Session s,
+      UserEntity owner,
+      TemplateEntity t,
+      CreateDesktopInput input,
+      String name,
+      Optional<QuotaAllowance> quota,
+      List<Placed> placed) {
+    DesktopEntity d = new DesktopEntity();
+    d.id = UUID.randomUUID();
+    d.name = name == null || name.isBlank() ? t.name : name.strip();
+    d.ownerId = owner.id;
+    d.templateId = t.id;
+    d.image = t.image;
+    d.cpuMillis = input.cpuMillis() == null ? t.cpuMillis : input.cpuMillis();
+    d.memoryMiB = input.memoryMiB() == null ? t.memoryMiB : input.memoryMiB();
+    d.runtimeClass = t.runtimeClass;
+    d.storageClass = t.storageClass;
+    d.homeVolumeGiB = t.homeVolumeGiB;
+    d.region = input.region();
+    d.zone = input.zone();
+    d.requestId = input.requestId();
+    d.power = Power.ON;
+    d.state = DesktopState.PENDING;
+    d.createdAt = OffsetDateTime.now();
+    d.updatedAt = d.createdAt;
+    DesktopRequest request = request(d, quota, t.arch);
+    return reserve(s, request, Optional.empty(), placed)
+        .flatMap(
+            p -> {
+              d.clusterId = UUID.fromString(p.placement.clusterId());
+              d.nodeGroup = p.placement.nodeGroup();
+              d.placementSummary = p.summary;
+              d.holdsCapacity = true;
+              return s.persist(d).call(s::flush).replaceWith(d);
+            });
+  }
+
+  /** Decides, then reserves in the database; retries when a race took the chosen room. */
+  private Uni<Placed> reserve(
+      Mutiny.Session s, DesktopRequest request, Optional<String> pinned, List<Placed> placed) {
+    return attempt(s, request, pinned, placed, 1);
+  }
+
+  private Uni<Placed> attempt(
+      Mutiny.Session s,
+      DesktopRequest request,
+      Optional<String> pinned,
+      List<Placed> placed,
+      int attempt) {
+    Decision decision = placement.decide(request, pinned);
+    if (!(decision instanceof Decision.Scheduled scheduled)) {
+      throw new UnschedulableException(
+          decision instanceof Decision.Unschedulable u
+              ? u.summary()
+              : "no cluster can run this desktop");
+    }
+    Placement p = scheduled.placement();
+    return placement
+        .reserve(s, p, request.cpuMillis(), request.memoryMiB())
+        .flatMap(
+            ok -> {
+              if (ok) {
+                Placed result =
+                    new Placed(p, request.cpuMillis(), request.memoryMiB(), summary(scheduled));
+                placed.add(result);
+                return Uni.createFrom().item(result);
+              }
+              placement.forget(p, request.cpuMillis(), request.memoryMiB());
+              if (attempt >= placement.maxAttempts()) {
+                throw new UnschedulableException(
+                    "capacity changed under "
+                        + attempt
+                        + " placement attempts; no room was left that fits this desktop");
+              }
+              return placement
+                  .refresh(UUID.fromString(p.clusterId()))
+                  .flatMap(v -> attempt(s, request, pinned, placed, attempt + 1));
+            });
+  }
+
+  private static String summary(Decision.Scheduled d) {
+    long feasible = d.evaluations().stream().filter(e -> e.feasible()).count();
+    String name =
+        d.evaluations().stream()
+            .filter(e -> e.clusterId().equals(d.placement().clusterId()))
+            .map(e -> e.clusterName())
+            .findFirst()
+            .orElse(d.placement().clusterId());
+    return "placed on "
+        + name
+        + " / "
+        + d.placement().nodeGroup()
+        + " with score "
+        + d.score()
+        + " (best of "
+        + feasible
+        + " feasible of "
+        + d.evaluations().size()
+        + " clusters)";
+  }
+
+  private static DesktopRequest request(DesktopEntity d, Optional<QuotaAllowance> quota) {
+    return request(d, quota, null);
+  }
+
+  private static DesktopRequest request(
+      DesktopEntity d, Optional<QuotaAllowance> quota, String arch) {
+    var b =
+        DesktopRequest.builder(d.ownerId.toString(), d.cpuMillis, d.memoryMiB)
+            .runtimeClass(d.runtimeClass)
+            .storageClass(d.storageClass)
+            .image(d.image);
+    if (arch != null) {
+      b.arch(arch);
+    }
+    if (d.region != null) {
+      b.region(d.region);
+    }
+    if (d.zone != null) {
+      b.zone(d.zone);
+    }
+    if (d.homeClusterId != null) {
+      b.homeClusterId(d.homeClusterId.toString());
+    }
+    quota.ifPresent(b::quota);
+    return b.build();
+  }
+
+  private Uni<UserEntity> lockUser(Mutiny.Session s, UUID userId) {
+    // Serialises one user's creations so that quota checks cannot race each other.
+    return s.find(UserEntity.class, userId, LockMode.PESSIMISTIC_WRITE)
+        .onItem()
+        .ifNull()
+        .failWith(() -> new NotFoundException("your user no longer exists"));
+  }
+
+  private Uni<UserEntity> ownerNamed(Mutiny.Session s, String username) {
+    return s.createSelectionQuery("from UserEntity where username = :u", UserEntity.class)
+        .setParameter("u", username)
+        .getSingleResultOrNull()
+        .onItem()
+        .ifNull()
+        .failWith(() -> new NotFoundException("no user named '" + username + "'"))
+        .flatMap(u -> lockUser(s, u.id));
+  }
+
+  private Uni<DesktopEntity> existing(Mutiny.Session s, UUID ownerId, String requestId) {
+    if (requestId == null) {
+      return Uni.createFrom().nullItem();
+    }
+    return s.createSelectionQuery(
+            "from DesktopEntity where ownerId = :o and requestId = :r", DesktopEntity.class)
+        .setParameter("o", ownerId)
+        .setParameter("r", requestId)
+        .getSingleResultOrNull();
+  }
+
+  private Uni<TemplateEntity> template(Mutiny.Session s, UUID id) {
+    return s.find(TemplateEntity.class, id)
+        .onItem()
+        .ifNull()
+        .failWith(() -> new NotFoundException("no template with id " + id));
+  }
+
+  private Uni<DesktopEntity> lockDesktop(Mutiny.Session s, Caller caller, UUID id) {
+    return s.find(DesktopEntity.class, id, LockMode.PESSIMISTIC_WRITE)
+        .map(
+            d -> {
+              // Someone else's desktop is reported exactly like a missing one: no probing.
+              if (d == null || !caller.mayActOn(d.ownerId)) {
+                throw new NotFoundException("no desktop with id " + id);
+              }
+              return d;
+            });
+  }
+
+  private Uni<Optional<QuotaAllowance>> allowance(Mutiny.Session s, UserEntity user) {
+    return allowanceExcluding(s, user, null);
+  }
+
+  private Uni<Optional<QuotaAllowance>> allowanceExcluding(
+      Mutiny.Session s, UserEntity user, UUID excluded) {
+    if (user.maxDesktops == null && user.maxCpuMillis == null && user.maxMemoryMiB == null) {
+      return Uni.createFrom().item(Optional.empty());
+    }
+    return s.createSelectionQuery(
+            "select count(d), coalesce(sum(case when d.holdsCapacity then d.cpuMillis else 0 end), 0),"
+                + " coalesce(sum(case when d.holdsCapacity then d.memoryMiB else 0 end), 0)"
+                + " from DesktopEntity d where d.ownerId = :o and d.state <> :deleted"
+                + " and (:x is null or d.id <> :x)",
+            Object[].class)
+        .setParameter("o", user.id)
+        .setParameter("deleted", DesktopState.DELETED)
+        .setParameter("x", excluded)
+        .getSingleResult()
+        .map(
+            row -> {
+              long count = ((Number) row[0]).longValue();
+              long cpu = ((Number) row[1]).longValue();
+              long memory = ((Number) row[2]).longValue();
+              // Starting a stopped desktop does not add one to the count: it already exists.
+              long desktopsLeft =
+                  user.maxDesktops == null
+                      ? Long.MAX_VALUE
+                      : user.maxDesktops - count + (excluded == null ? 0 : 1);
+              return Optional.of(
+                  new QuotaAllowance(
+                      desktopsLeft,
+                      user.maxCpuMillis == null ? Long.MAX_VALUE : user.maxCpuMillis - cpu,
+                      user.maxMemoryMiB == null ? Long.MAX_VALUE : user.maxMemoryMiB - memory));
+            });
+  }
+
+  // ---- after the commit ----
+
+  private Uni<Void> announceNew(DesktopEntity d, List<Placed> placed) {
+    boolean createdNow = !placed.isEmpty();
+    if (!createdNow || d.state != DesktopState.PENDING) {
+      return Uni.createFrom().voidItem(); // an idempotent repeat: nothing new to say
+    }
+    return events
+        .publish(Desktop.from(d), null)
+        .flatMap(v -> commands.request(d.id, d.clusterId, CommandKind.START));
+  }
+
+  private Uni<Desktop> announce(Change c, CommandKind kind) {
+    Desktop view = Desktop.from(c.desktop);
+    if (c.previous == null) {
+      return Uni.createFrom().item(view);
+    }
+    Uni<Void> command =
+        c.desktop.clusterId == null
+            ? Uni.createFrom().voidItem()
+            : commands.request(c.desktop.id, c.desktop.clusterId, kind);
+    return events.publish(view, c.previous).flatMap(v -> command).replaceWith(view);
+  }
+
+  private record Placed(Placement placement, long cpu, long memory, String summary) {}
+
+  private record Change(DesktopEntity desktop, DesktopState previous) {}
+}

@@ -1,0 +1,102 @@
+package io.opencdi.gateway.desktop.api;
+
+import io.opencdi.gateway.desktop.DesktopEntity;
+import io.opencdi.protocol.DesktopState;
+import io.opencdi.protocol.Power;
+import io.vertx.core.json.JsonObject;
+import java.time.OffsetDateTime;
+import java.util.UUID;
+import org.eclipse.microprofile.graphql.Description;
+import org.eclipse.microprofile.graphql.Id;
+import org.eclipse.microprofile.graphql.Ignore;
+import org.eclipse.microprofile.graphql.NonNull;
+import org.eclipse.microprofile.graphql.Type;
+
+/** A desktop as the API shows it; owner, template and cluster are resolved in batches. */
+@Type("Desktop")
+@Description("A Linux desktop: a container with a home volume, powered on and off like a VM.")
+public record Desktop(
+    @Id @NonNull String id,
+    @NonNull String name,
+    @NonNull DesktopState state,
+    @NonNull Power power,
+    long cpuMillis,
+    long memoryMiB,
+    @NonNull String runtimeClass,
+    @NonNull String storageClass,
+    @NonNull String image,
+    @Description("The node group the desktop is placed on, within its cluster.") String nodeGroup,
+    @Description("Why the desktop is in its state, for example the reason it FAILED.")
+        String statusReason,
+    @Description("Why placement chose its cluster.") String placementSummary,
+    @NonNull OffsetDateTime createdAt,
+    @NonNull OffsetDateTime updatedAt,
+    @Ignore UUID ownerId,
+    @Ignore UUID templateId,
+    @Ignore UUID clusterId) {
+
+  public static Desktop from(DesktopEntity e) {
+    return new Desktop(
+        e.id.toString(),
+        e.name,
+        e.state,
+        e.power,
+        e.cpuMillis,
+        e.memoryMiB,
+        e.runtimeClass,
+        e.storageClass,
+        e.image,
+        e.nodeGroup,
+        e.statusReason,
+        e.placementSummary,
+        e.createdAt,
+        e.updatedAt,
+        e.ownerId,
+        e.templateId,
+        e.clusterId);
+  }
+
+  /** The form in which replicas pass a changed desktop to each other. */
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("id", id)
+        .put("name", name)
+        .put("state", state.name())
+        .put("power", power.name())
+        .put("cpuMillis", cpuMillis)
+        .put("memoryMiB", memoryMiB)
+        .put("runtimeClass", runtimeClass)
+        .put("storageClass", storageClass)
+        .put("image", image)
+        .put("nodeGroup", nodeGroup)
+        .put("statusReason", statusReason)
+        .put("placementSummary", placementSummary)
+        .put("createdAt", createdAt.toString())
+        .put("updatedAt", updatedAt.toString())
+        .put("ownerId", ownerId.toString())
+        .put("templateId", templateId.toString())
+        .put("clusterId", clusterId == null ? null : clusterId.toString());
+  }
+
+  public static Desktop fromJson(JsonObject j) {
+    String cluster = j.getString("clusterId");
+    return new Desktop(
+        j.getString("id"),
+        j.getString("name"),
+        DesktopState.valueOf(j.getString("state")),
+        Power.valueOf(j.getString("power")),
+        j.getLong("cpuMillis"),
+        j.getLong("memoryMiB"),
+        j.getString("runtimeClass"),
+        j.getString("storageClass"),
+        j.getString("image"),
+        j.getString("nodeGroup"),
+        j.getString("statusReason"),
+        j.getString("placementSummary"),
+        OffsetDateTime.parse(j.getString("createdAt")),
+        OffsetDateTime.parse(j.getString("updatedAt")),
+        UUID.fromString(j.getString("ownerId")),
+        UUID.fromString(j.getString("templateId")),
+        cluster == null ? null : UUID.fromString(cluster));
+  }
+}

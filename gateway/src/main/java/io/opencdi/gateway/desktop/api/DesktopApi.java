@@ -1,0 +1,137 @@
+package io.opencdi.gateway.desktop.api;
+
+import io.opencdi.gateway.auth.CallerResolver;
+import io.opencdi.gateway.auth.UserEntity;
+import io.opencdi.gateway.auth.api.User;
+import io.opencdi.gateway.cluster.ClusterQueries;
+import io.opencdi.gateway.cluster.api.Cluster;
+import io.opencdi.gateway.common.Ids;
+import io.opencdi.gateway.db.Db;
+import io.opencdi.gateway.desktop.DesktopQueries;
+import io.opencdi.gateway.desktop.DesktopService;
+import io.opencdi.gateway.template.TemplateEntity;
+import io.opencdi.gateway.template.api.Template;
+import io.smallrye.mutiny.Uni;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import org.eclipse.microprofile.graphql.Description;
+import org.eclipse.microprofile.graphql.GraphQLApi;
+import org.eclipse.microprofile.graphql.Id;
+import org.eclipse.microprofile.graphql.Mutation;
+import org.eclipse.microprofile.graphql.NonNull;
+import org.eclipse.microprofile.graphql.Query;
+import org.eclipse.microprofile.graphql.Source;
+
+/** Desktops: a user's own, or all for an admin. */
+@GraphQLApi
+public class DesktopApi {
+  private final CallerResolver callers;
+  private final DesktopService service;
+  private final DesktopQueries queries;
+  private final ClusterQueries clusters;
+  private final Db db;
+
+  public DesktopApi(
+      CallerResolver callers,
+      DesktopService service,
+      DesktopQueries queries,
+      ClusterQueries clusters,
+      Db db) {
+    this.callers = callers;
+    this.service = service;
+    this.queries = queries;
+    this.clusters = clusters;
+    this.db = db;
+  }
+
+  @Query
+  @Description("Desktops the caller may see, oldest first, in pages.")
+  public Uni<@NonNull DesktopConnection> desktops(
+      DesktopFilter filter, Integer first, String after) {
+    return callers.caller().flatMap(c -> queries.page(c, filter, first, after));
+  }
+
+  @Query
+  @Description("One desktop.")
+  public Uni<Desktop> desktop(@Id @NonNull String id) {
+    return callers.caller().flatMap(c -> queries.one(c, id));
+  }
+
+  @Mutation
+  @Description("Creates a desktop, placed on the best cluster, and powers it on.")
+  public Uni<@NonNull Desktop> createDesktop(@NonNull CreateDesktopInput input) {
+    return callers.caller().flatMap(c -> service.create(c, input));
+  }
+
+  @Mutation
+  @Description("Creates many desktops in one request: all or none.")
+  public Uni<@NonNull List<@NonNull Desktop>> createDesktops(@NonNull CreateDesktopsInput input) {
+    return callers.caller().flatMap(c -> service.createMany(c, input));
+  }
+
+  @Mutation
+  @Description("Powers a desktop on; its home volume comes back with it.")
+  public Uni<@NonNull Desktop> startDesktop(@Id @NonNull String id) {
+    return callers.caller().flatMap(c -> service.start(c, Ids.parse(id, "desktop")));
+  }
+
+  @Mutation
+  @Description("Powers a desktop off; its home volume is kept.")
+  public Uni<@NonNull Desktop> stopDesktop(@Id @NonNull String id) {
+    return callers.caller().flatMap(c -> service.stop(c, Ids.parse(id, "desktop")));
+  }
+
+  @Mutation
+  @Description("Deletes a desktop and its home volume. This is the only way user data is deleted.")
+  public Uni<@NonNull Desktop> deleteDesktop(@Id @NonNull String id) {
+    return callers.caller().flatMap(c -> service.delete(c, Ids.parse(id, "desktop")));
+  }
+
+  @Description("The cluster the desktop is placed on.")
+  public Uni<@NonNull List<Cluster>> cluster(@Source List<Desktop> desktops) {
+    List<UUID> ids =
+        desktops.stream().map(Desktop::clusterId).filter(Objects::nonNull).distinct().toList();
+    return clusters
+        .byIds(ids)
+        .map(
+            m ->
+                desktops.stream()
+                    .map(d -> d.clusterId() == null ? null : m.get(d.clusterId()))
+                    .toList());
+  }
+
+  @Description("The desktop's template.")
+  public Uni<@NonNull List<@NonNull Template>> template(@Source List<Desktop> desktops) {
+    List<UUID> ids = desktops.stream().map(Desktop::templateId).distinct().toList();
+    return db.session(
+        s ->
+            s.createSelectionQuery("from TemplateEntity where id in :ids", TemplateEntity.class)
+                .setParameter("ids", ids)
+                .getResultList()
+                .map(
+                    l -> {
+                      Map<UUID, Template> byId = new HashMap<>();
+                      l.forEach(t -> byId.put(t.id, Template.from(t)));
+                      return desktops.stream().map(d -> byId.get(d.templateId())).toList();
+                    }));
+  }
+
+  @Description("The desktop's owner.")
+  public Uni<@NonNull List<@NonNull User>> owner(@Source List<Desktop> desktops) {
+    List<UUID> ids = desktops.stream().map(Desktop::ownerId).distinct().toList();
+    return db.session(
+        s ->
+            s.createSelectionQuery("from UserEntity where id in :ids", UserEntity.class)
+                .setParameter("ids", ids)
+                .getResultList()
+                .map(
+                    l -> {
+                      Map<UUID, User> byId = new HashMap<>();
+                      l.forEach(u -> byId.put(u.id, User.from(u)));
+                      return desktops.stream().map(d -> byId.get(d.ownerId())).toList();
+                    }));
+  }
+}

@@ -1,0 +1,4 @@
+package io.opencdi.gateway.desktop.api;
+
+/** Relay page information. */
+public record PageInfo(boolean hasNextPage, String endCursor) {}

@@ -1,0 +1,19 @@
+package io.opencdi.gateway.events;
+
+import java.util.List;
+
+/** Names of the NOTIFY channels the gateway replicas share. */
+public final class Channels {
+  /** A desktop changed; the payload is the desktop as the API shows it. */
+  public static final String DESKTOP = "opencdi_desktop";
+
+  /** A cluster's capacity, health or cordon changed; the payload names the cluster. */
+  public static final String CLUSTER = "opencdi_cluster";
+
+  /** A desktop needs a command sent to its agent; the replica holding the agent's link sends it. */
+  public static final String COMMAND = "opencdi_command";
+
+  static final List<String> ALL = List.of(DESKTOP, CLUSTER, COMMAND);
+
+  private Channels() {}
+}

@@ -1,0 +1,100 @@
+package io.opencdi.gateway.events;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.pgclient.pubsub.PgSubscriber;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgConnectOptions;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Events between gateway replicas through PostgreSQL LISTEN/NOTIFY: every replica hears every
+ * event, so a subscriber on any replica sees changes made on any other, and a command reaches the
+ * replica that holds the agent's channel. No infrastructure beyond the database is needed.
+ */
+@ApplicationScoped
+public class Notifications {
+  private static final Logger LOG = Logger.getLogger(Notifications.class);
+
+  private final Pool pool;
+  private final Vertx vertx;
+  private final String url;
+  private final String user;
+  private final String password;
+  private final Map<String, List<Consumer<JsonObject>>> listeners = new ConcurrentHashMap<>();
+  private PgSubscriber subscriber;
+
+  public Notifications(
+      Pool pool,
+      Vertx vertx,
+      @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
+      @ConfigProperty(name = "quarkus.datasource.username") String user,
+      @ConfigProperty(name = "quarkus.datasource.password") String password) {
+    this.pool = pool;
+    this.vertx = vertx;
+    this.url = url;
+    this.user = user;
+    this.password = password;
+  }
+
+  void onStart(@Observes StartupEvent event) {
+    PgConnectOptions options = PgConnectOptions.fromUri(url).setUser(user).setPassword(password);
+    subscriber = PgSubscriber.subscriber(vertx, options);
+    // Reconnect for ever: a replica that stops hearing events would serve stale subscriptions.
+    subscriber.reconnectPolicy(retries -> 500L);
+    for (String channel : Channels.ALL) {
+      subscriber
+          .channel(channel)
+          .handler(payload -> dispatch(channel, payload))
+          .subscribeHandler(() -> LOG.debugf("listening on %s", channel));
+    }
+    subscriber.connect().await().indefinitely();
+  }
+
+  void onStop(@Observes ShutdownEvent event) {
+    if (subscriber != null) {
+      subscriber.close().await().indefinitely();
+    }
+  }
+
+  /** Registers a consumer of one channel's events on this replica. */
+  public void listen(String channel, Consumer<JsonObject> consumer) {
+    listeners.computeIfAbsent(channel, c -> new CopyOnWriteArrayList<>()).add(consumer);
+  }
+
+  /** Sends an event to every replica (this one included), after the caller's commit. */
+  public Uni<Void> publish(String channel, JsonObject event) {
+    return pool.preparedQuery("select pg_notify($1, $2)")
+        .execute(Tuple.of(channel, event.encode()))
+        .replaceWithVoid();
+  }
+
+  private void dispatch(String channel, String payload) {
+    JsonObject event;
+    try {
+      event = new JsonObject(payload);
+    } catch (RuntimeException e) {
+      LOG.warnf("ignoring malformed event on %s", channel);
+      return;
+    }
+    for (Consumer<JsonObject> consumer : listeners.getOrDefault(channel, List.of())) {
+      try {
+        consumer.accept(event);
+      } catch (RuntimeException e) {
+        LOG.warnf(e, "event consumer on %s failed", channel);
+      }
+    }
+  }
+}

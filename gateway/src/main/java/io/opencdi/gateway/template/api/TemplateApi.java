@@ -1,0 +1,117 @@
+package io.opencdi.gateway.template.api;
+
+import io.opencdi.gateway.auth.CallerResolver;
+import io.opencdi.gateway.common.ConflictException;
+import io.opencdi.gateway.common.ValidationException;
+import io.opencdi.gateway.db.Db;
+import io.opencdi.gateway.template.TemplateEntity;
+import io.smallrye.mutiny.Uni;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.eclipse.microprofile.graphql.Description;
+import org.eclipse.microprofile.graphql.GraphQLApi;
+import org.eclipse.microprofile.graphql.Mutation;
+import org.eclipse.microprofile.graphql.NonNull;
+import org.eclipse.microprofile.graphql.Query;
+
+/** Desktop templates: everyone reads them, admins create them. */
+@GraphQLApi
+public class TemplateApi {
+  private static final Set<String> RUNTIME_CLASSES = Set.of("runc", "gvisor", "kata");
+  private static final Set<String> ARCHES = Set.of("amd64", "arm64");
+  private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+  private static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}");
+
+  private final Db db;
+  private final CallerResolver callers;
+
+  public TemplateApi(Db db, CallerResolver callers) {
+    this.db = db;
+    this.callers = callers;
+  }
+
+  @Query
+  @Description("Desktop templates.")
+  public Uni<@NonNull List<@NonNull Template>> templates() {
+    return callers
+        .caller()
+        .flatMap(
+            c ->
+                db.session(
+                    s ->
+                        s.createSelectionQuery(
+                                "from TemplateEntity order by name", TemplateEntity.class)
+                            .getResultList()
+                            .map(l -> l.stream().map(Template::from).toList())));
+  }
+
+  @Mutation
+  @Description("Creates a desktop template (admin only).")
+  public Uni<@NonNull Template> createTemplate(@NonNull TemplateInput input) {
+    return callers
+        .caller()
+        .map(c -> c.requireAdmin())
+        .map(c -> toEntity(input))
+        .flatMap(
+            t ->
+                db.transaction(
+                        s ->
+                            s.createSelectionQuery(
+                                    "select count(t) from TemplateEntity t where t.name = :n",
+                                    Long.class)
+                                .setParameter("n", t.name)
+                                .getSingleResult()
+                                .flatMap(
+                                    n -> {
+                                      if (n > 0) {
+                                        throw new ConflictException(
+                                            "a template named '" + t.name + "' exists");
+                                      }
+                                      return s.persist(t);
+                                    }))
+                    .replaceWith(() -> Template.from(t)));
+  }
+
+  static TemplateEntity toEntity(TemplateInput in) {
+    if (!NAME.matcher(in.name()).matches()) {
+      throw new ValidationException(
+          "name must be a DNS label: lower-case letters, digits and '-', at most 63");
+    }
+    if (!IMAGE.matcher(in.image()).matches()) {
+      throw new ValidationException("image must be an image reference such as repo/name:tag");
+    }
+    if (in.cpuMillis() < 100 || in.cpuMillis() > 128_000) {
+      throw new ValidationException("cpuMillis must be between 100 and 128000");
+    }
+    if (in.memoryMiB() < 128 || in.memoryMiB() > 1_048_576) {
+      throw new ValidationException("memoryMiB must be between 128 and 1048576");
+    }
+    String runtime = in.runtimeClass() == null ? "runc" : in.runtimeClass();
+    if (!RUNTIME_CLASSES.contains(runtime)) {
+      throw new ValidationException("runtimeClass must be one of " + RUNTIME_CLASSES);
+    }
+    if (in.arch() != null && !ARCHES.contains(in.arch())) {
+      throw new ValidationException("arch must be one of " + ARCHES);
+    }
+    int volume = in.homeVolumeGiB() == null ? 10 : in.homeVolumeGiB();
+    if (volume < 1 || volume > 10_000) {
+      throw new ValidationException("homeVolumeGiB must be between 1 and 10000");
+    }
+    TemplateEntity t = new TemplateEntity();
+    t.id = UUID.randomUUID();
+    t.name = in.name();
+    t.description = in.description();
+    t.image = in.image();
+    t.cpuMillis = in.cpuMillis();
+    t.memoryMiB = in.memoryMiB();
+    t.runtimeClass = runtime;
+    t.storageClass = in.storageClass() == null ? "longhorn" : in.storageClass();
+    t.homeVolumeGiB = volume;
+    t.arch = in.arch();
+    t.createdAt = OffsetDateTime.now();
+    return t;
+  }
+}

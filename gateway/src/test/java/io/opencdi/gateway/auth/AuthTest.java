@@ -1,0 +1,95 @@
+package io.opencdi.gateway.auth;
+
+import static io.opencdi.gateway.testing.GraphQL.errorCode;
+import static io.opencdi.gateway.testing.GraphQL.login;
+import static io.opencdi.gateway.testing.GraphQL.run;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opencdi.gateway.testing.PostgresResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+class AuthTest {
+
+  @Test
+  void seededUserSignsInAndSeesThemselves() {
+    String token = login("alice");
+    JsonPath me = run(token, "auth", "Me");
+    assertThat(me.getString("data.me.username")).isEqualTo("alice");
+    assertThat(me.getString("data.me.role")).isEqualTo("USER");
+  }
+
+  @Test
+  void wrongPasswordIsRefusedWithoutSayingWhichPartWasWrong() {
+    JsonPath bad = run(null, "auth", "Login", "username", "alice", "password", "nope");
+    JsonPath unknown = run(null, "auth", "Login", "username", "mallory", "password", "x");
+    assertThat(errorCode(bad)).isEqualTo("UNAUTHENTICATED");
+    assertThat(errorCode(unknown)).isEqualTo("UNAUTHENTICATED");
+    assertThat(bad.getString("errors[0].message"))
+        .isEqualTo(unknown.getString("errors[0].message"));
+  }
+
+  @Test
+  void everythingButLoginNeedsAToken() {
+    assertThat(errorCode(run(null, "auth", "Me"))).isEqualTo("UNAUTHENTICATED");
+    assertThat(errorCode(run(null, "templates", "Templates"))).isEqualTo("UNAUTHENTICATED");
+    assertThat(errorCode(run(null, "clusters", "Clusters"))).isEqualTo("UNAUTHENTICATED");
+    assertThat(errorCode(run(null, "desktops", "Desktops"))).isEqualTo("UNAUTHENTICATED");
+  }
+
+  @Test
+  void forgedTokenIsRefused() {
+    String real = login("alice");
+    String[] parts = real.split("\\.");
+    // Same header and signature, payload claiming another user: the signature no longer matches.
+    String payload =
+        java.util.Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString(
+                "{\"upn\":\"admin\",\"groups\":[\"admin\"],\"iss\":\"https://opencdi.local/built-in\"}"
+                    .getBytes());
+    String forged = parts[0] + "." + payload + "." + parts[2];
+    // A token that fails verification is refused at the HTTP layer (RFC 6750 invalid_token).
+    for (String token : new String[] {forged, "not-a-jwt"}) {
+      given()
+          .contentType(ContentType.JSON)
+          .header("Authorization", "Bearer " + token)
+          .body(Map.of("query", "{ me { username } }"))
+          .post("/graphql")
+          .then()
+          .statusCode(401);
+    }
+  }
+
+  @Test
+  void onlyAdminsListUsers() {
+    assertThat(errorCode(run(login("alice"), "auth", "Users"))).isEqualTo("FORBIDDEN");
+    JsonPath users = run(login("admin"), "auth", "Users");
+    assertThat(users.getList("data.users.username")).contains("admin", "alice", "bob");
+  }
+
+  @Test
+  void onlyAdminsCreateTemplates() {
+    Map<String, Object> input =
+        Map.of(
+            "name",
+            "denied-template",
+            "image",
+            "opencdi/desktop-xfce:0.1",
+            "cpuMillis",
+            1000,
+            "memoryMiB",
+            1024);
+    JsonPath denied = run(login("alice"), "templates", "CreateTemplate", "input", input);
+    assertThat(errorCode(denied)).isEqualTo("FORBIDDEN");
+    JsonPath templates = run(login("alice"), "templates", "Templates");
+    assertThat(templates.getList("data.templates.name")).doesNotContain("denied-template");
+  }
+}

@@ -1,0 +1,259 @@
+package io.opencdi.gateway.desktop;
+
+import static io.opencdi.gateway.testing.GraphQL.errorCode;
+import static io.opencdi.gateway.testing.GraphQL.login;
+import static io.opencdi.gateway.testing.GraphQL.run;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.opencdi.gateway.testing.AgentProcess;
+import io.opencdi.gateway.testing.PostgresResource;
+import io.opencdi.gateway.testing.Subscription;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import java.net.URL;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** A user's desktop from creation to deletion, on a fleet served by a real cluster agent. */
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DesktopLifecycleTest {
+  private static final String FLEET =
+      """
+      failImages: ["opencdi/broken:*"]
+      clusters:
+        - name: life-bj
+          region: cn-north
+          zone: cn-north-1a
+          arch: [amd64]
+          runtimeClasses: [runc, gvisor]
+          storageClasses: [longhorn]
+          nodes: { count: 3, cpuMillis: 16000, memoryMiB: 65536, maxDesktops: 110 }
+        - name: life-fra
+          region: eu-west
+          zone: eu-west-1a
+          arch: [amd64]
+          runtimeClasses: [runc]
+          storageClasses: [longhorn]
+          nodes: { count: 2, cpuMillis: 16000, memoryMiB: 65536, maxDesktops: 110 }
+      """;
+
+  @TestHTTPResource("/")
+  URL base;
+
+  private AgentProcess agent;
+  private String alice;
+  private String bob;
+  private String admin;
+
+  // Not @BeforeAll: the HTTP port of the application under test is known only per test.
+  @BeforeEach
+  void startAgent() {
+    if (agent != null) {
+      return;
+    }
+    agent =
+        AgentProcess.start(base.getPort(), PostgresResource.AGENT_TOKEN, FLEET, "lifecycle-agent");
+    admin = login("admin");
+    alice = login("alice");
+    bob = login("bob");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        run(admin, "clusters", "Clusters")
+                            .getList("data.clusters.findAll { it.ready }.name"))
+                    .as(agent::log)
+                    .contains("life-bj", "life-fra"));
+  }
+
+  @AfterAll
+  void stopAgent() {
+    if (agent != null) {
+      agent.close();
+    }
+  }
+
+  private String templateId(String name) {
+    return run(admin, "templates", "Templates")
+        .getString("data.templates.find { it.name == '" + name + "' }.id");
+  }
+
+  private Map<String, Object> input(String template, String region) {
+    Map<String, Object> in = new HashMap<>();
+    in.put("templateId", templateId(template));
+    in.put("region", region);
+    return in;
+  }
+
+  private String state(String token, String id) {
+    return run(token, "desktops", "Desktop", "id", id).getString("data.desktop.state");
+  }
+
+  @Test
+  void subscriberSeesTheDesktopComeUpAndPowerCyclesKeepItsCluster() throws Exception {
+    try (Subscription events =
+        Subscription.open(base.getPort(), alice, "desktops", "DesktopEvents", Map.of())) {
+      JsonPath created =
+          run(alice, "desktops", "CreateDesktop", "input", input("xfce-gvisor", "cn-north"));
+      String id = created.getString("data.createDesktop.id");
+      assertThat(id).as(created.prettify()).isNotNull();
+      assertThat(created.getString("data.createDesktop.cluster.name")).isEqualTo("life-bj");
+      assertThat(created.getString("data.createDesktop.placementSummary")).contains("life-bj");
+
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(() -> assertThat(states(events, id)).contains("RUNNING"));
+      assertThat(states(events, id))
+          .containsSubsequence("PENDING", "SCHEDULED", "STARTING", "RUNNING");
+
+      run(alice, "desktops", "StopDesktop", "id", id);
+      await().atMost(Duration.ofSeconds(30)).until(() -> "STOPPED".equals(state(alice, id)));
+
+      JsonPath started = run(alice, "desktops", "StartDesktop", "id", id);
+      assertThat(started.getString("data.startDesktop.power")).isEqualTo("ON");
+      await().atMost(Duration.ofSeconds(30)).until(() -> "RUNNING".equals(state(alice, id)));
+      assertThat(run(alice, "desktops", "Desktop", "id", id).getString("data.desktop.cluster.name"))
+          .as("power on brings the desktop back where its home volume lives")
+          .isEqualTo("life-bj");
+
+      run(alice, "desktops", "DeleteDesktop", "id", id);
+      await().atMost(Duration.ofSeconds(30)).until(() -> "DELETED".equals(state(alice, id)));
+    }
+  }
+
+  @Test
+  void anotherUsersDesktopIsInvisibleAndUntouchable() throws Exception {
+    String id =
+        run(alice, "desktops", "CreateDesktop", "input", input("openbox-small", "eu-west"))
+            .getString("data.createDesktop.id");
+    try (Subscription bobs =
+        Subscription.open(base.getPort(), bob, "desktops", "DesktopEvents", Map.of())) {
+      assertThat(errorCode(run(bob, "desktops", "Desktop", "id", id))).isEqualTo("NOT_FOUND");
+      assertThat(errorCode(run(bob, "desktops", "StopDesktop", "id", id))).isEqualTo("NOT_FOUND");
+      assertThat(errorCode(run(bob, "desktops", "StartDesktop", "id", id))).isEqualTo("NOT_FOUND");
+      assertThat(errorCode(run(bob, "desktops", "DeleteDesktop", "id", id))).isEqualTo("NOT_FOUND");
+      assertThat(run(bob, "desktops", "Desktops").getList("data.desktops.edges.node.id"))
+          .doesNotContain(id);
+      await().atMost(Duration.ofSeconds(30)).until(() -> "RUNNING".equals(state(alice, id)));
+      assertThat(bobs.events()).as("bob hears nothing of alice's desktop").isEmpty();
+    }
+    assertThat(run(admin, "desktops", "Desktop", "id", id).getString("data.desktop.owner.username"))
+        .isEqualTo("alice");
+    assertThat(state(alice, id)).isEqualTo("RUNNING");
+  }
+
+  @Test
+  void sameRequestIdGivesTheSameDesktop() {
+    Map<String, Object> in = input("openbox-small", "eu-west");
+    in.put("requestId", "once-" + UUID.randomUUID());
+    String first =
+        run(alice, "desktops", "CreateDesktop", "input", in).getString("data.createDesktop.id");
+    String second =
+        run(alice, "desktops", "CreateDesktop", "input", in).getString("data.createDesktop.id");
+    assertThat(second).isEqualTo(first);
+    assertThat(
+            run(alice, "desktops", "Desktops", "first", 500)
+                .getList("data.desktops.edges.node.id")
+                .stream()
+                .filter(first::equals))
+        .hasSize(1);
+  }
+
+  @Test
+  void aFailedStartReleasesItsCapacityAndSaysWhy() {
+    Map<String, Object> t = new HashMap<>();
+    t.put("name", "broken-image");
+    t.put("image", "opencdi/broken:1");
+    t.put("cpuMillis", 4000);
+    t.put("memoryMiB", 4096);
+    run(admin, "templates", "CreateTemplate", "input", t);
+    long before = allocatedCpu("life-fra");
+    String id =
+        run(alice, "desktops", "CreateDesktop", "input", input("broken-image", "eu-west"))
+            .getString("data.createDesktop.id");
+    await().atMost(Duration.ofSeconds(30)).until(() -> "FAILED".equals(state(alice, id)));
+    assertThat(run(alice, "desktops", "Desktop", "id", id).getString("data.desktop.statusReason"))
+        .contains("image");
+    await().atMost(Duration.ofSeconds(10)).until(() -> allocatedCpu("life-fra") == before);
+  }
+
+  @Test
+  void badInputIsRefusedAndChangesNothing() {
+    long total = run(alice, "desktops", "Desktops").getLong("data.desktops.totalCount");
+    Map<String, Object> in = input("xfce", "cn-north");
+    in.put("cpuMillis", -5);
+    assertThat(errorCode(run(alice, "desktops", "CreateDesktop", "input", in)))
+        .isEqualTo("VALIDATION");
+    Map<String, Object> unknownTemplate = new HashMap<>();
+    unknownTemplate.put("templateId", UUID.randomUUID().toString());
+    assertThat(errorCode(run(alice, "desktops", "CreateDesktop", "input", unknownTemplate)))
+        .isEqualTo("NOT_FOUND");
+    Map<String, Object> garbageId = new HashMap<>();
+    garbageId.put("templateId", "not-an-id");
+    assertThat(errorCode(run(alice, "desktops", "CreateDesktop", "input", garbageId)))
+        .isEqualTo("VALIDATION");
+    Map<String, Object> huge = input("xfce", "cn-north");
+    huge.put("cpuMillis", 100_000);
+    JsonPath refused = run(alice, "desktops", "CreateDesktop", "input", huge);
+    assertThat(errorCode(refused)).isEqualTo("UNSCHEDULABLE");
+    assertThat(refused.getString("errors[0].message")).contains("life-bj");
+    assertThat(run(alice, "desktops", "Desktops").getLong("data.desktops.totalCount"))
+        .isEqualTo(total);
+  }
+
+  @Test
+  void placementPreviewExplainsACordon() {
+    String bj =
+        run(admin, "clusters", "Clusters")
+            .getString("data.clusters.find { it.name == 'life-bj' }.id");
+    assertThat(errorCode(run(alice, "clusters", "CordonCluster", "id", bj, "cordoned", true)))
+        .isEqualTo("FORBIDDEN");
+    run(admin, "clusters", "CordonCluster", "id", bj, "cordoned", true);
+    try {
+      Map<String, Object> in = new HashMap<>();
+      in.put("templateId", templateId("xfce-gvisor"));
+      in.put("region", "cn-north");
+      JsonPath preview = run(alice, "placement", "PlacementPreview", "input", in);
+      List<Map<String, Object>> filters =
+          preview.getList(
+              "data.placementPreview.clusters.find { it.clusterName == 'life-bj' }.filters");
+      assertThat(filters)
+          .anySatisfy(
+              f -> {
+                assertThat(f.get("passed")).isEqualTo(false);
+                assertThat((String) f.get("reason")).containsIgnoringCase("cordon");
+              });
+      assertThat(preview.getString("data.placementPreview.clusterName")).isNotEqualTo("life-bj");
+    } finally {
+      run(admin, "clusters", "CordonCluster", "id", bj, "cordoned", false);
+    }
+  }
+
+  private long allocatedCpu(String cluster) {
+    return run(admin, "clusters", "Clusters")
+        .getLong("data.clusters.find { it.name == '" + cluster + "' }.capacity.allocatedCpuMillis");
+  }
+
+  private static List<String> states(Subscription s, String id) {
+    return s.events().stream()
+        .map(e -> e.getJsonObject("data"))
+        .filter(d -> d != null && d.getJsonObject("desktopEvents") != null)
+        .map(d -> d.getJsonObject("desktopEvents").getJsonObject("desktop"))
+        .filter(d -> id.equals(d.getString("id")))
+        .map(d -> d.getString("state"))
+        .toList();
+  }
+}

@@ -1,0 +1,109 @@
+package io.opencdi.gateway.placement;
+
+import static io.opencdi.gateway.testing.GraphQL.errorCode;
+import static io.opencdi.gateway.testing.GraphQL.login;
+import static io.opencdi.gateway.testing.GraphQL.run;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.opencdi.gateway.testing.AgentProcess;
+import io.opencdi.gateway.testing.PostgresResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import java.net.URL;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/** Many users asking at once for the last room of a fleet: never more than fits. */
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+class OverCommitTest {
+  // Two nodes of 4 CPUs: room for exactly four 2-CPU desktops, and only this fleet offers kata.
+  private static final String FLEET =
+      """
+      clusters:
+        - name: tight-1
+          region: cn-north
+          zone: cn-north-1a
+          arch: [amd64]
+          runtimeClasses: [kata]
+          storageClasses: [longhorn]
+          nodes: { count: 2, cpuMillis: 4000, memoryMiB: 65536, maxDesktops: 110 }
+      """;
+  private static final int ROOM = 4;
+  private static final int REQUESTS = 16;
+
+  @TestHTTPResource("/")
+  URL base;
+
+  @Test
+  void concurrentCreatesTakeExactlyTheRoomThereIs() throws Exception {
+    String admin = login("admin");
+    Map<String, Object> template = new HashMap<>();
+    template.put("name", "kata-2cpu");
+    template.put("image", "opencdi/desktop-xfce:0.1");
+    template.put("cpuMillis", 2000);
+    template.put("memoryMiB", 2048);
+    template.put("runtimeClass", "kata");
+    String templateId =
+        run(admin, "templates", "CreateTemplate", "input", template)
+            .getString("data.createTemplate.id");
+
+    try (AgentProcess agent =
+        AgentProcess.start(base.getPort(), PostgresResource.AGENT_TOKEN, FLEET, "tight-agent")) {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          run(admin, "clusters", "Clusters")
+                              .getList("data.clusters.findAll { it.ready }.name"))
+                      .as(agent::log)
+                      .contains("tight-1"));
+
+      ExecutorService pool = Executors.newFixedThreadPool(REQUESTS);
+      List<Future<JsonPath>> results = new ArrayList<>();
+      for (int i = 0; i < REQUESTS; i++) {
+        Callable<JsonPath> create =
+            () ->
+                run(admin, "desktops", "CreateDesktop", "input", Map.of("templateId", templateId));
+        results.add(pool.submit(create));
+      }
+      int created = 0;
+      int refused = 0;
+      for (Future<JsonPath> f : results) {
+        JsonPath r = f.get();
+        if (r.getString("data.createDesktop.id") != null) {
+          created++;
+        } else {
+          assertThat(errorCode(r)).as(r.prettify()).isEqualTo("UNSCHEDULABLE");
+          assertThat(r.getString("errors[0].message")).contains("tight-1");
+          refused++;
+        }
+      }
+      pool.shutdown();
+
+      assertThat(created).isEqualTo(ROOM);
+      assertThat(refused).isEqualTo(REQUESTS - ROOM);
+      JsonPath clusters = run(admin, "clusters", "Clusters");
+      assertThat(
+              clusters.getLong(
+                  "data.clusters.find { it.name == 'tight-1' }.capacity.allocatedCpuMillis"))
+          .isEqualTo(ROOM * 2000L);
+      assertThat(
+              clusters.getLong(
+                  "data.clusters.find { it.name == 'tight-1' }.capacity.largestFreeCpuMillis"))
+          .isZero();
+    }
+  }
+}

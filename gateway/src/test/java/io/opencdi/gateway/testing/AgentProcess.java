@@ -1,0 +1,84 @@
+package io.opencdi.gateway.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real cluster agent (the cluster-agent module's packaged application) running as its own process
+ * with the simulated runtime, dialling into the gateway under test as in production.
+ */
+public final class AgentProcess implements AutoCloseable {
+  private static final Path JAR =
+      Path.of("..", "cluster-agent", "target", "quarkus-app", "quarkus-run.jar");
+
+  private final Process process;
+  private final Path log;
+
+  private AgentProcess(Process process, Path log) {
+    this.process = process;
+    this.log = log;
+  }
+
+  /** Starts an agent serving the fleet described by {@code fleetYaml}. */
+  public static AgentProcess start(int gatewayPort, String token, String fleetYaml, String id) {
+    if (!Files.exists(JAR)) {
+      throw new IllegalStateException(
+          "the cluster agent is not built: run ./mvnw verify from the project root (" + JAR + ")");
+    }
+    try {
+      Path dir = Files.createTempDirectory("opencdi-agent");
+      Path fleet = dir.resolve("fleet.yaml");
+      Files.writeString(fleet, fleetYaml);
+      Path log = dir.resolve("agent.log");
+      List<String> cmd = new ArrayList<>();
+      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      cmd.add("-Xmx256m");
+      cmd.add("-Dquarkus.http.port=0");
+      cmd.add("-Dopencdi.agent.gateway-url=ws://localhost:" + gatewayPort);
+      cmd.add("-Dopencdi.agent.fleet-file=" + fleet);
+      cmd.add("-Dopencdi.agent.id=" + id);
+      cmd.add("-Dopencdi.agent.simulated.start-latency-min=50ms");
+      cmd.add("-Dopencdi.agent.simulated.start-latency-max=150ms");
+      cmd.add("-Dopencdi.agent.simulated.stop-latency-min=20ms");
+      cmd.add("-Dopencdi.agent.simulated.stop-latency-max=60ms");
+      cmd.add("-Dopencdi.agent.reconnect.min-delay=100ms");
+      cmd.add("-Dopencdi.agent.reconnect.max-delay=1s");
+      cmd.add("-jar");
+      cmd.add(JAR.toString());
+      ProcessBuilder pb =
+          new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+      // The token goes through the environment, not the command line, where ps would show it.
+      pb.environment().put("OPENCDI_AGENT_TOKEN", token);
+      return new AgentProcess(pb.start(), log);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** What the agent printed, for failure messages. */
+  public String log() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      process.destroyForcibly();
+    }
+  }
+}
