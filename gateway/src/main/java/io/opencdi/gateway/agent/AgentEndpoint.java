@@ -126,7 +126,7 @@ public class AgentEndpoint {
         .call(e -> close(connection, CloseCodes.FORBIDDEN, e.getMessage()))
         .flatMap(
             clusters -> {
-              links.welcomed(connection.id(), hello.runtime(), clusters);
+              links.registered(connection.id(), hello.runtime(), clusters);
               LOG.infof(
                   "agent %s (%s) connected with %d clusters and %d desktops",
                   link.agentName(), hello.runtime(), clusters.size(), hello.inventory().size());
@@ -146,6 +146,7 @@ public class AgentEndpoint {
                                       ProtocolVersion.CURRENT,
                                       config.heartbeatSeconds(),
                                       desired))))
+                  .flatMap(v -> links.welcomed(connection.id()))
                   .flatMap(v -> publishAll(clusters.values(), "registered"));
             })
         .onFailure(AgentInventory.ClusterOwnedElsewhere.class)

@@ -7,10 +7,12 @@ import io.opencdi.protocol.Command;
 import io.opencdi.protocol.CommandKind;
 import io.opencdi.protocol.ProtocolCodec;
 import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -49,15 +51,55 @@ public class AgentLinks {
 
   void opened(WebSocketConnection connection, UUID agentId, String agentName) {
     byConnection.put(
-        connection.id(), new Link(connection, agentId, agentName, null, Map.of(), false));
+        connection.id(),
+        new Link(connection, agentId, agentName, null, Map.of(), false, new Outbox()));
   }
 
-  void welcomed(String connectionId, String runtime, Map<String, UUID> clusters) {
+  /**
+   * The agent's clusters are registered: commands for them are accepted from now on, but held until
+   * {@link #welcomed}. The welcome list is read after this point, so a desktop committed while the
+   * welcome is prepared is either in the list or among the held commands; a command sent before the
+   * welcome would reach an agent that then deletes what the list does not name.
+   */
+  void registered(String connectionId, String runtime, Map<String, UUID> clusters) {
     byConnection.computeIfPresent(
         connectionId,
         (id, l) ->
-            new Link(l.connection, l.agentId, l.agentName, runtime, Map.copyOf(clusters), true));
+            new Link(
+                l.connection,
+                l.agentId,
+                l.agentName,
+                runtime,
+                Map.copyOf(clusters),
+                false,
+                l.outbox));
     clusters.values().forEach(c -> connectionByCluster.put(c, connectionId));
+  }
+
+  /** The welcome was sent: commands held meanwhile go out, in order, and later ones directly. */
+  Uni<Void> welcomed(String connectionId) {
+    Link link =
+        byConnection.computeIfPresent(
+            connectionId,
+            (id, l) ->
+                new Link(
+                    l.connection,
+                    l.agentId,
+                    l.agentName,
+                    l.runtime,
+                    l.clusterNames,
+                    true,
+                    l.outbox));
+    if (link == null) {
+      return Uni.createFrom().voidItem();
+    }
+    return Multi.createFrom()
+        .iterable(link.outbox.open())
+        .onItem()
+        .transformToUniAndConcatenate(link.connection::sendText)
+        .collect()
+        .last()
+        .replaceWithVoid();
   }
 
   Link link(String connectionId) {
@@ -105,7 +147,10 @@ public class AgentLinks {
               }
               String commandId = UUID.randomUUID().toString();
               pending.put(commandId, new Pending(desktopId, kind));
-              return link.connection.sendText(codec.encode(new Command(commandId, kind, spec)));
+              String frame = codec.encode(new Command(commandId, kind, spec));
+              return link.outbox.hold(frame)
+                  ? Uni.createFrom().voidItem()
+                  : link.connection.sendText(frame);
             })
         .subscribe()
         .with(
@@ -119,9 +164,31 @@ public class AgentLinks {
       String agentName,
       String runtime,
       Map<String, UUID> clusterNames,
-      boolean welcomed) {
+      boolean welcomed,
+      Outbox outbox) {
     Collection<UUID> clusterIds() {
       return List.copyOf(clusterNames.values());
+    }
+  }
+
+  /** Command frames held until the agent has its welcome. */
+  static final class Outbox {
+    private List<String> held = new ArrayList<>();
+
+    /** Holds {@code frame} if the welcome is not out yet; false means send it now. */
+    synchronized boolean hold(String frame) {
+      if (held == null) {
+        return false;
+      }
+      held.add(frame);
+      return true;
+    }
+
+    /** Stops holding and returns what was held. */
+    synchronized List<String> open() {
+      List<String> frames = held == null ? List.of() : held;
+      held = null;
+      return frames;
     }
   }
 

@@ -70,7 +70,6 @@ class OverCommitTest {
                               .getList("data.clusters.findAll { it.ready }.name"))
                       .as(agent::log)
                       .contains("tight-1"));
-      await().atMost(Duration.ofSeconds(60)).until(agent::welcomed);
 
       ExecutorService pool = Executors.newFixedThreadPool(REQUESTS);
       List<Future<JsonPath>> results = new ArrayList<>();

@@ -60,13 +60,6 @@ public final class AgentProcess implements AutoCloseable {
     }
   }
 
-  /**
-   * Whether the agent has converged on the gateway's welcome list (it logs that it was welcomed).
-   */
-  public boolean welcomed() {
-    return log().contains("welcomed by the gateway");
-  }
-
   /** What the agent printed, for failure messages. */
   public String log() {
     try {
