@@ -6,11 +6,17 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.OffsetDateTime;
 import java.util.UUID;
+import org.hibernate.annotations.DynamicUpdate;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
-/** A member cluster as its agent last reported it, plus the admin's cordon flag. */
+/**
+ * A member cluster as its agent last reported it, plus the admin's cordon flag. Updates write only
+ * the columns they change, so an agent's capacity report never writes back a cordon flag it read
+ * before an admin changed it.
+ */
 @Entity
+@DynamicUpdate
 @Table(name = "cluster")
 public class ClusterEntity {
   @Id public UUID id;

@@ -51,6 +51,8 @@ public class PlacementService {
   private final Timer decisionTimer;
   private final MeterRegistry meters;
   private volatile Snapshot snapshot = new Snapshot(List.of(), 0, 0);
+  // Guarded by this: how many single-cluster reloads have been applied.
+  private long clusterRefreshes;
 
   public PlacementService(SnapshotLoader loader, PlacementConfig config, MeterRegistry meters) {
     this.loader = loader;
@@ -77,9 +79,32 @@ public class PlacementService {
         .recoverWithNull();
   }
 
-  /** Reloads the whole snapshot. */
+  /**
+   * Reloads the whole snapshot. A full load that overlapped a reload of one cluster is dropped: it
+   * may have read that cluster before its change (a cordon, say) and would undo it; the next
+   * periodic refresh takes its place.
+   */
   public Uni<Void> refresh() {
-    return loader.loadAll().invoke(this::replaceAll).replaceWithVoid();
+    return Uni.createFrom()
+        .deferred(
+            () -> {
+              long seen = clusterRefreshes();
+              return loader
+                  .loadAll()
+                  .invoke(
+                      clusters -> {
+                        synchronized (this) {
+                          if (clusterRefreshes == seen) {
+                            snapshot = new Snapshot(clusters, 0, 0);
+                          }
+                        }
+                      });
+            })
+        .replaceWithVoid();
+  }
+
+  private synchronized long clusterRefreshes() {
+    return clusterRefreshes;
   }
 
   /** Reloads one cluster after its capacity changed. */
@@ -89,6 +114,7 @@ public class PlacementService {
         .invoke(
             clusters -> {
               synchronized (this) {
+                clusterRefreshes++;
                 Snapshot s = snapshot;
                 for (ClusterState c : clusters) {
                   s = s.cluster(c.id()).isPresent() ? s.withCluster(c) : withAdded(s, c);
@@ -199,10 +225,6 @@ public class PlacementService {
 
   public int maxAttempts() {
     return config.maxAttempts();
-  }
-
-  private synchronized void replaceAll(List<ClusterState> clusters) {
-    snapshot = new Snapshot(clusters, 0, 0);
   }
 
   private static Snapshot withAdded(Snapshot s, ClusterState added) {

@@ -7,6 +7,7 @@ import io.opencdi.gateway.cluster.ClusterQueries;
 import io.opencdi.gateway.common.Ids;
 import io.opencdi.gateway.common.NotFoundException;
 import io.opencdi.gateway.db.Db;
+import io.opencdi.gateway.placement.PlacementService;
 import io.smallrye.mutiny.Uni;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -26,12 +27,19 @@ public class ClusterApi {
   private final CallerResolver callers;
   private final Db db;
   private final ClusterEventBus events;
+  private final PlacementService placement;
 
-  public ClusterApi(ClusterQueries queries, CallerResolver callers, Db db, ClusterEventBus events) {
+  public ClusterApi(
+      ClusterQueries queries,
+      CallerResolver callers,
+      Db db,
+      ClusterEventBus events,
+      PlacementService placement) {
     this.queries = queries;
     this.callers = callers;
     this.db = db;
     this.events = events;
+    this.placement = placement;
   }
 
   @Query
@@ -78,6 +86,8 @@ public class ClusterApi {
                                   e.updatedAt = OffsetDateTime.now();
                                   return queries.view(e);
                                 })))
+        // This replica's next decision must already see the cordon; others reload on the event.
+        .call(view -> placement.refresh(uuid))
         .call(view -> events.publish(uuid, "cordon"));
   }
 
