@@ -51,8 +51,9 @@ public class ClusterEventBus {
             .put("at", OffsetDateTime.now().toString()));
   }
 
+  /** Every change heard by this replica from now on, buffered per subscriber as for desktops. */
   public Multi<Change> stream() {
-    return local;
+    return local.onOverflow().buffer(Notifications.SUBSCRIBER_BUFFER);
   }
 
   /** A cluster changed for {@code reason}. */

@@ -17,6 +17,7 @@ import java.time.OffsetDateTime;
 @ApplicationScoped
 public class DesktopEventBus {
   private final Notifications notifications;
+
   private final BroadcastProcessor<DesktopEvent> local = BroadcastProcessor.create();
 
   public DesktopEventBus(Notifications notifications) {
@@ -47,8 +48,13 @@ public class DesktopEventBus {
             .put("at", OffsetDateTime.now().toString()));
   }
 
-  /** Every change heard by this replica from now on. */
+  /**
+   * Every change heard by this replica from now on. A broadcast fails any subscriber that has not
+   * asked for the next item yet, and a subscription is often still resolving the previous event's
+   * fields when a burst arrives; each subscriber therefore gets a bounded buffer and fails only
+   * when it falls more than {@link Notifications#SUBSCRIBER_BUFFER} events behind.
+   */
   public Multi<DesktopEvent> stream() {
-    return local;
+    return local.onOverflow().buffer(Notifications.SUBSCRIBER_BUFFER);
   }
 }

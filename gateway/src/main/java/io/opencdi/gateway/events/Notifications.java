@@ -26,6 +26,9 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class Notifications {
+  /** Events one subscription may fall behind before it fails (see DesktopEventBus#stream). */
+  public static final int SUBSCRIBER_BUFFER = 4096;
+
   private static final Logger LOG = Logger.getLogger(Notifications.class);
 
   private final Pool pool;
