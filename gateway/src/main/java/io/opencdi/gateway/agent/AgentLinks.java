@@ -63,16 +63,7 @@ public class AgentLinks {
    */
   void registered(String connectionId, String runtime, Map<String, UUID> clusters) {
     byConnection.computeIfPresent(
-        connectionId,
-        (id, l) ->
-            new Link(
-                l.connection,
-                l.agentId,
-                l.agentName,
-                runtime,
-                Map.copyOf(clusters),
-                false,
-                l.outbox));
+        connectionId, (id, l) -> l.with(runtime, Map.copyOf(clusters), false));
     clusters.values().forEach(c -> connectionByCluster.put(c, connectionId));
   }
 
@@ -80,16 +71,7 @@ public class AgentLinks {
   Uni<Void> welcomed(String connectionId) {
     Link link =
         byConnection.computeIfPresent(
-            connectionId,
-            (id, l) ->
-                new Link(
-                    l.connection,
-                    l.agentId,
-                    l.agentName,
-                    l.runtime,
-                    l.clusterNames,
-                    true,
-                    l.outbox));
+            connectionId, (id, l) -> l.with(l.runtime, l.clusterNames, true));
     if (link == null) {
       return Uni.createFrom().voidItem();
     }
@@ -168,6 +150,10 @@ public class AgentLinks {
       Outbox outbox) {
     Collection<UUID> clusterIds() {
       return List.copyOf(clusterNames.values());
+    }
+
+    Link with(String runtime, Map<String, UUID> clusterNames, boolean welcomed) {
+      return new Link(connection, agentId, agentName, runtime, clusterNames, welcomed, outbox);
     }
   }
 
