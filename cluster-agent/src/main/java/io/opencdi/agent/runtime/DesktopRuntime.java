@@ -60,6 +60,13 @@ public interface DesktopRuntime extends AutoCloseable {
   Admission delete(String cluster, String desktopId);
 
   /**
+   * Where the agent reaches the display of a desktop that is {@code RUNNING} in this runtime, or
+   * empty when it is not running here or this runtime has no real displays (the {@code simulated}
+   * runtime). The display broker refuses a tunnel to a desktop without an endpoint.
+   */
+  Optional<DisplayEndpoint> display(String cluster, String desktopId);
+
+  /**
    * Registers a listener. Listeners are called on the runtime's threads, possibly while it holds
    * internal locks and possibly before the command that caused the event has returned: they must
    * return quickly and must not call back into the runtime (hand the event to your own thread).

@@ -2,6 +2,7 @@ package io.opencdi.agent.runtime.simulated;
 
 import io.opencdi.agent.runtime.Admission;
 import io.opencdi.agent.runtime.DesktopRuntime;
+import io.opencdi.agent.runtime.DisplayEndpoint;
 import io.opencdi.agent.runtime.RuntimeListener;
 import io.opencdi.protocol.ClusterReport;
 import io.opencdi.protocol.DesktopSpec;
@@ -111,6 +112,12 @@ public final class SimulatedRuntime implements DesktopRuntime {
       SimCluster cluster = name == null ? null : clusters.get(name);
       return Optional.ofNullable(cluster).map(SimCluster::report);
     }
+  }
+
+  /** Simulated desktops draw nothing: there is no display to connect to. */
+  @Override
+  public Optional<DisplayEndpoint> display(String cluster, String desktopId) {
+    return Optional.empty();
   }
 
   @Override
