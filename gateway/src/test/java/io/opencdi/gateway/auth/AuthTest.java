@@ -5,18 +5,25 @@ import static io.opencdi.gateway.testing.GraphQL.login;
 import static io.opencdi.gateway.testing.GraphQL.run;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.opencdi.gateway.testing.PostgresResource;
+import io.opencdi.gateway.testing.Subscription;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
+import java.net.URL;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 @QuarkusTestResource(PostgresResource.class)
 class AuthTest {
+  @TestHTTPResource("/")
+  URL base;
 
   @Test
   void seededUserSignsInAndSeesThemselves() {
@@ -42,6 +49,31 @@ class AuthTest {
     assertThat(errorCode(run(null, "templates", "Templates"))).isEqualTo("UNAUTHENTICATED");
     assertThat(errorCode(run(null, "clusters", "Clusters"))).isEqualTo("UNAUTHENTICATED");
     assertThat(errorCode(run(null, "desktops", "Desktops"))).isEqualTo("UNAUTHENTICATED");
+  }
+
+  @Test
+  void subscriptionWithoutATokenIsRefusedWithACode() throws Exception {
+    for (String[] op :
+        new String[][] {{"desktops", "DesktopEvents"}, {"clusters", "ClusterEvents"}}) {
+      try (Subscription s = Subscription.open(base.getPort(), null, op[0], op[1], Map.of())) {
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .untilAsserted(
+                () -> {
+                  assertThat(s.events()).hasSize(1);
+                  assertThat(s.completed()).isTrue();
+                });
+        assertThat(
+                s.events()
+                    .get(0)
+                    .getJsonArray("errors")
+                    .getJsonObject(0)
+                    .getJsonObject("extensions")
+                    .getString("code"))
+            .as(op[1])
+            .isEqualTo("UNAUTHENTICATED");
+      }
+    }
   }
 
   @Test
