@@ -51,8 +51,11 @@ public class Seeder {
   Uni<Void> seed() {
     return db.transaction(
         s ->
-            s.createSelectionQuery("select count(u) from UserEntity u", Long.class)
-                .getSingleResult()
+            Db.lockUntilCommit(s, "opencdi.seed")
+                .chain(
+                    () ->
+                        s.createSelectionQuery("select count(u) from UserEntity u", Long.class)
+                            .getSingleResult())
                 .flatMap(
                     n -> {
                       if (n > 0) {
