@@ -76,6 +76,42 @@ class AuthTest {
     }
   }
 
+  /** A token as an OIDC provider issues it: it names the user but carries no OpenCDI user id. */
+  private static String providerToken(String username, String... groups) {
+    return io.smallrye.jwt.build.Jwt.issuer("https://opencdi.local/built-in")
+        .upn(username)
+        .groups(java.util.Set.of(groups))
+        .expiresIn(300)
+        .sign();
+  }
+
+  @Test
+  void usersOfAnIdentityProviderAreCreatedOnFirstSignInAndKeepTheirAccount() {
+    String carol = providerToken("carol", "user");
+    JsonPath first = run(carol, "auth", "Me");
+    assertThat(first.getString("data.me.username")).isEqualTo("carol");
+    assertThat(first.getString("data.me.role")).isEqualTo("USER");
+    assertThat(run(providerToken("carol", "user"), "auth", "Me").getString("data.me.id"))
+        .isEqualTo(first.getString("data.me.id"));
+    assertThat(errorCode(run(carol, "auth", "Users"))).isEqualTo("FORBIDDEN");
+    // A provider user has no password: the built-in login never lets anyone in as them.
+    assertThat(errorCode(run(null, "auth", "Login", "username", "carol", "password", "carol")))
+        .isEqualTo("UNAUTHENTICATED");
+
+    // The role follows the provider's groups.
+    String carolAsAdmin = providerToken("carol", "admin");
+    JsonPath users = run(carolAsAdmin, "auth", "Users");
+    assertThat(users.getString("data.users.find { it.username == 'carol' }.role"))
+        .isEqualTo("ADMIN");
+    assertThat(users.getString("data.users.find { it.username == 'carol' }.id"))
+        .isEqualTo(first.getString("data.me.id"));
+
+    // An existing user signing in through the provider is the same account.
+    String aliceId = run(login("alice"), "auth", "Me").getString("data.me.id");
+    assertThat(run(providerToken("alice", "user"), "auth", "Me").getString("data.me.id"))
+        .isEqualTo(aliceId);
+  }
+
   @Test
   void forgedTokenIsRefused() {
     String real = login("alice");
