@@ -1,5 +1,7 @@
 package io.opencdi.agent.runtime;
 
+import io.opencdi.agent.runtime.kubernetes.KubernetesRuntime;
+import io.opencdi.agent.runtime.kubernetes.KubernetesRuntimeFactory;
 import io.opencdi.agent.runtime.simulated.FleetFile;
 import io.opencdi.agent.runtime.simulated.Latencies;
 import io.opencdi.agent.runtime.simulated.SimulatedRuntime;
@@ -40,11 +42,14 @@ public class DesktopRuntimeProducer {
           fleet.nodeCount());
       return new SimulatedRuntime(fleet, Latencies.from(config.simulated()));
     }
+    if (KubernetesRuntime.KIND.equals(kind)) {
+      return KubernetesRuntimeFactory.create();
+    }
     throw new IllegalStateException(
         "opencdi.agent.runtime="
             + kind
-            + " is not supported by this build; use opencdi.agent.runtime=simulated"
-            + " (the kubernetes and local runtimes are planned,"
+            + " is not supported by this build; use opencdi.agent.runtime=simulated or kubernetes"
+            + " (the local runtime is planned,"
             + " see docs/adr/0003-agent-runtime-seam.md)");
   }
 }
