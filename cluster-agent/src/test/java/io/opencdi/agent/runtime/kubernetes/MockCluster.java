@@ -132,6 +132,8 @@ final class MockCluster implements AutoCloseable {
             .addToLabels(CapacityCalculator.REGION_LABEL, "eu-west")
             .addToLabels(CapacityCalculator.ZONE_LABEL, "eu-west-1b")
             .endMetadata()
+            .withNewSpec()
+            .endSpec()
             .withNewStatus()
             .addToAllocatable("cpu", new Quantity(cpu))
             .addToAllocatable("memory", new Quantity(memory))
