@@ -1,5 +1,7 @@
 package io.opencdi.agent.runtime;
 
+import io.opencdi.agent.runtime.kubernetes.KubernetesRuntime;
+import io.opencdi.agent.runtime.kubernetes.KubernetesRuntimeFactory;
 import io.opencdi.agent.runtime.local.LocalRuntime;
 import io.opencdi.agent.runtime.local.LocalSettings;
 import io.opencdi.agent.runtime.simulated.FleetFile;
@@ -70,11 +72,14 @@ public class DesktopRuntimeProducer {
     if (LocalRuntime.KIND.equals(kind)) {
       return new LocalRuntime(LocalSettings.from(config.local()));
     }
+    if (KubernetesRuntime.KIND.equals(kind)) {
+      return KubernetesRuntimeFactory.create();
+    }
     throw new IllegalStateException(
         "opencdi.agent.runtime="
             + kind
-            + " is not supported by this build; use opencdi.agent.runtime=simulated, local"
-            + " or a comma-separated list of them (the kubernetes runtime is planned,"
-            + " see docs/adr/0003-agent-runtime-seam.md)");
+            + " is not supported by this build; use opencdi.agent.runtime=simulated, local or"
+            + " kubernetes,"
+            + " or a comma-separated list of them (see docs/adr/0003-agent-runtime-seam.md)");
   }
 }
