@@ -131,6 +131,11 @@ class DesktopRuntimeProducerTest {
           public Duration stopLatencyMax() {
             return Duration.ofMillis(2);
           }
+
+          @Override
+          public java.util.Map<String, String> sharedDisplays() {
+            return java.util.Map.of();
+          }
         };
       }
     };
