@@ -211,6 +211,7 @@ class GatewayChartTest {
         .anySatisfy(
             e -> {
               assertThat(e.getPorts().get(0).getPort().getIntVal()).isEqualTo(5432);
+              assertThat(e.getTo()).isNotEmpty();
               assertThat(e.getTo().get(0).getPodSelector().getMatchLabels())
                   .containsEntry("cnpg.io/cluster", "opencdi-gateway-db");
             });
