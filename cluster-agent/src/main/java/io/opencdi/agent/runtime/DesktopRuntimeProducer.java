@@ -1,5 +1,7 @@
 package io.opencdi.agent.runtime;
 
+import io.opencdi.agent.runtime.local.LocalRuntime;
+import io.opencdi.agent.runtime.local.LocalSettings;
 import io.opencdi.agent.runtime.simulated.FleetFile;
 import io.opencdi.agent.runtime.simulated.Latencies;
 import io.opencdi.agent.runtime.simulated.SimulatedRuntime;
@@ -7,9 +9,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.jboss.logging.Logger;
 
-/** Chooses the {@link DesktopRuntime} named by {@code opencdi.agent.runtime}. */
+/** Chooses the {@link DesktopRuntime}(s) named by {@code opencdi.agent.runtime}. */
 @ApplicationScoped
 public class DesktopRuntimeProducer {
   private static final Logger LOG = Logger.getLogger(DesktopRuntimeProducer.class);
@@ -25,12 +30,34 @@ public class DesktopRuntimeProducer {
   }
 
   /**
-   * Builds the configured runtime.
+   * Builds the configured runtime, or a {@link CompositeRuntime} of several when {@code
+   * opencdi.agent.runtime} lists more than one.
    *
-   * @throws IllegalStateException naming the bad value when the runtime is not supported
+   * @throws IllegalStateException naming the bad value when a runtime is not supported
    */
   static DesktopRuntime create(RuntimeConfig config) {
-    String kind = config.runtime().trim();
+    List<String> kinds =
+        Arrays.stream(config.runtime().split(","))
+            .map(String::trim)
+            .filter(k -> !k.isEmpty())
+            .distinct()
+            .toList();
+    List<DesktopRuntime> runtimes = new ArrayList<>();
+    try {
+      for (String kind : kinds) {
+        runtimes.add(createOne(kind, config));
+      }
+      if (runtimes.isEmpty()) {
+        runtimes.add(createOne("", config));
+      }
+      return runtimes.size() == 1 ? runtimes.get(0) : new CompositeRuntime(runtimes);
+    } catch (RuntimeException e) {
+      runtimes.forEach(DesktopRuntime::close);
+      throw e;
+    }
+  }
+
+  private static DesktopRuntime createOne(String kind, RuntimeConfig config) {
     if (SimulatedRuntime.KIND.equals(kind)) {
       var fleet = FleetFile.load(config.fleetFile());
       LOG.infof(
@@ -40,11 +67,14 @@ public class DesktopRuntimeProducer {
           fleet.nodeCount());
       return new SimulatedRuntime(fleet, Latencies.from(config.simulated()));
     }
+    if (LocalRuntime.KIND.equals(kind)) {
+      return new LocalRuntime(LocalSettings.from(config.local()));
+    }
     throw new IllegalStateException(
         "opencdi.agent.runtime="
             + kind
-            + " is not supported by this build; use opencdi.agent.runtime=simulated"
-            + " (the kubernetes and local runtimes are planned,"
+            + " is not supported by this build; use opencdi.agent.runtime=simulated, local"
+            + " or a comma-separated list of them (the kubernetes runtime is planned,"
             + " see docs/adr/0003-agent-runtime-seam.md)");
   }
 }

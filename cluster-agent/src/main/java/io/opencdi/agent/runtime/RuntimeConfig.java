@@ -1,5 +1,6 @@
 package io.opencdi.agent.runtime;
 
+import io.opencdi.agent.runtime.local.LocalConfig;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
@@ -11,8 +12,10 @@ import java.util.Optional;
 public interface RuntimeConfig {
 
   /**
-   * The desktop runtime: {@code simulated} (virtual clusters from a fleet file). {@code kubernetes}
-   * and {@code local} are planned; any other value fails start-up.
+   * The desktop runtime: {@code simulated} (virtual clusters from a fleet file), {@code local}
+   * (real desktops as processes on this host), or a comma-separated list of them ({@code
+   * simulated,local}) whose clusters one agent serves side by side. {@code kubernetes} is planned;
+   * any other value fails start-up.
    */
   @WithDefault("simulated")
   String runtime();
@@ -25,6 +28,9 @@ public interface RuntimeConfig {
 
   /** Settings of the {@code simulated} runtime. */
   Simulated simulated();
+
+  /** Settings of the {@code local} runtime. */
+  LocalConfig local();
 
   /** Timing of the {@code simulated} runtime. */
   interface Simulated {

@@ -1,0 +1,90 @@
+package io.opencdi.agent.runtime.local;
+
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** Settings of the {@code local} runtime ({@code opencdi.agent.local.*}). */
+public interface LocalConfig {
+
+  /** Name of the one cluster the local runtime serves. */
+  @WithDefault("local")
+  String clusterName();
+
+  /** Region label of the local cluster (placement's user locality). */
+  @WithDefault("local")
+  String region();
+
+  /** Zone label of the local cluster; defaults to {@code <region>-a}. */
+  Optional<String> zone();
+
+  /** Name of the one node; defaults to the host name (lower-cased, as a DNS label). */
+  Optional<String> nodeName();
+
+  /** Allocatable CPU of the node in millicores; defaults to the host's processors × 1000. */
+  Optional<Long> cpuMillis();
+
+  /** Allocatable memory of the node in MiB; defaults to the host's physical memory. */
+  Optional<Long> memoryMiB();
+
+  /** How many desktops the node may run at once. */
+  @WithDefault("16")
+  int maxDesktops();
+
+  /**
+   * Storage classes the local cluster offers for home volumes. A home is a directory under the data
+   * directory; templates ask for {@code local-home} to be placed here (ADR 0006).
+   */
+  @WithDefault("local-home")
+  List<String> storageClasses();
+
+  /**
+   * Where homes and logs live: {@code <data-dir>/desktops/<id>/{home,desktop.log}}. Every ancestor
+   * must be traversable by the desktop user.
+   */
+  @WithDefault(".opencdi/local-desktops")
+  Path dataDir();
+
+  /**
+   * The desktop image's entrypoint script. When unset, {@code images/desktop/entrypoint.sh} is
+   * looked up in the working directory and its parents (the repository root).
+   */
+  Optional<Path> entrypoint();
+
+  /** gVisor's {@code runsc}: a path or a command name looked up on {@code PATH}. */
+  @WithDefault("runsc")
+  String runsc();
+
+  /**
+   * User id the desktops run as when the agent runs as root (a desktop never runs as root). When
+   * the agent is not root, desktops run as the agent's own user.
+   */
+  @WithDefault("65534")
+  int desktopUid();
+
+  /** Group id the desktops run as when the agent runs as root. */
+  @WithDefault("65534")
+  int desktopGid();
+
+  /** Screen size of new desktops ({@code WIDTHxHEIGHT}). */
+  @WithDefault("1280x800")
+  String geometry();
+
+  /** The desktop session: {@code openbox}, {@code xfce} or {@code auto} (XFCE when installed). */
+  @WithDefault("auto")
+  String session();
+
+  /** First X display number tried for desktops that run directly on the host. */
+  @WithDefault("20")
+  int displayBase();
+
+  /** Longest time from launch to the RFB banner before the desktop is reported FAILED. */
+  @WithDefault("30s")
+  Duration startTimeout();
+
+  /** How long a stopping desktop gets after SIGTERM before its processes are killed. */
+  @WithDefault("5s")
+  Duration stopGrace();
+}

@@ -1,0 +1,373 @@
+package io.opencdi.agent.runtime.local;
+
+import static io.opencdi.protocol.DesktopState.DELETED;
+import static io.opencdi.protocol.DesktopState.RUNNING;
+import static io.opencdi.protocol.DesktopState.STARTING;
+import static io.opencdi.protocol.DesktopState.STOPPED;
+import static io.opencdi.protocol.DesktopState.STOPPING;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.opencdi.agent.runtime.Admission;
+import io.opencdi.agent.runtime.DisplayEndpoint;
+import io.opencdi.agent.runtime.RuntimeListener;
+import io.opencdi.protocol.DesktopSpec;
+import io.opencdi.protocol.DesktopState;
+import io.opencdi.protocol.DesktopStatus;
+import io.opencdi.protocol.Power;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.jboss.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The local runtime with real processes: the repository's {@code images/desktop/entrypoint.sh}
+ * starts Xvnc and openbox, the test speaks RFB to them, types into the desktop's terminal and
+ * checks the home directory. Needs the Debian packages tigervnc-standalone-server, openbox and
+ * xterm (and runsc for the gVisor test); {@code .ci/run} installs them.
+ */
+class LocalRuntimeTest {
+  private static final Logger LOG = Logger.getLogger(LocalRuntimeTest.class);
+  private static final Duration START = Duration.ofSeconds(40);
+
+  @TempDir Path tmp;
+
+  private Path dataDir;
+  private final List<LocalRuntime> runtimes = new CopyOnWriteArrayList<>();
+  private final List<DesktopStatus> statuses = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void dataDir() throws IOException {
+    // The desktop user (nobody when the tests run as root) must traverse to its home.
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+    dataDir = tmp.resolve("data");
+  }
+
+  @AfterEach
+  void closeRuntimes() {
+    runtimes.forEach(LocalRuntime::close);
+  }
+
+  @Test
+  void desktopSpeaksRfbAndKeepsItsHomeAcrossPowerOffAndOn() throws Exception {
+    LocalRuntime runtime = runtime("runsc");
+    assertThat(runtime.clusters())
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.name()).isEqualTo("local");
+              assertThat(c.runtimeClasses()).contains("runc");
+              assertThat(c.storageClasses()).containsExactly("local-home");
+              assertThat(c.nodeGroups())
+                  .singleElement()
+                  .satisfies(
+                      n -> {
+                        assertThat(n.cpuMillis())
+                            .isEqualTo(Runtime.getRuntime().availableProcessors() * 1000L);
+                        assertThat(n.memoryMiB()).isPositive();
+                      });
+            });
+
+    assertThat(runtime.start(spec("d1", "runc")).accepted()).isTrue();
+    awaitState("d1", RUNNING);
+    assertThat(states("d1")).containsSubsequence(STARTING, RUNNING);
+    DisplayEndpoint endpoint = runtime.display("local", "d1").orElseThrow();
+    assertThat(endpoint.host()).isEqualTo("127.0.0.1");
+    LocalRuntime.Launch launch = runtime.launch("d1").orElseThrow();
+    if (HostCommands.uid() == 0) {
+      // A desktop never runs as root: every process of its group runs as the desktop user.
+      assertThat(HostCommands.groupMembers(launch.pgid()))
+          .isNotEmpty()
+          .allSatisfy(pid -> assertThat(uidOf(pid)).isEqualTo(65534));
+    }
+
+    Path home = runtime.home("d1");
+    try (RfbClient rfb = new RfbClient(endpoint.host(), endpoint.port())) {
+      assertThat(rfb.serverVersion).isEqualTo("RFB 003.008");
+      assertThat(rfb.width).isEqualTo(1024);
+      assertThat(rfb.height).isEqualTo(768);
+      assertThat(rfb.name).isEqualTo("desktop d1");
+      // The terminal has the focus: what is typed over RFB runs in the desktop's shell in HOME.
+      awaitTerminal(launch);
+      rfb.type("echo typed-over-vnc > typed.txt\n");
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> readOrEmpty(home.resolve("typed.txt")).equals("typed-over-vnc\n"));
+      assertThat(rfb.requestFullUpdate()).isPositive();
+    }
+
+    List<ProcessHandle> tree = launch.process().toHandle().descendants().toList();
+    assertThat(tree).hasSizeGreaterThanOrEqualTo(4); // Xvnc, openbox, xterm, its shell
+    assertThat(runtime.stop(spec("d1", "runc")).accepted()).isTrue();
+    awaitState("d1", STOPPED);
+    assertThat(tree).noneMatch(LocalRuntimeTest::running);
+    assertThat(states("d1")).containsSubsequence(RUNNING, STOPPING, STOPPED);
+    assertThat(HostCommands.groupMembers(launch.pgid())).isEmpty();
+    assertThat(launch.process().isAlive()).isFalse();
+    assertThat(Rfb.banner(endpoint.host(), endpoint.port(), 500)).isNull();
+    assertThat(runtime.display("local", "d1")).isEmpty();
+    assertThat(home.resolve("typed.txt")).hasContent("typed-over-vnc");
+
+    statuses.clear();
+    assertThat(runtime.start(spec("d1", "runc")).accepted()).isTrue();
+    awaitState("d1", RUNNING);
+    assertThat(runtime.home("d1")).isEqualTo(home);
+    assertThat(home.resolve("typed.txt")).hasContent("typed-over-vnc");
+    DisplayEndpoint again = runtime.display("local", "d1").orElseThrow();
+    try (RfbClient rfb = new RfbClient(again.host(), again.port())) {
+      assertThat(rfb.width).isEqualTo(1024);
+    }
+
+    long pgid = runtime.launch("d1").orElseThrow().pgid();
+    assertThat(runtime.delete("local", "d1").accepted()).isTrue();
+    awaitState("d1", DELETED);
+    assertThat(HostCommands.groupMembers(pgid)).isEmpty();
+    assertThat(home).doesNotExist();
+    assertThat(runtime.inventory()).isEmpty();
+  }
+
+  @Test
+  void afterARestartEveryHomeIsReportedStoppedAndComesBack() throws Exception {
+    LocalRuntime first = runtime("runsc");
+    first.start(spec("r1", "runc"));
+    awaitState("r1", RUNNING);
+    Files.writeString(first.home("r1").resolve("notes.txt"), "kept");
+    long pgid = first.launch("r1").orElseThrow().pgid();
+    first.close();
+    assertThat(HostCommands.groupMembers(pgid)).isEmpty();
+
+    statuses.clear();
+    LocalRuntime second = runtime("runsc");
+    assertThat(second.inventory())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.desktopId()).isEqualTo("r1");
+              assertThat(s.state()).isEqualTo(STOPPED);
+            });
+    second.start(spec("r1", "runc"));
+    awaitState("r1", RUNNING);
+    assertThat(second.home("r1").resolve("notes.txt")).hasContent("kept");
+    second.delete("local", "r1");
+    awaitState("r1", DELETED);
+  }
+
+  @Test
+  void gvisorDesktopRunsInsideTheSandbox() throws Exception {
+    Gvisor.Probe probe = Gvisor.probe("runsc");
+    if (!probe.available()) {
+      LOG.warnf("gVisor test skipped: %s (CI installs runsc and runs as root)", probe.reason());
+    }
+    assumeTrue(probe.available(), () -> "gVisor is not usable here: " + probe.reason());
+    LocalRuntime runtime = runtime("runsc");
+    assertThat(runtime.clusters().get(0).runtimeClasses()).containsExactly("runc", "gvisor");
+
+    assertThat(runtime.start(spec("g1", "gvisor")).accepted()).isTrue();
+    awaitState("g1", RUNNING);
+    DisplayEndpoint endpoint = runtime.display("local", "g1").orElseThrow();
+    // The display is the sandbox's own address on its veth pair, not a host port.
+    assertThat(endpoint.host()).startsWith("10.250.");
+    try (RfbClient rfb = new RfbClient(endpoint.host(), endpoint.port())) {
+      assertThat(rfb.width).isEqualTo(1024);
+      assertThat(rfb.height).isEqualTo(768);
+      assertThat(rfb.requestFullUpdate()).isPositive();
+    }
+
+    // Inside, the kernel is gVisor's Sentry, not the host's.
+    String hostKernel = HostCommands.run(5_000, "uname", "-r").output();
+    HostCommands.Result kernel = runtime.execInSandbox("g1", "uname", "-r");
+    assertThat(kernel.ok()).as(kernel.output()).isTrue();
+    assertThat(kernel.output()).isNotEqualTo(hostKernel);
+    assertThat(runtime.execInSandbox("g1", "dmesg").output()).contains("gVisor");
+    // The desktop's processes are the sandbox's: Xvnc and openbox run under runsc.
+    HostCommands.Result ps = runtime.execInSandbox("g1", "ps", "-eo", "user,comm");
+    assertThat(ps.output()).contains("Xvnc", "openbox");
+    // The home is the host directory, writable by the desktop user; the rest is read-only.
+    HostCommands.Result write =
+        runtime.execInSandbox(
+            "g1",
+            "sh",
+            "-c",
+            "echo from-gvisor > " + runtime.home("g1") + "/g.txt && ! touch /etc/opencdi-escape");
+    assertThat(write.ok()).as(write.output()).isTrue();
+    assertThat(runtime.home("g1").resolve("g.txt")).hasContent("from-gvisor");
+    assertThat(Path.of("/etc/opencdi-escape")).doesNotExist();
+
+    runtime.stop(spec("g1", "gvisor"));
+    awaitState("g1", STOPPED);
+    assertThat(Rfb.banner(endpoint.host(), endpoint.port(), 500)).isNull();
+    runtime.start(spec("g1", "gvisor"));
+    awaitState("g1", RUNNING);
+    assertThat(runtime.home("g1").resolve("g.txt")).hasContent("from-gvisor");
+    runtime.delete("local", "g1");
+    awaitState("g1", DELETED);
+    assertThat(runtime.home("g1")).doesNotExist();
+  }
+
+  @Test
+  void withoutRunscAGvisorDesktopIsRefusedNeverRunUnsandboxed() {
+    LocalRuntime runtime = runtime("/nonexistent/runsc");
+    assertThat(runtime.clusters().get(0).runtimeClasses()).containsExactly("runc");
+    Admission admission = runtime.start(spec("g2", "gvisor"));
+    assertThat(admission.accepted()).isFalse();
+    assertThat(admission.reason())
+        .contains("cannot run runtime class gvisor")
+        .contains("runsc is not installed")
+        .contains("never runs unsandboxed");
+    assertThat(runtime.inventory()).isEmpty();
+    assertThat(runtime.home("g2")).doesNotExist();
+    assertThat(statuses).isEmpty();
+  }
+
+  @Test
+  void kataAndBadSpecsAreRefusedWithReasons() {
+    LocalRuntime runtime = runtime("runsc");
+    assertThat(runtime.start(spec("k1", "kata")).reason())
+        .contains("has no runtime class kata")
+        .contains("cannot boot Kata Containers");
+    assertThat(runtime.start(spec("../escape", "runc")).reason()).contains("cannot name a home");
+    DesktopSpec base = spec("b1", "runc");
+    assertThat(runtime.start(with(base, "elsewhere", base.node(), "local-home")).reason())
+        .startsWith("unknown cluster elsewhere");
+    assertThat(runtime.start(with(base, "local", "no-such-node", "local-home")).reason())
+        .contains("has no node no-such-node");
+    assertThat(runtime.start(with(base, "local", base.node(), "longhorn")).reason())
+        .contains("has no storage class longhorn (it has local-home)");
+    assertThat(runtime.inventory()).isEmpty();
+    assertThat(statuses).isEmpty();
+  }
+
+  // --- helpers
+
+  private LocalRuntime runtime(String runsc) {
+    LocalSettings settings =
+        new LocalSettings(
+            "local",
+            "local",
+            "local-a",
+            LocalSettings.hostNodeName(),
+            LocalSettings.hostArch(),
+            Runtime.getRuntime().availableProcessors() * 1000L,
+            LocalSettings.hostMemoryMiB(),
+            8,
+            List.of("local-home"),
+            dataDir,
+            LocalSettings.resolveEntrypoint(null, Path.of("")),
+            runsc,
+            65534,
+            65534,
+            "1024x768",
+            "openbox",
+            40,
+            START,
+            Duration.ofSeconds(3));
+    LocalRuntime runtime = new LocalRuntime(settings);
+    runtime.addListener(
+        new RuntimeListener() {
+          @Override
+          public void statusChanged(DesktopStatus status) {
+            statuses.add(status);
+          }
+        });
+    runtimes.add(runtime);
+    return runtime;
+  }
+
+  private static DesktopSpec spec(String id, String runtimeClass) {
+    return new DesktopSpec(
+        id,
+        "desktop " + id,
+        "alice",
+        "local",
+        LocalSettings.hostNodeName(),
+        "opencdi/desktop-openbox:0.1",
+        500,
+        512,
+        runtimeClass,
+        "local-home",
+        1,
+        Power.ON);
+  }
+
+  private static DesktopSpec with(DesktopSpec s, String cluster, String node, String storage) {
+    return new DesktopSpec(
+        s.id(),
+        s.name(),
+        s.owner(),
+        cluster,
+        node,
+        s.image(),
+        s.cpuMillis(),
+        s.memoryMiB(),
+        s.runtimeClass(),
+        storage,
+        s.homeVolumeGiB(),
+        s.power());
+  }
+
+  private void awaitState(String id, DesktopState state) {
+    await()
+        .atMost(START)
+        .pollInterval(Duration.ofMillis(20))
+        .untilAsserted(
+            () ->
+                assertThat(states(id))
+                    .as("states of %s: %s", id, statuses)
+                    .last()
+                    .isEqualTo(state));
+  }
+
+  private List<DesktopState> states(String id) {
+    return statuses.stream().filter(s -> s.desktopId().equals(id)).map(s -> s.state()).toList();
+  }
+
+  /** Waits until the terminal's shell runs (xterm starts it in a session of its own). */
+  private static void awaitTerminal(LocalRuntime.Launch launch) {
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                launch
+                    .process()
+                    .toHandle()
+                    .descendants()
+                    .anyMatch(
+                        p ->
+                            p.info().command().orElse("").endsWith("/bash")
+                                && p.parent()
+                                    .flatMap(q -> q.info().command())
+                                    .orElse("")
+                                    .endsWith("/xterm")));
+  }
+
+  /** Alive and not a zombie (orphans are reaped by the host's init whenever it gets to it). */
+  private static boolean running(ProcessHandle process) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+      return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static int uidOf(long pid) throws IOException {
+    return (Integer) Files.getAttribute(Path.of("/proc", Long.toString(pid)), "unix:uid");
+  }
+
+  private static String readOrEmpty(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+}

@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# OpenCDI desktop entrypoint: the ONE start-up script of a desktop, run as the container's
+# command in a pod and as a process group by the cluster agent's local runtime.
+#
+#   entrypoint.sh [run]    start Xvnc, the window manager and the session; stay in the foreground
+#   entrypoint.sh health   exit 0 when the VNC port answers with an RFB banner, 1 otherwise
+#
+# Configuration (environment):
+#   OPENCDI_DISPLAY        X display number                          (default 1)
+#   OPENCDI_VNC_PORT       RFB TCP port                              (default 5900 + display)
+#   OPENCDI_VNC_LISTEN     address Xvnc binds: 127.0.0.1, a pod or sandbox IP, or 0.0.0.0
+#                                                                    (default 127.0.0.1)
+#   OPENCDI_GEOMETRY       screen size WIDTHxHEIGHT                  (default 1280x800)
+#   OPENCDI_DEPTH          colour depth                              (default 24)
+#   OPENCDI_SESSION        openbox | xfce | auto (xfce when installed, else openbox)
+#                                                                    (default auto)
+#   OPENCDI_VNC_SECURITY   None | VncAuth                            (default None, see ADR 0006)
+#   OPENCDI_VNC_PASSWORD_FILE  TigerVNC password file (vncpasswd -f) for VncAuth
+#   OPENCDI_DESKTOP_NAME   name shown by VNC clients                 (default opencdi)
+#   OPENCDI_VNC_BLACKLIST_THRESHOLD  connections that end before authenticating after which
+#                          Xvnc refuses a host for a while; health probes are such connections,
+#                          so the default is high (only the agent reaches the port; ADR 0006)
+#   HOME                   the user's home: the persistent volume    (required, created if absent)
+#
+# SIGTERM (or SIGINT) stops the session, the window manager and Xvnc, then exits 0. When Xvnc
+# or the window manager dies on its own, everything else is stopped too and the script exits
+# non-zero, so that a pod restarts and the local runtime reports the desktop FAILED.
+set -u
+
+display="${OPENCDI_DISPLAY:-1}"
+port="${OPENCDI_VNC_PORT:-$((5900 + display))}"
+listen="${OPENCDI_VNC_LISTEN:-127.0.0.1}"
+geometry="${OPENCDI_GEOMETRY:-1280x800}"
+depth="${OPENCDI_DEPTH:-24}"
+session="${OPENCDI_SESSION:-auto}"
+security="${OPENCDI_VNC_SECURITY:-None}"
+desktop_name="${OPENCDI_DESKTOP_NAME:-opencdi}"
+
+log() { printf '%s entrypoint: %s\n' "$(date -u +%H:%M:%S.%3N)" "$*" >&2; }
+die() { log "error: $*"; exit 2; }
+
+# Reads the 12-byte RFB ProtocolVersion banner ("RFB 003.008\n") from host:port.
+rfb_banner() {
+  local host="$1" banner=""
+  [[ "$host" == "0.0.0.0" ]] && host=127.0.0.1
+  exec 3<>"/dev/tcp/$host/$port" 2>/dev/null || return 1
+  IFS= read -r -t 2 -n 12 banner <&3 || true
+  exec 3<&- 3>&-
+  [[ "$banner" == RFB\ 003.00* ]]
+}
+
+validate() {
+  [[ "$display" =~ ^[0-9]{1,4}$ ]] || die "OPENCDI_DISPLAY must be a number, was '$display'"
+  [[ "$port" =~ ^[0-9]{1,5}$ && "$port" -ge 1 && "$port" -le 65535 ]] \
+    || die "OPENCDI_VNC_PORT must be a TCP port, was '$port'"
+  [[ "$geometry" =~ ^[0-9]{3,5}x[0-9]{3,5}$ ]] \
+    || die "OPENCDI_GEOMETRY must be WIDTHxHEIGHT, was '$geometry'"
+  [[ "$depth" =~ ^(16|24|32)$ ]] || die "OPENCDI_DEPTH must be 16, 24 or 32, was '$depth'"
+  [[ "$listen" =~ ^[0-9.]+$|^[0-9a-fA-F:]+$ ]] \
+    || die "OPENCDI_VNC_LISTEN must be an IP address, was '$listen'"
+  [[ -n "${HOME:-}" && "$HOME" == /* ]] || die "HOME must be an absolute path"
+  case "$security" in
+    None) ;;
+    VncAuth)
+      [[ -r "${OPENCDI_VNC_PASSWORD_FILE:-}" ]] \
+        || die "OPENCDI_VNC_SECURITY=VncAuth needs a readable OPENCDI_VNC_PASSWORD_FILE" ;;
+    *) die "OPENCDI_VNC_SECURITY must be None or VncAuth, was '$security'" ;;
+  esac
+  case "$session" in
+    auto) if command -v xfce4-session >/dev/null; then session=xfce; else session=openbox; fi ;;
+    openbox | xfce) ;;
+    *) die "OPENCDI_SESSION must be openbox, xfce or auto, was '$session'" ;;
+  esac
+  command -v Xvnc >/dev/null || die "Xvnc is not installed (Debian: tigervnc-standalone-server)"
+  if [[ "$session" == openbox ]]; then
+    command -v openbox >/dev/null || die "openbox is not installed"
+  else
+    command -v xfce4-session >/dev/null || die "xfce4-session is not installed (Debian: xfce4)"
+  fi
+}
+
+pids=()
+stopping=false
+
+shutdown() {
+  local code="$1"
+  $stopping && return
+  stopping=true
+  log "stopping (exit $code)"
+  local pid
+  # Session and window manager first, Xvnc last, so clients see their display go away cleanly.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill -TERM "${pids[$i]}" 2>/dev/null; done
+  # Applications the session started (the terminal under openbox) share our process group.
+  trap '' TERM
+  kill -TERM 0 2>/dev/null
+  # jobs -rp lists children still running (kill -0 would also see reaped-but-unwaited zombies).
+  for _ in $(seq 1 50); do
+    [[ -z "$(jobs -rp)" ]] && break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+  wait 2>/dev/null
+  exit "$code"
+}
+
+run() {
+  validate
+  mkdir -p "$HOME" || die "cannot create HOME $HOME"
+  cd "$HOME" || die "cannot enter HOME $HOME"
+  export DISPLAY=":$display"
+  export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/opencdi-runtime-$(id -u)-$display}"
+  mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+  # In a fresh /tmp (a sandbox, a pod without the image's directory) Xvnc, not being root,
+  # does not create the X socket directory itself.
+  [[ -d /tmp/.X11-unix ]] || { mkdir -p /tmp/.X11-unix && chmod 1777 /tmp/.X11-unix; }
+  # Terminals need a usable login shell; the desktop user may have none (nobody).
+  [[ -x "${SHELL:-}" && "${SHELL:-}" != */nologin && "${SHELL:-}" != */false ]] \
+    || export SHELL=/bin/bash
+  trap 'shutdown 0' TERM INT
+
+  local xvnc_args=(":$display" -rfbport "$port" -geometry "$geometry" -depth "$depth"
+    -desktop "$desktop_name" -SecurityTypes "$security" -AlwaysShared -nolisten tcp
+    -AcceptSetDesktopSize -BlacklistThreshold "${OPENCDI_VNC_BLACKLIST_THRESHOLD:-1000000}")
+  if [[ "$listen" == "127.0.0.1" || "$listen" == "::1" ]]; then
+    xvnc_args+=(-localhost -interface "$listen")
+  elif [[ "$listen" != "0.0.0.0" ]]; then
+    xvnc_args+=(-interface "$listen")
+  fi
+  [[ "$security" == VncAuth ]] && xvnc_args+=(-PasswordFile "$OPENCDI_VNC_PASSWORD_FILE")
+
+  log "Xvnc on display :$display, RFB on $listen:$port, $geometry, session $session, HOME $HOME"
+  Xvnc "${xvnc_args[@]}" &
+  pids+=($!)
+
+  # The window manager needs the X server's socket; Xvnc creates it in a few ms.
+  for _ in $(seq 1 100); do
+    [[ -S "/tmp/.X11-unix/X$display" ]] && break
+    kill -0 "${pids[0]}" 2>/dev/null || { log "Xvnc exited during start-up"; shutdown 1; }
+    sleep 0.05
+  done
+  [[ -S "/tmp/.X11-unix/X$display" ]] || { log "Xvnc made no X socket in 5 s"; shutdown 1; }
+
+  # The terminal is the desktop's first application; closing it does not end the desktop. It
+  # starts once the window manager manages the screen, so that it gets the keyboard focus.
+  local terminal="xterm -geometry 100x30+40+40 -title terminal"
+  command -v xterm >/dev/null || terminal=""
+  if [[ "$session" == xfce ]]; then
+    if command -v dbus-launch >/dev/null; then
+      dbus-launch --exit-with-session xfce4-session &
+    else
+      xfce4-session &
+    fi
+    pids+=($!)
+    if [[ -n "$terminal" ]]; then
+      (sleep 2 && exec $terminal) &
+      pids+=($!)
+    fi
+  elif [[ -n "$terminal" ]]; then
+    openbox --sm-disable --startup "$terminal" &
+    pids+=($!)
+  else
+    openbox --sm-disable &
+    pids+=($!)
+  fi
+
+  # Xvnc and the window manager are the desktop: when either ends, the desktop ends.
+  while true; do
+    wait -n "${pids[0]}" "${pids[1]}"
+    local code=$?
+    $stopping && exit 0
+    if ! kill -0 "${pids[0]}" 2>/dev/null || ! kill -0 "${pids[1]}" 2>/dev/null; then
+      log "Xvnc or the window manager exited ($code)"
+      shutdown 1
+    fi
+  done
+}
+
+case "${1:-run}" in
+  run) run ;;
+  health) rfb_banner "$listen" ;;
+  -h | --help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' ;;
+  *) echo "usage: entrypoint.sh [run|health]" >&2; exit 2 ;;
+esac
