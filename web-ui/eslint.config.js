@@ -18,6 +18,7 @@ export default tseslint.config(
   {
     files: ["e2e/**/*.mjs", "scripts/**/*.mjs"],
     extends: [js.configs.recommended],
-    languageOptions: { ecmaVersion: 2022, globals: globals.node },
+    // e2e scripts run in Node and pass functions to the page.
+    languageOptions: { ecmaVersion: 2022, globals: { ...globals.node, ...globals.browser } },
   },
 );

@@ -4,6 +4,12 @@ import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
+const [major, minor] = process.versions.node.split(".").map(Number);
+if (major < 20 || (major === 20 && minor < 19)) {
+  console.error(`Node ${process.versions.node} is too old for the web UI: install Node >= 20.19.`);
+  process.exit(1);
+}
+
 const lock = createHash("sha256").update(readFileSync("package-lock.json")).digest("hex");
 const stamp = "node_modules/.opencdi-lock-sha256";
 if (existsSync(stamp) && readFileSync(stamp, "utf8") === lock) {
