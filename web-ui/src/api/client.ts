@@ -34,6 +34,8 @@ export function createApiClient(token: string | null, onUnauthenticated: () => v
   const client = new Client({
     url: "/graphql",
     requestPolicy: "cache-and-network",
+    // urql would send short queries as GET; the gateway takes GraphQL over POST.
+    preferGetMethod: false,
     fetchOptions: () => ({ headers: authorization ?? {} }),
     exchanges: [
       mapExchange({
