@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
 
 /** Reads another JVM's heap use with {@code jcmd <pid> GC.heap_info}. */
 final class HeapProbe {
-  private static final Pattern USED = Pattern.compile("total (\\d+)K, used (\\d+)K");
+  private static final Pattern USED = Pattern.compile("heap\\s+total[^,]*,[^,]*, used (\\d+)K");
 
   private HeapProbe() {}
 
@@ -16,7 +16,7 @@ final class HeapProbe {
   static long usedMiB(long pid) {
     jcmd(pid, "GC.run");
     Matcher m = USED.matcher(jcmd(pid, "GC.heap_info"));
-    return m.find() ? Long.parseLong(m.group(2)) / 1024 : -1;
+    return m.find() ? Long.parseLong(m.group(1)) / 1024 : -1;
   }
 
   private static String jcmd(long pid, String command) {

@@ -169,7 +169,7 @@ public final class Harness implements AutoCloseable {
             env,
             dir.resolve("gateway.log"));
     processes.add(p);
-    String port = p.awaitLog(LISTENING, Duration.ofMinutes(3));
+    String port = p.awaitLog(LISTENING, Duration.ofMinutes(6));
     String base = "http://127.0.0.1:" + port;
     await(
         "gateway-" + index + " ready",
@@ -206,7 +206,7 @@ public final class Harness implements AutoCloseable {
             Map.of("OPENCDI_AGENT_TOKEN", agentToken),
             dir.resolve("agent.log"));
     processes.add(p);
-    p.awaitLog(WELCOMED, Duration.ofMinutes(3));
+    p.awaitLog(WELCOMED, Duration.ofMinutes(6));
     log("agent welcomed (pid " + p.pid() + ", log " + p.log() + ")");
   }
 
@@ -267,7 +267,7 @@ public final class Harness implements AutoCloseable {
     for (String base : baseUrls) {
       await(
           "all " + settings.clusters() + " clusters feasible on " + base,
-          Duration.ofMinutes(3),
+          Duration.ofMinutes(6),
           () -> {
             JsonNode r =
                 client.run(

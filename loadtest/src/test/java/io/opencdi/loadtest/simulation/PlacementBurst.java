@@ -240,8 +240,19 @@ public class PlacementBurst extends Simulation {
     return session;
   }
 
-  /** Hook for subclasses: extra expectations on the ledger after the run. */
-  protected void expect(LoadRun run) {}
+  /**
+   * Expectations on the answers. With room for every desktop of the run, any UNSCHEDULABLE is a
+   * wrong answer: placement refused a desktop the fleet could hold.
+   */
+  protected void expect(LoadRun run) {
+    long refused = run.ledger().refusals().getOrDefault("UNSCHEDULABLE", 0L);
+    if (2L * run.settings().desktops() <= run.settings().fleetSlots() && refused > 0) {
+      run.fail(
+          refused
+              + " desktops were refused as UNSCHEDULABLE although the fleet had room for all; e.g. "
+              + run.ledger().refusalExamples().get("UNSCHEDULABLE"));
+    }
+  }
 
   @Override
   public void after() {

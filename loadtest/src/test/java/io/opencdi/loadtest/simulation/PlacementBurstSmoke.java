@@ -13,7 +13,7 @@ import io.opencdi.loadtest.harness.Settings;
 public class PlacementBurstSmoke extends PlacementBurst {
   @Override
   protected Settings defaults() {
-    return Settings.defaults(300, 10, 2, 14, 30, 100, 2);
+    return Settings.defaults(300, 10, 2, 14, 300, 30, 2);
   }
 
   @Override
