@@ -15,8 +15,11 @@ export function useLiveClusters() {
   const [result, refetch] = useQuery({ query: ClustersDocument });
   const [subscription] = useSubscription<ClusterUpdatesSubscription, Updates>(
     { query: ClusterUpdatesDocument },
+    // A refused subscription delivers one event without data (the error is in `subscription.error`).
     (previous, event) =>
-      new Map(previous).set(event.clusterEvents.cluster.id, event.clusterEvents.cluster),
+      event.clusterEvents
+        ? new Map(previous).set(event.clusterEvents.cluster.id, event.clusterEvents.cluster)
+        : (previous ?? new Map()),
   );
   const clusters = useMemo(
     () =>

@@ -40,6 +40,8 @@ export function useLiveDesktops({ filter, first, after, includeNew }: LiveDeskto
   const [subscription] = useSubscription<DesktopUpdatesSubscription, Updates>(
     { query: DesktopUpdatesDocument },
     (previous, event) => {
+      // A refused subscription delivers one event without data (the error is in `subscription.error`).
+      if (!event.desktopEvents) return previous ?? new Map();
       const desktop = event.desktopEvents.desktop;
       const keep =
         previous?.has(desktop.id) ||
