@@ -72,6 +72,10 @@ class KubernetesRuntimeTest {
 
   void startRuntime() {
     runtime = cluster.runtime();
+    listen();
+  }
+
+  void listen() {
     runtime.addListener(
         new RuntimeListener() {
           @Override
@@ -601,6 +605,33 @@ class KubernetesRuntimeTest {
             .filter(r -> r.contains("/pods?") && r.contains("watch=true"))
             .count();
     assertThat(watches).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void aNewAgentFindsEveryDesktopAndItsStateInTheCluster() {
+    startRuntime();
+    runtime.start(spec());
+    eventually().until(() -> pod(NAME) != null);
+    kubeletRuns(NAME, "node-a");
+    eventually().until(() -> lastState(ID) == DesktopState.RUNNING);
+    eventually().until(() -> "RUNNING".equals(desktop(NAME).getStatus().state));
+    runtime.close();
+
+    // An agent restart: the inventory for its Hello comes from the Desktops, not from memory.
+    runtime = cluster.runtime();
+    assertThat(runtime.inventory())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.desktopId()).isEqualTo(ID);
+              assertThat(s.state()).isEqualTo(DesktopState.RUNNING);
+              assertThat(s.node()).isEqualTo("node-a");
+            });
+    statuses.clear();
+    listen();
+    runtime.stop(spec());
+    eventually().until(() -> lastState(ID) == DesktopState.STOPPED);
+    assertThat(pod(NAME)).isNull();
   }
 
   @Test

@@ -40,6 +40,13 @@ import java.util.concurrent.TimeUnit;
 final class MockCluster implements AutoCloseable {
   static final String NS = "opencdi-desktops";
   static final String CLUSTER = "k8s-1";
+  // The mock server logs every request at INFO; the tests' own assertions say what matters.
+  private static final java.util.logging.Logger MOCK_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+  static {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+  }
 
   private final KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher();
   private final List<String> agentRequests = new ArrayList<>();
