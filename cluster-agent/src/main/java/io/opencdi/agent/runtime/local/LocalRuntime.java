@@ -848,6 +848,11 @@ public final class LocalRuntime implements DesktopRuntime {
 
   private void prepareDataDir() {
     try {
+      if (!Files.exists(settings.dataDir())) {
+        // Ours alone: traversable (for the desktop user), never listable, whatever the umask.
+        Files.createDirectories(settings.dataDir());
+        setMode(settings.dataDir(), "rwx--x--x");
+      }
       Files.createDirectories(desktopsDir);
       setMode(desktopsDir, "rwx--x--x");
     } catch (IOException e) {
