@@ -1,6 +1,9 @@
 package io.opencdi.protocol;
 
-/** WebSocket close codes the gateway uses on the control channel (4000-4999 is application use). */
+/**
+ * WebSocket close codes the gateway uses on the control channel and on tunnel dial-backs (4000-4999
+ * is application use).
+ */
 public final class CloseCodes {
   /** The agent token is missing, unknown or revoked. */
   public static final int UNAUTHORIZED = 4401;
@@ -10,6 +13,9 @@ public final class CloseCodes {
 
   /** The agent speaks another protocol version. */
   public static final int UNSUPPORTED_VERSION = 4426;
+
+  /** A tunnel dial-back names no tunnel this gateway waits for (unknown or timed out). */
+  public static final int UNKNOWN_TUNNEL = 4404;
 
   /** A frame could not be decoded or broke the protocol's order (hello first). */
   public static final int PROTOCOL_ERROR = 4400;

@@ -16,6 +16,16 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
   @JsonSubTypes.Type(value = DesktopStatus.class, name = "status"),
   @JsonSubTypes.Type(value = Command.class, name = "command"),
   @JsonSubTypes.Type(value = CommandAck.class, name = "ack"),
+  @JsonSubTypes.Type(value = TunnelOpen.class, name = "tunnel-open"),
+  @JsonSubTypes.Type(value = TunnelRefused.class, name = "tunnel-refused"),
 })
 public sealed interface Message
-    permits Hello, Welcome, CapacityUpdate, Heartbeat, DesktopStatus, Command, CommandAck {}
+    permits Hello,
+        Welcome,
+        CapacityUpdate,
+        Heartbeat,
+        DesktopStatus,
+        Command,
+        CommandAck,
+        TunnelOpen,
+        TunnelRefused {}

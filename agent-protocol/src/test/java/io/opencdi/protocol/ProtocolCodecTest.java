@@ -46,7 +46,9 @@ class ProtocolCodecTest {
             new Heartbeat(7L),
             status,
             new Command("c1", CommandKind.START, spec),
-            new CommandAck("c1", false, "no room"));
+            new CommandAck("c1", false, "no room"),
+            new TunnelOpen("t1", "d1", "bj-1"),
+            new TunnelRefused("t1", TunnelRefused.Cause.NO_DISPLAY, "no display"));
     for (Message frame : frames) {
       assertThat(codec.decode(codec.encode(frame))).isEqualTo(frame);
     }
@@ -56,6 +58,14 @@ class ProtocolCodecTest {
   void frameNamesItsTypeSoOtherLanguagesCanSpeakIt() {
     assertThat(codec.encode(new Heartbeat(1L)))
         .isEqualTo("{\"type\":\"heartbeat\",\"sentAtEpochMillis\":1}");
+  }
+
+  @Test
+  void tunnelFramesHaveTheDocumentedShape() {
+    assertThat(codec.encode(new TunnelOpen("t1", "d1", "bj-1")))
+        .isEqualTo(
+            "{\"type\":\"tunnel-open\",\"tunnelId\":\"t1\",\"desktopId\":\"d1\",\"cluster\":\"bj-1\"}");
+    assertThat(ProtocolVersion.tunnelPath("t1")).isEqualTo("/agent/v1/tunnel/t1");
   }
 
   @Test

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
 import io.opencdi.agent.runtime.Admission;
 import io.opencdi.agent.runtime.DesktopRuntime;
 import io.opencdi.agent.runtime.RuntimeListener;
+import io.opencdi.agent.tunnel.TunnelDialer;
 import io.opencdi.protocol.CapacityUpdate;
 import io.opencdi.protocol.CloseCodes;
 import io.opencdi.protocol.ClusterReport;
@@ -17,6 +18,7 @@ import io.opencdi.protocol.Message;
 import io.opencdi.protocol.ProtocolCodec;
 import io.opencdi.protocol.ProtocolException;
 import io.opencdi.protocol.ProtocolVersion;
+import io.opencdi.protocol.TunnelOpen;
 import io.opencdi.protocol.Welcome;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -87,6 +89,7 @@ public class GatewayLink {
   private final LinkConfig config;
   private final DesktopRuntime runtime;
   private final Instance<BasicWebSocketConnector> connectors;
+  private final TunnelDialer tunnels;
   private final ProtocolCodec codec = new ProtocolCodec();
   private final ScheduledExecutorService executor;
   private final String agentId;
@@ -102,10 +105,14 @@ public class GatewayLink {
   private volatile State state = State.DISCONNECTED;
 
   GatewayLink(
-      LinkConfig config, DesktopRuntime runtime, Instance<BasicWebSocketConnector> connectors) {
+      LinkConfig config,
+      DesktopRuntime runtime,
+      Instance<BasicWebSocketConnector> connectors,
+      TunnelDialer tunnels) {
     this.config = config;
     this.runtime = runtime;
     this.connectors = connectors;
+    this.tunnels = tunnels;
     this.agentId = config.id().filter(id -> !id.isBlank()).orElseGet(GatewayLink::hostName);
     this.backoff =
         new Backoff(
@@ -410,9 +417,10 @@ public class GatewayLink {
     switch (message) {
       case Welcome welcome -> onWelcome(s, welcome);
       case Command command -> onCommand(s, command);
+      case TunnelOpen open -> tunnels.open(open, s.base, refused -> submit(() -> send(s, refused)));
       default ->
           LOG.warnf(
-              "ignoring a %s frame from the gateway; it only sends welcome and command",
+              "ignoring a %s frame from the gateway; it only sends welcome, command and tunnel-open",
               message.getClass().getSimpleName());
     }
   }

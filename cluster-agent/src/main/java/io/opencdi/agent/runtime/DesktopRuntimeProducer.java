@@ -1,5 +1,7 @@
 package io.opencdi.agent.runtime;
 
+import io.opencdi.agent.runtime.kubernetes.KubernetesRuntime;
+import io.opencdi.agent.runtime.kubernetes.KubernetesRuntimeFactory;
 import io.opencdi.agent.runtime.local.LocalRuntime;
 import io.opencdi.agent.runtime.local.LocalSettings;
 import io.opencdi.agent.runtime.simulated.FleetFile;
@@ -11,7 +13,9 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.jboss.logging.Logger;
 
 /** Chooses the {@link DesktopRuntime}(s) named by {@code opencdi.agent.runtime}. */
@@ -65,16 +69,46 @@ public class DesktopRuntimeProducer {
           config.fleetFile().map(Object::toString).orElse(FleetFile.DEFAULT_RESOURCE),
           fleet.clusters().size(),
           fleet.nodeCount());
-      return new SimulatedRuntime(fleet, Latencies.from(config.simulated()));
+      return new SimulatedRuntime(
+          fleet, Latencies.from(config.simulated()), sharedDisplays(config.simulated()));
     }
     if (LocalRuntime.KIND.equals(kind)) {
       return new LocalRuntime(LocalSettings.from(config.local()));
     }
+    if (KubernetesRuntime.KIND.equals(kind)) {
+      return KubernetesRuntimeFactory.create();
+    }
     throw new IllegalStateException(
         "opencdi.agent.runtime="
             + kind
-            + " is not supported by this build; use opencdi.agent.runtime=simulated, local"
-            + " or a comma-separated list of them (the kubernetes runtime is planned,"
-            + " see docs/adr/0003-agent-runtime-seam.md)");
+            + " is not supported by this build; use opencdi.agent.runtime=simulated, local or"
+            + " kubernetes,"
+            + " or a comma-separated list of them (see docs/adr/0003-agent-runtime-seam.md)");
+  }
+
+  /** {@code opencdi.agent.simulated.shared-displays.<cluster>=host:port}, parsed. */
+  static Map<String, DisplayEndpoint> sharedDisplays(RuntimeConfig.Simulated config) {
+    Map<String, DisplayEndpoint> displays = new HashMap<>();
+    config
+        .sharedDisplays()
+        .forEach(
+            (cluster, address) -> {
+              int colon = address.lastIndexOf(':');
+              try {
+                displays.put(
+                    cluster,
+                    new DisplayEndpoint(
+                        address.substring(0, Math.max(colon, 0)).strip(),
+                        Integer.parseInt(address.substring(colon + 1).strip())));
+              } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(
+                    "opencdi.agent.simulated.shared-displays."
+                        + cluster
+                        + " must be host:port, got "
+                        + address,
+                    e);
+              }
+            });
+    return displays;
   }
 }

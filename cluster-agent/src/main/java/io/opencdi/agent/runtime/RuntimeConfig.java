@@ -5,6 +5,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /** Which runtime runs the desktops, and its settings. */
@@ -50,5 +51,13 @@ public interface RuntimeConfig {
     /** Longest time from STOPPING to STOPPED. */
     @WithDefault("800ms")
     Duration stopLatencyMax();
+
+    /**
+     * A real display ({@code host:port} of a VNC or any TCP server) that every running desktop of
+     * the named cluster shows, e.g. {@code opencdi.agent.simulated.shared-displays.bj-1=
+     * 127.0.0.1:5901}. For tests and load tests of the display broker; clusters not named here have
+     * no display.
+     */
+    Map<String, String> sharedDisplays();
   }
 }

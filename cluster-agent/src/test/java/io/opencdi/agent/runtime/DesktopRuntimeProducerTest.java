@@ -30,9 +30,9 @@ class DesktopRuntimeProducerTest {
 
   @Test
   void anyOtherRuntimeFailsStartUpWithAClearMessage() {
-    assertThatThrownBy(() -> DesktopRuntimeProducer.create(config("kubernetes")))
+    assertThatThrownBy(() -> DesktopRuntimeProducer.create(config("vmware")))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessageStartingWith("opencdi.agent.runtime=kubernetes is not supported by this build")
+        .hasMessageStartingWith("opencdi.agent.runtime=vmware is not supported by this build")
         .hasMessageContaining("use opencdi.agent.runtime=simulated");
   }
 
@@ -130,6 +130,11 @@ class DesktopRuntimeProducerTest {
           @Override
           public Duration stopLatencyMax() {
             return Duration.ofMillis(2);
+          }
+
+          @Override
+          public java.util.Map<String, String> sharedDisplays() {
+            return java.util.Map.of();
           }
         };
       }

@@ -33,9 +33,13 @@ public class AgentBootstrap {
     String hash = AgentTokens.hash(token);
     return db.transaction(
         s ->
-            s.createSelectionQuery("from AgentEntity where name = :n", AgentEntity.class)
-                .setParameter("n", name)
-                .getSingleResultOrNull()
+            Db.lockUntilCommit(s, "opencdi.agent-registration")
+                .chain(
+                    () ->
+                        s.createSelectionQuery(
+                                "from AgentEntity where name = :n", AgentEntity.class)
+                            .setParameter("n", name)
+                            .getSingleResultOrNull())
                 .flatMap(
                     existing -> {
                       if (existing != null) {

@@ -13,6 +13,7 @@ import io.opencdi.protocol.Message;
 import io.opencdi.protocol.ProtocolCodec;
 import io.opencdi.protocol.ProtocolException;
 import io.opencdi.protocol.ProtocolVersion;
+import io.opencdi.protocol.TunnelRefused;
 import io.opencdi.protocol.Welcome;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnClose;
@@ -22,6 +23,7 @@ import io.quarkus.websockets.next.WebSocket;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.event.Event;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -42,13 +44,16 @@ public class AgentEndpoint {
   private final DesktopStatusService statuses;
   private final ClusterEventBus clusterEvents;
   private final AgentLinkConfig config;
+  private final Event<AgentTunnelRefusal> tunnelRefusals;
 
   public AgentEndpoint(
       AgentInventory inventory,
       AgentLinks links,
       DesktopStatusService statuses,
       ClusterEventBus clusterEvents,
-      AgentLinkConfig config) {
+      AgentLinkConfig config,
+      Event<AgentTunnelRefusal> tunnelRefusals) {
+    this.tunnelRefusals = tunnelRefusals;
     this.inventory = inventory;
     this.links = links;
     this.statuses = statuses;
@@ -95,6 +100,10 @@ public class AgentEndpoint {
       case CapacityUpdate update -> capacity(connection, link, update);
       case DesktopStatus status -> statuses.apply(status);
       case CommandAck ack -> acknowledged(ack);
+      case TunnelRefused refused -> {
+        tunnelRefusals.fire(new AgentTunnelRefusal(link.agentId(), refused));
+        yield Uni.createFrom().voidItem();
+      }
       default -> close(connection, CloseCodes.PROTOCOL_ERROR, "unexpected frame");
     };
   }

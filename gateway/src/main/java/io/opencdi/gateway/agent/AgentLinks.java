@@ -5,6 +5,7 @@ import io.opencdi.gateway.events.Channels;
 import io.opencdi.gateway.events.Notifications;
 import io.opencdi.protocol.Command;
 import io.opencdi.protocol.CommandKind;
+import io.opencdi.protocol.Message;
 import io.opencdi.protocol.ProtocolCodec;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Multi;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
@@ -103,6 +105,29 @@ public class AgentLinks {
   /** How many agents are connected to this replica and welcomed. */
   public long connectedAgents() {
     return byConnection.values().stream().filter(Link::welcomed).count();
+  }
+
+  /**
+   * Sends {@code frame} to the welcomed agent that holds {@code clusterId}'s link on this replica.
+   *
+   * @return the agent's id, or empty when no agent on this replica serves the cluster now
+   */
+  public Optional<UUID> sendToCluster(UUID clusterId, Message frame) {
+    String connectionId = connectionByCluster.get(clusterId);
+    Link link = connectionId == null ? null : byConnection.get(connectionId);
+    if (link == null || !link.welcomed()) {
+      return Optional.empty();
+    }
+    link.connection
+        .sendText(codec.encode(frame))
+        .subscribe()
+        .with(
+            v -> {},
+            e ->
+                LOG.debugf(
+                    "could not send %s to agent %s: %s",
+                    frame.getClass().getSimpleName(), link.agentName(), e.toString()));
+    return Optional.of(link.agentId());
   }
 
   private void deliver(JsonObject request) {

@@ -16,9 +16,16 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 @ApplicationScoped
 public class CallerResolver {
   private final CurrentIdentityAssociation identities;
+  private final ExternalUsers external;
+  private final String builtInIssuer;
+  private final boolean builtInUsers;
 
-  public CallerResolver(CurrentIdentityAssociation identities) {
+  public CallerResolver(
+      CurrentIdentityAssociation identities, ExternalUsers external, AuthConfig config) {
     this.identities = identities;
+    this.external = external;
+    this.builtInIssuer = config.issuer();
+    this.builtInUsers = config.builtInUsers();
   }
 
   /** The caller, or a failed Uni with {@link UnauthenticatedException}. */
@@ -27,26 +34,36 @@ public class CallerResolver {
         .getDeferredIdentity()
         .onFailure()
         .transform(e -> new UnauthenticatedException("the bearer token is invalid or expired"))
-        .map(CallerResolver::toCaller);
+        .flatMap(this::toCaller);
   }
 
-  static Caller toCaller(SecurityIdentity identity) {
+  private Uni<Caller> toCaller(SecurityIdentity identity) {
     if (identity == null || identity.isAnonymous()) {
-      throw new UnauthenticatedException("sign in first: send Authorization: Bearer <token>");
+      return Uni.createFrom()
+          .failure(
+              new UnauthenticatedException("sign in first: send Authorization: Bearer <token>"));
     }
     if (!(identity.getPrincipal() instanceof JsonWebToken jwt)) {
-      throw new UnauthenticatedException("the credentials are not a bearer token");
+      return Uni.createFrom()
+          .failure(new UnauthenticatedException("the credentials are not a bearer token"));
     }
+    boolean admin = identity.hasRole(Roles.ADMIN);
     String uid = jwt.getClaim(TokenService.USER_ID_CLAIM);
-    if (uid == null) {
-      throw new UnauthenticatedException("the token does not name an OpenCDI user");
+    // The user id claim is trusted only in tokens of the built-in store; a token from an OIDC
+    // provider names its user, who is found (or created on first sign-in) by name.
+    if (uid != null && builtInUsers && builtInIssuer.equals(jwt.getIssuer())) {
+      try {
+        return Uni.createFrom().item(new Caller(UUID.fromString(uid), jwt.getName(), admin));
+      } catch (IllegalArgumentException e) {
+        return Uni.createFrom()
+            .failure(new UnauthenticatedException("the token does not name an OpenCDI user"));
+      }
     }
-    UUID userId;
-    try {
-      userId = UUID.fromString(uid);
-    } catch (IllegalArgumentException e) {
-      throw new UnauthenticatedException("the token does not name an OpenCDI user");
+    String name = jwt.getName();
+    if (name == null || name.isBlank()) {
+      return Uni.createFrom()
+          .failure(new UnauthenticatedException("the token names no user (no upn or sub claim)"));
     }
-    return new Caller(userId, jwt.getName(), identity.hasRole(Roles.ADMIN));
+    return external.resolve(name, admin);
   }
 }

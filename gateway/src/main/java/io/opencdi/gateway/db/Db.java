@@ -46,4 +46,16 @@ public class Db {
                 context.runOnContext(
                     v -> work.get().subscribe().with(emitter::complete, emitter::fail)));
   }
+
+  /**
+   * Within a {@link #transaction}, waits until no other gateway replica holds the lock called
+   * {@code name}, then holds it until the transaction ends. Replicas that start together use it so
+   * that one-time work (seeding, registering the bootstrap agent) runs once, not once each.
+   */
+  public static Uni<Void> lockUntilCommit(Mutiny.Session s, String name) {
+    return s.createNativeQuery("select 1 from (select pg_advisory_xact_lock(hashtext(?1))) l")
+        .setParameter(1, name)
+        .getSingleResult()
+        .replaceWithVoid();
+  }
 }

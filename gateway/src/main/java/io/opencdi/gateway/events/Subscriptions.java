@@ -12,11 +12,11 @@ import io.opencdi.gateway.desktop.api.DesktopEvent;
 import io.smallrye.graphql.api.Subscription;
 import io.smallrye.mutiny.Multi;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 import org.eclipse.microprofile.graphql.Description;
 import org.eclipse.microprofile.graphql.GraphQLApi;
 import org.eclipse.microprofile.graphql.Id;
-import org.eclipse.microprofile.graphql.NonNull;
 
 /** Live updates over graphql-transport-ws. */
 @GraphQLApi
@@ -40,11 +40,16 @@ public class Subscriptions {
     this.clusterQueries = clusterQueries;
   }
 
+  // Event types stay nullable: a refused subscription (unauthenticated, another user's desktop)
+  // is delivered as one `next` with `data: null` and the error's extensions.code, then
+  // `complete`. With a non-null type graphql-java fails the stream instead, and SmallRye GraphQL
+  // then drops the error without telling the client.
   @Subscription
   @Description(
       "Changes of one desktop, or of all the caller's desktops (all desktops for an admin) when"
-          + " no id is given.")
-  public Multi<@NonNull DesktopEvent> desktopEvents(@Id String desktopId) {
+          + " no id is given. A refusal arrives as one event with `data: null` and an error, then"
+          + " the subscription completes.")
+  public Multi<DesktopEvent> desktopEvents(@Id String desktopId) {
     UUID only = desktopId == null ? null : Ids.parse(desktopId, "desktop");
     return callers
         .caller()
@@ -59,7 +64,7 @@ public class Subscriptions {
 
   @Subscription
   @Description("Changes of clusters' capacity, health and cordon state.")
-  public Multi<@NonNull ClusterEvent> clusterEvents() {
+  public Multi<ClusterEvent> clusterEvents() {
     return callers
         .caller()
         .onItem()
@@ -74,7 +79,9 @@ public class Subscriptions {
                         cluster ->
                             cluster == null
                                 ? null
-                                : new ClusterEvent(cluster, change.reason(), change.at())));
+                                : new ClusterEvent(cluster, change.reason(), change.at())))
+        .select()
+        .where(Objects::nonNull);
   }
 
   private static boolean visible(Caller c, UUID only, DesktopEvent e) {

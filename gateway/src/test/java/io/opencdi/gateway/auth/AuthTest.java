@@ -5,18 +5,25 @@ import static io.opencdi.gateway.testing.GraphQL.login;
 import static io.opencdi.gateway.testing.GraphQL.run;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.opencdi.gateway.testing.PostgresResource;
+import io.opencdi.gateway.testing.Subscription;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
+import java.net.URL;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 @QuarkusTestResource(PostgresResource.class)
 class AuthTest {
+  @TestHTTPResource("/")
+  URL base;
 
   @Test
   void seededUserSignsInAndSeesThemselves() {
@@ -42,6 +49,67 @@ class AuthTest {
     assertThat(errorCode(run(null, "templates", "Templates"))).isEqualTo("UNAUTHENTICATED");
     assertThat(errorCode(run(null, "clusters", "Clusters"))).isEqualTo("UNAUTHENTICATED");
     assertThat(errorCode(run(null, "desktops", "Desktops"))).isEqualTo("UNAUTHENTICATED");
+  }
+
+  @Test
+  void subscriptionWithoutATokenIsRefusedWithACode() throws Exception {
+    for (String[] op :
+        new String[][] {{"desktops", "DesktopEvents"}, {"clusters", "ClusterEvents"}}) {
+      try (Subscription s = Subscription.open(base.getPort(), null, op[0], op[1], Map.of())) {
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .untilAsserted(
+                () -> {
+                  assertThat(s.events()).hasSize(1);
+                  assertThat(s.completed()).isTrue();
+                });
+        assertThat(
+                s.events()
+                    .get(0)
+                    .getJsonArray("errors")
+                    .getJsonObject(0)
+                    .getJsonObject("extensions")
+                    .getString("code"))
+            .as(op[1])
+            .isEqualTo("UNAUTHENTICATED");
+      }
+    }
+  }
+
+  /** A token as an OIDC provider issues it: it names the user but carries no OpenCDI user id. */
+  private static String providerToken(String username, String... groups) {
+    return io.smallrye.jwt.build.Jwt.issuer("https://opencdi.local/built-in")
+        .upn(username)
+        .groups(java.util.Set.of(groups))
+        .expiresIn(300)
+        .sign();
+  }
+
+  @Test
+  void usersOfAnIdentityProviderAreCreatedOnFirstSignInAndKeepTheirAccount() {
+    String carol = providerToken("carol", "user");
+    JsonPath first = run(carol, "auth", "Me");
+    assertThat(first.getString("data.me.username")).isEqualTo("carol");
+    assertThat(first.getString("data.me.role")).isEqualTo("USER");
+    assertThat(run(providerToken("carol", "user"), "auth", "Me").getString("data.me.id"))
+        .isEqualTo(first.getString("data.me.id"));
+    assertThat(errorCode(run(carol, "auth", "Users"))).isEqualTo("FORBIDDEN");
+    // A provider user has no password: the built-in login never lets anyone in as them.
+    assertThat(errorCode(run(null, "auth", "Login", "username", "carol", "password", "carol")))
+        .isEqualTo("UNAUTHENTICATED");
+
+    // The role follows the provider's groups.
+    String carolAsAdmin = providerToken("carol", "admin");
+    JsonPath users = run(carolAsAdmin, "auth", "Users");
+    assertThat(users.getString("data.users.find { it.username == 'carol' }.role"))
+        .isEqualTo("ADMIN");
+    assertThat(users.getString("data.users.find { it.username == 'carol' }.id"))
+        .isEqualTo(first.getString("data.me.id"));
+
+    // An existing user signing in through the provider is the same account.
+    String aliceId = run(login("alice"), "auth", "Me").getString("data.me.id");
+    assertThat(run(providerToken("alice", "user"), "auth", "Me").getString("data.me.id"))
+        .isEqualTo(aliceId);
   }
 
   @Test

@@ -13,6 +13,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import io.vertx.core.json.JsonObject;
 import java.net.URL;
 import java.time.Duration;
 import java.util.HashMap;
@@ -149,6 +150,26 @@ class DesktopLifecycleTest {
           .doesNotContain(id);
       await().atMost(Duration.ofSeconds(30)).until(() -> "RUNNING".equals(state(alice, id)));
       assertThat(bobs.events()).as("bob hears nothing of alice's desktop").isEmpty();
+    }
+    try (Subscription spy =
+        Subscription.open(
+            base.getPort(), bob, "desktops", "DesktopEvents", Map.of("desktopId", id))) {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> {
+                assertThat(spy.events()).hasSize(1);
+                assertThat(spy.completed()).isTrue();
+              });
+      JsonObject refusal = spy.events().get(0);
+      assertThat(refusal.getJsonObject("data").getValue("desktopEvents")).isNull();
+      assertThat(
+              refusal
+                  .getJsonArray("errors")
+                  .getJsonObject(0)
+                  .getJsonObject("extensions")
+                  .getString("code"))
+          .isEqualTo("NOT_FOUND");
     }
     assertThat(run(admin, "desktops", "Desktop", "id", id).getString("data.desktop.owner.username"))
         .isEqualTo("alice");

@@ -26,6 +26,16 @@ public final class AgentProcess implements AutoCloseable {
 
   /** Starts an agent serving the fleet described by {@code fleetYaml}. */
   public static AgentProcess start(int gatewayPort, String token, String fleetYaml, String id) {
+    return start(gatewayPort, token, fleetYaml, id, java.util.Map.of());
+  }
+
+  /** Starts an agent with extra {@code -D} settings, e.g. a runtime's options. */
+  public static AgentProcess start(
+      int gatewayPort,
+      String token,
+      String fleetYaml,
+      String id,
+      java.util.Map<String, String> settings) {
     if (!Files.exists(JAR)) {
       throw new IllegalStateException(
           "the cluster agent is not built: run ./mvnw verify from the project root (" + JAR + ")");
@@ -48,6 +58,7 @@ public final class AgentProcess implements AutoCloseable {
       cmd.add("-Dopencdi.agent.simulated.stop-latency-max=60ms");
       cmd.add("-Dopencdi.agent.reconnect.min-delay=100ms");
       cmd.add("-Dopencdi.agent.reconnect.max-delay=1s");
+      settings.forEach((key, value) -> cmd.add("-D" + key + "=" + value));
       cmd.add("-jar");
       cmd.add(JAR.toString());
       ProcessBuilder pb =

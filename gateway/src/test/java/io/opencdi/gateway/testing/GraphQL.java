@@ -40,6 +40,12 @@ public final class GraphQL {
 
   /** Runs {@code operation} from {@code file} with a bearer token (or none when null). */
   public static JsonPath run(String token, String file, String operation, Object... variables) {
+    return runAt(0, token, file, operation, variables);
+  }
+
+  /** Like {@link #run}, against the gateway on {@code port} (0: the application under test). */
+  public static JsonPath runAt(
+      int port, String token, String file, String operation, Object... variables) {
     Map<String, Object> vars = new HashMap<>();
     for (int i = 0; i < variables.length; i += 2) {
       vars.put((String) variables[i], variables[i + 1]);
@@ -49,6 +55,9 @@ public final class GraphQL {
     body.put("operationName", operation);
     body.put("variables", vars);
     var request = given().contentType(ContentType.JSON).body(body);
+    if (port != 0) {
+      request = request.port(port);
+    }
     if (token != null) {
       request = request.header("Authorization", "Bearer " + token);
     }
@@ -57,7 +66,12 @@ public final class GraphQL {
 
   /** Signs in and returns the bearer token. */
   public static String login(String username) {
-    JsonPath r = run(null, "auth", "Login", "username", username, "password", username);
+    return loginAt(0, username);
+  }
+
+  /** Signs in at the gateway on {@code port} (0: the application under test). */
+  public static String loginAt(int port, String username) {
+    JsonPath r = runAt(port, null, "auth", "Login", "username", username, "password", username);
     String token = r.getString("data.login.token");
     if (token == null) {
       throw new AssertionError("login of " + username + " failed: " + r.prettify());

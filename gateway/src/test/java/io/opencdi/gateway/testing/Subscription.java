@@ -21,6 +21,7 @@ public final class Subscription implements AutoCloseable {
   private final WebSocketClient client;
   private final List<JsonObject> events = new CopyOnWriteArrayList<>();
   private final List<JsonObject> errors = new CopyOnWriteArrayList<>();
+  private volatile boolean completed;
   private volatile boolean acknowledged;
 
   private Subscription(WebSocketClient client, WebSocket socket) {
@@ -71,6 +72,7 @@ public final class Subscription implements AutoCloseable {
       case "connection_ack" -> acknowledged = true;
       case "next" -> events.add(m.getJsonObject("payload"));
       case "error" -> errors.add(new JsonObject().put("errors", m.getValue("payload")));
+      case "complete" -> completed = true;
       case "ping" -> socket.writeTextMessage(new JsonObject().put("type", "pong").encode());
       default -> {}
     }
@@ -84,6 +86,11 @@ public final class Subscription implements AutoCloseable {
   /** Every {@code error} message so far. */
   public List<JsonObject> errors() {
     return List.copyOf(errors);
+  }
+
+  /** Whether the server ended the subscription with {@code complete}. */
+  public boolean completed() {
+    return completed;
   }
 
   public boolean acknowledged() {

@@ -48,6 +48,7 @@ public final class SimulatedRuntime implements DesktopRuntime {
   private final RandomGenerator random;
   private final Map<String, SimCluster> clusters = new LinkedHashMap<>();
   private final List<RuntimeListener> listeners = new CopyOnWriteArrayList<>();
+  private final Map<String, DisplayEndpoint> sharedDisplays;
 
   private final Object lock = new Object();
   // guarded by lock
@@ -55,7 +56,17 @@ public final class SimulatedRuntime implements DesktopRuntime {
 
   /** A runtime with its own timer thread and the system clock. */
   public SimulatedRuntime(Fleet fleet, Latencies latencies) {
-    this(fleet, latencies, newTimerThread(), true, System::currentTimeMillis);
+    this(fleet, latencies, Map.of());
+  }
+
+  /**
+   * A runtime whose running desktops in the clusters named in {@code sharedDisplays} all show that
+   * cluster's one real display (a VNC or any TCP server), so that the display broker can be tested
+   * and load-tested with many simulated desktops. Other clusters' desktops have no display.
+   */
+  public SimulatedRuntime(
+      Fleet fleet, Latencies latencies, Map<String, DisplayEndpoint> sharedDisplays) {
+    this(fleet, latencies, newTimerThread(), true, System::currentTimeMillis, sharedDisplays);
   }
 
   SimulatedRuntime(
@@ -64,6 +75,23 @@ public final class SimulatedRuntime implements DesktopRuntime {
       ScheduledExecutorService timers,
       boolean ownsTimers,
       LongSupplier clock) {
+    this(fleet, latencies, timers, ownsTimers, clock, Map.of());
+  }
+
+  SimulatedRuntime(
+      Fleet fleet,
+      Latencies latencies,
+      ScheduledExecutorService timers,
+      boolean ownsTimers,
+      LongSupplier clock,
+      Map<String, DisplayEndpoint> sharedDisplays) {
+    for (String cluster : sharedDisplays.keySet()) {
+      if (fleet.clusters().stream().noneMatch(c -> c.name().equals(cluster))) {
+        throw new IllegalArgumentException(
+            "a shared display is configured for cluster " + cluster + ", which the fleet lacks");
+      }
+    }
+    this.sharedDisplays = Map.copyOf(sharedDisplays);
     this.fleet = fleet;
     this.latencies = latencies;
     this.timers = timers;
@@ -114,10 +142,24 @@ public final class SimulatedRuntime implements DesktopRuntime {
     }
   }
 
-  /** Simulated desktops draw nothing: there is no display to connect to. */
+  /**
+   * Simulated desktops draw nothing: there is no display to connect to, unless their cluster has a
+   * shared display configured, which every running desktop of that cluster then shows.
+   */
   @Override
   public Optional<DisplayEndpoint> display(String cluster, String desktopId) {
-    return Optional.empty();
+    DisplayEndpoint shared = sharedDisplays.get(cluster);
+    if (shared == null) {
+      return Optional.empty();
+    }
+    synchronized (lock) {
+      SimDesktop desktop = desktops.get(desktopId);
+      boolean running =
+          desktop != null
+              && cluster.equals(desktop.cluster)
+              && desktop.state == DesktopState.RUNNING;
+      return running ? Optional.of(shared) : Optional.empty();
+    }
   }
 
   @Override

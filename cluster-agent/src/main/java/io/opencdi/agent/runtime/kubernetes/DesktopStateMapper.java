@@ -1,0 +1,167 @@
+package io.opencdi.agent.runtime.kubernetes;
+
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.opencdi.agent.runtime.kubernetes.crd.Desktop;
+import io.opencdi.agent.runtime.kubernetes.crd.DesktopResourceSpec;
+import io.opencdi.protocol.DesktopState;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Maps what Kubernetes shows of a desktop (its Desktop and its Pod) onto the protocol's desktop
+ * states. Pure: the reconciler feeds it informer-cache objects.
+ */
+public final class DesktopStateMapper {
+  /** Waiting reasons that mean the image will not be pulled without someone's help. */
+  static final Set<String> IMAGE_FAILURES =
+      Set.of("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull");
+
+  /** Waiting reasons that mean the container cannot be created as specified. */
+  static final Set<String> CONTAINER_FAILURES =
+      Set.of("CreateContainerConfigError", "CreateContainerError", "RunContainerError");
+
+  private DesktopStateMapper() {}
+
+  /**
+   * An observation.
+   *
+   * @param state the desktop's state
+   * @param node the node it is bound to (or placed on), or null
+   * @param reason why (set for FAILED), or null
+   */
+  public record Observed(DesktopState state, String node, String reason) {
+    /** Whether the Pod failed in a way retrying it would not fix (it is removed, power set off). */
+    public boolean failed() {
+      return state == DesktopState.FAILED;
+    }
+  }
+
+  /**
+   * The desktop's state from its Desktop and its Pod (null when there is none).
+   *
+   * <p>Power off: a recorded {@code FAILED} stays (a failed desktop is powered off and stays FAILED
+   * until the next start or stop); otherwise a Pod still there is {@code STOPPING}, none is {@code
+   * STOPPED}. Power on: no Pod or a Pod not yet ready is {@code STARTING}; a Running Pod whose
+   * Ready condition is true is {@code RUNNING}; image pull errors, unschedulable Pods, containers
+   * that cannot be created or keep crashing, and Pods that ended are {@code FAILED}.
+   */
+  public static Observed observe(Desktop desktop, Pod pod) {
+    DesktopResourceSpec spec = desktop.getSpec();
+    String node =
+        pod != null && pod.getSpec() != null && pod.getSpec().getNodeName() != null
+            ? pod.getSpec().getNodeName()
+            : spec.node;
+    boolean podGone = pod == null;
+    boolean podTerminating = pod != null && pod.getMetadata().getDeletionTimestamp() != null;
+    if (spec.power != DesktopResourceSpec.Power.On) {
+      var status = desktop.getStatus();
+      if (status != null && DesktopState.FAILED.name().equals(status.state)) {
+        return new Observed(DesktopState.FAILED, node, status.reason);
+      }
+      if (!podGone) {
+        return new Observed(DesktopState.STOPPING, node, null);
+      }
+      return new Observed(DesktopState.STOPPED, node, null);
+    }
+    if (podGone) {
+      return new Observed(DesktopState.STARTING, node, null);
+    }
+    if (podTerminating) {
+      // A power cycle: the old Pod goes, then a new one starts.
+      return new Observed(DesktopState.STOPPING, node, null);
+    }
+    String failure = failure(pod, spec.image);
+    if (failure != null) {
+      return new Observed(DesktopState.FAILED, node, failure);
+    }
+    var podStatus = pod.getStatus();
+    if (podStatus != null
+        && "Running".equals(podStatus.getPhase())
+        && conditionTrue(podStatus.getConditions(), "Ready")) {
+      return new Observed(DesktopState.RUNNING, node, null);
+    }
+    return new Observed(DesktopState.STARTING, node, null);
+  }
+
+  /** Why the Pod cannot become a working desktop, or null while it still may. */
+  static String failure(Pod pod, String image) {
+    var status = pod.getStatus();
+    if (status == null) {
+      return null;
+    }
+    if ("Failed".equals(status.getPhase())) {
+      return "pod failed: "
+          + join(status.getReason(), status.getMessage(), "the kubelet gave no reason");
+    }
+    if ("Succeeded".equals(status.getPhase())) {
+      return "desktop exited: its processes ended";
+    }
+    for (PodCondition condition : nonNull(status.getConditions())) {
+      if ("PodScheduled".equals(condition.getType())
+          && "False".equals(condition.getStatus())
+          && "Unschedulable".equals(condition.getReason())) {
+        return "unschedulable: " + join(condition.getMessage(), null, "no node fits");
+      }
+    }
+    for (ContainerStatus container : nonNull(status.getContainerStatuses())) {
+      var state = container.getState();
+      if (state == null || state.getWaiting() == null) {
+        continue;
+      }
+      String reason = state.getWaiting().getReason();
+      String message = state.getWaiting().getMessage();
+      if (reason == null) {
+        continue;
+      }
+      if (IMAGE_FAILURES.contains(reason)) {
+        return "image pull failed: " + image + ": " + join(reason, message, null);
+      }
+      if (CONTAINER_FAILURES.contains(reason)) {
+        return "container could not start: " + join(reason, message, null);
+      }
+      if ("CrashLoopBackOff".equals(reason)) {
+        var last =
+            container.getLastState() == null ? null : container.getLastState().getTerminated();
+        String detail =
+            last == null
+                ? message
+                : "exit code "
+                    + last.getExitCode()
+                    + (last.getReason() == null ? "" : " (" + last.getReason() + ")");
+        return "desktop keeps crashing: "
+            + join(detail, null, "restarted " + container.getRestartCount() + " times");
+      }
+    }
+    return null;
+  }
+
+  static boolean conditionTrue(List<PodCondition> conditions, String type) {
+    for (PodCondition condition : nonNull(conditions)) {
+      if (type.equals(condition.getType())) {
+        return "True".equals(condition.getStatus());
+      }
+    }
+    return false;
+  }
+
+  private static String join(String first, String second, String fallback) {
+    boolean a = first != null && !first.isBlank();
+    boolean b = second != null && !second.isBlank();
+    if (a && b) {
+      return first + ": " + second;
+    }
+    if (a) {
+      return first;
+    }
+    if (b) {
+      return second;
+    }
+    return fallback;
+  }
+
+  private static <T> List<T> nonNull(List<T> list) {
+    return list == null ? List.of() : list;
+  }
+}

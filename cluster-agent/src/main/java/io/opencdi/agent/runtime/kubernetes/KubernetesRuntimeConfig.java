@@ -1,0 +1,67 @@
+package io.opencdi.agent.runtime.kubernetes;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Settings of the {@code kubernetes} runtime ({@code opencdi.agent.runtime=kubernetes}). The API
+ * server and credentials come from the usual fabric8 sources: the in-cluster service account, or
+ * {@code KUBECONFIG} / {@code ~/.kube/config} and {@code kubernetes.*} system properties.
+ */
+@ConfigMapping(prefix = "opencdi.agent.kubernetes")
+public interface KubernetesRuntimeConfig {
+
+  /** Name of the cluster this agent serves, as registered with the gateway. Required. */
+  Optional<String> clusterName();
+
+  /** Region label; when unset, the most common {@code topology.kubernetes.io/region} of nodes. */
+  Optional<String> region();
+
+  /** Zone label; when unset, the most common {@code topology.kubernetes.io/zone} of nodes. */
+  Optional<String> zone();
+
+  /** Namespace of the Desktop resources and their Pods, volumes and Services. */
+  @WithDefault("opencdi-desktops")
+  String namespace();
+
+  /** Namespace the agent runs in; the desktops' NetworkPolicy admits the agent's pods from it. */
+  @WithDefault("opencdi-system")
+  String agentNamespace();
+
+  /** Labels of the agent's pods ({@code key=value,...}) that the NetworkPolicy admits. */
+  @WithDefault("app.kubernetes.io/name=opencdi-agent")
+  String agentPodLabels();
+
+  /** Storage class of home volumes whose desktop names none. */
+  @WithDefault("longhorn")
+  String storageClass();
+
+  /** VolumeSnapshotClass of desktop snapshots that name none. */
+  @WithDefault("longhorn")
+  String volumeSnapshotClass();
+
+  /** VNC port desktops listen on when their Desktop names none. */
+  @WithDefault("5901")
+  int displayPort();
+
+  /** Capacity events (nodes, pods, classes) are gathered this long before one report. */
+  @WithDefault("100ms")
+  Duration capacityDebounce();
+
+  /** The settings as plain values. */
+  default KubernetesSettings settings() {
+    return new KubernetesSettings(
+        clusterName().orElse(null),
+        region(),
+        zone(),
+        namespace(),
+        agentNamespace(),
+        KubernetesSettings.parseLabels(agentPodLabels()),
+        storageClass(),
+        volumeSnapshotClass(),
+        displayPort(),
+        capacityDebounce());
+  }
+}

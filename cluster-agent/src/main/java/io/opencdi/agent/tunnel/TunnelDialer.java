@@ -1,0 +1,197 @@
+package io.opencdi.agent.tunnel;
+
+import io.opencdi.agent.link.LinkConfig;
+import io.opencdi.agent.runtime.DesktopRuntime;
+import io.opencdi.agent.runtime.DisplayEndpoint;
+import io.opencdi.protocol.ProtocolVersion;
+import io.opencdi.protocol.TunnelOpen;
+import io.opencdi.protocol.TunnelRefused;
+import io.quarkus.runtime.ShutdownEvent;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetSocket;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.net.URI;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
+
+/**
+ * Opens display tunnels the gateway asks for ({@link TunnelOpen}): connects to the desktop's
+ * display over TCP, then dials back to the gateway on a WebSocket of its own, authenticated with
+ * the agent's token, and splices the two. The cluster needs no inbound port. See
+ * docs/agent-protocol.md, "Display tunnels".
+ */
+@Singleton
+public class TunnelDialer {
+  private static final Logger LOG = Logger.getLogger(TunnelDialer.class);
+
+  /** Tunnel ids are the gateway's random tokens; anything else is not put into a URL. */
+  private static final Pattern TUNNEL_ID = Pattern.compile("[A-Za-z0-9_-]{16,64}");
+
+  /** Connecting to a display on the cluster's network takes milliseconds; give up after this. */
+  static final int DISPLAY_CONNECT_TIMEOUT_MILLIS = 3000;
+
+  /**
+   * Largest WebSocket frame sent to the gateway; a TCP read larger than this is split. Matches the
+   * gateway's frame bound.
+   */
+  static final int MAX_FRAME_BYTES = 65536;
+
+  private final DesktopRuntime runtime;
+  private final LinkConfig config;
+  private final NetClient displays;
+  private final WebSocketClient gateway;
+  private final AtomicInteger open = new AtomicInteger();
+
+  TunnelDialer(DesktopRuntime runtime, LinkConfig config, Vertx vertx) {
+    this.runtime = runtime;
+    this.config = config;
+    this.displays =
+        vertx.createNetClient(
+            new NetClientOptions()
+                .setConnectTimeout(DISPLAY_CONNECT_TIMEOUT_MILLIS)
+                // RFB sends many small messages (input events, small updates): no Nagle delay.
+                .setTcpNoDelay(true));
+    this.gateway =
+        vertx.createWebSocketClient(
+            new WebSocketClientOptions()
+                .setConnectTimeout(DISPLAY_CONNECT_TIMEOUT_MILLIS)
+                .setMaxFrameSize(MAX_FRAME_BYTES)
+                .setTcpNoDelay(true));
+  }
+
+  void onStop(@Observes ShutdownEvent event) {
+    displays.close();
+    gateway.close();
+  }
+
+  /** How many tunnels are spliced now. */
+  public int openTunnels() {
+    return open.get();
+  }
+
+  /**
+   * Opens the tunnel; {@code refuse} is called (at most once, on any thread) when the tunnel cannot
+   * be opened and the gateway must be told.
+   *
+   * @param gatewayBase the gateway's base URL ({@code ws://} or {@code wss://}) the link uses
+   */
+  public void open(TunnelOpen request, URI gatewayBase, Consumer<TunnelRefused> refuse) {
+    if (request.tunnelId() == null || !TUNNEL_ID.matcher(request.tunnelId()).matches()) {
+      LOG.warnf("ignoring a tunnel request with a malformed id");
+      return;
+    }
+    Optional<DisplayEndpoint> endpoint =
+        request.cluster() == null || request.desktopId() == null
+            ? Optional.empty()
+            : runtime.display(request.cluster(), request.desktopId());
+    if (endpoint.isEmpty()) {
+      refuse.accept(
+          new TunnelRefused(
+              request.tunnelId(),
+              TunnelRefused.Cause.NO_DISPLAY,
+              "desktop "
+                  + request.desktopId()
+                  + " has no display here: it is not running in cluster "
+                  + request.cluster()
+                  + " or the "
+                  + runtime.kind()
+                  + " runtime draws none"));
+      return;
+    }
+    DisplayEndpoint display = endpoint.get();
+    displays
+        .connect(display.port(), display.host())
+        .onFailure(
+            e -> {
+              LOG.infof(
+                  "tunnel %s: cannot reach the display of desktop %s at %s:%d: %s",
+                  request.tunnelId(),
+                  request.desktopId(),
+                  display.host(),
+                  display.port(),
+                  e.getMessage());
+              refuse.accept(
+                  new TunnelRefused(
+                      request.tunnelId(),
+                      TunnelRefused.Cause.DISPLAY_UNREACHABLE,
+                      "the display of desktop " + request.desktopId() + " does not answer"));
+            })
+        .onSuccess(socket -> dialBack(request, gatewayBase, socket));
+  }
+
+  private void dialBack(TunnelOpen request, URI gatewayBase, NetSocket display) {
+    // The RFB server speaks first; hold its greeting until the gateway side is there.
+    display.pause();
+    WebSocketConnectOptions options =
+        new WebSocketConnectOptions()
+            .setAbsoluteURI(gatewayBase + ProtocolVersion.tunnelPath(request.tunnelId()))
+            .addHeader("Authorization", "Bearer " + config.token());
+    gateway
+        .connect(options)
+        .onFailure(
+            e -> {
+              // The gateway closes the browser's socket when no dial-back arrives in time.
+              LOG.infof("tunnel %s: cannot dial back to the gateway: %s", request.tunnelId(), e);
+              display.close();
+            })
+        .onSuccess(
+            ws -> {
+              open.incrementAndGet();
+              LOG.debugf("tunnel %s open for desktop %s", request.tunnelId(), request.desktopId());
+              splice(ws, display, request.tunnelId());
+            });
+  }
+
+  /**
+   * Copies bytes both ways with back-pressure: a side whose peer cannot take more is paused until
+   * the peer drains. When either side ends, the other is closed.
+   */
+  private void splice(WebSocket ws, NetSocket display, String tunnelId) {
+    AtomicBoolean closed = new AtomicBoolean();
+    Runnable closeBoth =
+        () -> {
+          if (closed.compareAndSet(false, true)) {
+            open.decrementAndGet();
+            LOG.debugf("tunnel %s closed", tunnelId);
+          }
+          if (!ws.isClosed()) {
+            ws.close((short) 1000, "display closed");
+          }
+          display.close();
+        };
+    ws.frameHandler(
+        frame -> {
+          if (frame.isBinary() || frame.isContinuation()) {
+            display.write(frame.binaryData());
+            if (display.writeQueueFull()) {
+              ws.pause();
+              display.drainHandler(v -> ws.resume());
+            }
+          }
+        });
+    display.handler(
+        data -> {
+          ws.writeBinaryMessage(data);
+          if (ws.writeQueueFull()) {
+            display.pause();
+            ws.drainHandler(v -> display.resume());
+          }
+        });
+    ws.closeHandler(v -> closeBoth.run());
+    ws.exceptionHandler(e -> closeBoth.run());
+    display.closeHandler(v -> closeBoth.run());
+    display.exceptionHandler(e -> closeBoth.run());
+    display.resume();
+  }
+}

@@ -1,0 +1,617 @@
+package io.opencdi.agent.runtime.kubernetes;
+
+import static io.opencdi.agent.runtime.kubernetes.MockCluster.CLUSTER;
+import static io.opencdi.agent.runtime.kubernetes.MockCluster.NS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.opencdi.agent.runtime.Admission;
+import io.opencdi.agent.runtime.DisplayEndpoint;
+import io.opencdi.agent.runtime.RuntimeListener;
+import io.opencdi.agent.runtime.kubernetes.crd.Desktop;
+import io.opencdi.agent.runtime.kubernetes.crd.DesktopSnapshot;
+import io.opencdi.agent.runtime.kubernetes.crd.DesktopSnapshotSpec;
+import io.opencdi.agent.runtime.kubernetes.crd.VolumeSnapshot;
+import io.opencdi.protocol.DesktopSpec;
+import io.opencdi.protocol.DesktopState;
+import io.opencdi.protocol.DesktopStatus;
+import io.opencdi.protocol.Power;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The kubernetes runtime against fabric8's mock API server in CRUD mode. The mock runs no
+ * controllers, so the test plays the scheduler and kubelet by patching Pod status.
+ */
+class KubernetesRuntimeTest {
+  static final String ID = "3f9c2a10-0d4e-4b8a-9c1e-5a6b7c8d9e0f";
+  static final String NAME = "desktop-" + ID;
+
+  MockCluster cluster;
+  KubernetesRuntime runtime;
+  final List<DesktopStatus> statuses = new CopyOnWriteArrayList<>();
+  final AtomicInteger capacitySignals = new AtomicInteger();
+
+  @BeforeEach
+  void setUp() {
+    cluster = new MockCluster();
+    cluster.node("node-a", "amd64", "16", "64Gi", 110, "opencdi/desktop-xfce:0.1");
+    cluster.node("node-b", "arm64", "8", "32Gi", 110);
+    cluster.storageClass("longhorn");
+    cluster.runtimeClass("gvisor", "250m", "128Mi");
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (runtime != null) {
+      runtime.close();
+    }
+    if (cluster != null) {
+      // Whatever the runtime sent, its RBAC grants.
+      assertThat(ApiPermissions.REQUIRED).containsAll(cluster.permissionsUsed());
+      cluster.close();
+    }
+  }
+
+  void startRuntime() {
+    runtime = cluster.runtime();
+    runtime.addListener(
+        new RuntimeListener() {
+          @Override
+          public void statusChanged(DesktopStatus status) {
+            statuses.add(status);
+          }
+
+          @Override
+          public void capacityChanged(String name) {
+            capacitySignals.incrementAndGet();
+          }
+        });
+  }
+
+  static DesktopSpec spec(String id, String node, String runtimeClass, String image) {
+    return new DesktopSpec(
+        id,
+        "dev box",
+        "alice",
+        CLUSTER,
+        node,
+        image,
+        2000,
+        4096,
+        runtimeClass,
+        "longhorn",
+        20,
+        Power.ON);
+  }
+
+  static DesktopSpec spec() {
+    return spec(ID, "node-a", "gvisor", "opencdi/desktop-xfce:0.1");
+  }
+
+  static ConditionFactory eventually() {
+    return await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20));
+  }
+
+  Pod pod(String name) {
+    return cluster.admin.pods().inNamespace(NS).withName(name).get();
+  }
+
+  Desktop desktop(String name) {
+    return cluster.admin.resources(Desktop.class).inNamespace(NS).withName(name).get();
+  }
+
+  PersistentVolumeClaim claim(String name) {
+    return cluster.admin.persistentVolumeClaims().inNamespace(NS).withName(name).get();
+  }
+
+  DesktopState lastState(String id) {
+    return statuses.stream()
+        .filter(s -> s.desktopId().equals(id))
+        .reduce((a, b) -> b)
+        .map(DesktopStatus::state)
+        .orElse(null);
+  }
+
+  List<DesktopState> states(String id) {
+    return statuses.stream()
+        .filter(s -> s.desktopId().equals(id))
+        .map(DesktopStatus::state)
+        .toList();
+  }
+
+  /** The scheduler binds the Pod and the kubelet reports it running and ready. */
+  void kubeletRuns(String name, String node) {
+    cluster
+        .admin
+        .pods()
+        .inNamespace(NS)
+        .withName(name)
+        .edit(
+            p -> {
+              p.getSpec().setNodeName(node);
+              return p;
+            });
+    setPodStatus(
+        name,
+        new PodStatusBuilder()
+            .withPhase("Running")
+            .addNewCondition()
+            .withType("PodScheduled")
+            .withStatus("True")
+            .endCondition()
+            .addNewCondition()
+            .withType("Ready")
+            .withStatus("True")
+            .endCondition()
+            .build());
+  }
+
+  void setPodStatus(String name, PodStatus status) {
+    Pod pod = pod(name);
+    pod.setStatus(status);
+    cluster.admin.pods().inNamespace(NS).resource(pod).updateStatus();
+  }
+
+  @Test
+  void aDesktopBecomesAPodAHomeVolumeAServiceAndANetworkPolicy() {
+    startRuntime();
+    assertThat(runtime.start(spec())).isEqualTo(Admission.accept());
+
+    eventually().until(() -> pod(NAME) != null);
+    Desktop desktop = desktop(NAME);
+    assertThat(desktop.getSpec().desktopId).isEqualTo(ID);
+    assertThat(desktop.getSpec().owner).isEqualTo("alice");
+    assertThat(desktop.getSpec().power.name()).isEqualTo("On");
+    assertThat(desktop.getSpec().arch).isEqualTo("amd64");
+    assertThat(desktop.getSpec().home.sizeGiB).isEqualTo(20);
+    assertThat(desktop.getMetadata().getFinalizers()).containsExactly(DesktopNames.FINALIZER);
+    assertThat(desktop.getMetadata().getAnnotations()).containsEntry("opencdi.io/owner", "alice");
+
+    Pod pod = pod(NAME);
+    Map<String, String> labels = pod.getMetadata().getLabels();
+    assertThat(labels)
+        .containsEntry("app.kubernetes.io/name", "opencdi-desktop")
+        .containsEntry("app.kubernetes.io/instance", NAME)
+        .containsEntry("app.kubernetes.io/component", "desktop")
+        .containsEntry("app.kubernetes.io/part-of", "opencdi")
+        .containsEntry("app.kubernetes.io/managed-by", "opencdi-agent")
+        .containsEntry("opencdi.io/desktop", NAME);
+    var owner = pod.getMetadata().getOwnerReferences().get(0);
+    assertThat(owner.getKind()).isEqualTo("Desktop");
+    assertThat(owner.getApiVersion()).isEqualTo("opencdi.io/v1alpha1");
+    assertThat(owner.getName()).isEqualTo(NAME);
+    assertThat(owner.getUid()).isEqualTo(desktop.getMetadata().getUid()).isNotBlank();
+    assertThat(owner.getController()).isTrue();
+    var podSpec = pod.getSpec();
+    assertThat(podSpec.getRuntimeClassName()).isEqualTo("gvisor");
+    assertThat(podSpec.getAutomountServiceAccountToken()).isFalse();
+    assertThat(podSpec.getNodeSelector()).containsExactly(Map.entry("kubernetes.io/arch", "amd64"));
+    var term =
+        podSpec
+            .getAffinity()
+            .getNodeAffinity()
+            .getRequiredDuringSchedulingIgnoredDuringExecution()
+            .getNodeSelectorTerms()
+            .get(0)
+            .getMatchFields()
+            .get(0);
+    assertThat(term.getKey()).isEqualTo("metadata.name");
+    assertThat(term.getOperator()).isEqualTo("In");
+    assertThat(term.getValues()).containsExactly("node-a");
+    assertThat(podSpec.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(podSpec.getSecurityContext().getRunAsUser()).isEqualTo(1000L);
+    assertThat(podSpec.getSecurityContext().getSeccompProfile().getType())
+        .isEqualTo("RuntimeDefault");
+    var container = podSpec.getContainers().get(0);
+    assertThat(container.getImage()).isEqualTo("opencdi/desktop-xfce:0.1");
+    assertThat(container.getResources().getRequests())
+        .containsEntry("cpu", new Quantity("2000m"))
+        .containsEntry("memory", new Quantity("4096Mi"));
+    assertThat(container.getResources().getLimits())
+        .isEqualTo(container.getResources().getRequests());
+    var sc = container.getSecurityContext();
+    assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
+    assertThat(sc.getPrivileged()).isFalse();
+    assertThat(sc.getRunAsNonRoot()).isTrue();
+    assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(sc.getCapabilities().getAdd()).isNullOrEmpty();
+    assertThat(sc.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(container.getPorts().get(0).getContainerPort()).isEqualTo(5901);
+    assertThat(container.getPorts().get(0).getName()).isEqualTo("vnc");
+    assertThat(container.getReadinessProbe().getTcpSocket().getPort())
+        .isEqualTo(new IntOrString("vnc"));
+    assertThat(container.getEnv())
+        .anySatisfy(
+            e ->
+                assertThat(e.getName() + "=" + e.getValue())
+                    .isEqualTo("OPENCDI_DISPLAY_PORT=5901"));
+    assertThat(container.getVolumeMounts().get(0).getMountPath()).isEqualTo("/home/desktop");
+    assertThat(podSpec.getVolumes().get(0).getPersistentVolumeClaim().getClaimName())
+        .isEqualTo(NAME + "-home");
+
+    PersistentVolumeClaim claim = claim(NAME + "-home");
+    assertThat(claim.getSpec().getStorageClassName()).isEqualTo("longhorn");
+    assertThat(claim.getSpec().getAccessModes()).containsExactly("ReadWriteOnce");
+    assertThat(claim.getSpec().getResources().getRequests())
+        .containsEntry("storage", new Quantity("20Gi"));
+    assertThat(claim.getSpec().getDataSource()).isNull();
+    assertThat(claim.getMetadata().getLabels())
+        .containsEntry("app.kubernetes.io/component", "home");
+    assertThat(claim.getMetadata().getOwnerReferences().get(0).getName()).isEqualTo(NAME);
+
+    Service service = cluster.admin.services().inNamespace(NS).withName(NAME).get();
+    assertThat(service.getSpec().getType()).isEqualTo("ClusterIP");
+    assertThat(service.getSpec().getSelector())
+        .containsExactly(Map.entry("opencdi.io/desktop", NAME));
+    assertThat(service.getSpec().getPorts().get(0).getPort()).isEqualTo(5901);
+    assertThat(service.getSpec().getPorts().get(0).getTargetPort())
+        .isEqualTo(new IntOrString("vnc"));
+    assertThat(service.getMetadata().getOwnerReferences().get(0).getName()).isEqualTo(NAME);
+
+    NetworkPolicy policy =
+        cluster
+            .admin
+            .network()
+            .v1()
+            .networkPolicies()
+            .inNamespace(NS)
+            .withName(NAME + "-display")
+            .get();
+    assertThat(policy.getSpec().getPodSelector().getMatchLabels())
+        .containsExactly(Map.entry("opencdi.io/desktop", NAME));
+    assertThat(policy.getSpec().getPolicyTypes()).containsExactly("Ingress");
+    assertThat(policy.getSpec().getIngress()).hasSize(1);
+    var rule = policy.getSpec().getIngress().get(0);
+    assertThat(rule.getFrom()).hasSize(1);
+    assertThat(rule.getFrom().get(0).getNamespaceSelector().getMatchLabels())
+        .containsExactly(Map.entry("kubernetes.io/metadata.name", "opencdi-system"));
+    assertThat(rule.getFrom().get(0).getPodSelector().getMatchLabels())
+        .containsExactly(Map.entry("app.kubernetes.io/name", "opencdi-agent"));
+    assertThat(rule.getPorts().get(0).getPort()).isEqualTo(new IntOrString(5901));
+    assertThat(rule.getPorts().get(0).getProtocol()).isEqualTo("TCP");
+
+    eventually().until(() -> lastState(ID) == DesktopState.STARTING);
+    assertThat(runtime.display(CLUSTER, ID)).isEmpty();
+
+    kubeletRuns(NAME, "node-a");
+    eventually().until(() -> lastState(ID) == DesktopState.RUNNING);
+    eventually().until(() -> "RUNNING".equals(desktop(NAME).getStatus().state));
+    Desktop running = desktop(NAME);
+    assertThat(running.getStatus().node).isEqualTo("node-a");
+    assertThat(running.getStatus().homeClaim).isEqualTo(NAME + "-home");
+    assertThat(running.getStatus().lastTransitionTime).isNotBlank();
+    assertThat(running.getStatus().conditions.get(0).getType()).isEqualTo("Ready");
+    assertThat(running.getStatus().conditions.get(0).getStatus()).isEqualTo("True");
+    DisplayEndpoint display = runtime.display(CLUSTER, ID).orElseThrow();
+    String clusterIp =
+        cluster.admin.services().inNamespace(NS).withName(NAME).get().getSpec().getClusterIP();
+    assertThat(display.host()).isEqualTo(clusterIp != null ? clusterIp : NAME + "." + NS + ".svc");
+    assertThat(display.port()).isEqualTo(5901);
+    assertThat(runtime.inventory())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.desktopId()).isEqualTo(ID);
+              assertThat(s.state()).isEqualTo(DesktopState.RUNNING);
+              assertThat(s.node()).isEqualTo("node-a");
+            });
+
+    // A repeated START changes nothing and re-reports RUNNING.
+    int before = statuses.size();
+    assertThat(runtime.start(spec()).accepted()).isTrue();
+    assertThat(statuses.subList(before, statuses.size()))
+        .extracting(DesktopStatus::state)
+        .containsExactly(DesktopState.RUNNING);
+  }
+
+  @Test
+  void runcDesktopsNameNoRuntimeClass() {
+    startRuntime();
+    runtime.start(spec(ID, "node-b", "runc", "opencdi/desktop-xfce:0.1"));
+    eventually().until(() -> pod(NAME) != null);
+    assertThat(pod(NAME).getSpec().getRuntimeClassName()).isNull();
+    assertThat(pod(NAME).getSpec().getNodeSelector()).containsEntry("kubernetes.io/arch", "arm64");
+  }
+
+  @Test
+  void powerOffDeletesThePodAndKeepsTheVolumeAndPowerOnUsesItAgain() {
+    startRuntime();
+    runtime.start(spec());
+    eventually().until(() -> pod(NAME) != null);
+    kubeletRuns(NAME, "node-a");
+    eventually().until(() -> lastState(ID) == DesktopState.RUNNING);
+    String claimUid = claim(NAME + "-home").getMetadata().getUid();
+
+    assertThat(runtime.stop(spec()).accepted()).isTrue();
+    eventually().until(() -> lastState(ID) == DesktopState.STOPPED);
+    assertThat(pod(NAME)).isNull();
+    assertThat(desktop(NAME).getSpec().power.name()).isEqualTo("Off");
+    assertThat(claim(NAME + "-home").getMetadata().getUid()).isEqualTo(claimUid);
+    assertThat(states(ID))
+        .containsSubsequence(DesktopState.RUNNING, DesktopState.STOPPING, DesktopState.STOPPED);
+    assertThat(runtime.display(CLUSTER, ID)).isEmpty();
+
+    runtime.start(spec());
+    eventually().until(() -> pod(NAME) != null);
+    assertThat(pod(NAME).getSpec().getVolumes().get(0).getPersistentVolumeClaim().getClaimName())
+        .isEqualTo(NAME + "-home");
+    assertThat(claim(NAME + "-home").getMetadata().getUid()).isEqualTo(claimUid);
+    kubeletRuns(NAME, "node-a");
+    eventually().until(() -> lastState(ID) == DesktopState.RUNNING);
+  }
+
+  @Test
+  void deleteRemovesEverythingAndTheVolumeLast() {
+    startRuntime();
+    runtime.start(spec());
+    eventually().until(() -> pod(NAME) != null);
+    kubeletRuns(NAME, "node-a");
+    eventually().until(() -> lastState(ID) == DesktopState.RUNNING);
+
+    assertThat(runtime.delete(CLUSTER, ID).accepted()).isTrue();
+    eventually().until(() -> lastState(ID) == DesktopState.DELETED);
+    assertThat(desktop(NAME)).isNull();
+    assertThat(pod(NAME)).isNull();
+    assertThat(claim(NAME + "-home")).isNull();
+    assertThat(cluster.admin.services().inNamespace(NS).withName(NAME).get()).isNull();
+    assertThat(
+            cluster
+                .admin
+                .network()
+                .v1()
+                .networkPolicies()
+                .inNamespace(NS)
+                .withName(NAME + "-display")
+                .get())
+        .isNull();
+    assertThat(runtime.inventory()).isEmpty();
+    List<String> deletes =
+        cluster.agentRequests().stream().filter(r -> r.startsWith("DELETE")).toList();
+    assertThat(deletes.getLast()).contains("/persistentvolumeclaims/" + NAME + "-home");
+    assertThat(deletes.stream().filter(r -> r.contains("/pods/")).count()).isEqualTo(1);
+
+    // Deleting what does not exist succeeds and says DELETED again.
+    statuses.clear();
+    assertThat(runtime.delete(CLUSTER, ID).accepted()).isTrue();
+    assertThat(states(ID)).containsExactly(DesktopState.DELETED);
+  }
+
+  @Test
+  void stopOfAnUnknownDesktopRegistersItStoppedWithItsVolume() {
+    startRuntime();
+    assertThat(runtime.stop(spec()).accepted()).isTrue();
+    eventually().until(() -> lastState(ID) == DesktopState.STOPPED);
+    assertThat(pod(NAME)).isNull();
+    assertThat(claim(NAME + "-home")).isNotNull();
+  }
+
+  @Test
+  void anImagePullFailureFailsTheDesktopWithTheReasonAndFreesTheNode() {
+    startRuntime();
+    runtime.start(spec(ID, "node-a", "gvisor", "opencdi/missing:1"));
+    eventually().until(() -> pod(NAME) != null);
+    setPodStatus(
+        NAME,
+        new PodStatusBuilder()
+            .withPhase("Pending")
+            .addToContainerStatuses(
+                new ContainerStatusBuilder()
+                    .withName("desktop")
+                    .withImage("opencdi/missing:1")
+                    .withReady(false)
+                    .withNewState()
+                    .withNewWaiting()
+                    .withReason("ImagePullBackOff")
+                    .withMessage("Back-off pulling image \"opencdi/missing:1\"")
+                    .endWaiting()
+                    .endState()
+                    .build())
+            .build());
+    eventually().until(() -> lastState(ID) == DesktopState.FAILED);
+    DesktopStatus failed = statuses.getLast();
+    assertThat(failed.reason())
+        .isEqualTo(
+            "image pull failed: opencdi/missing:1: ImagePullBackOff: Back-off pulling image"
+                + " \"opencdi/missing:1\"");
+    eventually().until(() -> pod(NAME) == null);
+    eventually().until(() -> "Off".equals(desktop(NAME).getSpec().power.name()));
+    assertThat(desktop(NAME).getStatus().state).isEqualTo("FAILED");
+    assertThat(desktop(NAME).getStatus().reason).isEqualTo(failed.reason());
+    assertThat(claim(NAME + "-home")).isNotNull();
+    assertThat(lastState(ID)).isEqualTo(DesktopState.FAILED);
+
+    // Starting it again is a new attempt.
+    runtime.start(spec());
+    eventually().until(() -> pod(NAME) != null && lastState(ID) == DesktopState.STARTING);
+  }
+
+  @Test
+  void anUnschedulablePodFailsTheDesktopWithTheSchedulersMessage() {
+    startRuntime();
+    runtime.start(spec());
+    eventually().until(() -> pod(NAME) != null);
+    setPodStatus(
+        NAME,
+        new PodStatusBuilder()
+            .withPhase("Pending")
+            .addNewCondition()
+            .withType("PodScheduled")
+            .withStatus("False")
+            .withReason("Unschedulable")
+            .withMessage("0/2 nodes are available: 1 Insufficient cpu.")
+            .endCondition()
+            .build());
+    eventually().until(() -> lastState(ID) == DesktopState.FAILED);
+    assertThat(statuses.getLast().reason())
+        .isEqualTo("unschedulable: 0/2 nodes are available: 1 Insufficient cpu.");
+  }
+
+  @Test
+  void whatCanNeverRunIsRefusedAndChangesNothing() {
+    startRuntime();
+    assertThat(runtime.start(spec(ID, "node-z", "gvisor", "img")).reason())
+        .isEqualTo("cluster k8s-1 has no node node-z");
+    assertThat(runtime.start(spec(ID, "node-a", "kata", "img")).reason())
+        .isEqualTo("cluster k8s-1 has no runtime class kata (it has runc, gvisor)");
+    DesktopSpec otherCluster =
+        new DesktopSpec(ID, "x", "alice", "bj-1", "node-a", "img", 1, 1, null, null, 1, Power.ON);
+    assertThat(runtime.start(otherCluster).reason())
+        .isEqualTo("unknown cluster bj-1; this agent serves k8s-1");
+    DesktopSpec ceph =
+        new DesktopSpec(
+            ID, "x", "alice", CLUSTER, "node-a", "img", 1, 1, null, "ceph", 1, Power.ON);
+    assertThat(runtime.start(ceph).reason())
+        .isEqualTo("cluster k8s-1 has no storage class ceph (it has longhorn)");
+    DesktopSpec huge =
+        new DesktopSpec(
+            ID, "x", "alice", CLUSTER, "node-b", "img", 9000, 1, null, null, 1, Power.ON);
+    assertThat(runtime.start(huge).reason())
+        .startsWith("desktop " + ID + " would not fit on node node-b even when it is empty");
+    DesktopSpec badId =
+        new DesktopSpec(
+            "Bad_Id", "x", "alice", CLUSTER, "node-a", "img", 1, 1, null, null, 1, Power.ON);
+    assertThat(runtime.start(badId).reason())
+        .startsWith("desktop id Bad_Id cannot name Kubernetes objects");
+    assertThat(runtime.delete("bj-1", ID).accepted()).isFalse();
+    assertThat(cluster.admin.resources(Desktop.class).inNamespace(NS).list().getItems()).isEmpty();
+    assertThat(statuses).isEmpty();
+  }
+
+  @Test
+  void aSnapshotBecomesAVolumeSnapshotAndARestoreANewVolumeFromIt() {
+    startRuntime();
+    runtime.stop(spec());
+    eventually().until(() -> lastState(ID) == DesktopState.STOPPED);
+
+    DesktopSnapshot snapshot = new DesktopSnapshot();
+    snapshot.getMetadata().setName("before-upgrade");
+    snapshot.getMetadata().setNamespace(NS);
+    snapshot.setSpec(new DesktopSnapshotSpec());
+    snapshot.getSpec().desktopName = NAME;
+    snapshot = cluster.create(snapshot);
+
+    eventually()
+        .until(
+            () ->
+                cluster
+                        .admin
+                        .resources(VolumeSnapshot.class)
+                        .inNamespace(NS)
+                        .withName("before-upgrade")
+                        .get()
+                    != null);
+    VolumeSnapshot vs =
+        cluster
+            .admin
+            .resources(VolumeSnapshot.class)
+            .inNamespace(NS)
+            .withName("before-upgrade")
+            .get();
+    assertThat(vs.getApiVersion()).isEqualTo("snapshot.storage.k8s.io/v1");
+    assertThat(vs.getSpec().volumeSnapshotClassName).isEqualTo("longhorn-snap");
+    assertThat(vs.getSpec().source.persistentVolumeClaimName).isEqualTo(NAME + "-home");
+    assertThat(vs.getMetadata().getOwnerReferences().get(0).getKind()).isEqualTo("DesktopSnapshot");
+    assertThat(vs.getMetadata().getOwnerReferences().get(0).getUid())
+        .isEqualTo(snapshot.getMetadata().getUid());
+    eventually().until(() -> "Pending".equals(snapshotState("before-upgrade")));
+
+    // The CSI snapshot controller marks it ready.
+    vs.setStatus(new VolumeSnapshot.Status());
+    vs.getStatus().readyToUse = true;
+    vs.getStatus().restoreSize = "20Gi";
+    cluster.admin.resources(VolumeSnapshot.class).inNamespace(NS).resource(vs).updateStatus();
+    eventually().until(() -> "Ready".equals(snapshotState("before-upgrade")));
+    var status =
+        cluster
+            .admin
+            .resources(DesktopSnapshot.class)
+            .inNamespace(NS)
+            .withName("before-upgrade")
+            .get()
+            .getStatus();
+    assertThat(status.volumeSnapshotName).isEqualTo("before-upgrade");
+    assertThat(status.restoreSize).isEqualTo("20Gi");
+
+    // Restore: a Desktop whose home is restored from the snapshot gets a new volume from it.
+    String restoredId = "7a1b2c3d-0000-4000-8000-000000000001";
+    Desktop restored =
+        new DesktopResources(MockCluster.settings())
+            .desktop(
+                spec(restoredId, "node-a", "gvisor", "opencdi/desktop-xfce:0.1"),
+                Power.OFF,
+                "amd64");
+    restored.getSpec().home.restoreFrom = "before-upgrade";
+    cluster.create(restored);
+    String restoredName = "desktop-" + restoredId;
+    eventually().until(() -> claim(restoredName + "-home") != null);
+    var dataSource = claim(restoredName + "-home").getSpec().getDataSource();
+    assertThat(dataSource.getApiGroup()).isEqualTo("snapshot.storage.k8s.io");
+    assertThat(dataSource.getKind()).isEqualTo("VolumeSnapshot");
+    assertThat(dataSource.getName()).isEqualTo("before-upgrade");
+    assertThat(claim(restoredName + "-home").getSpec().getResources().getRequests())
+        .containsEntry("storage", new Quantity("20Gi"));
+    eventually().until(() -> lastState(restoredId) == DesktopState.STOPPED);
+    // The original volume is untouched.
+    assertThat(claim(NAME + "-home").getSpec().getDataSource()).isNull();
+  }
+
+  String snapshotState(String name) {
+    var s = cluster.admin.resources(DesktopSnapshot.class).inNamespace(NS).withName(name).get();
+    return s == null || s.getStatus() == null ? null : s.getStatus().state;
+  }
+
+  @Test
+  void theRuntimeSeesChangesAfterTheApiServerDroppedItsWatches() {
+    startRuntime();
+    runtime.start(spec());
+    eventually().until(() -> pod(NAME) != null);
+    eventually().until(() -> lastState(ID) == DesktopState.STARTING);
+
+    cluster.restart();
+
+    // Only a watch that was re-established can see this.
+    kubeletRuns(NAME, "node-a");
+    eventually().until(() -> lastState(ID) == DesktopState.RUNNING);
+    cluster.node("node-c", "amd64", "4", "8Gi", 110);
+    eventually()
+        .until(
+            () ->
+                runtime.clusters().get(0).nodeGroups().stream()
+                    .anyMatch(g -> g.name().equals("node-c")));
+    long watches =
+        cluster.agentRequests().stream()
+            .filter(r -> r.contains("/pods?") && r.contains("watch=true"))
+            .count();
+    assertThat(watches).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void everyPermissionTheRbacGrantsIsUsed() {
+    // One lifecycle that touches every API the runtime declares; tearDown checks the converse.
+    aSnapshotBecomesAVolumeSnapshotAndARestoreANewVolumeFromIt();
+    runtime.start(spec());
+    eventually().until(() -> pod(NAME) != null);
+    runtime.delete(CLUSTER, ID);
+    eventually().until(() -> lastState(ID) == DesktopState.DELETED);
+    assertThat(new HashSet<>(cluster.permissionsUsed()))
+        .isEqualTo(new HashSet<>(ApiPermissions.REQUIRED));
+  }
+}

@@ -1,0 +1,43 @@
+package io.opencdi.gateway.connect;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** Settings of the display broker (connectDesktop and the display endpoint). */
+@ConfigMapping(prefix = "opencdi.connect")
+public interface ConnectConfig {
+  /** The longest a ticket may live; the product promises at most this. */
+  Duration MAX_TICKET_TTL = Duration.ofSeconds(60);
+
+  /**
+   * How long a ticket from {@code connectDesktop} may wait before it is redeemed (at most 60 s). A
+   * browser opens the display WebSocket at once, so seconds are plenty.
+   */
+  @WithDefault("30s")
+  Duration ticketTtl();
+
+  /**
+   * Origins (scheme://host[:port]) besides the gateway's own whose pages may open display
+   * connections, e.g. a web UI served from another host. The gateway's own origin ({@code
+   * opencdi.public-url}, or else the request's Host) is always allowed.
+   */
+  Optional<List<String>> allowedOrigins();
+
+  /** How long the gateway waits for the agent to dial back with the tunnel. */
+  @WithDefault("5s")
+  Duration tunnelTimeout();
+
+  /** A display connection with no bytes in either direction for this long is closed. */
+  @WithDefault("30m")
+  Duration idleTimeout();
+
+  /**
+   * Largest WebSocket frame accepted from a browser or an agent on a display connection. RFB client
+   * messages are tiny; a larger frame is a misbehaving client and closes the connection (1009).
+   */
+  @WithDefault("65536")
+  int maxFrameBytes();
+}

@@ -1,0 +1,208 @@
+package io.opencdi.gateway.connect;
+
+import io.opencdi.gateway.agent.AgentInventory;
+import io.opencdi.gateway.auth.Roles;
+import io.opencdi.gateway.auth.UserEntity;
+import io.opencdi.gateway.cluster.ClusterEntity;
+import io.opencdi.gateway.db.Db;
+import io.opencdi.gateway.desktop.DesktopEntity;
+import io.opencdi.protocol.CloseCodes;
+import io.opencdi.protocol.DesktopState;
+import io.opencdi.protocol.ProtocolVersion;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.jboss.logging.Logger;
+
+/**
+ * The two WebSocket endpoints of the display broker, on plain Vert.x routes because splicing needs
+ * the sockets' flow control (pause, resume, write queues), which WebSockets Next does not expose:
+ *
+ * <ul>
+ *   <li>{@code /display/v1/{ticket}}: a viewer (noVNC) opens it with a ticket from {@code
+ *       connectDesktop}; RFB flows in binary frames, subprotocol {@code binary} or none;
+ *   <li>{@code /agent/v1/tunnel/{tunnelId}}: the agent dials back with the tunnel asked for.
+ * </ul>
+ *
+ * Refusals close the WebSocket with a {@link DisplayCloseCodes code} after the upgrade, since a
+ * browser cannot read the HTTP status of a refused upgrade.
+ */
+@ApplicationScoped
+public class DisplayRoutes {
+  /** Path of the viewer's endpoint; the ticket follows. */
+  public static final String DISPLAY_PATH_PREFIX = "/display/v1/";
+
+  private static final Logger LOG = Logger.getLogger(DisplayRoutes.class);
+
+  private final TicketStore tickets;
+  private final Tunnels tunnels;
+  private final PublicUrl publicUrl;
+  private final AgentInventory agents;
+  private final Db db;
+  private final ConnectConfig config;
+
+  public DisplayRoutes(
+      TicketStore tickets,
+      Tunnels tunnels,
+      PublicUrl publicUrl,
+      AgentInventory agents,
+      Db db,
+      ConnectConfig config) {
+    this.tickets = tickets;
+    this.tunnels = tunnels;
+    this.publicUrl = publicUrl;
+    this.agents = agents;
+    this.db = db;
+    this.config = config;
+  }
+
+  void routes(@Observes Router router) {
+    if (config.ticketTtl().isNegative()
+        || config.ticketTtl().isZero()
+        || config.ticketTtl().compareTo(ConnectConfig.MAX_TICKET_TTL) > 0) {
+      throw new IllegalStateException(
+          "opencdi.connect.ticket-ttl must be more than 0 and at most 60 s, is "
+              + config.ticketTtl());
+    }
+    router.get(DISPLAY_PATH_PREFIX + ":ticket").handler(this::viewer);
+    router.get(ProtocolVersion.TUNNEL_PATH_PREFIX + ":tunnel").handler(this::agent);
+  }
+
+  // ---- the viewer
+
+  private void viewer(RoutingContext rc) {
+    String ticket = rc.pathParam("ticket");
+    boolean originAllowed = publicUrl.originAllowed(rc.request().getHeader("Origin"), rc.request());
+    upgrade(
+        rc,
+        ws -> {
+          if (!originAllowed) {
+            // Checked before the ticket is touched: a foreign page cannot even use it up.
+            Tunnels.close(ws, DisplayCloseCodes.ORIGIN_FORBIDDEN, "origin not allowed");
+            return;
+          }
+          tickets
+              .redeem(ticket)
+              .flatMap(
+                  r ->
+                      switch (r) {
+                        case TicketStore.Refused refused -> {
+                          Tunnels.close(ws, refused.code(), refused.reason());
+                          yield Uni.createFrom().voidItem();
+                        }
+                        case TicketStore.Redeemed redeemed -> connect(ws, redeemed);
+                      })
+              .subscribe()
+              .with(
+                  v -> {},
+                  e -> {
+                    LOG.warnf("display connection failed: %s", e.toString());
+                    Tunnels.close(ws, 1011, "gateway error");
+                  });
+        });
+  }
+
+  private Uni<Void> connect(ServerWebSocket ws, TicketStore.Redeemed redeemed) {
+    return db.session(
+            s ->
+                s.find(DesktopEntity.class, redeemed.desktopId())
+                    .flatMap(
+                        d ->
+                            d == null || d.clusterId == null
+                                ? Uni.createFrom().<Target>nullItem()
+                                : s.find(UserEntity.class, redeemed.userId())
+                                    .flatMap(
+                                        u ->
+                                            s.find(ClusterEntity.class, d.clusterId)
+                                                .map(
+                                                    c ->
+                                                        new Target(
+                                                            d.id,
+                                                            d.state,
+                                                            c.id,
+                                                            c.name,
+                                                            mayActOn(u, d))))))
+        .invoke(
+            target -> {
+              if (target != null && !target.userMayAct()) {
+                // The ticket's user lost the right to this desktop since the ticket was issued.
+                Tunnels.close(ws, DisplayCloseCodes.TICKET_INVALID, "invalid ticket");
+              } else if (target == null || target.state() != DesktopState.RUNNING) {
+                Tunnels.close(
+                    ws,
+                    DisplayCloseCodes.DESKTOP_NOT_RUNNING,
+                    "the desktop is "
+                        + (target == null ? "gone" : target.state().name())
+                        + ", not RUNNING");
+              } else {
+                tunnels.request(ws, target.clusterId(), target.clusterName(), target.desktopId());
+              }
+            })
+        .replaceWithVoid();
+  }
+
+  private static boolean mayActOn(UserEntity user, DesktopEntity desktop) {
+    return user != null && (Roles.ADMIN.equals(user.role) || user.id.equals(desktop.ownerId));
+  }
+
+  private record Target(
+      UUID desktopId, DesktopState state, UUID clusterId, String clusterName, boolean userMayAct) {}
+
+  // ---- the agent's dial-back
+
+  private void agent(RoutingContext rc) {
+    String tunnelId = rc.pathParam("tunnel");
+    String header = rc.request().getHeader("Authorization");
+    upgrade(
+        rc,
+        ws -> {
+          if (header == null || !header.startsWith("Bearer ") || header.length() > 512) {
+            Tunnels.close(ws, CloseCodes.UNAUTHORIZED, "agent token required");
+            return;
+          }
+          agents
+              .authenticate(header.substring("Bearer ".length()).strip())
+              .subscribe()
+              .with(
+                  agent -> {
+                    if (agent == null) {
+                      Tunnels.close(ws, CloseCodes.UNAUTHORIZED, "unknown or revoked agent token");
+                      return;
+                    }
+                    switch (tunnels.claim(tunnelId, agent.id, ws)) {
+                      case SPLICED -> {}
+                      case UNKNOWN ->
+                          Tunnels.close(ws, CloseCodes.UNKNOWN_TUNNEL, "unknown or expired tunnel");
+                      case WRONG_AGENT ->
+                          Tunnels.close(
+                              ws,
+                              CloseCodes.FORBIDDEN,
+                              "the tunnel was requested from another agent");
+                    }
+                  },
+                  e -> Tunnels.close(ws, 1011, "gateway error"));
+        });
+  }
+
+  /** Upgrades to a WebSocket that stays paused until the handler lets bytes flow. */
+  private static void upgrade(RoutingContext rc, Consumer<ServerWebSocket> then) {
+    rc.request()
+        .toWebSocket()
+        .onSuccess(
+            ws -> {
+              ws.pause();
+              then.accept(ws);
+            })
+        .onFailure(
+            e -> {
+              if (!rc.response().ended()) {
+                rc.response().setStatusCode(400).end("WebSocket upgrade required");
+              }
+            });
+  }
+}

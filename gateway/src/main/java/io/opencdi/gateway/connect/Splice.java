@@ -1,0 +1,142 @@
+package io.opencdi.gateway.connect;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocketBase;
+import io.vertx.core.http.WebSocketFrame;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Joins the viewer's WebSocket and the agent's tunnel WebSocket: binary frames are copied both ways
+ * unchanged, with back-pressure (a side is paused while its peer's write queue is full, so a slow
+ * browser slows the desktop instead of filling the gateway's heap). When either side closes, the
+ * other is closed too.
+ */
+final class Splice {
+  private final Vertx vertx;
+  private final WebSocketBase viewer;
+  private final WebSocketBase tunnel;
+  private final int maxFrameBytes;
+  private final long idleNanos;
+  private final Runnable onEnd;
+  private final AtomicBoolean ended = new AtomicBoolean();
+  private volatile long lastActivity = System.nanoTime();
+  private long idleTimer = -1;
+
+  private Splice(
+      Vertx vertx,
+      WebSocketBase viewer,
+      WebSocketBase tunnel,
+      int maxFrameBytes,
+      Duration idle,
+      Runnable onEnd) {
+    this.vertx = vertx;
+    this.viewer = viewer;
+    this.tunnel = tunnel;
+    this.maxFrameBytes = maxFrameBytes;
+    this.idleNanos = idle.toNanos();
+    this.onEnd = onEnd;
+  }
+
+  /** Starts copying; both sockets must be paused and not yet closed. */
+  static void start(
+      Vertx vertx,
+      WebSocketBase viewer,
+      WebSocketBase tunnel,
+      int maxFrameBytes,
+      Duration idle,
+      Runnable onEnd) {
+    new Splice(vertx, viewer, tunnel, maxFrameBytes, idle, onEnd).run();
+  }
+
+  private void run() {
+    forward(viewer, tunnel);
+    forward(tunnel, viewer);
+    viewer.closeHandler(v -> end(tunnel, DisplayCloseCodes.NORMAL, "viewer closed"));
+    tunnel.closeHandler(
+        v -> {
+          Short code = tunnel.closeStatusCode();
+          if (code != null && code == DisplayCloseCodes.NORMAL) {
+            end(viewer, DisplayCloseCodes.NORMAL, "display closed");
+          } else {
+            end(viewer, DisplayCloseCodes.AGENT_UNAVAILABLE, "tunnel to the agent lost");
+          }
+        });
+    viewer.exceptionHandler(e -> endBoth(DisplayCloseCodes.NORMAL, "viewer connection failed"));
+    tunnel.exceptionHandler(
+        e -> endBoth(DisplayCloseCodes.AGENT_UNAVAILABLE, "tunnel to the agent lost"));
+    long period =
+        Math.max(1, Math.min(idleNanos / 4, Duration.ofSeconds(30).toNanos()) / 1_000_000);
+    idleTimer = vertx.setPeriodic(period, id -> checkIdle());
+    if (viewer.isClosed() || tunnel.isClosed()) {
+      endBoth(DisplayCloseCodes.NORMAL, "closed while connecting");
+      return;
+    }
+    viewer.resume();
+    tunnel.resume();
+  }
+
+  private void forward(WebSocketBase from, WebSocketBase to) {
+    from.frameHandler(
+        frame -> {
+          if (frame.isText()) {
+            endBoth(DisplayCloseCodes.TEXT_NOT_ACCEPTED, "binary frames only");
+          } else if (frame.isBinary() || frame.isContinuation()) {
+            copy(frame, from, to);
+          }
+          // Pings are answered by Vert.x itself; close frames reach the close handlers.
+        });
+  }
+
+  private void copy(WebSocketFrame frame, WebSocketBase from, WebSocketBase to) {
+    Buffer data = frame.binaryData();
+    if (data.length() > maxFrameBytes) {
+      endBoth(DisplayCloseCodes.FRAME_TOO_LARGE, "frame larger than " + maxFrameBytes + " bytes");
+      return;
+    }
+    lastActivity = System.nanoTime();
+    if (data.length() == 0 || to.isClosed()) {
+      return;
+    }
+    to.writeBinaryMessage(data);
+    if (to.writeQueueFull()) {
+      from.pause();
+      to.drainHandler(v -> from.resume());
+    }
+  }
+
+  private void checkIdle() {
+    if (System.nanoTime() - lastActivity > idleNanos) {
+      endBoth(DisplayCloseCodes.IDLE_TIMEOUT, "idle timeout");
+    }
+  }
+
+  private void end(WebSocketBase other, int code, String reason) {
+    if (finish()) {
+      close(other, code, reason);
+    }
+  }
+
+  private void endBoth(int code, String reason) {
+    if (finish()) {
+      close(viewer, code, reason);
+      close(tunnel, code == DisplayCloseCodes.AGENT_UNAVAILABLE ? 1011 : 1000, reason);
+    }
+  }
+
+  private boolean finish() {
+    if (!ended.compareAndSet(false, true)) {
+      return false;
+    }
+    vertx.cancelTimer(idleTimer);
+    onEnd.run();
+    return true;
+  }
+
+  private static void close(WebSocketBase ws, int code, String reason) {
+    if (!ws.isClosed()) {
+      ws.close((short) code, reason);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+package io.opencdi.gateway.connect;
+
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * Display tickets in PostgreSQL, so that any gateway replica redeems a ticket any replica issued.
+ * Only the ticket's hash is stored. Redeeming is one conditional UPDATE … RETURNING: of two
+ * concurrent attempts exactly one wins.
+ */
+@ApplicationScoped
+public class TicketStore {
+  private static final Logger LOG = Logger.getLogger(TicketStore.class);
+
+  /**
+   * How long a used or expired ticket is kept, so that a second attempt is told "used" or "expired"
+   * rather than "unknown".
+   */
+  static final Duration KEEP_SPENT = Duration.ofHours(1);
+
+  private final Pool pool;
+
+  public TicketStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** What redeeming a ticket gave. */
+  public sealed interface Redemption {}
+
+  /** The ticket was valid and is now used. */
+  public record Redeemed(UUID userId, UUID desktopId) implements Redemption {}
+
+  /** The ticket was refused; {@code code} is one of {@link DisplayCloseCodes}. */
+  public record Refused(int code, String reason) implements Redemption {}
+
+  /** Stores a ticket for {@code userId} and {@code desktopId} that expires at {@code expiresAt}. */
+  public Uni<Void> issue(String ticket, UUID userId, UUID desktopId, OffsetDateTime expiresAt) {
+    return pool.preparedQuery(
+            "insert into display_ticket (token_hash, user_id, desktop_id, expires_at)"
+                + " values ($1, $2, $3, $4)")
+        .execute(Tuple.of(Tickets.hash(ticket), userId, desktopId, expiresAt))
+        .replaceWithVoid();
+  }
+
+  /** Uses the ticket up, or says why it cannot be used. */
+  public Uni<Redemption> redeem(String ticket) {
+    if (!Tickets.wellFormed(ticket)) {
+      return Uni.createFrom().item(new Refused(DisplayCloseCodes.TICKET_INVALID, "invalid ticket"));
+    }
+    String hash = Tickets.hash(ticket);
+    return pool.preparedQuery(
+            "update display_ticket set used_at = now()"
+                + " where token_hash = $1 and used_at is null and expires_at > now()"
+                + " returning user_id, desktop_id")
+        .execute(Tuple.of(hash))
+        .flatMap(
+            rows -> {
+              if (rows.size() == 1) {
+                Row row = rows.iterator().next();
+                return Uni.createFrom()
+                    .<Redemption>item(
+                        new Redeemed(row.getUUID("user_id"), row.getUUID("desktop_id")));
+              }
+              // Not redeemable: say why. The update above already decided; this only explains.
+              return pool.preparedQuery(
+                      "select used_at is not null as used from display_ticket where token_hash = $1")
+                  .execute(Tuple.of(hash))
+                  .map(TicketStore::whyRefused);
+            });
+  }
+
+  private static Redemption whyRefused(RowSet<Row> rows) {
+    if (rows.size() == 0) {
+      return new Refused(DisplayCloseCodes.TICKET_INVALID, "invalid ticket");
+    }
+    return rows.iterator().next().getBoolean("used")
+        ? new Refused(DisplayCloseCodes.TICKET_USED, "ticket already used")
+        : new Refused(DisplayCloseCodes.TICKET_EXPIRED, "ticket expired");
+  }
+
+  /** Removes tickets that expired long enough ago. Every replica may run it; it is idempotent. */
+  @Scheduled(
+      every = "10m",
+      delayed = "1m",
+      concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+  Uni<Void> sweep() {
+    return pool.preparedQuery("delete from display_ticket where expires_at < $1")
+        .execute(Tuple.of(OffsetDateTime.now().minus(KEEP_SPENT)))
+        .invoke(rows -> LOG.debugf("swept %d spent display tickets", rows.rowCount()))
+        .replaceWithVoid();
+  }
+}

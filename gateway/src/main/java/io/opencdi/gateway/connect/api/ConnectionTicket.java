@@ -1,0 +1,21 @@
+package io.opencdi.gateway.connect.api;
+
+import java.time.OffsetDateTime;
+import org.eclipse.microprofile.graphql.Description;
+import org.eclipse.microprofile.graphql.Id;
+import org.eclipse.microprofile.graphql.NonNull;
+import org.eclipse.microprofile.graphql.Type;
+
+/** A short-lived, single-use permission to open a desktop's display. */
+@Type("ConnectionTicket")
+@Description(
+    "A single-use permission to open a desktop's display, bound to the caller and the desktop.")
+public record ConnectionTicket(
+    @NonNull
+        @Description(
+            "WebSocket URL of the display (RFB in binary frames) carrying the ticket; open it before"
+                + " expiresAt. It works once.")
+        String url,
+    @NonNull @Description("When the ticket stops being accepted (at most 60 s after issue).")
+        OffsetDateTime expiresAt,
+    @NonNull @Id @Description("The desktop the ticket opens.") String desktopId) {}

@@ -1,0 +1,288 @@
+package io.opencdi.gateway.connect;
+
+import static io.opencdi.gateway.testing.GraphQL.errorCode;
+import static io.opencdi.gateway.testing.GraphQL.login;
+import static io.opencdi.gateway.testing.GraphQL.run;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.opencdi.gateway.testing.AgentProcess;
+import io.opencdi.gateway.testing.DisplayClient;
+import io.opencdi.gateway.testing.PostgresResource;
+import io.opencdi.gateway.testing.Rfb;
+import io.opencdi.gateway.testing.Xvnc;
+import io.opencdi.protocol.CloseCodes;
+import io.opencdi.protocol.ProtocolVersion;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import java.net.URL;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The display broker end to end with real parts: a real agent process dials back with the tunnel
+ * and splices it to a real TigerVNC server, which speaks RFB through gateway and agent to the
+ * test's WebSocket client. The agent's simulated cluster {@code tun-vnc} shows that Xvnc as every
+ * running desktop's display; {@code tun-dark} has no display; {@code tun-gone}'s display port is
+ * closed.
+ */
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DisplayBrokerTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final String FLEET =
+      """
+      clusters:
+        - name: tun-vnc
+          region: ap-vnc
+          nodes: { count: 1, cpuMillis: 64000, memoryMiB: 262144, maxDesktops: 110 }
+        - name: tun-dark
+          region: ap-dark
+          nodes: { count: 1, cpuMillis: 64000, memoryMiB: 262144, maxDesktops: 110 }
+        - name: tun-gone
+          region: ap-gone
+          nodes: { count: 1, cpuMillis: 64000, memoryMiB: 262144, maxDesktops: 110 }
+      """;
+
+  @TestHTTPResource("/")
+  URL base;
+
+  private Xvnc xvnc;
+  private AgentProcess agent;
+  private String alice;
+  private String bob;
+  private String admin;
+  private String aliceVnc;
+
+  @BeforeEach
+  void start() {
+    if (agent != null) {
+      return;
+    }
+    xvnc = Xvnc.start();
+    agent =
+        AgentProcess.start(
+            base.getPort(),
+            PostgresResource.AGENT_TOKEN,
+            FLEET,
+            "broker-agent",
+            Map.of(
+                "opencdi.agent.simulated.shared-displays.tun-vnc",
+                "127.0.0.1:" + xvnc.port(),
+                "opencdi.agent.simulated.shared-displays.tun-gone",
+                "127.0.0.1:" + Xvnc.freePort()));
+    admin = login("admin");
+    alice = login("alice");
+    bob = login("bob");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        run(admin, "clusters", "Clusters")
+                            .getList("data.clusters.findAll { it.ready }.name"))
+                    .as(agent::log)
+                    .contains("tun-vnc", "tun-dark", "tun-gone"));
+    aliceVnc = runningDesktop(alice, "ap-vnc", "tun-vnc");
+  }
+
+  @AfterAll
+  void stop() {
+    if (agent != null) {
+      agent.close();
+    }
+    if (xvnc != null) {
+      xvnc.close();
+    }
+  }
+
+  @Test
+  void rfbFlowsThroughGatewayAndAgentAndAReconnectFindsTheSameDesktop() throws Exception {
+    JsonPath ticket = run(alice, "connect", "ConnectDesktop", "id", aliceVnc);
+    String url = ticket.getString("data.connectDesktop.url");
+    assertThat(url)
+        .as(ticket.prettify())
+        .startsWith("ws://localhost:" + base.getPort() + "/display/v1/dt_");
+    assertThat(ticket.getString("data.connectDesktop.desktopId")).isEqualTo(aliceVnc);
+    assertThat(OffsetDateTime.parse(ticket.getString("data.connectDesktop.expiresAt")))
+        .isAfter(OffsetDateTime.now())
+        .isBefore(OffsetDateTime.now().plusSeconds(61));
+
+    String name;
+    try (DisplayClient viewer = DisplayClient.open(url, origin(), "binary")) {
+      assertThat(viewer.subprotocol()).isEqualTo("binary");
+      Rfb.ServerInit init = Rfb.handshake(viewer);
+      assertThat(init.width()).isEqualTo(Xvnc.WIDTH);
+      assertThat(init.height()).isEqualTo(Xvnc.HEIGHT);
+      assertThat(Rfb.requestFullUpdate(viewer, init)).as("FramebufferUpdate").isZero();
+      name = init.name();
+    }
+    // The viewer dropped; a new ticket reaches the same running desktop (no subprotocol this time).
+    String again =
+        run(alice, "connect", "ConnectDesktop", "id", aliceVnc)
+            .getString("data.connectDesktop.url");
+    try (DisplayClient viewer = DisplayClient.open(again, Map.of(), null)) {
+      Rfb.ServerInit init = Rfb.handshake(viewer);
+      assertThat(init.name()).isEqualTo(name);
+      assertThat(Rfb.requestFullUpdate(viewer, init)).isZero();
+    }
+    assertThat(run(alice, "desktops", "Desktop", "id", aliceVnc).getString("data.desktop.state"))
+        .isEqualTo("RUNNING");
+  }
+
+  @Test
+  void aTicketWorksOnce() throws Exception {
+    String url = ticket(alice, aliceVnc);
+    try (DisplayClient viewer = DisplayClient.open(url, origin(), "binary")) {
+      Rfb.handshake(viewer);
+    }
+    try (DisplayClient replay = DisplayClient.open(url, origin(), "binary")) {
+      assertThat(replay.closeCode(WAIT)).isEqualTo(DisplayCloseCodes.TICKET_USED);
+      assertThat(replay.closeReason()).contains("used");
+    }
+  }
+
+  @Test
+  void forgedTicketsAreRefused() throws Exception {
+    String url = ticket(alice, aliceVnc);
+    String prefix = url.substring(0, url.lastIndexOf('/') + 1);
+    String real = url.substring(url.lastIndexOf('/') + 1);
+    String altered = real.substring(0, real.length() - 1) + (real.endsWith("A") ? "B" : "A");
+    for (String forged : new String[] {Tickets.generate(), "nonsense", altered}) {
+      try (DisplayClient viewer = DisplayClient.open(prefix + forged, origin(), "binary")) {
+        assertThat(viewer.closeCode(WAIT)).as(forged).isEqualTo(DisplayCloseCodes.TICKET_INVALID);
+      }
+    }
+  }
+
+  @Test
+  void anotherUserCannotObtainATicketForTheDesktop() {
+    JsonPath refused = run(bob, "connect", "ConnectDesktop", "id", aliceVnc);
+    assertThat(errorCode(refused)).isEqualTo("NOT_FOUND");
+    assertThat(errorMessage(refused))
+        .isEqualTo(
+            errorMessage(
+                run(
+                    bob,
+                    "connect",
+                    "ConnectDesktop",
+                    "id",
+                    java.util.UUID.randomUUID().toString())))
+        .as("someone else's desktop looks exactly like a missing one");
+    assertThat(errorCode(run(null, "connect", "ConnectDesktop", "id", aliceVnc)))
+        .isEqualTo("UNAUTHENTICATED");
+    assertThat(errorCode(run(alice, "connect", "ConnectDesktop", "id", "not-an-id")))
+        .isEqualTo("VALIDATION");
+  }
+
+  @Test
+  void aPageFromAnotherOriginIsRefusedWithoutUsingTheTicket() throws Exception {
+    String url = ticket(alice, aliceVnc);
+    try (DisplayClient viewer = DisplayClient.open(url, "https://evil.example", "binary")) {
+      assertThat(viewer.closeCode(WAIT)).isEqualTo(DisplayCloseCodes.ORIGIN_FORBIDDEN);
+    }
+    try (DisplayClient viewer = DisplayClient.open(url, origin(), "binary")) {
+      assertThat(Rfb.handshake(viewer).width()).isEqualTo(Xvnc.WIDTH);
+    }
+  }
+
+  @Test
+  void aDesktopWithoutADisplayIsRefusedWithItsOwnCode() throws Exception {
+    String dark = runningDesktop(alice, "ap-dark", "tun-dark");
+    try (DisplayClient viewer = DisplayClient.open(ticket(alice, dark), origin(), "binary")) {
+      assertThat(viewer.closeCode(WAIT)).isEqualTo(DisplayCloseCodes.NO_DISPLAY);
+    }
+    String gone = runningDesktop(alice, "ap-gone", "tun-gone");
+    try (DisplayClient viewer = DisplayClient.open(ticket(alice, gone), origin(), "binary")) {
+      assertThat(viewer.closeCode(WAIT)).isEqualTo(DisplayCloseCodes.DISPLAY_UNREACHABLE);
+    }
+  }
+
+  @Test
+  void aStoppedDesktopGivesNoTicketAndAnEarlierTicketNoDisplay() throws Exception {
+    String id = runningDesktop(alice, "ap-dark", "tun-dark");
+    String url = ticket(alice, id);
+    run(alice, "desktops", "StopDesktop", "id", id);
+    try (DisplayClient viewer = DisplayClient.open(url, origin(), "binary")) {
+      assertThat(viewer.closeCode(WAIT)).isEqualTo(DisplayCloseCodes.DESKTOP_NOT_RUNNING);
+    }
+    await().atMost(WAIT).until(() -> "STOPPED".equals(state(alice, id)));
+    assertThat(errorCode(run(alice, "connect", "ConnectDesktop", "id", id)))
+        .isEqualTo("INVALID_STATE");
+  }
+
+  @Test
+  void textFramesEndTheSession() throws Exception {
+    try (DisplayClient viewer = DisplayClient.open(ticket(alice, aliceVnc), origin(), "binary")) {
+      Rfb.handshake(viewer);
+      viewer.writeText("hello");
+      assertThat(viewer.closeCode(WAIT)).isEqualTo(DisplayCloseCodes.TEXT_NOT_ACCEPTED);
+    }
+  }
+
+  @Test
+  void tunnelDialBacksNeedAnAgentTokenAndATunnelThatWaits() throws Exception {
+    String url =
+        "ws://localhost:" + base.getPort() + ProtocolVersion.tunnelPath(Tickets.tunnelId());
+    try (DisplayClient noToken = DisplayClient.open(url, Map.of(), null)) {
+      assertThat(noToken.closeCode(WAIT)).isEqualTo(CloseCodes.UNAUTHORIZED);
+    }
+    try (DisplayClient unknown =
+        DisplayClient.open(url, bearer(PostgresResource.AGENT_TOKEN), null)) {
+      assertThat(unknown.closeCode(WAIT)).isEqualTo(CloseCodes.UNKNOWN_TUNNEL);
+    }
+    try (DisplayClient forged = DisplayClient.open(url, bearer("ocdi_forged"), null)) {
+      assertThat(forged.closeCode(WAIT)).isEqualTo(CloseCodes.UNAUTHORIZED);
+    }
+  }
+
+  // ---- helpers
+
+  private static Map<String, String> bearer(String token) {
+    return Map.of("Authorization", "Bearer " + token);
+  }
+
+  private String origin() {
+    return "http://localhost:" + base.getPort();
+  }
+
+  private String ticket(String token, String desktopId) {
+    JsonPath r = run(token, "connect", "ConnectDesktop", "id", desktopId);
+    String url = r.getString("data.connectDesktop.url");
+    assertThat(url).as(r.prettify()).isNotNull();
+    return url;
+  }
+
+  private String runningDesktop(String token, String region, String cluster) {
+    Map<String, Object> in = new HashMap<>();
+    in.put(
+        "templateId",
+        run(admin, "templates", "Templates")
+            .getString("data.templates.find { it.name == 'openbox-small' }.id"));
+    in.put("region", region);
+    JsonPath created = run(token, "desktops", "CreateDesktop", "input", in);
+    assertThat(created.getString("data.createDesktop.cluster.name"))
+        .as(created.prettify())
+        .isEqualTo(cluster);
+    String id = created.getString("data.createDesktop.id");
+    await().atMost(WAIT).until(() -> "RUNNING".equals(state(token, id)));
+    return id;
+  }
+
+  private static String state(String token, String id) {
+    return run(token, "desktops", "Desktop", "id", id).getString("data.desktop.state");
+  }
+
+  private static String errorMessage(JsonPath r) {
+    return r.getString("errors[0].message").replaceAll("[0-9a-f-]{36}", "<id>");
+  }
+}

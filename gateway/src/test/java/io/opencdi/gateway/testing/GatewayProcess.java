@@ -1,0 +1,124 @@
+package io.opencdi.gateway.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One gateway replica: the module's packaged application started as its own process against a
+ * shared database, as several replicas run behind a load balancer. Available to integration tests
+ * (the jar exists from the {@code package} phase on).
+ */
+public final class GatewayProcess implements AutoCloseable {
+  private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
+
+  private final Process process;
+  private final Path log;
+  private final int port;
+
+  private GatewayProcess(Process process, Path log, int port) {
+    this.process = process;
+    this.log = log;
+    this.port = port;
+  }
+
+  /**
+   * Starts a replica of the embedded profile (built-in users, seeded data) on a free port.
+   *
+   * @param config settings passed as system properties: the shared database and signing keys
+   * @param agentToken bootstrap token for agents, passed through the environment
+   */
+  public static GatewayProcess start(String name, Map<String, String> config, String agentToken) {
+    if (!Files.exists(JAR)) {
+      throw new IllegalStateException("the gateway is not packaged yet (" + JAR + ")");
+    }
+    try {
+      int port = freePort();
+      Path dir = Files.createTempDirectory("opencdi-" + name);
+      Path log = dir.resolve("gateway.log");
+      List<String> cmd = new ArrayList<>();
+      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      cmd.add("-Xmx384m");
+      cmd.add("-Dquarkus.profile=embedded");
+      cmd.add("-Dquarkus.http.port=" + port);
+      cmd.add("-Dopencdi.data-dir=" + dir);
+      config.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
+      cmd.add("-jar");
+      cmd.add(JAR.toString());
+      ProcessBuilder pb =
+          new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+      pb.environment().put("OPENCDI_AGENTS_BOOTSTRAP_TOKEN", agentToken);
+      return new GatewayProcess(pb.start(), log, port);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** Waits until the replica answers its readiness check. */
+  public GatewayProcess awaitReady(Duration timeout) throws InterruptedException {
+    HttpClient http = HttpClient.newHttpClient();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("gateway exited:\n" + log());
+      }
+      try {
+        HttpResponse<Void> r =
+            http.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/q/health/ready"))
+                    .build(),
+                HttpResponse.BodyHandlers.discarding());
+        if (r.statusCode() == 200) {
+          return this;
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(250);
+    }
+    throw new IllegalStateException("gateway not ready in " + timeout + ":\n" + log());
+  }
+
+  /** The replica's output so far, for failure messages. */
+  public String log() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,135 @@
+package io.opencdi.loadtest;
+
+import io.opencdi.loadtest.check.ConsistencyCheck;
+import io.opencdi.loadtest.check.Ledger;
+import io.opencdi.loadtest.harness.Harness;
+import io.opencdi.loadtest.harness.JavaProcess;
+import io.opencdi.loadtest.harness.Settings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One load run: the started system, what its clients were told, and the check at the end. A
+ * simulation starts it in its constructor and calls {@link #finish} from Gatling's {@code after}
+ * hook; a failed check then fails the run like a failed Gatling assertion.
+ */
+public final class LoadRun {
+  private final String name;
+  private final Harness harness;
+  private final Ledger ledger = new Ledger();
+  private final AtomicLong sequence = new AtomicLong();
+  private final Map<String, Object> figures = new LinkedHashMap<>();
+  private final List<String> failures = new ArrayList<>();
+  private volatile long firstRequestNanos;
+
+  private LoadRun(String name, Harness harness) {
+    this.name = name;
+    this.harness = harness;
+  }
+
+  /**
+   * Starts the system for simulation {@code name}.
+   *
+   * @param quotaPerUser how many desktops each load user may own, given the run's settings
+   */
+  public static LoadRun start(
+      String name, Settings defaults, java.util.function.ToIntFunction<Settings> quotaPerUser) {
+    Settings settings = Settings.fromSystemProperties(defaults, name);
+    return new LoadRun(name, Harness.start(settings, quotaPerUser.applyAsInt(settings)));
+  }
+
+  public Harness harness() {
+    return harness;
+  }
+
+  public Settings settings() {
+    return harness.settings();
+  }
+
+  public Ledger ledger() {
+    return ledger;
+  }
+
+  /** A number unique within the run, e.g. for request ids and round-robin choices. */
+  public long next() {
+    long n = sequence.getAndIncrement();
+    if (n == 0) {
+      firstRequestNanos = System.nanoTime();
+    }
+    return n;
+  }
+
+  /** The gateway for the {@code n}-th request: round-robin over all gateways. */
+  public String baseUrl(long n) {
+    List<String> urls = harness.baseUrls();
+    return urls.get((int) (n % urls.size()));
+  }
+
+  /** Records a figure for the run's summary. */
+  public void figure(String key, Object value) {
+    figures.put(key, value);
+  }
+
+  /** Records a failed expectation; {@link #finish} then fails the run. */
+  public void fail(String message) {
+    failures.add(message);
+  }
+
+  /**
+   * Records the gateways' heap use, lets the desktops settle, runs the consistency check, writes
+   * the summary into the run directory and stops everything.
+   *
+   * @throws AssertionError when the check found a violation or the run recorded a failure
+   */
+  public ConsistencyCheck.Report finish(Duration settle) {
+    try {
+      harness.assertAlive();
+      ConsistencyCheck.Report report =
+          new ConsistencyCheck(harness.dataSource()).run(ledger, settle);
+      for (JavaProcess g : harness.gateways()) {
+        figure(
+            g.name() + " live heap after the load (MiB, after a full GC)",
+            HeapProbe.usedMiB(g.pid()));
+      }
+      if (firstRequestNanos != 0) {
+        figure(
+            "first request to all desktops settled (s)",
+            String.format(
+                java.util.Locale.ROOT, "%.1f", (System.nanoTime() - firstRequestNanos) / 1e9));
+      }
+      figure("settle wait after the load (ms)", report.settleMillis());
+      StringBuilder text = new StringBuilder();
+      text.append("== ").append(name).append(" ==\n");
+      text.append("settings: ").append(settings()).append('\n');
+      figures.forEach((k, v) -> text.append("  ").append(k).append(": ").append(v).append('\n'));
+      failures.forEach(f -> text.append("  FAILED: ").append(f).append('\n'));
+      text.append(report.describe());
+      System.out.println(text);
+      try {
+        Files.writeString(settings().runDir().resolve("summary.txt"), text.toString());
+      } catch (IOException e) {
+        System.out.println("cannot write the summary: " + e);
+      }
+      if (!report.ok() || !failures.isEmpty()) {
+        throw new AssertionError(
+            name
+                + " failed its checks:\n"
+                + String.join("\n", failures)
+                + "\n"
+                + report.describe());
+      }
+      return report;
+    } catch (SQLException e) {
+      throw new IllegalStateException("the consistency check could not read the database", e);
+    } finally {
+      harness.close();
+    }
+  }
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { mergeLive } from "./live";
+
+type Row = { id: string; state: string };
+
+describe("mergeLive", () => {
+  const rows: Row[] = [
+    { id: "a", state: "RUNNING" },
+    { id: "b", state: "STARTING" },
+  ];
+
+  it("replaces rows by the newest update and keeps their order", () => {
+    const updates = new Map([["b", { id: "b", state: "RUNNING" }]]);
+    expect(mergeLive(rows, updates)).toEqual([
+      { id: "a", state: "RUNNING" },
+      { id: "b", state: "RUNNING" },
+    ]);
+  });
+
+  it("adds rows the query did not return only when asked to", () => {
+    const updates = new Map([["c", { id: "c", state: "PENDING" }]]);
+    expect(mergeLive(rows, updates)).toHaveLength(2);
+    expect(mergeLive(rows, updates, { includeNew: () => true }).map((r) => r.id)).toEqual([
+      "a",
+      "b",
+      "c",
+    ]);
+    expect(mergeLive(rows, updates, { includeNew: (r) => r.id !== "c" })).toHaveLength(2);
+  });
+
+  it("drops rows whose update removes them, also new ones", () => {
+    const updates = new Map([
+      ["a", { id: "a", state: "DELETED" }],
+      ["c", { id: "c", state: "DELETED" }],
+    ]);
+    const merged = mergeLive(rows, updates, {
+      includeNew: () => true,
+      remove: (r) => r.state === "DELETED",
+    });
+    expect(merged.map((r) => r.id)).toEqual(["b"]);
+  });
+});

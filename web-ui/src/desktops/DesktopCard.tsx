@@ -1,0 +1,138 @@
+import { Button, Card, Group, Progress, Stack, Text, Title } from "@mantine/core";
+import { modals } from "@mantine/modals";
+import { IconPlayerPlay, IconPlayerStop, IconTrash, IconScreenShare } from "../common/icons";
+import { useState } from "react";
+import { useMutation, type CombinedError } from "urql";
+import { ErrorAlert } from "../api/ErrorAlert";
+import { formatCpu, formatMemory } from "../common/format";
+import {
+  DeleteDesktopDocument,
+  StartDesktopDocument,
+  StopDesktopDocument,
+  type DesktopFieldsFragment,
+} from "../gql/graphql";
+import { StateBadge } from "./StateBadge";
+import { canDelete, canStart, canStop, transition } from "./states";
+
+/** One of the user's desktops with its live state and power actions. */
+export function DesktopCard({
+  desktop,
+  onConnect,
+}: {
+  desktop: DesktopFieldsFragment;
+  onConnect?: (d: DesktopFieldsFragment) => void;
+}) {
+  const [start, startDesktop] = useMutation(StartDesktopDocument);
+  const [stop, stopDesktop] = useMutation(StopDesktopDocument);
+  const [del, deleteDesktop] = useMutation(DeleteDesktopDocument);
+  const [error, setError] = useState<CombinedError | null>(null);
+  const moving = transition(desktop.state);
+
+  const run = async (action: () => Promise<{ error?: CombinedError }>) => {
+    setError(null);
+    const r = await action();
+    if (r.error) setError(r.error);
+  };
+
+  const confirmDelete = () =>
+    modals.openConfirmModal({
+      title: `Delete ${desktop.name}?`,
+      children: (
+        <Text size="sm">
+          The desktop and its home volume are deleted. This cannot be undone; powering off keeps the
+          data instead.
+        </Text>
+      ),
+      labels: { confirm: "Delete desktop and data", cancel: "Cancel" },
+      confirmProps: { color: "red" },
+      onConfirm: () => void run(() => deleteDesktop({ id: desktop.id })),
+    });
+
+  return (
+    <Card
+      withBorder
+      radius="md"
+      padding="lg"
+      data-testid="desktop-card"
+      data-desktop={desktop.name}
+    >
+      <Stack gap="xs">
+        <Group justify="space-between" wrap="nowrap">
+          <Title order={4} lineClamp={1}>
+            {desktop.name}
+          </Title>
+          <StateBadge state={desktop.state} />
+        </Group>
+        <Text size="sm" c="dimmed">
+          {desktop.template.name} · {formatCpu(desktop.cpuMillis)} ·{" "}
+          {formatMemory(desktop.memoryMiB)} · {desktop.cluster.name} ({desktop.cluster.region})
+        </Text>
+        {moving && (
+          <div>
+            <Progress
+              value={moving.progress}
+              striped
+              animated
+              aria-label={`Progress: ${moving.label}`}
+            />
+            <Text size="xs" c="dimmed" mt={4}>
+              {moving.label}
+            </Text>
+          </div>
+        )}
+        {desktop.statusReason && desktop.state === "FAILED" && (
+          <Text size="sm" c="red">
+            {desktop.statusReason}
+          </Text>
+        )}
+        <ErrorAlert error={error} title="The action failed" onClose={() => setError(null)} />
+        <Group gap="xs">
+          {onConnect && desktop.state === "RUNNING" && (
+            <Button
+              size="xs"
+              leftSection={<IconScreenShare size={16} />}
+              onClick={() => onConnect(desktop)}
+            >
+              Connect
+            </Button>
+          )}
+          {canStart(desktop.state) && (
+            <Button
+              size="xs"
+              variant="light"
+              leftSection={<IconPlayerPlay size={16} />}
+              loading={start.fetching}
+              onClick={() => run(() => startDesktop({ id: desktop.id }))}
+            >
+              Power on
+            </Button>
+          )}
+          {canStop(desktop.state) && (
+            <Button
+              size="xs"
+              variant="light"
+              color="orange"
+              leftSection={<IconPlayerStop size={16} />}
+              loading={stop.fetching}
+              onClick={() => run(() => stopDesktop({ id: desktop.id }))}
+            >
+              Power off
+            </Button>
+          )}
+          {canDelete(desktop.state) && (
+            <Button
+              size="xs"
+              variant="subtle"
+              color="red"
+              leftSection={<IconTrash size={16} />}
+              loading={del.fetching}
+              onClick={confirmDelete}
+            >
+              Delete
+            </Button>
+          )}
+        </Group>
+      </Stack>
+    </Card>
+  );
+}

@@ -1,0 +1,54 @@
+import { Button, Center, Group, Loader, SimpleGrid, Stack, Text, Title } from "@mantine/core";
+import { IconPlus } from "../common/icons";
+import { useCallback, useMemo, useState } from "react";
+import { ErrorAlert } from "../api/ErrorAlert";
+import { useAuth } from "../auth/AuthContext";
+import type { DesktopFieldsFragment } from "../gql/graphql";
+import { DesktopCard } from "./DesktopCard";
+import { LaunchDesktopModal } from "./LaunchDesktopModal";
+import { useLiveDesktops } from "./useLiveDesktops";
+
+/** The user portal: the signed-in user's desktops, live. */
+export function MyDesktopsPage() {
+  const { session } = useAuth();
+  const [launching, setLaunching] = useState(false);
+  const username = session?.user.username ?? "";
+  const userId = session?.user.id;
+  // Admins see every desktop through the API; the portal shows their own.
+  const filter = useMemo(() => ({ owner: username }), [username]);
+  const includeNew = useCallback((d: DesktopFieldsFragment) => d.owner.id === userId, [userId]);
+  const { desktops, fetching, error, liveError } = useLiveDesktops({
+    filter,
+    first: 200,
+    includeNew,
+  });
+
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={2}>My desktops</Title>
+        <Button leftSection={<IconPlus size={16} />} onClick={() => setLaunching(true)}>
+          Launch desktop
+        </Button>
+      </Group>
+      <ErrorAlert error={error} title="Your desktops could not be loaded" />
+      <ErrorAlert error={liveError} title="Live updates are interrupted" />
+      {fetching ? (
+        <Center p="xl">
+          <Loader aria-label="Loading desktops" />
+        </Center>
+      ) : desktops.length === 0 ? (
+        <Center p="xl">
+          <Text c="dimmed">You have no desktops yet. Launch one from a template.</Text>
+        </Center>
+      ) : (
+        <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
+          {desktops.map((d) => (
+            <DesktopCard key={d.id} desktop={d} />
+          ))}
+        </SimpleGrid>
+      )}
+      <LaunchDesktopModal opened={launching} onClose={() => setLaunching(false)} />
+    </Stack>
+  );
+}

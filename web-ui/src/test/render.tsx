@@ -1,0 +1,19 @@
+import { MantineProvider } from "@mantine/core";
+import { ModalsProvider } from "@mantine/modals";
+import { render } from "@testing-library/react";
+import type { ReactElement } from "react";
+import { MemoryRouter } from "react-router";
+import { Provider, type Client } from "urql";
+
+/** Renders a component the way the app does: Mantine, modals, a router and a GraphQL client. */
+export function renderWithProviders(ui: ReactElement, client: Client) {
+  return render(
+    <MantineProvider>
+      <Provider value={client}>
+        <ModalsProvider>
+          <MemoryRouter>{ui}</MemoryRouter>
+        </ModalsProvider>
+      </Provider>
+    </MantineProvider>,
+  );
+}
