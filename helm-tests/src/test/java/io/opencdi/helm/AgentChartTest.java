@@ -341,6 +341,14 @@ class AgentChartTest {
         "must be snap or bak");
   }
 
+  @Test
+  void theValuesSchemaRefusesUnknownKeysAndWrongTypes() {
+    assertRefused(Map.of("runtimeClasses.firecracker.enabled", true), "firecracker");
+    assertRefused(Map.of("desktops.displayPort", 70000), "displayPort");
+    assertRefused(Map.of("desktops.podSecurity", "none"), "podSecurity");
+    assertRefused(Map.of("longhorn.storageClass.dataLocality", "nearby"), "dataLocality");
+  }
+
   private static void assertRefused(Map<String, Object> sets, String message) {
     assertThatThrownBy(() -> Charts.template(AGENT, List.of(MEMBER), sets))
         .as("%s", sets)

@@ -285,6 +285,16 @@ class GatewayChartTest {
         "must not exceed");
   }
 
+  @Test
+  void theValuesSchemaRefusesUnknownKeysAndWrongTypes() {
+    // A misspelt key would otherwise be ignored silently, and the install would differ from
+    // what the operator wrote.
+    assertRefused(Map.of("ingres.enabled", true), "ingres");
+    assertRefused(Map.of("database.existingsecret", "db"), "existingsecret");
+    assertRefused(Map.of("replicaCount", 0), "replicaCount");
+    assertRefused(Map.of("service.type", "Ingress"), "service.type");
+  }
+
   private static void assertRefused(Map<String, Object> sets, String message) {
     assertThatThrownBy(() -> Charts.template(GATEWAY, List.of(MINIMAL), sets))
         .as("%s", sets)
