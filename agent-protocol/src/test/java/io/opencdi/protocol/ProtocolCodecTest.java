@@ -41,7 +41,7 @@ class ProtocolCodecTest {
         List.of(
             new Hello(
                 ProtocolVersion.CURRENT, "agent-a", "simulated", List.of(cluster), List.of(status)),
-            new Welcome(ProtocolVersion.CURRENT, 5, List.of(spec)),
+            new Welcome(ProtocolVersion.CURRENT, 5, List.of(spec), List.of("d-gone")),
             new CapacityUpdate(cluster, true),
             new Heartbeat(7L),
             status,
@@ -66,6 +66,14 @@ class ProtocolCodecTest {
         .isEqualTo(
             "{\"type\":\"tunnel-open\",\"tunnelId\":\"t1\",\"desktopId\":\"d1\",\"cluster\":\"bj-1\"}");
     assertThat(ProtocolVersion.tunnelPath("t1")).isEqualTo("/agent/v1/tunnel/t1");
+  }
+
+  @Test
+  void aWelcomeWithoutDeletionsDeletesNothing() {
+    Message old =
+        codec.decode(
+            "{\"type\":\"welcome\",\"protocolVersion\":1,\"heartbeatSeconds\":5,\"desired\":[]}");
+    assertThat(((Welcome) old).deleted()).isEmpty();
   }
 
   @Test

@@ -445,19 +445,26 @@ public class GatewayLink {
         executor.scheduleAtFixedRate(
             () -> guarded(() -> heartbeat(s, seconds)), seconds, seconds, TimeUnit.SECONDS);
     WelcomeConvergence.Outcome outcome =
-        WelcomeConvergence.converge(runtime, welcome.desired(), System::currentTimeMillis);
+        WelcomeConvergence.converge(
+            runtime, welcome.desired(), welcome.deleted(), System::currentTimeMillis);
     for (DesktopStatus failed : outcome.refused()) {
       send(s, failed);
     }
     LOG.infof(
         "welcomed by the gateway: %d desired desktops (%d on, %d off, %d refused),"
-            + " %d unknown desktops deleted; heartbeat every %d s",
+            + " %d deleted by the gateway; heartbeat every %d s",
         welcome.desired().size(),
         outcome.started(),
         outcome.stopped(),
         outcome.refused().size(),
         outcome.deleted(),
         seconds);
+    if (outcome.unknown() > 0) {
+      LOG.warnf(
+          "%d desktops here are unknown to the gateway (was its database restored from an older"
+              + " backup?); they are left as they are, with their data",
+          outcome.unknown());
+    }
     for (ClusterReport cluster : runtime.clusters()) {
       dirtyClusters.add(cluster.name());
     }

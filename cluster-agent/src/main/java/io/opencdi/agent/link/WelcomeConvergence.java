@@ -13,9 +13,10 @@ import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
- * Converges a runtime on the desired list of a {@code Welcome}: desktops the runtime has but the
- * gateway does not list are deleted (the gateway deleted them while the link was down), listed
- * desktops are powered off or on as asked. Deletions and power-offs go first so that the capacity
+ * Converges a runtime on a {@code Welcome}: desktops the gateway names as deleted are deleted (it
+ * deleted them while the link was down), listed desktops are powered off or on as asked, and
+ * desktops the gateway neither lists nor deleted are left as they are, data and all — only an
+ * explicit deletion removes a user's home. Deletions and power-offs go first so that the capacity
  * they free is there for the starts.
  */
 final class WelcomeConvergence {
@@ -23,25 +24,37 @@ final class WelcomeConvergence {
   /**
    * What the convergence did.
    *
-   * @param deleted desktops the runtime had that the gateway no longer knows
+   * @param deleted desktops the gateway deleted while the link was down
+   * @param unknown desktops the gateway does not know at all, left untouched
    * @param stopped desired desktops with power OFF
    * @param started desired desktops with power ON
    * @param refused FAILED statuses for desired desktops the runtime refused (no ack carries those)
    */
-  record Outcome(int deleted, int stopped, int started, List<DesktopStatus> refused) {}
+  record Outcome(int deleted, int unknown, int stopped, int started, List<DesktopStatus> refused) {}
 
   private WelcomeConvergence() {}
 
-  static Outcome converge(DesktopRuntime runtime, List<DesktopSpec> desired, LongSupplier clock) {
+  static Outcome converge(
+      DesktopRuntime runtime,
+      List<DesktopSpec> desired,
+      List<String> deletedByGateway,
+      LongSupplier clock) {
     Set<String> wanted = new HashSet<>();
     for (DesktopSpec spec : desired) {
       wanted.add(spec.id());
     }
+    Set<String> gone = new HashSet<>(deletedByGateway);
     int deleted = 0;
+    int unknown = 0;
     for (DesktopStatus existing : runtime.inventory()) {
-      if (!wanted.contains(existing.desktopId())) {
+      if (wanted.contains(existing.desktopId())) {
+        continue;
+      }
+      if (gone.contains(existing.desktopId())) {
         runtime.delete(existing.cluster(), existing.desktopId());
         deleted++;
+      } else {
+        unknown++;
       }
     }
     List<DesktopStatus> refused = new ArrayList<>();
@@ -59,7 +72,7 @@ final class WelcomeConvergence {
         started++;
       }
     }
-    return new Outcome(deleted, stopped, started, refused);
+    return new Outcome(deleted, unknown, stopped, started, refused);
   }
 
   private static void check(

@@ -41,6 +41,7 @@ class GatewayLinkTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
 
   @Inject TestGatewayPeer gateway;
+  @Inject io.opencdi.agent.runtime.DesktopRuntime runtime;
   @Inject @Readiness LinkReadinessCheck readiness;
 
   @BeforeEach
@@ -133,12 +134,14 @@ class GatewayLinkTest {
 
   @Test
   @Order(5)
-  void reconnectsWithItsInventoryAndDeletesWhatTheGatewayForgot() {
-    // While the link is down the gateway deletes w1 and w2 and places w3.
+  void reconnectsWithItsInventoryAndDeletesOnlyWhatTheGatewayDeleted() {
+    // While the link is down the gateway deletes w1 and places w3. It does not know w2 at all
+    // (as after a restore from an older backup): w2 and its data must stay.
     gateway.desired =
         List.of(
             TestGatewayPeer.spec("d1", "bj-1", "bj-1-node-003", Power.ON),
             TestGatewayPeer.spec("w3", "sh-1", "sh-1-node-001", Power.ON));
+    gateway.deleted = List.of("w1");
     gateway.disconnect();
 
     await().atMost(WAIT).until(() -> gateway.frames(Hello.class).size() == 2);
@@ -150,9 +153,13 @@ class GatewayLinkTest {
             Tuple.tuple("w1", RUNNING), Tuple.tuple("w2", STOPPED), Tuple.tuple("d1", RUNNING));
 
     await().atMost(WAIT).until(() -> gateway.states("w1").contains(DELETED));
-    await().atMost(WAIT).until(() -> gateway.states("w2").contains(DELETED));
     await().atMost(WAIT).until(() -> gateway.states("w3").contains(RUNNING));
     await().atMost(WAIT).until(() -> readiness.call().getStatus() == HealthCheckResponse.Status.UP);
+    assertThat(gateway.states("w2")).doesNotContain(DELETED);
+    assertThat(runtime.inventory())
+        .filteredOn(d -> d.desktopId().equals("w2"))
+        .extracting(DesktopStatus::state)
+        .containsExactly(STOPPED);
   }
 
   @Test

@@ -35,6 +35,7 @@ public class TestGatewayPeer {
   final List<Message> frames = new CopyOnWriteArrayList<>();
   final List<String> authorizations = new CopyOnWriteArrayList<>();
   volatile List<DesktopSpec> desired = INITIAL_DESIRED;
+  volatile List<String> deleted = List.of();
   private volatile WebSocketConnection current;
 
   void opened(WebSocketConnection connection, String authorization) {
@@ -47,7 +48,7 @@ public class TestGatewayPeer {
     frames.add(message);
     if (message instanceof Hello) {
       connection.sendTextAndAwait(
-          codec.encode(new Welcome(ProtocolVersion.CURRENT, HEARTBEAT_SECONDS, desired)));
+          codec.encode(new Welcome(ProtocolVersion.CURRENT, HEARTBEAT_SECONDS, desired, deleted)));
     }
   }
 

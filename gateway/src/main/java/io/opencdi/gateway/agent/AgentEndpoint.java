@@ -149,12 +149,17 @@ public class AgentEndpoint {
                   .flatMap(v -> inventory.desired(clusters))
                   .flatMap(
                       desired ->
-                          connection.sendText(
-                              codec.encode(
-                                  new Welcome(
-                                      ProtocolVersion.CURRENT,
-                                      config.heartbeatSeconds(),
-                                      desired))))
+                          inventory
+                              .deletedAmong(clusters.values(), inventoryIds)
+                              .flatMap(
+                                  deleted ->
+                                      connection.sendText(
+                                          codec.encode(
+                                              new Welcome(
+                                                  ProtocolVersion.CURRENT,
+                                                  config.heartbeatSeconds(),
+                                                  desired,
+                                                  deleted)))))
                   .flatMap(v -> links.welcomed(connection.id()))
                   .flatMap(v -> publishAll(clusters.values(), "registered"));
             })

@@ -132,6 +132,27 @@ public class AgentInventory {
                 .map(l -> l.stream().filter(id -> !inventoryIds.contains(id.toString())).toList()));
   }
 
+  /**
+   * Of the desktops an agent reported, those the gateway deleted or is deleting: the agent deletes
+   * exactly these. Desktops the gateway does not know are not among them, so they keep their data
+   * (see {@code Welcome.deleted}).
+   */
+  public Uni<List<String>> deletedAmong(Collection<UUID> clusterIds, Set<String> inventoryIds) {
+    if (clusterIds.isEmpty() || inventoryIds.isEmpty()) {
+      return Uni.createFrom().item(List.of());
+    }
+    return db.session(
+        s ->
+            s.createSelectionQuery(
+                    "select id from DesktopEntity where clusterId in :ids"
+                        + " and (deleteRequested = true or state = :deleted)",
+                    UUID.class)
+                .setParameter("ids", clusterIds)
+                .setParameter("deleted", DesktopState.DELETED)
+                .getResultList()
+                .map(l -> l.stream().map(UUID::toString).filter(inventoryIds::contains).toList()));
+  }
+
   /** The desired state of one desktop, for a command. */
   public Uni<DesktopSpec> spec(UUID desktopId, String clusterName) {
     return db.session(

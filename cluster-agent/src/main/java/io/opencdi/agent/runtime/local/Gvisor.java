@@ -265,6 +265,10 @@ final class Gvisor {
             mount("/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777")),
             mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")),
             mount("/tmp", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=1777")),
+            // The entrypoint is bound in by itself, read-only: its folder may lie under /tmp,
+            // which the sandbox replaces with its own.
+            mount(
+                entrypoint.toString(), "bind", entrypoint.toString(), List.of("bind", "ro")),
             mount(home.toString(), "bind", home.toString(), List.of("rbind", "rw")));
     Map<String, Object> spec = new LinkedHashMap<>();
     spec.put("ociVersion", "1.0.0");
