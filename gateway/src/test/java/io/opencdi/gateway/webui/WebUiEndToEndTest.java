@@ -1,0 +1,121 @@
+package io.opencdi.gateway.webui;
+
+import static io.opencdi.gateway.testing.GraphQL.login;
+import static io.opencdi.gateway.testing.GraphQL.run;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+
+import io.opencdi.gateway.testing.AgentProcess;
+import io.opencdi.gateway.testing.PostgresResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.io.IOException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The web UI served by the gateway, driven in Debian's headless Chromium (web-ui/e2e/run.mjs with
+ * playwright-core) against this gateway, a real cluster agent with a simulated fleet and embedded
+ * PostgreSQL. Screenshots of every page land in target/e2e-screenshots.
+ */
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class WebUiEndToEndTest {
+  private static final String FLEET =
+      """
+      clusters:
+        - name: e2e-fra
+          region: eu-west
+          zone: eu-west-1a
+          arch: [amd64]
+          runtimeClasses: [runc, gvisor]
+          storageClasses: [longhorn]
+          nodes: { count: 3, cpuMillis: 16000, memoryMiB: 65536, maxDesktops: 110 }
+        - name: e2e-ams
+          region: eu-west
+          zone: eu-west-1b
+          arch: [amd64]
+          runtimeClasses: [runc]
+          storageClasses: [longhorn]
+          nodes: { count: 2, cpuMillis: 16000, memoryMiB: 65536, maxDesktops: 110,
+                   externalCpuMillis: 6000, externalMemoryMiB: 16384 }
+        - name: e2e-bj
+          region: cn-north
+          zone: cn-north-1a
+          arch: [amd64, arm64]
+          runtimeClasses: [runc, kata]
+          storageClasses: [longhorn]
+          nodes: { count: 4, cpuMillis: 32000, memoryMiB: 131072, maxDesktops: 110 }
+      """;
+  private static final Path SCRIPT = Path.of("..", "web-ui", "e2e", "run.mjs");
+  private static final Path SCREENSHOTS = Path.of("target", "e2e-screenshots");
+
+  @TestHTTPResource("/")
+  URL base;
+
+  private AgentProcess agent;
+
+  @AfterAll
+  void stopAgent() {
+    if (agent != null) {
+      agent.close();
+    }
+  }
+
+  @Test
+  void gatewayServesTheUiAtTheRootAndKeepsTheApiPaths() {
+    given().get("/").then().statusCode(200).body(containsString("<div id=\"root\">"));
+    // The API and health endpoints are not shadowed by the static files.
+    given()
+        .contentType("application/json")
+        .body("{\"query\":\"{ __typename }\"}")
+        .post("/graphql")
+        .then()
+        .statusCode(200)
+        .body(containsString("Query"));
+    given().get("/q/health/ready").then().statusCode(200);
+  }
+
+  @Test
+  void consoleAndPortalWorkInARealBrowser() throws IOException, InterruptedException {
+    agent = AgentProcess.start(base.getPort(), PostgresResource.AGENT_TOKEN, FLEET, "web-ui-e2e");
+    String admin = login("admin");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        run(admin, "clusters", "Clusters")
+                            .getList("data.clusters.findAll { it.ready }.name"))
+                    .as(agent::log)
+                    .contains("e2e-fra", "e2e-ams", "e2e-bj"));
+
+    Files.createDirectories(SCREENSHOTS);
+    Path output = Files.createTempFile("web-ui-e2e", ".log");
+    ProcessBuilder pb =
+        new ProcessBuilder(List.of("node", SCRIPT.toString(), base.toString()))
+            .redirectErrorStream(true)
+            .redirectOutput(output.toFile());
+    pb.environment().put("SCREENSHOT_DIR", SCREENSHOTS.toAbsolutePath().toString());
+    Process browser = pb.start();
+    boolean finished = browser.waitFor(5, TimeUnit.MINUTES);
+    if (!finished) {
+      browser.destroyForcibly();
+    }
+    String log = Files.readString(output);
+    assertThat(finished).as("the browser tests did not finish in 5 minutes:%n%s", log).isTrue();
+    assertThat(browser.exitValue()).as("browser tests failed:%n%s", log).isZero();
+    assertThat(log).contains("all 7 scenarios passed");
+  }
+}
