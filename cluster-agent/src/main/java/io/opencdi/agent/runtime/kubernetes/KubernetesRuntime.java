@@ -80,6 +80,8 @@ public final class KubernetesRuntime implements DesktopRuntime {
   private final List<RuntimeListener> listeners = new CopyOnWriteArrayList<>();
   private final Map<String, DesktopStatus> lastStatus = new ConcurrentHashMap<>();
   private final Map<String, String> idsByName = new ConcurrentHashMap<>();
+  // Desktops (name → uid) the agent finished deleting while the cache may still show them.
+  private final Map<String, String> tombstones = new ConcurrentHashMap<>();
   // Desktops whose Pod failed, until the cache shows them powered off (worker thread only).
   private final java.util.Set<String> failing = new java.util.HashSet<>();
   private final WorkQueue queue;
@@ -98,6 +100,8 @@ public final class KubernetesRuntime implements DesktopRuntime {
   private SharedIndexInformer<StorageClass> storageClasses;
   private SharedIndexInformer<DesktopSnapshot> snapshots;
   private SharedIndexInformer<VolumeSnapshot> volumeSnapshots;
+  // Why snapshots cannot be taken in this cluster, or null when they can.
+  private volatile String snapshotsUnavailable;
 
   /**
    * A runtime on {@code client}; call {@link #start} before use.
@@ -185,6 +189,9 @@ public final class KubernetesRuntime implements DesktopRuntime {
                 .withLabelSelector(managed)
                 .runnableInformer(0),
             vs -> queue.add(SNAPSHOT_KEY + vs.getMetadata().getName()));
+    // The VolumeSnapshot API comes with the CSI external-snapshotter, which a cluster may lack:
+    // desktops run without it, only snapshots fail.
+    informers.remove(volumeSnapshots);
     CompletableFuture<?>[] started =
         informers.stream()
             .map(i -> i.start().toCompletableFuture())
@@ -203,6 +210,17 @@ public final class KubernetesRuntime implements DesktopRuntime {
               + "): "
               + rootMessage(e),
           e);
+    }
+    try {
+      volumeSnapshots.start().toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      informers.add(volumeSnapshots);
+    } catch (Exception e) {
+      volumeSnapshots.stop();
+      snapshotsUnavailable =
+          "the cluster serves no snapshot.storage.k8s.io/v1 VolumeSnapshots (install the CSI"
+              + " external-snapshotter): "
+              + rootMessage(e);
+      LOG.warnf("desktop snapshots are unavailable: %s", snapshotsUnavailable);
     }
     queue.start();
     LOG.infof(
@@ -325,7 +343,7 @@ public final class KubernetesRuntime implements DesktopRuntime {
     List<DesktopStatus> inventory = new ArrayList<>();
     for (Desktop d : desktops.getStore().list()) {
       DesktopResourceSpec spec = d.getSpec();
-      if (spec == null || spec.desktopId == null || released(d)) {
+      if (spec == null || spec.desktopId == null || released(d) || isTombstone(d)) {
         continue;
       }
       DesktopStatus last = lastStatus.get(spec.desktopId);
@@ -666,9 +684,15 @@ public final class KubernetesRuntime implements DesktopRuntime {
 
   private boolean reconcileDesktop(String name) {
     Desktop d = desktop(name);
+    if (d == null) {
+      tombstones.remove(name);
+    }
     if (d == null || released(d)) {
       forget(name);
       return true;
+    }
+    if (isTombstone(d)) {
+      return true; // torn down already; the cache has not seen the object go yet
     }
     DesktopResourceSpec spec = d.getSpec();
     if (spec == null || spec.desktopId == null) {
@@ -776,8 +800,14 @@ public final class KubernetesRuntime implements DesktopRuntime {
       setFinalizers(name, finalizers);
     }
     // Nothing of the desktop is left: it is deleted, whenever the API server drops the object.
+    tombstones.put(name, d.getMetadata().getUid());
     forget(name);
     return true;
+  }
+
+  private boolean isTombstone(Desktop d) {
+    String uid = tombstones.get(d.getMetadata().getName());
+    return uid != null && uid.equals(d.getMetadata().getUid());
   }
 
   // Deleted and released by the agent: only other finalizers (or none) hold the object.
@@ -925,7 +955,11 @@ public final class KubernetesRuntime implements DesktopRuntime {
     VolumeSnapshot vs = volumeSnapshots.getStore().getByKey(ns + "/" + name);
     Desktop desktop = desktop(snapshot.getSpec().desktopName);
     if (vs == null) {
-      if (desktop == null) {
+      if (snapshotsUnavailable != null) {
+        status.state = "Failed";
+        status.reason = snapshotsUnavailable;
+        status.volumeSnapshotName = null;
+      } else if (desktop == null) {
         status.state = "Failed";
         status.reason = "desktop " + snapshot.getSpec().desktopName + " does not exist";
         status.volumeSnapshotName = null;
