@@ -267,8 +267,7 @@ final class Gvisor {
             mount("/tmp", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=1777")),
             // The entrypoint is bound in by itself, read-only: its folder may lie under /tmp,
             // which the sandbox replaces with its own.
-            mount(
-                entrypoint.toString(), "bind", entrypoint.toString(), List.of("bind", "ro")),
+            mount(entrypoint.toString(), "bind", entrypoint.toString(), List.of("bind", "ro")),
             mount(home.toString(), "bind", home.toString(), List.of("rbind", "rw")));
     Map<String, Object> spec = new LinkedHashMap<>();
     spec.put("ociVersion", "1.0.0");
