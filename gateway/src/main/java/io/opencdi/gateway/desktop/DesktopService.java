@@ -428,15 +428,20 @@ public class DesktopService {
     if (user.maxDesktops == null && user.maxCpuMillis == null && user.maxMemoryMiB == null) {
       return Uni.createFrom().item(Optional.empty());
     }
-    return s.createSelectionQuery(
-            "select count(d), coalesce(sum(case when d.holdsCapacity then d.cpuMillis else 0 end), 0),"
-                + " coalesce(sum(case when d.holdsCapacity then d.memoryMiB else 0 end), 0)"
-                + " from DesktopEntity d where d.ownerId = :o and d.state <> :deleted"
-                + " and (:x is null or d.id <> :x)",
-            Object[].class)
-        .setParameter("o", user.id)
-        .setParameter("deleted", DesktopState.DELETED)
-        .setParameter("x", excluded)
+    // Two query texts rather than ":x is null or ...": PostgreSQL cannot type a null parameter.
+    var query =
+        s.createSelectionQuery(
+                "select count(d), coalesce(sum(case when d.holdsCapacity then d.cpuMillis else 0"
+                    + " end), 0), coalesce(sum(case when d.holdsCapacity then d.memoryMiB else 0"
+                    + " end), 0) from DesktopEntity d where d.ownerId = :o and d.state <> :deleted"
+                    + (excluded == null ? "" : " and d.id <> :x"),
+                Object[].class)
+            .setParameter("o", user.id)
+            .setParameter("deleted", DesktopState.DELETED);
+    if (excluded != null) {
+      query.setParameter("x", excluded);
+    }
+    return query
         .getSingleResult()
         .map(
             row -> {

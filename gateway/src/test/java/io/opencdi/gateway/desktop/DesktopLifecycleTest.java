@@ -53,6 +53,8 @@ class DesktopLifecycleTest {
   @TestHTTPResource("/")
   URL base;
 
+  @jakarta.inject.Inject io.opencdi.gateway.db.Db db;
+
   private AgentProcess agent;
   private String alice;
   private String bob;
@@ -174,6 +176,42 @@ class DesktopLifecycleTest {
     assertThat(run(admin, "desktops", "Desktop", "id", id).getString("data.desktop.owner.username"))
         .isEqualTo("alice");
     assertThat(state(alice, id)).isEqualTo("RUNNING");
+  }
+
+  @Test
+  void aUserWithAQuotaGetsNoMoreDesktopsThanItAllows() throws Throwable {
+    // A user of the identity provider, created on first sign-in, then given a quota of one.
+    String carol =
+        io.smallrye.jwt.build.Jwt.issuer("https://opencdi.local/built-in")
+            .upn("quota-carol")
+            .groups(java.util.Set.of("user"))
+            .expiresIn(300)
+            .sign();
+    assertThat(run(carol, "auth", "Me").getString("data.me.username")).isEqualTo("quota-carol");
+    io.quarkus.vertx.VertxContextSupport.subscribeAndAwait(
+        () ->
+            db.transaction(
+                s ->
+                    s.createMutationQuery(
+                            "update UserEntity set maxDesktops = 1 where username = 'quota-carol'")
+                        .executeUpdate()));
+    assertThat(run(carol, "auth", "Me").getInt("data.me.maxDesktops")).isEqualTo(1);
+
+    String first =
+        run(carol, "desktops", "CreateDesktop", "input", input("openbox-small", "eu-west"))
+            .getString("data.createDesktop.id");
+    assertThat(first).isNotNull();
+    JsonPath second =
+        run(carol, "desktops", "CreateDesktop", "input", input("openbox-small", "eu-west"));
+    assertThat(errorCode(second)).as(second.prettify()).isEqualTo("UNSCHEDULABLE");
+    assertThat(second.getString("errors[0].message")).contains("quota");
+
+    // Powering the one desktop off and on again stays within the quota.
+    await().atMost(Duration.ofSeconds(30)).until(() -> "RUNNING".equals(state(carol, first)));
+    run(carol, "desktops", "StopDesktop", "id", first);
+    await().atMost(Duration.ofSeconds(30)).until(() -> "STOPPED".equals(state(carol, first)));
+    JsonPath again = run(carol, "desktops", "StartDesktop", "id", first);
+    assertThat(again.getList("errors")).as(again.prettify()).isNull();
   }
 
   @Test
