@@ -129,17 +129,23 @@ public class SubscriptionFanOut extends Simulation {
                         .check(jsonPath("$.data.createDesktop.id").saveAs("id")))
                     .exec(
                         session -> {
-                          run.ledger()
-                              .created(
-                                  session.getString("requestId"),
-                                  session.getString("owner"),
-                                  session.getString("id"));
+                          String requestId = session.getString("requestId");
+                          if (session.contains("id")) {
+                            run.ledger()
+                                .created(
+                                    requestId, session.getString("owner"), session.getString("id"));
+                          } else if (!run.ledger().has(requestId)) {
+                            run.ledger().unknown(requestId, session.getString("owner"), "no id");
+                          }
                           return session;
                         })
-                    .pause(Duration.ofSeconds(3))
-                    .exec(byId("stopDesktop", "StopDesktop"))
-                    .pause(Duration.ofSeconds(3))
-                    .exec(byId("deleteDesktop", "DeleteDesktop")));
+                    // A failed creation has nothing to stop or delete.
+                    .doIf(session -> session.contains("id"))
+                    .then(
+                        pause(Duration.ofSeconds(3))
+                            .exec(byId("stopDesktop", "StopDesktop"))
+                            .pause(Duration.ofSeconds(3))
+                            .exec(byId("deleteDesktop", "DeleteDesktop"))));
 
     List<Assertion> assertions = new ArrayList<>();
     assertions.add(global().failedRequests().count().is(0L));
