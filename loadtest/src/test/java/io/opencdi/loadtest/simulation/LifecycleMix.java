@@ -65,11 +65,14 @@ public class LifecycleMix extends Simulation {
 
     List<Assertion> assertions = new ArrayList<>();
     assertions.add(global().failedRequests().count().is(0L));
+    assertions.add(ConsistencyStep.passed());
     for (String m : MUTATIONS) {
       // The brief's latency target for placements through GraphQL + PostgreSQL.
       assertions.add(details(m).responseTime().percentile(99.0).lte(100));
     }
-    setUp(scn.injectOpen(PlacementBurst.ramp(s.rate(), s.rampSeconds(), s.desktops())))
+    setUp(
+            scn.injectOpen(PlacementBurst.ramp(s.rate(), s.rampSeconds(), s.desktops()))
+                .andThen(ConsistencyStep.population(run, Duration.ofMinutes(3), this::beforeCheck)))
         .protocols(protocol)
         .assertions(assertions);
   }
@@ -156,14 +159,17 @@ public class LifecycleMix extends Simulation {
                     }));
   }
 
-  @Override
-  public void after() {
+  private void beforeCheck() {
     run.figure("lifecycles started", lifecycles.get());
     run.figure("desktops created", run.ledger().created());
     run.figure("waits for a state that timed out (60 s)", stuck.get());
     if (stuck.get() > 0) {
       run.fail(stuck.get() + " desktops did not reach the awaited state within 60 s");
     }
-    run.finish(Duration.ofMinutes(3));
+  }
+
+  @Override
+  public void after() {
+    run.close();
   }
 }

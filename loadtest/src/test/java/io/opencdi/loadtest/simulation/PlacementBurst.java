@@ -95,10 +95,14 @@ public class PlacementBurst extends Simulation {
     PopulationBuilder population =
         single
             .injectOpen(ramp(s.rate(), s.rampSeconds(), n))
-            .andThen(bulk.injectOpen(ramp(Math.max(s.rate() / BULK_SIZE, 0.2), 1, bulkRequests)));
+            .andThen(
+                bulk.injectOpen(ramp(Math.max(s.rate() / BULK_SIZE, 0.2), 1, bulkRequests))
+                    .andThen(
+                        ConsistencyStep.population(run, Duration.ofMinutes(5), this::beforeCheck)));
 
     List<Assertion> assertions = new ArrayList<>();
     assertions.add(global().failedRequests().count().is(0L));
+    assertions.add(ConsistencyStep.passed());
     if (assertTargets()) {
       // The brief: placements through GraphQL + PostgreSQL >= 1,000/s sustained, p99 <= 100 ms.
       // The mean includes the ramp, which alone costs rate × ramp / 2 requests' worth of time.
@@ -254,12 +258,15 @@ public class PlacementBurst extends Simulation {
     }
   }
 
-  @Override
-  public void after() {
-    run.figure("createDesktop answered with a desktop", run.ledger().created());
+  private void beforeCheck() {
+    run.figure("requests answered with desktops", run.ledger().created());
     run.figure("refusals by code", run.ledger().refusals());
     run.figure("a refusal of each code", run.ledger().refusalExamples());
     expect(run);
-    run.finish(Duration.ofMinutes(5));
+  }
+
+  @Override
+  public void after() {
+    run.close();
   }
 }

@@ -4,16 +4,17 @@ import io.opencdi.loadtest.LoadRun;
 import io.opencdi.loadtest.harness.Settings;
 
 /**
- * The placement burst made small enough for every CI build: 300 desktops on 10 clusters × 2 nodes
- * of 14 slots each (280 in all), so the burst fills the fleet completely and the last requests and
- * the bulk request must be refused as {@code UNSCHEDULABLE}. It asserts correctness only (no
- * errors, consistency check, refusals where the fleet is full), never timings: CI machines are
- * shared.
+ * The placement burst made small enough for every CI build: 100 desktops, one per request at 4 per
+ * second, on 5 clusters × 2 nodes of 8 slots each (80 in all), then 100 more in one bulk request,
+ * so the fleet fills up and at least 120 requests must be refused as {@code UNSCHEDULABLE}. It
+ * asserts correctness only (no errors, the consistency check, refusals where the fleet is full),
+ * never timings: CI machines are shared. The rate is low because an overloaded gateway refuses
+ * desktops for stale heartbeats (see docs/perf/loadtest.md).
  */
 public class PlacementBurstSmoke extends PlacementBurst {
   @Override
   protected Settings defaults() {
-    return Settings.defaults(300, 10, 2, 14, 300, 30, 2);
+    return Settings.defaults(100, 5, 2, 8, 100, 4, 2);
   }
 
   @Override

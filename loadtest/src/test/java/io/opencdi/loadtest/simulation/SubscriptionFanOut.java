@@ -129,23 +129,32 @@ public class SubscriptionFanOut extends Simulation {
                         .check(jsonPath("$.data.createDesktop.id").saveAs("id")))
                     .exec(
                         session -> {
-                          run.ledger()
-                              .created(
-                                  session.getString("requestId"),
-                                  session.getString("owner"),
-                                  session.getString("id"));
+                          String requestId = session.getString("requestId");
+                          if (session.contains("id")) {
+                            run.ledger()
+                                .created(
+                                    requestId, session.getString("owner"), session.getString("id"));
+                          } else if (!run.ledger().has(requestId)) {
+                            run.ledger().unknown(requestId, session.getString("owner"), "no id");
+                          }
                           return session;
                         })
-                    .pause(Duration.ofSeconds(3))
-                    .exec(byId("stopDesktop", "StopDesktop"))
-                    .pause(Duration.ofSeconds(3))
-                    .exec(byId("deleteDesktop", "DeleteDesktop")));
+                    // A failed creation has nothing to stop or delete.
+                    .doIf(session -> session.contains("id"))
+                    .then(
+                        pause(Duration.ofSeconds(3))
+                            .exec(byId("stopDesktop", "StopDesktop"))
+                            .pause(Duration.ofSeconds(3))
+                            .exec(byId("deleteDesktop", "DeleteDesktop"))));
 
     List<Assertion> assertions = new ArrayList<>();
     assertions.add(global().failedRequests().count().is(0L));
+    assertions.add(ConsistencyStep.passed());
     assertions.add(details(DELIVERY).responseTime().percentile(99.0).lte(200));
     setUp(
-            subscriber.injectOpen(rampUsers(subscriberCount).during(RAMP_SECONDS)),
+            subscriber
+                .injectOpen(rampUsers(subscriberCount).during(RAMP_SECONDS))
+                .andThen(ConsistencyStep.population(run, Duration.ofMinutes(2), this::beforeCheck)),
             driver.injectOpen(
                 PlacementBurst.after(
                     RAMP_SECONDS + SETTLE_SECONDS,
@@ -224,8 +233,7 @@ public class SubscriptionFanOut extends Simulation {
     return session;
   }
 
-  @Override
-  public void after() {
+  private void beforeCheck() {
     long min = received.values().stream().mapToLong(LongAdder::sum).min().orElse(0);
     long max = received.values().stream().mapToLong(LongAdder::sum).max().orElse(0);
     long total = received.values().stream().mapToLong(LongAdder::sum).sum();
@@ -238,6 +246,10 @@ public class SubscriptionFanOut extends Simulation {
     } else if (min != max) {
       run.fail("some subscribers missed events: received between " + min + " and " + max);
     }
-    run.finish(Duration.ofMinutes(2));
+  }
+
+  @Override
+  public void after() {
+    run.close();
   }
 }
