@@ -178,6 +178,6 @@ run() {
 case "${1:-run}" in
   run) run ;;
   health) rfb_banner "$listen" ;;
-  -h | --help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' ;;
+  -h | --help) sed -n '2,/^set -u/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//' ;;
   *) echo "usage: entrypoint.sh [run|health]" >&2; exit 2 ;;
 esac

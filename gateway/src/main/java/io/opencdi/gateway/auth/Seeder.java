@@ -106,12 +106,47 @@ public class Seeder {
                               8000,
                               32768,
                               "runc"));
+                      // Real desktops on the embedded agent's host (cluster "local"): only that
+                      // cluster offers the local-home storage class, so placement sends them
+                      // there (docs/adr/0006-local-runtime.md).
+                      rows.add(
+                          template(
+                              "local-desktop",
+                              "Local desktop: a real Openbox desktop on this host",
+                              "opencdi/desktop-openbox:0.1",
+                              1000,
+                              1024,
+                              "runc",
+                              "local-home",
+                              1));
+                      rows.add(
+                          template(
+                              "local-desktop-gvisor",
+                              "Local desktop on this host, sandboxed by gVisor",
+                              "opencdi/desktop-openbox:0.1",
+                              1000,
+                              1024,
+                              "gvisor",
+                              "local-home",
+                              1));
                       return s.persistAll(rows.toArray());
                     }));
   }
 
   private static TemplateEntity template(
       String name, String description, String image, long cpu, long memory, String runtime) {
+    return template(name, description, image, cpu, memory, runtime, "longhorn", 10);
+  }
+
+  private static TemplateEntity template(
+      String name,
+      String description,
+      String image,
+      long cpu,
+      long memory,
+      String runtime,
+      String storageClass,
+      int homeVolumeGiB) {
     TemplateEntity t = new TemplateEntity();
     t.id = UUID.randomUUID();
     t.name = name;
@@ -120,8 +155,8 @@ public class Seeder {
     t.cpuMillis = cpu;
     t.memoryMiB = memory;
     t.runtimeClass = runtime;
-    t.storageClass = "longhorn";
-    t.homeVolumeGiB = 10;
+    t.storageClass = storageClass;
+    t.homeVolumeGiB = homeVolumeGiB;
     t.createdAt = OffsetDateTime.now();
     return t;
   }

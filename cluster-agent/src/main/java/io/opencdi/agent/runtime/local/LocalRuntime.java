@@ -249,13 +249,31 @@ public final class LocalRuntime implements DesktopRuntime {
   /** Stops every running desktop (homes stay) and the runtime's threads. */
   @Override
   public void close() {
-    List<Launch> running = new ArrayList<>();
+    List<LocalDesktop> all;
     synchronized (lock) {
-      for (LocalDesktop d : desktops.values()) {
-        d.epoch++;
-        if (d.launch != null) {
-          running.add(d.launch);
-          d.launch = null;
+      all = new ArrayList<>(desktops.values());
+      all.forEach(d -> d.epoch++);
+    }
+    List<Launch> running = new ArrayList<>();
+    for (LocalDesktop d : all) {
+      // Waits for a launch in progress, so that no desktop starts after the runtime closed.
+      boolean locked = false;
+      try {
+        locked =
+            d.ops.tryLock(settings.stopGrace().plusSeconds(10).toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      try {
+        synchronized (lock) {
+          if (d.launch != null) {
+            running.add(d.launch);
+            d.launch = null;
+          }
+        }
+      } finally {
+        if (locked) {
+          d.ops.unlock();
         }
       }
     }
@@ -830,6 +848,11 @@ public final class LocalRuntime implements DesktopRuntime {
 
   private void prepareDataDir() {
     try {
+      if (!Files.exists(settings.dataDir())) {
+        // Ours alone: traversable (for the desktop user), never listable, whatever the umask.
+        Files.createDirectories(settings.dataDir());
+        setMode(settings.dataDir(), "rwx--x--x");
+      }
       Files.createDirectories(desktopsDir);
       setMode(desktopsDir, "rwx--x--x");
     } catch (IOException e) {

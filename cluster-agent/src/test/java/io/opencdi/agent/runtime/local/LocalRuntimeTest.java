@@ -202,11 +202,18 @@ class LocalRuntimeTest {
     assertThat(runtime.home("g1").resolve("g.txt")).hasContent("from-gvisor");
     assertThat(Path.of("/etc/opencdi-escape")).doesNotExist();
 
+    // Power cycles keep the home as for runc desktops (see above); one gVisor start is slow
+    // enough on a loaded CI machine (ptrace platform) to test it once.
+    LocalRuntime.Launch launch = runtime.launch("g1").orElseThrow();
     runtime.stop(spec("g1", "gvisor"));
     awaitState("g1", STOPPED);
     assertThat(Rfb.banner(endpoint.host(), endpoint.port(), 500)).isNull();
-    runtime.start(spec("g1", "gvisor"));
-    awaitState("g1", RUNNING);
+    assertThat(HostCommands.groupMembers(launch.pgid())).isEmpty();
+    // The sandbox's network namespace and veth pair are gone with it.
+    assertThat(HostCommands.run(5_000, "ip", "netns", "list").output())
+        .doesNotContain(launch.sandbox().netns());
+    assertThat(HostCommands.run(5_000, "ip", "link", "show", launch.sandbox().hostVeth()).ok())
+        .isFalse();
     assertThat(runtime.home("g1").resolve("g.txt")).hasContent("from-gvisor");
     runtime.delete("local", "g1");
     awaitState("g1", DELETED);
@@ -246,9 +253,48 @@ class LocalRuntimeTest {
     assertThat(statuses).isEmpty();
   }
 
+  @Test
+  void aDesktopThatEndsOrNeverAnswersIsFailedWithItsLog() throws Exception {
+    Path crashing = script("crash.sh", "echo \"Xvnc: cannot open display\" >&2; exit 3");
+    LocalRuntime runtime = runtime("runsc", crashing, Duration.ofSeconds(30));
+    runtime.start(spec("f1", "runc"));
+    awaitState("f1", DesktopState.FAILED);
+    assertThat(statuses.getLast().reason())
+        .startsWith("the desktop's processes exited with code 3; log ")
+        .endsWith("desktop.log: Xvnc: cannot open display");
+    assertThat(runtime.display("local", "f1")).isEmpty();
+    // FAILED holds no capacity; power off makes it STOPPED, with its home.
+    runtime.stop(spec("f1", "runc"));
+    awaitState("f1", STOPPED);
+    assertThat(runtime.home("f1")).isDirectory();
+
+    Path silent = script("silent.sh", "echo started; exec sleep 600");
+    LocalRuntime patient = runtime("runsc", silent, Duration.ofSeconds(2));
+    patient.start(spec("f2", "runc"));
+    await().atMost(START).until(() -> patient.launch("f2").isPresent());
+    long pgid = patient.launch("f2").orElseThrow().pgid();
+    awaitState("f2", DesktopState.FAILED);
+    assertThat(statuses.getLast().reason())
+        .startsWith("no RFB banner on 127.0.0.1:")
+        .contains("within 2 s")
+        .endsWith("desktop.log: started");
+    assertThat(HostCommands.groupMembers(pgid)).isEmpty();
+  }
+
   // --- helpers
 
+  private Path script(String name, String body) throws IOException {
+    Path file = tmp.resolve(name);
+    Files.writeString(file, "#!/bin/sh\n" + body + "\n");
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
+    return file;
+  }
+
   private LocalRuntime runtime(String runsc) {
+    return runtime(runsc, LocalSettings.resolveEntrypoint(null, Path.of("")), START);
+  }
+
+  private LocalRuntime runtime(String runsc, Path entrypoint, Duration startTimeout) {
     LocalSettings settings =
         new LocalSettings(
             "local",
@@ -261,14 +307,14 @@ class LocalRuntimeTest {
             8,
             List.of("local-home"),
             dataDir,
-            LocalSettings.resolveEntrypoint(null, Path.of("")),
+            entrypoint,
             runsc,
             65534,
             65534,
             "1024x768",
             "openbox",
             40,
-            START,
+            startTimeout,
             Duration.ofSeconds(3));
     LocalRuntime runtime = new LocalRuntime(settings);
     runtime.addListener(
