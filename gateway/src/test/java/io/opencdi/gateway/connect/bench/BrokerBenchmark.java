@@ -140,7 +140,9 @@ class BrokerBenchmark {
         paths.put(
             "websockify " + websockifyVersion(), () -> "ws://127.0.0.1:" + websockifyPort + "/");
         overhead(paths);
+        flush();
         concurrent(echoDesktop);
+        flush();
         firstFrames(vncDesktop, "shared Xvnc of a simulated desktop");
         String local = desktop(template, "bench-local");
         try {
@@ -155,8 +157,11 @@ class BrokerBenchmark {
         direct.close();
       }
     }
-    Path out = Path.of("target", "broker-bench.md");
-    Files.writeString(out, report);
+    flush();
+  }
+
+  private void flush() throws java.io.IOException {
+    Files.writeString(Path.of("target", "broker-bench.md"), report);
     System.out.println("\n" + report);
   }
 
@@ -224,10 +229,15 @@ class BrokerBenchmark {
       for (int i = 0; i < CONNECTIONS; i++) {
         open.add(StreamClient.open(vertx, ticket(desktop), origin()));
       }
+      int failed = 0;
       for (StreamClient c : open) {
-        c.roundTrip(16); // every connection is spliced through to the display
+        try {
+          c.roundTrip(16); // every connection is spliced through to the display
+        } catch (Exception e) {
+          failed++; // e.g. closed with 4504 when the agent's dial-back was slower than 5 s
+        }
       }
-      await().atMost(Duration.ofSeconds(30)).until(() -> tunnels.connections() >= CONNECTIONS);
+      report.append("Connections that did not echo: ").append(failed).append("\n\n");
       long after = usedHeapAfterGc();
       long alive = open.stream().filter(StreamClient::isOpen).count();
       report.append("### Concurrent brokered connections\n\n");
