@@ -47,6 +47,9 @@ public class TunnelDialer {
    */
   static final int MAX_FRAME_BYTES = 65536;
 
+  /** Upper bound of simultaneous tunnels (dial-back WebSockets) of one agent. */
+  static final int MAX_TUNNELS = 100_000;
+
   private final DesktopRuntime runtime;
   private final LinkConfig config;
   private final NetClient displays;
@@ -67,6 +70,9 @@ public class TunnelDialer {
             new WebSocketClientOptions()
                 .setConnectTimeout(DISPLAY_CONNECT_TIMEOUT_MILLIS)
                 .setMaxFrameSize(MAX_FRAME_BYTES)
+                // Every display connection is its own WebSocket to the same gateway; Vert.x'
+                // default of 50 per host would queue the 51st dial-back past the gateway's timeout.
+                .setMaxConnections(MAX_TUNNELS)
                 .setTcpNoDelay(true));
   }
 

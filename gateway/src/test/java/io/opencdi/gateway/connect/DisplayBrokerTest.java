@@ -62,10 +62,12 @@ class DisplayBrokerTest {
   private String bob;
   private String admin;
   private String aliceVnc;
+  private boolean ready;
 
   @BeforeEach
   void start() {
     if (agent != null) {
+      assertThat(ready).as("the agent and the first desktop came up in an earlier setup").isTrue();
       return;
     }
     xvnc = Xvnc.start();
@@ -83,8 +85,9 @@ class DisplayBrokerTest {
     admin = login("admin");
     alice = login("alice");
     bob = login("bob");
+    // Generous: on a loaded build machine the agent's JVM alone may take a minute to start.
     await()
-        .atMost(Duration.ofSeconds(60))
+        .atMost(Duration.ofSeconds(180))
         .untilAsserted(
             () ->
                 assertThat(
@@ -93,6 +96,7 @@ class DisplayBrokerTest {
                     .as(agent::log)
                     .contains("tun-vnc", "tun-dark", "tun-gone"));
     aliceVnc = runningDesktop(alice, "ap-vnc", "tun-vnc");
+    ready = true;
   }
 
   @AfterAll

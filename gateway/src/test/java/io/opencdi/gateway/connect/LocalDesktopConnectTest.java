@@ -59,7 +59,7 @@ class LocalDesktopConnectTest {
                 "opencdi.agent.local.geometry", "1280x800",
                 "opencdi.agent.local.data-dir", data.toString()))) {
       await()
-          .atMost(WAIT)
+          .atMost(Duration.ofSeconds(180))
           .untilAsserted(
               () ->
                   assertThat(

@@ -52,7 +52,7 @@ class TicketExpiryTest {
       String admin = login("admin");
       String alice = login("alice");
       await()
-          .atMost(Duration.ofSeconds(60))
+          .atMost(Duration.ofSeconds(180))
           .untilAsserted(
               () ->
                   assertThat(
