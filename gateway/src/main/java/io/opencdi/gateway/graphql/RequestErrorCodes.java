@@ -2,6 +2,7 @@ package io.opencdi.gateway.graphql;
 
 import graphql.ErrorClassification;
 import graphql.ErrorType;
+import graphql.ExceptionWhileDataFetching;
 import graphql.ExecutionResult;
 import graphql.GraphQL;
 import graphql.GraphQLError;
@@ -12,6 +13,8 @@ import graphql.execution.instrumentation.ChainedInstrumentation;
 import graphql.execution.instrumentation.InstrumentationState;
 import graphql.execution.instrumentation.SimplePerformantInstrumentation;
 import graphql.execution.instrumentation.parameters.InstrumentationExecutionParameters;
+import io.opencdi.gateway.common.ApiException;
+import io.smallrye.mutiny.CompositeException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.HashMap;
@@ -20,12 +23,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.graphql.GraphQLException;
 
 /**
- * Gives every error that graphql-java raises before any resolver runs — a syntax error, an unknown
- * field, a variable of the wrong type, a query too deep or too complex — the documented {@code
- * extensions.code} {@code VALIDATION}, like the errors our own resolvers raise. SmallRye GraphQL
- * only puts codes on exceptions thrown by resolvers.
+ * Gives every error that graphql-java raises before any resolver runs — an unknown field, a
+ * variable of the wrong type, a query too deep or too complex — the documented {@code
+ * extensions.code} {@code VALIDATION}, like the errors our own resolvers raise, and every
+ * undocumented failure of a resolver the code {@code INTERNAL} with a hidden message.
  *
  * <p>SmallRye GraphQL sets its depth and complexity limits as the builder's instrumentation before
  * it lets us observe the builder, and {@link GraphQL.Builder#instrumentation} replaces rather than
@@ -34,6 +38,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 @ApplicationScoped
 public class RequestErrorCodes {
   static final String VALIDATION = "VALIDATION";
+  static final String INTERNAL = "INTERNAL";
+  static final String HIDDEN_MESSAGE = "System error";
 
   private static final Set<ErrorClassification> REQUEST_ERRORS =
       Set.of(ErrorType.InvalidSyntax, ErrorType.ValidationError, ErrorType.ExecutionAborted);
@@ -78,6 +84,20 @@ public class RequestErrorCodes {
   }
 
   private static GraphQLError withCode(GraphQLError error) {
+    if (error instanceof ExceptionWhileDataFetching fetching
+        && !documented(fetching.getException())) {
+      // A failure of the gateway itself (a database error, a bug): SmallRye GraphQL would name the
+      // exception's class as the code ("s-q-l-grammar"); clients get one documented code instead
+      // and, as before, no message that could leak internals.
+      return GraphqlErrorBuilder.newError()
+          .message(HIDDEN_MESSAGE)
+          .locations(error.getLocations())
+          .path(error.getPath())
+          .errorType(ErrorType.DataFetchingException)
+          .extensions(
+              Map.of("code", INTERNAL, "classification", ErrorType.DataFetchingException.name()))
+          .build();
+    }
     Map<String, Object> extensions =
         error.getExtensions() == null ? new HashMap<>() : new HashMap<>(error.getExtensions());
     if (!REQUEST_ERRORS.contains(error.getErrorType()) || extensions.containsKey("code")) {
@@ -92,6 +112,23 @@ public class RequestErrorCodes {
         .errorType(error.getErrorType())
         .extensions(extensions)
         .build();
+  }
+
+  /** Whether the failure, or one it wraps, is one of the API's documented errors. */
+  private static boolean documented(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof ApiException || t instanceof GraphQLException) {
+        return true;
+      }
+      if (t instanceof CompositeException composite
+          && composite.getCauses().stream().anyMatch(RequestErrorCodes::documented)) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
   }
 
   private static final class CodeRequestErrors extends SimplePerformantInstrumentation {
