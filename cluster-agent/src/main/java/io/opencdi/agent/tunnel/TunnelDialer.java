@@ -55,8 +55,10 @@ public class TunnelDialer {
   private final NetClient displays;
   private final WebSocketClient gateway;
   private final AtomicInteger open = new AtomicInteger();
+  private final Vertx vertx;
 
   TunnelDialer(DesktopRuntime runtime, LinkConfig config, Vertx vertx) {
+    this.vertx = vertx;
     this.runtime = runtime;
     this.config = config;
     this.displays =
@@ -93,6 +95,14 @@ public class TunnelDialer {
    * @param gatewayBase the gateway's base URL ({@code ws://} or {@code wss://}) the link uses
    */
   public void open(TunnelOpen request, URI gatewayBase, Consumer<TunnelRefused> refuse) {
+    // Connect from an event loop: the link calls from its own thread, and a connection that
+    // completes before the listener below is attached would hand the RFB server's greeting to a
+    // socket with no handler yet, which drops it. On the event loop the listener is attached
+    // before the connection can complete, and it pauses the socket before any read.
+    vertx.getOrCreateContext().runOnContext(v -> connect(request, gatewayBase, refuse));
+  }
+
+  private void connect(TunnelOpen request, URI gatewayBase, Consumer<TunnelRefused> refuse) {
     if (request.tunnelId() == null || !TUNNEL_ID.matcher(request.tunnelId()).matches()) {
       LOG.warnf("ignoring a tunnel request with a malformed id");
       return;
