@@ -12,7 +12,6 @@ import io.opencdi.gateway.desktop.api.DesktopEvent;
 import io.smallrye.graphql.api.Subscription;
 import io.smallrye.mutiny.Multi;
 import java.util.List;
-import java.util.Objects;
 import java.util.UUID;
 import org.eclipse.microprofile.graphql.Description;
 import org.eclipse.microprofile.graphql.GraphQLApi;
@@ -70,6 +69,7 @@ public class Subscriptions {
         .onItem()
         .transformToMulti(c -> clusters.stream())
         .onItem()
+        // A cluster removed meanwhile maps to null, which the concatenation skips.
         .transformToUniAndConcatenate(
             change ->
                 clusterQueries
@@ -79,9 +79,7 @@ public class Subscriptions {
                         cluster ->
                             cluster == null
                                 ? null
-                                : new ClusterEvent(cluster, change.reason(), change.at())))
-        .select()
-        .where(Objects::nonNull);
+                                : new ClusterEvent(cluster, change.reason(), change.at())));
   }
 
   private static boolean visible(Caller c, UUID only, DesktopEvent e) {
