@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 /**
  * A real cluster agent (the cluster-agent module's packaged application) running as its own process
@@ -16,26 +16,20 @@ public final class AgentProcess implements AutoCloseable {
   private static final Path JAR =
       Path.of("..", "cluster-agent", "target", "quarkus-app", "quarkus-run.jar");
 
-  private final Process process;
-  private final Path log;
+  private final ChildProcess process;
 
-  private AgentProcess(Process process, Path log) {
+  private AgentProcess(ChildProcess process) {
     this.process = process;
-    this.log = log;
   }
 
   /** Starts an agent serving the fleet described by {@code fleetYaml}. */
   public static AgentProcess start(int gatewayPort, String token, String fleetYaml, String id) {
-    return start(gatewayPort, token, fleetYaml, id, java.util.Map.of());
+    return start(gatewayPort, token, fleetYaml, id, Map.of());
   }
 
   /** Starts an agent with extra {@code -D} settings, e.g. a runtime's options. */
   public static AgentProcess start(
-      int gatewayPort,
-      String token,
-      String fleetYaml,
-      String id,
-      java.util.Map<String, String> settings) {
+      int gatewayPort, String token, String fleetYaml, String id, Map<String, String> settings) {
     if (!Files.exists(JAR)) {
       throw new IllegalStateException(
           "the cluster agent is not built: run ./mvnw verify from the project root (" + JAR + ")");
@@ -46,7 +40,6 @@ public final class AgentProcess implements AutoCloseable {
       Files.writeString(fleet, fleetYaml);
       Path log = dir.resolve("agent.log");
       List<String> cmd = new ArrayList<>();
-      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       cmd.add("-Xmx256m");
       cmd.add("-Dquarkus.http.port=0");
       cmd.add("-Dopencdi.agent.gateway-url=ws://localhost:" + gatewayPort);
@@ -59,13 +52,8 @@ public final class AgentProcess implements AutoCloseable {
       cmd.add("-Dopencdi.agent.reconnect.min-delay=100ms");
       cmd.add("-Dopencdi.agent.reconnect.max-delay=1s");
       settings.forEach((key, value) -> cmd.add("-D" + key + "=" + value));
-      cmd.add("-jar");
-      cmd.add(JAR.toString());
-      ProcessBuilder pb =
-          new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-      // The token goes through the environment, not the command line, where ps would show it.
-      pb.environment().put("OPENCDI_AGENT_TOKEN", token);
-      return new AgentProcess(pb.start(), log);
+      return new AgentProcess(
+          ChildProcess.start(JAR, cmd, Map.of("OPENCDI_AGENT_TOKEN", token), log, 10));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -73,23 +61,11 @@ public final class AgentProcess implements AutoCloseable {
 
   /** What the agent printed, for failure messages. */
   public String log() {
-    try {
-      return Files.readString(log);
-    } catch (IOException e) {
-      return "(no log: " + e + ")";
-    }
+    return process.log();
   }
 
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(10, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      process.destroyForcibly();
-    }
+    process.close();
   }
 }

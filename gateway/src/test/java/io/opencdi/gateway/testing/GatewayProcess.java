@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One gateway replica: the module's packaged application started as its own process against a
@@ -23,13 +22,11 @@ import java.util.concurrent.TimeUnit;
 public final class GatewayProcess implements AutoCloseable {
   private static final Path JAR = Path.of("target", "quarkus-app", "quarkus-run.jar");
 
-  private final Process process;
-  private final Path log;
+  private final ChildProcess process;
   private final int port;
 
-  private GatewayProcess(Process process, Path log, int port) {
+  private GatewayProcess(ChildProcess process, int port) {
     this.process = process;
-    this.log = log;
     this.port = port;
   }
 
@@ -48,18 +45,15 @@ public final class GatewayProcess implements AutoCloseable {
       Path dir = Files.createTempDirectory("opencdi-" + name);
       Path log = dir.resolve("gateway.log");
       List<String> cmd = new ArrayList<>();
-      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       cmd.add("-Xmx384m");
       cmd.add("-Dquarkus.profile=embedded");
       cmd.add("-Dquarkus.http.port=" + port);
       cmd.add("-Dopencdi.data-dir=" + dir);
       config.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
-      cmd.add("-jar");
-      cmd.add(JAR.toString());
-      ProcessBuilder pb =
-          new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-      pb.environment().put("OPENCDI_AGENTS_BOOTSTRAP_TOKEN", agentToken);
-      return new GatewayProcess(pb.start(), log, port);
+      return new GatewayProcess(
+          ChildProcess.start(
+              JAR, cmd, Map.of("OPENCDI_AGENTS_BOOTSTRAP_TOKEN", agentToken), log, 20),
+          port);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -102,23 +96,11 @@ public final class GatewayProcess implements AutoCloseable {
 
   /** The replica's output so far, for failure messages. */
   public String log() {
-    try {
-      return Files.readString(log);
-    } catch (IOException e) {
-      return "(no log: " + e + ")";
-    }
+    return process.log();
   }
 
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(20, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    process.close();
   }
 }
