@@ -89,6 +89,21 @@ class TwoGatewaysOverCommitIT {
                                     .getList("data.clusters.findAll { it.ready }.name"))
                             .as(agent::log)
                             .contains("shared-1"));
+            // The inventory lists the cluster before each replica's placement snapshot holds it
+            // (it reloads on the cluster's event or within its refresh interval): wait for that
+            // too, so that the burst below meets two replicas that both know the room there is.
+            await()
+                .atMost(Duration.ofSeconds(60))
+                .until(
+                    () ->
+                        runAt(
+                                port,
+                                admin,
+                                "placement",
+                                "PlacementPreview",
+                                "input",
+                                Map.of("templateId", templateId))
+                            .getBoolean("data.placementPreview.schedulable"));
           }
 
           ExecutorService pool = Executors.newFixedThreadPool(REQUESTS);
