@@ -135,6 +135,51 @@ class LocalRuntimeTest {
     assertThat(runtime.inventory()).isEmpty();
   }
 
+  /**
+   * The XFCE variant of the desktop image runs the same entrypoint with {@code
+   * OPENCDI_SESSION=xfce}: its session, window manager and panel start, and the terminal on it
+   * takes what the user types. CI installs xfce4-session, xfwm4, xfce4-panel and dbus-x11 for this.
+   */
+  @Test
+  void xfceSessionRunsTheFullDesktopWithItsTerminal() throws Exception {
+    LocalRuntime runtime =
+        runtime("runsc", LocalSettings.resolveEntrypoint(null, Path.of("")), START, "xfce");
+    assertThat(runtime.start(spec("x1", "runc")).accepted()).isTrue();
+    awaitState("x1", RUNNING);
+    LocalRuntime.Launch launch = runtime.launch("x1").orElseThrow();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        launch
+                            .process()
+                            .toHandle()
+                            .descendants()
+                            .map(p -> p.info().command().orElse(""))
+                            .map(c -> c.substring(c.lastIndexOf('/') + 1))
+                            .toList())
+                    .contains("xfce4-session", "xfwm4", "xfce4-panel", "xterm"));
+
+    DisplayEndpoint endpoint = runtime.display("local", "x1").orElseThrow();
+    Path home = runtime.home("x1");
+    try (RfbClient rfb = new RfbClient(endpoint.host(), endpoint.port())) {
+      assertThat(rfb.width).isEqualTo(1024);
+      awaitTerminal(launch);
+      rfb.type("echo typed-on-xfce > xfce.txt\n");
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> readOrEmpty(home.resolve("xfce.txt")).equals("typed-on-xfce\n"));
+      assertThat(rfb.requestFullUpdate()).isPositive();
+    }
+
+    long pgid = launch.pgid();
+    assertThat(runtime.stop(spec("x1", "runc")).accepted()).isTrue();
+    awaitState("x1", STOPPED);
+    assertThat(HostCommands.groupMembers(pgid)).isEmpty();
+    assertThat(home.resolve("xfce.txt")).hasContent("typed-on-xfce");
+  }
+
   @Test
   void afterARestartEveryHomeIsReportedStoppedAndComesBack() throws Exception {
     LocalRuntime first = runtime("runsc");
@@ -295,6 +340,11 @@ class LocalRuntimeTest {
   }
 
   private LocalRuntime runtime(String runsc, Path entrypoint, Duration startTimeout) {
+    return runtime(runsc, entrypoint, startTimeout, "openbox");
+  }
+
+  private LocalRuntime runtime(
+      String runsc, Path entrypoint, Duration startTimeout, String session) {
     LocalSettings settings =
         new LocalSettings(
             "local",
@@ -312,7 +362,7 @@ class LocalRuntimeTest {
             65534,
             65534,
             "1024x768",
-            "openbox",
+            session,
             40,
             startTimeout,
             Duration.ofSeconds(3));
