@@ -64,9 +64,6 @@ public class GatewayLink {
   /** Heartbeat interval when the gateway's Welcome names none. */
   static final int DEFAULT_HEARTBEAT_SECONDS = 10;
 
-  /** A gateway that answers no Hello within this time is treated as gone. */
-  static final Duration WELCOME_TIMEOUT = Duration.ofSeconds(30);
-
   /** A gateway silent (not even a pong) for this many heartbeat intervals is treated as gone. */
   static final int SILENT_HEARTBEATS = 3;
 
@@ -276,13 +273,13 @@ public class GatewayLink {
     s.welcomeTimeout =
         executor.schedule(
             () -> guarded(() -> welcomeTimedOut(s)),
-            WELCOME_TIMEOUT.toMillis(),
+            config.welcomeTimeout().toMillis(),
             TimeUnit.MILLISECONDS);
   }
 
   private void welcomeTimedOut(Session s) {
     if (s == session && !s.ended && !s.welcomed) {
-      LOG.warnf("no welcome from the gateway within %s; reconnecting", WELCOME_TIMEOUT);
+      LOG.warnf("no welcome from the gateway within %s; reconnecting", config.welcomeTimeout());
       abandon(s, new CloseReason(CloseReason.NORMAL.getCode(), "no welcome"));
     }
   }

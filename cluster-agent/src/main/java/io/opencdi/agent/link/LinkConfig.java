@@ -32,6 +32,15 @@ public interface LinkConfig {
   @WithDefault("200ms")
   Duration capacityInterval();
 
+  /**
+   * A gateway that answers no Hello within this time is treated as gone and the agent reconnects.
+   * The gateway writes the whole inventory before it welcomes, so a cluster of tens of thousands of
+   * nodes needs minutes here, not seconds: too short a value makes the agent resend a Hello the
+   * gateway is still working on.
+   */
+  @WithDefault("120s")
+  Duration welcomeTimeout();
+
   /** Reconnection after the channel drops. */
   Reconnect reconnect();
 

@@ -49,14 +49,19 @@ public class AgentInventory {
    */
   public Uni<Map<String, UUID>> register(
       UUID agentId, String runtime, List<ClusterReport> clusters) {
+    // One Hello of an agent at a time: an agent that reconnects while its previous Hello is still
+    // being written would otherwise insert the same clusters twice (unique violations, deadlocks).
     return db.transaction(
         s ->
-            Multi.createFrom()
-                .iterable(clusters)
-                .onItem()
-                .transformToUniAndConcatenate(r -> upsert(s, agentId, runtime, r, true))
-                .collect()
-                .asMap(c -> c.name, c -> c.id));
+            Db.lockUntilCommit(s, "opencdi.agent-hello." + agentId)
+                .chain(
+                    () ->
+                        Multi.createFrom()
+                            .iterable(clusters)
+                            .onItem()
+                            .transformToUniAndConcatenate(r -> upsert(s, agentId, runtime, r, true))
+                            .collect()
+                            .asMap(c -> c.name, c -> c.id)));
   }
 
   /** Applies a capacity report of one of the agent's clusters. */
