@@ -42,8 +42,32 @@ public final class LoadRun {
    */
   public static LoadRun start(
       String name, Settings defaults, java.util.function.ToIntFunction<Settings> quotaPerUser) {
+    return start(name, defaults, quotaPerUser, settings -> Map.of());
+  }
+
+  /**
+   * Starts the system for simulation {@code name} with extra agent configuration derived from the
+   * run's settings.
+   */
+  public static LoadRun start(
+      String name,
+      Settings defaults,
+      java.util.function.ToIntFunction<Settings> quotaPerUser,
+      java.util.function.Function<Settings, Map<String, String>> agentConfig) {
     Settings settings = Settings.fromSystemProperties(defaults, name);
-    return new LoadRun(name, Harness.start(settings, quotaPerUser.applyAsInt(settings)));
+    return new LoadRun(
+        name,
+        Harness.start(settings, quotaPerUser.applyAsInt(settings), agentConfig.apply(settings)));
+  }
+
+  /**
+   * Records each gateway's live heap (MiB after a full GC) as a figure named after {@code when}.
+   */
+  public void recordHeap(String when) {
+    for (JavaProcess g : harness.gateways()) {
+      figure(
+          g.name() + " live heap " + when + " (MiB, after a full GC)", HeapProbe.usedMiB(g.pid()));
+    }
   }
 
   public Harness harness() {

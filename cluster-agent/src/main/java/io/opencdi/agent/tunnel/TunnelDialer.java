@@ -198,6 +198,11 @@ public class TunnelDialer {
         });
     display.handler(
         data -> {
+          // Bytes the desktop sent while the tunnel was closing have nowhere to go.
+          if (ws.isClosed()) {
+            closeBoth.run();
+            return;
+          }
           ws.writeBinaryMessage(data);
           if (ws.writeQueueFull()) {
             display.pause();

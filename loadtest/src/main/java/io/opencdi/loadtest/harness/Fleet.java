@@ -14,6 +14,20 @@ public final class Fleet {
 
   private Fleet() {}
 
+  /**
+   * The names of the clusters the agent generates from {@link #yaml}: region, then the cluster's
+   * number, as the agent's fleet file names them ({@code cn-north-001}, {@code cn-east-002}, …).
+   */
+  public static List<String> clusterNames(Settings s) {
+    return java.util.stream.IntStream.rangeClosed(1, s.clusters())
+        .mapToObj(
+            i ->
+                REGIONS.get((i - 1) % REGIONS.size())
+                    + "-"
+                    + String.format(java.util.Locale.ROOT, "%03d", i))
+        .toList();
+  }
+
   /** The fleet file's YAML. */
   public static String yaml(Settings s) {
     return """

@@ -42,6 +42,7 @@ public final class Harness implements AutoCloseable {
   private static final boolean QUOTA = Boolean.getBoolean("loadtest.quota");
 
   private final Settings settings;
+  private final Map<String, String> agentConfig;
   private final List<JavaProcess> processes = new ArrayList<>();
   private final List<String> baseUrls = new ArrayList<>();
   private final Map<String, String> userTokens = new HashMap<>();
@@ -55,8 +56,9 @@ public final class Harness implements AutoCloseable {
   private long templateCpuMillis;
   private long templateMemoryMiB;
 
-  private Harness(Settings settings) {
+  private Harness(Settings settings, Map<String, String> agentConfig) {
     this.settings = settings;
+    this.agentConfig = Map.copyOf(agentConfig);
     this.operations = new Operations(settings.root());
     this.client = new GraphQLClient(operations);
   }
@@ -68,7 +70,16 @@ public final class Harness implements AutoCloseable {
    *     only with {@code -Dloadtest.quota=true}, see loadtest/README.md
    */
   public static Harness start(Settings settings, int quotaPerUser) {
-    Harness h = new Harness(settings);
+    return start(settings, quotaPerUser, Map.of());
+  }
+
+  /**
+   * Starts the system for a run whose agent gets extra configuration (system properties), e.g. a
+   * shared display for the simulated desktops.
+   */
+  public static Harness start(
+      Settings settings, int quotaPerUser, Map<String, String> agentConfig) {
+    Harness h = new Harness(settings, agentConfig);
     Runtime.getRuntime().addShutdownHook(h.shutdownHook);
     try {
       h.startAll(quotaPerUser);
@@ -189,15 +200,18 @@ public final class Harness implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     List<String> args =
-        List.of(
-            "-Xmx" + System.getProperty("loadtest.agentHeap", "768m"),
-            "-Dquarkus.http.host=127.0.0.1",
-            "-Dquarkus.http.port=0",
-            // The agent keeps one control channel, to the first gateway; commands from the other
-            // replicas reach it through the database (LISTEN/NOTIFY), as in production.
-            "-Dopencdi.agent.gateway-url=ws://127.0.0.1:" + port(baseUrls.get(0)),
-            "-Dopencdi.agent.fleet-file=" + fleet,
-            "-Dopencdi.agent.id=loadtest");
+        new ArrayList<>(
+            List.of(
+                "-Xmx" + System.getProperty("loadtest.agentHeap", "768m"),
+                "-Dquarkus.http.host=127.0.0.1",
+                "-Dquarkus.http.port=0",
+                // The agent keeps one control channel, to the first gateway; commands from the
+                // other
+                // replicas reach it through the database (LISTEN/NOTIFY), as in production.
+                "-Dopencdi.agent.gateway-url=ws://127.0.0.1:" + port(baseUrls.get(0)),
+                "-Dopencdi.agent.fleet-file=" + fleet,
+                "-Dopencdi.agent.id=loadtest"));
+    agentConfig.forEach((key, value) -> args.add("-D" + key + "=" + value));
     JavaProcess p =
         JavaProcess.start(
             "agent",

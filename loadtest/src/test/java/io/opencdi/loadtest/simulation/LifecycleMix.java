@@ -20,15 +20,15 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Lifecycle mix: users arrive at a steady rate and each takes one desktop through its life like a
- * person would: create it, wait until it runs, work a little, power it off, power it on again,
- * work, delete it. Waiting is polling the {@code Desktop} query, as the web UI's fallback does.
- * (Connecting is not part of the mix yet: the API has no {@code connectDesktop}.)
+ * person would: create it, wait until it runs, get a display ticket, work a little, power it off,
+ * power it on again, work, delete it. Waiting is polling the {@code Desktop} query, as the web UI's
+ * fallback does.
  *
  * <p>Defaults: 1,000 lifecycles arriving at 10 per second on 10 clusters × 20 nodes, 200 users.
  */
 public class LifecycleMix extends Simulation {
   private static final List<String> MUTATIONS =
-      List.of("createDesktop", "stopDesktop", "startDesktop", "deleteDesktop");
+      List.of("createDesktop", "connectDesktop", "stopDesktop", "startDesktop", "deleteDesktop");
 
   private final LoadRun run;
   private final AtomicLong lifecycles = new AtomicLong();
@@ -54,6 +54,10 @@ public class LifecycleMix extends Simulation {
                     .check(jsonPath("$.data.createDesktop.id").saveAs("id")))
             .exec(this::recordCreated)
             .exec(awaitState("RUNNING"))
+            // A ticket for the display, as the portal's Connect button asks for one.
+            .exec(
+                mutation("connectDesktop", "ConnectDesktop")
+                    .check(jsonPath("$.data.connectDesktop.url").exists()))
             .pause(Duration.ofSeconds(1), Duration.ofSeconds(3))
             .exec(mutation("stopDesktop", "StopDesktop"))
             .exec(awaitState("STOPPED"))
@@ -111,7 +115,8 @@ public class LifecycleMix extends Simulation {
     } else {
       vars.put("id", session.getString("id"));
     }
-    return Gql.body(run.harness().operations(), "desktops", operation, vars);
+    String document = operation.equals("ConnectDesktop") ? "connect" : "desktops";
+    return Gql.body(run.harness().operations(), document, operation, vars);
   }
 
   private Session recordCreated(Session session) {
@@ -124,39 +129,8 @@ public class LifecycleMix extends Simulation {
     return session;
   }
 
-  /** Polls the desktop every 500 ms until it is in {@code state}, for at most 60 s. */
   private ChainBuilder awaitState(String state) {
-    return exec(session -> session.set("state", "").set("polls", 0))
-        .doIf(session -> session.contains("id"))
-        .then(
-            asLongAs(
-                    session ->
-                        !state.equals(session.getString("state")) && session.getInt("polls") < 120)
-                .on(
-                    pause(Duration.ofMillis(500))
-                        .exec(
-                            http("desktop (poll)")
-                                .post("#{base}/graphql")
-                                .header("Authorization", "Bearer #{token}")
-                                .body(
-                                    StringBody(
-                                        session ->
-                                            Gql.body(
-                                                run.harness().operations(),
-                                                "desktops",
-                                                "Desktop",
-                                                Map.of("id", session.getString("id")))))
-                                .check(status().is(200))
-                                .check(jsonPath("$.data.desktop.state").optional().saveAs("state")))
-                        .exec(session -> session.set("polls", session.getInt("polls") + 1)))
-                .exec(
-                    session -> {
-                      if (!state.equals(session.getString("state"))) {
-                        stuck.incrementAndGet();
-                        return session.markAsFailed();
-                      }
-                      return session;
-                    }));
+    return DesktopWaits.awaitState(run, state, stuck);
   }
 
   private void beforeCheck() {
