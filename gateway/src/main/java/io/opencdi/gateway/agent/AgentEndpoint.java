@@ -1,7 +1,7 @@
 package io.opencdi.gateway.agent;
 
 import io.opencdi.gateway.cluster.ClusterEventBus;
-import io.opencdi.gateway.desktop.DesktopStatusService;
+import io.opencdi.gateway.desktop.DesktopReport;
 import io.opencdi.protocol.CapacityUpdate;
 import io.opencdi.protocol.CloseCodes;
 import io.opencdi.protocol.CommandAck;
@@ -24,6 +24,9 @@ import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.event.Event;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -32,7 +35,9 @@ import org.jboss.logging.Logger;
 
 /**
  * The gateway's end of the agents' control channel (docs/agent-protocol.md). Agents dial in, so
- * member clusters need no inbound port. Frames of one connection are handled one after another.
+ * member clusters need no inbound port. Frames of one connection are handled one after another, and
+ * quickly: desktop reports only join the agent's {@link ReportQueue}, and a heartbeat only asks for
+ * the time of the latest frame to be written, so nothing the database does holds the reader up.
  */
 @WebSocket(path = ProtocolVersion.PATH)
 public class AgentEndpoint {
@@ -41,7 +46,6 @@ public class AgentEndpoint {
   private final ProtocolCodec codec = new ProtocolCodec();
   private final AgentInventory inventory;
   private final AgentLinks links;
-  private final DesktopStatusService statuses;
   private final ClusterEventBus clusterEvents;
   private final AgentLinkConfig config;
   private final Event<AgentTunnelRefusal> tunnelRefusals;
@@ -49,14 +53,12 @@ public class AgentEndpoint {
   public AgentEndpoint(
       AgentInventory inventory,
       AgentLinks links,
-      DesktopStatusService statuses,
       ClusterEventBus clusterEvents,
       AgentLinkConfig config,
       Event<AgentTunnelRefusal> tunnelRefusals) {
     this.tunnelRefusals = tunnelRefusals;
     this.inventory = inventory;
     this.links = links;
-    this.statuses = statuses;
     this.clusterEvents = clusterEvents;
     this.config = config;
   }
@@ -85,6 +87,7 @@ public class AgentEndpoint {
     if (link == null) {
       return Uni.createFrom().voidItem(); // closing: the token was refused
     }
+    link.liveness().frame(); // any frame proves the agent alive
     Message message;
     try {
       message = codec.decode(text);
@@ -96,10 +99,10 @@ public class AgentEndpoint {
     }
     return switch (message) {
       case Hello hello -> hello(connection, link, hello);
-      case Heartbeat h -> inventory.heartbeat(link.clusterIds());
+      case Heartbeat h -> heartbeat(link);
       case CapacityUpdate update -> capacity(connection, link, update);
-      case DesktopStatus status -> statuses.apply(status);
-      case CommandAck ack -> acknowledged(ack);
+      case DesktopStatus status -> report(link, new DesktopReport.Observed(status));
+      case CommandAck ack -> acknowledged(link, ack);
       case TunnelRefused refused -> {
         tunnelRefusals.fire(new AgentTunnelRefusal(link.agentId(), refused));
         yield Uni.createFrom().voidItem();
@@ -115,8 +118,9 @@ public class AgentEndpoint {
       return Uni.createFrom().voidItem();
     }
     LOG.infof("agent %s disconnected", link.agentName());
-    return inventory
-        .disconnected(link.clusterIds())
+    return link.liveness()
+        .close()
+        .flatMap(v -> inventory.disconnected(link.clusterIds()))
         .flatMap(v -> publishAll(link.clusterIds(), "health"));
   }
 
@@ -139,13 +143,13 @@ public class AgentEndpoint {
               LOG.infof(
                   "agent %s (%s) connected with %d clusters and %d desktops",
                   link.agentName(), hello.runtime(), clusters.size(), hello.inventory().size());
-              return Multi.createFrom()
-                  .iterable(hello.inventory())
-                  .onItem()
-                  .transformToUniAndConcatenate(statuses::apply)
-                  .collect()
-                  .last()
-                  .flatMap(v -> finishDeletions(clusters, inventoryIds))
+              return links
+                  .reports(link.agentId())
+                  .addAll(
+                      hello.inventory().stream()
+                          .<DesktopReport>map(DesktopReport.Observed::new)
+                          .toList())
+                  .flatMap(v -> finishDeletions(link, clusters, inventoryIds))
                   .flatMap(v -> inventory.desired(clusters))
                   .flatMap(
                       desired ->
@@ -168,22 +172,27 @@ public class AgentEndpoint {
         .replaceWithVoid();
   }
 
-  private Uni<Void> finishDeletions(Map<String, UUID> clusters, Set<String> inventoryIds) {
+  private Uni<Void> finishDeletions(
+      AgentLinks.Link link, Map<String, UUID> clusters, Set<String> inventoryIds) {
     return inventory
         .deletionsDone(clusters.values(), inventoryIds)
         .flatMap(
             done ->
-                Multi.createFrom()
-                    .iterable(done)
-                    .onItem()
-                    .transformToUniAndConcatenate(
-                        id ->
-                            statuses.apply(
-                                new DesktopStatus(
-                                    id.toString(), null, null, DesktopState.DELETED, null, 0L)))
-                    .collect()
-                    .last()
-                    .replaceWithVoid());
+                links
+                    .reports(link.agentId())
+                    .addAll(
+                        done.stream()
+                            .<DesktopReport>map(
+                                id ->
+                                    new DesktopReport.Observed(
+                                        new DesktopStatus(
+                                            id.toString(),
+                                            null,
+                                            null,
+                                            DesktopState.DELETED,
+                                            null,
+                                            0L)))
+                            .toList()));
   }
 
   private Uni<Void> capacity(
@@ -196,12 +205,28 @@ public class AgentEndpoint {
         .flatMap(id -> clusterEvents.publish(id, "capacity"));
   }
 
-  private Uni<Void> acknowledged(CommandAck ack) {
+  private Uni<Void> acknowledged(AgentLinks.Link link, CommandAck ack) {
     AgentLinks.Pending pending = links.acknowledged(ack.commandId());
     if (pending == null) {
       return Uni.createFrom().voidItem();
     }
-    return statuses.acknowledged(pending.desktopId(), ack.accepted(), ack.error());
+    return report(
+        link, new DesktopReport.Acknowledged(pending.desktopId(), ack.accepted(), ack.error()));
+  }
+
+  private Uni<Void> report(AgentLinks.Link link, DesktopReport report) {
+    links.reports(link.agentId()).add(report);
+    return Uni.createFrom().voidItem();
+  }
+
+  private Uni<Void> heartbeat(AgentLinks.Link link) {
+    link.liveness()
+        .persist(
+            at ->
+                inventory.heartbeat(
+                    link.clusterIds(),
+                    OffsetDateTime.ofInstant(Instant.ofEpochMilli(at), ZoneOffset.UTC)));
+    return Uni.createFrom().voidItem();
   }
 
   private Uni<Void> publishAll(java.util.Collection<UUID> ids, String reason) {

@@ -12,6 +12,13 @@ public interface AgentLinkConfig {
   int heartbeatSeconds();
 
   /**
+   * The most desktop reports (statuses, command acks) of one agent applied in one transaction.
+   * Reports that arrive while a batch is applied wait for the next one, up to this many.
+   */
+  @WithDefault("256")
+  int reportBatch();
+
+  /**
    * A token registered at start-up for an agent named {@code bootstrap-agent-name}. The embedded
    * default generates one per data directory so that its own agent can connect; production
    * registers agents through the {@code registerAgent} mutation instead.

@@ -1,6 +1,7 @@
 package io.opencdi.gateway.agent;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opencdi.gateway.desktop.DesktopStatusService;
 import io.opencdi.gateway.events.Channels;
 import io.opencdi.gateway.events.Notifications;
 import io.opencdi.protocol.Command;
@@ -33,13 +34,29 @@ public class AgentLinks {
   private final Map<String, Link> byConnection = new ConcurrentHashMap<>();
   private final Map<UUID, String> connectionByCluster = new ConcurrentHashMap<>();
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+  // By agent, not by connection: a reconnected agent's reports queue behind its earlier ones.
+  private final Map<UUID, ReportQueue> reports = new ConcurrentHashMap<>();
   private final ProtocolCodec codec = new ProtocolCodec();
   private final Notifications notifications;
   private final AgentInventory inventory;
 
-  public AgentLinks(Notifications notifications, AgentInventory inventory, MeterRegistry meters) {
+  private final DesktopStatusService statuses;
+  private final AgentLinkConfig config;
+
+  public AgentLinks(
+      Notifications notifications,
+      AgentInventory inventory,
+      DesktopStatusService statuses,
+      AgentLinkConfig config,
+      MeterRegistry meters) {
     this.notifications = notifications;
     this.inventory = inventory;
+    this.statuses = statuses;
+    this.config = config;
+    meters.gauge(
+        "opencdi.agents.reports.waiting",
+        reports,
+        m -> m.values().stream().mapToInt(ReportQueue::waiting).sum());
     meters.gauge(
         "opencdi.agents.connected",
         byConnection,
@@ -54,7 +71,14 @@ public class AgentLinks {
   void opened(WebSocketConnection connection, UUID agentId, String agentName) {
     byConnection.put(
         connection.id(),
-        new Link(connection, agentId, agentName, null, Map.of(), false, new Outbox()));
+        new Link(
+            connection, agentId, agentName, null, Map.of(), false, new Outbox(), new Liveness()));
+  }
+
+  /** The queue in which the agent's desktop reports are applied, in the order received. */
+  ReportQueue reports(UUID agentId) {
+    return reports.computeIfAbsent(
+        agentId, id -> new ReportQueue(statuses::applyAll, Math.max(1, config.reportBatch())));
   }
 
   /**
@@ -172,13 +196,15 @@ public class AgentLinks {
       String runtime,
       Map<String, UUID> clusterNames,
       boolean welcomed,
-      Outbox outbox) {
+      Outbox outbox,
+      Liveness liveness) {
     Collection<UUID> clusterIds() {
       return List.copyOf(clusterNames.values());
     }
 
     Link with(String runtime, Map<String, UUID> clusterNames, boolean welcomed) {
-      return new Link(connection, agentId, agentName, runtime, clusterNames, welcomed, outbox);
+      return new Link(
+          connection, agentId, agentName, runtime, clusterNames, welcomed, outbox, liveness);
     }
   }
 

@@ -12,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.OffsetDateTime;
+import java.util.List;
 
 /** Publishes desktop changes to every replica and fans them out to local subscribers. */
 @ApplicationScoped
@@ -40,13 +41,24 @@ public class DesktopEventBus {
 
   /** Announces a change after it was committed. */
   public Uni<Void> publish(Desktop desktop, DesktopState previousState) {
-    return notifications.publish(
-        Channels.DESKTOP,
-        new JsonObject()
-            .put("desktop", desktop.toJson())
-            .put("previousState", previousState == null ? null : previousState.name())
-            .put("at", OffsetDateTime.now().toString()));
+    return notifications.publish(Channels.DESKTOP, event(desktop, previousState));
   }
+
+  /** Announces changes committed together, in order, in one round trip. */
+  public Uni<Void> publishAll(List<Change> changes) {
+    return notifications.publishAll(
+        Channels.DESKTOP, changes.stream().map(c -> event(c.desktop(), c.previous())).toList());
+  }
+
+  private static JsonObject event(Desktop desktop, DesktopState previousState) {
+    return new JsonObject()
+        .put("desktop", desktop.toJson())
+        .put("previousState", previousState == null ? null : previousState.name())
+        .put("at", OffsetDateTime.now().toString());
+  }
+
+  /** A desktop as it became, and the state it left. */
+  public record Change(Desktop desktop, DesktopState previous) {}
 
   /**
    * Every change heard by this replica from now on. A broadcast fails any subscriber that has not

@@ -5,16 +5,30 @@ import io.opencdi.gateway.desktop.api.Desktop;
 import io.opencdi.gateway.placement.PlacementService;
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.DesktopStatus;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
 import java.util.UUID;
-import org.hibernate.LockMode;
 import org.hibernate.reactive.mutiny.Mutiny;
+import org.jboss.logging.Logger;
 
-/** Records what agents observe and keeps capacity accounting in step with it. */
+/**
+ * Records what agents observe and keeps capacity accounting in step with it. Reports are applied in
+ * batches: one transaction and one NOTIFY round trip for many reports, which is what lets one
+ * gateway keep up with the status stream of a large fleet (docs/adr/0014-agent-report-batches.md).
+ */
 @ApplicationScoped
 public class DesktopStatusService {
+  private static final Logger LOG = Logger.getLogger(DesktopStatusService.class);
+
   private final Db db;
   private final PlacementService placement;
   private final DesktopEventBus events;
@@ -27,72 +41,151 @@ public class DesktopStatusService {
 
   /** Applies an agent's status report; reports of unknown or deleted desktops are ignored. */
   public Uni<Void> apply(DesktopStatus status) {
-    UUID id;
-    try {
-      id = UUID.fromString(status.desktopId());
-    } catch (IllegalArgumentException e) {
-      return Uni.createFrom().voidItem();
-    }
-    return db.transaction(
-            s ->
-                s.find(DesktopEntity.class, id, LockMode.PESSIMISTIC_WRITE)
-                    .flatMap(
-                        d -> {
-                          if (d == null || d.state == DesktopState.DELETED) {
-                            return Uni.createFrom().<Change>nullItem();
-                          }
-                          DesktopState reported = status.state();
-                          if (reported == DesktopState.DELETED && !d.deleteRequested) {
-                            // Only an explicit delete removes a desktop; an agent that lost it
-                            // will be told to bring it back.
-                            return Uni.createFrom().<Change>nullItem();
-                          }
-                          if (d.state == reported
-                              && java.util.Objects.equals(d.statusReason, status.reason())) {
-                            return Uni.createFrom().<Change>nullItem();
-                          }
-                          return record(s, d, status);
-                        }))
-        .flatMap(
-            c ->
-                c == null
-                    ? Uni.createFrom().voidItem()
-                    : events.publish(Desktop.from(c.desktop), c.previous));
+    return applyAll(List.of(new DesktopReport.Observed(status)));
   }
 
   /** The agent accepted or refused a command. */
   public Uni<Void> acknowledged(UUID desktopId, boolean accepted, String error) {
-    return db.transaction(
-            s ->
-                s.find(DesktopEntity.class, desktopId, LockMode.PESSIMISTIC_WRITE)
-                    .flatMap(
-                        d -> {
-                          if (d == null) {
-                            return Uni.createFrom().<Change>nullItem();
-                          }
-                          if (accepted) {
-                            if (d.state != DesktopState.PENDING) {
-                              return Uni.createFrom().<Change>nullItem();
-                            }
-                            DesktopState previous = d.state;
-                            d.state = DesktopState.SCHEDULED;
-                            d.updatedAt = OffsetDateTime.now();
-                            return Uni.createFrom().item(new Change(d, previous));
-                          }
-                          return record(
-                              s,
-                              d,
-                              new DesktopStatus(
-                                  d.id.toString(), null, null, DesktopState.FAILED, error, 0L));
-                        }))
-        .flatMap(
-            c ->
-                c == null
-                    ? Uni.createFrom().voidItem()
-                    : events.publish(Desktop.from(c.desktop), c.previous));
+    return applyAll(List.of(new DesktopReport.Acknowledged(desktopId, accepted, error)));
   }
 
-  private Uni<Change> record(Mutiny.Session s, DesktopEntity d, DesktopStatus status) {
+  /**
+   * Applies reports in the order given, in one transaction, then announces every change they made
+   * in that order. Should the batch fail as a whole, each report is applied on its own, so one
+   * report that cannot be applied does not cost the others.
+   */
+  public Uni<Void> applyAll(List<DesktopReport> reports) {
+    if (reports.size() <= 1) {
+      return applyBatch(reports);
+    }
+    return applyBatch(reports)
+        .onFailure()
+        .recoverWithUni(
+            e -> {
+              LOG.warnf(
+                  "a batch of %d reports failed (%s); applying them one by one",
+                  reports.size(), e.toString());
+              return Multi.createFrom()
+                  .iterable(reports)
+                  .onItem()
+                  .transformToUniAndConcatenate(
+                      r ->
+                          applyBatch(List.of(r))
+                              .onFailure()
+                              .invoke(f -> LOG.warnf("could not apply %s: %s", r, f.toString()))
+                              .onFailure()
+                              .recoverWithNull())
+                  .collect()
+                  .last()
+                  .replaceWithVoid();
+            });
+  }
+
+  private Uni<Void> applyBatch(List<DesktopReport> reports) {
+    // Rows are locked in id order, so two batches never wait for each other in a cycle.
+    TreeSet<UUID> ids = new TreeSet<>();
+    for (DesktopReport r : reports) {
+      UUID id = desktopId(r);
+      if (id != null) {
+        ids.add(id);
+      }
+    }
+    if (ids.isEmpty()) {
+      return Uni.createFrom().voidItem();
+    }
+    return db.transaction(
+            s ->
+                s.createSelectionQuery(
+                        "from DesktopEntity where id in :ids order by id", DesktopEntity.class)
+                    .setParameter("ids", ids)
+                    .setLockMode(LockModeType.PESSIMISTIC_WRITE)
+                    .getResultList()
+                    .flatMap(
+                        found -> {
+                          Map<UUID, DesktopEntity> byId = new HashMap<>();
+                          found.forEach(d -> byId.put(d.id, d));
+                          List<DesktopEventBus.Change> changes = new ArrayList<>();
+                          return Multi.createFrom()
+                              .iterable(reports)
+                              .onItem()
+                              .transformToUniAndConcatenate(
+                                  r -> {
+                                    UUID id = desktopId(r);
+                                    DesktopEntity d = id == null ? null : byId.get(id);
+                                    return d == null
+                                        ? Uni.createFrom().voidItem()
+                                        : step(s, d, r)
+                                            .invoke(c -> add(changes, c))
+                                            .replaceWithVoid();
+                                  })
+                              .collect()
+                              .last()
+                              .replaceWith(changes);
+                        }))
+        .flatMap(changes -> events.publishAll(changes));
+  }
+
+  private static void add(List<DesktopEventBus.Change> changes, DesktopEventBus.Change c) {
+    if (c != null) {
+      changes.add(c);
+    }
+  }
+
+  private static UUID desktopId(DesktopReport r) {
+    return switch (r) {
+      case DesktopReport.Acknowledged ack -> ack.desktopId();
+      case DesktopReport.Observed observed -> {
+        try {
+          yield UUID.fromString(observed.status().desktopId());
+        } catch (IllegalArgumentException | NullPointerException e) {
+          yield null;
+        }
+      }
+    };
+  }
+
+  /** One report's effect on a locked desktop; null when it changes nothing. */
+  private Uni<DesktopEventBus.Change> step(Mutiny.Session s, DesktopEntity d, DesktopReport r) {
+    return switch (r) {
+      case DesktopReport.Observed observed -> observed(s, d, observed.status());
+      case DesktopReport.Acknowledged ack -> acknowledged(s, d, ack);
+    };
+  }
+
+  private Uni<DesktopEventBus.Change> observed(
+      Mutiny.Session s, DesktopEntity d, DesktopStatus status) {
+    if (d.state == DesktopState.DELETED) {
+      return Uni.createFrom().nullItem();
+    }
+    DesktopState reported = status.state();
+    if (reported == DesktopState.DELETED && !d.deleteRequested) {
+      // Only an explicit delete removes a desktop; an agent that lost it will be told to bring it
+      // back.
+      return Uni.createFrom().nullItem();
+    }
+    if (d.state == reported && Objects.equals(d.statusReason, status.reason())) {
+      return Uni.createFrom().nullItem();
+    }
+    return record(s, d, status);
+  }
+
+  private Uni<DesktopEventBus.Change> acknowledged(
+      Mutiny.Session s, DesktopEntity d, DesktopReport.Acknowledged ack) {
+    if (ack.accepted()) {
+      if (d.state != DesktopState.PENDING) {
+        return Uni.createFrom().nullItem();
+      }
+      DesktopState previous = d.state;
+      d.state = DesktopState.SCHEDULED;
+      d.updatedAt = OffsetDateTime.now();
+      return Uni.createFrom().item(new DesktopEventBus.Change(Desktop.from(d), previous));
+    }
+    return record(
+        s, d, new DesktopStatus(d.id.toString(), null, null, DesktopState.FAILED, ack.error(), 0L));
+  }
+
+  private Uni<DesktopEventBus.Change> record(
+      Mutiny.Session s, DesktopEntity d, DesktopStatus status) {
     DesktopState previous = d.state;
     StatusTransition t = StatusTransition.of(d.holdsCapacity, status.state());
     d.state = t.state();
@@ -102,6 +195,8 @@ public class DesktopStatusService {
       d.homeClusterId = d.clusterId;
     }
     d.updatedAt = OffsetDateTime.now();
+    // The API view is taken now: a later report in the same batch changes the entity again.
+    DesktopEventBus.Change change = new DesktopEventBus.Change(Desktop.from(d), previous);
     Uni<Void> accounting = Uni.createFrom().voidItem();
     if (t.release() && d.clusterId != null) {
       accounting = placement.release(s, d.clusterId, d.nodeGroup, d.cpuMillis, d.memoryMiB);
@@ -118,8 +213,6 @@ public class DesktopStatusService {
               .executeUpdate()
               .replaceWithVoid();
     }
-    return accounting.replaceWith(new Change(d, previous));
+    return accounting.replaceWith(change);
   }
-
-  private record Change(DesktopEntity desktop, DesktopState previous) {}
 }

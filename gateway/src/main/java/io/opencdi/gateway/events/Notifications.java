@@ -3,6 +3,7 @@ package io.opencdi.gateway.events;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.pubsub.PgSubscriber;
@@ -84,6 +85,22 @@ public class Notifications {
         .replaceWithVoid();
   }
 
+  /**
+   * Sends events to every replica in one round trip, in order, after the caller's commit. They
+   * travel packed into few NOTIFY payloads ({@link NotifyPayloads}); listeners see them one by one.
+   */
+  public Uni<Void> publishAll(String channel, List<JsonObject> events) {
+    if (events.isEmpty()) {
+      return Uni.createFrom().voidItem();
+    }
+    List<String> payloads =
+        NotifyPayloads.pack(events.stream().map(JsonObject::encode).toList(), NotifyPayloads.LIMIT);
+    // One statement is one transaction: PostgreSQL delivers its notifications in the order sent.
+    return pool.preparedQuery("select pg_notify($1, p) from unnest($2::text[]) as p")
+        .execute(Tuple.of(channel, payloads.toArray(String[]::new)))
+        .replaceWithVoid();
+  }
+
   private void dispatch(String channel, String payload) {
     JsonObject event;
     try {
@@ -92,6 +109,18 @@ public class Notifications {
       LOG.warnf("ignoring malformed event on %s", channel);
       return;
     }
+    if (event.getValue(NotifyPayloads.BATCH) instanceof JsonArray batch) {
+      for (Object each : batch) {
+        if (each instanceof JsonObject one) {
+          deliver(channel, one);
+        }
+      }
+      return;
+    }
+    deliver(channel, event);
+  }
+
+  private void deliver(String channel, JsonObject event) {
     for (Consumer<JsonObject> consumer : listeners.getOrDefault(channel, List.of())) {
       try {
         consumer.accept(event);
