@@ -9,6 +9,7 @@ import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.DesktopStatus;
 import io.opencdi.protocol.Heartbeat;
 import io.opencdi.protocol.Hello;
+import io.opencdi.protocol.LiveReport;
 import io.opencdi.protocol.Message;
 import io.opencdi.protocol.ProtocolCodec;
 import io.opencdi.protocol.ProtocolException;
@@ -24,6 +25,7 @@ import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.event.Event;
+import jakarta.inject.Inject;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -45,6 +47,7 @@ public class AgentEndpoint {
   private final ClusterEventBus clusterEvents;
   private final AgentLinkConfig config;
   private final Event<AgentTunnelRefusal> tunnelRefusals;
+  @Inject LiveQueries liveQueries;
 
   public AgentEndpoint(
       AgentInventory inventory,
@@ -102,6 +105,10 @@ public class AgentEndpoint {
       case CommandAck ack -> acknowledged(ack);
       case TunnelRefused refused -> {
         tunnelRefusals.fire(new AgentTunnelRefusal(link.agentId(), refused));
+        yield Uni.createFrom().voidItem();
+      }
+      case LiveReport report -> {
+        liveQueries.reported(link.clusterNames(), report);
         yield Uni.createFrom().voidItem();
       }
       default -> close(connection, CloseCodes.PROTOCOL_ERROR, "unexpected frame");
