@@ -18,6 +18,7 @@ import { formatCpu, formatMemory, formatTime } from "../common/format";
 import { DesktopsPage } from "../desktops/DesktopsPage";
 import { ClusterDetailDocument } from "../gql/graphql";
 import { CapacityBar } from "./CapacityBar";
+import { ClusterNodes } from "./ClusterNodes";
 import { CordonButton, HealthBadges } from "./ClusterCard";
 import { useLiveClusters } from "./useLiveClusters";
 
@@ -122,6 +123,7 @@ export function ClusterDetailPage() {
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>
+      <ClusterNodes clusterId={cluster.id} />
       <Title order={3}>Desktops on {cluster.name}</Title>
       <DesktopsPage clusterId={cluster.id} />
     </Stack>

@@ -11,6 +11,7 @@ import {
   StopDesktopDocument,
   type DesktopFieldsFragment,
 } from "../gql/graphql";
+import { LiveUsage } from "./LiveUsage";
 import { StateBadge } from "./StateBadge";
 import { canDelete, canStart, canStop, transition } from "./states";
 
@@ -85,6 +86,7 @@ export function DesktopCard({
             {desktop.statusReason}
           </Text>
         )}
+        {desktop.state === "RUNNING" && <LiveUsage desktopId={desktop.id} />}
         <ErrorAlert error={error} title="The action failed" onClose={() => setError(null)} />
         <Group gap="xs">
           {onConnect && desktop.state === "RUNNING" && (

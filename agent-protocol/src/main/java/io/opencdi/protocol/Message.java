@@ -18,6 +18,8 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
   @JsonSubTypes.Type(value = CommandAck.class, name = "ack"),
   @JsonSubTypes.Type(value = TunnelOpen.class, name = "tunnel-open"),
   @JsonSubTypes.Type(value = TunnelRefused.class, name = "tunnel-refused"),
+  @JsonSubTypes.Type(value = LiveQuery.class, name = "live-query"),
+  @JsonSubTypes.Type(value = LiveReport.class, name = "live-report"),
 })
 public sealed interface Message
     permits Hello,
@@ -28,4 +30,6 @@ public sealed interface Message
         Command,
         CommandAck,
         TunnelOpen,
-        TunnelRefused {}
+        TunnelRefused,
+        LiveQuery,
+        LiveReport {}

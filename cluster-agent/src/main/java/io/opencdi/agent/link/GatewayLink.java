@@ -1,6 +1,7 @@
 package io.opencdi.agent.link;
 
 import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
+import io.opencdi.agent.live.LiveAnswers;
 import io.opencdi.agent.runtime.Admission;
 import io.opencdi.agent.runtime.DesktopRuntime;
 import io.opencdi.agent.runtime.RuntimeListener;
@@ -14,6 +15,7 @@ import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.DesktopStatus;
 import io.opencdi.protocol.Heartbeat;
 import io.opencdi.protocol.Hello;
+import io.opencdi.protocol.LiveQuery;
 import io.opencdi.protocol.Message;
 import io.opencdi.protocol.ProtocolCodec;
 import io.opencdi.protocol.ProtocolException;
@@ -87,6 +89,7 @@ public class GatewayLink {
   private final DesktopRuntime runtime;
   private final Instance<BasicWebSocketConnector> connectors;
   private final TunnelDialer tunnels;
+  private final LiveAnswers live;
   private final ProtocolCodec codec = new ProtocolCodec();
   private final ScheduledExecutorService executor;
   private final String agentId;
@@ -105,7 +108,9 @@ public class GatewayLink {
       LinkConfig config,
       DesktopRuntime runtime,
       Instance<BasicWebSocketConnector> connectors,
-      TunnelDialer tunnels) {
+      TunnelDialer tunnels,
+      LiveAnswers live) {
+    this.live = live;
     this.config = config;
     this.runtime = runtime;
     this.connectors = connectors;
@@ -415,9 +420,11 @@ public class GatewayLink {
       case Welcome welcome -> onWelcome(s, welcome);
       case Command command -> onCommand(s, command);
       case TunnelOpen open -> tunnels.open(open, s.base, refused -> submit(() -> send(s, refused)));
+      case LiveQuery query -> live.answer(query, report -> submit(() -> send(s, report)));
       default ->
           LOG.warnf(
-              "ignoring a %s frame from the gateway; it only sends welcome, command and tunnel-open",
+              "ignoring a %s frame from the gateway; it only sends welcome, command, tunnel-open"
+                  + " and live-query",
               message.getClass().getSimpleName());
     }
   }

@@ -3,6 +3,8 @@ package io.opencdi.agent.runtime;
 import io.opencdi.protocol.ClusterReport;
 import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.DesktopStatus;
+import io.opencdi.protocol.LiveQuery;
+import io.opencdi.protocol.LiveReport;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -93,6 +95,13 @@ public final class CompositeRuntime implements DesktopRuntime {
   @Override
   public Optional<DisplayEndpoint> display(String cluster, String desktopId) {
     return route(cluster).flatMap(r -> r.display(cluster, desktopId));
+  }
+
+  @Override
+  public LiveReport live(LiveQuery query) {
+    return route(query.cluster())
+        .map(r -> r.live(query))
+        .orElseGet(() -> LiveReport.failed(query, unknown(query.cluster()).reason()));
   }
 
   @Override

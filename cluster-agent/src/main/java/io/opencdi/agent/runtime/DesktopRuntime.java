@@ -3,6 +3,8 @@ package io.opencdi.agent.runtime;
 import io.opencdi.protocol.ClusterReport;
 import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.DesktopStatus;
+import io.opencdi.protocol.LiveQuery;
+import io.opencdi.protocol.LiveReport;
 import java.util.List;
 import java.util.Optional;
 
@@ -65,6 +67,15 @@ public interface DesktopRuntime extends AutoCloseable {
    * runtime). The display broker refuses a tunnel to a desktop without an endpoint.
    */
   Optional<DisplayEndpoint> display(String cluster, String desktopId);
+
+  /**
+   * What some desktops of one cluster use now and, when asked, the cluster's nodes (see {@code
+   * docs/agent-protocol.md}, "Live state"). Called on a worker thread; may block briefly (a runtime
+   * reads {@code /proc} or asks its API server) but must not wait for long.
+   */
+  default LiveReport live(LiveQuery query) {
+    return LiveReport.failed(query, "the " + kind() + " runtime reports no live state");
+  }
 
   /**
    * Registers a listener. Listeners are called on the runtime's threads, possibly while it holds

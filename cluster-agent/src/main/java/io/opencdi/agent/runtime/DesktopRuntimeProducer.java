@@ -69,8 +69,11 @@ public class DesktopRuntimeProducer {
           config.fleetFile().map(Object::toString).orElse(FleetFile.DEFAULT_RESOURCE),
           fleet.clusters().size(),
           fleet.nodeCount());
-      return new SimulatedRuntime(
-          fleet, Latencies.from(config.simulated()), sharedDisplays(config.simulated()));
+      SimulatedRuntime simulated =
+          new SimulatedRuntime(
+              fleet, Latencies.from(config.simulated()), sharedDisplays(config.simulated()));
+      config.simulated().liveDelays().forEach(simulated::setLiveDelay);
+      return simulated;
     }
     if (LocalRuntime.KIND.equals(kind)) {
       return new LocalRuntime(LocalSettings.from(config.local()));

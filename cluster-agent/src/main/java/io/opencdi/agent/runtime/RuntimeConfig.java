@@ -59,5 +59,12 @@ public interface RuntimeConfig {
      * no display.
      */
     Map<String, String> sharedDisplays();
+
+    /**
+     * How long live queries of the named cluster take before the agent answers them, e.g. {@code
+     * opencdi.agent.simulated.live-delays.bj-1=30s}: a slow cluster, for tests of the gateway's
+     * live-query timeout. Clusters not named here answer at once.
+     */
+    Map<String, Duration> liveDelays();
   }
 }

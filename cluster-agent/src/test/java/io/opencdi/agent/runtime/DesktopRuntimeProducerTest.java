@@ -136,6 +136,11 @@ class DesktopRuntimeProducerTest {
           public java.util.Map<String, String> sharedDisplays() {
             return java.util.Map.of();
           }
+
+          @Override
+          public java.util.Map<String, Duration> liveDelays() {
+            return java.util.Map.of();
+          }
         };
       }
     };

@@ -9,6 +9,7 @@ import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.DesktopStatus;
 import io.opencdi.protocol.Heartbeat;
 import io.opencdi.protocol.Hello;
+import io.opencdi.protocol.LiveReport;
 import io.opencdi.protocol.Message;
 import io.opencdi.protocol.ProtocolCodec;
 import io.opencdi.protocol.ProtocolException;
@@ -24,6 +25,7 @@ import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.event.Event;
+import jakarta.inject.Inject;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -49,6 +51,7 @@ public class AgentEndpoint {
   private final ClusterEventBus clusterEvents;
   private final AgentLinkConfig config;
   private final Event<AgentTunnelRefusal> tunnelRefusals;
+  @Inject LiveQueries liveQueries;
 
   public AgentEndpoint(
       AgentInventory inventory,
@@ -105,6 +108,10 @@ public class AgentEndpoint {
       case CommandAck ack -> acknowledged(link, ack);
       case TunnelRefused refused -> {
         tunnelRefusals.fire(new AgentTunnelRefusal(link.agentId(), refused));
+        yield Uni.createFrom().voidItem();
+      }
+      case LiveReport report -> {
+        liveQueries.reported(link.clusterNames(), report);
         yield Uni.createFrom().voidItem();
       }
       default -> close(connection, CloseCodes.PROTOCOL_ERROR, "unexpected frame");

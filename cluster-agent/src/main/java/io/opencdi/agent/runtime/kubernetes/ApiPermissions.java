@@ -52,7 +52,11 @@ public final class ApiPermissions {
               cluster("", "nodes", "list", "watch"),
               cluster("", "pods", "list", "watch"),
               cluster("node.k8s.io", "runtimeclasses", "list", "watch"),
-              cluster("storage.k8s.io", "storageclasses", "list", "watch"))
+              cluster("storage.k8s.io", "storageclasses", "list", "watch"),
+              // Live state: what the desktops' Pods and the nodes use now (kubectl top). No
+              // pods/exec: process lists are not read in this runtime (ADR 0012).
+              ns("metrics.k8s.io", "pods", "list"),
+              cluster("metrics.k8s.io", "nodes", "list"))
           .stream()
           .flatMap(List::stream)
           .toList();

@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.metrics.v1beta1.NodeMetrics;
+import io.fabric8.kubernetes.api.model.metrics.v1beta1.PodMetrics;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
 import io.fabric8.kubernetes.api.model.storage.StorageClass;
@@ -31,6 +33,10 @@ import io.opencdi.protocol.ClusterReport;
 import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.DesktopStatus;
+import io.opencdi.protocol.DesktopUsage;
+import io.opencdi.protocol.LiveQuery;
+import io.opencdi.protocol.LiveReport;
+import io.opencdi.protocol.NodeUsage;
 import io.opencdi.protocol.Power;
 import java.time.Duration;
 import java.time.Instant;
@@ -498,6 +504,81 @@ public final class KubernetesRuntime implements DesktopRuntime {
     String ip = service.getSpec().getClusterIP();
     String host = ip != null && !ip.isBlank() && !"None".equals(ip) ? ip : name + "." + ns + ".svc";
     return Optional.of(new DisplayEndpoint(host, service.getSpec().getPorts().get(0).getPort()));
+  }
+
+  /**
+   * Desktops' CPU and memory from metrics.k8s.io (what {@code kubectl top} reads: one list call for
+   * the desktop Pods of the namespace), nodes from the informer cache plus their metrics. No
+   * process lists: reading them would need {@code pods/exec} into users' desktops (ADR 0012).
+   * Without a metrics server the node list still comes back, without use figures, and the report
+   * says why the desktops' use is missing.
+   */
+  @Override
+  public LiveReport live(LiveQuery query) {
+    if (!settings.clusterName().equals(query.cluster())) {
+      return LiveReport.failed(
+          query,
+          "unknown cluster " + query.cluster() + "; this agent serves " + settings.clusterName());
+    }
+    long now = System.currentTimeMillis();
+    List<DesktopUsage> usage = new ArrayList<>();
+    List<String> errors = new ArrayList<>();
+    List<String> running =
+        query.desktopIds().stream()
+            .filter(
+                id -> {
+                  DesktopStatus last = lastStatus.get(id);
+                  return last != null && last.state() == DesktopState.RUNNING;
+                })
+            .toList();
+    if (!running.isEmpty()) {
+      try {
+        Map<String, PodMetrics> byName = new java.util.HashMap<>();
+        for (PodMetrics m :
+            client
+                .top()
+                .pods()
+                .inNamespace(ns)
+                .withLabels(
+                    Map.of(
+                        DesktopNames.MANAGED_BY,
+                        DesktopNames.MANAGER,
+                        DesktopNames.COMPONENT,
+                        "desktop"))
+                .metrics()
+                .getItems()) {
+          byName.put(m.getMetadata().getName(), m);
+        }
+        for (String id : running) {
+          PodMetrics m = byName.get(DesktopNames.desktop(id));
+          if (m != null) {
+            usage.add(LiveMetrics.desktop(id, m, now));
+          }
+        }
+      } catch (KubernetesClientException e) {
+        errors.add("pod metrics unavailable (is metrics-server installed?): " + e.getMessage());
+      }
+    }
+    List<NodeUsage> nodeList = new ArrayList<>();
+    if (query.nodes()) {
+      Map<String, NodeMetrics> metrics = new java.util.HashMap<>();
+      try {
+        for (NodeMetrics m : client.top().nodes().metrics().getItems()) {
+          metrics.put(m.getMetadata().getName(), m);
+        }
+      } catch (KubernetesClientException e) {
+        LOG.debugf("node metrics unavailable: %s", e.getMessage());
+      }
+      for (NodeCapacity node : nodeCapacity()) {
+        nodeList.add(LiveMetrics.node(node, metrics.get(node.name())));
+      }
+    }
+    return new LiveReport(
+        query.queryId(),
+        query.cluster(),
+        usage,
+        nodeList,
+        errors.isEmpty() ? null : String.join("; ", errors));
   }
 
   @Override

@@ -8,7 +8,11 @@ import io.opencdi.protocol.ClusterReport;
 import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.DesktopStatus;
+import io.opencdi.protocol.DesktopUsage;
+import io.opencdi.protocol.LiveQuery;
+import io.opencdi.protocol.LiveReport;
 import io.opencdi.protocol.NodeGroupReport;
+import io.opencdi.protocol.NodeUsage;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -58,6 +62,9 @@ import org.jboss.logging.Logger;
 public final class LocalRuntime implements DesktopRuntime {
   /** {@link #kind()} of this runtime. */
   public static final String KIND = "local";
+
+  /** How long CPU time is sampled for a live query: long enough to see a busy process. */
+  private static final Duration LIVE_SAMPLE_WINDOW = Duration.ofMillis(250);
 
   /** The RFB port inside a gVisor sandbox (its network namespace is its own). */
   static final int SANDBOX_VNC_PORT = 5901;
@@ -295,6 +302,61 @@ public final class LocalRuntime implements DesktopRuntime {
   // --- for tests and diagnostics in this package
 
   /** The running launch of a desktop, if any. */
+  /**
+   * Real figures from {@code /proc}: each running desktop's process group (its processes, their CPU
+   * over a short window and resident memory) and, for the node list, the host's CPU and memory.
+   * Under gVisor the group is the sandbox's host processes (runsc), which is what the desktop costs
+   * the host.
+   */
+  @Override
+  public LiveReport live(LiveQuery query) {
+    if (!settings.clusterName().equals(query.cluster())) {
+      return LiveReport.failed(
+          query,
+          "unknown cluster " + query.cluster() + "; this agent serves " + settings.clusterName());
+    }
+    Map<String, Long> groups = new LinkedHashMap<>();
+    int running = 0;
+    synchronized (lock) {
+      for (LocalDesktop d : desktops.values()) {
+        if (d.state == DesktopState.RUNNING && d.launch != null) {
+          running++;
+          if (query.desktopIds().contains(d.id)) {
+            groups.put(d.id, d.launch.pgid());
+          }
+        }
+      }
+    }
+    HostUsage.CpuTimes before = query.nodes() ? HostUsage.cpuTimes() : null;
+    Map<Long, ProcessTable.GroupUsage> usage =
+        ProcessTable.measure(groups.values(), LIVE_SAMPLE_WINDOW);
+    long now = System.currentTimeMillis();
+    List<DesktopUsage> desktopsUsage = new ArrayList<>();
+    groups.forEach(
+        (id, pgid) -> {
+          ProcessTable.GroupUsage u = usage.get(pgid);
+          if (u != null) {
+            desktopsUsage.add(
+                new DesktopUsage(id, u.cpuMillis(), u.memoryBytes(), u.processes(), now));
+          }
+        });
+    List<NodeUsage> nodes = new ArrayList<>();
+    if (query.nodes()) {
+      nodes.add(
+          new NodeUsage(
+              settings.nodeName(),
+              settings.arch(),
+              true,
+              settings.cpuMillis(),
+              settings.memoryMiB(),
+              HostUsage.cpuMillis(
+                  before, HostUsage.cpuTimes(), Runtime.getRuntime().availableProcessors()),
+              HostUsage.memoryMiB(),
+              running));
+    }
+    return new LiveReport(query.queryId(), query.cluster(), desktopsUsage, nodes, null);
+  }
+
   Optional<Launch> launch(String desktopId) {
     synchronized (lock) {
       LocalDesktop d = desktops.get(desktopId);

@@ -8,13 +8,19 @@ import io.opencdi.protocol.ClusterReport;
 import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.DesktopStatus;
+import io.opencdi.protocol.DesktopUsage;
+import io.opencdi.protocol.LiveQuery;
+import io.opencdi.protocol.LiveReport;
 import io.opencdi.protocol.NodeGroupReport;
+import io.opencdi.protocol.NodeUsage;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -49,6 +55,7 @@ public final class SimulatedRuntime implements DesktopRuntime {
   private final Map<String, SimCluster> clusters = new LinkedHashMap<>();
   private final List<RuntimeListener> listeners = new CopyOnWriteArrayList<>();
   private final Map<String, DisplayEndpoint> sharedDisplays;
+  private final Map<String, Duration> liveDelays = new ConcurrentHashMap<>();
 
   private final Object lock = new Object();
   // guarded by lock
@@ -178,6 +185,74 @@ public final class SimulatedRuntime implements DesktopRuntime {
         inventory.add(desktop.last);
       }
       return inventory;
+    }
+  }
+
+  /**
+   * Simulated live state (see {@link SimulatedLive}): the figures are derived from each desktop's
+   * spec and the time, the node list from the fleet and the desktops placed on it.
+   */
+  @Override
+  public LiveReport live(LiveQuery query) {
+    Duration delay = liveDelays.get(query.cluster());
+    if (delay != null) {
+      try {
+        Thread.sleep(delay);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return LiveReport.failed(query, "interrupted");
+      }
+    }
+    long now = now();
+    List<DesktopUsage> usage = new ArrayList<>();
+    List<NodeUsage> nodes = new ArrayList<>();
+    synchronized (lock) {
+      SimCluster cluster = clusters.get(query.cluster());
+      if (cluster == null) {
+        return LiveReport.failed(query, unknownCluster(query.cluster()));
+      }
+      for (String id : query.desktopIds()) {
+        SimDesktop d = desktops.get(id);
+        if (d != null && d.state == DesktopState.RUNNING && query.cluster().equals(d.cluster)) {
+          usage.add(SimulatedLive.usage(d.spec, d.last.observedAtEpochMillis(), now));
+        }
+      }
+      if (query.nodes()) {
+        Map<SimNode, long[]> used = new HashMap<>();
+        for (SimDesktop d : desktops.values()) {
+          if (d.node != null && d.state == DesktopState.RUNNING) {
+            long[] sum = used.computeIfAbsent(d.node, n -> new long[2]);
+            sum[0] += SimulatedLive.cpuMillis(d.spec, now);
+            sum[1] += SimulatedLive.memoryMiB(d.spec, now);
+          }
+        }
+        for (SimNode node : cluster.nodes.values()) {
+          long[] sum = used.getOrDefault(node, new long[2]);
+          nodes.add(
+              new NodeUsage(
+                  node.def.name(),
+                  node.def.arch(),
+                  cluster.ready,
+                  node.def.cpuMillis(),
+                  node.def.memoryMiB(),
+                  node.externalCpuMillis + sum[0],
+                  node.externalMemoryMiB + sum[1],
+                  node.desktops));
+        }
+      }
+    }
+    return new LiveReport(query.queryId(), query.cluster(), usage, nodes, null);
+  }
+
+  /**
+   * Makes live queries of {@code cluster} take {@code delay} before they are answered (none when
+   * null): a cluster whose API server is slow, for tests of the gateway's timeout.
+   */
+  public void setLiveDelay(String cluster, Duration delay) {
+    if (delay == null) {
+      liveDelays.remove(cluster);
+    } else {
+      liveDelays.put(cluster, delay);
     }
   }
 

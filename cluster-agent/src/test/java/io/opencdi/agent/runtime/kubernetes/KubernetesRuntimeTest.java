@@ -651,6 +651,9 @@ class KubernetesRuntimeTest {
     aSnapshotBecomesAVolumeSnapshotAndARestoreANewVolumeFromIt();
     runtime.start(spec());
     eventually().until(() -> pod(NAME) != null);
+    kubeletRuns(NAME, "node-a");
+    eventually().until(() -> lastState(ID) == DesktopState.RUNNING);
+    runtime.live(new io.opencdi.protocol.LiveQuery("q", CLUSTER, List.of(ID), true));
     runtime.delete(CLUSTER, ID);
     eventually().until(() -> lastState(ID) == DesktopState.DELETED);
     assertThat(new HashSet<>(cluster.permissionsUsed()))

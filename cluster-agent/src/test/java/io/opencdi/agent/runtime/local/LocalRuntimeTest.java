@@ -15,7 +15,10 @@ import io.opencdi.agent.runtime.RuntimeListener;
 import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.DesktopStatus;
+import io.opencdi.protocol.LiveQuery;
+import io.opencdi.protocol.LiveReport;
 import io.opencdi.protocol.Power;
+import io.opencdi.protocol.ProcessUsage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,6 +107,35 @@ class LocalRuntimeTest {
           .until(() -> readOrEmpty(home.resolve("typed.txt")).equals("typed-over-vnc\n"));
       assertThat(rfb.requestFullUpdate()).isPositive();
     }
+
+    // Live state: the desktop's real processes and the host as its node.
+    LiveReport live = runtime.live(new LiveQuery("q1", "local", List.of("d1", "d-none"), true));
+    assertThat(live.error()).isNull();
+    assertThat(live.desktops())
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.desktopId()).isEqualTo("d1");
+              assertThat(d.processes())
+                  .extracting(ProcessUsage::command)
+                  .anyMatch(c -> c.contains("Xvnc"))
+                  .anyMatch(c -> c.contains("openbox"))
+                  .anyMatch(c -> c.contains("xterm"))
+                  .anyMatch(c -> c.contains("bash"));
+              assertThat(d.memoryBytes()).isGreaterThan(1L << 20);
+              assertThat(d.processes())
+                  .extracting(ProcessUsage::pid)
+                  .contains(launch.process().pid());
+            });
+    assertThat(live.nodes())
+        .singleElement()
+        .satisfies(
+            n -> {
+              assertThat(n.name()).isEqualTo(LocalSettings.hostNodeName());
+              assertThat(n.desktops()).isEqualTo(1);
+              assertThat(n.usedMemoryMiB()).isPositive();
+              assertThat(n.usedCpuMillis()).isNotNull();
+            });
 
     List<ProcessHandle> tree = launch.process().toHandle().descendants().toList();
     assertThat(tree).hasSizeGreaterThanOrEqualTo(4); // Xvnc, openbox, xterm, its shell
