@@ -11,6 +11,7 @@ import {
   StopDesktopDocument,
   type DesktopFieldsFragment,
 } from "../gql/graphql";
+import { SnapshotsButton } from "./snapshots/SnapshotsModal";
 import { StateBadge } from "./StateBadge";
 import { canDelete, canStart, canStop, transition } from "./states";
 
@@ -119,6 +120,7 @@ export function DesktopCard({
               Power off
             </Button>
           )}
+          {desktop.state !== "DELETED" && <SnapshotsButton desktop={desktop} />}
           {canDelete(desktop.state) && (
             <Button
               size="xs"

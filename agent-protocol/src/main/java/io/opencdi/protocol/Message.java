@@ -18,6 +18,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
   @JsonSubTypes.Type(value = CommandAck.class, name = "ack"),
   @JsonSubTypes.Type(value = TunnelOpen.class, name = "tunnel-open"),
   @JsonSubTypes.Type(value = TunnelRefused.class, name = "tunnel-refused"),
+  @JsonSubTypes.Type(value = SnapshotStatus.class, name = "snapshot-status"),
 })
 public sealed interface Message
     permits Hello,
@@ -28,4 +29,5 @@ public sealed interface Message
         Command,
         CommandAck,
         TunnelOpen,
-        TunnelRefused {}
+        TunnelRefused,
+        SnapshotStatus {}

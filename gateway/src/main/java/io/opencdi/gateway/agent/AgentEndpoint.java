@@ -2,6 +2,7 @@ package io.opencdi.gateway.agent;
 
 import io.opencdi.gateway.cluster.ClusterEventBus;
 import io.opencdi.gateway.desktop.DesktopStatusService;
+import io.opencdi.gateway.snapshot.SnapshotService;
 import io.opencdi.protocol.CapacityUpdate;
 import io.opencdi.protocol.CloseCodes;
 import io.opencdi.protocol.CommandAck;
@@ -13,6 +14,7 @@ import io.opencdi.protocol.Message;
 import io.opencdi.protocol.ProtocolCodec;
 import io.opencdi.protocol.ProtocolException;
 import io.opencdi.protocol.ProtocolVersion;
+import io.opencdi.protocol.SnapshotStatus;
 import io.opencdi.protocol.TunnelRefused;
 import io.opencdi.protocol.Welcome;
 import io.quarkus.websockets.next.CloseReason;
@@ -45,6 +47,7 @@ public class AgentEndpoint {
   private final ClusterEventBus clusterEvents;
   private final AgentLinkConfig config;
   private final Event<AgentTunnelRefusal> tunnelRefusals;
+  private final SnapshotService snapshots;
 
   public AgentEndpoint(
       AgentInventory inventory,
@@ -52,7 +55,9 @@ public class AgentEndpoint {
       DesktopStatusService statuses,
       ClusterEventBus clusterEvents,
       AgentLinkConfig config,
-      Event<AgentTunnelRefusal> tunnelRefusals) {
+      Event<AgentTunnelRefusal> tunnelRefusals,
+      SnapshotService snapshots) {
+    this.snapshots = snapshots;
     this.tunnelRefusals = tunnelRefusals;
     this.inventory = inventory;
     this.links = links;
@@ -100,6 +105,7 @@ public class AgentEndpoint {
       case CapacityUpdate update -> capacity(connection, link, update);
       case DesktopStatus status -> statuses.apply(status);
       case CommandAck ack -> acknowledged(ack);
+      case SnapshotStatus snapshot -> snapshots.apply(snapshot, link.clusterIds());
       case TunnelRefused refused -> {
         tunnelRefusals.fire(new AgentTunnelRefusal(link.agentId(), refused));
         yield Uni.createFrom().voidItem();
@@ -161,6 +167,7 @@ public class AgentEndpoint {
                                                   desired,
                                                   deleted)))))
                   .flatMap(v -> links.welcomed(connection.id()))
+                  .flatMap(v -> snapshots.resume(clusters.values()))
                   .flatMap(v -> publishAll(clusters.values(), "registered"));
             })
         .onFailure(AgentInventory.ClusterOwnedElsewhere.class)
@@ -200,6 +207,10 @@ public class AgentEndpoint {
     AgentLinks.Pending pending = links.acknowledged(ack.commandId());
     if (pending == null) {
       return Uni.createFrom().voidItem();
+    }
+    if (pending.snapshotId() != null) {
+      return snapshots.acknowledged(
+          pending.snapshotId(), pending.kind(), ack.accepted(), ack.error());
     }
     return statuses.acknowledged(pending.desktopId(), ack.accepted(), ack.error());
   }
