@@ -12,6 +12,7 @@ import {
   type DesktopFieldsFragment,
 } from "../gql/graphql";
 import { LiveUsage } from "./LiveUsage";
+import { SnapshotsButton } from "./snapshots/SnapshotsModal";
 import { StateBadge } from "./StateBadge";
 import { canDelete, canStart, canStop, transition } from "./states";
 
@@ -121,6 +122,7 @@ export function DesktopCard({
               Power off
             </Button>
           )}
+          {desktop.state !== "DELETED" && <SnapshotsButton desktop={desktop} />}
           {canDelete(desktop.state) && (
             <Button
               size="xs"

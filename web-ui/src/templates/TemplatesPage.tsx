@@ -1,30 +1,23 @@
-import {
-  Button,
-  Group,
-  Loader,
-  Modal,
-  NumberInput,
-  Select,
-  SimpleGrid,
-  Stack,
-  Table,
-  Text,
-  TextInput,
-  Textarea,
-  Title,
-} from "@mantine/core";
+import { Button, Group, Loader, Stack, Table, Text, Title, VisuallyHidden } from "@mantine/core";
+import IconPencil from "@tabler/icons-react/icons/IconPencil";
 import { IconPlus } from "../common/icons";
-import { useState } from "react";
-import type { FormEvent } from "react";
+import { useMemo, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { ErrorAlert } from "../api/ErrorAlert";
 import { formatCpu, formatMemory } from "../common/format";
-import { CreateTemplateDocument, TemplatesDocument, type TemplateInput } from "../gql/graphql";
+import {
+  CreateTemplateDocument,
+  TemplatesDocument,
+  UpdateTemplateDocument,
+  type TemplateFieldsFragment,
+} from "../gql/graphql";
+import { EMPTY_TEMPLATE, TemplateFormModal, valuesOf } from "./TemplateFormModal";
 
-/** Admin: desktop templates (the API offers list and create; there is no update yet). */
+/** Admin: desktop templates: list, create and edit. */
 export function TemplatesPage() {
   const [result] = useQuery({ query: TemplatesDocument });
   const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<TemplateFieldsFragment | null>(null);
   const templates = result.data?.templates ?? [];
   return (
     <Stack>
@@ -50,6 +43,9 @@ export function TemplatesPage() {
                 <Table.Th>Isolation</Table.Th>
                 <Table.Th>Storage</Table.Th>
                 <Table.Th>Arch</Table.Th>
+                <Table.Th>
+                  <VisuallyHidden>Actions</VisuallyHidden>
+                </Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -76,6 +72,17 @@ export function TemplatesPage() {
                     {t.storageClass}, {t.homeVolumeGiB} GiB
                   </Table.Td>
                   <Table.Td>{t.arch ?? "any"}</Table.Td>
+                  <Table.Td>
+                    <Button
+                      size="xs"
+                      variant="subtle"
+                      leftSection={<IconPencil size={14} />}
+                      aria-label={`Edit template ${t.name}`}
+                      onClick={() => setEditing(t)}
+                    >
+                      Edit
+                    </Button>
+                  </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
@@ -83,116 +90,50 @@ export function TemplatesPage() {
         </Table.ScrollContainer>
       )}
       <CreateTemplateModal opened={creating} onClose={() => setCreating(false)} />
+      <EditTemplateModal template={editing} onClose={() => setEditing(null)} />
     </Stack>
   );
 }
 
-const EMPTY: TemplateInput = {
-  name: "",
-  image: "",
-  cpuMillis: 2000,
-  memoryMiB: 4096,
-  homeVolumeGiB: 10,
-  runtimeClass: "runc",
-  storageClass: "longhorn",
-  description: "",
-  arch: null,
-};
-
+/** Admin: the dialog that creates a template. */
 export function CreateTemplateModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
-  const [input, setInput] = useState<TemplateInput>(EMPTY);
   const [result, create] = useMutation(CreateTemplateDocument);
-  const set = <K extends keyof TemplateInput>(key: K, value: TemplateInput[K]) =>
-    setInput((i) => ({ ...i, [key]: value }));
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    const r = await create({
-      input: { ...input, description: input.description || null, arch: input.arch || null },
-    });
-    if (!r.error) {
-      setInput(EMPTY);
-      onClose();
-    }
-  };
-
   return (
-    <Modal opened={opened} onClose={onClose} title="New template" size="lg">
-      <form onSubmit={submit}>
-        <Stack>
-          <SimpleGrid cols={{ base: 1, sm: 2 }}>
-            <TextInput
-              label="Name"
-              required
-              value={input.name}
-              onChange={(e) => set("name", e.currentTarget.value)}
-            />
-            <TextInput
-              label="Image"
-              required
-              placeholder="opencdi/desktop-xfce:1"
-              value={input.image}
-              onChange={(e) => set("image", e.currentTarget.value)}
-            />
-            <NumberInput
-              label="CPU (millicores)"
-              required
-              min={1}
-              step={250}
-              value={input.cpuMillis}
-              onChange={(v) => set("cpuMillis", Number(v))}
-            />
-            <NumberInput
-              label="Memory (MiB)"
-              required
-              min={1}
-              step={256}
-              value={input.memoryMiB}
-              onChange={(v) => set("memoryMiB", Number(v))}
-            />
-            <NumberInput
-              label="Home volume (GiB)"
-              min={1}
-              value={input.homeVolumeGiB ?? undefined}
-              onChange={(v) => set("homeVolumeGiB", Number(v))}
-            />
-            <Select
-              label="Isolation runtime"
-              data={["runc", "gvisor", "kata"]}
-              allowDeselect={false}
-              value={input.runtimeClass ?? "runc"}
-              onChange={(v) => set("runtimeClass", v)}
-            />
-            <TextInput
-              label="Storage class"
-              value={input.storageClass ?? ""}
-              onChange={(e) => set("storageClass", e.currentTarget.value)}
-            />
-            <Select
-              label="CPU architecture"
-              placeholder="Any"
-              clearable
-              data={["amd64", "arm64"]}
-              value={input.arch ?? null}
-              onChange={(v) => set("arch", v)}
-            />
-          </SimpleGrid>
-          <Textarea
-            label="Description"
-            value={input.description ?? ""}
-            onChange={(e) => set("description", e.currentTarget.value)}
-          />
-          <ErrorAlert error={result.error} title="The template could not be created" />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={result.fetching}>
-              Create template
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <TemplateFormModal
+      opened={opened}
+      title="New template"
+      submitLabel="Create template"
+      initial={EMPTY_TEMPLATE}
+      error={result.error}
+      submitting={result.fetching}
+      onSubmit={async (input) => !(await create({ input })).error}
+      onClose={onClose}
+    />
+  );
+}
+
+/** Admin: the dialog that changes a template; desktops created afterwards get the change. */
+export function EditTemplateModal({
+  template,
+  onClose,
+}: {
+  template: TemplateFieldsFragment | null;
+  onClose: () => void;
+}) {
+  const [result, update] = useMutation(UpdateTemplateDocument);
+  const initial = useMemo(() => (template ? valuesOf(template) : EMPTY_TEMPLATE), [template]);
+  return (
+    <TemplateFormModal
+      opened={template !== null}
+      title={template ? `Edit template ${template.name}` : "Edit template"}
+      submitLabel="Save changes"
+      initial={initial}
+      error={result.error}
+      submitting={result.fetching}
+      onSubmit={async (input) =>
+        template !== null && !(await update({ id: template.id, input })).error
+      }
+      onClose={onClose}
+    />
   );
 }

@@ -15,6 +15,9 @@ package io.opencdi.protocol;
  * @param storageClass storage class of the home volume
  * @param homeVolumeGiB size of the home volume
  * @param power whether it should run
+ * @param restoreFrom the id of a snapshot (in the same cluster) whose copy becomes the home volume
+ *     when the volume is first created; null for an empty home. Later commands keep naming it, and
+ *     an existing volume is never overwritten.
  */
 public record DesktopSpec(
     String id,
@@ -28,4 +31,36 @@ public record DesktopSpec(
     String runtimeClass,
     String storageClass,
     int homeVolumeGiB,
-    Power power) {}
+    Power power,
+    String restoreFrom) {
+
+  /** A desktop with a fresh, empty home volume. */
+  public DesktopSpec(
+      String id,
+      String name,
+      String owner,
+      String cluster,
+      String node,
+      String image,
+      long cpuMillis,
+      long memoryMiB,
+      String runtimeClass,
+      String storageClass,
+      int homeVolumeGiB,
+      Power power) {
+    this(
+        id,
+        name,
+        owner,
+        cluster,
+        node,
+        image,
+        cpuMillis,
+        memoryMiB,
+        runtimeClass,
+        storageClass,
+        homeVolumeGiB,
+        power,
+        null);
+  }
+}

@@ -20,6 +20,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
   @JsonSubTypes.Type(value = TunnelRefused.class, name = "tunnel-refused"),
   @JsonSubTypes.Type(value = LiveQuery.class, name = "live-query"),
   @JsonSubTypes.Type(value = LiveReport.class, name = "live-report"),
+  @JsonSubTypes.Type(value = SnapshotStatus.class, name = "snapshot-status"),
 })
 public sealed interface Message
     permits Hello,
@@ -32,4 +33,5 @@ public sealed interface Message
         TunnelOpen,
         TunnelRefused,
         LiveQuery,
-        LiveReport {}
+        LiveReport,
+        SnapshotStatus {}

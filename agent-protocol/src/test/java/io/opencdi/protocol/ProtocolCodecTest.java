@@ -48,10 +48,48 @@ class ProtocolCodecTest {
             new Command("c1", CommandKind.START, spec),
             new CommandAck("c1", false, "no room"),
             new TunnelOpen("t1", "d1", "bj-1"),
-            new TunnelRefused("t1", TunnelRefused.Cause.NO_DISPLAY, "no display"));
+            new TunnelRefused("t1", TunnelRefused.Cause.NO_DISPLAY, "no display"),
+            new Command(
+                "c2",
+                CommandKind.SNAPSHOT,
+                spec,
+                new SnapshotSpec("s1", "before upgrade", "d1", "bj-1")),
+            new Command(
+                "c3",
+                CommandKind.START,
+                new DesktopSpec(
+                    "d2",
+                    "copy",
+                    "alice",
+                    "bj-1",
+                    "n1",
+                    "img",
+                    2000,
+                    4096,
+                    "gvisor",
+                    "longhorn",
+                    10,
+                    Power.ON,
+                    "s1")),
+            new SnapshotStatus("s1", "d1", "bj-1", SnapshotState.READY, 1073741824L, null, 43L),
+            new SnapshotStatus("s2", "d1", "bj-1", SnapshotState.FAILED, null, "no class", 44L));
     for (Message frame : frames) {
       assertThat(codec.decode(codec.encode(frame))).isEqualTo(frame);
     }
+  }
+
+  @Test
+  void framesOfOlderPeersWithoutSnapshotFieldsStillDecode() {
+    Message command =
+        codec.decode(
+            "{\"type\":\"command\",\"commandId\":\"c1\",\"kind\":\"STOP\","
+                + "\"desktop\":{\"id\":\"d1\",\"cluster\":\"bj-1\",\"power\":\"OFF\"}}");
+    assertThat(command).isInstanceOf(Command.class);
+    assertThat(((Command) command).snapshot()).isNull();
+    assertThat(((Command) command).desktop().restoreFrom()).isNull();
+    assertThat(
+            codec.encode(new SnapshotStatus("s1", "d1", "c", SnapshotState.DELETED, null, null, 1)))
+        .startsWith("{\"type\":\"snapshot-status\",\"snapshotId\":\"s1\"");
   }
 
   @Test

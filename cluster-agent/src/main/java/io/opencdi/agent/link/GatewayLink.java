@@ -20,6 +20,8 @@ import io.opencdi.protocol.Message;
 import io.opencdi.protocol.ProtocolCodec;
 import io.opencdi.protocol.ProtocolException;
 import io.opencdi.protocol.ProtocolVersion;
+import io.opencdi.protocol.SnapshotSpec;
+import io.opencdi.protocol.SnapshotStatus;
 import io.opencdi.protocol.TunnelOpen;
 import io.opencdi.protocol.Welcome;
 import io.quarkus.runtime.ShutdownEvent;
@@ -137,6 +139,11 @@ public class GatewayLink {
           @Override
           public void statusChanged(DesktopStatus status) {
             submit(() -> sendStatus(status));
+          }
+
+          @Override
+          public void snapshotChanged(SnapshotStatus status) {
+            submit(() -> sendSnapshotStatus(status));
           }
 
           @Override
@@ -495,10 +502,19 @@ public class GatewayLink {
     if (command.kind() == null || desktop == null) {
       return Admission.refuse("command needs a kind and a desktop");
     }
+    SnapshotSpec snapshot = command.snapshot();
     return switch (command.kind()) {
       case START -> runtime.start(desktop);
       case STOP -> runtime.stop(desktop);
       case DELETE -> runtime.delete(desktop.cluster(), desktop.id());
+      case SNAPSHOT ->
+          snapshot == null
+              ? Admission.refuse("a SNAPSHOT command needs a snapshot")
+              : runtime.snapshot(snapshot);
+      case DELETE_SNAPSHOT ->
+          snapshot == null
+              ? Admission.refuse("a DELETE_SNAPSHOT command needs a snapshot")
+              : runtime.deleteSnapshot(snapshot.cluster(), snapshot.id());
     };
   }
 
@@ -525,6 +541,14 @@ public class GatewayLink {
     Session s = session;
     // Statuses from before the Hello are part of its inventory.
     if (s != null && !s.ended && s.connection != null) {
+      send(s, status);
+    }
+  }
+
+  private void sendSnapshotStatus(SnapshotStatus status) {
+    Session s = session;
+    // A status lost while the link is down is re-reported when the gateway repeats its command.
+    if (s != null && s.welcomed && !s.ended && s.connection != null) {
       send(s, status);
     }
   }

@@ -5,6 +5,7 @@ import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.DesktopStatus;
 import io.opencdi.protocol.LiveQuery;
 import io.opencdi.protocol.LiveReport;
+import io.opencdi.protocol.SnapshotSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -90,6 +91,22 @@ public final class CompositeRuntime implements DesktopRuntime {
   @Override
   public Admission delete(String cluster, String desktopId) {
     return route(cluster).map(r -> r.delete(cluster, desktopId)).orElseGet(() -> unknown(cluster));
+  }
+
+  @Override
+  public Admission snapshot(SnapshotSpec snapshot) {
+    return snapshot == null
+        ? Admission.refuse("snapshot is missing")
+        : route(snapshot.cluster())
+            .map(r -> r.snapshot(snapshot))
+            .orElseGet(() -> unknown(snapshot.cluster()));
+  }
+
+  @Override
+  public Admission deleteSnapshot(String cluster, String snapshotId) {
+    return route(cluster)
+        .map(r -> r.deleteSnapshot(cluster, snapshotId))
+        .orElseGet(() -> unknown(cluster));
   }
 
   @Override

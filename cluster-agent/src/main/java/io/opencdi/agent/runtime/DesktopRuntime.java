@@ -5,6 +5,7 @@ import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.DesktopStatus;
 import io.opencdi.protocol.LiveQuery;
 import io.opencdi.protocol.LiveReport;
+import io.opencdi.protocol.SnapshotSpec;
 import java.util.List;
 import java.util.Optional;
 
@@ -12,11 +13,11 @@ import java.util.Optional;
  * Where desktops actually run: the seam between the gateway link (which speaks the protocol) and a
  * concrete runtime. See {@code docs/adr/0003-agent-runtime-seam.md}.
  *
- * <p>Implementations are level-triggered reconcilers: {@link #start}, {@link #stop} and {@link
- * #delete} record the desired state, check what can be checked at once, and return quickly; the
- * runtime then converges in the background and reports every observed transition to its {@link
- * RuntimeListener listeners}. Every command is idempotent: repeating it changes nothing and
- * re-reports the current state.
+ * <p>Implementations are level-triggered reconcilers: {@link #start}, {@link #stop}, {@link
+ * #delete}, {@link #snapshot} and {@link #deleteSnapshot} record the desired state, check what can
+ * be checked at once, and return quickly; the runtime then converges in the background and reports
+ * every observed transition to its {@link RuntimeListener listeners}. Every command is idempotent:
+ * repeating it changes nothing and re-reports the current state.
  *
  * <p>All methods are thread-safe.
  */
@@ -60,6 +61,21 @@ public interface DesktopRuntime extends AutoCloseable {
    * DELETED}.
    */
   Admission delete(String cluster, String desktopId);
+
+  /**
+   * Takes a point-in-time copy of the home volume of desktop {@code snapshot.desktopId()}, running
+   * or powered off. Refused when the cluster or the desktop is unknown here or the desktop is being
+   * deleted. Emits {@code PENDING} then {@code READY} (with its size) or {@code FAILED} through
+   * {@link RuntimeListener#snapshotChanged}; a repeated command re-reports the current state. A
+   * snapshot outlives its desktop until it is deleted.
+   */
+  Admission snapshot(SnapshotSpec snapshot);
+
+  /**
+   * Removes a snapshot; the desktop is not touched. Deleting an unknown snapshot succeeds. Emits
+   * {@code DELETED}.
+   */
+  Admission deleteSnapshot(String cluster, String snapshotId);
 
   /**
    * Where the agent reaches the display of a desktop that is {@code RUNNING} in this runtime, or

@@ -1,12 +1,16 @@
 package io.opencdi.agent.runtime;
 
 import io.opencdi.protocol.DesktopStatus;
+import io.opencdi.protocol.SnapshotStatus;
 
 /** Receives what a {@link DesktopRuntime} observes. See its threading rules. */
 public interface RuntimeListener {
 
   /** A desktop changed state, or a command re-reported its unchanged state. */
   default void statusChanged(DesktopStatus status) {}
+
+  /** A snapshot changed state, or a command re-reported its unchanged state. */
+  default void snapshotChanged(SnapshotStatus status) {}
 
   /**
    * Something that the cluster's capacity depends on changed: desktops took or released capacity,

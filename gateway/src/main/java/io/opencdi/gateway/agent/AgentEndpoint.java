@@ -2,6 +2,7 @@ package io.opencdi.gateway.agent;
 
 import io.opencdi.gateway.cluster.ClusterEventBus;
 import io.opencdi.gateway.desktop.DesktopReport;
+import io.opencdi.gateway.snapshot.SnapshotService;
 import io.opencdi.protocol.CapacityUpdate;
 import io.opencdi.protocol.CloseCodes;
 import io.opencdi.protocol.CommandAck;
@@ -14,6 +15,7 @@ import io.opencdi.protocol.Message;
 import io.opencdi.protocol.ProtocolCodec;
 import io.opencdi.protocol.ProtocolException;
 import io.opencdi.protocol.ProtocolVersion;
+import io.opencdi.protocol.SnapshotStatus;
 import io.opencdi.protocol.TunnelRefused;
 import io.opencdi.protocol.Welcome;
 import io.quarkus.websockets.next.CloseReason;
@@ -51,6 +53,7 @@ public class AgentEndpoint {
   private final ClusterEventBus clusterEvents;
   private final AgentLinkConfig config;
   private final Event<AgentTunnelRefusal> tunnelRefusals;
+  private final SnapshotService snapshots;
   @Inject LiveQueries liveQueries;
 
   public AgentEndpoint(
@@ -58,7 +61,9 @@ public class AgentEndpoint {
       AgentLinks links,
       ClusterEventBus clusterEvents,
       AgentLinkConfig config,
-      Event<AgentTunnelRefusal> tunnelRefusals) {
+      Event<AgentTunnelRefusal> tunnelRefusals,
+      SnapshotService snapshots) {
+    this.snapshots = snapshots;
     this.tunnelRefusals = tunnelRefusals;
     this.inventory = inventory;
     this.links = links;
@@ -106,6 +111,8 @@ public class AgentEndpoint {
       case CapacityUpdate update -> capacity(connection, link, update);
       case DesktopStatus status -> report(link, new DesktopReport.Observed(status));
       case CommandAck ack -> acknowledged(link, ack);
+      // Snapshots are rare and slow; their status is written as it comes.
+      case SnapshotStatus snapshot -> snapshots.apply(snapshot, link.clusterIds());
       case TunnelRefused refused -> {
         tunnelRefusals.fire(new AgentTunnelRefusal(link.agentId(), refused));
         yield Uni.createFrom().voidItem();
@@ -172,6 +179,7 @@ public class AgentEndpoint {
                                                   desired,
                                                   deleted)))))
                   .flatMap(v -> links.welcomed(connection.id()))
+                  .flatMap(v -> snapshots.resume(clusters.values()))
                   .flatMap(v -> publishAll(clusters.values(), "registered"));
             })
         .onFailure(AgentInventory.ClusterOwnedElsewhere.class)
@@ -216,6 +224,10 @@ public class AgentEndpoint {
     AgentLinks.Pending pending = links.acknowledged(ack.commandId());
     if (pending == null) {
       return Uni.createFrom().voidItem();
+    }
+    if (pending.snapshotId() != null) {
+      return snapshots.acknowledged(
+          pending.snapshotId(), pending.kind(), ack.accepted(), ack.error());
     }
     return report(
         link, new DesktopReport.Acknowledged(pending.desktopId(), ack.accepted(), ack.error()));

@@ -185,7 +185,8 @@ public class AgentInventory {
         d.runtimeClass,
         d.storageClass,
         d.homeVolumeGiB,
-        d.power);
+        d.power,
+        d.restoredFrom == null ? null : d.restoredFrom.toString());
   }
 
   private Uni<ClusterEntity> upsert(

@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.opencdi.gateway.desktop.DesktopStatusService;
 import io.opencdi.gateway.events.Channels;
 import io.opencdi.gateway.events.Notifications;
+import io.opencdi.gateway.snapshot.SnapshotCommands;
+import io.opencdi.gateway.snapshot.SnapshotService;
 import io.opencdi.protocol.Command;
 import io.opencdi.protocol.CommandKind;
 import io.opencdi.protocol.Message;
@@ -39,6 +41,7 @@ public class AgentLinks {
   private final ProtocolCodec codec = new ProtocolCodec();
   private final Notifications notifications;
   private final AgentInventory inventory;
+  private final SnapshotService snapshots;
 
   private final DesktopStatusService statuses;
   private final AgentLinkConfig config;
@@ -48,11 +51,13 @@ public class AgentLinks {
       AgentInventory inventory,
       DesktopStatusService statuses,
       AgentLinkConfig config,
+      SnapshotService snapshots,
       MeterRegistry meters) {
     this.notifications = notifications;
     this.inventory = inventory;
     this.statuses = statuses;
     this.config = config;
+    this.snapshots = snapshots;
     meters.gauge(
         "opencdi.agents.reports.waiting",
         reports,
@@ -169,16 +174,26 @@ public class AgentLinks {
             .map(Map.Entry::getKey)
             .findFirst()
             .orElseThrow();
+    String snapshot = request.getString(SnapshotCommands.SNAPSHOT_ID);
+    UUID snapshotId = snapshot == null ? null : UUID.fromString(snapshot);
     inventory
         .spec(desktopId, clusterName)
         .flatMap(
-            spec -> {
-              if (spec == null) {
+            spec ->
+                snapshotId == null || spec == null
+                    ? Uni.createFrom().item(new Command(null, kind, spec))
+                    : snapshots
+                        .spec(snapshotId, clusterName)
+                        .map(snap -> new Command(null, kind, spec, snap)))
+        .flatMap(
+            draft -> {
+              if (draft.desktop() == null || (snapshotId != null && draft.snapshot() == null)) {
                 return Uni.createFrom().voidItem();
               }
               String commandId = UUID.randomUUID().toString();
-              pending.put(commandId, new Pending(desktopId, kind));
-              String frame = codec.encode(new Command(commandId, kind, spec));
+              pending.put(commandId, new Pending(desktopId, kind, snapshotId));
+              String frame =
+                  codec.encode(new Command(commandId, kind, draft.desktop(), draft.snapshot()));
               return link.outbox.hold(frame)
                   ? Uni.createFrom().voidItem()
                   : link.connection.sendText(frame);
@@ -229,6 +244,6 @@ public class AgentLinks {
     }
   }
 
-  /** A command sent and not yet acknowledged. */
-  record Pending(UUID desktopId, CommandKind kind) {}
+  /** A command sent and not yet acknowledged; {@code snapshotId} for snapshot commands. */
+  record Pending(UUID desktopId, CommandKind kind, UUID snapshotId) {}
 }

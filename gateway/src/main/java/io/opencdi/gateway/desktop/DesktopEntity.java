@@ -75,6 +75,10 @@ public class DesktopEntity {
   @Column(name = "placement_summary")
   public String placementSummary;
 
+  /** The snapshot whose copy became this desktop's home volume, or null. */
+  @Column(name = "restored_from")
+  public UUID restoredFrom;
+
   @Column(name = "created_at")
   public OffsetDateTime createdAt;
 

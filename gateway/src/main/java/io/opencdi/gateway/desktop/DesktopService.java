@@ -10,6 +10,9 @@ import io.opencdi.gateway.desktop.api.CreateDesktopInput;
 import io.opencdi.gateway.desktop.api.CreateDesktopsInput;
 import io.opencdi.gateway.desktop.api.Desktop;
 import io.opencdi.gateway.placement.PlacementService;
+import io.opencdi.gateway.snapshot.SnapshotEntity;
+import io.opencdi.gateway.snapshot.SnapshotService;
+import io.opencdi.gateway.snapshot.SnapshotState;
 import io.opencdi.gateway.template.TemplateEntity;
 import io.opencdi.placement.framework.Decision;
 import io.opencdi.placement.model.DesktopRequest;
@@ -144,6 +147,87 @@ public class DesktopService {
                     .collect()
                     .last()
                     .replaceWith(entities.stream().map(Desktop::from).toList()));
+  }
+
+  /**
+   * Creates a new desktop like the snapshot's desktop whose home volume starts as a copy of the
+   * snapshot, placed in the snapshot's cluster (volume snapshots are cluster-local, ADR 0013), and
+   * powers it on.
+   */
+  public Uni<Desktop> restore(Caller caller, UUID snapshotId, String name) {
+    String valid = name == null ? null : SnapshotService.validName(name);
+    List<Placed> placed = new ArrayList<>();
+    return db.transaction(
+            s ->
+                // Read-locked: the snapshot cannot be deleted while it is being restored.
+                s.find(SnapshotEntity.class, snapshotId, LockMode.PESSIMISTIC_READ)
+                    .flatMap(
+                        snap -> {
+                          if (snap == null || !caller.mayActOn(snap.ownerId)) {
+                            throw new NotFoundException("no snapshot with id " + snapshotId);
+                          }
+                          if (snap.state != SnapshotState.READY) {
+                            throw new InvalidStateException(
+                                "the snapshot is "
+                                    + snap.state
+                                    + "; only a READY snapshot can be restored");
+                          }
+                          return lockUser(s, snap.ownerId)
+                              .flatMap(owner -> allowance(s, owner))
+                              .flatMap(
+                                  quota ->
+                                      s.find(DesktopEntity.class, snap.desktopId)
+                                          .flatMap(
+                                              source ->
+                                                  placeRestored(
+                                                      s,
+                                                      snap,
+                                                      source,
+                                                      valid == null ? snap.name : valid,
+                                                      quota,
+                                                      placed)));
+                        }))
+        .onFailure()
+        .invoke(e -> placed.forEach(p -> placement.forget(p.placement, p.cpu, p.memory)))
+        .flatMap(entity -> announceNew(entity, placed).replaceWith(Desktop.from(entity)));
+  }
+
+  private Uni<DesktopEntity> placeRestored(
+      Mutiny.Session s,
+      SnapshotEntity snap,
+      DesktopEntity source,
+      String name,
+      Optional<QuotaAllowance> quota,
+      List<Placed> placed) {
+    DesktopEntity d = new DesktopEntity();
+    d.id = UUID.randomUUID();
+    d.name = name;
+    d.ownerId = snap.ownerId;
+    d.templateId = source.templateId;
+    d.image = source.image;
+    d.cpuMillis = source.cpuMillis;
+    d.memoryMiB = source.memoryMiB;
+    d.runtimeClass = source.runtimeClass;
+    d.storageClass = source.storageClass;
+    d.homeVolumeGiB = source.homeVolumeGiB;
+    d.region = source.region;
+    d.zone = source.zone;
+    // Its volume will be made in the snapshot's cluster: power-ons come back there.
+    d.homeClusterId = snap.clusterId;
+    d.restoredFrom = snap.id;
+    d.power = Power.ON;
+    d.state = DesktopState.PENDING;
+    d.createdAt = OffsetDateTime.now();
+    d.updatedAt = d.createdAt;
+    return reserve(s, request(d, quota), Optional.of(snap.clusterId.toString()), placed)
+        .flatMap(
+            p -> {
+              d.clusterId = UUID.fromString(p.placement.clusterId());
+              d.nodeGroup = p.placement.nodeGroup();
+              d.placementSummary = p.summary;
+              d.holdsCapacity = true;
+              return s.persist(d).call(s::flush).replaceWith(d);
+            });
   }
 
   /** Powers a desktop on; it comes back where its home volume lives. */

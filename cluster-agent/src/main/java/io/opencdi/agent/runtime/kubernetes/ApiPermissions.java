@@ -40,7 +40,8 @@ public final class ApiPermissions {
               // get: a merge patch by name reads the object first.
               ns("opencdi.io", "desktops", "get", "list", "watch", "create", "patch", "delete"),
               ns("opencdi.io", "desktops/status", "patch"),
-              ns("opencdi.io", "desktopsnapshots", "list", "watch"),
+              // DesktopSnapshots: informer, snapshot and delete-snapshot commands.
+              ns("opencdi.io", "desktopsnapshots", "list", "watch", "create", "delete"),
               ns("opencdi.io", "desktopsnapshots/status", "patch"),
               // What a Desktop becomes; informers tell what exists, so no get.
               ns("", "pods", "create", "delete"),

@@ -59,6 +59,17 @@ public final class DesktopNames {
     return desktopName + "-home";
   }
 
+  /** Annotation on a DesktopSnapshot with the gateway's snapshot id. */
+  public static final String SNAPSHOT_ID_ANNOTATION = "opencdi.io/snapshot-id";
+
+  /** Annotation on a DesktopSnapshot with the gateway's id of the desktop it copies. */
+  public static final String DESKTOP_ID_ANNOTATION = "opencdi.io/desktop-id";
+
+  /** Name of the DesktopSnapshot (and its VolumeSnapshot) for a gateway snapshot id. */
+  public static String snapshot(String snapshotId) {
+    return "snapshot-" + snapshotId;
+  }
+
   /** Name of the display NetworkPolicy. */
   public static String networkPolicy(String desktopName) {
     return desktopName + "-display";

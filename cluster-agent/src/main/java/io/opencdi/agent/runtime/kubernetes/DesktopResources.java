@@ -18,9 +18,11 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.opencdi.agent.runtime.kubernetes.crd.Desktop;
 import io.opencdi.agent.runtime.kubernetes.crd.DesktopResourceSpec;
 import io.opencdi.agent.runtime.kubernetes.crd.DesktopSnapshot;
+import io.opencdi.agent.runtime.kubernetes.crd.DesktopSnapshotSpec;
 import io.opencdi.agent.runtime.kubernetes.crd.VolumeSnapshot;
 import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.Power;
+import io.opencdi.protocol.SnapshotSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,6 +91,8 @@ public final class DesktopResources {
     s.home = new DesktopResourceSpec.HomeVolume();
     s.home.sizeGiB = spec.homeVolumeGiB() > 0 ? spec.homeVolumeGiB() : DEFAULT_HOME_GIB;
     s.home.storageClassName = blankToNull(spec.storageClass());
+    s.home.restoreFrom =
+        spec.restoreFrom() == null ? null : DesktopNames.snapshot(spec.restoreFrom());
     return s;
   }
 
@@ -322,6 +326,31 @@ public final class DesktopResources {
         .endIngress()
         .endSpec()
         .build();
+  }
+
+  /**
+   * The DesktopSnapshot for a gateway snapshot. It has no owner: a snapshot outlives its desktop
+   * until it is deleted (ADR 0013).
+   */
+  public DesktopSnapshot desktopSnapshot(SnapshotSpec spec) {
+    DesktopSnapshot snapshot = new DesktopSnapshot();
+    String desktopName = DesktopNames.desktop(spec.desktopId());
+    Map<String, String> annotations = new LinkedHashMap<>();
+    annotations.put(DesktopNames.SNAPSHOT_ID_ANNOTATION, spec.id());
+    annotations.put(DesktopNames.DESKTOP_ID_ANNOTATION, spec.desktopId());
+    if (spec.name() != null) {
+      annotations.put("opencdi.io/display-name", spec.name());
+    }
+    snapshot.setMetadata(
+        new ObjectMetaBuilder()
+            .withName(DesktopNames.snapshot(spec.id()))
+            .withNamespace(settings.namespace())
+            .withLabels(labels(desktopName, "snapshot"))
+            .withAnnotations(annotations)
+            .build());
+    snapshot.setSpec(new DesktopSnapshotSpec());
+    snapshot.getSpec().desktopName = desktopName;
+    return snapshot;
   }
 
   /** The CSI snapshot of a desktop's home volume. */

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.metrics.v1beta1.NodeMetrics;
 import io.fabric8.kubernetes.api.model.metrics.v1beta1.PodMetrics;
@@ -38,6 +39,9 @@ import io.opencdi.protocol.LiveQuery;
 import io.opencdi.protocol.LiveReport;
 import io.opencdi.protocol.NodeUsage;
 import io.opencdi.protocol.Power;
+import io.opencdi.protocol.SnapshotSpec;
+import io.opencdi.protocol.SnapshotState;
+import io.opencdi.protocol.SnapshotStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -106,6 +110,8 @@ public final class KubernetesRuntime implements DesktopRuntime {
   private SharedIndexInformer<StorageClass> storageClasses;
   private SharedIndexInformer<DesktopSnapshot> snapshots;
   private SharedIndexInformer<VolumeSnapshot> volumeSnapshots;
+  // The last snapshot status reported per DesktopSnapshot name (gateway snapshots only).
+  private final Map<String, SnapshotStatus> lastSnapshot = new ConcurrentHashMap<>();
   // Why snapshots cannot be taken in this cluster, or null when they can.
   private volatile String snapshotsUnavailable;
 
@@ -396,6 +402,13 @@ public final class KubernetesRuntime implements DesktopRuntime {
     if (existing != null && existing.getMetadata().getDeletionTimestamp() != null) {
       return Admission.refuse("desktop " + spec.id() + " is being deleted");
     }
+    if (existing == null
+        && spec.restoreFrom() != null
+        && snapshots.getStore().getByKey(ns + "/" + DesktopNames.snapshot(spec.restoreFrom()))
+            == null) {
+      return Admission.refuse(
+          "cluster " + settings.clusterName() + " has no snapshot " + spec.restoreFrom());
+    }
     String arch = archOf(spec.node());
     DesktopStatus last = lastStatus.get(spec.id());
     if (existing != null
@@ -482,6 +495,87 @@ public final class KubernetesRuntime implements DesktopRuntime {
           } catch (KubernetesClientException e) {
             LOG.warnf("could not delete Desktop %s: %s", name, e.getMessage());
             queue.addAfter(DESKTOP_KEY + name, Duration.ofSeconds(1));
+          }
+        });
+    return Admission.accept();
+  }
+
+  @Override
+  public Admission snapshot(SnapshotSpec spec) {
+    if (spec == null) {
+      return Admission.refuse("snapshot is missing");
+    }
+    Optional<String> invalid =
+        DesktopNames.invalidId(spec.id()).or(() -> DesktopNames.invalidId(spec.desktopId()));
+    if (invalid.isPresent()) {
+      return Admission.refuse(invalid.get());
+    }
+    if (!settings.clusterName().equals(spec.cluster())) {
+      return Admission.refuse(unknownCluster(spec.cluster()));
+    }
+    String name = DesktopNames.snapshot(spec.id());
+    if (snapshots.getStore().getByKey(ns + "/" + name) != null) {
+      SnapshotStatus last = lastSnapshot.get(name);
+      if (last != null) {
+        emitSnapshot(last);
+      }
+      return Admission.accept();
+    }
+    Desktop desktop = desktop(DesktopNames.desktop(spec.desktopId()));
+    if (desktop == null) {
+      return Admission.refuse(
+          "cluster " + settings.clusterName() + " has no desktop " + spec.desktopId());
+    }
+    if (desktop.getMetadata().getDeletionTimestamp() != null) {
+      return Admission.refuse("desktop " + spec.desktopId() + " is being deleted");
+    }
+    commands.execute(
+        () -> {
+          try {
+            createIfAbsent(resources.desktopSnapshot(spec));
+          } catch (KubernetesClientException e) {
+            LOG.warnf("could not create DesktopSnapshot %s: %s", name, e.getMessage());
+            emitSnapshot(
+                snapshotStatus(
+                    spec.id(),
+                    spec.desktopId(),
+                    SnapshotState.FAILED,
+                    null,
+                    "could not create DesktopSnapshot " + name + ": " + e.getMessage()));
+          }
+        });
+    return Admission.accept();
+  }
+
+  @Override
+  public Admission deleteSnapshot(String cluster, String snapshotId) {
+    Optional<String> invalid = DesktopNames.invalidId(snapshotId);
+    if (invalid.isPresent()) {
+      return Admission.refuse(invalid.get());
+    }
+    if (!settings.clusterName().equals(cluster)) {
+      return Admission.refuse(unknownCluster(cluster));
+    }
+    String name = DesktopNames.snapshot(snapshotId);
+    if (snapshots.getStore().getByKey(ns + "/" + name) == null) {
+      lastSnapshot.remove(name);
+      emitSnapshot(snapshotStatus(snapshotId, null, SnapshotState.DELETED, null, null));
+      return Admission.accept();
+    }
+    commands.execute(
+        () -> {
+          try {
+            // Its VolumeSnapshot is owned by it and garbage-collected with it.
+            client.resources(DesktopSnapshot.class).inNamespace(ns).withName(name).delete();
+          } catch (KubernetesClientException e) {
+            LOG.warnf("could not delete DesktopSnapshot %s: %s", name, e.getMessage());
+            emitSnapshot(
+                snapshotStatus(
+                    snapshotId,
+                    null,
+                    SnapshotState.FAILED,
+                    null,
+                    "could not delete DesktopSnapshot " + name + ": " + e.getMessage()));
           }
         });
     return Admission.accept();
@@ -1029,6 +1123,11 @@ public final class KubernetesRuntime implements DesktopRuntime {
   private boolean reconcileSnapshot(String name) {
     DesktopSnapshot snapshot = snapshots.getStore().getByKey(ns + "/" + name);
     if (snapshot == null || snapshot.getSpec() == null) {
+      SnapshotStatus last = lastSnapshot.remove(name);
+      if (last != null) {
+        emitSnapshot(
+            snapshotStatus(last.snapshotId(), last.desktopId(), SnapshotState.DELETED, null, null));
+      }
       return true; // the VolumeSnapshot it owned is garbage-collected with it
     }
     DesktopSnapshotStatus status = new DesktopSnapshotStatus();
@@ -1069,7 +1168,71 @@ public final class KubernetesRuntime implements DesktopRuntime {
       patch.setStatus(status);
       client.resources(DesktopSnapshot.class).inNamespace(ns).resource(patch).patchStatus();
     }
+    reportSnapshot(snapshot, status);
     return true;
+  }
+
+  /** Tells the gateway about a snapshot it asked for, once per change. */
+  private void reportSnapshot(DesktopSnapshot snapshot, DesktopSnapshotStatus status) {
+    Map<String, String> annotations = snapshot.getMetadata().getAnnotations();
+    String snapshotId =
+        annotations == null ? null : annotations.get(DesktopNames.SNAPSHOT_ID_ANNOTATION);
+    if (snapshotId == null) {
+      return; // made by hand, not by the gateway
+    }
+    SnapshotState state =
+        switch (status.state) {
+          case "Ready" -> SnapshotState.READY;
+          case "Failed" -> SnapshotState.FAILED;
+          default -> SnapshotState.PENDING;
+        };
+    Long size = null;
+    if (state == SnapshotState.READY && status.restoreSize != null) {
+      try {
+        size = Quantity.getAmountInBytes(new Quantity(status.restoreSize)).longValueExact();
+      } catch (RuntimeException e) {
+        LOG.debugf("unreadable restoreSize %s: %s", status.restoreSize, e.getMessage());
+      }
+    }
+    String name = snapshot.getMetadata().getName();
+    SnapshotStatus last = lastSnapshot.get(name);
+    if (last != null
+        && last.state() == state
+        && Objects.equals(last.sizeBytes(), size)
+        && Objects.equals(last.reason(), status.reason)) {
+      return;
+    }
+    SnapshotStatus report =
+        snapshotStatus(
+            snapshotId,
+            annotations.get(DesktopNames.DESKTOP_ID_ANNOTATION),
+            state,
+            size,
+            status.reason);
+    lastSnapshot.put(name, report);
+    emitSnapshot(report);
+  }
+
+  private SnapshotStatus snapshotStatus(
+      String snapshotId, String desktopId, SnapshotState state, Long size, String reason) {
+    return new SnapshotStatus(
+        snapshotId,
+        desktopId,
+        settings.clusterName(),
+        state,
+        size,
+        reason,
+        System.currentTimeMillis());
+  }
+
+  private void emitSnapshot(SnapshotStatus status) {
+    for (RuntimeListener listener : listeners) {
+      try {
+        listener.snapshotChanged(status);
+      } catch (RuntimeException e) {
+        LOG.error("runtime listener failed on a snapshot status", e);
+      }
+    }
   }
 
   // --- caches

@@ -13,6 +13,9 @@ import io.opencdi.protocol.LiveQuery;
 import io.opencdi.protocol.LiveReport;
 import io.opencdi.protocol.NodeGroupReport;
 import io.opencdi.protocol.NodeUsage;
+import io.opencdi.protocol.SnapshotSpec;
+import io.opencdi.protocol.SnapshotState;
+import io.opencdi.protocol.SnapshotStatus;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -81,12 +84,17 @@ public final class LocalRuntime implements DesktopRuntime {
   private final Path desktopsDir;
   private final List<String> runtimeClasses;
   private final ExecutorService workers;
+  // Snapshots are taken and deleted one after another, so a delete never races its copy.
+  private final ExecutorService snapshotWorker;
+  private final HomeSnapshots homeSnapshots;
   private final List<RuntimeListener> listeners = new CopyOnWriteArrayList<>();
 
   private final Object lock = new Object();
   // guarded by lock
   private final Map<String, LocalDesktop> desktops = new HashMap<>();
   private final Set<Integer> displaysInUse = new HashSet<>();
+  // Snapshots being taken, by id (their copies are incomplete until READY).
+  private final Map<String, SnapshotSpec> snapshotsPending = new HashMap<>();
   private long usedCpuMillis;
   private long usedMemoryMiB;
   private int usedSlots;
@@ -108,6 +116,9 @@ public final class LocalRuntime implements DesktopRuntime {
     this.runtimeClasses = gvisor != null ? List.of("runc", "gvisor") : List.of("runc");
     this.workers =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("opencdi-local-", 0).factory());
+    this.snapshotWorker =
+        Executors.newSingleThreadExecutor(Thread.ofVirtual().name("opencdi-local-snap").factory());
+    this.homeSnapshots = new HomeSnapshots(settings.dataDir().resolve("snapshots"));
     prepareDataDir();
     recover();
     LOG.infof(
@@ -182,6 +193,13 @@ public final class LocalRuntime implements DesktopRuntime {
     if (!admission.accepted()) {
       return admission;
     }
+    if (spec.restoreFrom() != null
+        && !Files.exists(home(spec.id()), LinkOption.NOFOLLOW_LINKS)
+        && (!SAFE_ID.matcher(spec.restoreFrom()).matches()
+            || !homeSnapshots.exists(spec.restoreFrom()))) {
+      return Admission.refuse(
+          "cluster " + settings.clusterName() + " has no snapshot " + spec.restoreFrom());
+    }
     synchronized (lock) {
       LocalDesktop d = desktops.computeIfAbsent(spec.id(), LocalDesktop::new);
       if (d.deleting) {
@@ -253,6 +271,100 @@ public final class LocalRuntime implements DesktopRuntime {
     }
   }
 
+  @Override
+  public Admission snapshot(SnapshotSpec spec) {
+    if (spec == null || spec.id() == null || !SAFE_ID.matcher(spec.id()).matches()) {
+      return Admission.refuse("snapshot id is missing or cannot name a directory");
+    }
+    Admission admission = admitCommon(spec.cluster(), spec.desktopId());
+    if (!admission.accepted()) {
+      return admission;
+    }
+    synchronized (lock) {
+      LocalDesktop d = desktops.get(spec.desktopId());
+      if (d == null) {
+        return Admission.refuse(
+            "cluster " + settings.clusterName() + " has no desktop " + spec.desktopId());
+      }
+      if (d.deleting) {
+        return Admission.refuse("desktop " + spec.desktopId() + " is being deleted");
+      }
+      if (snapshotsPending.containsKey(spec.id())) {
+        emitSnapshot(snapshotStatus(spec, SnapshotState.PENDING, null, null));
+        return Admission.accept();
+      }
+      snapshotsPending.put(spec.id(), spec);
+      emitSnapshot(snapshotStatus(spec, SnapshotState.PENDING, null, null));
+    }
+    snapshotWorker.execute(() -> takeSnapshot(spec));
+    return Admission.accept();
+  }
+
+  @Override
+  public Admission deleteSnapshot(String cluster, String snapshotId) {
+    if (snapshotId == null || !SAFE_ID.matcher(snapshotId).matches()) {
+      return Admission.refuse("snapshot id is missing or cannot name a directory");
+    }
+    if (!settings.clusterName().equals(cluster)) {
+      return Admission.refuse(
+          "unknown cluster " + cluster + "; this runtime serves " + settings.clusterName());
+    }
+    snapshotWorker.execute(
+        () -> {
+          SnapshotSpec spec = new SnapshotSpec(snapshotId, null, null, cluster);
+          try {
+            homeSnapshots.delete(snapshotId);
+            emitSnapshot(snapshotStatus(spec, SnapshotState.DELETED, null, null));
+          } catch (IOException | UncheckedIOException e) {
+            emitSnapshot(
+                snapshotStatus(
+                    spec, SnapshotState.FAILED, null, "could not delete it: " + e.getMessage()));
+          }
+        });
+    return Admission.accept();
+  }
+
+  private void takeSnapshot(SnapshotSpec spec) {
+    SnapshotStatus result;
+    try {
+      Optional<Long> done = homeSnapshots.size(spec.id());
+      long size =
+          done.isPresent() ? done.get() : homeSnapshots.take(spec.id(), home(spec.desktopId()));
+      result = snapshotStatus(spec, SnapshotState.READY, size, null);
+    } catch (IOException | UncheckedIOException e) {
+      LOG.warnf("snapshot %s of desktop %s failed: %s", spec.id(), spec.desktopId(), e.toString());
+      result =
+          snapshotStatus(
+              spec, SnapshotState.FAILED, null, "could not copy the home directory: " + e);
+    }
+    synchronized (lock) {
+      snapshotsPending.remove(spec.id());
+    }
+    emitSnapshot(result);
+  }
+
+  private SnapshotStatus snapshotStatus(
+      SnapshotSpec spec, SnapshotState state, Long size, String reason) {
+    return new SnapshotStatus(
+        spec.id(),
+        spec.desktopId(),
+        settings.clusterName(),
+        state,
+        size,
+        reason,
+        System.currentTimeMillis());
+  }
+
+  private void emitSnapshot(SnapshotStatus status) {
+    for (RuntimeListener listener : listeners) {
+      try {
+        listener.snapshotChanged(status);
+      } catch (RuntimeException e) {
+        LOG.error("runtime listener failed on a snapshot status", e);
+      }
+    }
+  }
+
   /** Stops every running desktop (homes stay) and the runtime's threads. */
   @Override
   public void close() {
@@ -297,6 +409,7 @@ public final class LocalRuntime implements DesktopRuntime {
       }
     }
     workers.shutdownNow();
+    snapshotWorker.shutdownNow();
   }
 
   // --- for tests and diagnostics in this package
@@ -743,6 +856,10 @@ public final class LocalRuntime implements DesktopRuntime {
   private Launch spawn(DesktopSpec spec) throws IOException {
     Path dir = desktopsDir.resolve(spec.id());
     Path home = dir.resolve("home");
+    if (spec.restoreFrom() != null && !Files.exists(home, LinkOption.NOFOLLOW_LINKS)) {
+      // A restored desktop's first start: its home begins as a copy of the snapshot.
+      homeSnapshots.restore(spec.restoreFrom(), home);
+    }
     Files.createDirectories(home);
     setMode(dir, "rwx--x--x");
     if (dropPrivileges) {
@@ -917,6 +1034,7 @@ public final class LocalRuntime implements DesktopRuntime {
       }
       Files.createDirectories(desktopsDir);
       setMode(desktopsDir, "rwx--x--x");
+      homeSnapshots.prepare();
     } catch (IOException e) {
       throw new IllegalStateException(
           "opencdi.agent.local.data-dir " + settings.dataDir() + " is not usable: " + e, e);
@@ -1037,7 +1155,7 @@ public final class LocalRuntime implements DesktopRuntime {
     }
   }
 
-  private static void deleteTree(Path root) throws IOException {
+  static void deleteTree(Path root) throws IOException {
     if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }

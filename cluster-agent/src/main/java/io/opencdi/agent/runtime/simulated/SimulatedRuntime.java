@@ -14,6 +14,9 @@ import io.opencdi.protocol.LiveReport;
 import io.opencdi.protocol.NodeGroupReport;
 import io.opencdi.protocol.NodeUsage;
 import java.time.Duration;
+import io.opencdi.protocol.SnapshotSpec;
+import io.opencdi.protocol.SnapshotState;
+import io.opencdi.protocol.SnapshotStatus;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -60,6 +63,8 @@ public final class SimulatedRuntime implements DesktopRuntime {
   private final Object lock = new Object();
   // guarded by lock
   private final Map<String, SimDesktop> desktops = new HashMap<>();
+  // guarded by lock
+  private final Map<String, SimSnapshot> snapshots = new HashMap<>();
 
   /** A runtime with its own timer thread and the system clock. */
   public SimulatedRuntime(Fleet fleet, Latencies latencies) {
@@ -269,6 +274,18 @@ public final class SimulatedRuntime implements DesktopRuntime {
     }
     synchronized (lock) {
       SimDesktop desktop = desktops.get(spec.id());
+      if (desktop == null && spec.restoreFrom() != null) {
+        // The home volume is made from the snapshot, which must be a complete copy here.
+        SimSnapshot source = snapshots.get(spec.restoreFrom());
+        if (source == null || !source.spec.cluster().equals(spec.cluster())) {
+          return Admission.refuse(
+              "cluster " + spec.cluster() + " has no snapshot " + spec.restoreFrom());
+        }
+        if (source.state != SnapshotState.READY) {
+          return Admission.refuse(
+              "snapshot " + spec.restoreFrom() + " is " + source.state + ", not READY");
+        }
+      }
       if (desktop == null) {
         desktop = new SimDesktop(spec);
         desktops.put(spec.id(), desktop);
@@ -354,6 +371,70 @@ public final class SimulatedRuntime implements DesktopRuntime {
       } else {
         desktops.remove(desktop.id);
         transition(desktop, DesktopState.DELETED, null);
+      }
+      return Admission.accept();
+    }
+  }
+
+  @Override
+  public Admission snapshot(SnapshotSpec spec) {
+    if (spec == null || spec.id() == null || spec.id().isBlank()) {
+      return Admission.refuse("snapshot id is missing");
+    }
+    if (spec.cluster() == null || !clusters.containsKey(spec.cluster())) {
+      return Admission.refuse(unknownCluster(spec.cluster()));
+    }
+    synchronized (lock) {
+      SimSnapshot existing = snapshots.get(spec.id());
+      if (existing != null) {
+        emitSnapshot(existing.last);
+        return Admission.accept();
+      }
+      SimDesktop desktop = desktops.get(spec.desktopId());
+      if (desktop == null || !desktop.cluster.equals(spec.cluster())) {
+        return Admission.refuse(
+            "cluster " + spec.cluster() + " has no desktop " + spec.desktopId());
+      }
+      if (desktop.deleting) {
+        return Admission.refuse("desktop " + spec.desktopId() + " is being deleted");
+      }
+      SimSnapshot snapshot = new SimSnapshot(spec, (long) desktop.spec.homeVolumeGiB() << 30);
+      snapshots.put(spec.id(), snapshot);
+      snapshotTransition(snapshot, SnapshotState.PENDING);
+      // A copy-on-write snapshot of a volume takes about as long as a power-off.
+      schedule(
+          latencies.stopNanos(random),
+          () -> {
+            synchronized (lock) {
+              if (snapshots.get(spec.id()) == snapshot) {
+                snapshotTransition(snapshot, SnapshotState.READY);
+              }
+            }
+          });
+      return Admission.accept();
+    }
+  }
+
+  @Override
+  public Admission deleteSnapshot(String cluster, String snapshotId) {
+    if (snapshotId == null || snapshotId.isBlank()) {
+      return Admission.refuse("snapshot id is missing");
+    }
+    if (cluster == null || !clusters.containsKey(cluster)) {
+      return Admission.refuse(unknownCluster(cluster));
+    }
+    synchronized (lock) {
+      SimSnapshot snapshot = snapshots.get(snapshotId);
+      if (snapshot != null && !snapshot.spec.cluster().equals(cluster)) {
+        return Admission.refuse("snapshot " + snapshotId + " is not in cluster " + cluster);
+      }
+      if (snapshot != null) {
+        snapshots.remove(snapshotId);
+        snapshotTransition(snapshot, SnapshotState.DELETED);
+      } else {
+        emitSnapshot(
+            new SnapshotStatus(
+                snapshotId, null, cluster, SnapshotState.DELETED, null, null, now()));
       }
       return Admission.accept();
     }
@@ -608,6 +689,30 @@ public final class SimulatedRuntime implements DesktopRuntime {
     }
   }
 
+  private void snapshotTransition(SimSnapshot snapshot, SnapshotState state) {
+    snapshot.state = state;
+    snapshot.last =
+        new SnapshotStatus(
+            snapshot.spec.id(),
+            snapshot.spec.desktopId(),
+            snapshot.spec.cluster(),
+            state,
+            state == SnapshotState.READY ? snapshot.sizeBytes : null,
+            null,
+            now());
+    emitSnapshot(snapshot.last);
+  }
+
+  private void emitSnapshot(SnapshotStatus status) {
+    for (RuntimeListener listener : listeners) {
+      try {
+        listener.snapshotChanged(status);
+      } catch (RuntimeException e) {
+        LOG.error("runtime listener failed on a snapshot status", e);
+      }
+    }
+  }
+
   private void capacityChanged(String cluster) {
     for (RuntimeListener listener : listeners) {
       try {
@@ -703,6 +808,18 @@ public final class SimulatedRuntime implements DesktopRuntime {
           def.maxDesktops(),
           externalCpuMillis,
           externalMemoryMiB);
+    }
+  }
+
+  private static final class SimSnapshot {
+    final SnapshotSpec spec;
+    final long sizeBytes;
+    SnapshotState state;
+    SnapshotStatus last;
+
+    SimSnapshot(SnapshotSpec spec, long sizeBytes) {
+      this.spec = spec;
+      this.sizeBytes = sizeBytes;
     }
   }
 

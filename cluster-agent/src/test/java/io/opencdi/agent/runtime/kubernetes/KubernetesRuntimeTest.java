@@ -25,6 +25,9 @@ import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.DesktopStatus;
 import io.opencdi.protocol.Power;
+import io.opencdi.protocol.SnapshotSpec;
+import io.opencdi.protocol.SnapshotState;
+import io.opencdi.protocol.SnapshotStatus;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -588,6 +591,120 @@ class KubernetesRuntimeTest {
     assertThat(claim(NAME + "-home").getSpec().getDataSource()).isNull();
   }
 
+  @Test
+  void theGatewaysSnapshotCommandsMakeAndRemoveDesktopSnapshotsAndRestoreFromThem() {
+    startRuntime();
+    List<SnapshotStatus> snaps = new CopyOnWriteArrayList<>();
+    runtime.addListener(
+        new RuntimeListener() {
+          @Override
+          public void snapshotChanged(SnapshotStatus status) {
+            snaps.add(status);
+          }
+        });
+    String snapshotId = "5e0c1d2a-1111-4000-8000-00000000000a";
+    SnapshotSpec snap = new SnapshotSpec(snapshotId, "before upgrade", ID, CLUSTER);
+    // Nothing to copy yet: refused, nothing made.
+    assertThat(runtime.snapshot(snap).reason())
+        .isEqualTo("cluster " + CLUSTER + " has no desktop " + ID);
+    assertThat(runtime.snapshot(new SnapshotSpec(snapshotId, "x", ID, "elsewhere")).accepted())
+        .isFalse();
+    assertThat(runtime.snapshot(new SnapshotSpec("Bad_Id", "x", ID, CLUSTER)).accepted()).isFalse();
+
+    runtime.stop(spec());
+    eventually().until(() -> lastState(ID) == DesktopState.STOPPED);
+    assertThat(runtime.snapshot(snap).accepted()).isTrue();
+    String name = "snapshot-" + snapshotId;
+    eventually().until(() -> volumeSnapshot(name) != null);
+    DesktopSnapshot made =
+        cluster.admin.resources(DesktopSnapshot.class).inNamespace(NS).withName(name).get();
+    assertThat(made.getSpec().desktopName).isEqualTo(NAME);
+    assertThat(made.getMetadata().getOwnerReferences()).isEmpty(); // outlives its desktop
+    assertThat(made.getMetadata().getAnnotations())
+        .containsEntry("opencdi.io/snapshot-id", snapshotId)
+        .containsEntry("opencdi.io/desktop-id", ID)
+        .containsEntry("opencdi.io/display-name", "before upgrade");
+    assertThat(made.getMetadata().getLabels()).containsEntry("opencdi.io/desktop", NAME);
+    VolumeSnapshot vs = volumeSnapshot(name);
+    assertThat(vs.getSpec().source.persistentVolumeClaimName).isEqualTo(NAME + "-home");
+    assertThat(vs.getSpec().volumeSnapshotClassName).isEqualTo("longhorn-snap");
+    eventually().until(() -> lastSnapshotState(snaps) == SnapshotState.PENDING);
+
+    // A restore names a snapshot the cluster must have.
+    String restoredId = "7a1b2c3d-0000-4000-8000-000000000002";
+    DesktopSpec unknownSource =
+        withRestore(spec(restoredId, "node-a", "gvisor", "opencdi/desktop-xfce:0.1"), "nope");
+    assertThat(runtime.start(unknownSource).reason())
+        .isEqualTo("cluster " + CLUSTER + " has no snapshot nope");
+
+    vs.setStatus(new VolumeSnapshot.Status());
+    vs.getStatus().readyToUse = true;
+    vs.getStatus().restoreSize = "20Gi";
+    cluster.admin.resources(VolumeSnapshot.class).inNamespace(NS).resource(vs).updateStatus();
+    eventually().until(() -> lastSnapshotState(snaps) == SnapshotState.READY);
+    SnapshotStatus ready = snaps.get(snaps.size() - 1);
+    assertThat(ready.snapshotId()).isEqualTo(snapshotId);
+    assertThat(ready.desktopId()).isEqualTo(ID);
+    assertThat(ready.cluster()).isEqualTo(CLUSTER);
+    assertThat(ready.sizeBytes()).isEqualTo(20L << 30);
+    // A repeated command re-reports, and makes nothing twice.
+    int before = snaps.size();
+    assertThat(runtime.snapshot(snap).accepted()).isTrue();
+    assertThat(snaps).hasSize(before + 1);
+    assertThat(snaps.get(before).state()).isEqualTo(SnapshotState.READY);
+
+    // Restore: a new desktop whose first volume comes from the snapshot.
+    DesktopSpec restored =
+        withRestore(spec(restoredId, "node-a", "gvisor", "opencdi/desktop-xfce:0.1"), snapshotId);
+    assertThat(runtime.start(restored).accepted()).isTrue();
+    String restoredName = "desktop-" + restoredId;
+    eventually().until(() -> claim(restoredName + "-home") != null);
+    var dataSource = claim(restoredName + "-home").getSpec().getDataSource();
+    assertThat(dataSource.getKind()).isEqualTo("VolumeSnapshot");
+    assertThat(dataSource.getApiGroup()).isEqualTo("snapshot.storage.k8s.io");
+    assertThat(dataSource.getName()).isEqualTo(name);
+    assertThat(desktop(restoredName).getSpec().home.restoreFrom).isEqualTo(name);
+
+    // Delete: the DesktopSnapshot goes (its VolumeSnapshot with it, by owner reference).
+    assertThat(runtime.deleteSnapshot(CLUSTER, snapshotId).accepted()).isTrue();
+    eventually()
+        .until(
+            () ->
+                cluster.admin.resources(DesktopSnapshot.class).inNamespace(NS).withName(name).get()
+                    == null);
+    eventually().until(() -> lastSnapshotState(snaps) == SnapshotState.DELETED);
+    // Deleting it again is no error and re-reports it gone.
+    assertThat(runtime.deleteSnapshot(CLUSTER, snapshotId).accepted()).isTrue();
+    assertThat(snaps.get(snaps.size() - 1).state()).isEqualTo(SnapshotState.DELETED);
+    // The desktops are untouched.
+    assertThat(claim(NAME + "-home")).isNotNull();
+  }
+
+  static DesktopSpec withRestore(DesktopSpec s, String snapshotId) {
+    return new DesktopSpec(
+        s.id(),
+        s.name(),
+        s.owner(),
+        s.cluster(),
+        s.node(),
+        s.image(),
+        s.cpuMillis(),
+        s.memoryMiB(),
+        s.runtimeClass(),
+        s.storageClass(),
+        s.homeVolumeGiB(),
+        s.power(),
+        snapshotId);
+  }
+
+  VolumeSnapshot volumeSnapshot(String name) {
+    return cluster.admin.resources(VolumeSnapshot.class).inNamespace(NS).withName(name).get();
+  }
+
+  static SnapshotState lastSnapshotState(List<SnapshotStatus> snaps) {
+    return snaps.isEmpty() ? null : snaps.get(snaps.size() - 1).state();
+  }
+
   String snapshotState(String name) {
     var s = cluster.admin.resources(DesktopSnapshot.class).inNamespace(NS).withName(name).get();
     return s == null || s.getStatus() == null ? null : s.getStatus().state;
@@ -648,7 +765,7 @@ class KubernetesRuntimeTest {
   @Test
   void everyPermissionTheRbacGrantsIsUsed() {
     // One lifecycle that touches every API the runtime declares; tearDown checks the converse.
-    aSnapshotBecomesAVolumeSnapshotAndARestoreANewVolumeFromIt();
+    theGatewaysSnapshotCommandsMakeAndRemoveDesktopSnapshotsAndRestoreFromThem();
     runtime.start(spec());
     eventually().until(() -> pod(NAME) != null);
     kubeletRuns(NAME, "node-a");

@@ -19,6 +19,9 @@ import io.opencdi.protocol.LiveQuery;
 import io.opencdi.protocol.LiveReport;
 import io.opencdi.protocol.Power;
 import io.opencdi.protocol.ProcessUsage;
+import io.opencdi.protocol.SnapshotSpec;
+import io.opencdi.protocol.SnapshotState;
+import io.opencdi.protocol.SnapshotStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,6 +50,7 @@ class LocalRuntimeTest {
   private Path dataDir;
   private final List<LocalRuntime> runtimes = new CopyOnWriteArrayList<>();
   private final List<DesktopStatus> statuses = new CopyOnWriteArrayList<>();
+  private final List<SnapshotStatus> snapshots = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void dataDir() throws IOException {
@@ -210,6 +214,84 @@ class LocalRuntimeTest {
     awaitState("x1", STOPPED);
     assertThat(HostCommands.groupMembers(pgid)).isEmpty();
     assertThat(home.resolve("xfce.txt")).hasContent("typed-on-xfce");
+  }
+
+  @Test
+  void aSnapshotCopiesTheHomeAndARestoredDesktopStartsWithThatCopy() throws Exception {
+    LocalRuntime runtime = runtime("runsc");
+    assertThat(runtime.snapshot(new SnapshotSpec("s1", "x", "d1", "local")).reason())
+        .isEqualTo("cluster local has no desktop d1");
+    assertThat(runtime.start(withRestore(spec("d2", "runc"), "s1")).reason())
+        .isEqualTo("cluster local has no snapshot s1");
+
+    assertThat(runtime.start(spec("d1", "runc")).accepted()).isTrue();
+    awaitState("d1", RUNNING);
+    Path home = runtime.home("d1");
+    Files.createDirectories(home.resolve("projects/app"));
+    Files.writeString(home.resolve("projects/app/main.c"), "int main() { return 0; }\n");
+    Path secret = home.resolve("projects/key");
+    Files.writeString(secret, "k");
+    Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+    Files.createSymbolicLink(home.resolve("etc-link"), Path.of("/etc"));
+    byte[] big = new byte[3 * 1024 * 1024];
+    new java.util.Random(7).nextBytes(big);
+    Files.write(home.resolve("data.bin"), big);
+
+    // Taken while the desktop runs, like a CSI snapshot of a mounted volume.
+    assertThat(runtime.snapshot(new SnapshotSpec("s1", "before", "d1", "local")).accepted())
+        .isTrue();
+    awaitSnapshot("s1", SnapshotState.READY);
+    assertThat(snapshotStates("s1")).containsExactly(SnapshotState.PENDING, SnapshotState.READY);
+    SnapshotStatus ready = snapshots.get(snapshots.size() - 1);
+    assertThat(ready.desktopId()).isEqualTo("d1");
+    assertThat(ready.cluster()).isEqualTo("local");
+    // The size is what the copy holds (the running session may have written more since).
+    long expected;
+    try (var files = Files.walk(dataDir.resolve("snapshots/s1/home"))) {
+      expected =
+          files
+              .filter(f -> Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+              .mapToLong(f -> f.toFile().length())
+              .sum();
+    }
+    assertThat(ready.sizeBytes()).isEqualTo(expected).isGreaterThan(big.length);
+
+    // The desktop goes on changing its home; the snapshot keeps the moment it was taken.
+    Files.writeString(home.resolve("projects/app/main.c"), "changed later\n");
+    Files.delete(home.resolve("data.bin"));
+
+    assertThat(runtime.start(withRestore(spec("d2", "runc"), "s1")).accepted()).isTrue();
+    awaitState("d2", RUNNING);
+    Path restored = runtime.home("d2");
+    assertThat(restored.resolve("projects/app/main.c")).hasContent("int main() { return 0; }");
+    assertThat(Files.readAllBytes(restored.resolve("data.bin"))).isEqualTo(big);
+    assertThat(Files.getPosixFilePermissions(restored.resolve("projects/key")))
+        .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    assertThat(Files.isSymbolicLink(restored.resolve("etc-link"))).isTrue();
+    assertThat(Files.readSymbolicLink(restored.resolve("etc-link"))).isEqualTo(Path.of("/etc"));
+    if (HostCommands.uid() == 0) {
+      // The copy belongs to the desktop user, as the original does.
+      assertThat(Files.getAttribute(restored.resolve("projects/key"), "unix:uid"))
+          .isEqualTo(Files.getAttribute(secret, "unix:uid"));
+    }
+    // The original is untouched by the restore.
+    assertThat(home.resolve("projects/app/main.c")).hasContent("changed later");
+
+    // A snapshot outlives its desktop; deleting it removes the copy and nothing else.
+    runtime.delete("local", "d1");
+    awaitState("d1", DELETED);
+    assertThat(dataDir.resolve("snapshots/s1/home/data.bin")).exists();
+    assertThat(runtime.deleteSnapshot("local", "s1").accepted()).isTrue();
+    awaitSnapshot("s1", SnapshotState.DELETED);
+    assertThat(dataDir.resolve("snapshots/s1")).doesNotExist();
+    assertThat(restored.resolve("data.bin")).exists();
+    assertThat(runtime.start(withRestore(spec("d3", "runc"), "s1")).reason())
+        .isEqualTo("cluster local has no snapshot s1");
+    assertThat(runtime.deleteSnapshot("elsewhere", "s1").accepted()).isFalse();
+    assertThat(runtime.snapshot(new SnapshotSpec("../etc", "x", "d2", "local")).accepted())
+        .isFalse();
+    runtime.delete("local", "d2");
+    awaitState("d2", DELETED);
   }
 
   @Test
@@ -405,6 +487,11 @@ class LocalRuntimeTest {
           public void statusChanged(DesktopStatus status) {
             statuses.add(status);
           }
+
+          @Override
+          public void snapshotChanged(SnapshotStatus status) {
+            snapshots.add(status);
+          }
         });
     runtimes.add(runtime);
     return runtime;
@@ -440,6 +527,42 @@ class LocalRuntimeTest {
         storage,
         s.homeVolumeGiB(),
         s.power());
+  }
+
+  private static DesktopSpec withRestore(DesktopSpec s, String snapshotId) {
+    return new DesktopSpec(
+        s.id(),
+        s.name(),
+        s.owner(),
+        s.cluster(),
+        s.node(),
+        s.image(),
+        s.cpuMillis(),
+        s.memoryMiB(),
+        s.runtimeClass(),
+        s.storageClass(),
+        s.homeVolumeGiB(),
+        s.power(),
+        snapshotId);
+  }
+
+  private void awaitSnapshot(String id, SnapshotState state) {
+    await()
+        .atMost(START)
+        .pollInterval(Duration.ofMillis(20))
+        .untilAsserted(
+            () ->
+                assertThat(snapshotStates(id))
+                    .as("snapshot %s: %s", id, snapshots)
+                    .last()
+                    .isEqualTo(state));
+  }
+
+  private List<SnapshotState> snapshotStates(String id) {
+    return snapshots.stream()
+        .filter(s -> s.snapshotId().equals(id))
+        .map(SnapshotStatus::state)
+        .toList();
   }
 
   private void awaitState(String id, DesktopState state) {

@@ -16,6 +16,9 @@ import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.DesktopStatus;
 import io.opencdi.protocol.NodeGroupReport;
 import io.opencdi.protocol.Power;
+import io.opencdi.protocol.SnapshotSpec;
+import io.opencdi.protocol.SnapshotState;
+import io.opencdi.protocol.SnapshotStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -127,6 +130,64 @@ class SimulatedRuntimeTest {
 
     assertThat(runtime.delete("bj-1", "never-seen").accepted()).isTrue();
     assertThat(events.states("never-seen")).containsExactly(DELETED);
+  }
+
+  @Test
+  void snapshotsBecomeReadyAndRestoreNewDesktopsInTheirCluster() {
+    runtime(FAST);
+    SnapshotSpec snap = new SnapshotSpec("s1", "before", "d1", "bj-1");
+    assertThat(runtime.snapshot(snap).reason()).isEqualTo("cluster bj-1 has no desktop d1");
+    runtime.start(spec("d1", "bj-1-node-001"));
+    awaitState("d1", RUNNING);
+
+    assertThat(runtime.snapshot(snap).accepted()).isTrue();
+    await().atMost(Duration.ofSeconds(10)).until(() -> events.snapshotStates("s1").size() == 2);
+    assertThat(events.snapshotStates("s1"))
+        .containsExactly(SnapshotState.PENDING, SnapshotState.READY);
+    SnapshotStatus ready = events.snapshots.stream().reduce((a, b) -> b).orElseThrow();
+    assertThat(ready.sizeBytes()).isEqualTo(10L << 30); // the whole 10 GiB volume
+    assertThat(ready.desktopId()).isEqualTo("d1");
+    assertThat(ready.cluster()).isEqualTo("bj-1");
+    // Repeated: re-reported, nothing new.
+    assertThat(runtime.snapshot(snap).accepted()).isTrue();
+    assertThat(events.snapshotStates("s1"))
+        .containsExactly(SnapshotState.PENDING, SnapshotState.READY, SnapshotState.READY);
+
+    DesktopSpec restored = restoreOf(spec("d2", "bj-1-node-002"), "s1");
+    assertThat(runtime.start(restored).accepted()).isTrue();
+    awaitState("d2", RUNNING);
+    // A snapshot lives in its cluster: another cluster cannot restore it.
+    DesktopSpec elsewhere = restoreOf(tinySpec("d3"), "s1");
+    assertThat(runtime.start(elsewhere).reason()).isEqualTo("cluster tiny has no snapshot s1");
+    assertThat(runtime.deleteSnapshot("tiny", "s1").reason())
+        .isEqualTo("snapshot s1 is not in cluster tiny");
+
+    // It outlives its desktop, until it is deleted.
+    runtime.delete("bj-1", "d1");
+    awaitState("d1", DELETED);
+    assertThat(runtime.deleteSnapshot("bj-1", "s1").accepted()).isTrue();
+    assertThat(events.snapshotStates("s1")).last().isEqualTo(SnapshotState.DELETED);
+    assertThat(runtime.start(restoreOf(spec("d4", "bj-1-node-001"), "s1")).reason())
+        .isEqualTo("cluster bj-1 has no snapshot s1");
+    assertThat(runtime.deleteSnapshot("bj-1", "s1").accepted()).isTrue();
+    assertThat(runtime.snapshot(new SnapshotSpec("s2", "x", "d2", "nowhere")).accepted()).isFalse();
+  }
+
+  private static DesktopSpec restoreOf(DesktopSpec s, String snapshotId) {
+    return new DesktopSpec(
+        s.id(),
+        s.name(),
+        s.owner(),
+        s.cluster(),
+        s.node(),
+        s.image(),
+        s.cpuMillis(),
+        s.memoryMiB(),
+        s.runtimeClass(),
+        s.storageClass(),
+        s.homeVolumeGiB(),
+        s.power(),
+        snapshotId);
   }
 
   @Test
@@ -321,10 +382,23 @@ class SimulatedRuntimeTest {
   private static final class Recorder implements RuntimeListener {
     final Queue<DesktopStatus> statuses = new ConcurrentLinkedQueue<>();
     final Queue<String> capacity = new ConcurrentLinkedQueue<>();
+    final Queue<SnapshotStatus> snapshots = new ConcurrentLinkedQueue<>();
 
     @Override
     public void statusChanged(DesktopStatus status) {
       statuses.add(status);
+    }
+
+    @Override
+    public void snapshotChanged(SnapshotStatus status) {
+      snapshots.add(status);
+    }
+
+    List<SnapshotState> snapshotStates(String snapshot) {
+      return snapshots.stream()
+          .filter(s -> s.snapshotId().equals(snapshot))
+          .map(SnapshotStatus::state)
+          .toList();
     }
 
     @Override

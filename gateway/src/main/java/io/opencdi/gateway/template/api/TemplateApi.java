@@ -2,6 +2,8 @@ package io.opencdi.gateway.template.api;
 
 import io.opencdi.gateway.auth.CallerResolver;
 import io.opencdi.gateway.common.ConflictException;
+import io.opencdi.gateway.common.Ids;
+import io.opencdi.gateway.common.NotFoundException;
 import io.opencdi.gateway.common.ValidationException;
 import io.opencdi.gateway.db.Db;
 import io.opencdi.gateway.template.TemplateEntity;
@@ -13,16 +15,20 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 import org.eclipse.microprofile.graphql.Description;
 import org.eclipse.microprofile.graphql.GraphQLApi;
+import org.eclipse.microprofile.graphql.Id;
 import org.eclipse.microprofile.graphql.Mutation;
 import org.eclipse.microprofile.graphql.NonNull;
 import org.eclipse.microprofile.graphql.Query;
+import org.hibernate.LockMode;
 
-/** Desktop templates: everyone reads them, admins create them. */
+/** Desktop templates: everyone reads them, admins create and change them. */
 @GraphQLApi
 public class TemplateApi {
   private static final Set<String> RUNTIME_CLASSES = Set.of("runc", "gvisor", "kata");
   private static final Set<String> ARCHES = Set.of("amd64", "arm64");
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+  private static final Pattern STORAGE_CLASS =
+      Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
   private static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}");
 
   private final Db db;
@@ -75,6 +81,59 @@ public class TemplateApi {
                     .replaceWith(() -> Template.from(t)));
   }
 
+  @Mutation
+  @Description(
+      "Changes a desktop template (admin only). Desktops made from it keep what they were made"
+          + " with; desktops created afterwards get the change.")
+  public Uni<@NonNull Template> updateTemplate(
+      @Id @NonNull String id, @NonNull TemplateInput input) {
+    return callers
+        .caller()
+        .map(c -> c.requireAdmin())
+        .map(
+            c -> {
+              UUID templateId = Ids.parse(id, "template");
+              TemplateEntity wanted = toEntity(input);
+              wanted.id = templateId;
+              return wanted;
+            })
+        .flatMap(
+            wanted ->
+                db.transaction(
+                    s ->
+                        s.find(TemplateEntity.class, wanted.id, LockMode.PESSIMISTIC_WRITE)
+                            .flatMap(
+                                t -> {
+                                  if (t == null) {
+                                    throw new NotFoundException("no template with id " + wanted.id);
+                                  }
+                                  return s.createSelectionQuery(
+                                          "select count(t) from TemplateEntity t where t.name = :n"
+                                              + " and t.id <> :id",
+                                          Long.class)
+                                      .setParameter("n", wanted.name)
+                                      .setParameter("id", wanted.id)
+                                      .getSingleResult()
+                                      .map(
+                                          n -> {
+                                            if (n > 0) {
+                                              throw new ConflictException(
+                                                  "a template named '" + wanted.name + "' exists");
+                                            }
+                                            t.name = wanted.name;
+                                            t.description = wanted.description;
+                                            t.image = wanted.image;
+                                            t.cpuMillis = wanted.cpuMillis;
+                                            t.memoryMiB = wanted.memoryMiB;
+                                            t.runtimeClass = wanted.runtimeClass;
+                                            t.storageClass = wanted.storageClass;
+                                            t.homeVolumeGiB = wanted.homeVolumeGiB;
+                                            t.arch = wanted.arch;
+                                            return Template.from(t);
+                                          });
+                                })));
+  }
+
   static TemplateEntity toEntity(TemplateInput in) {
     if (!NAME.matcher(in.name()).matches()) {
       throw new ValidationException(
@@ -95,6 +154,11 @@ public class TemplateApi {
     }
     if (in.arch() != null && !ARCHES.contains(in.arch())) {
       throw new ValidationException("arch must be one of " + ARCHES);
+    }
+    if (in.storageClass() != null && !STORAGE_CLASS.matcher(in.storageClass()).matches()) {
+      throw new ValidationException(
+          "storageClass must be a Kubernetes object name: lower-case letters, digits, '-' and"
+              + " '.', at most 253");
     }
     int volume = in.homeVolumeGiB() == null ? 10 : in.homeVolumeGiB();
     if (volume < 1 || volume > 10_000) {

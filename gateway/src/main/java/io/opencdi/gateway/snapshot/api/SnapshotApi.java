@@ -1,0 +1,77 @@
+package io.opencdi.gateway.snapshot.api;
+
+import io.opencdi.gateway.auth.CallerResolver;
+import io.opencdi.gateway.common.Ids;
+import io.opencdi.gateway.desktop.DesktopService;
+import io.opencdi.gateway.desktop.api.Desktop;
+import io.opencdi.gateway.snapshot.SnapshotService;
+import io.smallrye.mutiny.Uni;
+import java.util.List;
+import java.util.UUID;
+import org.eclipse.microprofile.graphql.Description;
+import org.eclipse.microprofile.graphql.GraphQLApi;
+import org.eclipse.microprofile.graphql.Id;
+import org.eclipse.microprofile.graphql.Mutation;
+import org.eclipse.microprofile.graphql.NonNull;
+import org.eclipse.microprofile.graphql.Query;
+import org.eclipse.microprofile.graphql.Source;
+
+/** Snapshots of desktops' home volumes, and restoring desktops from them. */
+@GraphQLApi
+public class SnapshotApi {
+  private final CallerResolver callers;
+  private final SnapshotService snapshots;
+  private final DesktopService desktops;
+
+  public SnapshotApi(CallerResolver callers, SnapshotService snapshots, DesktopService desktops) {
+    this.callers = callers;
+    this.snapshots = snapshots;
+    this.desktops = desktops;
+  }
+
+  @Query("snapshots")
+  @Description("The caller's snapshots (every snapshot for an admin), newest first.")
+  public Uni<@NonNull List<@NonNull DesktopSnapshot>> snapshotList() {
+    return callers.caller().flatMap(snapshots::list);
+  }
+
+  @Query
+  @Description("One snapshot.")
+  public Uni<DesktopSnapshot> snapshot(@Id @NonNull String id) {
+    return callers.caller().flatMap(c -> snapshots.one(c, Ids.parse(id, "snapshot")));
+  }
+
+  @Mutation
+  @Description(
+      "Takes a snapshot of a desktop's home volume, running or powered off. It starts PENDING and"
+          + " becomes READY once its cluster has the copy.")
+  public Uni<@NonNull DesktopSnapshot> snapshotDesktop(
+      @Id @NonNull String id, @NonNull String name) {
+    return callers.caller().flatMap(c -> snapshots.snapshot(c, Ids.parse(id, "desktop"), name));
+  }
+
+  @Mutation
+  @Description(
+      "Creates a new desktop whose home volume is a copy of a READY snapshot, and powers it on. It"
+          + " runs in the snapshot's cluster; the name defaults to the snapshot's.")
+  public Uni<@NonNull Desktop> restoreDesktop(@Id @NonNull String snapshotId, String name) {
+    return callers
+        .caller()
+        .flatMap(c -> desktops.restore(c, Ids.parse(snapshotId, "snapshot"), name));
+  }
+
+  @Mutation
+  @Description(
+      "Deletes a snapshot; it is DELETING until its cluster confirms, then gone. Desktops are not"
+          + " touched.")
+  public Uni<@NonNull DesktopSnapshot> deleteSnapshot(@Id @NonNull String id) {
+    return callers.caller().flatMap(c -> snapshots.delete(c, Ids.parse(id, "snapshot")));
+  }
+
+  @Description("Snapshots of the desktop's home volume, newest first.")
+  public Uni<@NonNull List<@NonNull List<@NonNull DesktopSnapshot>>> snapshots(
+      @Source List<Desktop> desktops) {
+    List<UUID> ids = desktops.stream().map(d -> UUID.fromString(d.id())).toList();
+    return this.snapshots.ofDesktops(ids);
+  }
+}

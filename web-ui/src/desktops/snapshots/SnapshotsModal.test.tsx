@@ -1,0 +1,154 @@
+import { screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { apiError, fakeClient } from "../../test/fakeClient";
+import { renderWithProviders } from "../../test/render";
+import { SnapshotsButton, SnapshotsModal, formatBytes } from "./SnapshotsModal";
+
+const DESKTOP = { id: "d1", name: "dev", state: "RUNNING" };
+
+function snapshot(id: string, over: Record<string, unknown> = {}) {
+  return {
+    __typename: "DesktopSnapshot",
+    id,
+    name: `snap-${id}`,
+    desktopId: "d1",
+    state: "READY",
+    sizeBytes: 10 * 1024 ** 3,
+    statusReason: null,
+    createdAt: "2026-11-28T10:00:00Z",
+    updatedAt: "2026-11-28T10:00:05Z",
+    ...over,
+  };
+}
+
+function listing(...snapshots: unknown[]) {
+  return () => ({
+    desktop: { __typename: "Desktop", id: "d1", name: "dev", state: "RUNNING", snapshots },
+  });
+}
+
+describe("SnapshotsModal", () => {
+  it("lists the desktop's snapshots with state and size", async () => {
+    const api = fakeClient({
+      DesktopSnapshots: listing(
+        snapshot("s1"),
+        snapshot("s2", { state: "FAILED", sizeBytes: null, statusReason: "no snapshot class" }),
+      ),
+    });
+    renderWithProviders(<SnapshotsModal desktop={DESKTOP} opened onClose={() => {}} />, api.client);
+    const rows = await screen.findAllByTestId("snapshot-row");
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toHaveTextContent("snap-s1");
+    expect(rows[0]).toHaveTextContent("READY");
+    expect(rows[0]).toHaveTextContent("10 GiB");
+    expect(rows[1]).toHaveTextContent("no snapshot class");
+    // Only a READY snapshot can be restored.
+    expect(screen.getByRole("button", { name: "Restore snap-s1 as a new desktop" })).toBeEnabled();
+    expect(screen.getByRole("button", { name: "Restore snap-s2 as a new desktop" })).toBeDisabled();
+    expect(api.calls).toContainEqual({ name: "DesktopSnapshots", variables: { id: "d1" } });
+  });
+
+  it("takes a snapshot with the typed name and refuses a bad name at the field", async () => {
+    const api = fakeClient({
+      DesktopSnapshots: listing(),
+      SnapshotDesktop: ({ id, name }) => ({
+        snapshotDesktop: snapshot("s9", { desktopId: id, name, state: "PENDING", sizeBytes: null }),
+      }),
+    });
+    renderWithProviders(<SnapshotsModal desktop={DESKTOP} opened onClose={() => {}} />, api.client);
+    await screen.findByText(/No snapshots yet/);
+    const name = screen.getByLabelText("Snapshot name");
+    await userEvent.type(name, "-bad");
+    await userEvent.click(screen.getByRole("button", { name: "Take snapshot" }));
+    expect(await screen.findByText(/starting with a letter or digit/)).toBeInTheDocument();
+    expect(api.calls.some((c) => c.name === "SnapshotDesktop")).toBe(false);
+
+    await userEvent.clear(name);
+    await userEvent.type(name, "before upgrade");
+    await userEvent.click(screen.getByRole("button", { name: "Take snapshot" }));
+    await waitFor(() =>
+      expect(api.calls).toContainEqual({
+        name: "SnapshotDesktop",
+        variables: { id: "d1", name: "before upgrade" },
+      }),
+    );
+  });
+
+  it("restores a snapshot as a new desktop and says where it runs", async () => {
+    const api = fakeClient({
+      DesktopSnapshots: listing(snapshot("s1")),
+      RestoreDesktop: ({ snapshotId }) => ({
+        restoreDesktop: {
+          __typename: "Desktop",
+          id: "d2",
+          name: `copy of ${String(snapshotId)}`,
+          state: "PENDING",
+          power: "ON",
+          cpuMillis: 2000,
+          memoryMiB: 4096,
+          runtimeClass: "runc",
+          createdAt: "2026-11-28T10:01:00Z",
+          cluster: { __typename: "Cluster", id: "c1", name: "fra" },
+        },
+      }),
+    });
+    renderWithProviders(<SnapshotsModal desktop={DESKTOP} opened onClose={() => {}} />, api.client);
+    await userEvent.click(
+      await screen.findByRole("button", { name: "Restore snap-s1 as a new desktop" }),
+    );
+    expect(await screen.findByRole("status")).toHaveTextContent(
+      'Restored as the new desktop "copy of s1" on fra.',
+    );
+    expect(api.calls).toContainEqual({
+      name: "RestoreDesktop",
+      variables: { snapshotId: "s1", name: null },
+    });
+  });
+
+  it("shows the API's reason where a restore failed", async () => {
+    const api = fakeClient({
+      DesktopSnapshots: listing(snapshot("s1")),
+      RestoreDesktop: () => apiError("UNSCHEDULABLE", "fra: no node with room"),
+    });
+    renderWithProviders(<SnapshotsModal desktop={DESKTOP} opened onClose={() => {}} />, api.client);
+    await userEvent.click(
+      await screen.findByRole("button", { name: "Restore snap-s1 as a new desktop" }),
+    );
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("fra: no node with room");
+    expect(alert).toHaveTextContent("UNSCHEDULABLE");
+  });
+
+  it("deletes a snapshot only after confirmation", async () => {
+    const api = fakeClient({
+      DesktopSnapshots: listing(snapshot("s1")),
+      DeleteSnapshot: ({ id }) => ({ deleteSnapshot: snapshot(String(id), { state: "DELETING" }) }),
+    });
+    renderWithProviders(<SnapshotsModal desktop={DESKTOP} opened onClose={() => {}} />, api.client);
+    await userEvent.click(await screen.findByRole("button", { name: "Delete snapshot snap-s1" }));
+    expect(api.calls.some((c) => c.name === "DeleteSnapshot")).toBe(false);
+    await userEvent.click(await screen.findByRole("button", { name: "Delete snapshot" }));
+    await waitFor(() =>
+      expect(api.calls).toContainEqual({ name: "DeleteSnapshot", variables: { id: "s1" } }),
+    );
+  });
+
+  it("opens from the desktop's Snapshots button and asks for nothing before", async () => {
+    const api = fakeClient({ DesktopSnapshots: listing() });
+    renderWithProviders(<SnapshotsButton desktop={DESKTOP} />, api.client);
+    expect(api.calls).toHaveLength(0);
+    await userEvent.click(screen.getByRole("button", { name: "Snapshots" }));
+    expect(await screen.findByText("Snapshots of dev")).toBeInTheDocument();
+    expect(api.calls.map((c) => c.name)).toContain("DesktopSnapshots");
+  });
+});
+
+describe("formatBytes", () => {
+  it("picks a readable unit", () => {
+    expect(formatBytes(null)).toBe("—");
+    expect(formatBytes(512)).toBe("512 B");
+    expect(formatBytes(3 * 1024 ** 2 + 512 * 1024)).toBe("3.5 MiB");
+    expect(formatBytes(20 * 1024 ** 3)).toBe("20 GiB");
+  });
+});

@@ -1,0 +1,110 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { apiError, fakeClient } from "../test/fakeClient";
+import { renderWithProviders } from "../test/render";
+import { TemplatesPage } from "./TemplatesPage";
+
+const XFCE = {
+  __typename: "Template",
+  id: "t1",
+  name: "xfce",
+  description: "XFCE desktop",
+  image: "opencdi/desktop-xfce:0.1",
+  cpuMillis: 2000,
+  memoryMiB: 4096,
+  runtimeClass: "runc",
+  storageClass: "longhorn",
+  homeVolumeGiB: 10,
+  arch: null,
+};
+
+describe("TemplatesPage", () => {
+  // Several dialogs with many fields: slow to render on a busy machine.
+  it(
+    "edits a template: the form starts from it and sends every field",
+    { timeout: 30_000 },
+    async () => {
+      const api = fakeClient({
+        Templates: () => ({ templates: [XFCE] }),
+        UpdateTemplate: ({ id, input }) => ({
+          updateTemplate: { ...XFCE, ...(input as object), id },
+        }),
+      });
+      renderWithProviders(<TemplatesPage />, api.client);
+      await userEvent.click(await screen.findByRole("button", { name: "Edit template xfce" }));
+      const dialog = await screen.findByRole("dialog", { name: "Edit template xfce" });
+      const image = within(dialog).getByLabelText(/^Image/);
+      expect(image).toHaveValue("opencdi/desktop-xfce:0.1");
+      await userEvent.clear(image);
+      await userEvent.click(image);
+      await userEvent.paste("opencdi/desktop-xfce:0.2");
+      const cpu = within(dialog).getByLabelText(/CPU \(millicores\)/);
+      await userEvent.clear(cpu);
+      await userEvent.click(cpu);
+      await userEvent.paste("3000");
+      const storage = within(dialog).getByLabelText("Storage class");
+      await userEvent.clear(storage);
+      await userEvent.click(storage);
+      await userEvent.paste("fast-ssd");
+      await userEvent.click(within(dialog).getByRole("button", { name: "Save changes" }));
+      await waitFor(() =>
+        expect(api.calls).toContainEqual({
+          name: "UpdateTemplate",
+          variables: {
+            id: "t1",
+            input: {
+              name: "xfce",
+              description: "XFCE desktop",
+              image: "opencdi/desktop-xfce:0.2",
+              cpuMillis: 3000,
+              memoryMiB: 4096,
+              homeVolumeGiB: 10,
+              runtimeClass: "runc",
+              storageClass: "fast-ssd",
+              arch: null,
+            },
+          },
+        }),
+      );
+      await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
+    },
+  );
+
+  it("refuses bad values at the field and sends nothing", { timeout: 30_000 }, async () => {
+    const api = fakeClient({ Templates: () => ({ templates: [XFCE] }) });
+    renderWithProviders(<TemplatesPage />, api.client);
+    await userEvent.click(await screen.findByRole("button", { name: "Edit template xfce" }));
+    const dialog = await screen.findByRole("dialog", { name: "Edit template xfce" });
+    const cpu = within(dialog).getByLabelText(/CPU \(millicores\)/);
+    await userEvent.clear(cpu);
+    await userEvent.click(cpu);
+    await userEvent.paste("200000");
+    const storage = within(dialog).getByLabelText("Storage class");
+    await userEvent.clear(storage);
+    await userEvent.click(storage);
+    await userEvent.paste("Not A Class");
+    await userEvent.click(within(dialog).getByRole("button", { name: "Save changes" }));
+    expect(await within(dialog).findByText("Between 100 and 128000 millicores")).toBeVisible();
+    expect(within(dialog).getByText(/A Kubernetes name/)).toBeVisible();
+    expect(api.calls.some((c) => c.name === "UpdateTemplate")).toBe(false);
+  });
+
+  it(
+    "keeps the dialog open with the API's reason when the gateway refuses",
+    { timeout: 30_000 },
+    async () => {
+      const api = fakeClient({
+        Templates: () => ({ templates: [XFCE] }),
+        UpdateTemplate: () => apiError("FORBIDDEN", "this operation needs the admin role"),
+      });
+      renderWithProviders(<TemplatesPage />, api.client);
+      await userEvent.click(await screen.findByRole("button", { name: "Edit template xfce" }));
+      const dialog = await screen.findByRole("dialog", { name: "Edit template xfce" });
+      await userEvent.click(within(dialog).getByRole("button", { name: "Save changes" }));
+      const alert = await within(dialog).findByRole("alert");
+      expect(alert).toHaveTextContent("this operation needs the admin role");
+      expect(alert).toHaveTextContent("FORBIDDEN");
+    },
+  );
+});
