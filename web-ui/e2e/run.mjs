@@ -109,6 +109,15 @@ async function typeInDesktop(page, line) {
   await page.keyboard.press("Enter");
 }
 
+/** Waits until a file on this host holds exactly `expected`. */
+async function waitForFile(path, expected) {
+  const r = await fileHolds(path, expected, TIMEOUT);
+  assert.ok(
+    r.ok,
+    `${path} should hold ${JSON.stringify(expected)}, holds ${JSON.stringify(r.seen)}`,
+  );
+}
+
 /** Waits up to `timeout` ms until a file on this host holds exactly `expected`. */
 async function fileHolds(path, expected, timeout) {
   const deadline = Date.now() + timeout;
@@ -300,6 +309,35 @@ await scenario(
       `hello-${run}\n`,
     );
     await shot(alice, "18-after-restart");
+
+    // Clipboard, browser → desktop: the paste box sets the desktop's clipboard (Xvnc sets
+    // PRIMARY too), a middle click pastes it into the terminal.
+    await alice.getByRole("button", { name: "Clipboard" }).click();
+    await alice.getByLabel("To the desktop").fill(`echo pasted${run} > ~/pasted-${run}.txt`);
+    await alice.getByRole("button", { name: "Send to the desktop" }).click();
+    const canvas = alice.locator('[data-testid="display-screen"] canvas');
+    let box = await canvas.boundingBox();
+    await alice.mouse.click(box.x + 200, box.y + 150, { button: "middle" });
+    // The terminal fetches the selection from the X server after the click; an Enter that
+    // overtook it would run an empty line.
+    await alice.waitForTimeout(500);
+    await alice.keyboard.press("Enter");
+    await waitForFile(join(home, `pasted-${run}.txt`), `pasted${run}\n`);
+
+    // Clipboard, desktop → browser: selecting a word in the terminal (a double click) makes it
+    // the desktop's PRIMARY selection, which Xvnc sends to the viewer.
+    await typeInDesktop(alice, `clear; echo copied${run}`);
+    box = await canvas.boundingBox();
+    // After `clear`, the first line of the terminal (below its title bar) holds the output; the
+    // double click is repeated in case it overtook the shell's output.
+    let copied = "";
+    for (let attempt = 0; attempt < 5 && copied !== `copied${run}`; attempt++) {
+      await alice.mouse.dblclick(box.x + 60, box.y + 68);
+      await alice.waitForTimeout(1000);
+      copied = await alice.getByLabel("From the desktop").inputValue();
+    }
+    assert.equal(copied, `copied${run}`, "the desktop's selection did not reach the viewer");
+    await shot(alice, "19-clipboard");
   },
 );
 
