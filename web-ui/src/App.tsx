@@ -5,6 +5,7 @@ import { useAuth } from "./auth/AuthContext";
 import { LoginPage } from "./auth/LoginPage";
 import { ClusterDetailPage } from "./clusters/ClusterDetailPage";
 import { FleetOverviewPage } from "./clusters/FleetOverviewPage";
+import { ViewerPage } from "./display/ViewerPage";
 import { DesktopsPage } from "./desktops/DesktopsPage";
 import { MyDesktopsPage } from "./desktops/MyDesktopsPage";
 import { AppLayout } from "./layout/AppLayout";
@@ -23,6 +24,12 @@ function SignedIn() {
   return session ? <AppLayout /> : <Navigate to="/login" replace />;
 }
 
+/** Signed in, without the app shell: the viewer takes the whole window. */
+function SignedInBare({ children }: { children: ReactNode }) {
+  const { session } = useAuth();
+  return session ? children : <Navigate to="/login" replace />;
+}
+
 function Login() {
   const { session } = useAuth();
   return session ? <Navigate to="/" replace /> : <LoginPage />;
@@ -34,6 +41,14 @@ const admin = (page: ReactNode) => <AdminOnly>{page}</AdminOnly>;
 // (see docs/adr/0008-web-ui.md).
 const router = createHashRouter([
   { path: "/login", element: <Login /> },
+  {
+    path: "/desktops/:id/display",
+    element: (
+      <SignedInBare>
+        <ViewerPage />
+      </SignedInBare>
+    ),
+  },
   {
     element: <SignedIn />,
     children: [

@@ -1,6 +1,9 @@
 // Each icon from its own module: importing the package index makes the build transform all 5,000+.
 export { default as IconAlertTriangle } from "@tabler/icons-react/icons/IconAlertTriangle";
+export { default as IconArrowLeft } from "@tabler/icons-react/icons/IconArrowLeft";
+export { default as IconArrowsMaximize } from "@tabler/icons-react/icons/IconArrowsMaximize";
 export { default as IconChartBar } from "@tabler/icons-react/icons/IconChartBar";
+export { default as IconClipboard } from "@tabler/icons-react/icons/IconClipboard";
 export { default as IconDeviceDesktop } from "@tabler/icons-react/icons/IconDeviceDesktop";
 export { default as IconLayoutList } from "@tabler/icons-react/icons/IconLayoutList";
 export { default as IconLogout } from "@tabler/icons-react/icons/IconLogout";

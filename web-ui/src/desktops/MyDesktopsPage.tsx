@@ -1,8 +1,19 @@
-import { Button, Center, Group, Loader, SimpleGrid, Stack, Text, Title } from "@mantine/core";
+import {
+  Button,
+  Center,
+  Group,
+  Loader,
+  Modal,
+  SimpleGrid,
+  Stack,
+  Text,
+  Title,
+} from "@mantine/core";
 import { IconPlus } from "../common/icons";
 import { useCallback, useMemo, useState } from "react";
 import { ErrorAlert } from "../api/ErrorAlert";
 import { useAuth } from "../auth/AuthContext";
+import { DesktopViewer } from "../display/DesktopViewer";
 import type { DesktopFieldsFragment } from "../gql/graphql";
 import { DesktopCard } from "./DesktopCard";
 import { LaunchDesktopModal } from "./LaunchDesktopModal";
@@ -12,6 +23,7 @@ import { useLiveDesktops } from "./useLiveDesktops";
 export function MyDesktopsPage() {
   const { session } = useAuth();
   const [launching, setLaunching] = useState(false);
+  const [viewing, setViewing] = useState<string | null>(null);
   const username = session?.user.username ?? "";
   const userId = session?.user.id;
   // Admins see every desktop through the API; the portal shows their own.
@@ -44,11 +56,20 @@ export function MyDesktopsPage() {
       ) : (
         <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
           {desktops.map((d) => (
-            <DesktopCard key={d.id} desktop={d} />
+            <DesktopCard key={d.id} desktop={d} onConnect={(c) => setViewing(c.id)} />
           ))}
         </SimpleGrid>
       )}
       <LaunchDesktopModal opened={launching} onClose={() => setLaunching(false)} />
+      <Modal
+        opened={viewing !== null}
+        onClose={() => setViewing(null)}
+        size="90%"
+        title="Desktop"
+        aria-label="Desktop viewer"
+      >
+        {viewing && <DesktopViewer desktopId={viewing} embedded />}
+      </Modal>
     </Stack>
   );
 }

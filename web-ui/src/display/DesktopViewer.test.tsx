@@ -1,0 +1,198 @@
+import { act, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { apiError, fakeClient } from "../test/fakeClient";
+import { desktop } from "../test/fixtures";
+import { renderWithProviders } from "../test/render";
+import { DesktopViewer } from "./DesktopViewer";
+import type { DisplayClose } from "./novnc";
+
+/** Stands in for noVNC's RFB object: the one boundary these tests replace. */
+class FakeRfb extends EventTarget {
+  scaleViewport = false;
+  resizeSession = false;
+  clipViewport = false;
+  focusOnClick = false;
+  background = "";
+  disconnected = false;
+  pasted: string[] = [];
+  constructor(
+    readonly url: string,
+    private readonly onClose: (c: DisplayClose) => void,
+  ) {
+    super();
+  }
+  disconnect() {
+    this.disconnected = true;
+  }
+  focus() {}
+  sendCtrlAltDel() {}
+  clipboardPasteFrom(text: string) {
+    this.pasted.push(text);
+  }
+  /** The gateway accepted the ticket and the desktop greeted. */
+  connected() {
+    act(() => void this.dispatchEvent(new CustomEvent("connect")));
+  }
+  /** The WebSocket closed with `code`, then noVNC reports the disconnect. */
+  closed(code: number) {
+    act(() => {
+      this.onClose({ code, reason: "" });
+      this.dispatchEvent(new CustomEvent("disconnect", { detail: { clean: code === 1000 } }));
+    });
+  }
+}
+
+const sessions: FakeRfb[] = [];
+vi.mock("./novnc", () => ({
+  openRfb: vi.fn(async (_target: HTMLElement, url: string, onClose: (c: DisplayClose) => void) => {
+    const rfb = new FakeRfb(url, onClose);
+    sessions.push(rfb);
+    return rfb;
+  }),
+}));
+
+let tickets = 0;
+function api(state: "RUNNING" | "STOPPED", over: Record<string, () => unknown> = {}) {
+  return fakeClient({
+    Desktop: ({ id }) => ({ desktop: desktop(String(id), { name: "dev-box", state }) }),
+    ConnectDesktop: ({ id }) => ({
+      connectDesktop: {
+        url: `ws://gw/display/v1/dt_${++tickets}`,
+        expiresAt: "2026-11-28T10:00:30Z",
+        desktopId: id,
+      },
+    }),
+    StartDesktop: ({ id }) => ({ startDesktop: { id, state: "PENDING", power: "ON" } }),
+    ...over,
+  });
+}
+
+const event = (state: string) => ({
+  desktopEvents: {
+    previousState: null,
+    at: "2026-11-28T10:00:00Z",
+    desktop: { id: "d1", name: "dev-box", state, statusReason: null, cluster: { name: "local" } },
+  },
+});
+
+const viewer = () => screen.getByTestId("desktop-viewer");
+
+describe("DesktopViewer", () => {
+  beforeEach(() => {
+    sessions.length = 0;
+  });
+  afterEach(() => vi.useRealTimers());
+
+  it("connects a running desktop with a fresh ticket, resizing the session to fit", async () => {
+    const gql = api("RUNNING");
+    renderWithProviders(<DesktopViewer desktopId="d1" />, gql.client);
+    await waitFor(() => expect(sessions).toHaveLength(1));
+    expect(gql.calls).toContainEqual({ name: "ConnectDesktop", variables: { id: "d1" } });
+    expect(sessions[0].url).toMatch(/^ws:\/\/gw\/display\/v1\/dt_\d+$/);
+    expect(sessions[0]).toMatchObject({ resizeSession: true, scaleViewport: true });
+    expect(viewer()).toHaveAttribute("data-phase", "connecting");
+    expect(screen.getByText("Connecting to dev-box…")).toBeInTheDocument();
+    sessions[0].connected();
+    expect(viewer()).toHaveAttribute("data-phase", "connected");
+    expect(screen.queryByText("Connecting to dev-box…")).not.toBeInTheDocument();
+  });
+
+  it("says a stopped desktop is not running, powers it on, and connects once it runs", async () => {
+    const gql = api("STOPPED");
+    renderWithProviders(<DesktopViewer desktopId="d1" />, gql.client);
+    expect(await screen.findByText("dev-box is not running")).toBeInTheDocument();
+    expect(gql.calls.some((c) => c.name === "ConnectDesktop")).toBe(false);
+    await userEvent.click(screen.getByRole("button", { name: "Power on" }));
+    await waitFor(() =>
+      expect(gql.calls).toContainEqual({ name: "StartDesktop", variables: { id: "d1" } }),
+    );
+    act(() => gql.push("DesktopEvents", event("STARTING")));
+    expect(screen.getByText(/Starting \(3 of 4\)/)).toBeInTheDocument();
+    expect(sessions).toHaveLength(0);
+    act(() => gql.push("DesktopEvents", event("RUNNING")));
+    await waitFor(() => expect(sessions).toHaveLength(1));
+  });
+
+  it("shows the API's reason when the ticket is refused", async () => {
+    const gql = api("RUNNING", {
+      ConnectDesktop: () => apiError("DESKTOP_NOT_RUNNING", "desktop d1 is STOPPING"),
+    });
+    renderWithProviders(<DesktopViewer desktopId="d1" />, gql.client);
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("desktop d1 is STOPPING");
+    expect(alert).toHaveTextContent("DESKTOP_NOT_RUNNING");
+    expect(viewer()).toHaveAttribute("data-phase", "refused");
+    expect(sessions).toHaveLength(0);
+  });
+
+  it("explains a refused ticket and reconnects with a new one when asked", async () => {
+    const gql = api("RUNNING");
+    renderWithProviders(<DesktopViewer desktopId="d1" />, gql.client);
+    await waitFor(() => expect(sessions).toHaveLength(1));
+    sessions[0].closed(4401);
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveAttribute("data-close-code", "4401");
+    expect(alert).toHaveTextContent("did not recognise the connection ticket");
+    expect(sessions).toHaveLength(1); // no automatic retry for an unknown ticket
+    const reconnect = screen.getAllByRole("button", { name: "Reconnect" });
+    await userEvent.click(reconnect[reconnect.length - 1]);
+    await waitFor(() => expect(sessions).toHaveLength(2));
+    expect(sessions[1].url).not.toBe(sessions[0].url);
+    sessions[1].connected();
+    expect(viewer()).toHaveAttribute("data-phase", "connected");
+  });
+
+  it("reconnects by itself when the cluster was briefly unreachable", async () => {
+    const gql = api("RUNNING");
+    renderWithProviders(<DesktopViewer desktopId="d1" />, gql.client);
+    await waitFor(() => expect(sessions).toHaveLength(1));
+    sessions[0].connected();
+    sessions[0].closed(4503);
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      "not connected to the gateway at the moment. Reconnecting…",
+    );
+    await waitFor(() => expect(sessions).toHaveLength(2), { timeout: 3000 });
+    sessions[1].connected();
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+  });
+
+  it("shows that the desktop was powered off instead of a bare disconnect", async () => {
+    const gql = api("RUNNING");
+    renderWithProviders(<DesktopViewer desktopId="d1" />, gql.client);
+    await waitFor(() => expect(sessions).toHaveLength(1));
+    sessions[0].connected();
+    act(() => gql.push("DesktopEvents", event("STOPPING")));
+    sessions[0].closed(1000);
+    expect(await screen.findByText("dev-box is not running")).toBeInTheDocument();
+    act(() => gql.push("DesktopEvents", event("STOPPED")));
+    expect(screen.getByRole("button", { name: "Power on" })).toBeInTheDocument();
+  });
+
+  it("relays clipboard text both ways", async () => {
+    const gql = api("RUNNING");
+    renderWithProviders(<DesktopViewer desktopId="d1" />, gql.client);
+    await waitFor(() => expect(sessions).toHaveLength(1));
+    sessions[0].connected();
+    await userEvent.click(screen.getByRole("button", { name: "Clipboard" }));
+    act(
+      () =>
+        void sessions[0].dispatchEvent(
+          new CustomEvent("clipboard", { detail: { text: "copied inside" } }),
+        ),
+    );
+    expect(screen.getByLabelText("From the desktop")).toHaveValue("copied inside");
+    await userEvent.type(screen.getByLabelText("To the desktop"), "pasted outside");
+    await userEvent.click(screen.getByRole("button", { name: "Send to the desktop" }));
+    expect(sessions[0].pasted).toEqual(["pasted outside"]);
+  });
+
+  it("disconnects when it goes away", async () => {
+    const gql = api("RUNNING");
+    const view = renderWithProviders(<DesktopViewer desktopId="d1" />, gql.client);
+    await waitFor(() => expect(sessions).toHaveLength(1));
+    sessions[0].connected();
+    view.unmount();
+    expect(sessions[0].disconnected).toBe(true);
+  });
+});
