@@ -196,7 +196,7 @@ public class AgentInventory {
         .getSingleResultOrNull()
         .flatMap(
             existing -> {
-              if (existing != null && !existing.agentId.equals(agentId)) {
+              if (existing != null && !agentId.equals(existing.agentId)) {
                 throw new ClusterOwnedElsewhere(r.name());
               }
               ClusterEntity c = existing == null ? new ClusterEntity() : existing;

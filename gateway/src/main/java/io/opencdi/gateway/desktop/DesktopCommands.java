@@ -6,26 +6,62 @@ import io.opencdi.protocol.CommandKind;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Asks for a command to be sent to the agent of a desktop's cluster. The agent's link may be held
- * by any replica, so the request goes through the database's NOTIFY; the holder sends it.
+ * Where a desktop's commands go. By default to the agent of its cluster: the agent's link may be
+ * held by any replica, so the request goes through the database's NOTIFY and the holder sends it. A
+ * cluster served by a {@link DirectCommands} backend (Karmada) instead gets the command applied
+ * before the desktop's transaction commits ({@link #prepare}); after the commit it counts as
+ * acknowledged, as an agent's ack would.
  */
 @ApplicationScoped
 public class DesktopCommands {
   private final Notifications notifications;
+  private final Instance<DirectCommands> direct;
 
-  public DesktopCommands(Notifications notifications) {
+  public DesktopCommands(Notifications notifications, Instance<DirectCommands> direct) {
     this.notifications = notifications;
+    this.direct = direct;
   }
 
+  /**
+   * Inside the desktop's transaction: applies the command now if a direct backend serves the
+   * desktop's cluster (a failure then rolls the transaction back); otherwise does nothing.
+   */
+  public Uni<Void> prepare(DesktopEntity desktop, CommandKind kind) {
+    return backend(desktop.clusterId)
+        .map(b -> b.apply(desktop, kind))
+        .orElseGet(() -> Uni.createFrom().voidItem());
+  }
+
+  /** After a failed transaction: takes back what {@link #prepare} applied for the desktop. */
+  public Uni<Void> undo(UUID desktopId, UUID clusterId) {
+    return backend(clusterId)
+        .map(b -> b.undo(desktopId, clusterId))
+        .orElseGet(() -> Uni.createFrom().voidItem());
+  }
+
+  /** After the commit: sends the command to the cluster's agent, or acknowledges a direct one. */
   public Uni<Void> request(UUID desktopId, UUID clusterId, CommandKind kind) {
+    Optional<DirectCommands> backend = backend(clusterId);
+    if (backend.isPresent()) {
+      return backend.get().committed(desktopId, kind);
+    }
     return notifications.publish(
         Channels.COMMAND,
         new JsonObject()
             .put("desktopId", desktopId.toString())
             .put("clusterId", clusterId.toString())
             .put("kind", kind.name()));
+  }
+
+  private Optional<DirectCommands> backend(UUID clusterId) {
+    if (clusterId == null || direct.isUnsatisfied()) {
+      return Optional.empty();
+    }
+    return direct.stream().filter(b -> b.serves(clusterId)).findFirst();
   }
 }

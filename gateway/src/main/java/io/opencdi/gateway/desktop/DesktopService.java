@@ -55,6 +55,7 @@ public class DesktopService {
     DesktopInputs.validate(input);
     UUID templateId = io.opencdi.gateway.common.Ids.parse(input.templateId(), "template");
     List<Placed> placed = new ArrayList<>();
+    List<DesktopEntity> prepared = new ArrayList<>();
     return db.transaction(
             s ->
                 lockUser(s, caller.userId())
@@ -78,9 +79,10 @@ public class DesktopService {
                                                                         input,
                                                                         input.name(),
                                                                         quota,
-                                                                        placed))))))
+                                                                        placed,
+                                                                        prepared))))))
         .onFailure()
-        .invoke(e -> placed.forEach(p -> placement.forget(p.placement, p.cpu, p.memory)))
+        .call(e -> undo(placed, prepared))
         .flatMap(entity -> announceNew(entity, placed).replaceWith(Desktop.from(entity)));
   }
 
@@ -89,6 +91,7 @@ public class DesktopService {
     List<String> owners = DesktopInputs.owners(caller, input, MAX_BULK);
     UUID templateId = io.opencdi.gateway.common.Ids.parse(input.templateId(), "template");
     List<Placed> placed = new ArrayList<>();
+    List<DesktopEntity> prepared = new ArrayList<>();
     String prefix =
         input.namePrefix() == null || input.namePrefix().isBlank() ? null : input.namePrefix();
     return db.transaction(
@@ -131,13 +134,13 @@ public class DesktopService {
                                                                           q ->
                                                                               place(
                                                                                   s, user, t, one,
-                                                                                  name, q,
-                                                                                  placed)));
+                                                                                  name, q, placed,
+                                                                                  prepared)));
                                                 }))
                                 .collect()
                                 .asList()))
         .onFailure()
-        .invoke(e -> placed.forEach(p -> placement.forget(p.placement, p.cpu, p.memory)))
+        .call(e -> undo(placed, prepared))
         .flatMap(
             entities ->
                 Multi.createFrom()
@@ -269,7 +272,8 @@ public class DesktopService {
                                     d.statusReason = null;
                                     d.updatedAt = OffsetDateTime.now();
                                     return new Change(d, previous);
-                                  });
+                                  })
+                              .call(c -> commands.prepare(c.desktop, CommandKind.START));
                         }))
         .onFailure()
         .invoke(e -> placed.forEach(p -> placement.forget(p.placement, p.cpu, p.memory)))
@@ -296,7 +300,8 @@ public class DesktopService {
                           d.state = d.holdsCapacity ? DesktopState.STOPPING : DesktopState.STOPPED;
                           d.updatedAt = OffsetDateTime.now();
                           return new Change(d, previous);
-                        }))
+                        })
+                    .call(c -> prepare(c, CommandKind.STOP)))
         .flatMap(c -> announce(c, CommandKind.STOP));
   }
 
@@ -320,7 +325,8 @@ public class DesktopService {
                           }
                           d.updatedAt = OffsetDateTime.now();
                           return new Change(d, previous);
-                        }))
+                        })
+                    .call(c -> prepare(c, CommandKind.DELETE)))
         .flatMap(c -> announce(c, CommandKind.DELETE));
   }
 
@@ -333,7 +339,8 @@ public class DesktopService {
       CreateDesktopInput input,
       String name,
       Optional<QuotaAllowance> quota,
-      List<Placed> placed) {
+      List<Placed> placed,
+      List<DesktopEntity> prepared) {
     DesktopEntity d = new DesktopEntity();
     d.id = UUID.randomUUID();
     d.name = name == null || name.isBlank() ? t.name : name.strip();
@@ -360,8 +367,31 @@ public class DesktopService {
               d.nodeGroup = p.placement.nodeGroup();
               d.placementSummary = p.summary;
               d.holdsCapacity = true;
-              return s.persist(d).call(s::flush).replaceWith(d);
+              return s.persist(d)
+                  .call(s::flush)
+                  .call(() -> commands.prepare(d, CommandKind.START))
+                  .invoke(() -> prepared.add(d))
+                  .replaceWith(d);
             });
+  }
+
+  /** A changed desktop's command, applied before the commit where its backend wants that. */
+  private Uni<Void> prepare(Change c, CommandKind kind) {
+    return c.previous == null || c.desktop.clusterId == null
+        ? Uni.createFrom().voidItem()
+        : commands.prepare(c.desktop, kind);
+  }
+
+  /** A creation failed: gives back the room it took and what backends were already told. */
+  private Uni<Void> undo(List<Placed> placed, List<DesktopEntity> prepared) {
+    placed.forEach(p -> placement.forget(p.placement, p.cpu, p.memory));
+    return Multi.createFrom()
+        .iterable(List.copyOf(prepared))
+        .onItem()
+        .transformToUniAndConcatenate(d -> commands.undo(d.id, d.clusterId))
+        .collect()
+        .last()
+        .replaceWithVoid();
   }
 
   /** Decides, then reserves in the database; retries when a race took the chosen room. */

@@ -1,0 +1,336 @@
+package io.opencdi.gateway.karmada;
+
+import static io.opencdi.gateway.testing.GraphQL.errorCode;
+import static io.opencdi.gateway.testing.GraphQL.login;
+import static io.opencdi.gateway.testing.GraphQL.run;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.opencdi.gateway.testing.PostgresResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The karmada placement backend against a Karmada API server (fabric8's mock in CRUD mode): member
+ * clusters come from Karmada's Cluster objects, desktops go out as a Desktop plus a
+ * PropagationPolicy, and their states come back from the Desktop's status. The test plays Karmada's
+ * controllers and the member's agent by writing Cluster and Desktop status.
+ */
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+@QuarkusTestResource(value = KarmadaMockResource.class, restrictToAnnotatedClass = true)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class KarmadaBackendTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  @Inject KarmadaBackend backend;
+
+  private KarmadaMock karmada;
+  private String admin;
+  private String alice;
+
+  // Not @BeforeAll: the HTTP port of the application under test is known only per test.
+  @BeforeEach
+  void fleet() {
+    if (karmada != null) {
+      return;
+    }
+    karmada = KarmadaMockResource.karmada();
+    karmada.cluster(
+        "kmd-fra",
+        "eu-west",
+        "eu-west-1a",
+        true,
+        Map.of("cpu", "16", "memory", "64Gi", "pods", "110"),
+        Map.of("cpu", "4", "memory", "8Gi", "pods", "10"),
+        Map.of("cpu", "500m", "memory", "512Mi", "pods", "1"),
+        Map.of(
+            MemberCluster.RUNTIME_CLASSES_ANNOTATION, "runc,gvisor",
+            MemberCluster.STORAGE_CLASSES_ANNOTATION, "longhorn"));
+    // More room and in the region asked for below, but Karmada says it is not ready.
+    karmada.cluster(
+        "kmd-bj",
+        "cn-north",
+        "cn-north-1a",
+        false,
+        Map.of("cpu", "64", "memory", "256Gi", "pods", "110"),
+        Map.of(),
+        Map.of(),
+        Map.of(MemberCluster.RUNTIME_CLASSES_ANNOTATION, "runc,gvisor"));
+    // Room for exactly two 1-CPU desktops by Karmada's figures: 4 − 1.5 = 2.5 CPUs free.
+    karmada.cluster(
+        "kmd-small",
+        "ap-south",
+        "ap-south-1a",
+        true,
+        Map.of("cpu", "4", "memory", "8Gi", "pods", "110"),
+        Map.of("cpu", "1500m", "memory", "2Gi", "pods", "3"),
+        Map.of(),
+        Map.of(MemberCluster.STORAGE_CLASSES_ANNOTATION, "small-disk"));
+    admin = login("admin");
+    alice = login("alice");
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(cluster("kmd-small"))
+                    .as("Karmada's clusters reach the inventory")
+                    .isNotNull());
+  }
+
+  private Map<String, Object> cluster(String name) {
+    return run(admin, "clusters", "Clusters")
+        .getMap("data.clusters.find { it.name == '" + name + "' }");
+  }
+
+  private String templateId(String name) {
+    return run(admin, "templates", "Templates")
+        .getString("data.templates.find { it.name == '" + name + "' }.id");
+  }
+
+  private JsonPath create(String template, String region) {
+    Map<String, Object> in = new HashMap<>();
+    in.put("templateId", templateId(template));
+    in.put("region", region);
+    return run(alice, "desktops", "CreateDesktop", "input", in);
+  }
+
+  private String state(String id) {
+    return run(alice, "desktops", "Desktop", "id", id).getString("data.desktop.state");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> spec(GenericKubernetesResource r) {
+    return (Map<String, Object>) r.getAdditionalProperties().get("spec");
+  }
+
+  @Test
+  @Order(1)
+  @SuppressWarnings("unchecked")
+  void karmadasClustersArePlaceableWithKarmadasFigures() {
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              Map<String, Object> fra = cluster("kmd-fra");
+              assertThat(fra)
+                  .containsEntry("runtime", "karmada")
+                  .containsEntry("region", "eu-west")
+                  .containsEntry("zone", "eu-west-1a")
+                  .containsEntry("ready", true);
+              assertThat((List<String>) fra.get("runtimeClasses"))
+                  .containsExactly("runc", "gvisor");
+              Map<String, Object> capacity = (Map<String, Object>) fra.get("capacity");
+              // allocatable 16 CPUs / 64 GiB / 110 pods; allocated + allocating 4.5 CPUs,
+              // 8.5 GiB and 11 pods.
+              assertThat(capacity)
+                  .containsEntry("allocatableCpuMillis", 16000)
+                  .containsEntry("allocatedCpuMillis", 4500)
+                  .containsEntry("allocatableMemoryMiB", 65536)
+                  .containsEntry("allocatedMemoryMiB", 8704)
+                  .containsEntry("allocatableDesktops", 99)
+                  .containsEntry("largestFreeCpuMillis", 11500);
+              assertThat(cluster("kmd-bj")).containsEntry("ready", false);
+            });
+  }
+
+  @Test
+  @Order(2)
+  void createDesktopWritesTheDesktopAndAPolicyPinnedToTheChosenCluster() {
+    JsonPath created = create("xfce-gvisor", "cn-north");
+    String id = created.getString("data.createDesktop.id");
+    assertThat(id).as(created.prettify()).isNotNull();
+    assertThat(created.getString("data.createDesktop.cluster.name"))
+        .as("kmd-bj is in the region asked for but not ready; kmd-small has no gVisor")
+        .isEqualTo("kmd-fra");
+
+    GenericKubernetesResource desktop = karmada.desktop("desktop-" + id).get();
+    assertThat(desktop).as("the Desktop on the Karmada API server").isNotNull();
+    assertThat(desktop.getMetadata().getLabels()).containsEntry("opencdi.io/cluster", "kmd-fra");
+    assertThat(spec(desktop))
+        .containsEntry("desktopId", id)
+        .containsEntry("power", "On")
+        .containsEntry("image", "opencdi/desktop-xfce:0.1")
+        .containsEntry("cpuMillis", 2000)
+        .containsEntry("memoryMiB", 4096)
+        .containsEntry("runtimeClassName", "gvisor")
+        .containsEntry("home", Map.of("sizeGiB", 10, "storageClassName", "longhorn"))
+        .doesNotContainKey("node");
+
+    GenericKubernetesResource policy = karmada.policy("desktop-" + id).get();
+    assertThat(policy).as("the PropagationPolicy").isNotNull();
+    assertThat(spec(policy))
+        .containsEntry(
+            "resourceSelectors",
+            List.of(
+                Map.of(
+                    "apiVersion",
+                    "opencdi.io/v1alpha1",
+                    "kind",
+                    "Desktop",
+                    "namespace",
+                    KarmadaMock.NS,
+                    "name",
+                    "desktop-" + id)))
+        .containsEntry(
+            "placement", Map.of("clusterAffinity", Map.of("clusterNames", List.of("kmd-fra"))));
+    await().atMost(WAIT).until(() -> "SCHEDULED".equals(state(id)));
+
+    Map<String, Object> preview = new HashMap<>();
+    preview.put("templateId", templateId("xfce-gvisor"));
+    preview.put("region", "cn-north");
+    JsonPath explained = run(alice, "placement", "PlacementPreview", "input", preview);
+    assertThat(
+            explained.getBoolean(
+                "data.placementPreview.clusters.find { it.clusterName == 'kmd-bj' }.feasible"))
+        .as(explained.prettify())
+        .isFalse();
+  }
+
+  @Test
+  @Order(3)
+  void statusComesBackAndPowerAndDeletionGoThroughKarmada() {
+    String id = create("xfce", "eu-west").getString("data.createDesktop.id");
+    String name = "desktop-" + id;
+    await().atMost(WAIT).until(() -> "SCHEDULED".equals(state(id)));
+
+    karmada.desktopStatus(name, "STARTING", "fra-node-1", null);
+    await().atMost(WAIT).until(() -> "STARTING".equals(state(id)));
+    karmada.desktopStatus(name, "RUNNING", "fra-node-1", null);
+    await().atMost(WAIT).until(() -> "RUNNING".equals(state(id)));
+
+    JsonPath stopped = run(alice, "desktops", "StopDesktop", "id", id);
+    assertThat(stopped.getString("data.stopDesktop.state")).isEqualTo("STOPPING");
+    assertThat(spec(karmada.desktop(name).get())).containsEntry("power", "Off");
+    karmada.desktopStatus(name, "STOPPED", "fra-node-1", null);
+    await().atMost(WAIT).until(() -> "STOPPED".equals(state(id)));
+
+    JsonPath started = run(alice, "desktops", "StartDesktop", "id", id);
+    assertThat(started.getString("data.startDesktop.power")).as(started.prettify()).isEqualTo("ON");
+    assertThat(spec(karmada.desktop(name).get())).containsEntry("power", "On");
+    // The Desktop still carries the old STOPPED status: a spec change is no news.
+    await().atMost(WAIT).until(() -> "SCHEDULED".equals(state(id)));
+    karmada.desktopStatus(name, "RUNNING", "fra-node-1", null);
+    await().atMost(WAIT).until(() -> "RUNNING".equals(state(id)));
+    assertThat(run(alice, "desktops", "Desktop", "id", id).getString("data.desktop.cluster.name"))
+        .isEqualTo("kmd-fra");
+
+    run(alice, "desktops", "DeleteDesktop", "id", id);
+    assertThat(karmada.desktop(name).get()).as("Desktop deleted on Karmada").isNull();
+    assertThat(karmada.policy(name).get()).as("PropagationPolicy deleted").isNull();
+    await().atMost(WAIT).until(() -> "DELETED".equals(state(id)));
+  }
+
+  @Test
+  @Order(4)
+  void aFailureReportedThroughKarmadaGivesTheRoomBack() {
+    String id = create("xfce", "eu-west").getString("data.createDesktop.id");
+    long before =
+        ((Number) ((Map<?, ?>) cluster("kmd-fra").get("capacity")).get("allocatedCpuMillis"))
+            .longValue();
+    karmada.desktopStatus("desktop-" + id, "FAILED", null, "image pull failed: ErrImagePull");
+    await().atMost(WAIT).until(() -> "FAILED".equals(state(id)));
+    assertThat(run(alice, "desktops", "Desktop", "id", id).getString("data.desktop.statusReason"))
+        .contains("ErrImagePull");
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(
+                        ((Number)
+                                ((Map<?, ?>) cluster("kmd-fra").get("capacity"))
+                                    .get("allocatedCpuMillis"))
+                            .longValue())
+                    .isEqualTo(before - 2000));
+  }
+
+  @Test
+  @Order(5)
+  void noClusterIsOverCommittedByKarmadasFigures() {
+    Map<String, Object> template = new HashMap<>();
+    template.put("name", "small-disk");
+    template.put("image", "opencdi/desktop-openbox:0.1");
+    template.put("cpuMillis", 1000);
+    template.put("memoryMiB", 1024);
+    template.put("runtimeClass", "runc");
+    template.put("storageClass", "small-disk");
+    template.put("homeVolumeGiB", 1);
+    JsonPath t = run(admin, "templates", "CreateTemplate", "input", template);
+    assertThat(t.getString("data.createTemplate.id")).as(t.prettify()).isNotNull();
+
+    for (int i = 0; i < 2; i++) {
+      JsonPath ok = create("small-disk", "ap-south");
+      assertThat(ok.getString("data.createDesktop.cluster.name"))
+          .as(ok.prettify())
+          .isEqualTo("kmd-small");
+    }
+    JsonPath third = create("small-disk", "ap-south");
+    assertThat(errorCode(third)).as(third.prettify()).isEqualTo("UNSCHEDULABLE");
+    assertThat(
+            karmada.desktops().stream()
+                .filter(
+                    d -> "kmd-small".equals(d.getMetadata().getLabels().get("opencdi.io/cluster")))
+                .count())
+        .as("Desktops propagated to kmd-small")
+        .isEqualTo(2);
+  }
+
+  @Test
+  @Order(6)
+  void karmadaUnavailableIsAClearErrorAndChangesNothing() {
+    String running = create("openbox-small", "eu-west").getString("data.createDesktop.id");
+    await().atMost(WAIT).until(() -> "SCHEDULED".equals(state(running)));
+    int desktops = run(alice, "desktops", "Desktops").getInt("data.desktops.totalCount");
+    Object capacity = cluster("kmd-fra").get("capacity");
+    int onKarmada = karmada.desktops().size();
+
+    karmada.stop();
+    try {
+      JsonPath refused = create("openbox-small", "eu-west");
+      assertThat(errorCode(refused)).as(refused.prettify()).isEqualTo("UNAVAILABLE");
+      assertThat(refused.getString("errors[0].message")).contains("Karmada");
+      JsonPath stop = run(alice, "desktops", "StopDesktop", "id", running);
+      assertThat(errorCode(stop)).as(stop.prettify()).isEqualTo("UNAVAILABLE");
+      JsonPath delete = run(alice, "desktops", "DeleteDesktop", "id", running);
+      assertThat(errorCode(delete)).as(delete.prettify()).isEqualTo("UNAVAILABLE");
+
+      assertThat(run(alice, "desktops", "Desktops").getInt("data.desktops.totalCount"))
+          .isEqualTo(desktops);
+      assertThat(cluster("kmd-fra").get("capacity")).as("no room kept").isEqualTo(capacity);
+      JsonPath after = run(alice, "desktops", "Desktop", "id", running);
+      assertThat(after.getString("data.desktop.state")).isEqualTo("SCHEDULED");
+      assertThat(after.getString("data.desktop.power")).isEqualTo("ON");
+    } finally {
+      karmada.restart();
+    }
+    assertThat(karmada.desktops()).hasSize(onKarmada);
+    assertThat(spec(karmada.desktop("desktop-" + running).get())).containsEntry("power", "On");
+    // Back: the watch reconnects and commands work again.
+    await().atMost(WAIT).until(backend::watching);
+    JsonPath stop = run(alice, "desktops", "StopDesktop", "id", running);
+    assertThat(stop.getString("data.stopDesktop.state")).as(stop.prettify()).isEqualTo("STOPPING");
+  }
+
+  @Test
+  @Order(7)
+  void everyRequestTheGatewaySentIsDeclaredAndEveryDeclarationIsUsed() {
+    assertThat(karmada.permissionsUsed())
+        .as("%s", karmada.gatewayRequests())
+        .containsExactlyInAnyOrderElementsOf(new HashSet<>(KarmadaPermissions.REQUIRED));
+  }
+}
