@@ -17,6 +17,7 @@ import io.opencdi.placement.plugins.nodefit.NodeFit;
 import io.opencdi.placement.registry.PluginRegistry;
 import io.opencdi.placement.registry.Profile;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -307,8 +308,16 @@ public final class Scheduler {
     if (clusters.isEmpty()) {
       summary.append(": no clusters in the snapshot");
     }
-    for (int c = 0; c < Math.min(clusters.size(), SUMMARY_CLUSTERS); c++) {
-      ClusterEvaluation evaluation = evaluations.get(c);
+    // The nearest misses first (fewest failed filters; a stable sort keeps the snapshot's order
+    // otherwise): the summary is cut short, and a cluster that lacks only room says more than a
+    // dead one.
+    List<ClusterEvaluation> nearest =
+        evaluations.stream()
+            .sorted(Comparator.comparingInt((ClusterEvaluation e) -> e.reasons().size()))
+            .limit(SUMMARY_CLUSTERS)
+            .toList();
+    for (int c = 0; c < nearest.size(); c++) {
+      ClusterEvaluation evaluation = nearest.get(c);
       summary
           .append(c == 0 ? ": " : "; ")
           .append(evaluation.clusterName())

@@ -132,6 +132,21 @@ class SchedulerTest {
   }
 
   @Test
+  void aCutShortSummaryNamesTheNearestMissesFirst() {
+    List<ClusterState> clusters = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      clusters.add(cluster("dead-" + i).cordoned().notReady().build());
+    }
+    clusters.add(cluster("almost").cordoned().build());
+    Decision decision = scheduler.schedule(new Snapshot(clusters, 0, 0), request().build());
+    assertThat(((Decision.Unschedulable) decision).summary())
+        .startsWith("0/13 clusters can run this desktop: almost: cordoned; dead-0: ")
+        .contains("dead-8: ")
+        .doesNotContain("dead-9: ")
+        .endsWith("; and 3 more");
+  }
+
+  @Test
   void explainsEveryClusterOfAScheduledDecision() {
     Snapshot snapshot =
         snapshot(
