@@ -45,6 +45,8 @@ public final class ApiPermissions {
               ns("opencdi.io", "desktopsnapshots/status", "patch"),
               // What a Desktop becomes; informers tell what exists, so no get.
               ns("", "pods", "create", "delete"),
+              // Warning events of the desktops' Pods (sandbox, volumes, scheduler): informer only.
+              ns("", "events", "list", "watch"),
               ns("", "persistentvolumeclaims", "list", "watch", "create", "delete"),
               ns("", "services", "list", "watch", "create", "delete"),
               ns("networking.k8s.io", "networkpolicies", "list", "watch", "create", "delete"),

@@ -1,17 +1,21 @@
 package io.opencdi.agent.runtime.kubernetes;
 
 import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.opencdi.agent.runtime.kubernetes.crd.Desktop;
 import io.opencdi.agent.runtime.kubernetes.crd.DesktopResourceSpec;
 import io.opencdi.protocol.DesktopState;
+import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
- * Maps what Kubernetes shows of a desktop (its Desktop and its Pod) onto the protocol's desktop
- * states. Pure: the reconciler feeds it informer-cache objects.
+ * Maps what Kubernetes shows of a desktop (its Desktop, its Pod and the Pod's Warning events) onto
+ * the protocol's desktop states. Pure: the reconciler feeds it informer-cache objects.
  */
 public final class DesktopStateMapper {
   /** Waiting reasons that mean the image will not be pulled without someone's help. */
@@ -38,16 +42,25 @@ public final class DesktopStateMapper {
     }
   }
 
+  /** The desktop's state from its Desktop and its Pod alone (no events seen). */
+  public static Observed observe(Desktop desktop, Pod pod) {
+    return observe(desktop, pod, List.of(), Duration.ofDays(1));
+  }
+
   /**
-   * The desktop's state from its Desktop and its Pod (null when there is none).
+   * The desktop's state from its Desktop, its Pod (null when there is none) and the Warning events
+   * of its Pod ({@link PodWarnings}; events of earlier Pods of the desktop are ignored).
    *
    * <p>Power off: a recorded {@code FAILED} stays (a failed desktop is powered off and stays FAILED
    * until the next start or stop); otherwise a Pod still there is {@code STOPPING}, none is {@code
    * STOPPED}. Power on: no Pod or a Pod not yet ready is {@code STARTING}; a Running Pod whose
    * Ready condition is true is {@code RUNNING}; image pull errors, unschedulable Pods, containers
-   * that cannot be created or keep crashing, and Pods that ended are {@code FAILED}.
+   * that cannot be created or keep crashing, and Pods that ended are {@code FAILED}; so are Pods
+   * with a terminal warning or one that kept recurring for {@code startFailureAfter}, while a
+   * warning that may still clear is shown as the reason of {@code STARTING}.
    */
-  public static Observed observe(Desktop desktop, Pod pod) {
+  public static Observed observe(
+      Desktop desktop, Pod pod, Collection<Event> events, Duration startFailureAfter) {
     DesktopResourceSpec spec = desktop.getSpec();
     String node =
         pod != null && pod.getSpec() != null && pod.getSpec().getNodeName() != null
@@ -72,7 +85,7 @@ public final class DesktopStateMapper {
       // A power cycle: the old Pod goes, then a new one starts.
       return new Observed(DesktopState.STOPPING, node, null);
     }
-    String failure = failure(pod, spec.image);
+    String failure = failure(pod, spec.image, events);
     if (failure != null) {
       return new Observed(DesktopState.FAILED, node, failure);
     }
@@ -82,11 +95,25 @@ public final class DesktopStateMapper {
         && conditionTrue(podStatus.getConditions(), "Ready")) {
       return new Observed(DesktopState.RUNNING, node, null);
     }
+    Optional<PodWarnings.Verdict> warning =
+        PodWarnings.judge(pod, events, spec.runtimeClassName, startFailureAfter);
+    if (warning.isPresent()) {
+      return new Observed(
+          warning.get().terminal() ? DesktopState.FAILED : DesktopState.STARTING,
+          node,
+          warning.get().reason());
+    }
+    String volumeWait = unschedulableMessage(pod, events);
+    if (volumeWait != null) {
+      // Only a volume still being bound keeps an unschedulable Pod from failing (see failure).
+      return new Observed(
+          DesktopState.STARTING, node, "waiting for the home volume: " + volumeWait);
+    }
     return new Observed(DesktopState.STARTING, node, null);
   }
 
   /** Why the Pod cannot become a working desktop, or null while it still may. */
-  static String failure(Pod pod, String image) {
+  static String failure(Pod pod, String image, Collection<Event> events) {
     var status = pod.getStatus();
     if (status == null) {
       return null;
@@ -98,12 +125,9 @@ public final class DesktopStateMapper {
     if ("Succeeded".equals(status.getPhase())) {
       return "desktop exited: its processes ended";
     }
-    for (PodCondition condition : nonNull(status.getConditions())) {
-      if ("PodScheduled".equals(condition.getType())
-          && "False".equals(condition.getStatus())
-          && "Unschedulable".equals(condition.getReason())) {
-        return "unschedulable: " + join(condition.getMessage(), null, "no node fits");
-      }
+    String unschedulable = unschedulableMessage(pod, events);
+    if (unschedulable != null && !PodWarnings.waitsForVolume(unschedulable)) {
+      return "unschedulable: " + unschedulable;
     }
     for (ContainerStatus container : nonNull(status.getContainerStatuses())) {
       var state = container.getState();
@@ -132,6 +156,28 @@ public final class DesktopStateMapper {
                     + (last.getReason() == null ? "" : " (" + last.getReason() + ")");
         return "desktop keeps crashing: "
             + join(detail, null, "restarted " + container.getRestartCount() + " times");
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The scheduler's message when the Pod's condition says it is unschedulable (from its Warning
+   * event when the condition has none), else null.
+   */
+  private static String unschedulableMessage(Pod pod, Collection<Event> events) {
+    var status = pod.getStatus();
+    if (status == null) {
+      return null;
+    }
+    for (PodCondition condition : nonNull(status.getConditions())) {
+      if ("PodScheduled".equals(condition.getType())
+          && "False".equals(condition.getStatus())
+          && "Unschedulable".equals(condition.getReason())) {
+        return join(
+            condition.getMessage(),
+            null,
+            join(PodWarnings.schedulerMessage(pod, events), null, "no node fits"));
       }
     }
     return null;

@@ -2,6 +2,7 @@ package io.opencdi.agent.runtime.kubernetes;
 
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
@@ -81,6 +82,8 @@ public final class KubernetesRuntime implements DesktopRuntime {
   private static final Logger LOG = Logger.getLogger(KubernetesRuntime.class);
   private static final String DESKTOP_KEY = "desktop/";
   private static final String SNAPSHOT_KEY = "snapshot/";
+  // Events by the Pod they are about ("namespace/name"): the reconciler reads one desktop's.
+  private static final String BY_POD = "involved-pod";
 
   private final KubernetesClient client;
   private final boolean ownsClient;
@@ -102,6 +105,7 @@ public final class KubernetesRuntime implements DesktopRuntime {
 
   private SharedIndexInformer<Desktop> desktops;
   private SharedIndexInformer<Pod> pods;
+  private SharedIndexInformer<Event> events;
   private SharedIndexInformer<PersistentVolumeClaim> claims;
   private SharedIndexInformer<Service> services;
   private SharedIndexInformer<NetworkPolicy> policies;
@@ -162,6 +166,28 @@ public final class KubernetesRuntime implements DesktopRuntime {
               enqueueOwner(p);
               capacityChanged();
             });
+    // Warning events of the desktops' Pods say what their status never shows (a sandbox the node
+    // cannot create, a volume that cannot be attached). The API server could select them with
+    // involvedObject.kind=Pod, but the mock server the tests run against cannot, so the handler
+    // picks them.
+    events =
+        inform(
+            client.v1().events().inNamespace(ns).runnableInformer(0),
+            e -> {
+              if (PodWarnings.concernsDesktop(e, ns)) {
+                queue.add(DESKTOP_KEY + e.getInvolvedObject().getName());
+              }
+            });
+    events.addIndexers(
+        Map.of(
+            BY_POD,
+            e ->
+                e.getInvolvedObject() != null && "Pod".equals(e.getInvolvedObject().getKind())
+                    ? List.of(
+                        e.getInvolvedObject().getNamespace()
+                            + "/"
+                            + e.getInvolvedObject().getName())
+                    : List.of()));
     claims =
         inform(
             client
@@ -931,7 +957,12 @@ public final class KubernetesRuntime implements DesktopRuntime {
     } else if (!on && pod != null && pod.getMetadata().getDeletionTimestamp() == null) {
       deletePod(name);
     }
-    Observed observed = DesktopStateMapper.observe(d, pod);
+    Observed observed =
+        DesktopStateMapper.observe(
+            d,
+            pod,
+            pod == null ? List.of() : events.getIndexer().byIndex(BY_POD, ns + "/" + name),
+            settings.startFailureAfter());
     if (observed.failed() && on) {
       // The Pod would hold the node's capacity while it cannot run: remove it (the volume
       // stays) and power the desktop off, so the next start is a real change.

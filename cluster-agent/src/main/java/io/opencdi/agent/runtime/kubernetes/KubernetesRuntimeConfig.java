@@ -50,6 +50,15 @@ public interface KubernetesRuntimeConfig {
   @WithDefault("100ms")
   Duration capacityDebounce();
 
+  /**
+   * How long a Pod warning that may still clear (its home volume cannot be mounted or attached yet,
+   * its sandbox cannot be created for a reason other than a missing runtime) may keep recurring
+   * before the starting desktop fails with it. Long enough for a volume to detach from the node the
+   * desktop ran on before; short enough that a user is not left waiting for nothing.
+   */
+  @WithDefault("3m")
+  Duration startFailureAfter();
+
   /** The settings as plain values. */
   default KubernetesSettings settings() {
     return new KubernetesSettings(
@@ -62,6 +71,7 @@ public interface KubernetesRuntimeConfig {
         storageClass(),
         volumeSnapshotClass(),
         displayPort(),
-        capacityDebounce());
+        capacityDebounce(),
+        startFailureAfter());
   }
 }

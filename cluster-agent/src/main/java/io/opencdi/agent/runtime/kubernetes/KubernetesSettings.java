@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param volumeSnapshotClass VolumeSnapshotClass of snapshots that name none
  * @param displayPort VNC port of desktops whose Desktop names none
  * @param capacityDebounce how long capacity events are gathered before one report is signalled
+ * @param startFailureAfter how long a warning that may still clear (a volume that cannot be mounted
+ *     or attached yet) may keep recurring before a starting desktop fails with it
  */
 public record KubernetesSettings(
     String clusterName,
@@ -30,7 +32,8 @@ public record KubernetesSettings(
     String storageClass,
     String volumeSnapshotClass,
     int displayPort,
-    Duration capacityDebounce) {
+    Duration capacityDebounce,
+    Duration startFailureAfter) {
 
   public KubernetesSettings {
     agentPodLabels = Map.copyOf(agentPodLabels);
@@ -38,6 +41,11 @@ public record KubernetesSettings(
       throw new IllegalArgumentException(
           "opencdi.agent.kubernetes.cluster-name is required with the kubernetes runtime: the"
               + " name the gateway registered this cluster under");
+    }
+    if (startFailureAfter == null || startFailureAfter.isNegative() || startFailureAfter.isZero()) {
+      throw new IllegalArgumentException(
+          "opencdi.agent.kubernetes.start-failure-after must be a positive duration, got "
+              + startFailureAfter);
     }
     if (agentPodLabels.isEmpty()) {
       throw new IllegalArgumentException(

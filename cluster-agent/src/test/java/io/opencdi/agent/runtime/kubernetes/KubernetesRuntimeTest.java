@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -29,6 +31,7 @@ import io.opencdi.protocol.SnapshotSpec;
 import io.opencdi.protocol.SnapshotState;
 import io.opencdi.protocol.SnapshotStatus;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -480,6 +483,184 @@ class KubernetesRuntimeTest {
     eventually().until(() -> lastState(ID) == DesktopState.FAILED);
     assertThat(statuses.getLast().reason())
         .isEqualTo("unschedulable: 0/2 nodes are available: 1 Insufficient cpu.");
+  }
+
+  /** The scheduler binds the Pod; the kubelet on the node has not got it running yet. */
+  void schedulerBinds(String name, String node) {
+    cluster
+        .admin
+        .pods()
+        .inNamespace(NS)
+        .withName(name)
+        .edit(
+            p -> {
+              p.getSpec().setNodeName(node);
+              return p;
+            });
+  }
+
+  /** A component (kubelet, attach/detach controller) records a Warning about a Pod. */
+  Event warn(String podName, String podUid, String reason, String message, Instant first) {
+    return warn(podName, podUid, reason, message, first, first, 1);
+  }
+
+  /** A Warning the recorder has counted {@code count} times from {@code first} to {@code last}. */
+  Event warn(
+      String podName,
+      String podUid,
+      String reason,
+      String message,
+      Instant first,
+      Instant last,
+      int count) {
+    return cluster.create(
+        new EventBuilder()
+            .withNewMetadata()
+            .withGenerateName(podName + ".")
+            .withNamespace(NS)
+            .endMetadata()
+            .withType("Warning")
+            .withReason(reason)
+            .withMessage(message)
+            .withNewInvolvedObject()
+            .withApiVersion("v1")
+            .withKind("Pod")
+            .withNamespace(NS)
+            .withName(podName)
+            .withUid(podUid)
+            .endInvolvedObject()
+            .withNewSource()
+            .withComponent("kubelet")
+            .withHost("node-a")
+            .endSource()
+            .withFirstTimestamp(first.toString())
+            .withLastTimestamp(last.toString())
+            .withCount(count)
+            .build());
+  }
+
+  /** The same warning once more: the event recorder counts it into the same Event. */
+  void recurs(Event event, Instant at) {
+    cluster
+        .admin
+        .v1()
+        .events()
+        .inNamespace(NS)
+        .withName(event.getMetadata().getName())
+        .edit(
+            e -> {
+              e.setLastTimestamp(at.toString());
+              e.setCount(e.getCount() + 1);
+              return e;
+            });
+  }
+
+  DesktopStatus lastStatus(String id) {
+    return statuses.stream().filter(s -> s.desktopId().equals(id)).reduce((a, b) -> b).orElse(null);
+  }
+
+  @Test
+  void aSandboxTheNodeCannotCreateFailsTheDesktopWithTheKubeletsMessage() {
+    startRuntime();
+    runtime.start(spec());
+    eventually().until(() -> pod(NAME) != null);
+    schedulerBinds(NAME, "node-a");
+    String message =
+        "Failed to create pod sandbox: rpc error: code = Unknown desc = failed to get sandbox"
+            + " runtime: no runtime for \"runsc\" is configured";
+    warn(NAME, pod(NAME).getMetadata().getUid(), "FailedCreatePodSandBox", message, Instant.now());
+
+    eventually().until(() -> lastState(ID) == DesktopState.FAILED);
+    String reason = "runtime class gvisor is not installed on node node-a: " + message;
+    assertThat(lastStatus(ID).reason()).isEqualTo(reason);
+    // As with any failure: the Pod goes (it holds the node's capacity), the volume stays, the
+    // power is off until the next start.
+    eventually().until(() -> pod(NAME) == null);
+    eventually().until(() -> "Off".equals(desktop(NAME).getSpec().power.name()));
+    assertThat(desktop(NAME).getStatus().state).isEqualTo("FAILED");
+    assertThat(desktop(NAME).getStatus().reason).isEqualTo(reason);
+    assertThat(claim(NAME + "-home")).isNotNull();
+    assertThat(lastState(ID)).isEqualTo(DesktopState.FAILED);
+  }
+
+  @Test
+  void aMountRetryIsShownWhileStartingAndFailsTheDesktopOnlyOnceItKeepsRecurring() {
+    startRuntime();
+    runtime.start(spec());
+    eventually().until(() -> pod(NAME) != null);
+    schedulerBinds(NAME, "node-a");
+    String message =
+        "MountVolume.MountDevice failed for volume \"pvc-1\" : rpc error: code = Aborted desc ="
+            + " volume pvc-1 is not ready for workloads";
+    // Kubelet has retried the mount for 100 s: below the threshold (3m) the desktop keeps
+    // starting and shows why it takes long.
+    Instant first = Instant.now().minusSeconds(100);
+    Event mount =
+        warn(
+            NAME,
+            pod(NAME).getMetadata().getUid(),
+            "FailedMount",
+            message,
+            first,
+            first.plusSeconds(100),
+            3);
+
+    String shown = "home volume cannot be mounted: " + message;
+    eventually()
+        .until(
+            () ->
+                lastStatus(ID) != null
+                    && lastStatus(ID).state() == DesktopState.STARTING
+                    && shown.equals(lastStatus(ID).reason()));
+    eventually().until(() -> shown.equals(desktop(NAME).getStatus().reason));
+    assertThat(desktop(NAME).getStatus().state).isEqualTo("STARTING");
+    assertThat(pod(NAME)).isNotNull();
+    assertThat(desktop(NAME).getSpec().power.name()).isEqualTo("On");
+
+    // It kept failing from the first to the last attempt for longer than the threshold.
+    recurs(mount, first.plusSeconds(185));
+    eventually().until(() -> lastState(ID) == DesktopState.FAILED);
+    assertThat(lastStatus(ID).reason()).isEqualTo(shown + " (kept failing for 3m5s)");
+    eventually().until(() -> pod(NAME) == null);
+    assertThat(statuses)
+        .filteredOn(s -> s.state() == DesktopState.FAILED)
+        .singleElement()
+        .satisfies(s -> assertThat(s.reason()).endsWith("(kept failing for 3m5s)"));
+  }
+
+  @Test
+  void warningsAboutAnEarlierPodOfTheDesktopAreIgnored() {
+    startRuntime();
+    runtime.start(spec());
+    eventually().until(() -> pod(NAME) != null);
+    schedulerBinds(NAME, "node-a");
+    // The desktop's previous Pod (same name, another uid) could not get its sandbox.
+    warn(
+        NAME,
+        "0b9d6c1e-old-pod",
+        "FailedCreatePodSandBox",
+        "Failed to create pod sandbox: no runtime for \"runsc\" is configured",
+        Instant.now().minusSeconds(600));
+    // This Pod's own warning, a retry, is reconciled after it: once its reason shows, the earlier
+    // Pod's terminal warning has been seen and did not count.
+    warn(
+        NAME,
+        pod(NAME).getMetadata().getUid(),
+        "FailedAttachVolume",
+        "AttachVolume.Attach failed for volume \"pvc-1\" : volume is still detaching",
+        Instant.now());
+    eventually()
+        .until(
+            () ->
+                lastStatus(ID) != null
+                    && lastStatus(ID).reason() != null
+                    && lastStatus(ID).reason().startsWith("home volume cannot be attached"));
+    assertThat(states(ID)).doesNotContain(DesktopState.FAILED);
+
+    kubeletRuns(NAME, "node-a");
+    eventually().until(() -> lastState(ID) == DesktopState.RUNNING);
+    assertThat(lastStatus(ID).reason()).isNull();
+    assertThat(pod(NAME)).isNotNull();
   }
 
   @Test

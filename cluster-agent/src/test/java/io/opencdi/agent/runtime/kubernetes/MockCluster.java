@@ -122,7 +122,8 @@ final class MockCluster implements AutoCloseable {
         "longhorn",
         "longhorn-snap",
         5901,
-        Duration.ofMillis(20));
+        Duration.ofMillis(20),
+        Duration.ofMinutes(3));
   }
 
   <T extends HasMetadata> T create(T object) {
