@@ -50,7 +50,20 @@ public final class DisplayClient implements AutoCloseable {
     // that follows the upgrade at once) is handled.
     client
         .connect(options)
-        .onSuccess(ws -> opened.complete(new DisplayClient(client, ws).listen()))
+        .onSuccess(
+            ws -> {
+              DisplayClient c = new DisplayClient(client, ws);
+              try {
+                opened.complete(c.listen());
+              } catch (IllegalStateException closedAlready) {
+                // The server closed right after the upgrade, before the handlers were in: the
+                // close frame was read, and its code is what the caller asks for.
+                c.closeReason = ws.closeReason();
+                c.closeCode.complete(
+                    ws.closeStatusCode() == null ? 1006 : (int) ws.closeStatusCode());
+                opened.complete(c);
+              }
+            })
         .onFailure(opened::completeExceptionally);
     return opened.get(10, TimeUnit.SECONDS);
   }
