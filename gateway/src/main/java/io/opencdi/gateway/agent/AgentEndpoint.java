@@ -112,7 +112,17 @@ public class AgentEndpoint {
       case DesktopStatus status -> report(link, new DesktopReport.Observed(status));
       case CommandAck ack -> acknowledged(link, ack);
       // Snapshots are rare and slow; their status is written as it comes.
-      case SnapshotStatus snapshot -> snapshots.apply(snapshot, link.clusterIds());
+      case SnapshotStatus snapshot ->
+          snapshots
+              .apply(snapshot, link.clusterIds())
+              .onFailure()
+              .recoverWithItem(
+                  e -> {
+                    LOG.warnf(
+                        "could not apply the status of snapshot %s: %s",
+                        snapshot.snapshotId(), e.toString());
+                    return null;
+                  });
       case TunnelRefused refused -> {
         tunnelRefusals.fire(new AgentTunnelRefusal(link.agentId(), refused));
         yield Uni.createFrom().voidItem();
@@ -217,7 +227,18 @@ public class AgentEndpoint {
     }
     return inventory
         .capacity(link.agentId(), link.runtime(), update.cluster(), update.ready())
-        .flatMap(id -> clusterEvents.publish(id, "capacity"));
+        .flatMap(id -> clusterEvents.publish(id, "capacity"))
+        .onFailure()
+        .recoverWithItem(
+            e -> {
+              // A busy database must not cost the agent its link (a failed frame handler closes
+              // it with 1011, and with it every cluster of the agent); the agent's next capacity
+              // update, or its Hello, brings the figures again.
+              LOG.warnf(
+                  "could not apply a capacity update of cluster %s: %s",
+                  update.cluster().name(), e.toString());
+              return null;
+            });
   }
 
   private Uni<Void> acknowledged(AgentLinks.Link link, CommandAck ack) {

@@ -2,6 +2,7 @@ package io.opencdi.gateway.agent;
 
 import io.opencdi.gateway.cluster.ClusterEntity;
 import io.opencdi.gateway.cluster.NodeGroupEntity;
+import io.opencdi.gateway.db.ControlPool;
 import io.opencdi.gateway.db.Db;
 import io.opencdi.gateway.desktop.DesktopEntity;
 import io.opencdi.protocol.ClusterReport;
@@ -29,9 +30,9 @@ public class AgentInventory {
   private final Db db;
   private final Pool pool;
 
-  public AgentInventory(Db db, Pool pool) {
+  public AgentInventory(Db db, ControlPool control) {
     this.db = db;
-    this.pool = pool;
+    this.pool = control.pool();
   }
 
   /** The agent a token belongs to, or null when the token is unknown or revoked. */

@@ -1,5 +1,6 @@
 package io.opencdi.gateway.desktop.api;
 
+import io.opencdi.gateway.admission.Admission;
 import io.opencdi.gateway.auth.CallerResolver;
 import io.opencdi.gateway.auth.UserEntity;
 import io.opencdi.gateway.auth.api.User;
@@ -33,13 +34,16 @@ public class DesktopApi {
   private final DesktopQueries queries;
   private final ClusterQueries clusters;
   private final Db db;
+  private final Admission admission;
 
   public DesktopApi(
       CallerResolver callers,
       DesktopService service,
       DesktopQueries queries,
       ClusterQueries clusters,
-      Db db) {
+      Db db,
+      Admission admission) {
+    this.admission = admission;
     this.callers = callers;
     this.service = service;
     this.queries = queries;
@@ -63,31 +67,34 @@ public class DesktopApi {
   @Mutation
   @Description("Creates a desktop, placed on the best cluster, and powers it on.")
   public Uni<@NonNull Desktop> createDesktop(@NonNull CreateDesktopInput input) {
-    return callers.caller().flatMap(c -> service.create(c, input));
+    return admission.admit(() -> callers.caller().flatMap(c -> service.create(c, input)));
   }
 
   @Mutation
   @Description("Creates many desktops in one request: all or none.")
   public Uni<@NonNull List<@NonNull Desktop>> createDesktops(@NonNull CreateDesktopsInput input) {
-    return callers.caller().flatMap(c -> service.createMany(c, input));
+    return admission.admit(() -> callers.caller().flatMap(c -> service.createMany(c, input)));
   }
 
   @Mutation
   @Description("Powers a desktop on; its home volume comes back with it.")
   public Uni<@NonNull Desktop> startDesktop(@Id @NonNull String id) {
-    return callers.caller().flatMap(c -> service.start(c, Ids.parse(id, "desktop")));
+    return admission.admit(
+        () -> callers.caller().flatMap(c -> service.start(c, Ids.parse(id, "desktop"))));
   }
 
   @Mutation
   @Description("Powers a desktop off; its home volume is kept.")
   public Uni<@NonNull Desktop> stopDesktop(@Id @NonNull String id) {
-    return callers.caller().flatMap(c -> service.stop(c, Ids.parse(id, "desktop")));
+    return admission.admit(
+        () -> callers.caller().flatMap(c -> service.stop(c, Ids.parse(id, "desktop"))));
   }
 
   @Mutation
   @Description("Deletes a desktop and its home volume. This is the only way user data is deleted.")
   public Uni<@NonNull Desktop> deleteDesktop(@Id @NonNull String id) {
-    return callers.caller().flatMap(c -> service.delete(c, Ids.parse(id, "desktop")));
+    return admission.admit(
+        () -> callers.caller().flatMap(c -> service.delete(c, Ids.parse(id, "desktop"))));
   }
 
   @Description("The cluster the desktop is placed on.")

@@ -1,0 +1,56 @@
+package io.opencdi.gateway.admission;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opencdi.gateway.common.OverloadedException;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.function.Supplier;
+
+/**
+ * Runs the requests that change desktops through one {@link AdmissionQueue} per replica (see there
+ * for why). A request whose turn comes later continues on its own Vert.x context, where its request
+ * scope and database session live.
+ */
+@ApplicationScoped
+public class Admission {
+  private final AdmissionQueue queue;
+
+  public Admission(AdmissionConfig config, MeterRegistry meters) {
+    this.queue = new AdmissionQueue(config.maxInFlight(), config.maxWaiting());
+    meters.gauge("opencdi.admission.in-flight", queue, AdmissionQueue::inFlight);
+    meters.gauge("opencdi.admission.waiting", queue, AdmissionQueue::waiting);
+  }
+
+  /** {@code work} once admitted; {@link OverloadedException} at once when the line is full. */
+  public <T> Uni<T> admit(Supplier<Uni<T>> work) {
+    return Uni.createFrom()
+        .emitter(
+            emitter -> {
+              Context context = Vertx.currentContext();
+              Runnable run =
+                  () ->
+                      Uni.createFrom()
+                          .deferred(work::get)
+                          .onTermination()
+                          .invoke(queue::leave)
+                          .subscribe()
+                          .with(emitter::complete, emitter::fail);
+              Runnable onTurn = context == null ? run : () -> context.runOnContext(v -> run.run());
+              switch (queue.enter(onTurn)) {
+                case ADMITTED -> run.run();
+                case QUEUED -> {}
+                case REFUSED ->
+                    emitter.fail(
+                        new OverloadedException(
+                            "the gateway is at capacity ("
+                                + queue.maxInFlight()
+                                + " requests at work, "
+                                + queue.maxWaiting()
+                                + " waiting); nothing was changed, retry shortly"
+                                + " (with the same requestId, a retry never creates twice)"));
+              }
+            });
+  }
+}
