@@ -16,15 +16,27 @@ import java.util.function.Supplier;
 @ApplicationScoped
 public class Admission {
   private final AdmissionQueue queue;
+  private final AdmissionQueue bulk;
 
   public Admission(AdmissionConfig config, MeterRegistry meters) {
     this.queue = new AdmissionQueue(config.maxInFlight(), config.maxWaiting());
+    this.bulk = new AdmissionQueue(config.bulkMaxInFlight(), config.bulkMaxWaiting());
+    meters.gauge("opencdi.admission.bulk-waiting", bulk, AdmissionQueue::waiting);
     meters.gauge("opencdi.admission.in-flight", queue, AdmissionQueue::inFlight);
     meters.gauge("opencdi.admission.waiting", queue, AdmissionQueue::waiting);
   }
 
   /** {@code work} once admitted; {@link OverloadedException} at once when the line is full. */
   public <T> Uni<T> admit(Supplier<Uni<T>> work) {
+    return admit(queue, work);
+  }
+
+  /** A bulk creation: first its own line (one at a time), then the common one. */
+  public <T> Uni<T> admitBulk(Supplier<Uni<T>> work) {
+    return admit(bulk, () -> admit(queue, work));
+  }
+
+  private static <T> Uni<T> admit(AdmissionQueue queue, Supplier<Uni<T>> work) {
     return Uni.createFrom()
         .emitter(
             emitter -> {

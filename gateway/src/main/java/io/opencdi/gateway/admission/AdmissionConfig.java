@@ -16,4 +16,17 @@ public interface AdmissionConfig {
   /** Requests waiting for their turn; beyond them a request is refused with OVERLOADED. */
   @WithDefault("256")
   int maxWaiting();
+
+  /**
+   * Bulk creations at work at once. Each places hundreds of desktops in one transaction, all or
+   * none; two at once pick the same emptiest node groups, and the loser's retries keep meeting the
+   * winner's uncommitted reservations until it gives up on all of its desktops. One at a time, they
+   * follow each other and both fit.
+   */
+  @WithDefault("1")
+  int bulkMaxInFlight();
+
+  /** Bulk creations waiting for their turn. */
+  @WithDefault("16")
+  int bulkMaxWaiting();
 }

@@ -73,7 +73,7 @@ public class DesktopApi {
   @Mutation
   @Description("Creates many desktops in one request: all or none.")
   public Uni<@NonNull List<@NonNull Desktop>> createDesktops(@NonNull CreateDesktopsInput input) {
-    return admission.admit(() -> callers.caller().flatMap(c -> service.createMany(c, input)));
+    return admission.admitBulk(() -> callers.caller().flatMap(c -> service.createMany(c, input)));
   }
 
   @Mutation
