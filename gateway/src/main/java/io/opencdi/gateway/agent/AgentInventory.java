@@ -86,7 +86,7 @@ public class AgentInventory {
     }
     return pool.preparedQuery(
             "update cluster set heartbeat_at = greatest(heartbeat_at, $1), ready = true"
-                + " where id in (select id from cluster where id = any($2) order by id for update)")
+                + " where id in (select id from cluster where id = any($2) order by id for no key update)")
         .execute(Tuple.of(at, clusterIds.toArray(UUID[]::new)))
         .replaceWithVoid();
   }

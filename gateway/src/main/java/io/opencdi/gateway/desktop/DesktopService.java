@@ -81,6 +81,7 @@ public class DesktopService {
                                                                         quota,
                                                                         placed,
                                                                         prepared))))))
+        .invoke(() -> settle(placed))
         .onFailure()
         .call(e -> undo(placed, prepared))
         .flatMap(entity -> announceNew(entity, placed).replaceWith(Desktop.from(entity)));
@@ -139,6 +140,7 @@ public class DesktopService {
                                                 }))
                                 .collect()
                                 .asList()))
+        .invoke(() -> settle(placed))
         .onFailure()
         .call(e -> undo(placed, prepared))
         .flatMap(
@@ -190,6 +192,7 @@ public class DesktopService {
                                                       quota,
                                                       placed)));
                         }))
+        .invoke(() -> settle(placed))
         .onFailure()
         .invoke(e -> placed.forEach(p -> placement.forget(p.placement, p.cpu, p.memory)))
         .flatMap(entity -> announceNew(entity, placed).replaceWith(Desktop.from(entity)));
@@ -275,6 +278,7 @@ public class DesktopService {
                                   })
                               .call(c -> commands.prepare(c.desktop, CommandKind.START));
                         }))
+        .invoke(() -> settle(placed))
         .onFailure()
         .invoke(e -> placed.forEach(p -> placement.forget(p.placement, p.cpu, p.memory)))
         .flatMap(c -> announce(c, CommandKind.START));
@@ -380,6 +384,11 @@ public class DesktopService {
     return c.previous == null || c.desktop.clusterId == null
         ? Uni.createFrom().voidItem()
         : commands.prepare(c.desktop, kind);
+  }
+
+  /** The transaction committed: the room it reserved is in the database now. */
+  private void settle(List<Placed> placed) {
+    placed.forEach(p -> placement.settled(p.placement, p.cpu, p.memory));
   }
 
   /** A creation failed: gives back the room it took and what backends were already told. */

@@ -14,6 +14,7 @@ import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -51,6 +52,10 @@ public class PlacementService {
   private final Timer decisionTimer;
   private final MeterRegistry meters;
   private volatile Snapshot snapshot = new Snapshot(List.of(), 0, 0);
+  // Guarded by this: room taken by decisions whose transaction has not ended. A reload reads only
+  // committed rows, so it would forget this room; it is taken again on top of every reload, or a
+  // long transaction (a bulk of hundreds) would be offered the room it already holds.
+  private final List<Assumed> pending = new ArrayList<>();
   // Guarded by this: how many single-cluster reloads have been applied.
   private long clusterRefreshes;
 
@@ -95,7 +100,7 @@ public class PlacementService {
                       clusters -> {
                         synchronized (this) {
                           if (clusterRefreshes == seen) {
-                            snapshot = new Snapshot(clusters, 0, 0);
+                            snapshot = withPending(new Snapshot(clusters, 0, 0), null);
                           }
                         }
                       });
@@ -119,7 +124,7 @@ public class PlacementService {
                 for (ClusterState c : clusters) {
                   s = s.cluster(c.id()).isPresent() ? s.withCluster(c) : withAdded(s, c);
                 }
-                snapshot = s;
+                snapshot = withPending(s, clusterId.toString());
               }
             })
         .replaceWithVoid();
@@ -152,6 +157,7 @@ public class PlacementService {
       decision = scheduler.schedule(now, request);
       if (decision instanceof Decision.Scheduled scheduled) {
         snapshot = snapshot.assume(scheduled.placement(), request.cpuMillis(), request.memoryMiB());
+        pending.add(new Assumed(scheduled.placement(), request.cpuMillis(), request.memoryMiB()));
       }
     }
     decisionTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -164,23 +170,6 @@ public class PlacementService {
     return decision;
   }
 
-  /** Decides for many desktops in one pass; each decision sees the ones before it. */
-  public List<Decision> decideBulk(List<DesktopRequest> requests) {
-    synchronized (this) {
-      List<Decision> decisions = scheduler.scheduleBulk(snapshot(), requests);
-      Snapshot s = snapshot;
-      for (int i = 0; i < decisions.size(); i++) {
-        if (decisions.get(i) instanceof Decision.Scheduled scheduled) {
-          s =
-              s.assume(
-                  scheduled.placement(), requests.get(i).cpuMillis(), requests.get(i).memoryMiB());
-        }
-      }
-      snapshot = s;
-      return decisions;
-    }
-  }
-
   /** Explains a decision without taking any room. */
   public Decision preview(DesktopRequest request) {
     return scheduler.schedule(snapshot(), request);
@@ -189,9 +178,34 @@ public class PlacementService {
   /** Gives back room taken by {@link #decide} that was not reserved after all. */
   public void forget(Placement placement, long cpuMillis, long memoryMiB) {
     synchronized (this) {
-      snapshot = snapshot.assume(placement, -cpuMillis, -memoryMiB);
+      if (pending.remove(new Assumed(placement, cpuMillis, memoryMiB))) {
+        snapshot = snapshot.assume(placement, -cpuMillis, -memoryMiB);
+      }
     }
   }
+
+  /**
+   * The transaction that reserved room taken by {@link #decide} committed: the database holds it
+   * now, and reloads see it there.
+   */
+  public void settled(Placement placement, long cpuMillis, long memoryMiB) {
+    synchronized (this) {
+      pending.remove(new Assumed(placement, cpuMillis, memoryMiB));
+    }
+  }
+
+  /** {@code s} with the pending room taken again (of one cluster, or of all when null). */
+  private Snapshot withPending(Snapshot s, String clusterId) {
+    for (Assumed a : pending) {
+      if (clusterId == null || clusterId.equals(a.placement().clusterId())) {
+        s = s.assume(a.placement(), a.cpuMillis(), a.memoryMiB());
+      }
+    }
+    return s;
+  }
+
+  /** Room a decision took, not yet committed or given back. */
+  private record Assumed(Placement placement, long cpuMillis, long memoryMiB) {}
 
   /**
    * Reserves the room in the database, inside the caller's transaction.
