@@ -4,7 +4,8 @@
 // $SCREENSHOT_DIR (default target/e2e-screenshots). Exits non-zero on the first failure.
 //
 // $OPENCDI_LOCAL_DATA_DIR is the data directory of the agent's `local` runtime (real desktops on
-// this host); the viewer scenario checks the files it types into a desktop there. With
+// this host); the viewer scenario checks the files it types into a desktop there, the restore
+// scenario the home of the desktop restored from a snapshot. With
 // $TTFF_RUNS=N it also measures time to first frame N times (docs/perf/time-to-first-frame.md).
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -109,6 +110,13 @@ async function typeInDesktop(page, line) {
   await page.keyboard.press("Enter");
 }
 
+/** Waits until a file or directory on this host is gone. */
+async function waitForGone(path) {
+  const deadline = Date.now() + TIMEOUT;
+  while (existsSync(path) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  assert.ok(!existsSync(path), `${path} is still there after the delete`);
+}
+
 /** Waits until a file on this host holds exactly `expected`. */
 async function waitForFile(path, expected) {
   const r = await fileHolds(path, expected, TIMEOUT);
@@ -171,8 +179,88 @@ function api(page, query, variables) {
 const markTime = (page, name) =>
   page.evaluate((n) => performance.getEntriesByName(n).at(-1).startTime, name);
 
+/** Waits until `target` (a locator) holds the keyboard focus. */
+const waitForFocus = async (page, target) =>
+  page.waitForFunction((el) => el === document.activeElement, await target.elementHandle());
+
+/**
+ * Presses Tab until `target` holds the focus, as a keyboard user would reach it; fails when it is
+ * not reached within `max` presses. `target` is found by role and accessible name, so reaching it
+ * also proves the control is labelled.
+ */
+async function tabTo(page, target, max = 30) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press("Tab");
+    if (await target.evaluate((el) => el === document.activeElement)) return;
+  }
+  const at = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 200));
+  throw new Error(`${max} presses of Tab did not reach ${target}; the focus is on ${at}`);
+}
+
+/** The focused control shows where the focus is (a focus ring drawn for keyboard users). */
+async function assertFocusVisible(target) {
+  const ring = await target.evaluate((el) => {
+    const css = getComputedStyle(el);
+    return {
+      focused: el === document.activeElement,
+      focusVisible: el.matches(":focus-visible"),
+      outline: `${css.outlineStyle} ${css.outlineWidth} ${css.outlineColor}`,
+      visible: css.outlineStyle !== "none" && parseFloat(css.outlineWidth) > 0,
+    };
+  });
+  assert.ok(
+    ring.focused && ring.focusVisible && ring.visible,
+    `${target} has no visible focus: ${JSON.stringify(ring)}`,
+  );
+}
+
+/** The page scrolls sideways at its current width: names what sticks out, or null. */
+function horizontalOverflow(page) {
+  return page.evaluate(() => {
+    const root = document.scrollingElement;
+    if (root.scrollWidth <= root.clientWidth) return null;
+    const wide = [...document.body.querySelectorAll("*")]
+      .filter((el) => el.getBoundingClientRect().right > root.clientWidth + 1)
+      .slice(-3)
+      .map((el) => el.outerHTML.slice(0, 120));
+    return `scrollWidth ${root.scrollWidth} > clientWidth ${root.clientWidth}: ${wide.join(" | ")}`;
+  });
+}
+
+/** The texts matched by `selector` that are cut off (an ellipsis or a line clamp). */
+function cutOff(page, selector) {
+  return page.evaluate(
+    (sel) =>
+      [...document.querySelectorAll(sel)]
+        .filter(
+          (el) => el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1,
+        )
+        .map((el) => el.textContent),
+    selector,
+  );
+}
+
+/** Waits until no loader (a page's, a table's or a busy button's) is left on the page. */
+const settled = (page) =>
+  page.waitForFunction(() => !document.querySelector(".mantine-Loader-root"));
+
+/** Cordons or uncordons a cluster from its card in the fleet overview. */
+async function setCordon(page, cluster, cordoned) {
+  await page.goto(`${base}#/admin/fleet`);
+  const card = page.locator(`[data-testid="cluster-card"][data-cluster="${cluster}"]`);
+  await card.waitFor();
+  if ((await card.getByTestId("cordoned").count()) > 0 === cordoned) return;
+  await card
+    .getByRole("button", { name: `${cordoned ? "Cordon" : "Uncordon"} ${cluster}`, exact: true })
+    .click();
+  await card.getByTestId("cordoned").waitFor({ state: cordoned ? "visible" : "detached" });
+}
+
 const template = `e2e-xfce-${run}`;
 const desktopName = `alice-e2e-${run}`;
+// The snapshot of the real desktop, and the desktop restored from it (named after it).
+const snapshotName = `before-restart-${run}`;
+const proof = `proof-${run}.txt`;
 
 // The login page itself, and a wrong password answered where it happened.
 await scenario("a wrong password is refused with the API's reason", async () => {
@@ -190,6 +278,22 @@ await scenario("a wrong password is refused with the API's reason", async () => 
 });
 
 const admin = await signIn("admin");
+
+await scenario("an admin reaches a console page with the keyboard alone", async () => {
+  await admin.getByRole("heading", { name: "My desktops" }).waitFor();
+  // The navigation link, found by its accessible name, reached with Tab and shown focused.
+  const link = admin
+    .getByRole("navigation", { name: "Main navigation" })
+    .getByRole("link", { name: "Templates", exact: true });
+  await tabTo(admin, link);
+  await assertFocusVisible(link);
+  await shot(admin, "02-keyboard-navigation");
+  await admin.keyboard.press("Enter");
+  await admin.waitForURL(/#\/admin\/templates$/);
+  await admin.getByRole("heading", { name: "Templates", exact: true }).waitFor();
+  // The link now tells assistive technology that it is the current page.
+  assert.equal(await link.getAttribute("aria-current"), "page");
+});
 
 await scenario("an admin creates a template", async () => {
   await admin.goto(`${base}#/admin/templates`);
@@ -209,24 +313,45 @@ await scenario("an admin creates a template", async () => {
   await alert.waitFor();
   assert.match(await alert.innerText(), /CONFLICT/);
   await admin.getByRole("button", { name: "Cancel" }).click();
+  await admin.getByRole("dialog").waitFor({ state: "detached" }); // not a fading dialog in the shot
   await shot(admin, "03-templates");
 });
 
 const alice = await signIn("alice");
 
 await scenario(
-  "a user launches a desktop and sees it reach RUNNING without reloading",
+  "a user launches a desktop with the keyboard alone and sees it reach RUNNING without reloading",
   async () => {
     let navigations = 0;
     alice.on("framenavigated", (f) => {
       if (f === alice.mainFrame()) navigations++;
     });
-    await alice.getByRole("button", { name: "Launch desktop" }).click();
-    await choose(alice, "Template", new RegExp(`^${template}`));
-    await alice.getByRole("textbox", { name: "Name", exact: true }).fill(desktopName);
-    await shot(alice, "04-launch");
     const before = navigations;
-    await alice.getByRole("button", { name: "Launch", exact: true }).click();
+    // Tab to the launch action, Enter opens the dialog on its first field; the template is
+    // picked by typing and arrows, Tab moves to the name, Enter submits.
+    const launch = alice.getByRole("button", { name: "Launch desktop" });
+    await tabTo(alice, launch);
+    await assertFocusVisible(launch);
+    await shot(alice, "04-keyboard-launch");
+    await alice.keyboard.press("Enter");
+    const templateField = alice
+      .getByRole("dialog", { name: "Launch a desktop" })
+      .getByRole("textbox", { name: "Template", exact: true });
+    await waitForFocus(alice, templateField);
+    await alice.keyboard.type(template);
+    await alice.getByRole("option", { name: new RegExp(`^${template}`) }).waitFor();
+    await alice.keyboard.press("ArrowDown");
+    await alice.keyboard.press("Enter");
+    assert.match(await templateField.inputValue(), new RegExp(`^${template} —`));
+    await alice.keyboard.press("Tab");
+    const nameField = alice.getByRole("textbox", { name: "Name", exact: true });
+    await waitForFocus(alice, nameField);
+    await alice.keyboard.type(desktopName);
+    await shot(alice, "04-launch");
+    await alice.keyboard.press("Enter");
+    await alice.getByRole("dialog", { name: "Launch a desktop" }).waitFor({ state: "detached" });
+    // Closing the dialog gives the focus back to the control that opened it.
+    await waitForFocus(alice, launch);
     const card = alice.locator(`[data-desktop="${desktopName}"]`);
     await card.waitFor();
     await card.getByTestId("desktop-state").filter({ hasText: "RUNNING" }).waitFor();
@@ -246,7 +371,7 @@ const realName = `alice-real-${run}`;
 let realId;
 
 await scenario(
-  "a user connects to a real desktop, types into its terminal, and finds the file after a restart",
+  "a user connects to a real desktop, types into its terminal, snapshots it powered off, and finds the file after a restart",
   async () => {
     assert.ok(localDataDir, "OPENCDI_LOCAL_DATA_DIR (the local runtime's data directory) is unset");
     await alice.goto(base);
@@ -276,7 +401,6 @@ await scenario(
 
     // Keys typed in the browser reach the desktop's shell: the file appears in its home here.
     const home = join(localDataDir, "desktops", realId, "home");
-    const proof = `proof-${run}.txt`;
     await typeUntilFile(
       alice,
       `echo hello-${run} > ~/${proof}`,
@@ -294,6 +418,25 @@ await scenario(
       .waitFor({ timeout: DESKTOP_TIMEOUT });
     assert.ok(existsSync(join(home, proof)), "powering off lost the home");
     await shot(alice, "16-powered-off");
+
+    // A snapshot of the powered-off desktop's home: PENDING while the cluster copies it, then
+    // READY (the dialog re-reads the list while a snapshot is settling). The files written
+    // after the restart below are not in it; the restore scenario checks that.
+    await card.getByRole("button", { name: `Snapshots of ${realName}` }).click();
+    const snapshots = alice.getByRole("dialog", { name: `Snapshots of ${realName}` });
+    await waitForFocus(alice, snapshots.getByLabel("Snapshot name"));
+    await alice.keyboard.type(snapshotName);
+    await alice.keyboard.press("Enter");
+    const row = snapshots.locator(`[data-snapshot="${snapshotName}"]`);
+    await row.getByText("READY", { exact: true }).waitFor({ timeout: DESKTOP_TIMEOUT });
+    assert.ok(
+      await row
+        .getByRole("button", { name: `Restore ${snapshotName} as a new desktop` })
+        .isEnabled(),
+    );
+    await shot(alice, "16-snapshot-ready");
+    await snapshots.getByRole("button", { name: "Close" }).click();
+    await snapshots.waitFor({ state: "detached" });
 
     // The viewer of a stopped desktop says so, powers it on and connects once it runs.
     await alice.goto(`${base}#/desktops/${realId}/display`);
@@ -393,6 +536,74 @@ if (ttffRuns > 0) {
   });
 }
 
+let restoredId;
+
+await scenario(
+  "a user restores a snapshot as a new desktop: refused with the API's reason while its cluster is cordoned, then restored with the home as it was",
+  async () => {
+    // A volume snapshot lives in its cluster, so a restore is placed there or nowhere (ADR 13).
+    const where = await api(alice, "query($id: ID!) { desktop(id: $id) { cluster { name } } }", {
+      id: realId,
+    });
+    const cluster = where.data.desktop.cluster.name;
+    await setCordon(admin, cluster, true);
+
+    await alice.goto(base);
+    const card = alice.locator(`[data-desktop="${realName}"]`);
+    await card.getByRole("button", { name: `Snapshots of ${realName}` }).click();
+    const dialog = alice.getByRole("dialog", { name: `Snapshots of ${realName}` });
+    const restore = dialog
+      .locator(`[data-snapshot="${snapshotName}"]`)
+      .getByRole("button", { name: `Restore ${snapshotName} as a new desktop` });
+    await restore.click();
+    // The refusal is shown in the dialog, with the API's code and placement's reason.
+    const alert = dialog.getByRole("alert");
+    await alert.waitFor();
+    const refusal = await alert.innerText();
+    assert.match(refusal, /UNSCHEDULABLE/);
+    assert.match(refusal, new RegExp(`${cluster}: cordoned`));
+    await shot(alice, "20-restore-refused");
+    assert.equal(await alice.locator(`[data-desktop="${snapshotName}"]`).count(), 0);
+
+    await setCordon(admin, cluster, false);
+    await restore.click();
+    const notice = dialog.getByRole("status").filter({ hasText: "Restored as" });
+    await notice.waitFor();
+    assert.equal(
+      await notice.innerText(),
+      `Restored as the new desktop "${snapshotName}" on ${cluster}.`,
+    );
+    assert.equal(await alert.count(), 0, "the earlier refusal is still shown");
+    await shot(alice, "21-snapshots");
+    await dialog.getByRole("button", { name: "Close" }).click();
+
+    // The new desktop appears and starts by itself; the source desktop is untouched.
+    const restored = alice.locator(`[data-desktop="${snapshotName}"]`);
+    await restored
+      .getByTestId("desktop-state")
+      .filter({ hasText: "RUNNING" })
+      .waitFor({ timeout: DESKTOP_TIMEOUT });
+    await card.getByTestId("desktop-state").filter({ hasText: "RUNNING" }).waitFor();
+    await shot(alice, "22-restored-running");
+    const mine = await api(
+      alice,
+      '{ desktops(filter: {owner: "alice"}, first: 100) { edges { node { id name } } } }',
+    );
+    restoredId = mine.data.desktops.edges.find((e) => e.node.name === snapshotName).node.id;
+    assert.notEqual(restoredId, realId);
+
+    // Its home is the source's home as it was when powered off: the first file, not the files
+    // written after the restart.
+    const home = join(localDataDir, "desktops", restoredId, "home");
+    const source = join(localDataDir, "desktops", realId, "home");
+    await waitForFile(join(home, proof), `hello-${run}\n`);
+    for (const later of [`again-${proof}`, `pasted-${run}.txt`]) {
+      assert.ok(existsSync(join(source, later)), `${later} is missing from the source desktop`);
+      assert.ok(!existsSync(join(home, later)), `${later} was written after the snapshot`);
+    }
+  },
+);
+
 await scenario("a user cannot see another user's desktops", async () => {
   const bob = await signIn("bob");
   await bob
@@ -440,16 +651,20 @@ await scenario("an admin cordons a cluster and sees it in the overview", async (
     await card.getByRole("button", { name: "Uncordon" }).click();
     await card.getByTestId("cordoned").waitFor({ state: "detached" });
   }
-  await card.getByRole("button", { name: "Cordon" }).click();
+  await card.getByRole("button", { name: "Cordon e2e-fra", exact: true }).click();
   await card.getByTestId("cordoned").waitFor();
   await admin.waitForTimeout(6000); // let the utilisation chart take a few samples
+  // The click scrolled the card into view; the shot shows the overview from its top.
+  await admin.evaluate(() => window.scrollTo(0, 0));
   await shot(admin, "08-fleet");
   await card.getByRole("link", { name: "e2e-fra" }).click();
   await admin.getByRole("heading", { name: "e2e-fra", exact: true }).waitFor();
-  await admin.getByRole("button", { name: "Uncordon" }).waitFor();
+  await admin.getByRole("button", { name: "Uncordon e2e-fra" }).waitFor();
+  await admin.getByRole("table", { name: "Nodes" }).waitFor();
+  await settled(admin);
   await shot(admin, "09-cluster");
-  await admin.getByRole("button", { name: "Uncordon" }).click();
-  await admin.getByRole("button", { name: "Cordon", exact: true }).waitFor();
+  await admin.getByRole("button", { name: "Uncordon e2e-fra" }).click();
+  await admin.getByRole("button", { name: "Cordon e2e-fra", exact: true }).waitFor();
 });
 
 await scenario("an admin previews placement and lists users", async () => {
@@ -470,21 +685,116 @@ await scenario("an admin previews placement and lists users", async () => {
   await shot(admin, "11-users");
 });
 
-await scenario("a user deletes a desktop after confirming", async () => {
+await scenario("the portal and the console fit a laptop screen (1280×720)", async () => {
+  const laptop = { width: 1280, height: 720 };
+  const fits = async (page, what) => {
+    const overflow = await horizontalOverflow(page);
+    assert.equal(overflow, null, `${what} scrolls sideways at 1280×720: ${overflow}`);
+  };
+  await alice.setViewportSize(laptop);
+  await admin.setViewportSize(laptop);
+  try {
+    // Portal: the desktops (three cards), the snapshots dialog and the full-page viewer.
+    await alice.goto(base);
+    await alice.locator(`[data-desktop="${snapshotName}"]`).waitFor();
+    await settled(alice);
+    await fits(alice, "My desktops");
+    // Three cards side by side still show each desktop's whole name and state.
+    assert.deepEqual(
+      await cutOff(
+        alice,
+        '[data-testid="desktop-card"] h4, [data-testid="desktop-state"] .mantine-Badge-label',
+      ),
+      [],
+      "names or states cut off on the desktop cards",
+    );
+    await shot(alice, "23-laptop-my-desktops");
+    await alice
+      .locator(`[data-desktop="${realName}"]`)
+      .getByRole("button", { name: `Snapshots of ${realName}` })
+      .click();
+    await alice.locator(`[data-snapshot="${snapshotName}"]`).waitFor();
+    await fits(alice, "the snapshots dialog");
+    await alice.keyboard.press("Escape");
+    await alice.goto(`${base}#/desktops/${realId}/display`);
+    await waitForFrame(alice, { minColours: 2 });
+    await fits(alice, "the viewer page");
+    await shot(alice, "24-laptop-viewer");
+
+    // Console: every page, with the rows it holds by now.
+    const pages = [
+      ["#/admin/fleet", () => admin.locator('[data-testid="cluster-card"]').first().waitFor()],
+      [
+        "#/admin/desktops",
+        () => admin.locator(`[data-testid="desktop-row"][data-desktop="${realName}"]`).waitFor(),
+      ],
+      ["#/admin/templates", () => admin.locator(`[data-template="${template}"]`).waitFor()],
+      ["#/admin/users", () => admin.locator('[data-testid="user-row"]').first().waitFor()],
+    ];
+    for (const [hash, ready] of pages) {
+      await admin.goto(`${base}${hash}`);
+      await ready();
+      await settled(admin);
+      await fits(admin, hash);
+    }
+    await shot(admin, "25-laptop-users");
+    // Cluster detail of the cluster with the real desktops, and a placement explanation.
+    await admin.goto(`${base}#/admin/desktops`);
+    await admin
+      .locator(`[data-testid="desktop-row"][data-desktop="${realName}"]`)
+      .getByRole("link")
+      .click();
+    await admin.getByRole("table", { name: "Nodes" }).waitFor();
+    await settled(admin);
+    await fits(admin, "cluster detail");
+    await shot(admin, "26-laptop-cluster");
+    await admin.goto(`${base}#/admin/placement`);
+    await choose(admin, "Template", template);
+    await choose(admin, "User", "alice");
+    await admin.getByRole("button", { name: "Explain" }).click();
+    await admin.getByTestId("placement-summary").waitFor();
+    await admin.getByTestId("verdict").first().getByRole("button").first().click();
+    await fits(admin, "placement preview");
+    await shot(admin, "27-laptop-placement");
+  } finally {
+    await alice.setViewportSize({ width: 1366, height: 900 });
+    await admin.setViewportSize({ width: 1366, height: 900 });
+  }
+});
+
+await scenario("a user deletes a snapshot and desktops after confirming", async () => {
   await alice.goto(base);
-  const card = alice.locator(`[data-desktop="${desktopName}"]`);
-  await card.getByRole("button", { name: "Delete" }).click();
-  await alice.getByRole("button", { name: "Delete desktop and data" }).click();
-  await card.waitFor({ state: "detached" });
-  // The real desktop too: its processes end and its home leaves this host.
+  // The snapshot first: confirmed, then gone from the list and from the cluster (this host).
+  const listed = await api(
+    alice,
+    "query($id: ID!) { desktop(id: $id) { snapshots { id name } } }",
+    { id: realId },
+  );
+  const snapshotId = listed.data.desktop.snapshots.find((x) => x.name === snapshotName).id;
   const real = alice.locator(`[data-desktop="${realName}"]`);
-  await real.getByRole("button", { name: "Delete" }).click();
-  await alice.getByRole("button", { name: "Delete desktop and data" }).click();
-  await real.waitFor({ state: "detached", timeout: DESKTOP_TIMEOUT });
-  const dir = join(localDataDir, "desktops", realId);
-  const deadline = Date.now() + TIMEOUT;
-  while (existsSync(dir) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  assert.ok(!existsSync(dir), `${dir} is still there after the delete`);
+  await real.getByRole("button", { name: `Snapshots of ${realName}` }).click();
+  const dialog = alice.getByRole("dialog", { name: `Snapshots of ${realName}` });
+  const row = dialog.locator(`[data-snapshot="${snapshotName}"]`);
+  await row.getByRole("button", { name: `Delete snapshot ${snapshotName}` }).click();
+  await alice.getByRole("button", { name: "Delete snapshot", exact: true }).click();
+  await row.waitFor({ state: "detached", timeout: DESKTOP_TIMEOUT });
+  await waitForGone(join(localDataDir, "snapshots", snapshotId));
+  await dialog.getByRole("button", { name: "Close" }).click();
+  await dialog.waitFor({ state: "detached" });
+
+  // Then the desktops, each after its confirmation; the real ones' processes end and their homes
+  // leave this host.
+  for (const [name, id] of [
+    [desktopName, null],
+    [realName, realId],
+    [snapshotName, restoredId],
+  ]) {
+    const desktop = alice.locator(`[data-desktop="${name}"]`);
+    await desktop.getByRole("button", { name: `Delete ${name}` }).click();
+    await alice.getByRole("button", { name: "Delete desktop and data" }).click();
+    await desktop.waitFor({ state: "detached", timeout: DESKTOP_TIMEOUT });
+    if (id) await waitForGone(join(localDataDir, "desktops", id));
+  }
 });
 
 await browser.close();

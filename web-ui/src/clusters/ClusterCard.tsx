@@ -33,6 +33,7 @@ export function CordonButton({ cluster }: { cluster: ClusterFieldsFragment }) {
         variant="light"
         color={cluster.cordoned ? "teal" : "orange"}
         loading={result.fetching}
+        aria-label={`${cluster.cordoned ? "Uncordon" : "Cordon"} ${cluster.name}`}
         onClick={() => {
           setDismissed(false);
           void cordon({ id: cluster.id, cordoned: !cluster.cordoned });

@@ -12,8 +12,8 @@ describe("DesktopCard", () => {
     renderWithProviders(<DesktopCard desktop={desktop("1", { state: "STARTING" })} />, api.client);
     expect(screen.getByTestId("desktop-state")).toHaveTextContent("STARTING");
     expect(screen.getByLabelText("Progress: Starting (3 of 4)")).toBeInTheDocument();
-    expect(screen.queryByRole("button", { name: "Power on" })).not.toBeInTheDocument();
-    expect(screen.getByRole("button", { name: "Power off" })).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Power on desk-1" })).not.toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Power off desk-1" })).toBeInTheDocument();
   });
 
   it("powers a running desktop off", async () => {
@@ -23,7 +23,7 @@ describe("DesktopCard", () => {
       }),
     });
     renderWithProviders(<DesktopCard desktop={desktop("7")} />, api.client);
-    await userEvent.click(screen.getByRole("button", { name: "Power off" }));
+    await userEvent.click(screen.getByRole("button", { name: "Power off desk-7" }));
     await waitFor(() =>
       expect(api.calls).toContainEqual({ name: "StopDesktop", variables: { id: "7" } }),
     );
@@ -35,7 +35,7 @@ describe("DesktopCard", () => {
       StartDesktop: () => apiError("UNSCHEDULABLE", "no cluster has room: fra: cordoned"),
     });
     renderWithProviders(<DesktopCard desktop={desktop("5", { state: "STOPPED" })} />, api.client);
-    await userEvent.click(screen.getByRole("button", { name: "Power on" }));
+    await userEvent.click(screen.getByRole("button", { name: "Power on desk-5" }));
     const alert = await screen.findByRole("alert");
     expect(alert).toHaveTextContent("no cluster has room: fra: cordoned");
     expect(alert).toHaveTextContent("UNSCHEDULABLE");
@@ -48,11 +48,37 @@ describe("DesktopCard", () => {
       }),
     });
     renderWithProviders(<DesktopCard desktop={desktop("8")} />, api.client);
-    await userEvent.click(screen.getByRole("button", { name: "Delete" }));
+    await userEvent.click(screen.getByRole("button", { name: "Delete desk-8" }));
     expect(api.calls.some((c) => c.name === "DeleteDesktop")).toBe(false);
     await userEvent.click(await screen.findByRole("button", { name: "Delete desktop and data" }));
     await waitFor(() =>
       expect(api.calls).toContainEqual({ name: "DeleteDesktop", variables: { id: "8" } }),
     );
+  });
+
+  it("names every action after its desktop, so cards side by side stay apart", () => {
+    const api = fakeClient({});
+    renderWithProviders(
+      <>
+        <DesktopCard desktop={desktop("1")} onConnect={() => {}} />
+        <DesktopCard desktop={desktop("2", { state: "STOPPED" })} onConnect={() => {}} />
+      </>,
+      api.client,
+    );
+    for (const name of [
+      "Connect to desk-1",
+      "Power off desk-1",
+      "Snapshots of desk-1",
+      "Delete desk-1",
+      "Power on desk-2",
+      "Snapshots of desk-2",
+      "Delete desk-2",
+    ]) {
+      expect(screen.getByRole("button", { name })).toBeInTheDocument();
+    }
+    // A name too long for the card is still readable whole, as the heading's title.
+    expect(screen.getByRole("heading", { name: "desk-1" })).toHaveAttribute("title", "desk-1");
+    // A stopped desktop cannot be connected to.
+    expect(screen.queryByRole("button", { name: "Connect to desk-2" })).not.toBeInTheDocument();
   });
 });

@@ -16,7 +16,11 @@ import { SnapshotsButton } from "./snapshots/SnapshotsModal";
 import { StateBadge } from "./StateBadge";
 import { canDelete, canStart, canStop, transition } from "./states";
 
-/** One of the user's desktops with its live state and power actions. */
+/**
+ * One of the user's desktops with its live state and power actions. Each action's accessible name
+ * carries the desktop's name: a page of cards otherwise reads as a list of identical "Power off"
+ * buttons to a screen reader.
+ */
 export function DesktopCard({
   desktop,
   onConnect,
@@ -59,8 +63,11 @@ export function DesktopCard({
       data-desktop={desktop.name}
     >
       <Stack gap="xs">
-        <Group justify="space-between" wrap="nowrap">
-          <Title order={4} lineClamp={1}>
+        {/* Three cards share a laptop's width: the name wraps (a name is one word, so it may
+            break anywhere) and the state badge keeps its size; only names past two lines end
+            in an ellipsis, with the whole name as the title. */}
+        <Group justify="space-between" wrap="nowrap" align="flex-start">
+          <Title order={4} lineClamp={2} title={desktop.name} style={{ overflowWrap: "anywhere" }}>
             {desktop.name}
           </Title>
           <StateBadge state={desktop.state} />
@@ -94,6 +101,7 @@ export function DesktopCard({
             <Button
               size="xs"
               leftSection={<IconScreenShare size={16} />}
+              aria-label={`Connect to ${desktop.name}`}
               onClick={() => onConnect(desktop)}
             >
               Connect
@@ -105,6 +113,7 @@ export function DesktopCard({
               variant="light"
               leftSection={<IconPlayerPlay size={16} />}
               loading={start.fetching}
+              aria-label={`Power on ${desktop.name}`}
               onClick={() => run(() => startDesktop({ id: desktop.id }))}
             >
               Power on
@@ -117,6 +126,7 @@ export function DesktopCard({
               color="orange"
               leftSection={<IconPlayerStop size={16} />}
               loading={stop.fetching}
+              aria-label={`Power off ${desktop.name}`}
               onClick={() => run(() => stopDesktop({ id: desktop.id }))}
             >
               Power off
@@ -130,6 +140,7 @@ export function DesktopCard({
               color="red"
               leftSection={<IconTrash size={16} />}
               loading={del.fetching}
+              aria-label={`Delete ${desktop.name}`}
               onClick={confirmDelete}
             >
               Delete

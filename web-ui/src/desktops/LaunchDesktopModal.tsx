@@ -44,6 +44,8 @@ export function LaunchDesktopModal({ opened, onClose }: { opened: boolean; onClo
         <Stack>
           <ErrorAlert error={templates.error} title="Templates could not be loaded" />
           <Select
+            // Opened from the keyboard, the dialog starts on its first field, not on "Close".
+            data-autofocus
             label="Template"
             placeholder={templates.fetching ? "Loading…" : "Choose a template"}
             required

@@ -131,7 +131,7 @@ export function TemplateFormModal({
       <form onSubmit={submit}>
         <Stack>
           <SimpleGrid cols={{ base: 1, sm: 2 }}>
-            <TextInput label="Name" required {...form.getInputProps("name")} />
+            <TextInput label="Name" required data-autofocus {...form.getInputProps("name")} />
             <TextInput
               label="Image"
               required

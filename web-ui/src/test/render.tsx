@@ -4,11 +4,15 @@ import { render } from "@testing-library/react";
 import type { ReactElement } from "react";
 import { MemoryRouter } from "react-router";
 import { Provider, type Client } from "urql";
+import { theme } from "../theme";
 
-/** Renders a component the way the app does: Mantine, modals, a router and a GraphQL client. */
+/**
+ * Renders a component the way the app does: Mantine with the app's theme, modals, a router and a
+ * GraphQL client.
+ */
 export function renderWithProviders(ui: ReactElement, client: Client) {
   return render(
-    <MantineProvider>
+    <MantineProvider theme={theme}>
       <Provider value={client}>
         <ModalsProvider>
           <MemoryRouter>{ui}</MemoryRouter>

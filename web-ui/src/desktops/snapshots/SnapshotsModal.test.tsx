@@ -1,4 +1,4 @@
-import { screen, waitFor } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { apiError, fakeClient } from "../../test/fakeClient";
@@ -138,9 +138,19 @@ describe("SnapshotsModal", () => {
     const api = fakeClient({ DesktopSnapshots: listing() });
     renderWithProviders(<SnapshotsButton desktop={DESKTOP} />, api.client);
     expect(api.calls).toHaveLength(0);
-    await userEvent.click(screen.getByRole("button", { name: "Snapshots" }));
-    expect(await screen.findByText("Snapshots of dev")).toBeInTheDocument();
+    await userEvent.click(screen.getByRole("button", { name: "Snapshots of dev" }));
+    expect(await screen.findByRole("dialog", { name: "Snapshots of dev" })).toBeInTheDocument();
     expect(api.calls.map((c) => c.name)).toContain("DesktopSnapshots");
+  });
+
+  it("starts on the name field and has a named close button", async () => {
+    const api = fakeClient({ DesktopSnapshots: listing() });
+    renderWithProviders(<SnapshotsButton desktop={DESKTOP} />, api.client);
+    await userEvent.click(screen.getByRole("button", { name: "Snapshots of dev" }));
+    const dialog = await screen.findByRole("dialog", { name: "Snapshots of dev" });
+    await waitFor(() => expect(screen.getByLabelText("Snapshot name")).toHaveFocus());
+    await userEvent.click(within(dialog).getByRole("button", { name: "Close" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
   });
 });
 

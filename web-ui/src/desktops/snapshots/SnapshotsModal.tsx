@@ -143,6 +143,7 @@ export function SnapshotsModal({
           <Group align="flex-end">
             <TextInput
               label="Snapshot name"
+              data-autofocus
               placeholder="before upgrade"
               style={{ flex: 1 }}
               {...form.getInputProps("name")}
@@ -252,6 +253,7 @@ export function SnapshotsButton({
         variant="light"
         color="grape"
         leftSection={<IconCamera size={16} />}
+        aria-label={`Snapshots of ${desktop.name}`}
         onClick={() => setOpened(true)}
       >
         Snapshots

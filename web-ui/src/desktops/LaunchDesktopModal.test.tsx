@@ -1,0 +1,63 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { apiError, fakeClient } from "../test/fakeClient";
+import { renderWithProviders } from "../test/render";
+import { LaunchDesktopModal } from "./LaunchDesktopModal";
+
+const XFCE = {
+  __typename: "Template",
+  id: "t1",
+  name: "xfce",
+  description: "XFCE desktop",
+  image: "opencdi/desktop-xfce:0.1",
+  cpuMillis: 2000,
+  memoryMiB: 4096,
+  runtimeClass: "runc",
+  storageClass: "longhorn",
+  homeVolumeGiB: 10,
+  arch: null,
+};
+
+const answers = {
+  Templates: () => ({ templates: [XFCE] }),
+  Clusters: () => ({ clusters: [] }),
+};
+
+describe("LaunchDesktopModal", () => {
+  it("launches with the keyboard alone: it starts on the template, Enter submits", async () => {
+    const api = fakeClient({
+      ...answers,
+      CreateDesktop: () => ({ createDesktop: { __typename: "Desktop", id: "d1" } }),
+    });
+    let closed = false;
+    renderWithProviders(<LaunchDesktopModal opened onClose={() => (closed = true)} />, api.client);
+    const template = await screen.findByRole("textbox", { name: "Template" });
+    await waitFor(() => expect(template).toHaveFocus());
+    await screen.findByRole("option", { name: /^xfce/, hidden: true });
+    await userEvent.keyboard("xf{ArrowDown}{Enter}");
+    await waitFor(() => expect(template).toHaveValue("xfce — 2 CPU, 4 GiB"));
+    await userEvent.tab();
+    expect(screen.getByRole("textbox", { name: "Name" })).toHaveFocus();
+    await userEvent.keyboard("kb-desk{Enter}");
+    await waitFor(() => expect(closed).toBe(true));
+    const call = api.calls.find((c) => c.name === "CreateDesktop");
+    expect(call?.variables.input).toMatchObject({ templateId: "t1", name: "kb-desk" });
+  });
+
+  it("names its close button and shows the API's refusal in the dialog", async () => {
+    const api = fakeClient({
+      ...answers,
+      CreateDesktop: () => apiError("QUOTA_EXCEEDED", "alice may run 2 desktops"),
+    });
+    renderWithProviders(<LaunchDesktopModal opened onClose={() => {}} />, api.client);
+    const dialog = await screen.findByRole("dialog", { name: "Launch a desktop" });
+    expect(within(dialog).getByRole("button", { name: "Close" })).toBeInTheDocument();
+    await screen.findByRole("option", { name: /^xfce/, hidden: true });
+    await userEvent.keyboard("xf{ArrowDown}{Enter}");
+    await userEvent.click(within(dialog).getByRole("button", { name: "Launch" }));
+    const alert = await within(dialog).findByRole("alert");
+    expect(alert).toHaveTextContent("alice may run 2 desktops");
+    expect(alert).toHaveTextContent("QUOTA_EXCEEDED");
+  });
+});
