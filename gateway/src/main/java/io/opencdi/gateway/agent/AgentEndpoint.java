@@ -113,16 +113,9 @@ public class AgentEndpoint {
       case CommandAck ack -> acknowledged(link, ack);
       // Snapshots are rare and slow; their status is written as it comes.
       case SnapshotStatus snapshot ->
-          snapshots
-              .apply(snapshot, link.clusterIds())
-              .onFailure()
-              .recoverWithItem(
-                  e -> {
-                    LOG.warnf(
-                        "could not apply the status of snapshot %s: %s",
-                        snapshot.snapshotId(), e.toString());
-                    return null;
-                  });
+          keepingTheLink(
+              snapshots.apply(snapshot, link.clusterIds()),
+              "the status of snapshot " + snapshot.snapshotId());
       case TunnelRefused refused -> {
         tunnelRefusals.fire(new AgentTunnelRefusal(link.agentId(), refused));
         yield Uni.createFrom().voidItem();
@@ -225,18 +218,23 @@ public class AgentEndpoint {
     if (!link.clusterNames().containsKey(update.cluster().name())) {
       return close(connection, CloseCodes.FORBIDDEN, "cluster was not registered in hello");
     }
-    return inventory
-        .capacity(link.agentId(), link.runtime(), update.cluster(), update.ready())
-        .flatMap(id -> clusterEvents.publish(id, "capacity"))
-        .onFailure()
+    return keepingTheLink(
+        inventory
+            .capacity(link.agentId(), link.runtime(), update.cluster(), update.ready())
+            .flatMap(id -> clusterEvents.publish(id, "capacity")),
+        "a capacity update of cluster " + update.cluster().name());
+  }
+
+  /**
+   * A frame's work that may fail without closing the channel: a failed frame handler closes it with
+   * 1011, and with it every cluster of the agent, for what a busy database did to one frame. The
+   * agent's next report of the same kind, or its Hello, brings the state again.
+   */
+  private static Uni<Void> keepingTheLink(Uni<Void> work, String what) {
+    return work.onFailure()
         .recoverWithItem(
             e -> {
-              // A busy database must not cost the agent its link (a failed frame handler closes
-              // it with 1011, and with it every cluster of the agent); the agent's next capacity
-              // update, or its Hello, brings the figures again.
-              LOG.warnf(
-                  "could not apply a capacity update of cluster %s: %s",
-                  update.cluster().name(), e.toString());
+              LOG.warnf("could not apply %s: %s", what, e.toString());
               return null;
             });
   }

@@ -194,7 +194,7 @@ public class DesktopService {
                         }))
         .invoke(() -> settle(placed))
         .onFailure()
-        .invoke(e -> placed.forEach(p -> placement.forget(p.placement, p.cpu, p.memory)))
+        .invoke(e -> forget(placed))
         .flatMap(entity -> announceNew(entity, placed).replaceWith(Desktop.from(entity)));
   }
 
@@ -280,7 +280,7 @@ public class DesktopService {
                         }))
         .invoke(() -> settle(placed))
         .onFailure()
-        .invoke(e -> placed.forEach(p -> placement.forget(p.placement, p.cpu, p.memory)))
+        .invoke(e -> forget(placed))
         .flatMap(c -> announce(c, CommandKind.START));
   }
 
@@ -391,9 +391,14 @@ public class DesktopService {
     placed.forEach(p -> placement.settled(p.placement, p.cpu, p.memory));
   }
 
+  /** The transaction failed: the room it reserved was never taken. */
+  private void forget(List<Placed> placed) {
+    placed.forEach(p -> placement.forget(p.placement, p.cpu, p.memory));
+  }
+
   /** A creation failed: gives back the room it took and what backends were already told. */
   private Uni<Void> undo(List<Placed> placed, List<DesktopEntity> prepared) {
-    placed.forEach(p -> placement.forget(p.placement, p.cpu, p.memory));
+    forget(placed);
     return Multi.createFrom()
         .iterable(List.copyOf(prepared))
         .onItem()
