@@ -2,6 +2,7 @@ package io.opencdi.gateway.cluster;
 
 import io.opencdi.gateway.events.Channels;
 import io.opencdi.gateway.events.Notifications;
+import io.opencdi.gateway.graphql.SharedLookups;
 import io.opencdi.gateway.placement.PlacementService;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -34,7 +35,11 @@ public class ClusterEventBus {
         json -> {
           UUID id = UUID.fromString(json.getString("clusterId"));
           Change change =
-              new Change(id, json.getString("reason"), OffsetDateTime.parse(json.getString("at")));
+              new Change(
+                  id,
+                  json.getString("reason"),
+                  OffsetDateTime.parse(json.getString("at")),
+                  new SharedLookups());
           placement
               .refresh(id)
               .subscribe()
@@ -56,6 +61,9 @@ public class ClusterEventBus {
     return local.onOverflow().buffer(Notifications.SUBSCRIBER_BUFFER);
   }
 
-  /** A cluster changed for {@code reason}. */
-  public record Change(UUID clusterId, String reason, OffsetDateTime at) {}
+  /**
+   * A cluster changed for {@code reason}; its subscribers share one read of the cluster as it
+   * became.
+   */
+  public record Change(UUID clusterId, String reason, OffsetDateTime at, SharedLookups lookups) {}
 }

@@ -72,9 +72,15 @@ public class Subscriptions {
         // A cluster removed meanwhile maps to null, which the concatenation skips.
         .transformToUniAndConcatenate(
             change ->
-                clusterQueries
-                    .byIds(List.of(change.clusterId()))
-                    .map(m -> m.get(change.clusterId()))
+                change
+                    .lookups()
+                    .once(
+                        "cluster",
+                        () ->
+                            clusterQueries
+                                .byIds(List.of(change.clusterId()))
+                                .map(m -> m.get(change.clusterId()))
+                                .map(cluster -> cluster == null ? null : cluster.forEvent()))
                     .map(
                         cluster ->
                             cluster == null

@@ -108,7 +108,9 @@ class DesktopLifecycleTest {
   @Test
   void subscriberSeesTheDesktopComeUpAndPowerCyclesKeepItsCluster() throws Exception {
     try (Subscription events =
-        Subscription.open(base.getPort(), alice, "desktops", "DesktopEvents", Map.of())) {
+            Subscription.open(base.getPort(), alice, "desktops", "DesktopEvents", Map.of());
+        Subscription console =
+            Subscription.open(base.getPort(), admin, "desktops", "DesktopEvents", Map.of())) {
       JsonPath created =
           run(alice, "desktops", "CreateDesktop", "input", input("xfce-gvisor", "cn-north"));
       String id = created.getString("data.createDesktop.id");
@@ -121,6 +123,15 @@ class DesktopLifecycleTest {
           .untilAsserted(() -> assertThat(states(events, id)).contains("RUNNING"));
       assertThat(states(events, id))
           .containsSubsequence("PENDING", "SCHEDULED", "STARTING", "RUNNING");
+      // Subscribers share each event's lookup of its cluster: each of them still gets it.
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(states(console, id))
+                      .containsSubsequence("PENDING", "SCHEDULED", "STARTING", "RUNNING"));
+      assertThat(clusterWhen(events, id, "RUNNING")).isEqualTo("life-bj");
+      assertThat(clusterWhen(console, id, "RUNNING")).isEqualTo("life-bj");
 
       run(alice, "desktops", "StopDesktop", "id", id);
       await().atMost(Duration.ofSeconds(30)).until(() -> "STOPPED".equals(state(alice, id)));
@@ -274,36 +285,78 @@ class DesktopLifecycleTest {
   }
 
   @Test
-  void placementPreviewExplainsACordon() {
+  void placementPreviewExplainsACordon() throws Exception {
     String bj =
         run(admin, "clusters", "Clusters")
             .getString("data.clusters.find { it.name == 'life-bj' }.id");
     assertThat(errorCode(run(alice, "clusters", "CordonCluster", "id", bj, "cordoned", true)))
         .isEqualTo("FORBIDDEN");
-    run(admin, "clusters", "CordonCluster", "id", bj, "cordoned", true);
-    try {
-      Map<String, Object> in = new HashMap<>();
-      in.put("templateId", templateId("xfce-gvisor"));
-      in.put("region", "cn-north");
-      JsonPath preview = run(alice, "placement", "PlacementPreview", "input", in);
-      List<Map<String, Object>> filters =
-          preview.getList(
-              "data.placementPreview.clusters.find { it.clusterName == 'life-bj' }.filters");
-      assertThat(filters)
-          .anySatisfy(
-              f -> {
-                assertThat(f.get("passed")).isEqualTo(false);
-                assertThat((String) f.get("reason")).containsIgnoringCase("cordon");
-              });
-      assertThat(preview.getString("data.placementPreview.clusterName")).isNotEqualTo("life-bj");
-    } finally {
-      run(admin, "clusters", "CordonCluster", "id", bj, "cordoned", false);
+    try (Subscription console =
+            Subscription.open(base.getPort(), admin, "clusters", "ClusterEvents", Map.of());
+        Subscription second =
+            Subscription.open(base.getPort(), admin, "clusters", "ClusterEvents", Map.of())) {
+      run(admin, "clusters", "CordonCluster", "id", bj, "cordoned", true);
+      try {
+        // Both consoles hear of the cordon, each with the cluster as it became and its capacity.
+        for (Subscription s : List.of(console, second)) {
+          await()
+              .atMost(Duration.ofSeconds(10))
+              .untilAsserted(
+                  () ->
+                      assertThat(clusterEvents(s, "cordon"))
+                          .anySatisfy(
+                              c -> {
+                                assertThat(c.getString("name")).isEqualTo("life-bj");
+                                assertThat(c.getBoolean("cordoned")).isTrue();
+                                assertThat(
+                                        c.getJsonObject("capacity").getLong("allocatableCpuMillis"))
+                                    .isPositive();
+                              }));
+        }
+        Map<String, Object> in = new HashMap<>();
+        in.put("templateId", templateId("xfce-gvisor"));
+        in.put("region", "cn-north");
+        JsonPath preview = run(alice, "placement", "PlacementPreview", "input", in);
+        List<Map<String, Object>> filters =
+            preview.getList(
+                "data.placementPreview.clusters.find { it.clusterName == 'life-bj' }.filters");
+        assertThat(filters)
+            .anySatisfy(
+                f -> {
+                  assertThat(f.get("passed")).isEqualTo(false);
+                  assertThat((String) f.get("reason")).containsIgnoringCase("cordon");
+                });
+        assertThat(preview.getString("data.placementPreview.clusterName")).isNotEqualTo("life-bj");
+      } finally {
+        run(admin, "clusters", "CordonCluster", "id", bj, "cordoned", false);
+      }
     }
   }
 
   private long allocatedCpu(String cluster) {
     return run(admin, "clusters", "Clusters")
         .getLong("data.clusters.find { it.name == '" + cluster + "' }.capacity.allocatedCpuMillis");
+  }
+
+  private static List<JsonObject> clusterEvents(Subscription s, String reason) {
+    return s.events().stream()
+        .map(e -> e.getJsonObject("data"))
+        .filter(d -> d != null && d.getJsonObject("clusterEvents") != null)
+        .map(d -> d.getJsonObject("clusterEvents"))
+        .filter(e -> reason.equals(e.getString("reason")))
+        .map(e -> e.getJsonObject("cluster"))
+        .toList();
+  }
+
+  private static String clusterWhen(Subscription s, String id, String state) {
+    return s.events().stream()
+        .map(e -> e.getJsonObject("data"))
+        .filter(d -> d != null && d.getJsonObject("desktopEvents") != null)
+        .map(d -> d.getJsonObject("desktopEvents").getJsonObject("desktop"))
+        .filter(d -> id.equals(d.getString("id")) && state.equals(d.getString("state")))
+        .map(d -> d.getJsonObject("cluster").getString("name"))
+        .findFirst()
+        .orElseThrow();
   }
 
   private static List<String> states(Subscription s, String id) {

@@ -1,6 +1,7 @@
 package io.opencdi.gateway.cluster.api;
 
 import io.opencdi.gateway.cluster.ClusterEntity;
+import io.opencdi.gateway.graphql.SharedLookups;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
@@ -23,7 +24,26 @@ public record Cluster(
     @NonNull List<@NonNull String> architectures,
     @NonNull List<@NonNull String> runtimeClasses,
     @NonNull List<@NonNull String> storageClasses,
-    @Ignore UUID uuid) {
+    @Ignore UUID uuid,
+    @Ignore SharedLookups lookups) {
+
+  /** This cluster as an event carries it: its subscribers share the lookups of its capacity. */
+  public Cluster forEvent() {
+    return new Cluster(
+        id,
+        name,
+        region,
+        zone,
+        runtime,
+        ready,
+        cordoned,
+        heartbeatAt,
+        architectures,
+        runtimeClasses,
+        storageClasses,
+        uuid,
+        new SharedLookups());
+  }
 
   public static Cluster from(ClusterEntity c, boolean fresh) {
     return new Cluster(
@@ -38,6 +58,7 @@ public record Cluster(
         List.of(c.architectures),
         List.of(c.runtimeClasses),
         List.of(c.storageClasses),
-        c.id);
+        c.id,
+        null);
   }
 }

@@ -7,6 +7,7 @@ import io.opencdi.gateway.cluster.ClusterQueries;
 import io.opencdi.gateway.common.Ids;
 import io.opencdi.gateway.common.NotFoundException;
 import io.opencdi.gateway.db.Db;
+import io.opencdi.gateway.graphql.SharedLookups;
 import io.opencdi.gateway.placement.PlacementService;
 import io.smallrye.mutiny.Uni;
 import java.time.OffsetDateTime;
@@ -93,6 +94,11 @@ public class ClusterApi {
 
   @Description("Allocatable and allocated capacity.")
   public Uni<@NonNull List<@NonNull ClusterCapacity>> capacity(@Source List<Cluster> clusters) {
+    return SharedLookups.forBatch(
+        clusters, Cluster::lookups, "capacity", () -> loadCapacity(clusters));
+  }
+
+  private Uni<List<ClusterCapacity>> loadCapacity(List<Cluster> clusters) {
     return queries
         .capacity(clusters.stream().map(Cluster::uuid).toList())
         .map(
@@ -105,6 +111,11 @@ public class ClusterApi {
   @Description("Node groups and their room.")
   public Uni<@NonNull List<@NonNull List<@NonNull NodeGroup>>> nodeGroups(
       @Source List<Cluster> clusters) {
+    return SharedLookups.forBatch(
+        clusters, Cluster::lookups, "nodeGroups", () -> loadNodeGroups(clusters));
+  }
+
+  private Uni<List<List<NodeGroup>>> loadNodeGroups(List<Cluster> clusters) {
     return queries
         .nodeGroups(clusters.stream().map(Cluster::uuid).toList())
         .map(m -> clusters.stream().map(c -> m.getOrDefault(c.uuid(), List.of())).toList());

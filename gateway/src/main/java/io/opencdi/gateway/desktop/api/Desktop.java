@@ -1,6 +1,7 @@
 package io.opencdi.gateway.desktop.api;
 
 import io.opencdi.gateway.desktop.DesktopEntity;
+import io.opencdi.gateway.graphql.SharedLookups;
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.Power;
 import io.vertx.core.json.JsonObject;
@@ -33,7 +34,31 @@ public record Desktop(
     @NonNull OffsetDateTime updatedAt,
     @Ignore UUID ownerId,
     @Ignore UUID templateId,
-    @Ignore UUID clusterId) {
+    @Ignore UUID clusterId,
+    @Ignore SharedLookups lookups) {
+
+  /** This desktop as an event carries it: its subscribers share the lookups of related objects. */
+  public Desktop forEvent() {
+    return new Desktop(
+        id,
+        name,
+        state,
+        power,
+        cpuMillis,
+        memoryMiB,
+        runtimeClass,
+        storageClass,
+        image,
+        nodeGroup,
+        statusReason,
+        placementSummary,
+        createdAt,
+        updatedAt,
+        ownerId,
+        templateId,
+        clusterId,
+        new SharedLookups());
+  }
 
   public static Desktop from(DesktopEntity e) {
     return new Desktop(
@@ -53,7 +78,8 @@ public record Desktop(
         e.updatedAt,
         e.ownerId,
         e.templateId,
-        e.clusterId);
+        e.clusterId,
+        null);
   }
 
   /** The form in which replicas pass a changed desktop to each other. */
@@ -97,6 +123,7 @@ public record Desktop(
         OffsetDateTime.parse(j.getString("updatedAt")),
         UUID.fromString(j.getString("ownerId")),
         UUID.fromString(j.getString("templateId")),
-        cluster == null ? null : UUID.fromString(cluster));
+        cluster == null ? null : UUID.fromString(cluster),
+        null);
   }
 }

@@ -10,6 +10,7 @@ import io.opencdi.gateway.common.Ids;
 import io.opencdi.gateway.db.Db;
 import io.opencdi.gateway.desktop.DesktopQueries;
 import io.opencdi.gateway.desktop.DesktopService;
+import io.opencdi.gateway.graphql.SharedLookups;
 import io.opencdi.gateway.template.TemplateEntity;
 import io.opencdi.gateway.template.api.Template;
 import io.smallrye.mutiny.Uni;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.graphql.Description;
 import org.eclipse.microprofile.graphql.GraphQLApi;
 import org.eclipse.microprofile.graphql.Id;
@@ -99,6 +101,10 @@ public class DesktopApi {
 
   @Description("The cluster the desktop is placed on.")
   public Uni<@NonNull List<Cluster>> cluster(@Source List<Desktop> desktops) {
+    return shared(desktops, "cluster", () -> loadClusters(desktops));
+  }
+
+  private Uni<List<Cluster>> loadClusters(List<Desktop> desktops) {
     List<UUID> ids =
         desktops.stream().map(Desktop::clusterId).filter(Objects::nonNull).distinct().toList();
     return clusters
@@ -112,6 +118,10 @@ public class DesktopApi {
 
   @Description("The desktop's template.")
   public Uni<@NonNull List<@NonNull Template>> template(@Source List<Desktop> desktops) {
+    return shared(desktops, "template", () -> loadTemplates(desktops));
+  }
+
+  private Uni<List<Template>> loadTemplates(List<Desktop> desktops) {
     List<UUID> ids = desktops.stream().map(Desktop::templateId).distinct().toList();
     return db.session(
         s ->
@@ -128,6 +138,10 @@ public class DesktopApi {
 
   @Description("The desktop's owner.")
   public Uni<@NonNull List<@NonNull User>> owner(@Source List<Desktop> desktops) {
+    return shared(desktops, "owner", () -> loadOwners(desktops));
+  }
+
+  private Uni<List<User>> loadOwners(List<Desktop> desktops) {
     List<UUID> ids = desktops.stream().map(Desktop::ownerId).distinct().toList();
     return db.session(
         s ->
@@ -140,5 +154,10 @@ public class DesktopApi {
                       l.forEach(u -> byId.put(u.id, User.from(u)));
                       return desktops.stream().map(d -> byId.get(d.ownerId())).toList();
                     }));
+  }
+
+  private static <T> Uni<List<T>> shared(
+      List<Desktop> desktops, String field, Supplier<Uni<List<T>>> lookup) {
+    return SharedLookups.forBatch(desktops, Desktop::lookups, field, lookup);
   }
 }
