@@ -768,7 +768,10 @@ await scenario(
     await row.waitFor();
     const source = row.getByTestId("snapshot-desktop");
     assert.equal(await source.getAttribute("data-deleted"), "true");
-    assert.match(await source.innerText(), new RegExp(`deleted desktop\\s+was ${orphanDesktop}`));
+    assert.match(
+      await source.innerText(),
+      new RegExp(`deleted desktop\\s+was ${orphanDesktop}`, "i"),
+    );
     await row.getByTestId("snapshot-state").filter({ hasText: "READY" }).waitFor();
     // The real desktop's snapshot is listed with its desktop's name, not marked.
     const real = alice.locator(`[data-testid="snapshot-row"][data-snapshot="${snapshotName}"]`);
