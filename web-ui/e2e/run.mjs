@@ -843,11 +843,21 @@ await scenario("the portal and the console fit a laptop screen (1280×720)", asy
       .click();
     await alice.locator(`[data-snapshot="${snapshotName}"]`).waitFor();
     await fits(alice, "the snapshots dialog");
+    assert.deepEqual(
+      await cutOff(alice, '[data-testid="snapshot-state"] .mantine-Badge-label'),
+      [],
+      "snapshot states cut off in the snapshots dialog",
+    );
     await alice.keyboard.press("Escape");
     await alice.goto(`${base}#/snapshots`);
     await alice.locator(`[data-testid="snapshot-row"][data-snapshot="${snapshotName}"]`).waitFor();
     await settled(alice);
     await fits(alice, "the Snapshots page");
+    assert.deepEqual(
+      await cutOff(alice, '[data-testid="snapshot-state"] .mantine-Badge-label'),
+      [],
+      "snapshot states cut off on the Snapshots page",
+    );
     await shot(alice, "23-laptop-snapshots");
     await alice.goto(`${base}#/desktops/${realId}/display`);
     await waitForFrame(alice, { minColours: 2 });

@@ -20,7 +20,8 @@ export function SnapshotStateBadge({ state }: { state: SnapshotState }) {
       color={STATE_COLOR[state]}
       variant="light"
       data-testid="snapshot-state"
-      style={{ flexShrink: 0 }}
+      // In a table whose other cells wrap, the state column would shrink the badge to "REA…".
+      style={{ flexShrink: 0, minWidth: "max-content" }}
     >
       {state}
     </Badge>
