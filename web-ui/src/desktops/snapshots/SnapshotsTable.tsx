@@ -82,7 +82,7 @@ export function RestoreSnapshotButton({
       </Popover.Target>
       <Popover.Dropdown>
         <form onSubmit={submit} aria-label={label}>
-          <Stack gap="xs" w={260}>
+          <Stack gap="xs" w={300}>
             <TextInput
               size="xs"
               label="Name of the new desktop"
@@ -91,7 +91,7 @@ export function RestoreSnapshotButton({
               data-autofocus
               {...form.getInputProps("name")}
             />
-            <Group justify="flex-end" gap="xs">
+            <Group justify="flex-end" gap="xs" wrap="nowrap">
               <Button size="xs" variant="default" onClick={close}>
                 Cancel
               </Button>
