@@ -13,7 +13,24 @@ export default tseslint.config(
     rules: {
       ...reactHooks.configs.recommended.rules,
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      // Icons come from common/icons, which marks them decorative (aria-hidden).
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@tabler/icons-react", "@tabler/icons-react/*"],
+              message:
+                "Import icons from src/common/icons: it marks them decorative (aria-hidden).",
+            },
+          ],
+        },
+      ],
     },
+  },
+  {
+    files: ["src/common/icons.ts"],
+    rules: { "no-restricted-imports": "off" },
   },
   {
     files: ["e2e/**/*.mjs", "scripts/**/*.mjs"],

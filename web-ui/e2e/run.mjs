@@ -175,6 +175,18 @@ function api(page, query, variables) {
   );
 }
 
+/** Asks `read` until it returns something truthy; fails with `what` after `timeout` ms. */
+async function until(read, what, timeout = TIMEOUT) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    last = await read();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what} did not happen within ${timeout} ms`);
+}
+
 /** The latest performance mark of that name, in the page's clock. */
 const markTime = (page, name) =>
   page.evaluate((n) => performance.getEntriesByName(n).at(-1).startTime, name);
@@ -555,7 +567,15 @@ await scenario(
     const restore = dialog
       .locator(`[data-snapshot="${snapshotName}"]`)
       .getByRole("button", { name: `Restore ${snapshotName} as a new desktop` });
-    await restore.click();
+    // The restore asks for an optional name; left empty, the desktop is named after the snapshot.
+    const restoreUnnamed = async () => {
+      await restore.click();
+      await alice
+        .getByRole("form", { name: `Restore ${snapshotName} as a new desktop` })
+        .getByRole("button", { name: "Restore as a new desktop", exact: true })
+        .click();
+    };
+    await restoreUnnamed();
     // The refusal is shown in the dialog, with the API's code and placement's reason.
     const alert = dialog.getByRole("alert");
     await alert.waitFor();
@@ -566,7 +586,7 @@ await scenario(
     assert.equal(await alice.locator(`[data-desktop="${snapshotName}"]`).count(), 0);
 
     await setCordon(admin, cluster, false);
-    await restore.click();
+    await restoreUnnamed();
     const notice = dialog.getByRole("status").filter({ hasText: "Restored as" });
     await notice.waitFor();
     assert.equal(
@@ -685,6 +705,114 @@ await scenario("an admin previews placement and lists users", async () => {
   await shot(admin, "11-users");
 });
 
+// A desktop of the simulated fleet, snapshotted and deleted; its snapshot restored from the
+// Snapshots page under a new name.
+const orphanDesktop = `alice-gone-${run}`;
+const orphanSnapshot = `before-delete-${run}`;
+const orphanRestored = `alice-back-${run}`;
+
+await scenario(
+  "a user finds the snapshot of a deleted desktop on the Snapshots page, restores it as a new desktop and deletes it after confirming",
+  async () => {
+    // Set up through the API what earlier scenarios did through the UI: a desktop, its snapshot
+    // READY, the desktop deleted.
+    const call = async (query, variables) => {
+      const r = await api(alice, query, variables);
+      assert.ok(!r.errors, JSON.stringify(r.errors));
+      return r.data;
+    };
+    const { templates } = await call("{ templates { id name } }");
+    const templateId = templates.find((t) => t.name === template).id;
+    const { createDesktop } = await call(
+      "mutation($input: CreateDesktopInput!) { createDesktop(input: $input) { id } }",
+      { input: { templateId, name: orphanDesktop } },
+    );
+    const desktopId = createDesktop.id;
+    const stateOf = async () =>
+      (await call("query($id: ID!) { desktop(id: $id) { state } }", { id: desktopId })).desktop
+        .state;
+    await until(
+      async () => (await stateOf()) === "RUNNING",
+      `${orphanDesktop} RUNNING`,
+      DESKTOP_TIMEOUT,
+    );
+    const { snapshotDesktop } = await call(
+      "mutation($id: ID!, $name: String!) { snapshotDesktop(id: $id, name: $name) { id } }",
+      { id: desktopId, name: orphanSnapshot },
+    );
+    const snapshotId = snapshotDesktop.id;
+    const snapshotState = async () =>
+      (await call("query($id: ID!) { snapshot(id: $id) { state } }", { id: snapshotId })).snapshot
+        ?.state;
+    await until(
+      async () => (await snapshotState()) === "READY",
+      `${orphanSnapshot} READY`,
+      DESKTOP_TIMEOUT,
+    );
+    await call("mutation($id: ID!) { deleteDesktop(id: $id) { id } }", { id: desktopId });
+    await until(
+      async () => (await stateOf()) === "DELETED",
+      `${orphanDesktop} DELETED`,
+      DESKTOP_TIMEOUT,
+    );
+
+    // The snapshot is on the Snapshots page, reached from the navigation, marked as the copy of
+    // a deleted desktop.
+    await alice.goto(base);
+    await alice
+      .getByRole("navigation", { name: "Main navigation" })
+      .getByRole("link", { name: "Snapshots", exact: true })
+      .click();
+    await alice.getByRole("heading", { name: "Snapshots", exact: true }).waitFor();
+    const row = alice.locator(`[data-testid="snapshot-row"][data-snapshot="${orphanSnapshot}"]`);
+    await row.waitFor();
+    const source = row.getByTestId("snapshot-desktop");
+    assert.equal(await source.getAttribute("data-deleted"), "true");
+    assert.match(
+      await source.innerText(),
+      new RegExp(`deleted desktop\\s+was ${orphanDesktop}`, "i"),
+    );
+    await row.getByTestId("snapshot-state").filter({ hasText: "READY" }).waitFor();
+    // The real desktop's snapshot is listed with its desktop's name, not marked.
+    const real = alice.locator(`[data-testid="snapshot-row"][data-snapshot="${snapshotName}"]`);
+    assert.equal(await real.getByTestId("snapshot-desktop").innerText(), realName);
+    await settled(alice);
+    await shot(alice, "28-snapshots-page");
+
+    // Restored under a new name, from the keyboard: the form opens on its name field.
+    await row.getByRole("button", { name: `Restore ${orphanSnapshot} as a new desktop` }).click();
+    const form = alice.getByRole("form", { name: `Restore ${orphanSnapshot} as a new desktop` });
+    await waitForFocus(alice, form.getByRole("textbox", { name: /Name of the new desktop/ }));
+    await alice.keyboard.type(orphanRestored);
+    await shot(alice, "29-snapshots-page-restore");
+    await alice.keyboard.press("Enter");
+    const notice = alice.getByRole("status").filter({ hasText: "Restored as" });
+    await notice.waitFor();
+    assert.match(
+      await notice.innerText(),
+      new RegExp(`^Restored as the new desktop "${orphanRestored}" on e2e-`),
+    );
+    await notice.getByRole("link", { name: "My desktops" }).click();
+    await alice
+      .locator(`[data-desktop="${orphanRestored}"]`)
+      .getByTestId("desktop-state")
+      .filter({ hasText: "RUNNING" })
+      .waitFor({ timeout: DESKTOP_TIMEOUT });
+
+    // Deleted after confirming: gone from the page and from the API.
+    await alice.goBack();
+    await row.getByRole("button", { name: `Delete snapshot ${orphanSnapshot}` }).click();
+    await alice.getByRole("dialog", { name: `Delete snapshot ${orphanSnapshot}?` }).waitFor();
+    await alice.getByRole("button", { name: "Delete snapshot", exact: true }).click();
+    await row.waitFor({ state: "detached", timeout: DESKTOP_TIMEOUT });
+    await until(
+      async () => !(await call("{ snapshots { id } }")).snapshots.some((x) => x.id === snapshotId),
+      `${orphanSnapshot} gone from the API`,
+    );
+    await shot(alice, "30-snapshots-page-deleted");
+  },
+);
+
 await scenario("the portal and the console fit a laptop screen (1280×720)", async () => {
   const laptop = { width: 1280, height: 720 };
   const fits = async (page, what) => {
@@ -715,7 +843,22 @@ await scenario("the portal and the console fit a laptop screen (1280×720)", asy
       .click();
     await alice.locator(`[data-snapshot="${snapshotName}"]`).waitFor();
     await fits(alice, "the snapshots dialog");
+    assert.deepEqual(
+      await cutOff(alice, '[data-testid="snapshot-state"] .mantine-Badge-label'),
+      [],
+      "snapshot states cut off in the snapshots dialog",
+    );
     await alice.keyboard.press("Escape");
+    await alice.goto(`${base}#/snapshots`);
+    await alice.locator(`[data-testid="snapshot-row"][data-snapshot="${snapshotName}"]`).waitFor();
+    await settled(alice);
+    await fits(alice, "the Snapshots page");
+    assert.deepEqual(
+      await cutOff(alice, '[data-testid="snapshot-state"] .mantine-Badge-label'),
+      [],
+      "snapshot states cut off on the Snapshots page",
+    );
+    await shot(alice, "23-laptop-snapshots");
     await alice.goto(`${base}#/desktops/${realId}/display`);
     await waitForFrame(alice, { minColours: 2 });
     await fits(alice, "the viewer page");
@@ -788,6 +931,7 @@ await scenario("a user deletes a snapshot and desktops after confirming", async 
     [desktopName, null],
     [realName, realId],
     [snapshotName, restoredId],
+    [orphanRestored, null],
   ]) {
     const desktop = alice.locator(`[data-desktop="${name}"]`);
     await desktop.getByRole("button", { name: `Delete ${name}` }).click();

@@ -8,6 +8,7 @@ import { FleetOverviewPage } from "./clusters/FleetOverviewPage";
 import { ViewerPage } from "./display/ViewerPage";
 import { DesktopsPage } from "./desktops/DesktopsPage";
 import { MyDesktopsPage } from "./desktops/MyDesktopsPage";
+import { SnapshotsPage } from "./desktops/snapshots/SnapshotsPage";
 import { AppLayout } from "./layout/AppLayout";
 import { PlacementPreviewPage } from "./placement/PlacementPreviewPage";
 import { TemplatesPage } from "./templates/TemplatesPage";
@@ -53,6 +54,7 @@ const router = createHashRouter([
     element: <SignedIn />,
     children: [
       { index: true, element: <MyDesktopsPage /> },
+      { path: "snapshots", element: <SnapshotsPage /> },
       { path: "admin", element: <Navigate to="/admin/fleet" replace /> },
       { path: "admin/fleet", element: admin(<FleetOverviewPage />) },
       { path: "admin/clusters/:id", element: admin(<ClusterDetailPage />) },

@@ -1,18 +1,57 @@
+import { createElement, forwardRef } from "react";
+import type { TablerIcon } from "@tabler/icons-react";
 // Each icon from its own module: importing the package index makes the build transform all 5,000+.
-export { default as IconAlertTriangle } from "@tabler/icons-react/icons/IconAlertTriangle";
-export { default as IconArrowLeft } from "@tabler/icons-react/icons/IconArrowLeft";
-export { default as IconArrowsMaximize } from "@tabler/icons-react/icons/IconArrowsMaximize";
-export { default as IconChartBar } from "@tabler/icons-react/icons/IconChartBar";
-export { default as IconClipboard } from "@tabler/icons-react/icons/IconClipboard";
-export { default as IconDeviceDesktop } from "@tabler/icons-react/icons/IconDeviceDesktop";
-export { default as IconLayoutList } from "@tabler/icons-react/icons/IconLayoutList";
-export { default as IconLogout } from "@tabler/icons-react/icons/IconLogout";
-export { default as IconPlayerPlay } from "@tabler/icons-react/icons/IconPlayerPlay";
-export { default as IconPlayerStop } from "@tabler/icons-react/icons/IconPlayerStop";
-export { default as IconPlus } from "@tabler/icons-react/icons/IconPlus";
-export { default as IconRefresh } from "@tabler/icons-react/icons/IconRefresh";
-export { default as IconRoute } from "@tabler/icons-react/icons/IconRoute";
-export { default as IconScreenShare } from "@tabler/icons-react/icons/IconScreenShare";
-export { default as IconTemplate } from "@tabler/icons-react/icons/IconTemplate";
-export { default as IconTrash } from "@tabler/icons-react/icons/IconTrash";
-export { default as IconUsers } from "@tabler/icons-react/icons/IconUsers";
+import AlertTriangle from "@tabler/icons-react/icons/IconAlertTriangle";
+import ArrowLeft from "@tabler/icons-react/icons/IconArrowLeft";
+import ArrowsMaximize from "@tabler/icons-react/icons/IconArrowsMaximize";
+import Camera from "@tabler/icons-react/icons/IconCamera";
+import ChartBar from "@tabler/icons-react/icons/IconChartBar";
+import Clipboard from "@tabler/icons-react/icons/IconClipboard";
+import DeviceDesktop from "@tabler/icons-react/icons/IconDeviceDesktop";
+import LayoutList from "@tabler/icons-react/icons/IconLayoutList";
+import Logout from "@tabler/icons-react/icons/IconLogout";
+import Pencil from "@tabler/icons-react/icons/IconPencil";
+import PlayerPlay from "@tabler/icons-react/icons/IconPlayerPlay";
+import PlayerStop from "@tabler/icons-react/icons/IconPlayerStop";
+import Plus from "@tabler/icons-react/icons/IconPlus";
+import Refresh from "@tabler/icons-react/icons/IconRefresh";
+import Restore from "@tabler/icons-react/icons/IconRestore";
+import Route from "@tabler/icons-react/icons/IconRoute";
+import ScreenShare from "@tabler/icons-react/icons/IconScreenShare";
+import Template from "@tabler/icons-react/icons/IconTemplate";
+import Trash from "@tabler/icons-react/icons/IconTrash";
+import Users from "@tabler/icons-react/icons/IconUsers";
+
+/**
+ * Every icon in this app sits beside a text or inside a control that carries its own accessible
+ * name, so it is decorative: hidden from assistive technology (a screen reader would otherwise
+ * announce an unnamed image) and never a focus stop of its own (old Edge focuses SVGs).
+ */
+function decorative(icon: TablerIcon): TablerIcon {
+  const Decorative = forwardRef<SVGSVGElement, Parameters<TablerIcon>[0]>((props, ref) =>
+    createElement(icon, { "aria-hidden": true, focusable: false, ...props, ref }),
+  );
+  Decorative.displayName = icon.displayName;
+  return Decorative as TablerIcon;
+}
+
+export const IconAlertTriangle = decorative(AlertTriangle);
+export const IconArrowLeft = decorative(ArrowLeft);
+export const IconArrowsMaximize = decorative(ArrowsMaximize);
+export const IconCamera = decorative(Camera);
+export const IconChartBar = decorative(ChartBar);
+export const IconClipboard = decorative(Clipboard);
+export const IconDeviceDesktop = decorative(DeviceDesktop);
+export const IconLayoutList = decorative(LayoutList);
+export const IconLogout = decorative(Logout);
+export const IconPencil = decorative(Pencil);
+export const IconPlayerPlay = decorative(PlayerPlay);
+export const IconPlayerStop = decorative(PlayerStop);
+export const IconPlus = decorative(Plus);
+export const IconRefresh = decorative(Refresh);
+export const IconRestore = decorative(Restore);
+export const IconRoute = decorative(Route);
+export const IconScreenShare = decorative(ScreenShare);
+export const IconTemplate = decorative(Template);
+export const IconTrash = decorative(Trash);
+export const IconUsers = decorative(Users);

@@ -94,7 +94,9 @@ export function DesktopCard({
             {desktop.statusReason}
           </Text>
         )}
-        {desktop.state === "RUNNING" && <LiveUsage desktopId={desktop.id} />}
+        {desktop.state === "RUNNING" && (
+          <LiveUsage desktopId={desktop.id} desktopName={desktop.name} />
+        )}
         <ErrorAlert error={error} title="The action failed" onClose={() => setError(null)} />
         <Group gap="xs">
           {onConnect && desktop.state === "RUNNING" && (

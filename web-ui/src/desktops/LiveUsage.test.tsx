@@ -42,10 +42,10 @@ describe("LiveUsage", () => {
         ],
       }),
     });
-    renderWithProviders(<LiveUsage desktopId="d1" />, api.client);
+    renderWithProviders(<LiveUsage desktopId="d1" desktopName="dev" />, api.client);
     expect(api.calls.some((c) => c.name === "DesktopLive")).toBe(false);
 
-    await userEvent.click(screen.getByRole("button", { name: "Show usage" }));
+    await userEvent.click(screen.getByRole("button", { name: "Show usage of dev" }));
     expect(await screen.findByTestId("live-totals")).toHaveTextContent(
       "CPU 0.8 CPU · memory 1.5 GiB",
     );
@@ -53,6 +53,11 @@ describe("LiveUsage", () => {
     const rows = screen.getAllByRole("row");
     expect(rows[1]).toHaveTextContent("41firefox-esr55.3 %900 MiB");
     expect(rows[2]).toHaveTextContent("Xvnc :1");
+
+    // Closed again by its own button, which names the desktop too.
+    await userEvent.click(screen.getByRole("button", { name: "Hide usage of dev" }));
+    expect(screen.queryByTestId("live-usage")).not.toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Show usage of dev" })).toBeInTheDocument();
   });
 
   it("says so when the cluster lists no processes", async () => {
@@ -65,16 +70,16 @@ describe("LiveUsage", () => {
         processes: null,
       }),
     });
-    renderWithProviders(<LiveUsage desktopId="d1" />, api.client);
-    await userEvent.click(screen.getByRole("button", { name: "Show usage" }));
+    renderWithProviders(<LiveUsage desktopId="d1" desktopName="dev" />, api.client);
+    await userEvent.click(screen.getByRole("button", { name: "Show usage of dev" }));
     expect(await screen.findByText(/does not list a desktop.s processes/)).toBeInTheDocument();
     expect(screen.queryByRole("table")).not.toBeInTheDocument();
   });
 
   it("shows the gateway's code when the cluster did not answer in time", async () => {
     const client = failingClient("CLUSTER_TIMEOUT", "cluster bj-1 did not report in time");
-    renderWithProviders(<LiveUsage desktopId="d1" />, client);
-    await userEvent.click(screen.getByRole("button", { name: "Show usage" }));
+    renderWithProviders(<LiveUsage desktopId="d1" desktopName="dev" />, client);
+    await userEvent.click(screen.getByRole("button", { name: "Show usage of dev" }));
     const alert = await screen.findByRole("alert");
     expect(alert).toHaveTextContent("cluster bj-1 did not report in time");
     expect(alert).toHaveTextContent("CLUSTER_TIMEOUT");

@@ -20,18 +20,34 @@ export function formatBytes(bytes: number): string {
  * What a running desktop uses now, read live from its cluster on demand: closed until asked, then
  * refreshed every few seconds while open.
  */
-export function LiveUsage({ desktopId }: { desktopId: string }) {
+export function LiveUsage({ desktopId, desktopName }: { desktopId: string; desktopName: string }) {
   const [open, setOpen] = useState(false);
   if (!open)
     return (
-      <Button size="compact-xs" variant="subtle" onClick={() => setOpen(true)}>
+      // Named with the desktop: a page of cards would otherwise read as identical "Show usage".
+      <Button
+        size="compact-xs"
+        variant="subtle"
+        aria-label={`Show usage of ${desktopName}`}
+        onClick={() => setOpen(true)}
+      >
         Show usage
       </Button>
     );
-  return <OpenUsage desktopId={desktopId} onClose={() => setOpen(false)} />;
+  return (
+    <OpenUsage desktopId={desktopId} desktopName={desktopName} onClose={() => setOpen(false)} />
+  );
 }
 
-function OpenUsage({ desktopId, onClose }: { desktopId: string; onClose: () => void }) {
+function OpenUsage({
+  desktopId,
+  desktopName,
+  onClose,
+}: {
+  desktopId: string;
+  desktopName: string;
+  onClose: () => void;
+}) {
   const [result, reexecute] = useQuery({
     query: DesktopLiveDocument,
     variables: { id: desktopId },
@@ -49,7 +65,12 @@ function OpenUsage({ desktopId, onClose }: { desktopId: string; onClose: () => v
         <Text size="sm" fw={500}>
           Usage now
         </Text>
-        <Button size="compact-xs" variant="subtle" onClick={onClose}>
+        <Button
+          size="compact-xs"
+          variant="subtle"
+          aria-label={`Hide usage of ${desktopName}`}
+          onClick={onClose}
+        >
           Hide usage
         </Button>
       </Group>

@@ -23,7 +23,7 @@ import { useLiveDesktops } from "./useLiveDesktops";
 export function MyDesktopsPage() {
   const { session } = useAuth();
   const [launching, setLaunching] = useState(false);
-  const [viewing, setViewing] = useState<string | null>(null);
+  const [viewing, setViewing] = useState<{ id: string; name: string } | null>(null);
   const username = session?.user.username ?? "";
   const userId = session?.user.id;
   // Admins see every desktop through the API; the portal shows their own.
@@ -56,19 +56,24 @@ export function MyDesktopsPage() {
       ) : (
         <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
           {desktops.map((d) => (
-            <DesktopCard key={d.id} desktop={d} onConnect={(c) => setViewing(c.id)} />
+            <DesktopCard
+              key={d.id}
+              desktop={d}
+              onConnect={(c) => setViewing({ id: c.id, name: c.name })}
+            />
           ))}
         </SimpleGrid>
       )}
       <LaunchDesktopModal opened={launching} onClose={() => setLaunching(false)} />
+      {/* Named after the desktop by its title (aria-labelledby), so a screen reader announces
+          which desktop's screen this dialog holds. */}
       <Modal
         opened={viewing !== null}
         onClose={() => setViewing(null)}
         size="90%"
-        title="Desktop"
-        aria-label="Desktop viewer"
+        title={viewing ? `Viewer of ${viewing.name}` : "Viewer"}
       >
-        {viewing && <DesktopViewer desktopId={viewing} embedded />}
+        {viewing && <DesktopViewer desktopId={viewing.id} embedded />}
       </Modal>
     </Stack>
   );

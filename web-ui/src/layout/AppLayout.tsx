@@ -1,6 +1,7 @@
 import { AppShell, Burger, Button, Group, NavLink, Text, Title } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import {
+  IconCamera,
   IconChartBar,
   IconDeviceDesktop,
   IconLayoutList,
@@ -64,6 +65,13 @@ export function AppLayout() {
           end
           label="My desktops"
           leftSection={<IconDeviceDesktop size={18} />}
+          onClick={close}
+        />
+        <NavLink
+          component={RouterLink}
+          to="/snapshots"
+          label="Snapshots"
+          leftSection={<IconCamera size={18} />}
           onClick={close}
         />
         {isAdmin && (

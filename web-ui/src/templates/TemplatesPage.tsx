@@ -1,6 +1,5 @@
 import { Button, Group, Loader, Stack, Table, Text, Title, VisuallyHidden } from "@mantine/core";
-import IconPencil from "@tabler/icons-react/icons/IconPencil";
-import { IconPlus } from "../common/icons";
+import { IconPencil, IconPlus } from "../common/icons";
 import { useMemo, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { ErrorAlert } from "../api/ErrorAlert";

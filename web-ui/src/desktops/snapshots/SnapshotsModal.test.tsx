@@ -3,7 +3,8 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { apiError, fakeClient } from "../../test/fakeClient";
 import { renderWithProviders } from "../../test/render";
-import { SnapshotsButton, SnapshotsModal, formatBytes } from "./SnapshotsModal";
+import { SnapshotsButton, SnapshotsModal } from "./SnapshotsModal";
+import { formatBytes } from "./snapshots";
 
 const DESKTOP = { id: "d1", name: "dev", state: "RUNNING" };
 
@@ -97,12 +98,59 @@ describe("SnapshotsModal", () => {
     await userEvent.click(
       await screen.findByRole("button", { name: "Restore snap-s1 as a new desktop" }),
     );
+    // The restore asks for an optional name first, starting on that field.
+    const form = await screen.findByRole("form", { name: "Restore snap-s1 as a new desktop" });
+    await waitFor(() =>
+      expect(within(form).getByLabelText(/Name of the new desktop/)).toHaveFocus(),
+    );
+    expect(api.calls.some((c) => c.name === "RestoreDesktop")).toBe(false);
+    await userEvent.click(
+      await within(form).findByRole("button", { name: "Restore as a new desktop" }),
+    );
     expect(await screen.findByRole("status")).toHaveTextContent(
       'Restored as the new desktop "copy of s1" on fra.',
     );
     expect(api.calls).toContainEqual({
       name: "RestoreDesktop",
       variables: { snapshotId: "s1", name: null },
+    });
+  });
+
+  it("restores under a typed name, and refuses a bad one at the field", async () => {
+    const api = fakeClient({
+      DesktopSnapshots: listing(snapshot("s1")),
+      RestoreDesktop: ({ name }) => ({
+        restoreDesktop: {
+          __typename: "Desktop",
+          id: "d2",
+          name,
+          state: "PENDING",
+          power: "ON",
+          cpuMillis: 2000,
+          memoryMiB: 4096,
+          runtimeClass: "runc",
+          createdAt: "2026-11-28T10:01:00Z",
+          cluster: { __typename: "Cluster", id: "c1", name: "fra" },
+        },
+      }),
+    });
+    renderWithProviders(<SnapshotsModal desktop={DESKTOP} opened onClose={() => {}} />, api.client);
+    await userEvent.click(
+      await screen.findByRole("button", { name: "Restore snap-s1 as a new desktop" }),
+    );
+    const form = await screen.findByRole("form", { name: "Restore snap-s1 as a new desktop" });
+    const name = within(form).getByLabelText(/Name of the new desktop/);
+    await userEvent.type(name, "-bad{Enter}");
+    expect(await within(form).findByText(/starting with a letter or digit/)).toBeInTheDocument();
+    expect(api.calls.some((c) => c.name === "RestoreDesktop")).toBe(false);
+    await userEvent.clear(name);
+    await userEvent.type(name, "  dev again {Enter}");
+    expect(await screen.findByRole("status")).toHaveTextContent(
+      'Restored as the new desktop "dev again" on fra.',
+    );
+    expect(api.calls).toContainEqual({
+      name: "RestoreDesktop",
+      variables: { snapshotId: "s1", name: "dev again" },
     });
   });
 
@@ -115,6 +163,7 @@ describe("SnapshotsModal", () => {
     await userEvent.click(
       await screen.findByRole("button", { name: "Restore snap-s1 as a new desktop" }),
     );
+    await userEvent.click(await screen.findByRole("button", { name: "Restore as a new desktop" }));
     const alert = await screen.findByRole("alert");
     expect(alert).toHaveTextContent("fra: no node with room");
     expect(alert).toHaveTextContent("UNSCHEDULABLE");

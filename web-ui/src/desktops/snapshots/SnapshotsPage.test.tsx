@@ -1,0 +1,253 @@
+import { act, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Session } from "../../auth/session";
+import type { DesktopFieldsFragment } from "../../gql/graphql";
+import { apiError, fakeClient } from "../../test/fakeClient";
+import { desktop } from "../../test/fixtures";
+import { renderSignedIn } from "../../test/render";
+import { SNAPSHOT_REFRESH_MS } from "./snapshots";
+import { SnapshotsPage } from "./SnapshotsPage";
+
+const ALICE: Session["user"] = { id: "u-alice", username: "alice", role: "USER" };
+
+function snapshot(id: string, desktopId: string, over: Record<string, unknown> = {}) {
+  return {
+    __typename: "DesktopSnapshot",
+    id,
+    name: `snap-${id}`,
+    desktopId,
+    state: "READY",
+    sizeBytes: 10 * 1024 ** 3,
+    statusReason: null,
+    createdAt: "2026-11-28T10:00:00Z",
+    updatedAt: "2026-11-28T10:00:05Z",
+    ...over,
+  };
+}
+
+function desktops(...nodes: DesktopFieldsFragment[]) {
+  return () => ({
+    desktops: {
+      totalCount: nodes.length,
+      pageInfo: { hasNextPage: false, endCursor: null },
+      edges: nodes.map((node) => ({ cursor: node.id, node })),
+    },
+  });
+}
+
+const restored = ({ snapshotId, name }: Record<string, unknown>) => ({
+  restoreDesktop: {
+    __typename: "Desktop",
+    id: "d9",
+    name: name ?? `copy of ${String(snapshotId)}`,
+    state: "PENDING",
+    power: "ON",
+    cpuMillis: 2000,
+    memoryMiB: 4096,
+    runtimeClass: "runc",
+    createdAt: "2026-11-28T10:01:00Z",
+    cluster: { __typename: "Cluster", id: "c1", name: "fra" },
+  },
+});
+
+/** The page as the app shows it, signed in as `user`. */
+function renderPage(api: ReturnType<typeof fakeClient>, user: Session["user"] = ALICE) {
+  return renderSignedIn(<SnapshotsPage />, api.client, user);
+}
+
+const row = async (name: string) =>
+  (await screen.findAllByTestId("snapshot-row")).find((r) => r.dataset.snapshot === name)!;
+
+describe("SnapshotsPage", () => {
+  afterEach(() => sessionStorage.clear());
+
+  it("names each snapshot's desktop and marks those whose desktop was deleted", async () => {
+    const api = fakeClient({
+      Snapshots: () => ({
+        snapshots: [
+          snapshot("s1", "d1"),
+          snapshot("s2", "d2", { state: "FAILED", sizeBytes: null, statusReason: "no class" }),
+          snapshot("s3", "d-gone"),
+        ],
+      }),
+      Desktops: desktops(
+        desktop("d1", { name: "dev" }),
+        desktop("d2", { name: "old-dev", state: "DELETED" }),
+      ),
+    });
+    renderPage(api);
+    const live = within(await row("snap-s1"));
+    expect(live.getByTestId("snapshot-desktop")).toHaveTextContent("dev");
+    expect(live.getByTestId("snapshot-desktop")).not.toHaveAttribute("data-deleted");
+    expect(live.getByTestId("snapshot-state")).toHaveTextContent("READY");
+    expect(live.getByRole("cell", { name: "10 GiB" })).toBeInTheDocument();
+
+    // A DELETED desktop is marked, with the name it had; one not found at all is marked too.
+    const deleted = within(await row("snap-s2")).getByTestId("snapshot-desktop");
+    expect(deleted).toHaveAttribute("data-deleted", "true");
+    expect(deleted).toHaveTextContent("deleted desktop");
+    expect(deleted).toHaveTextContent("was old-dev");
+    expect(within(await row("snap-s2")).getByText("no class")).toBeInTheDocument();
+    const gone = within(await row("snap-s3")).getByTestId("snapshot-desktop");
+    expect(gone).toHaveAttribute("data-deleted", "true");
+    expect(gone).toHaveTextContent(/^deleted desktop$/);
+
+    // The caller's desktops are read with the deleted ones, to name them.
+    expect(api.calls).toContainEqual({
+      name: "Desktops",
+      variables: { filter: { owner: "alice", includeDeleted: true }, first: 500 },
+    });
+  });
+
+  it("marks a snapshot's desktop as deleted when its deletion arrives live", async () => {
+    const dev = desktop("d1", { name: "dev" });
+    const api = fakeClient({
+      Snapshots: () => ({ snapshots: [snapshot("s1", "d1")] }),
+      Desktops: desktops(dev),
+    });
+    renderPage(api);
+    const cell = within(await row("snap-s1")).getByTestId("snapshot-desktop");
+    expect(cell).not.toHaveAttribute("data-deleted");
+    act(() =>
+      api.push("DesktopUpdates", {
+        desktopEvents: {
+          previousState: "STOPPING",
+          at: "2026-11-28T11:00:00Z",
+          desktop: { ...dev, state: "DELETED" },
+        },
+      }),
+    );
+    await waitFor(() =>
+      expect(
+        within(screen.getByTestId("snapshot-row")).getByTestId("snapshot-desktop"),
+      ).toHaveAttribute("data-deleted", "true"),
+    );
+  });
+
+  it("offers restore and delete per snapshot, each named with it", async () => {
+    const api = fakeClient({
+      Snapshots: () => ({
+        snapshots: [
+          snapshot("s1", "d-gone", { name: "before-upgrade" }),
+          snapshot("s2", "d-gone", { state: "PENDING", sizeBytes: null }),
+        ],
+      }),
+      Desktops: desktops(),
+      RestoreDesktop: restored,
+      DeleteSnapshot: ({ id }) => ({
+        deleteSnapshot: snapshot(String(id), "d-gone", { state: "DELETING" }),
+      }),
+    });
+    renderPage(api);
+    await row("before-upgrade");
+    expect(
+      screen.getByRole("button", { name: "Restore before-upgrade as a new desktop" }),
+    ).toBeEnabled();
+    // Only a READY snapshot can be restored.
+    expect(screen.getByRole("button", { name: "Restore snap-s2 as a new desktop" })).toBeDisabled();
+
+    // Restored under the typed name; the new desktop's name and cluster are said.
+    await userEvent.click(
+      screen.getByRole("button", { name: "Restore before-upgrade as a new desktop" }),
+    );
+    const form = await screen.findByRole("form", {
+      name: "Restore before-upgrade as a new desktop",
+    });
+    await userEvent.type(
+      within(form).getByLabelText(/Name of the new desktop/),
+      "dev again{Enter}",
+    );
+    expect(await screen.findByRole("status")).toHaveTextContent(
+      'Restored as the new desktop "dev again" on fra.',
+    );
+    expect(api.calls).toContainEqual({
+      name: "RestoreDesktop",
+      variables: { snapshotId: "s1", name: "dev again" },
+    });
+
+    // Deleted only once confirmed; the list is read again after it.
+    const reads = api.calls.filter((c) => c.name === "Snapshots").length;
+    await userEvent.click(screen.getByRole("button", { name: "Delete snapshot before-upgrade" }));
+    expect(
+      await screen.findByRole("dialog", { name: "Delete snapshot before-upgrade?" }),
+    ).toBeVisible();
+    expect(api.calls.some((c) => c.name === "DeleteSnapshot")).toBe(false);
+    await userEvent.click(screen.getByRole("button", { name: "Delete snapshot" }));
+    await waitFor(() =>
+      expect(api.calls).toContainEqual({ name: "DeleteSnapshot", variables: { id: "s1" } }),
+    );
+    await waitFor(() =>
+      expect(api.calls.filter((c) => c.name === "Snapshots").length).toBeGreaterThan(reads),
+    );
+  });
+
+  it("shows the API's refusal of a restore with its code", async () => {
+    const api = fakeClient({
+      Snapshots: () => ({ snapshots: [snapshot("s1", "d-gone")] }),
+      Desktops: desktops(),
+      RestoreDesktop: () => apiError("UNSCHEDULABLE", "fra: cordoned"),
+    });
+    renderPage(api);
+    await userEvent.click(
+      await screen.findByRole("button", { name: "Restore snap-s1 as a new desktop" }),
+    );
+    await userEvent.click(await screen.findByRole("button", { name: "Restore as a new desktop" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("UNSCHEDULABLE");
+    expect(alert).toHaveTextContent("fra: cordoned");
+    expect(screen.queryByRole("status")).not.toBeInTheDocument();
+  });
+
+  it("says so when there are no snapshots", async () => {
+    const api = fakeClient({
+      Snapshots: () => ({ snapshots: [] }),
+      Desktops: desktops(desktop("d1")),
+    });
+    renderPage(api);
+    expect(await screen.findByText(/You have no snapshots/)).toBeInTheDocument();
+    expect(screen.queryByRole("table")).not.toBeInTheDocument();
+  });
+
+  it("shows an admin the snapshots of their own desktops, not every user's", async () => {
+    const api = fakeClient({
+      Snapshots: () => ({
+        snapshots: [snapshot("s1", "d-admin"), snapshot("s2", "d-alice")],
+      }),
+      Desktops: desktops(desktop("d-admin", { name: "admin-dev", state: "DELETED" })),
+    });
+    renderPage(api, { id: "u-admin", username: "admin", role: "ADMIN" });
+    await row("snap-s1");
+    expect(screen.getAllByTestId("snapshot-row")).toHaveLength(1);
+    expect(api.calls).toContainEqual({
+      name: "Desktops",
+      variables: { filter: { owner: "admin", includeDeleted: true }, first: 500 },
+    });
+  });
+
+  it("reads the list again while a snapshot is PENDING, until it is READY", async () => {
+    let reads = 0;
+    const api = fakeClient({
+      Snapshots: () => {
+        reads++;
+        return {
+          snapshots: [snapshot("s1", "d1", { state: reads < 2 ? "PENDING" : "READY" })],
+        };
+      },
+      Desktops: desktops(desktop("d1")),
+    });
+    renderPage(api);
+    expect(within(await row("snap-s1")).getByTestId("snapshot-state")).toHaveTextContent("PENDING");
+    await waitFor(
+      () =>
+        expect(
+          within(screen.getByTestId("snapshot-row")).getByTestId("snapshot-state"),
+        ).toHaveTextContent("READY"),
+      { timeout: SNAPSHOT_REFRESH_MS * 2 },
+    );
+    // Settled: no further reads.
+    const settled = reads;
+    await new Promise((r) => setTimeout(r, SNAPSHOT_REFRESH_MS + 200));
+    expect(reads).toBe(settled);
+  });
+});
