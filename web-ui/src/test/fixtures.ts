@@ -28,3 +28,37 @@ export function desktop(
     ...over,
   };
 }
+
+/** A snapshot as the API returns it (READY, 10 GiB), with fields overridden per test. */
+export function snapshot(id: string, desktopId: string, over: Record<string, unknown> = {}) {
+  return {
+    __typename: "DesktopSnapshot",
+    id,
+    name: `snap-${id}`,
+    desktopId,
+    state: "READY",
+    sizeBytes: 10 * 1024 ** 3,
+    statusReason: null,
+    createdAt: "2026-11-28T10:00:00Z",
+    updatedAt: "2026-11-28T10:00:05Z",
+    ...over,
+  };
+}
+
+/** The `RestoreDesktop` answer: a new PENDING desktop on fra, named as asked or after the snapshot. */
+export function restoredDesktop({ snapshotId, name }: Record<string, unknown>, id = "d2") {
+  return {
+    restoreDesktop: {
+      __typename: "Desktop",
+      id,
+      name: name ?? `copy of ${String(snapshotId)}`,
+      state: "PENDING",
+      power: "ON",
+      cpuMillis: 2000,
+      memoryMiB: 4096,
+      runtimeClass: "runc",
+      createdAt: "2026-11-28T10:01:00Z",
+      cluster: { __typename: "Cluster", id: "c1", name: "fra" },
+    },
+  };
+}

@@ -2,6 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { apiError, fakeClient } from "../../test/fakeClient";
+import { restoredDesktop, snapshot as snapshotOf } from "../../test/fixtures";
 import { renderWithProviders } from "../../test/render";
 import { SnapshotsButton, SnapshotsModal } from "./SnapshotsModal";
 import { formatBytes } from "./snapshots";
@@ -9,18 +10,7 @@ import { formatBytes } from "./snapshots";
 const DESKTOP = { id: "d1", name: "dev", state: "RUNNING" };
 
 function snapshot(id: string, over: Record<string, unknown> = {}) {
-  return {
-    __typename: "DesktopSnapshot",
-    id,
-    name: `snap-${id}`,
-    desktopId: "d1",
-    state: "READY",
-    sizeBytes: 10 * 1024 ** 3,
-    statusReason: null,
-    createdAt: "2026-11-28T10:00:00Z",
-    updatedAt: "2026-11-28T10:00:05Z",
-    ...over,
-  };
+  return snapshotOf(id, "d1", over);
 }
 
 function listing(...snapshots: unknown[]) {
@@ -79,20 +69,7 @@ describe("SnapshotsModal", () => {
   it("restores a snapshot as a new desktop and says where it runs", async () => {
     const api = fakeClient({
       DesktopSnapshots: listing(snapshot("s1")),
-      RestoreDesktop: ({ snapshotId }) => ({
-        restoreDesktop: {
-          __typename: "Desktop",
-          id: "d2",
-          name: `copy of ${String(snapshotId)}`,
-          state: "PENDING",
-          power: "ON",
-          cpuMillis: 2000,
-          memoryMiB: 4096,
-          runtimeClass: "runc",
-          createdAt: "2026-11-28T10:01:00Z",
-          cluster: { __typename: "Cluster", id: "c1", name: "fra" },
-        },
-      }),
+      RestoreDesktop: (variables) => restoredDesktop(variables),
     });
     renderWithProviders(<SnapshotsModal desktop={DESKTOP} opened onClose={() => {}} />, api.client);
     await userEvent.click(
@@ -119,20 +96,7 @@ describe("SnapshotsModal", () => {
   it("restores under a typed name, and refuses a bad one at the field", async () => {
     const api = fakeClient({
       DesktopSnapshots: listing(snapshot("s1")),
-      RestoreDesktop: ({ name }) => ({
-        restoreDesktop: {
-          __typename: "Desktop",
-          id: "d2",
-          name,
-          state: "PENDING",
-          power: "ON",
-          cpuMillis: 2000,
-          memoryMiB: 4096,
-          runtimeClass: "runc",
-          createdAt: "2026-11-28T10:01:00Z",
-          cluster: { __typename: "Cluster", id: "c1", name: "fra" },
-        },
-      }),
+      RestoreDesktop: (variables) => restoredDesktop(variables),
     });
     renderWithProviders(<SnapshotsModal desktop={DESKTOP} opened onClose={() => {}} />, api.client);
     await userEvent.click(

@@ -4,27 +4,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Session } from "../../auth/session";
 import type { DesktopFieldsFragment } from "../../gql/graphql";
 import { apiError, fakeClient } from "../../test/fakeClient";
-import { desktop } from "../../test/fixtures";
+import { desktop, restoredDesktop, snapshot } from "../../test/fixtures";
 import { renderSignedIn } from "../../test/render";
 import { SNAPSHOT_REFRESH_MS } from "./snapshots";
 import { SnapshotsPage } from "./SnapshotsPage";
 
 const ALICE: Session["user"] = { id: "u-alice", username: "alice", role: "USER" };
-
-function snapshot(id: string, desktopId: string, over: Record<string, unknown> = {}) {
-  return {
-    __typename: "DesktopSnapshot",
-    id,
-    name: `snap-${id}`,
-    desktopId,
-    state: "READY",
-    sizeBytes: 10 * 1024 ** 3,
-    statusReason: null,
-    createdAt: "2026-11-28T10:00:00Z",
-    updatedAt: "2026-11-28T10:00:05Z",
-    ...over,
-  };
-}
 
 function desktops(...nodes: DesktopFieldsFragment[]) {
   return () => ({
@@ -36,20 +21,7 @@ function desktops(...nodes: DesktopFieldsFragment[]) {
   });
 }
 
-const restored = ({ snapshotId, name }: Record<string, unknown>) => ({
-  restoreDesktop: {
-    __typename: "Desktop",
-    id: "d9",
-    name: name ?? `copy of ${String(snapshotId)}`,
-    state: "PENDING",
-    power: "ON",
-    cpuMillis: 2000,
-    memoryMiB: 4096,
-    runtimeClass: "runc",
-    createdAt: "2026-11-28T10:01:00Z",
-    cluster: { __typename: "Cluster", id: "c1", name: "fra" },
-  },
-});
+const restored = (variables: Record<string, unknown>) => restoredDesktop(variables, "d9");
 
 /** The page as the app shows it, signed in as `user`. */
 function renderPage(api: ReturnType<typeof fakeClient>, user: Session["user"] = ALICE) {
