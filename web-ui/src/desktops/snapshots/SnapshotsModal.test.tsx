@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { apiError, fakeClient } from "../../test/fakeClient";
 import { restoredDesktop, snapshot as snapshotOf } from "../../test/fixtures";
 import { renderWithProviders } from "../../test/render";
@@ -116,6 +116,26 @@ describe("SnapshotsModal", () => {
       name: "RestoreDesktop",
       variables: { snapshotId: "s1", name: "dev again" },
     });
+  });
+
+  it("closes only the restore form on Escape, not the dialog around it", async () => {
+    const api = fakeClient({ DesktopSnapshots: listing(snapshot("s1")) });
+    const onClose = vi.fn();
+    renderWithProviders(<SnapshotsModal desktop={DESKTOP} opened onClose={onClose} />, api.client);
+    const restore = await screen.findByRole("button", { name: "Restore snap-s1 as a new desktop" });
+    await userEvent.click(restore);
+    const form = await screen.findByRole("form", { name: "Restore snap-s1 as a new desktop" });
+    await waitFor(() =>
+      expect(within(form).getByLabelText(/Name of the new desktop/)).toHaveFocus(),
+    );
+    await userEvent.keyboard("{Escape}");
+    await waitFor(() =>
+      expect(
+        screen.queryByRole("form", { name: "Restore snap-s1 as a new desktop" }),
+      ).not.toBeInTheDocument(),
+    );
+    expect(onClose).not.toHaveBeenCalled();
+    expect(api.calls.some((c) => c.name === "RestoreDesktop")).toBe(false);
   });
 
   it("shows the API's reason where a restore failed", async () => {

@@ -81,6 +81,8 @@ export function RestoreSnapshotButton({
         </Button>
       </Popover.Target>
       <Popover.Dropdown>
+        {/* The popover closes itself on Escape; a dialog around it (the snapshots dialog) skips an
+            Escape whose target carries data-mantine-stop-propagation, so it stays open. */}
         <form onSubmit={submit} aria-label={label}>
           <Stack gap="xs" w={300}>
             <TextInput
@@ -89,13 +91,14 @@ export function RestoreSnapshotButton({
               description="Optional: without one it is named after the snapshot."
               placeholder={snapshot.name}
               data-autofocus
+              data-mantine-stop-propagation
               {...form.getInputProps("name")}
             />
             <Group justify="flex-end" gap="xs" wrap="nowrap">
-              <Button size="xs" variant="default" onClick={close}>
+              <Button size="xs" variant="default" onClick={close} data-mantine-stop-propagation>
                 Cancel
               </Button>
-              <Button size="xs" type="submit">
+              <Button size="xs" type="submit" data-mantine-stop-propagation>
                 Restore as a new desktop
               </Button>
             </Group>
