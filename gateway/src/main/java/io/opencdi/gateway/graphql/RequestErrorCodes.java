@@ -14,15 +14,15 @@ import graphql.execution.instrumentation.InstrumentationState;
 import graphql.execution.instrumentation.SimplePerformantInstrumentation;
 import graphql.execution.instrumentation.parameters.InstrumentationExecutionParameters;
 import io.opencdi.gateway.common.ApiException;
-import io.smallrye.graphql.spi.EventingService;
 import io.smallrye.mutiny.CompositeException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import org.eclipse.microprofile.config.Config;
-import org.eclipse.microprofile.config.ConfigProvider;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.graphql.GraphQLException;
 
 /**
@@ -32,20 +32,11 @@ import org.eclipse.microprofile.graphql.GraphQLException;
  * undocumented failure of a resolver the code {@code INTERNAL} with a hidden message.
  *
  * <p>SmallRye GraphQL sets its depth and complexity limits as the builder's instrumentation before
- * its eventing services see the builder, and {@link GraphQL.Builder#instrumentation} replaces
- * rather than adds, so the same limits are chained here again, read from the same configuration
- * keys.
+ * it lets us observe the builder, and {@link GraphQL.Builder#instrumentation} replaces rather than
+ * adds, so the same limits are chained here again, read from the same configuration keys.
  */
-public class RequestErrorCodes implements EventingService {
-  /**
-   * Turns this service on (SmallRye GraphQL loads eventing services with ServiceLoader and asks
-   * each for the key that enables it). Its own key, rather than {@code
-   * quarkus.smallrye-graphql.events.enabled}: that one also fires CDI events around every field of
-   * every execution, which cost a subscription with a thousand subscribers about 6 % of the
-   * gateway's CPU for events nobody observes.
-   */
-  static final String CONFIG_KEY = "opencdi.graphql.request-error-codes";
-
+@ApplicationScoped
+public class RequestErrorCodes {
   static final String VALIDATION = "VALIDATION";
   static final String INTERNAL = "INTERNAL";
   static final String HIDDEN_MESSAGE = "System error";
@@ -53,24 +44,23 @@ public class RequestErrorCodes implements EventingService {
   private static final Set<ErrorClassification> REQUEST_ERRORS =
       Set.of(ErrorType.InvalidSyntax, ErrorType.ValidationError, ErrorType.ExecutionAborted);
 
-  @Override
-  public String getConfigKey() {
-    return CONFIG_KEY;
+  private final int maxDepth;
+  private final int maxComplexity;
+
+  public RequestErrorCodes(
+      @ConfigProperty(name = "quarkus.smallrye-graphql.instrumentation-query-depth") int maxDepth,
+      @ConfigProperty(name = "quarkus.smallrye-graphql.instrumentation-query-complexity")
+          int maxComplexity) {
+    this.maxDepth = maxDepth;
+    this.maxComplexity = maxComplexity;
   }
 
-  @Override
-  public GraphQL.Builder beforeGraphQLBuild(GraphQL.Builder builder) {
-    Config config = ConfigProvider.getConfig();
-    return builder.instrumentation(
+  void onBuild(@Observes GraphQL.Builder builder) {
+    builder.instrumentation(
         new ChainedInstrumentation(
             List.of(
-                new MaxQueryComplexityInstrumentation(
-                    config.getValue(
-                        "quarkus.smallrye-graphql.instrumentation-query-complexity",
-                        Integer.class)),
-                new MaxQueryDepthInstrumentation(
-                    config.getValue(
-                        "quarkus.smallrye-graphql.instrumentation-query-depth", Integer.class)),
+                new MaxQueryComplexityInstrumentation(maxComplexity),
+                new MaxQueryDepthInstrumentation(maxDepth),
                 new CodeRequestErrors())));
   }
 
