@@ -29,13 +29,28 @@ export function desktop(
   };
 }
 
-/** A snapshot as the API returns it (READY, 10 GiB), with fields overridden per test. */
+/** A snapshot's desktop as the snapshot fields name it. */
+export function snapshotSource(
+  id: string,
+  over: { name?: string; state?: string; ownerId?: string } = {},
+) {
+  return {
+    __typename: "Desktop",
+    id,
+    name: over.name ?? `desk-${id}`,
+    state: over.state ?? "RUNNING",
+    owner: { __typename: "User", id: over.ownerId ?? "u-alice" },
+  };
+}
+
+/** A snapshot as the API returns it (READY, 10 GiB, of alice's running desktop), overridable. */
 export function snapshot(id: string, desktopId: string, over: Record<string, unknown> = {}) {
   return {
     __typename: "DesktopSnapshot",
     id,
     name: `snap-${id}`,
     desktopId,
+    desktop: snapshotSource(desktopId),
     state: "READY",
     sizeBytes: 10 * 1024 ** 3,
     statusReason: null,

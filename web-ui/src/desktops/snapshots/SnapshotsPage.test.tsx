@@ -2,24 +2,13 @@ import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Session } from "../../auth/session";
-import type { DesktopFieldsFragment } from "../../gql/graphql";
 import { apiError, fakeClient } from "../../test/fakeClient";
-import { desktop, restoredDesktop, snapshot } from "../../test/fixtures";
+import { restoredDesktop, snapshot, snapshotSource } from "../../test/fixtures";
 import { renderSignedIn } from "../../test/render";
 import { SNAPSHOT_REFRESH_MS } from "./snapshots";
 import { SnapshotsPage } from "./SnapshotsPage";
 
 const ALICE: Session["user"] = { id: "u-alice", username: "alice", role: "USER" };
-
-function desktops(...nodes: DesktopFieldsFragment[]) {
-  return () => ({
-    desktops: {
-      totalCount: nodes.length,
-      pageInfo: { hasNextPage: false, endCursor: null },
-      edges: nodes.map((node) => ({ cursor: node.id, node })),
-    },
-  });
-}
 
 const restored = (variables: Record<string, unknown>) => restoredDesktop(variables, "d9");
 
@@ -38,15 +27,16 @@ describe("SnapshotsPage", () => {
     const api = fakeClient({
       Snapshots: () => ({
         snapshots: [
-          snapshot("s1", "d1"),
-          snapshot("s2", "d2", { state: "FAILED", sizeBytes: null, statusReason: "no class" }),
-          snapshot("s3", "d-gone"),
+          snapshot("s1", "d1", { desktop: snapshotSource("d1", { name: "dev" }) }),
+          snapshot("s2", "d2", {
+            state: "FAILED",
+            sizeBytes: null,
+            statusReason: "no class",
+            desktop: snapshotSource("d2", { name: "old-dev", state: "DELETED" }),
+          }),
+          snapshot("s3", "d-gone", { desktop: null }),
         ],
       }),
-      Desktops: desktops(
-        desktop("d1", { name: "dev" }),
-        desktop("d2", { name: "old-dev", state: "DELETED" }),
-      ),
     });
     renderPage(api);
     const live = within(await row("snap-s1"));
@@ -55,7 +45,7 @@ describe("SnapshotsPage", () => {
     expect(live.getByTestId("snapshot-state")).toHaveTextContent("READY");
     expect(live.getByRole("cell", { name: "10 GiB" })).toBeInTheDocument();
 
-    // A DELETED desktop is marked, with the name it had; one not found at all is marked too.
+    // A DELETED desktop is marked, with the name it had; one the API does not name is marked too.
     const deleted = within(await row("snap-s2")).getByTestId("snapshot-desktop");
     expect(deleted).toHaveAttribute("data-deleted", "true");
     expect(deleted).toHaveTextContent("deleted desktop");
@@ -64,29 +54,31 @@ describe("SnapshotsPage", () => {
     const gone = within(await row("snap-s3")).getByTestId("snapshot-desktop");
     expect(gone).toHaveAttribute("data-deleted", "true");
     expect(gone).toHaveTextContent(/^deleted desktop$/);
-
-    // The caller's desktops are read with the deleted ones, to name them.
-    expect(api.calls).toContainEqual({
-      name: "Desktops",
-      variables: { filter: { owner: "alice", includeDeleted: true }, first: 500 },
-    });
+    // One read names every snapshot's desktop: no list of desktops is needed.
+    expect(api.calls.map((c) => c.name)).not.toContain("Desktops");
   });
 
   it("marks a snapshot's desktop as deleted when its deletion arrives live", async () => {
-    const dev = desktop("d1", { name: "dev" });
+    let source = snapshotSource("d1", { name: "dev" });
     const api = fakeClient({
-      Snapshots: () => ({ snapshots: [snapshot("s1", "d1")] }),
-      Desktops: desktops(dev),
+      Snapshots: () => ({ snapshots: [snapshot("s1", "d1", { desktop: source })] }),
     });
     renderPage(api);
     const cell = within(await row("snap-s1")).getByTestId("snapshot-desktop");
     expect(cell).not.toHaveAttribute("data-deleted");
+    source = { ...source, state: "DELETED" };
     act(() =>
-      api.push("DesktopUpdates", {
+      api.push("DesktopEvents", {
         desktopEvents: {
           previousState: "STOPPING",
           at: "2026-11-28T11:00:00Z",
-          desktop: { ...dev, state: "DELETED" },
+          desktop: {
+            id: "d1",
+            name: "dev",
+            state: "DELETED",
+            statusReason: null,
+            cluster: { name: "fra" },
+          },
         },
       }),
     );
@@ -105,7 +97,6 @@ describe("SnapshotsPage", () => {
           snapshot("s2", "d-gone", { state: "PENDING", sizeBytes: null }),
         ],
       }),
-      Desktops: desktops(),
       RestoreDesktop: restored,
       DeleteSnapshot: ({ id }) => ({
         deleteSnapshot: snapshot(String(id), "d-gone", { state: "DELETING" }),
@@ -157,7 +148,6 @@ describe("SnapshotsPage", () => {
   it("shows the API's refusal of a restore with its code", async () => {
     const api = fakeClient({
       Snapshots: () => ({ snapshots: [snapshot("s1", "d-gone")] }),
-      Desktops: desktops(),
       RestoreDesktop: () => apiError("UNSCHEDULABLE", "fra: cordoned"),
     });
     renderPage(api);
@@ -174,7 +164,6 @@ describe("SnapshotsPage", () => {
   it("says so when there are no snapshots", async () => {
     const api = fakeClient({
       Snapshots: () => ({ snapshots: [] }),
-      Desktops: desktops(desktop("d1")),
     });
     renderPage(api);
     expect(await screen.findByText(/You have no snapshots/)).toBeInTheDocument();
@@ -184,17 +173,17 @@ describe("SnapshotsPage", () => {
   it("shows an admin the snapshots of their own desktops, not every user's", async () => {
     const api = fakeClient({
       Snapshots: () => ({
-        snapshots: [snapshot("s1", "d-admin"), snapshot("s2", "d-alice")],
+        snapshots: [
+          snapshot("s1", "d-admin", {
+            desktop: snapshotSource("d-admin", { state: "DELETED", ownerId: "u-admin" }),
+          }),
+          snapshot("s2", "d-alice"),
+        ],
       }),
-      Desktops: desktops(desktop("d-admin", { name: "admin-dev", state: "DELETED" })),
     });
     renderPage(api, { id: "u-admin", username: "admin", role: "ADMIN" });
     await row("snap-s1");
     expect(screen.getAllByTestId("snapshot-row")).toHaveLength(1);
-    expect(api.calls).toContainEqual({
-      name: "Desktops",
-      variables: { filter: { owner: "admin", includeDeleted: true }, first: 500 },
-    });
   });
 
   it("reads the list again while a snapshot is PENDING, until it is READY", async () => {
@@ -206,7 +195,6 @@ describe("SnapshotsPage", () => {
           snapshots: [snapshot("s1", "d1", { state: reads < 2 ? "PENDING" : "READY" })],
         };
       },
-      Desktops: desktops(desktop("d1")),
     });
     renderPage(api);
     expect(within(await row("snap-s1")).getByTestId("snapshot-state")).toHaveTextContent("PENDING");

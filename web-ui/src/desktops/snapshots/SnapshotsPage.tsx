@@ -1,20 +1,17 @@
 import { Anchor, Badge, Center, Group, Loader, Stack, Text, Title } from "@mantine/core";
 import { useCallback, useMemo } from "react";
 import { Link } from "react-router";
-import { useQuery } from "urql";
+import { useQuery, useSubscription } from "urql";
 import { ErrorAlert } from "../../api/ErrorAlert";
 import { useAuth } from "../../auth/AuthContext";
 import {
+  DesktopEventsDocument,
   SnapshotsDocument,
-  type DesktopFieldsFragment,
+  type DesktopEventsSubscription,
   type SnapshotFieldsFragment,
 } from "../../gql/graphql";
-import { useLiveDesktops } from "../useLiveDesktops";
 import { SnapshotsTable } from "./SnapshotsTable";
 import { useRefreshWhileSettling, useSnapshotActions } from "./useSnapshotActions";
-
-/** The gateway's largest page: the caller's desktops, deleted ones included, in one read. */
-const DESKTOPS_PAGE = 500;
 
 /**
  * The snapshots a page lists: every snapshot the API returns for a user (only their own); for an
@@ -22,14 +19,14 @@ const DESKTOPS_PAGE = 500;
  */
 export function ownSnapshots(
   snapshots: readonly SnapshotFieldsFragment[],
-  desktops: ReadonlyMap<string, DesktopFieldsFragment>,
   isAdmin: boolean,
+  userId: string | undefined,
 ): SnapshotFieldsFragment[] {
-  return isAdmin ? snapshots.filter((s) => desktops.has(s.desktopId)) : [...snapshots];
+  return isAdmin ? snapshots.filter((s) => s.desktop?.owner.id === userId) : [...snapshots];
 }
 
 /** The desktop a snapshot copies: its name, or "deleted desktop" (with the name it had, if known). */
-function SourceDesktop({ desktop }: { desktop: DesktopFieldsFragment | undefined }) {
+function SourceDesktop({ desktop }: { desktop: SnapshotFieldsFragment["desktop"] }) {
   if (desktop && desktop.state !== "DELETED")
     return (
       <Text size="sm" data-testid="snapshot-desktop">
@@ -52,29 +49,32 @@ function SourceDesktop({ desktop }: { desktop: DesktopFieldsFragment | undefined
 
 /**
  * The signed-in user's snapshots, also those whose desktop was deleted (a snapshot outlives its
- * desktop, ADR 13): restore one as a new desktop or delete it. Desktops are read with the
- * deleted ones and kept live, so a desktop deleted elsewhere is marked here at once.
+ * desktop, ADR 13): restore one as a new desktop or delete it. Each snapshot names its desktop,
+ * also a deleted one; a desktop deleted elsewhere is marked here as soon as its event arrives.
  */
 export function SnapshotsPage() {
   const { session, isAdmin } = useAuth();
-  const username = session?.user.username ?? "";
   const userId = session?.user.id;
   const [result, reexecute] = useQuery({ query: SnapshotsDocument, requestPolicy: "network-only" });
   const refresh = useCallback(() => reexecute({ requestPolicy: "network-only" }), [reexecute]);
   const actions = useSnapshotActions(refresh);
 
-  const filter = useMemo(() => ({ owner: username, includeDeleted: true }), [username]);
-  const includeNew = useCallback((d: DesktopFieldsFragment) => d.owner.id === userId, [userId]);
-  const mine = useLiveDesktops({ filter, first: DESKTOPS_PAGE, includeNew });
-  const desktops = useMemo(() => new Map(mine.desktops.map((d) => [d.id, d])), [mine.desktops]);
-
   const snapshots = useMemo(
-    () => ownSnapshots(result.data?.snapshots ?? [], desktops, isAdmin),
-    [result.data, desktops, isAdmin],
+    () => ownSnapshots(result.data?.snapshots ?? [], isAdmin, userId),
+    [result.data, isAdmin, userId],
   );
   useRefreshWhileSettling(snapshots, refresh);
-  // Until both lists are in, a snapshot's desktop would look deleted.
-  const loading = (result.fetching && !result.data) || mine.fetching;
+  // A listed snapshot's desktop deleted elsewhere is marked as soon as its event arrives.
+  const sources = useMemo(() => new Set(snapshots.map((s) => s.desktopId)), [snapshots]);
+  useSubscription(
+    { query: DesktopEventsDocument, variables: {} },
+    (_: unknown, event: DesktopEventsSubscription) => {
+      const changed = event.desktopEvents?.desktop;
+      if (changed && changed.state === "DELETED" && sources.has(changed.id)) refresh();
+      return null;
+    },
+  );
+  const loading = result.fetching && !result.data;
 
   return (
     <Stack>
@@ -95,7 +95,6 @@ export function SnapshotsPage() {
         </Group>
       )}
       <ErrorAlert error={result.error} title="Your snapshots could not be loaded" />
-      <ErrorAlert error={mine.error} title="Your desktops could not be loaded" />
       {loading ? (
         <Center p="xl">
           <Loader aria-label="Loading snapshots" />
@@ -111,7 +110,7 @@ export function SnapshotsPage() {
           <SnapshotsTable
             snapshots={snapshots}
             actions={actions}
-            desktopColumn={(s) => <SourceDesktop desktop={desktops.get(s.desktopId)} />}
+            desktopColumn={(s) => <SourceDesktop desktop={s.desktop} />}
           />
         )
       )}

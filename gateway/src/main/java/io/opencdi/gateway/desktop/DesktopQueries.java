@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +45,26 @@ public class DesktopQueries {
                         throw new NotFoundException("no desktop with id " + id);
                       }
                       return Desktop.from(d);
+                    }));
+  }
+
+  /** The desktops of these ids that the caller may see, deleted ones included, by id. */
+  public Uni<Map<UUID, Desktop>> visible(Caller caller, Collection<UUID> ids) {
+    if (ids.isEmpty()) {
+      return Uni.createFrom().item(Map.of());
+    }
+    return db.session(
+        s ->
+            s.createSelectionQuery("from DesktopEntity where id in :ids", DesktopEntity.class)
+                .setParameter("ids", ids)
+                .getResultList()
+                .map(
+                    l -> {
+                      Map<UUID, Desktop> out = new HashMap<>();
+                      l.stream()
+                          .filter(d -> caller.mayActOn(d.ownerId))
+                          .forEach(d -> out.put(d.id, Desktop.from(d)));
+                      return out;
                     }));
   }
 

@@ -176,6 +176,43 @@ class SnapshotLifecycleTest {
   }
 
   @Test
+  void aSnapshotOutlivesItsDesktopAndStillNamesIt() {
+    String source = runningDesktop(alice, "cn-north");
+    String sourceName =
+        run(alice, "desktops", "Desktop", "id", source).getString("data.desktop.name");
+    String snapshotId =
+        run(alice, "snapshots", "SnapshotDesktop", "id", source, "name", "last-day")
+            .getString("data.snapshotDesktop.id");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                "READY"
+                    .equals(
+                        run(alice, "snapshots", "Snapshot", "id", snapshotId)
+                            .getString("data.snapshot.state")));
+    run(alice, "desktops", "DeleteDesktop", "id", source);
+    await().atMost(Duration.ofSeconds(30)).until(() -> "DELETED".equals(state(alice, source)));
+
+    // The snapshot stays, and still says which desktop it copied and that it is gone.
+    for (String token : List.of(alice, admin)) {
+      JsonPath listed = run(token, "snapshots", "Snapshots");
+      String path = "data.snapshots.find { it.id == '" + snapshotId + "' }.desktop";
+      assertThat(listed.getString(path + ".id")).as(listed.prettify()).isEqualTo(source);
+      assertThat(listed.getString(path + ".name")).isEqualTo(sourceName);
+      assertThat(listed.getString(path + ".state")).isEqualTo("DELETED");
+      assertThat(listed.getString(path + ".owner.id"))
+          .isEqualTo(run(alice, "auth", "Me").getString("data.me.id"));
+    }
+    // It restores as a new desktop like any other.
+    JsonPath restored =
+        run(alice, "snapshots", "RestoreDesktop", "snapshotId", snapshotId, "name", "revived");
+    String copy = restored.getString("data.restoreDesktop.id");
+    assertThat(copy).as(restored.prettify()).isNotNull();
+    await().atMost(Duration.ofSeconds(30)).until(() -> "RUNNING".equals(state(alice, copy)));
+  }
+
+  @Test
   void anotherUsersDesktopsAndSnapshotsAreInvisibleAndUntouchable() {
     String desktop = runningDesktop(alice, "eu-west");
     String snapshotId =

@@ -2,6 +2,7 @@ package io.opencdi.gateway.snapshot.api;
 
 import io.opencdi.gateway.auth.CallerResolver;
 import io.opencdi.gateway.common.Ids;
+import io.opencdi.gateway.desktop.DesktopQueries;
 import io.opencdi.gateway.desktop.DesktopService;
 import io.opencdi.gateway.desktop.api.Desktop;
 import io.opencdi.gateway.snapshot.SnapshotService;
@@ -22,11 +23,17 @@ public class SnapshotApi {
   private final CallerResolver callers;
   private final SnapshotService snapshots;
   private final DesktopService desktops;
+  private final DesktopQueries desktopQueries;
 
-  public SnapshotApi(CallerResolver callers, SnapshotService snapshots, DesktopService desktops) {
+  public SnapshotApi(
+      CallerResolver callers,
+      SnapshotService snapshots,
+      DesktopService desktops,
+      DesktopQueries desktopQueries) {
     this.callers = callers;
     this.snapshots = snapshots;
     this.desktops = desktops;
+    this.desktopQueries = desktopQueries;
   }
 
   @Query("snapshots")
@@ -66,6 +73,17 @@ public class SnapshotApi {
           + " touched.")
   public Uni<@NonNull DesktopSnapshot> deleteSnapshot(@Id @NonNull String id) {
     return callers.caller().flatMap(c -> snapshots.delete(c, Ids.parse(id, "snapshot")));
+  }
+
+  @Description(
+      "The desktop whose home volume was copied, also when it has since been DELETED (a snapshot"
+          + " outlives its desktop).")
+  public Uni<List<Desktop>> desktop(@Source List<DesktopSnapshot> sources) {
+    List<UUID> ids = sources.stream().map(s -> UUID.fromString(s.desktopId())).distinct().toList();
+    return callers
+        .caller()
+        .flatMap(c -> desktopQueries.visible(c, ids))
+        .map(m -> sources.stream().map(s -> m.get(UUID.fromString(s.desktopId()))).toList());
   }
 
   @Description("Snapshots of the desktop's home volume, newest first.")
