@@ -8,6 +8,7 @@ import io.opencdi.agent.runtime.kubernetes.crd.Desktop;
 import io.opencdi.agent.runtime.kubernetes.crd.DesktopResourceSpec;
 import io.opencdi.protocol.DesktopState;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -42,9 +43,49 @@ public final class DesktopStateMapper {
     }
   }
 
-  /** The desktop's state from its Desktop and its Pod alone (no events seen). */
+  /** The desktop's state from its Desktop and its Pod alone (no events seen, no deadline). */
   public static Observed observe(Desktop desktop, Pod pod) {
     return observe(desktop, pod, List.of(), Duration.ofDays(1));
+  }
+
+  /** As {@link #observe(Desktop, Pod, Collection, Duration)}, without a start deadline. */
+  public static Observed observe(
+      Desktop desktop, Pod pod, Collection<Event> events, Duration startFailureAfter) {
+    return observe(desktop, pod, events, startFailureAfter, null, null);
+  }
+
+  /**
+   * As {@link #observe(Desktop, Pod, Collection, Duration)}; besides, a desktop still {@code
+   * STARTING} when its Pod was created {@code startDeadline} or longer before {@code now} is {@code
+   * FAILED}, with what it was waiting for when known.
+   */
+  public static Observed observe(
+      Desktop desktop,
+      Pod pod,
+      Collection<Event> events,
+      Duration startFailureAfter,
+      Duration startDeadline,
+      Instant now) {
+    Observed observed = observeNow(desktop, pod, events, startFailureAfter);
+    Instant deadline = startDeadline == null ? null : startDeadline(pod, startDeadline);
+    if (observed.state() != DesktopState.STARTING || deadline == null || now.isBefore(deadline)) {
+      return observed;
+    }
+    return new Observed(
+        DesktopState.FAILED,
+        observed.node(),
+        "did not become ready within "
+            + PodWarnings.format(startDeadline)
+            + (observed.reason() == null ? "" : ": " + observed.reason()));
+  }
+
+  /** When the starting desktop of this Pod fails if it is not ready by then, or null. */
+  public static Instant startDeadline(Pod pod, Duration startDeadline) {
+    if (pod == null || pod.getMetadata() == null) {
+      return null;
+    }
+    Instant created = PodWarnings.parse(pod.getMetadata().getCreationTimestamp());
+    return created == null ? null : created.plus(startDeadline);
   }
 
   /**
@@ -59,7 +100,7 @@ public final class DesktopStateMapper {
    * with a terminal warning or one that kept recurring for {@code startFailureAfter}, while a
    * warning that may still clear is shown as the reason of {@code STARTING}.
    */
-  public static Observed observe(
+  private static Observed observeNow(
       Desktop desktop, Pod pod, Collection<Event> events, Duration startFailureAfter) {
     DesktopResourceSpec spec = desktop.getSpec();
     String node =

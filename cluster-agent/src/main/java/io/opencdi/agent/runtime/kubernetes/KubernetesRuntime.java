@@ -81,6 +81,10 @@ public final class KubernetesRuntime implements DesktopRuntime {
 
   private static final Logger LOG = Logger.getLogger(KubernetesRuntime.class);
   private static final String DESKTOP_KEY = "desktop/";
+
+  /** A requeue for a start deadline comes this late, so the deadline has surely passed. */
+  private static final long DEADLINE_MARGIN_MILLIS = 50;
+
   private static final String SNAPSHOT_KEY = "snapshot/";
   // Events by the Pod they are about ("namespace/name"): the reconciler reads one desktop's.
   private static final String BY_POD = "involved-pod";
@@ -957,12 +961,15 @@ public final class KubernetesRuntime implements DesktopRuntime {
     } else if (!on && pod != null && pod.getMetadata().getDeletionTimestamp() == null) {
       deletePod(name);
     }
+    Instant now = Instant.now();
     Observed observed =
         DesktopStateMapper.observe(
             d,
             pod,
             pod == null ? List.of() : events.getIndexer().byIndex(BY_POD, ns + "/" + name),
-            settings.startFailureAfter());
+            settings.startFailureAfter(),
+            settings.startDeadline(),
+            now);
     if (observed.failed() && on) {
       // The Pod would hold the node's capacity while it cannot run: remove it (the volume
       // stays) and power the desktop off, so the next start is a real change.
@@ -977,6 +984,12 @@ public final class KubernetesRuntime implements DesktopRuntime {
     }
     writeStatus(d, observed);
     report(d, observed);
+    Instant deadline = DesktopStateMapper.startDeadline(pod, settings.startDeadline());
+    if (observed.state() == DesktopState.STARTING && deadline != null) {
+      // Nothing may ever change while a start hangs: look again when its deadline has passed.
+      queue.addAfter(
+          DESKTOP_KEY + name, Duration.between(now, deadline).plusMillis(DEADLINE_MARGIN_MILLIS));
+    }
     return true;
   }
 

@@ -59,6 +59,14 @@ public interface KubernetesRuntimeConfig {
   @WithDefault("3m")
   Duration startFailureAfter();
 
+  /**
+   * How long a desktop's Pod may take from its creation to ready before the desktop fails, whatever
+   * holds it up (also when Kubernetes reports nothing). Long enough to pull a desktop image of a
+   * few GiB onto a new node.
+   */
+  @WithDefault("10m")
+  Duration startDeadline();
+
   /** The settings as plain values. */
   default KubernetesSettings settings() {
     return new KubernetesSettings(
@@ -72,6 +80,7 @@ public interface KubernetesRuntimeConfig {
         volumeSnapshotClass(),
         displayPort(),
         capacityDebounce(),
-        startFailureAfter());
+        startFailureAfter(),
+        startDeadline());
   }
 }

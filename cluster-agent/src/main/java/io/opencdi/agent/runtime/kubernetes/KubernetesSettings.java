@@ -21,6 +21,8 @@ import java.util.Optional;
  * @param capacityDebounce how long capacity events are gathered before one report is signalled
  * @param startFailureAfter how long a warning that may still clear (a volume that cannot be mounted
  *     or attached yet) may keep recurring before a starting desktop fails with it
+ * @param startDeadline how long a desktop's Pod may take to become ready, whatever holds it up,
+ *     before the desktop fails (so no user waits for ever on a start nobody reports a reason for)
  */
 public record KubernetesSettings(
     String clusterName,
@@ -33,7 +35,8 @@ public record KubernetesSettings(
     String volumeSnapshotClass,
     int displayPort,
     Duration capacityDebounce,
-    Duration startFailureAfter) {
+    Duration startFailureAfter,
+    Duration startDeadline) {
 
   public KubernetesSettings {
     agentPodLabels = Map.copyOf(agentPodLabels);
@@ -46,6 +49,11 @@ public record KubernetesSettings(
       throw new IllegalArgumentException(
           "opencdi.agent.kubernetes.start-failure-after must be a positive duration, got "
               + startFailureAfter);
+    }
+    if (startDeadline == null || startDeadline.isNegative() || startDeadline.isZero()) {
+      throw new IllegalArgumentException(
+          "opencdi.agent.kubernetes.start-deadline must be a positive duration, got "
+              + startDeadline);
     }
     if (agentPodLabels.isEmpty()) {
       throw new IllegalArgumentException(

@@ -241,7 +241,7 @@ public final class PodWarnings {
     return time == null ? null : parse(time.getTime());
   }
 
-  private static Instant parse(String time) {
+  static Instant parse(String time) {
     if (blank(time)) {
       return null;
     }

@@ -3,6 +3,9 @@ package io.opencdi.agent.runtime.kubernetes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
@@ -12,6 +15,9 @@ import io.opencdi.agent.runtime.kubernetes.crd.Desktop;
 import io.opencdi.agent.runtime.kubernetes.crd.DesktopResourceSpec;
 import io.opencdi.agent.runtime.kubernetes.crd.DesktopResourceStatus;
 import io.opencdi.protocol.DesktopState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Pod phases, conditions and container states onto desktop states, without a server. */
@@ -136,5 +142,92 @@ class DesktopStateMapperTest {
     off.getStatus().reason = "image pull failed: x";
     assertThat(DesktopStateMapper.observe(off, null))
         .isEqualTo(new Observed(DesktopState.FAILED, "node-a", "image pull failed: x"));
+  }
+
+  @Test
+  void aStartThatOutlastsItsDeadlineFailsWithWhatItWaitedFor() {
+    Instant created = Instant.parse("2026-12-04T10:00:00Z");
+    Duration deadline = Duration.ofMinutes(10);
+    Desktop on = desktop(DesktopResourceSpec.Power.On);
+    Pod pending = pod(new PodStatusBuilder().withPhase("Pending").build());
+    pending.getMetadata().setCreationTimestamp(created.toString());
+
+    Observed early =
+        DesktopStateMapper.observe(
+            on, pending, List.of(), Duration.ofMinutes(3), deadline, created.plusSeconds(599));
+    assertThat(early.state()).isEqualTo(DesktopState.STARTING);
+
+    Observed late =
+        DesktopStateMapper.observe(
+            on, pending, List.of(), Duration.ofMinutes(3), deadline, created.plusSeconds(600));
+    assertThat(late.state()).isEqualTo(DesktopState.FAILED);
+    assertThat(late.reason()).isEqualTo("did not become ready within 10m0s");
+    assertThat(late.node()).isEqualTo("node-b");
+
+    // What the start was waiting for, when known, is part of the reason.
+    Pod pulling = pod(waiting("ContainerCreating", null).build());
+    pulling.getMetadata().setCreationTimestamp(created.toString());
+    pulling.getMetadata().setUid("pod-uid-1");
+    Event mount = new Event();
+    mount.setType("Warning");
+    mount.setReason("FailedMount");
+    mount.setMessage("MountVolume.SetUp failed for volume \"home\"");
+    mount.setInvolvedObject(
+        new ObjectReferenceBuilder()
+            .withKind("Pod")
+            .withName("desktop-d1")
+            .withUid("pod-uid-1")
+            .build());
+    mount.setMetadata(new ObjectMetaBuilder().withCreationTimestamp(created.toString()).build());
+    mount.setLastTimestamp(created.plusSeconds(30).toString());
+    Observed mounting =
+        DesktopStateMapper.observe(
+            on, pulling, List.of(mount), Duration.ofMinutes(3), deadline, created.plusSeconds(700));
+    assertThat(mounting.state()).isEqualTo(DesktopState.FAILED);
+    assertThat(mounting.reason())
+        .startsWith("did not become ready within 10m0s: ")
+        .contains("MountVolume.SetUp failed");
+
+    // A ready desktop, a powered-off one and a Pod without a creation time have no deadline.
+    Pod ready =
+        pod(
+            new PodStatusBuilder()
+                .withPhase("Running")
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus("True")
+                .endCondition()
+                .build());
+    ready.getMetadata().setCreationTimestamp(created.toString());
+    assertThat(
+            DesktopStateMapper.observe(
+                    on,
+                    ready,
+                    List.of(),
+                    Duration.ofMinutes(3),
+                    deadline,
+                    created.plusSeconds(3600))
+                .state())
+        .isEqualTo(DesktopState.RUNNING);
+    assertThat(
+            DesktopStateMapper.observe(
+                    desktop(DesktopResourceSpec.Power.Off),
+                    pending,
+                    List.of(),
+                    Duration.ofMinutes(3),
+                    deadline,
+                    created.plusSeconds(3600))
+                .state())
+        .isEqualTo(DesktopState.STOPPING);
+    assertThat(
+            DesktopStateMapper.observe(
+                    on,
+                    pod(new PodStatusBuilder().withPhase("Pending").build()),
+                    List.of(),
+                    Duration.ofMinutes(3),
+                    deadline,
+                    created.plusSeconds(3600))
+                .state())
+        .isEqualTo(DesktopState.STARTING);
   }
 }

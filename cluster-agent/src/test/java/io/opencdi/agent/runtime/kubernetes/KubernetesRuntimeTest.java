@@ -480,6 +480,24 @@ class KubernetesRuntimeTest {
   }
 
   @Test
+  void aStartThatHangsWithoutAnyReportFailsAtItsDeadline() {
+    // Nothing ever happens to the Pod (no kubelet, no event): only the deadline can end the wait.
+    runtime = cluster.runtime(MockCluster.settings(Duration.ofSeconds(2)));
+    listen();
+    runtime.start(spec());
+    eventually().until(() -> pod(NAME) != null);
+    assertThat(pod(NAME).getMetadata().getCreationTimestamp()).isNotBlank();
+    eventually().until(() -> lastState(ID) == DesktopState.STARTING);
+
+    eventually().until(() -> lastState(ID) == DesktopState.FAILED);
+    assertThat(statuses.getLast().reason()).isEqualTo("did not become ready within 2s");
+    // As for any failed start: the Pod goes, the home volume stays, the desktop is powered off.
+    eventually().until(() -> pod(NAME) == null);
+    eventually().until(() -> "Off".equals(desktop(NAME).getSpec().power.name()));
+    assertThat(claim(NAME + "-home")).isNotNull();
+  }
+
+  @Test
   void anUnschedulablePodFailsTheDesktopWithTheSchedulersMessage() {
     startRuntime();
     runtime.start(spec());

@@ -112,6 +112,10 @@ final class MockCluster implements AutoCloseable {
   }
 
   static KubernetesSettings settings() {
+    return settings(Duration.ofMinutes(10));
+  }
+
+  static KubernetesSettings settings(Duration startDeadline) {
     return new KubernetesSettings(
         CLUSTER,
         Optional.empty(),
@@ -123,7 +127,8 @@ final class MockCluster implements AutoCloseable {
         "longhorn-snap",
         5901,
         Duration.ofMillis(20),
-        Duration.ofMinutes(3));
+        Duration.ofMinutes(3),
+        startDeadline);
   }
 
   <T extends HasMetadata> T create(T object) {
