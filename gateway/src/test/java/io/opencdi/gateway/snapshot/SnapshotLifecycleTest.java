@@ -109,6 +109,17 @@ class SnapshotLifecycleTest {
     return id;
   }
 
+  private static void awaitReady(String token, String snapshotId) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                "READY"
+                    .equals(
+                        run(token, "snapshots", "Snapshot", "id", snapshotId)
+                            .getString("data.snapshot.state")));
+  }
+
   private static String state(String token, String desktopId) {
     return run(token, "desktops", "Desktop", "id", desktopId).getString("data.desktop.state");
   }
@@ -132,14 +143,7 @@ class SnapshotLifecycleTest {
     JsonPath early = run(alice, "snapshots", "RestoreDesktop", "snapshotId", snapshotId);
     assertThat(errorCode(early)).as(early.prettify()).isEqualTo("INVALID_STATE");
 
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () ->
-                "READY"
-                    .equals(
-                        run(alice, "snapshots", "Snapshot", "id", snapshotId)
-                            .getString("data.snapshot.state")));
+    awaitReady(alice, snapshotId);
     JsonPath ready = run(alice, "snapshots", "Snapshot", "id", snapshotId);
     // The simulated volume is the template's whole 10 GiB.
     assertThat(ready.getLong("data.snapshot.sizeBytes")).isEqualTo(10L << 30);
@@ -183,14 +187,7 @@ class SnapshotLifecycleTest {
     String snapshotId =
         run(alice, "snapshots", "SnapshotDesktop", "id", source, "name", "last-day")
             .getString("data.snapshotDesktop.id");
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () ->
-                "READY"
-                    .equals(
-                        run(alice, "snapshots", "Snapshot", "id", snapshotId)
-                            .getString("data.snapshot.state")));
+    awaitReady(alice, snapshotId);
     run(alice, "desktops", "DeleteDesktop", "id", source);
     await().atMost(Duration.ofSeconds(30)).until(() -> "DELETED".equals(state(alice, source)));
 
@@ -234,14 +231,7 @@ class SnapshotLifecycleTest {
     assertThat(errorCode(run(null, "snapshots", "Snapshots"))).isEqualTo("UNAUTHENTICATED");
 
     // Nothing bob tried changed anything; an admin sees every snapshot.
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () ->
-                "READY"
-                    .equals(
-                        run(alice, "snapshots", "Snapshot", "id", snapshotId)
-                            .getString("data.snapshot.state")));
+    awaitReady(alice, snapshotId);
     assertThat(snapshotsOf(alice, desktop)).hasSize(1);
     assertThat(run(admin, "snapshots", "Snapshots").getList("data.snapshots.id"))
         .contains(snapshotId);
@@ -269,14 +259,7 @@ class SnapshotLifecycleTest {
     String snapshotId =
         run(alice, "snapshots", "SnapshotDesktop", "id", desktop, "name", "good")
             .getString("data.snapshotDesktop.id");
-    await()
-        .atMost(Duration.ofSeconds(30))
-        .until(
-            () ->
-                "READY"
-                    .equals(
-                        run(alice, "snapshots", "Snapshot", "id", snapshotId)
-                            .getString("data.snapshot.state")));
+    awaitReady(alice, snapshotId);
     int before =
         run(alice, "desktops", "Desktops", "first", 500).getInt("data.desktops.totalCount");
     assertThat(

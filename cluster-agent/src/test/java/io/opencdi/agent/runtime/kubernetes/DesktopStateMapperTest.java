@@ -46,6 +46,16 @@ class DesktopStateMapperTest {
         .build();
   }
 
+  static PodStatus readyStatus() {
+    return new PodStatusBuilder()
+        .withPhase("Running")
+        .addNewCondition()
+        .withType("Ready")
+        .withStatus("True")
+        .endCondition()
+        .build();
+  }
+
   static Observed on(PodStatus status) {
     return DesktopStateMapper.observe(desktop(DesktopResourceSpec.Power.On), pod(status));
   }
@@ -75,15 +85,7 @@ class DesktopStateMapperTest {
   void aRunningPodIsRunningOnlyWhenReady() {
     assertThat(on(new PodStatusBuilder().withPhase("Running").build()).state())
         .isEqualTo(DesktopState.STARTING);
-    Observed ready =
-        on(
-            new PodStatusBuilder()
-                .withPhase("Running")
-                .addNewCondition()
-                .withType("Ready")
-                .withStatus("True")
-                .endCondition()
-                .build());
+    Observed ready = on(readyStatus());
     assertThat(ready).isEqualTo(new Observed(DesktopState.RUNNING, "node-b", null));
   }
 
@@ -189,15 +191,7 @@ class DesktopStateMapperTest {
         .contains("MountVolume.SetUp failed");
 
     // A ready desktop, a powered-off one and a Pod without a creation time have no deadline.
-    Pod ready =
-        pod(
-            new PodStatusBuilder()
-                .withPhase("Running")
-                .addNewCondition()
-                .withType("Ready")
-                .withStatus("True")
-                .endCondition()
-                .build());
+    Pod ready = pod(readyStatus());
     ready.getMetadata().setCreationTimestamp(created.toString());
     assertThat(
             DesktopStateMapper.observe(
