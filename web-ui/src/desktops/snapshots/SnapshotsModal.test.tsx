@@ -19,6 +19,20 @@ function listing(...snapshots: unknown[]) {
   });
 }
 
+/** The dialog listing snapshot s1, with s1's restore form open. */
+async function openRestoreForm(onClose: () => void = () => {}) {
+  const api = fakeClient({
+    DesktopSnapshots: listing(snapshot("s1")),
+    RestoreDesktop: (variables) => restoredDesktop(variables),
+  });
+  renderWithProviders(<SnapshotsModal desktop={DESKTOP} opened onClose={onClose} />, api.client);
+  await userEvent.click(
+    await screen.findByRole("button", { name: "Restore snap-s1 as a new desktop" }),
+  );
+  const form = await screen.findByRole("form", { name: "Restore snap-s1 as a new desktop" });
+  return { api, form };
+}
+
 describe("SnapshotsModal", () => {
   it("lists the desktop's snapshots with state and size", async () => {
     const api = fakeClient({
@@ -67,16 +81,8 @@ describe("SnapshotsModal", () => {
   });
 
   it("restores a snapshot as a new desktop and says where it runs", async () => {
-    const api = fakeClient({
-      DesktopSnapshots: listing(snapshot("s1")),
-      RestoreDesktop: (variables) => restoredDesktop(variables),
-    });
-    renderWithProviders(<SnapshotsModal desktop={DESKTOP} opened onClose={() => {}} />, api.client);
-    await userEvent.click(
-      await screen.findByRole("button", { name: "Restore snap-s1 as a new desktop" }),
-    );
     // The restore asks for an optional name first, starting on that field.
-    const form = await screen.findByRole("form", { name: "Restore snap-s1 as a new desktop" });
+    const { api, form } = await openRestoreForm();
     await waitFor(() =>
       expect(within(form).getByLabelText(/Name of the new desktop/)).toHaveFocus(),
     );
@@ -94,15 +100,7 @@ describe("SnapshotsModal", () => {
   });
 
   it("restores under a typed name, and refuses a bad one at the field", async () => {
-    const api = fakeClient({
-      DesktopSnapshots: listing(snapshot("s1")),
-      RestoreDesktop: (variables) => restoredDesktop(variables),
-    });
-    renderWithProviders(<SnapshotsModal desktop={DESKTOP} opened onClose={() => {}} />, api.client);
-    await userEvent.click(
-      await screen.findByRole("button", { name: "Restore snap-s1 as a new desktop" }),
-    );
-    const form = await screen.findByRole("form", { name: "Restore snap-s1 as a new desktop" });
+    const { api, form } = await openRestoreForm();
     const name = within(form).getByLabelText(/Name of the new desktop/);
     await userEvent.type(name, "-bad{Enter}");
     expect(await within(form).findByText(/starting with a letter or digit/)).toBeInTheDocument();
@@ -119,12 +117,8 @@ describe("SnapshotsModal", () => {
   });
 
   it("closes only the restore form on Escape, not the dialog around it", async () => {
-    const api = fakeClient({ DesktopSnapshots: listing(snapshot("s1")) });
     const onClose = vi.fn();
-    renderWithProviders(<SnapshotsModal desktop={DESKTOP} opened onClose={onClose} />, api.client);
-    const restore = await screen.findByRole("button", { name: "Restore snap-s1 as a new desktop" });
-    await userEvent.click(restore);
-    const form = await screen.findByRole("form", { name: "Restore snap-s1 as a new desktop" });
+    const { api, form } = await openRestoreForm(onClose);
     await waitFor(() =>
       expect(within(form).getByLabelText(/Name of the new desktop/)).toHaveFocus(),
     );
