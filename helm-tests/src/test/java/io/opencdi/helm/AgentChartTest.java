@@ -88,7 +88,9 @@ class AgentChartTest {
             "OPENCDI_AGENT_KUBERNETES_AGENT_POD_LABELS",
             "app.kubernetes.io/instance=opencdi,app.kubernetes.io/name=opencdi-agent")
         .containsEntry("OPENCDI_AGENT_KUBERNETES_STORAGE_CLASS", "longhorn")
-        .containsEntry("OPENCDI_AGENT_KUBERNETES_DISPLAY_PORT", "5901");
+        .containsEntry("OPENCDI_AGENT_KUBERNETES_DISPLAY_PORT", "5901")
+        .containsEntry("OPENCDI_AGENT_KUBERNETES_START_FAILURE_AFTER", "3m")
+        .containsEntry("OPENCDI_AGENT_KUBERNETES_START_DEADLINE", "10m");
     // The pod labels the runtime admits in each desktop's NetworkPolicy are the agent's own.
     assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())
         .containsEntry("app.kubernetes.io/name", "opencdi-agent")
@@ -345,6 +347,8 @@ class AgentChartTest {
   void theValuesSchemaRefusesUnknownKeysAndWrongTypes() {
     assertRefused(Map.of("runtimeClasses.firecracker.enabled", true), "firecracker");
     assertRefused(Map.of("desktops.displayPort", 70000), "displayPort");
+    assertRefused(Map.of("desktops.startDeadline", "ten minutes"), "startDeadline");
+    assertRefused(Map.of("desktops.startFailureAfter", "0s"), "startFailureAfter");
     assertRefused(Map.of("desktops.podSecurity", "none"), "podSecurity");
     assertRefused(Map.of("longhorn.storageClass.dataLocality", "nearby"), "dataLocality");
   }
