@@ -6,21 +6,27 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * Runs the requests that change desktops through one {@link AdmissionQueue} per replica (see there
- * for why). A request whose turn comes later continues on its own Vert.x context, where its request
+ * for why), and reads of many rows through another, so that neither can take the whole database
+ * pool. A request whose turn comes later continues on its own Vert.x context, where its request
  * scope and database session live.
  */
 @ApplicationScoped
 public class Admission {
   private final AdmissionQueue queue;
   private final AdmissionQueue bulk;
+  private final AdmissionQueue reads;
 
   public Admission(AdmissionConfig config, MeterRegistry meters) {
     this.queue = new AdmissionQueue(config.maxInFlight(), config.maxWaiting());
     this.bulk = new AdmissionQueue(config.bulkMaxInFlight(), config.bulkMaxWaiting());
+    this.reads = new AdmissionQueue(config.readMaxInFlight(), config.readMaxWaiting());
+    meters.gauge("opencdi.admission.read-in-flight", reads, AdmissionQueue::inFlight);
+    meters.gauge("opencdi.admission.read-waiting", reads, AdmissionQueue::waiting);
     meters.gauge("opencdi.admission.bulk-waiting", bulk, AdmissionQueue::waiting);
     meters.gauge("opencdi.admission.in-flight", queue, AdmissionQueue::inFlight);
     meters.gauge("opencdi.admission.waiting", queue, AdmissionQueue::waiting);
@@ -28,15 +34,43 @@ public class Admission {
 
   /** {@code work} once admitted; {@link OverloadedException} at once when the line is full. */
   public <T> Uni<T> admit(Supplier<Uni<T>> work) {
-    return admit(queue, work);
+    return admit(queue, work, Admission::changeRefused);
   }
 
   /** A bulk creation: first its own line (one at a time), then the common one. */
   public <T> Uni<T> admitBulk(Supplier<Uni<T>> work) {
-    return admit(bulk, () -> admit(queue, work));
+    return admit(
+        bulk, () -> admit(queue, work, Admission::changeRefused), Admission::changeRefused);
   }
 
-  private static <T> Uni<T> admit(AdmissionQueue queue, Supplier<Uni<T>> work) {
+  /** A read of many rows: {@code work} once admitted to the readers' line, else OVERLOADED. */
+  public <T> Uni<T> admitRead(Supplier<Uni<T>> work) {
+    return admit(
+        reads,
+        work,
+        q ->
+            new OverloadedException(
+                "the gateway is at capacity ("
+                    + q.maxInFlight()
+                    + " reads at work, "
+                    + q.maxWaiting()
+                    + " waiting); nothing was read, retry shortly"));
+  }
+
+  private static OverloadedException changeRefused(AdmissionQueue queue) {
+    return new OverloadedException(
+        "the gateway is at capacity ("
+            + queue.maxInFlight()
+            + " requests at work, "
+            + queue.maxWaiting()
+            + " waiting); nothing was changed, retry shortly"
+            + " (with the same requestId, a retry never creates twice)");
+  }
+
+  private static <T> Uni<T> admit(
+      AdmissionQueue queue,
+      Supplier<Uni<T>> work,
+      Function<AdmissionQueue, OverloadedException> refusal) {
     return Uni.createFrom()
         .emitter(
             emitter -> {
@@ -53,15 +87,7 @@ public class Admission {
               switch (queue.enter(onTurn)) {
                 case ADMITTED -> run.run();
                 case QUEUED -> {}
-                case REFUSED ->
-                    emitter.fail(
-                        new OverloadedException(
-                            "the gateway is at capacity ("
-                                + queue.maxInFlight()
-                                + " requests at work, "
-                                + queue.maxWaiting()
-                                + " waiting); nothing was changed, retry shortly"
-                                + " (with the same requestId, a retry never creates twice)"));
+                case REFUSED -> emitter.fail(refusal.apply(queue));
               }
             });
   }

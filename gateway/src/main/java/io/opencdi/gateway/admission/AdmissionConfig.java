@@ -3,7 +3,7 @@ package io.opencdi.gateway.admission;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** How many writing requests one gateway replica works on at once, and how many may wait. */
+/** How many requests one gateway replica works on at once, and how many may wait. */
 @ConfigMapping(prefix = "opencdi.admission")
 public interface AdmissionConfig {
   /**
@@ -29,4 +29,16 @@ public interface AdmissionConfig {
   /** Bulk creations waiting for their turn. */
   @WithDefault("16")
   int bulkMaxWaiting();
+
+  /**
+   * Reads of many rows (desktop pages, clusters, snapshots, users, placement previews) at work at
+   * once. With the writing requests' 24 still below the database pool's 40, so that a flood of
+   * console reads neither starves the writes nor the agents' reports.
+   */
+  @WithDefault("12")
+  int readMaxInFlight();
+
+  /** Such reads waiting for their turn; beyond them a read is refused with OVERLOADED. */
+  @WithDefault("512")
+  int readMaxWaiting();
 }

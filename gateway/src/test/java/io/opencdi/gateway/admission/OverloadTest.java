@@ -31,11 +31,15 @@ import org.junit.jupiter.api.Test;
 class OverloadTest {
   private static final int REQUESTS = 32;
 
-  /** One request at work, none waiting: any overlap is refused. */
+  /** One request at work, none waiting, in each line: any overlap is refused. */
   public static class TinyAdmission implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
-      return Map.of("opencdi.admission.max-in-flight", "1", "opencdi.admission.max-waiting", "0");
+      return Map.of(
+          "opencdi.admission.max-in-flight", "1",
+          "opencdi.admission.max-waiting", "0",
+          "opencdi.admission.read-max-in-flight", "1",
+          "opencdi.admission.read-max-waiting", "0");
     }
   }
 
@@ -83,5 +87,49 @@ class OverloadTest {
     assertThat(overloaded).as("requests that got in").isLessThan(REQUESTS);
     long after = run(alice, "desktops", "Desktops").getLong("data.desktops.totalCount");
     assertThat(after - before).as("desktops created").isEqualTo(created);
+  }
+
+  @Test
+  void aFloodOfListReadsIsRefusedAtItsOwnLineAndLeavesChangesTheirs() throws Exception {
+    String alice = login("alice");
+    String templateId =
+        run(alice, "templates", "Templates")
+            .getString("data.templates.find { it.name == 'openbox-small' }.id");
+    ExecutorService threads = Executors.newFixedThreadPool(REQUESTS + 1);
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<JsonPath>> reads = new ArrayList<>();
+    for (int i = 0; i < REQUESTS; i++) {
+      reads.add(
+          threads.submit(
+              () -> {
+                go.await();
+                return run(alice, "desktops", "Desktops");
+              }));
+    }
+    Map<String, Object> input = new HashMap<>();
+    input.put("templateId", templateId);
+    input.put("requestId", "during-read-flood");
+    Future<JsonPath> change =
+        threads.submit(
+            () -> {
+              go.await();
+              return run(alice, "desktops", "CreateDesktop", "input", input);
+            });
+    go.countDown();
+    int refused = 0;
+    for (Future<JsonPath> read : reads) {
+      JsonPath r = read.get();
+      if ("OVERLOADED".equals(errorCode(r))) {
+        refused++;
+        assertThat(r.getString("errors[0].message")).contains("nothing was read");
+      } else {
+        assertThat(errorCode(r)).as(r.prettify()).isNull();
+      }
+    }
+    threads.shutdown();
+
+    assertThat(refused).as("reads refused at the door").isPositive().isLessThan(REQUESTS);
+    // The readers' line is not the writers': the change was not refused for their sake.
+    assertThat(errorCode(change.get())).as(change.get().prettify()).isNotEqualTo("OVERLOADED");
   }
 }

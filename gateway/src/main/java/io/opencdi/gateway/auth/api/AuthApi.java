@@ -1,5 +1,6 @@
 package io.opencdi.gateway.auth.api;
 
+import io.opencdi.gateway.admission.Admission;
 import io.opencdi.gateway.auth.AuthConfig;
 import io.opencdi.gateway.auth.CallerResolver;
 import io.opencdi.gateway.auth.TokenService;
@@ -30,12 +31,15 @@ public class AuthApi {
   private final TokenService tokens;
   private final CallerResolver callers;
   private final AuthConfig config;
+  private final Admission admission;
 
-  public AuthApi(Db db, TokenService tokens, CallerResolver callers, AuthConfig config) {
+  public AuthApi(
+      Db db, TokenService tokens, CallerResolver callers, AuthConfig config, Admission admission) {
     this.db = db;
     this.tokens = tokens;
     this.callers = callers;
     this.config = config;
+    this.admission = admission;
   }
 
   @Mutation
@@ -89,16 +93,18 @@ public class AuthApi {
   @Query
   @Description("All users (admin only).")
   public Uni<@NonNull List<@NonNull User>> users() {
-    return callers
-        .caller()
-        .map(c -> c.requireAdmin())
-        .flatMap(
-            c ->
-                db.session(
-                    s ->
-                        s.createSelectionQuery(
-                                "from UserEntity order by username", UserEntity.class)
-                            .getResultList()
-                            .map(list -> list.stream().map(User::from).toList())));
+    return admission.admitRead(
+        () ->
+            callers
+                .caller()
+                .map(c -> c.requireAdmin())
+                .flatMap(
+                    c ->
+                        db.session(
+                            s ->
+                                s.createSelectionQuery(
+                                        "from UserEntity order by username", UserEntity.class)
+                                    .getResultList()
+                                    .map(list -> list.stream().map(User::from).toList()))));
   }
 }

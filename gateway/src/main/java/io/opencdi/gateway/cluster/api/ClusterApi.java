@@ -1,5 +1,6 @@
 package io.opencdi.gateway.cluster.api;
 
+import io.opencdi.gateway.admission.Admission;
 import io.opencdi.gateway.auth.CallerResolver;
 import io.opencdi.gateway.cluster.ClusterEntity;
 import io.opencdi.gateway.cluster.ClusterEventBus;
@@ -29,24 +30,27 @@ public class ClusterApi {
   private final Db db;
   private final ClusterEventBus events;
   private final PlacementService placement;
+  private final Admission admission;
 
   public ClusterApi(
       ClusterQueries queries,
       CallerResolver callers,
       Db db,
       ClusterEventBus events,
-      PlacementService placement) {
+      PlacementService placement,
+      Admission admission) {
     this.queries = queries;
     this.callers = callers;
     this.db = db;
     this.events = events;
     this.placement = placement;
+    this.admission = admission;
   }
 
   @Query
   @Description("All member clusters.")
   public Uni<@NonNull List<@NonNull Cluster>> clusters() {
-    return callers.caller().flatMap(c -> queries.all());
+    return admission.admitRead(() -> callers.caller().flatMap(c -> queries.all()));
   }
 
   @Query

@@ -57,7 +57,8 @@ public class DesktopApi {
   @Description("Desktops the caller may see, oldest first, in pages.")
   public Uni<@NonNull DesktopConnection> desktops(
       DesktopFilter filter, Integer first, String after) {
-    return callers.caller().flatMap(c -> queries.page(c, filter, first, after));
+    return admission.admitRead(
+        () -> callers.caller().flatMap(c -> queries.page(c, filter, first, after)));
   }
 
   @Query

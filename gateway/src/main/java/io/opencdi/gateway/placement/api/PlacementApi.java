@@ -1,5 +1,6 @@
 package io.opencdi.gateway.placement.api;
 
+import io.opencdi.gateway.admission.Admission;
 import io.opencdi.gateway.auth.Caller;
 import io.opencdi.gateway.auth.CallerResolver;
 import io.opencdi.gateway.auth.UserEntity;
@@ -27,11 +28,14 @@ public class PlacementApi {
   private final CallerResolver callers;
   private final PlacementService placement;
   private final Db db;
+  private final Admission admission;
 
-  public PlacementApi(CallerResolver callers, PlacementService placement, Db db) {
+  public PlacementApi(
+      CallerResolver callers, PlacementService placement, Db db, Admission admission) {
     this.callers = callers;
     this.placement = placement;
     this.db = db;
+    this.admission = admission;
   }
 
   @Query
@@ -42,17 +46,19 @@ public class PlacementApi {
         || input.memoryMiB() != null && input.memoryMiB() <= 0) {
       return Uni.createFrom().failure(new ValidationException("resources must be positive"));
     }
-    return callers
-        .caller()
-        .flatMap(
-            c ->
-                db.session(
-                    s ->
-                        owner(s, c, input.owner())
-                            .flatMap(
-                                owner ->
-                                    s.find(TemplateEntity.class, templateId)
-                                        .map(t -> preview(owner, t, input)))));
+    return admission.admitRead(
+        () ->
+            callers
+                .caller()
+                .flatMap(
+                    c ->
+                        db.session(
+                            s ->
+                                owner(s, c, input.owner())
+                                    .flatMap(
+                                        owner ->
+                                            s.find(TemplateEntity.class, templateId)
+                                                .map(t -> preview(owner, t, input))))));
   }
 
   private PlacementPreview preview(

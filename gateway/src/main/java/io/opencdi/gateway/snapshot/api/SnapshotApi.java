@@ -1,5 +1,6 @@
 package io.opencdi.gateway.snapshot.api;
 
+import io.opencdi.gateway.admission.Admission;
 import io.opencdi.gateway.auth.CallerResolver;
 import io.opencdi.gateway.common.Ids;
 import io.opencdi.gateway.desktop.DesktopQueries;
@@ -24,22 +25,25 @@ public class SnapshotApi {
   private final SnapshotService snapshots;
   private final DesktopService desktops;
   private final DesktopQueries desktopQueries;
+  private final Admission admission;
 
   public SnapshotApi(
       CallerResolver callers,
       SnapshotService snapshots,
       DesktopService desktops,
-      DesktopQueries desktopQueries) {
+      DesktopQueries desktopQueries,
+      Admission admission) {
     this.callers = callers;
     this.snapshots = snapshots;
     this.desktops = desktops;
     this.desktopQueries = desktopQueries;
+    this.admission = admission;
   }
 
   @Query("snapshots")
   @Description("The caller's snapshots (every snapshot for an admin), newest first.")
   public Uni<@NonNull List<@NonNull DesktopSnapshot>> snapshotList() {
-    return callers.caller().flatMap(snapshots::list);
+    return admission.admitRead(() -> callers.caller().flatMap(snapshots::list));
   }
 
   @Query
