@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -51,21 +52,15 @@ class OverloadTest {
             .getString("data.templates.find { it.name == 'openbox-small' }.id");
     long before = run(alice, "desktops", "Desktops").getLong("data.desktops.totalCount");
 
-    ExecutorService threads = Executors.newFixedThreadPool(REQUESTS);
-    CountDownLatch go = new CountDownLatch(1);
+    Burst burst = new Burst();
     List<Future<JsonPath>> answers = new ArrayList<>();
     for (int i = 0; i < REQUESTS; i++) {
       Map<String, Object> input = new HashMap<>();
       input.put("templateId", templateId);
       input.put("requestId", "overload-" + i);
-      answers.add(
-          threads.submit(
-              () -> {
-                go.await();
-                return run(alice, "desktops", "CreateDesktop", "input", input);
-              }));
+      answers.add(burst.add(() -> run(alice, "desktops", "CreateDesktop", "input", input)));
     }
-    go.countDown();
+    burst.release();
     int overloaded = 0;
     int created = 0;
     for (Future<JsonPath> answer : answers) {
@@ -81,7 +76,7 @@ class OverloadTest {
         assertThat(code).as(r.prettify()).isEqualTo("UNSCHEDULABLE");
       }
     }
-    threads.shutdown();
+    burst.close();
 
     assertThat(overloaded).as("requests refused at the door").isPositive();
     assertThat(overloaded).as("requests that got in").isLessThan(REQUESTS);
@@ -95,27 +90,17 @@ class OverloadTest {
     String templateId =
         run(alice, "templates", "Templates")
             .getString("data.templates.find { it.name == 'openbox-small' }.id");
-    ExecutorService threads = Executors.newFixedThreadPool(REQUESTS + 1);
-    CountDownLatch go = new CountDownLatch(1);
+    Burst burst = new Burst();
     List<Future<JsonPath>> reads = new ArrayList<>();
     for (int i = 0; i < REQUESTS; i++) {
-      reads.add(
-          threads.submit(
-              () -> {
-                go.await();
-                return run(alice, "desktops", "Desktops");
-              }));
+      reads.add(burst.add(() -> run(alice, "desktops", "Desktops")));
     }
     Map<String, Object> input = new HashMap<>();
     input.put("templateId", templateId);
     input.put("requestId", "during-read-flood");
     Future<JsonPath> change =
-        threads.submit(
-            () -> {
-              go.await();
-              return run(alice, "desktops", "CreateDesktop", "input", input);
-            });
-    go.countDown();
+        burst.add(() -> run(alice, "desktops", "CreateDesktop", "input", input));
+    burst.release();
     int refused = 0;
     for (Future<JsonPath> read : reads) {
       JsonPath r = read.get();
@@ -126,10 +111,32 @@ class OverloadTest {
         assertThat(errorCode(r)).as(r.prettify()).isNull();
       }
     }
-    threads.shutdown();
+    burst.close();
 
     assertThat(refused).as("reads refused at the door").isPositive().isLessThan(REQUESTS);
     // The readers' line is not the writers': the change was not refused for their sake.
     assertThat(errorCode(change.get())).as(change.get().prettify()).isNotEqualTo("OVERLOADED");
+  }
+
+  /** Requests that each wait on their own thread until all are queued, then go together. */
+  private static final class Burst {
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+    private final CountDownLatch go = new CountDownLatch(1);
+
+    Future<JsonPath> add(Callable<JsonPath> request) {
+      return threads.submit(
+          () -> {
+            go.await();
+            return request.call();
+          });
+    }
+
+    void release() {
+      go.countDown();
+    }
+
+    void close() {
+      threads.shutdown();
+    }
   }
 }
