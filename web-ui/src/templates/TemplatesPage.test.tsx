@@ -2,22 +2,9 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { apiError, fakeClient } from "../test/fakeClient";
+import { XFCE } from "../test/fixtures";
 import { renderWithProviders } from "../test/render";
 import { TemplatesPage } from "./TemplatesPage";
-
-const XFCE = {
-  __typename: "Template",
-  id: "t1",
-  name: "xfce",
-  description: "XFCE desktop",
-  image: "opencdi/desktop-xfce:0.1",
-  cpuMillis: 2000,
-  memoryMiB: 4096,
-  runtimeClass: "runc",
-  storageClass: "longhorn",
-  homeVolumeGiB: 10,
-  arch: null,
-};
 
 describe("TemplatesPage", () => {
   // Several dialogs with many fields: slow to render on a busy machine.

@@ -1,5 +1,20 @@
 import type { DesktopFieldsFragment } from "../gql/graphql";
 
+/** A template as the API returns it: XFCE, 2 cores, 4 GiB, a 10 GiB home. */
+export const XFCE = {
+  __typename: "Template",
+  id: "t1",
+  name: "xfce",
+  description: "XFCE desktop",
+  image: "opencdi/desktop-xfce:0.1",
+  cpuMillis: 2000,
+  memoryMiB: 4096,
+  runtimeClass: "runc",
+  storageClass: "longhorn",
+  homeVolumeGiB: 10,
+  arch: null,
+};
+
 /** A desktop as the API returns it, with fields overridden per test. */
 export function desktop(
   id: string,
