@@ -34,37 +34,39 @@ public class Admission {
 
   /** {@code work} once admitted; {@link OverloadedException} at once when the line is full. */
   public <T> Uni<T> admit(Supplier<Uni<T>> work) {
-    return admit(queue, work, Admission::changeRefused);
+    return admit(queue, work, CHANGE_REFUSED);
   }
 
   /** A bulk creation: first its own line (one at a time), then the common one. */
   public <T> Uni<T> admitBulk(Supplier<Uni<T>> work) {
-    return admit(
-        bulk, () -> admit(queue, work, Admission::changeRefused), Admission::changeRefused);
+    return admit(bulk, () -> admit(queue, work, CHANGE_REFUSED), CHANGE_REFUSED);
   }
 
   /** A read of many rows: {@code work} once admitted to the readers' line, else OVERLOADED. */
   public <T> Uni<T> admitRead(Supplier<Uni<T>> work) {
-    return admit(
-        reads,
-        work,
-        q ->
-            new OverloadedException(
-                "the gateway is at capacity ("
-                    + q.maxInFlight()
-                    + " reads at work, "
-                    + q.maxWaiting()
-                    + " waiting); nothing was read, retry shortly"));
+    return admit(reads, work, READ_REFUSED);
   }
 
-  private static OverloadedException changeRefused(AdmissionQueue queue) {
-    return new OverloadedException(
-        "the gateway is at capacity ("
-            + queue.maxInFlight()
-            + " requests at work, "
-            + queue.maxWaiting()
-            + " waiting); nothing was changed, retry shortly"
-            + " (with the same requestId, a retry never creates twice)");
+  private static final Function<AdmissionQueue, OverloadedException> CHANGE_REFUSED =
+      refusal(
+          "requests",
+          "nothing was changed, retry shortly (with the same requestId, a retry never creates"
+              + " twice)");
+  private static final Function<AdmissionQueue, OverloadedException> READ_REFUSED =
+      refusal("reads", "nothing was read, retry shortly");
+
+  private static Function<AdmissionQueue, OverloadedException> refusal(
+      String what, String consequence) {
+    return queue ->
+        new OverloadedException(
+            "the gateway is at capacity ("
+                + queue.maxInFlight()
+                + " "
+                + what
+                + " at work, "
+                + queue.maxWaiting()
+                + " waiting); "
+                + consequence);
   }
 
   private static <T> Uni<T> admit(
