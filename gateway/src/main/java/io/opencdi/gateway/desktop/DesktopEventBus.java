@@ -33,7 +33,7 @@ public class DesktopEventBus {
           String previous = json.getString("previousState");
           local.onNext(
               new DesktopEvent(
-                  Desktop.fromJson(json.getJsonObject("desktop")).forEvent(),
+                  Desktop.fromJson(json.getJsonObject("desktop")),
                   previous == null ? null : DesktopState.valueOf(previous),
                   OffsetDateTime.parse(json.getString("at"))));
         });

@@ -37,29 +37,6 @@ public record Desktop(
     @Ignore UUID clusterId,
     @Ignore SharedLookups lookups) {
 
-  /** This desktop as an event carries it: its subscribers share the lookups of related objects. */
-  public Desktop forEvent() {
-    return new Desktop(
-        id,
-        name,
-        state,
-        power,
-        cpuMillis,
-        memoryMiB,
-        runtimeClass,
-        storageClass,
-        image,
-        nodeGroup,
-        statusReason,
-        placementSummary,
-        createdAt,
-        updatedAt,
-        ownerId,
-        templateId,
-        clusterId,
-        new SharedLookups());
-  }
-
   public static Desktop from(DesktopEntity e) {
     return new Desktop(
         e.id.toString(),
@@ -104,6 +81,7 @@ public record Desktop(
         .put("clusterId", clusterId == null ? null : clusterId.toString());
   }
 
+  /** A changed desktop as another replica passed it; the subscribers of its event share lookups. */
   public static Desktop fromJson(JsonObject j) {
     String cluster = j.getString("clusterId");
     return new Desktop(
@@ -124,6 +102,6 @@ public record Desktop(
         UUID.fromString(j.getString("ownerId")),
         UUID.fromString(j.getString("templateId")),
         cluster == null ? null : UUID.fromString(cluster),
-        null);
+        new SharedLookups());
   }
 }
