@@ -4,7 +4,6 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.PgBuilder;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.PoolOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -21,15 +20,12 @@ public class ControlPool {
 
   public ControlPool(
       Vertx vertx,
-      @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
-      @ConfigProperty(name = "quarkus.datasource.username") String user,
-      @ConfigProperty(name = "quarkus.datasource.password") String password,
+      DatabaseAddress database,
       @ConfigProperty(name = "opencdi.db.control-pool-size", defaultValue = "2") int size) {
-    PgConnectOptions options = PgConnectOptions.fromUri(url).setUser(user).setPassword(password);
     this.pool =
         PgBuilder.pool()
             .with(new PoolOptions().setMaxSize(Math.max(1, size)))
-            .connectingTo(options)
+            .connectingTo(database.options())
             .using(vertx)
             .build();
   }

@@ -1,5 +1,6 @@
 package io.opencdi.gateway.events;
 
+import io.opencdi.gateway.db.DatabaseAddress;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
@@ -9,7 +10,6 @@ import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.pubsub.PgSubscriber;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
-import io.vertx.pgclient.PgConnectOptions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.List;
@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -34,28 +33,18 @@ public class Notifications {
 
   private final Pool pool;
   private final Vertx vertx;
-  private final String url;
-  private final String user;
-  private final String password;
+  private final DatabaseAddress database;
   private final Map<String, List<Consumer<JsonObject>>> listeners = new ConcurrentHashMap<>();
   private PgSubscriber subscriber;
 
-  public Notifications(
-      Pool pool,
-      Vertx vertx,
-      @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
-      @ConfigProperty(name = "quarkus.datasource.username") String user,
-      @ConfigProperty(name = "quarkus.datasource.password") String password) {
+  public Notifications(Pool pool, Vertx vertx, DatabaseAddress database) {
     this.pool = pool;
     this.vertx = vertx;
-    this.url = url;
-    this.user = user;
-    this.password = password;
+    this.database = database;
   }
 
   void onStart(@Observes StartupEvent event) {
-    PgConnectOptions options = PgConnectOptions.fromUri(url).setUser(user).setPassword(password);
-    subscriber = PgSubscriber.subscriber(vertx, options);
+    subscriber = PgSubscriber.subscriber(vertx, database.options());
     // Reconnect for ever: a replica that stops hearing events would serve stale subscriptions.
     subscriber.reconnectPolicy(retries -> 500L);
     for (String channel : Channels.ALL) {
