@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,12 +45,19 @@ class OverloadTest {
     }
   }
 
-  @Test
-  void aBurstBeyondTheLineIsRefusedWithOverloadedAndChangesNothing() throws Exception {
-    String alice = login("alice");
-    String templateId =
+  private String alice;
+  private String templateId;
+
+  @BeforeEach
+  void signIn() {
+    alice = login("alice");
+    templateId =
         run(alice, "templates", "Templates")
             .getString("data.templates.find { it.name == 'openbox-small' }.id");
+  }
+
+  @Test
+  void aBurstBeyondTheLineIsRefusedWithOverloadedAndChangesNothing() throws Exception {
     long before = run(alice, "desktops", "Desktops").getLong("data.desktops.totalCount");
 
     Burst burst = new Burst();
@@ -86,10 +94,6 @@ class OverloadTest {
 
   @Test
   void aFloodOfListReadsIsRefusedAtItsOwnLineAndLeavesChangesTheirs() throws Exception {
-    String alice = login("alice");
-    String templateId =
-        run(alice, "templates", "Templates")
-            .getString("data.templates.find { it.name == 'openbox-small' }.id");
     Burst burst = new Burst();
     List<Future<JsonPath>> reads = new ArrayList<>();
     for (int i = 0; i < REQUESTS; i++) {
