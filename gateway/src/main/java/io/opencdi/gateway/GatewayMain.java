@@ -4,13 +4,18 @@ import io.opencdi.gateway.auth.KeyMaterial;
 import io.opencdi.gateway.db.EmbeddedPostgres;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 
 /**
  * Starts the gateway. Without a configured database URL it starts the embedded default first: a
  * PostgreSQL in {@code opencdi.data-dir} and the built-in user store's signing keys beside it. The
- * resulting settings are passed as system properties, which Quarkus reads as configuration.
+ * resulting settings are passed as system properties, which Quarkus reads as configuration. The
+ * database is a child of this process and stops when it ends, however it ends.
  */
 @QuarkusMain
 public final class GatewayMain {
@@ -19,6 +24,7 @@ public final class GatewayMain {
   public static void main(String... args) {
     if (setting("quarkus.datasource.reactive.url") == null) {
       Path dataDir = Path.of(orDefault(setting("opencdi.data-dir"), ".opencdi/data"));
+      privateDirectory(dataDir);
       EmbeddedPostgres postgres = EmbeddedPostgres.start(dataDir.resolve("postgres"), false);
       Runtime.getRuntime().addShutdownHook(new Thread(postgres::close, "embedded-postgres-stop"));
       apply(postgres.datasourceConfig());
@@ -27,6 +33,18 @@ public final class GatewayMain {
       }
     }
     Quarkus.run(args);
+  }
+
+  /** The data directory holds the database's password, the signing key and agent tokens. */
+  private static void privateDirectory(Path dir) {
+    try {
+      if (!Files.isDirectory(dir)) {
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the data directory " + dir, e);
+    }
   }
 
   private static String setting(String key) {

@@ -28,7 +28,14 @@ public final class KeyMaterial {
    */
   public static Map<String, String> ensure(Path dir) {
     try {
-      Files.createDirectories(dir);
+      if (!Files.isDirectory(dir)) {
+        Files.createDirectories(dir);
+        try {
+          Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException e) {
+          // Not a POSIX file system.
+        }
+      }
       Path priv = dir.resolve(PRIVATE);
       Path pub = dir.resolve(PUBLIC);
       if (!Files.exists(priv) || !Files.exists(pub)) {
@@ -57,11 +64,14 @@ public final class KeyMaterial {
   private static void write(Path file, String type, byte[] der) throws IOException {
     String body = Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der);
     String pem = "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n";
-    Files.writeString(file, pem);
+    Files.deleteIfExists(file);
     try {
-      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+      // Created private: there is no moment at which another user could open it.
+      Files.createFile(
+          file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     } catch (UnsupportedOperationException e) {
       // Not a POSIX file system: the directory's own permissions protect the key.
     }
+    Files.writeString(file, pem);
   }
 }

@@ -24,7 +24,8 @@ public class PostgresResource implements QuarkusTestResourceLifecycleManager {
   public Map<String, String> start() {
     try {
       Path dir = Files.createTempDirectory("opencdi-test");
-      postgres = EmbeddedPostgres.start(dir.resolve("postgres"), true);
+      // Not durable: the test run's data is thrown away, and fsync costs every test time.
+      postgres = EmbeddedPostgres.start(dir.resolve("postgres"), true, false);
       Map<String, String> config = new HashMap<>(postgres.datasourceConfig());
       config.putAll(KeyMaterial.ensure(dir.resolve("keys")));
       config.put("opencdi.agents.bootstrap-token", AGENT_TOKEN);
