@@ -131,6 +131,7 @@ public final class LoadRun {
                 java.util.Locale.ROOT, "%.1f", (System.nanoTime() - firstRequestNanos) / 1e9));
       }
       figure("settle wait after the load (ms)", report.settleMillis());
+      figure("database", harness.database());
       StringBuilder text = new StringBuilder();
       text.append("== ").append(name).append(" ==\n");
       text.append("settings: ").append(settings()).append('\n');

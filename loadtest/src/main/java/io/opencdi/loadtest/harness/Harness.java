@@ -41,6 +41,14 @@ public final class Harness implements AutoCloseable {
    */
   private static final boolean QUOTA = Boolean.getBoolean("loadtest.quota");
 
+  /**
+   * Whether the database makes each commit durable (fsync and synchronous commits on), as {@code
+   * ./opencdi up} does. On by default so that runs measure what users get; {@code
+   * -Dloadtest.durable=false} trades it for speed, and the summary says which was measured.
+   */
+  private static final boolean DURABLE =
+      Boolean.parseBoolean(System.getProperty("loadtest.durable", "true"));
+
   private final Settings settings;
   private final Map<String, String> agentConfig;
   private final List<JavaProcess> processes = new ArrayList<>();
@@ -51,6 +59,7 @@ public final class Harness implements AutoCloseable {
   private final GraphQLClient client;
   private final Thread shutdownHook = new Thread(this::stopProcesses, "loadtest-harness-stop");
   private EmbeddedPostgres postgres;
+  private String database = "not started";
   private String adminToken;
   private String templateId;
   private long templateCpuMillis;
@@ -125,6 +134,10 @@ public final class Harness implements AutoCloseable {
               .setDataDirectory(dataDir)
               .setCleanDataDirectory(true)
               .setServerConfig("max_connections", "300")
+              // Given after the library's own -F (fsync off), these win.
+              .setServerConfig("fsync", DURABLE ? "on" : "off")
+              .setServerConfig("synchronous_commit", DURABLE ? "on" : "off")
+              .setServerConfig("full_page_writes", DURABLE ? "on" : "off")
               .setPGStartupWait(Duration.ofSeconds(60))
               .start();
       try (Connection c = postgres.getPostgresDatabase().getConnection();
@@ -133,14 +146,13 @@ public final class Harness implements AutoCloseable {
                   .executeQuery(
                       "select current_setting('fsync'), current_setting('synchronous_commit')")) {
         rs.next();
-        log(
-            "PostgreSQL on port "
-                + postgres.getPort()
-                + " (fsync="
+        database =
+            (DURABLE ? "durable" : "not durable (-Dloadtest.durable=false)")
+                + ": fsync="
                 + rs.getString(1)
                 + ", synchronous_commit="
-                + rs.getString(2)
-                + ")");
+                + rs.getString(2);
+        log("PostgreSQL on port " + postgres.getPort() + ", " + database);
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start PostgreSQL", e);
@@ -309,6 +321,11 @@ public final class Harness implements AutoCloseable {
   }
 
   /** The gateways' base URLs (http://host:port); a simulation alternates between them. */
+  /** How the run's database was set up (durability), for the summary. */
+  public String database() {
+    return database;
+  }
+
   public List<String> baseUrls() {
     return List.copyOf(baseUrls);
   }
