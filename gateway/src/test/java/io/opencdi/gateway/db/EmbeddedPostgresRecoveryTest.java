@@ -41,4 +41,32 @@ class EmbeddedPostgresRecoveryTest {
       new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor(30, TimeUnit.SECONDS);
     }
   }
+
+  @Test
+  void aClusterFromAnOlderVersionKeepsItsDataAndPassesToTheApplicationRole() throws Exception {
+    Path dir = Files.createTempDirectory("opencdi-db-upgrade");
+    Path cluster = dir.resolve("postgres");
+    // How earlier versions ran it: the superuser, trusted on loopback, owning every table.
+    try (var old =
+            io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder()
+                .setDataDirectory(cluster)
+                .setCleanDataDirectory(false)
+                .start();
+        Connection c = old.getPostgresDatabase().getConnection()) {
+      c.createStatement().execute("create table kept (v text)");
+      c.createStatement().execute("insert into kept values ('from the older version')");
+    }
+    try (EmbeddedPostgres postgres = EmbeddedPostgres.start(cluster, false);
+        Connection c =
+            DriverManager.getConnection(
+                postgres.jdbcUrl(), EmbeddedPostgres.ROLE, postgres.password())) {
+      c.createStatement().execute("insert into kept values ('written by the application role')");
+      try (var rs = c.createStatement().executeQuery("select count(*) from kept")) {
+        rs.next();
+        assertThat(rs.getInt(1)).isEqualTo(2);
+      }
+    } finally {
+      new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
 }

@@ -49,6 +49,16 @@ final class ChildProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  long pid() {
+    return process.pid();
+  }
+
+  /** Kills the process with SIGKILL, as a crash would, and waits until it is gone. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
   /** What the process printed so far, for failure messages. */
   String log() {
     try {

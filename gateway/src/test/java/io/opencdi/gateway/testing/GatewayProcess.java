@@ -59,6 +59,32 @@ public final class GatewayProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts the gateway exactly as {@code ./opencdi up} does: no database configured, so it starts
+   * the embedded PostgreSQL in {@code dataDir} itself (durable, as in production use).
+   */
+  public static GatewayProcess startEmbedded(String name, Path dataDir, String agentToken) {
+    if (!Files.exists(JAR)) {
+      throw new IllegalStateException("the gateway is not packaged yet (" + JAR + ")");
+    }
+    try {
+      int port = freePort();
+      List<String> cmd = new ArrayList<>();
+      cmd.add("-Xmx384m");
+      cmd.add("-Dquarkus.profile=embedded");
+      cmd.add("-Dquarkus.http.port=" + port);
+      cmd.add("-Dopencdi.data-dir=" + dataDir);
+      Files.createDirectories(dataDir);
+      Path log = Files.createTempFile("opencdi-" + name, ".log");
+      return new GatewayProcess(
+          ChildProcess.start(
+              JAR, cmd, Map.of("OPENCDI_AGENTS_BOOTSTRAP_TOKEN", agentToken), log, 20),
+          port);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
@@ -92,6 +118,15 @@ public final class GatewayProcess implements AutoCloseable {
       Thread.sleep(250);
     }
     throw new IllegalStateException("gateway not ready in " + timeout + ":\n" + log());
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Kills the gateway with SIGKILL, as a crash or the OOM killer would. */
+  public void kill() throws InterruptedException {
+    process.kill();
   }
 
   /** The replica's output so far, for failure messages. */
