@@ -98,8 +98,6 @@ public final class LocalRuntime implements DesktopRuntime {
   private final Path desktopsDir;
   // The entrypoint as desktops run it: a copy owned by the agent that every desktop user can read.
   private final Path entrypoint;
-  // Why gVisor desktops cannot reach their homes, or null: they need a traversable data directory.
-  private final String unreachableDataDir;
   private final List<String> runtimeClasses;
   private final ExecutorService workers;
   // Snapshots are taken and deleted one after another, so a delete never races its copy.
@@ -128,7 +126,8 @@ public final class LocalRuntime implements DesktopRuntime {
     this.desktopsDir = settings.dataDir().resolve("desktops");
     this.entrypoint = settings.dataDir().resolve("bin").resolve("entrypoint.sh");
     prepareDataDir();
-    this.unreachableDataDir = dropPrivileges ? unreachableByOthers(desktopsDir) : null;
+    // gVisor checks the path to a home as the desktop's user: it needs a traversable data dir.
+    String unreachableDataDir = dropPrivileges ? unreachableByOthers(desktopsDir) : null;
     Gvisor.Probe probe = Gvisor.probe(settings.runsc());
     if (probe.available() && unreachableDataDir != null) {
       probe = new Gvisor.Probe(false, probe.runsc(), unreachableDataDir);
@@ -894,8 +893,9 @@ public final class LocalRuntime implements DesktopRuntime {
    * Sets up a desktop's namespaces as root, then becomes the entrypoint as the desktop's user:
    * private /tmp, /var/tmp and /dev/shm; the home bound at {@value #DESKTOP_HOME} on a /home of its
    * own (its host path may lie under directories its user cannot enter); the agent's copy of the
-   * entrypoint and the directory of the VNC socket under {@value #DESKTOP_RUN}; a network namespace
-   * with only its loopback. Arguments: host home, VNC socket directory, entrypoint, uid.
+   * entrypoint and the directory of the VNC socket under {@value #DESKTOP_RUN}; an account named
+   * {@code desktop} for its user; a network namespace with only its loopback. Arguments: host home,
+   * VNC socket directory, entrypoint, uid.
    */
   private static final String NAMESPACE_SETUP =
       """
