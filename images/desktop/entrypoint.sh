@@ -10,6 +10,8 @@
 #   OPENCDI_VNC_PORT       RFB TCP port                              (default 5900 + display)
 #   OPENCDI_VNC_LISTEN     address Xvnc binds: 127.0.0.1, a pod or sandbox IP, or 0.0.0.0
 #                                                                    (default 127.0.0.1)
+#   OPENCDI_VNC_UNIX_SOCKET  when set, RFB is served on this Unix socket only (mode 600, no TCP
+#                          port): the local runtime's agent is its one client (ADR 0021)
 #   OPENCDI_GEOMETRY       screen size WIDTHxHEIGHT                  (default 1280x800)
 #   OPENCDI_DEPTH          colour depth                              (default 24)
 #   OPENCDI_SESSION        openbox | xfce | auto (xfce when installed, else openbox)
@@ -21,6 +23,9 @@
 #                          Xvnc refuses a host for a while; health probes are such connections,
 #                          so the default is high (only the agent reaches the port; ADR 0006)
 #   HOME                   the user's home: the persistent volume    (required, created if absent)
+#
+# The X display accepts only clients holding its cookie: a fresh one each start, written to
+# $XAUTHORITY (default $HOME/.Xauthority, mode 600), which the session's programs inherit.
 #
 # SIGTERM (or SIGINT) stops the session, the window manager and Xvnc, then exits 0. When Xvnc
 # or the window manager dies on its own, everything else is stopped too and the script exits
@@ -35,6 +40,7 @@ depth="${OPENCDI_DEPTH:-24}"
 session="${OPENCDI_SESSION:-auto}"
 security="${OPENCDI_VNC_SECURITY:-None}"
 desktop_name="${OPENCDI_DESKTOP_NAME:-opencdi}"
+unix_socket="${OPENCDI_VNC_UNIX_SOCKET:-}"
 
 log() { printf '%s entrypoint: %s\n' "$(date -u +%H:%M:%S.%3N)" "$*" >&2; }
 die() { log "error: $*"; exit 2; }
@@ -71,7 +77,10 @@ validate() {
     openbox | xfce) ;;
     *) die "OPENCDI_SESSION must be openbox, xfce or auto, was '$session'" ;;
   esac
+  [[ -z "$unix_socket" || "$unix_socket" == /* ]] \
+    || die "OPENCDI_VNC_UNIX_SOCKET must be an absolute path, was '$unix_socket'"
   command -v Xvnc >/dev/null || die "Xvnc is not installed (Debian: tigervnc-standalone-server)"
+  command -v xauth >/dev/null || die "xauth is not installed (Debian: xauth)"
   if [[ "$session" == openbox ]]; then
     command -v openbox >/dev/null || die "openbox is not installed"
   else
@@ -118,17 +127,32 @@ run() {
     || export SHELL=/bin/bash
   trap 'shutdown 0' TERM INT
 
-  local xvnc_args=(":$display" -rfbport "$port" -geometry "$geometry" -depth "$depth"
+  # Only holders of the cookie may open the display (other local users, other desktops cannot).
+  export XAUTHORITY="${XAUTHORITY:-$HOME/.Xauthority}"
+  rm -f "$XAUTHORITY" && (umask 077 && : >"$XAUTHORITY") \
+    || die "cannot write the X authority file $XAUTHORITY"
+  xauth -q -f "$XAUTHORITY" add ":$display" . "$(mcookie)" \
+    || die "cannot add a cookie to $XAUTHORITY"
+
+  local xvnc_args=(":$display" -geometry "$geometry" -depth "$depth"
     -desktop "$desktop_name" -SecurityTypes "$security" -AlwaysShared -nolisten tcp
-    -AcceptSetDesktopSize -BlacklistThreshold "${OPENCDI_VNC_BLACKLIST_THRESHOLD:-1000000}")
-  if [[ "$listen" == "127.0.0.1" || "$listen" == "::1" ]]; then
-    xvnc_args+=(-localhost -interface "$listen")
+    -auth "$XAUTHORITY" -AcceptSetDesktopSize
+    -BlacklistThreshold "${OPENCDI_VNC_BLACKLIST_THRESHOLD:-1000000}")
+  local rfb_at="$listen:$port"
+  if [[ -n "$unix_socket" ]]; then
+    rm -f "$unix_socket"
+    xvnc_args+=(-rfbport -1 -rfbunixpath "$unix_socket" -rfbunixmode 0600)
+    rfb_at="$unix_socket (no TCP port)"
+  elif [[ "$listen" == "127.0.0.1" || "$listen" == "::1" ]]; then
+    xvnc_args+=(-rfbport "$port" -localhost -interface "$listen")
   elif [[ "$listen" != "0.0.0.0" ]]; then
-    xvnc_args+=(-interface "$listen")
+    xvnc_args+=(-rfbport "$port" -interface "$listen")
+  else
+    xvnc_args+=(-rfbport "$port")
   fi
   [[ "$security" == VncAuth ]] && xvnc_args+=(-PasswordFile "$OPENCDI_VNC_PASSWORD_FILE")
 
-  log "Xvnc on display :$display, RFB on $listen:$port, $geometry, session $session, HOME $HOME"
+  log "Xvnc on display :$display, RFB on $rfb_at, $geometry, session $session, HOME $HOME"
   Xvnc "${xvnc_args[@]}" &
   pids+=($!)
 
@@ -177,7 +201,8 @@ run() {
 
 case "${1:-run}" in
   run) run ;;
-  health) rfb_banner "$listen" ;;
+  # A Unix socket's banner is read by the agent itself; here only the socket's presence.
+  health) if [[ -n "$unix_socket" ]]; then [[ -S "$unix_socket" ]]; else rfb_banner "$listen"; fi ;;
   -h | --help) sed -n '2,/^set -u/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//' ;;
   *) echo "usage: entrypoint.sh [run|health]" >&2; exit 2 ;;
 esac

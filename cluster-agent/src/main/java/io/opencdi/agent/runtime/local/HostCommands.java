@@ -110,6 +110,60 @@ final class HostCommands {
     return members;
   }
 
+  /**
+   * Ids of the live processes whose real or effective user id is {@code uid}: with a user id of its
+   * own, these are exactly a desktop's processes, wherever they moved (setsid, daemons).
+   */
+  static List<Long> processesOf(int uid) {
+    List<Long> pids = new ArrayList<>();
+    try (var dirs = Files.list(Path.of("/proc"))) {
+      for (Path dir : (Iterable<Path>) dirs::iterator) {
+        String name = dir.getFileName().toString();
+        if (!name.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        try {
+          for (String line : Files.readAllLines(dir.resolve("status"))) {
+            if (line.startsWith("State:") && line.contains("Z")) {
+              break;
+            }
+            if (line.startsWith("Uid:")) {
+              String[] ids = line.substring(4).trim().split("\\s+");
+              if (ids[0].equals(Integer.toString(uid)) || ids[1].equals(Integer.toString(uid))) {
+                pids.add(Long.parseLong(name));
+              }
+              break;
+            }
+          }
+        } catch (IOException | RuntimeException e) {
+          // the process went away while we looked
+        }
+      }
+    } catch (IOException e) {
+      return pids;
+    }
+    return pids;
+  }
+
+  /** SIGKILLs every process of a user until none is left (a forking process cannot outrun it). */
+  static void killUser(int uid) {
+    for (int round = 0; round < 50; round++) {
+      List<Long> pids = processesOf(uid);
+      if (pids.isEmpty()) {
+        return;
+      }
+      for (long pid : pids) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
   /** The command line of a live process, or empty. */
   static String cmdline(long pid) {
     try {

@@ -41,8 +41,9 @@ public interface LocalConfig {
   List<String> storageClasses();
 
   /**
-   * Where homes and logs live: {@code <data-dir>/desktops/<id>/{home,desktop.log}}. Every ancestor
-   * must be traversable by the desktop user.
+   * Where homes and logs live: {@code <data-dir>/desktops/<id>/{home,desktop.log}}. It may lie in a
+   * directory no one else can enter: a root agent binds each home into its desktop's own mount
+   * namespace (gVisor desktops, though, need every ancestor traversable; ADR 0021).
    */
   @WithDefault(".opencdi/local-desktops")
   Path dataDir();
@@ -58,15 +59,21 @@ public interface LocalConfig {
   String runsc();
 
   /**
-   * User id the desktops run as when the agent runs as root (a desktop never runs as root). When
-   * the agent is not root, desktops run as the agent's own user.
+   * First user id of the range desktops run as when the agent runs as root: each desktop gets one
+   * of its own (its group id is the same number), kept with the desktop across power cycles and
+   * agent restarts. No host account should use the range. When the agent is not root, desktops run
+   * as the agent's own user (ADR 0021).
    */
-  @WithDefault("65534")
-  int desktopUid();
+  @WithDefault("200000")
+  int desktopUidBase();
 
-  /** Group id the desktops run as when the agent runs as root. */
-  @WithDefault("65534")
-  int desktopGid();
+  /** How many user ids the range holds: at most that many desktops exist at once. */
+  @WithDefault("10000")
+  int desktopUidCount();
+
+  /** Most processes (and threads) one desktop may run at once (its pids cgroup, when writable). */
+  @WithDefault("2048")
+  int desktopPidsMax();
 
   /** Screen size of new desktops ({@code WIDTHxHEIGHT}). */
   @WithDefault("1280x800")

@@ -19,8 +19,8 @@ import io.opencdi.protocol.SnapshotStatus;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -28,6 +28,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -75,6 +76,19 @@ public final class LocalRuntime implements DesktopRuntime {
   private static final Logger LOG = Logger.getLogger(LocalRuntime.class);
   private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final String RUN_FILE = "run.properties";
+  private static final String UID_FILE = "uid";
+
+  /** A desktop's home inside its own mount namespace (as in the desktop image's pods). */
+  static final String DESKTOP_HOME = "/home/desktop";
+
+  /** Where a desktop's namespace holds the agent-made parts: entrypoint copy, VNC socket. */
+  private static final String DESKTOP_RUN = "/tmp/.opencdi";
+
+  private static final String VNC_SOCKET = "rfb.sock";
+
+  /** How much of a desktop's log a failure reason reads: its end only, whatever its size. */
+  private static final int LOG_TAIL_BYTES = 8 * 1024;
+
   private static final int PROBE_TIMEOUT_MILLIS = 500;
 
   private final LocalSettings settings;
@@ -82,6 +96,8 @@ public final class LocalRuntime implements DesktopRuntime {
   private final Gvisor gvisor;
   private final boolean dropPrivileges;
   private final Path desktopsDir;
+  // The entrypoint as desktops run it: a copy owned by the agent that every desktop user can read.
+  private final Path entrypoint;
   private final List<String> runtimeClasses;
   private final ExecutorService workers;
   // Snapshots are taken and deleted one after another, so a delete never races its copy.
@@ -108,7 +124,15 @@ public final class LocalRuntime implements DesktopRuntime {
     this.settings = settings;
     this.dropPrivileges = HostCommands.uid() == 0;
     this.desktopsDir = settings.dataDir().resolve("desktops");
-    this.gvisorProbe = Gvisor.probe(settings.runsc());
+    this.entrypoint = settings.dataDir().resolve("bin").resolve("entrypoint.sh");
+    prepareDataDir();
+    // gVisor checks the path to a home as the desktop's user: it needs a traversable data dir.
+    String unreachableDataDir = dropPrivileges ? unreachableByOthers(desktopsDir) : null;
+    Gvisor.Probe probe = Gvisor.probe(settings.runsc());
+    if (probe.available() && unreachableDataDir != null) {
+      probe = new Gvisor.Probe(false, probe.runsc(), unreachableDataDir);
+    }
+    this.gvisorProbe = probe;
     this.gvisor =
         gvisorProbe.available()
             ? new Gvisor(gvisorProbe.runsc(), settings.dataDir().resolve("runsc"))
@@ -119,7 +143,7 @@ public final class LocalRuntime implements DesktopRuntime {
     this.snapshotWorker =
         Executors.newSingleThreadExecutor(Thread.ofVirtual().name("opencdi-local-snap").factory());
     this.homeSnapshots = new HomeSnapshots(settings.dataDir().resolve("snapshots"));
-    prepareDataDir();
+    prepareSnapshots();
     recover();
     LOG.infof(
         "local cluster %s: node %s (%s, %dm CPU, %d MiB), runtime classes %s%s, entrypoint %s,"
@@ -483,9 +507,7 @@ public final class LocalRuntime implements DesktopRuntime {
         launch(desktopId)
             .filter(l -> l.sandbox() != null)
             .orElseThrow(() -> new IllegalStateException(desktopId + " runs in no sandbox"));
-    int uid = dropPrivileges ? settings.desktopUid() : HostCommands.uid();
-    int gid = dropPrivileges ? settings.desktopGid() : uid;
-    return gvisor.exec(launch.sandbox(), uid, gid, command);
+    return gvisor.exec(launch.sandbox(), launch.uid(), launch.uid(), command);
   }
 
   /** The home directory of a desktop (it may not exist). */
@@ -638,7 +660,7 @@ public final class LocalRuntime implements DesktopRuntime {
       }
       Launch launch;
       try {
-        launch = spawn(spec);
+        launch = spawn(d, spec);
       } catch (IOException | RuntimeException e) {
         LOG.warnf("desktop %s could not start: %s", spec.id(), e.getMessage());
         synchronized (lock) {
@@ -843,17 +865,81 @@ public final class LocalRuntime implements DesktopRuntime {
 
   // --- processes
 
-  /** A started desktop: its process group, display and, under gVisor, its sandbox. */
+  /**
+   * A started desktop: its process group, user, display (and the relay to it), its cgroups and,
+   * under gVisor, its sandbox. With namespaces, {@code process} is the {@code unshare} that holds
+   * them and its one child the namespace's init (the entrypoint).
+   */
   record Launch(
       Process process,
       long pgid,
+      int uid,
+      boolean namespaces,
       int display,
       DisplayEndpoint endpoint,
+      DisplayRelay relay,
+      List<Path> cgroups,
       Gvisor.Sandbox sandbox,
       Path log,
-      long startedNanos) {}
+      long startedNanos) {
 
-  private Launch spawn(DesktopSpec spec) throws IOException {
+    /** The first process of the desktop's PID namespace (pid as the host sees it), if any. */
+    Optional<ProcessHandle> namespaceInit() {
+      return namespaces ? process.toHandle().children().findFirst() : Optional.empty();
+    }
+  }
+
+  /**
+   * Sets up a desktop's namespaces as root, then becomes the entrypoint as the desktop's user:
+   * private /tmp, /var/tmp and /dev/shm; the home bound at {@value #DESKTOP_HOME} on a /home of its
+   * own (its host path may lie under directories its user cannot enter); the agent's copy of the
+   * entrypoint and the directory of the VNC socket under {@value #DESKTOP_RUN}; an account named
+   * {@code desktop} for its user; a network namespace with only its loopback. Arguments: host home,
+   * VNC socket directory, entrypoint, uid.
+   */
+  private static final String NAMESPACE_SETUP =
+      """
+      set -eu
+      home=$1 vnc=$2 entry=$3 uid=$4
+      ip link set lo up 2>/dev/null || true
+      # Staged on the desktop's own /dev/shm while the host paths are still in view.
+      mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
+      stage=/dev/shm/.opencdi-stage
+      mkdir -m 700 "$stage" "$stage/home" "$stage/vnc"
+      mount --bind "$home" "$stage/home"
+      mount --bind "$vnc" "$stage/vnc"
+      install -m 755 "$entry" "$stage/entrypoint.sh"
+      mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp
+      if [ -d /var/tmp ]; then mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /var/tmp; fi
+      mkdir -m 1777 /tmp/.X11-unix /tmp/.ICE-unix
+      mkdir -m 755 /tmp/.opencdi /tmp/.opencdi/vnc
+      install -m 755 "$stage/entrypoint.sh" /tmp/.opencdi/entrypoint.sh
+      # An account for the desktop's user: programs such as dbus-daemon refuse to run without.
+      { grep -v '^desktop:' /etc/passwd; echo "desktop:x:$uid:$uid:desktop:/home/desktop:/bin/bash"; } \
+        > /tmp/.opencdi/passwd
+      { grep -v '^desktop:' /etc/group; echo "desktop:x:$uid:"; } > /tmp/.opencdi/group
+      chmod 644 /tmp/.opencdi/passwd /tmp/.opencdi/group
+      mount --bind /tmp/.opencdi/passwd /etc/passwd
+      mount --bind /tmp/.opencdi/group /etc/group
+      mount --move "$stage/vnc" /tmp/.opencdi/vnc
+      mount -t tmpfs -o mode=755,nosuid,nodev tmpfs /home
+      mkdir /home/desktop
+      mount --move "$stage/home" /home/desktop
+      rm -rf "$stage"
+      cd /home/desktop
+      exec setpriv --reuid="$uid" --regid="$uid" --clear-groups --no-new-privs \
+        /tmp/.opencdi/entrypoint.sh run
+      """;
+
+  /** Joins the cgroups named by the first arguments (count first), then runs the rest. */
+  private static final String JOIN_CGROUPS =
+      """
+      n=$1; shift
+      while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 1; shift; n=$((n - 1)); done
+      exec "$@"
+      """;
+
+  private Launch spawn(LocalDesktop d, DesktopSpec spec) throws IOException {
     Path dir = desktopsDir.resolve(spec.id());
     Path home = dir.resolve("home");
     if (spec.restoreFrom() != null && !Files.exists(home, LinkOption.NOFOLLOW_LINKS)) {
@@ -862,17 +948,28 @@ public final class LocalRuntime implements DesktopRuntime {
     }
     Files.createDirectories(home);
     setMode(dir, "rwx--x--x");
+    int uid = dropPrivileges ? assignUid(d, dir) : HostCommands.uid();
+    Path vncDir = dir.resolve("vnc");
+    Files.createDirectories(vncDir);
     if (dropPrivileges) {
-      Files.setAttribute(home, "unix:uid", settings.desktopUid(), LinkOption.NOFOLLOW_LINKS);
-      Files.setAttribute(home, "unix:gid", settings.desktopGid(), LinkOption.NOFOLLOW_LINKS);
+      // The home and all in it are the desktop user's alone (a restored copy was another's).
+      ownTree(home, uid);
+      Files.setAttribute(vncDir, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+      Files.setAttribute(vncDir, "unix:gid", uid, LinkOption.NOFOLLOW_LINKS);
     }
+    setMode(home, "rwx------");
+    setMode(vncDir, "rwx------");
+    Files.deleteIfExists(vncDir.resolve(VNC_SOCKET));
     Path log = dir.resolve("desktop.log");
     if (Files.exists(log)) {
       Files.move(log, dir.resolve("desktop.log.1"), StandardCopyOption.REPLACE_EXISTING);
     }
+    boolean gvisorClass = "gvisor".equals(spec.runtimeClass());
+    // Namespaces of its own need root; an unprivileged agent's desktops share its user and host.
+    boolean namespaces = dropPrivileges && !gvisorClass;
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
-    env.put("HOME", home.toString());
+    env.put("HOME", namespaces ? DESKTOP_HOME : home.toString());
     env.put("LANG", "C.UTF-8");
     env.put("SHELL", "/bin/bash");
     env.put("OPENCDI_DESKTOP_ID", spec.id());
@@ -888,44 +985,59 @@ public final class LocalRuntime implements DesktopRuntime {
     command.add("setsid");
     int display = -1;
     Gvisor.Sandbox sandbox = null;
+    DisplayRelay relay = null;
+    List<Path> cgroups = List.of();
     DisplayEndpoint endpoint;
-    if ("gvisor".equals(spec.runtimeClass())) {
-      int uid = dropPrivileges ? settings.desktopUid() : HostCommands.uid();
-      int gid = dropPrivileges ? settings.desktopGid() : uid;
+    if (gvisorClass) {
       sandbox =
           gvisor.create(
-              spec.id(),
-              dir.resolve("bundle"),
-              home,
-              settings.entrypoint(),
-              uid,
-              gid,
-              env,
-              SANDBOX_VNC_PORT);
+              spec.id(), dir.resolve("bundle"), home, entrypoint, uid, uid, env, SANDBOX_VNC_PORT);
       command.addAll(sandbox.command());
       endpoint = new DisplayEndpoint(sandbox.sandboxIp(), SANDBOX_VNC_PORT);
     } else {
       display = allocateDisplay();
-      int port = freePort();
       env.put("OPENCDI_DISPLAY", Integer.toString(display));
-      env.put("OPENCDI_VNC_PORT", Integer.toString(port));
-      env.put("OPENCDI_VNC_LISTEN", "127.0.0.1");
-      if (dropPrivileges) {
+      env.put(
+          "OPENCDI_VNC_UNIX_SOCKET",
+          (namespaces ? DESKTOP_RUN + "/vnc" : vncDir.toString()) + "/" + VNC_SOCKET);
+      relay = new DisplayRelay(spec.id(), vncDir.resolve(VNC_SOCKET), uid);
+      endpoint = new DisplayEndpoint("127.0.0.1", relay.port());
+      if (namespaces) {
+        cgroups =
+            DesktopCgroups.create(spec.id(), uid, settings.desktopPidsMax(), spec.memoryMiB());
+        if (!cgroups.isEmpty()) {
+          command.addAll(List.of("/bin/sh", "-c", JOIN_CGROUPS, "opencdi-cgroups"));
+          command.add(Integer.toString(cgroups.size()));
+          cgroups.forEach(c -> command.add(c.toString()));
+        }
         command.addAll(
             List.of(
-                "setpriv",
-                "--reuid=" + settings.desktopUid(),
-                "--regid=" + settings.desktopGid(),
-                "--clear-groups",
-                "--no-new-privs"));
+                "unshare",
+                "--pid",
+                "--fork",
+                "--mount-proc",
+                "--mount",
+                "--propagation",
+                "private",
+                "--net",
+                "--ipc",
+                "--",
+                "/bin/sh",
+                "-c",
+                NAMESPACE_SETUP,
+                "opencdi-desktop",
+                home.toString(),
+                vncDir.toString(),
+                entrypoint.toString(),
+                Integer.toString(uid)));
+      } else {
+        command.add(entrypoint.toString());
+        command.add("run");
       }
-      command.add(settings.entrypoint().toString());
-      command.add("run");
-      endpoint = new DisplayEndpoint("127.0.0.1", port);
     }
     ProcessBuilder builder =
         new ProcessBuilder(command)
-            .directory(home.toFile())
+            .directory(dir.toFile())
             .redirectErrorStream(true)
             .redirectOutput(log.toFile())
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
@@ -939,18 +1051,34 @@ public final class LocalRuntime implements DesktopRuntime {
       if (sandbox != null) {
         gvisor.destroy(sandbox);
       }
+      if (relay != null) {
+        relay.close();
+      }
+      DesktopCgroups.remove(cgroups);
       synchronized (lock) {
         displaysInUse.remove(display);
       }
       throw e;
     }
     Launch launch =
-        new Launch(process, process.pid(), display, endpoint, sandbox, log, System.nanoTime());
+        new Launch(
+            process,
+            process.pid(),
+            uid,
+            namespaces,
+            display,
+            endpoint,
+            relay,
+            cgroups,
+            sandbox,
+            log,
+            System.nanoTime());
     writeRunFile(dir, launch);
     LOG.infof(
-        "desktop %s starting (%s) on %s:%d, pid %d, log %s",
+        "desktop %s starting (%s) as uid %d on %s:%d, pid %d, log %s",
         spec.id(),
-        sandbox != null ? "gvisor" : "runc",
+        sandbox != null ? "gvisor" : namespaces ? "runc, own namespaces" : "runc",
+        uid,
         endpoint.host(),
         endpoint.port(),
         process.pid(),
@@ -959,12 +1087,74 @@ public final class LocalRuntime implements DesktopRuntime {
   }
 
   /**
-   * Ends a desktop: SIGTERM (the entrypoint stops the session, the window manager and Xvnc), then
-   * after the grace period SIGKILL to whatever is left of the process group, then the sandbox.
+   * The desktop's user id: the one it had (kept in {@code <dir>/uid}), else the lowest of the range
+   * that no other desktop holds.
+   */
+  private int assignUid(LocalDesktop d, Path dir) throws IOException {
+    synchronized (lock) {
+      if (d.uid < 0) {
+        d.uid = readUid(dir);
+      }
+      if (d.uid < 0) {
+        Set<Integer> taken = new HashSet<>();
+        desktops.values().forEach(o -> taken.add(o.uid));
+        for (int u = settings.desktopUidBase();
+            u < settings.desktopUidBase() + settings.desktopUidCount();
+            u++) {
+          if (!taken.contains(u)) {
+            d.uid = u;
+            break;
+          }
+        }
+        if (d.uid < 0) {
+          throw new IOException(
+              "no free user id left in opencdi.agent.local.desktop-uid-base/-count ("
+                  + settings.desktopUidCount()
+                  + " desktops exist)");
+        }
+      }
+    }
+    Files.writeString(dir.resolve(UID_FILE), d.uid + "\n");
+    return d.uid;
+  }
+
+  private static int readUid(Path dir) {
+    try {
+      return Integer.parseInt(Files.readString(dir.resolve(UID_FILE)).strip());
+    } catch (IOException | NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** Gives a tree to a user, never following symbolic links (the links themselves change owner). */
+  private static void ownTree(Path root, int uid) throws IOException {
+    if (Files.getAttribute(root, "unix:uid", LinkOption.NOFOLLOW_LINKS).equals(uid)
+        && Files.getAttribute(root, "unix:gid", LinkOption.NOFOLLOW_LINKS).equals(uid)) {
+      return; // given to it at an earlier start
+    }
+    try (var files = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        if (!Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS).equals(uid)
+            || !Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS).equals(uid)) {
+          Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+          Files.setAttribute(p, "unix:gid", uid, LinkOption.NOFOLLOW_LINKS);
+        }
+      }
+    }
+  }
+
+  /**
+   * Ends a desktop: SIGTERM to its entrypoint (which stops the session, the window manager and
+   * Xvnc), then after the grace period SIGKILL to its PID namespace, its process group and every
+   * process of its user (which catches a process that left the group with setsid), then the
+   * sandbox, the relay and the cgroups.
    */
   private void terminate(Launch launch) {
+    Optional<ProcessHandle> init = launch.namespaceInit();
     if (launch.sandbox() != null) {
       gvisor.terminate(launch.sandbox());
+    } else if (init.isPresent()) {
+      HostCommands.run(5_000, "kill", "-s", "TERM", Long.toString(init.get().pid()));
     } else {
       HostCommands.signalGroup(launch.pgid(), "TERM");
     }
@@ -973,13 +1163,22 @@ public final class LocalRuntime implements DesktopRuntime {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    // The end of a PID namespace's init ends every process in it.
+    init.ifPresent(ProcessHandle::destroyForcibly);
     HostCommands.signalGroup(launch.pgid(), "KILL");
+    if (dropPrivileges && launch.uid() > 0) {
+      HostCommands.killUser(launch.uid());
+    }
     if (launch.sandbox() != null) {
       gvisor.destroy(launch.sandbox());
     }
     for (int i = 0; i < 40 && !HostCommands.groupMembers(launch.pgid()).isEmpty(); i++) {
       sleep(Duration.ofMillis(50));
     }
+    if (launch.relay() != null) {
+      launch.relay().close();
+    }
+    DesktopCgroups.remove(launch.cgroups());
     try {
       Files.deleteIfExists(launch.log().resolveSibling(RUN_FILE));
     } catch (IOException e) {
@@ -1001,16 +1200,20 @@ public final class LocalRuntime implements DesktopRuntime {
     throw new IllegalStateException("no free X display from :" + settings.displayBase());
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
-  }
-
   private static String logTail(Launch launch) {
-    try {
+    // The log is written by the desktop's programs: read only its end, however large it grew.
+    try (var channel = Files.newByteChannel(launch.log(), StandardOpenOption.READ)) {
+      long size = channel.size();
+      channel.position(Math.max(0, size - LOG_TAIL_BYTES));
+      ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(size, LOG_TAIL_BYTES));
+      while (buffer.hasRemaining() && channel.read(buffer) > 0) {
+        // read to the end
+      }
       List<String> lines =
-          Files.readAllLines(launch.log()).stream().filter(l -> !l.isBlank()).toList();
+          new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8)
+              .lines()
+              .filter(l -> !l.isBlank())
+              .toList();
       List<String> tail = lines.subList(Math.max(0, lines.size() - 3), lines.size());
       String text = String.join(" | ", tail).trim();
       return "log " + launch.log() + (text.isEmpty() ? " is empty" : ": " + abbreviate(text));
@@ -1028,39 +1231,57 @@ public final class LocalRuntime implements DesktopRuntime {
   private void prepareDataDir() {
     try {
       if (!Files.exists(settings.dataDir())) {
-        // Ours alone: traversable (for the desktop user), never listable, whatever the umask.
+        // Ours alone: traversable (for gVisor desktops' users), never listable, whatever the umask.
         Files.createDirectories(settings.dataDir());
         setMode(settings.dataDir(), "rwx--x--x");
       }
       Files.createDirectories(desktopsDir);
       setMode(desktopsDir, "rwx--x--x");
+      // The desktops' entrypoint is the agent's own copy, readable by every desktop user, which
+      // the checkout's (perhaps in a directory no one else may enter) need not be.
+      Path bin = entrypoint.getParent();
+      Files.createDirectories(bin);
+      setMode(bin, "rwxr-xr-x");
+      Path partial = bin.resolve(".entrypoint.sh.partial");
+      Files.copy(settings.entrypoint(), partial, StandardCopyOption.REPLACE_EXISTING);
+      setMode(partial, "rwxr-xr-x");
+      Files.move(
+          partial, entrypoint, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "opencdi.agent.local.data-dir " + settings.dataDir() + " is not usable: " + e, e);
+    }
+  }
+
+  private void prepareSnapshots() {
+    try {
       homeSnapshots.prepare();
     } catch (IOException e) {
       throw new IllegalStateException(
           "opencdi.agent.local.data-dir " + settings.dataDir() + " is not usable: " + e, e);
     }
-    if (dropPrivileges) {
-      // The desktop user must reach its home: every ancestor needs the search (x) bit for others.
-      for (Path p = desktopsDir; p != null; p = p.getParent()) {
-        try {
-          Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);
-          if (!perms.contains(PosixFilePermission.OTHERS_EXECUTE)) {
-            throw new IllegalStateException(
-                "opencdi.agent.local.data-dir "
-                    + settings.dataDir()
-                    + " is not reachable by the desktop user (uid "
-                    + settings.desktopUid()
-                    + "): "
-                    + p
-                    + " has mode "
-                    + PosixFilePermissions.toString(perms)
-                    + "; give it o+x or choose a data directory such as /var/lib/opencdi/local");
-          }
-        } catch (IOException e) {
-          throw new IllegalStateException("cannot read the mode of " + p + ": " + e, e);
+  }
+
+  /**
+   * Why users other than root cannot reach {@code dir} (an ancestor without the search bit for
+   * others), or null. Desktops in namespaces of their own do not need it; gVisor desktops do.
+   */
+  private static String unreachableByOthers(Path dir) {
+    for (Path p = dir; p != null; p = p.getParent()) {
+      try {
+        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);
+        if (!perms.contains(PosixFilePermission.OTHERS_EXECUTE)) {
+          return "the data directory is not reachable by desktop users ("
+              + p
+              + " has mode "
+              + PosixFilePermissions.toString(perms)
+              + "; gVisor desktops need every ancestor traversable, e.g. /var/lib/opencdi/local)";
         }
+      } catch (IOException e) {
+        return "cannot read the mode of " + p + ": " + e.getMessage();
       }
     }
+    return null;
   }
 
   private void recover() {
@@ -1078,6 +1299,7 @@ public final class LocalRuntime implements DesktopRuntime {
       cleanUpLeftovers(id, dir);
       synchronized (lock) {
         LocalDesktop d = new LocalDesktop(id);
+        d.uid = dropPrivileges ? readUid(dir) : -1;
         desktops.put(id, d);
         transition(d, DesktopState.STOPPED, null);
       }
@@ -1104,6 +1326,11 @@ public final class LocalRuntime implements DesktopRuntime {
       LOG.infof("desktop %s: ending process group %d left by an earlier agent", id, pgid);
       HostCommands.signalGroup(pgid, "KILL");
     }
+    int uid = Integer.parseInt(run.getProperty("uid", "-1"));
+    if (dropPrivileges && uid >= settings.desktopUidBase() && uid == readUid(dir)) {
+      // Its own user's processes are the desktop's, wherever they went (setsid, daemons).
+      HostCommands.killUser(uid);
+    }
     if (run.getProperty("container") != null && gvisor != null) {
       gvisor.destroy(
           new Gvisor.Sandbox(
@@ -1125,6 +1352,7 @@ public final class LocalRuntime implements DesktopRuntime {
   private static void writeRunFile(Path dir, Launch launch) throws IOException {
     Properties run = new Properties();
     run.setProperty("pgid", Long.toString(launch.pgid()));
+    run.setProperty("uid", Integer.toString(launch.uid()));
     Gvisor.Sandbox s = launch.sandbox();
     if (s != null) {
       run.setProperty("container", s.containerId());
@@ -1256,6 +1484,7 @@ public final class LocalRuntime implements DesktopRuntime {
     long heldMemoryMiB;
     Launch launch;
     long epoch;
+    int uid = -1; // its own user id when the agent is root, assigned at its first start
 
     LocalDesktop(String id) {
       this.id = id;

@@ -24,8 +24,9 @@ import java.util.Locale;
  * @param dataDir where homes and logs live
  * @param entrypoint the desktop image's entrypoint script
  * @param runsc gVisor's runsc, a path or a command name
- * @param desktopUid user the desktops run as when the agent is root
- * @param desktopGid group the desktops run as when the agent is root
+ * @param desktopUidBase first user id of the range desktops run as when the agent is root
+ * @param desktopUidCount how many user ids the range holds
+ * @param desktopPidsMax most processes one desktop may run at once
  * @param geometry screen size
  * @param session openbox, xfce or auto
  * @param displayBase first display number for desktops on the host
@@ -45,8 +46,9 @@ public record LocalSettings(
     Path dataDir,
     Path entrypoint,
     String runsc,
-    int desktopUid,
-    int desktopGid,
+    int desktopUidBase,
+    int desktopUidCount,
+    int desktopPidsMax,
     String geometry,
     String session,
     int displayBase,
@@ -66,8 +68,19 @@ public record LocalSettings(
       throw new IllegalArgumentException(
           "opencdi.agent.local.session must be openbox, xfce or auto, was " + session);
     }
-    if (desktopUid == 0) {
-      throw new IllegalArgumentException("opencdi.agent.local.desktop-uid must not be 0 (root)");
+    if (desktopUidBase < 1000
+        || desktopUidCount < 1
+        || desktopUidBase + (long) desktopUidCount > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "opencdi.agent.local.desktop-uid-base must be 1000 or more (never root or a system"
+              + " account) and desktop-uid-count positive, were "
+              + desktopUidBase
+              + " and "
+              + desktopUidCount);
+    }
+    if (desktopPidsMax < 64) {
+      throw new IllegalArgumentException(
+          "opencdi.agent.local.desktop-pids-max must be at least 64, was " + desktopPidsMax);
     }
   }
 
@@ -91,8 +104,9 @@ public record LocalSettings(
         config.dataDir(),
         resolveEntrypoint(config.entrypoint().orElse(null), Path.of("").toAbsolutePath()),
         config.runsc(),
-        config.desktopUid(),
-        config.desktopGid(),
+        config.desktopUidBase(),
+        config.desktopUidCount(),
+        config.desktopPidsMax(),
         config.geometry(),
         config.session(),
         config.displayBase(),

@@ -47,6 +47,13 @@ class LocalRuntimeTest {
   private static final Logger LOG = Logger.getLogger(LocalRuntimeTest.class);
   private static final Duration START = Duration.ofSeconds(40);
 
+  /**
+   * The first user id of the tests' desktops: a range of its own for each test JVM, so that a
+   * desktop user's processes, which delete ends, are never another run's.
+   */
+  static final int TEST_UID_BASE =
+      300_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(10_000) * 100;
+
   @TempDir Path tmp;
 
   private Path dataDir;
@@ -93,13 +100,17 @@ class LocalRuntimeTest {
     assertThat(endpoint.host()).isEqualTo("127.0.0.1");
     LocalRuntime.Launch launch = runtime.launch("d1").orElseThrow();
     if (HostCommands.uid() == 0) {
-      // A desktop never runs as root: every process of its group runs as the desktop user.
+      // A desktop never runs as root: every process of its group but the agent's unshare, which
+      // holds its namespaces, runs as the desktop's own user.
       // A short-lived start-up helper may exit between listing the group and reading its owner.
+      assertThat(launch.uid()).isBetween(TEST_UID_BASE, TEST_UID_BASE + 99);
       List<Integer> owners = new ArrayList<>();
       for (long pid : HostCommands.groupMembers(launch.pgid())) {
-        uidOf(pid).ifPresent(owners::add);
+        if (pid != launch.process().pid()) {
+          uidOf(pid).ifPresent(owners::add);
+        }
       }
-      assertThat(owners).isNotEmpty().containsOnly(65534);
+      assertThat(owners).isNotEmpty().containsOnly(launch.uid());
     }
 
     Path home = runtime.home("d1");
@@ -275,9 +286,12 @@ class LocalRuntimeTest {
     assertThat(Files.isSymbolicLink(restored.resolve("etc-link"))).isTrue();
     assertThat(Files.readSymbolicLink(restored.resolve("etc-link"))).isEqualTo(Path.of("/etc"));
     if (HostCommands.uid() == 0) {
-      // The copy belongs to the desktop user, as the original does.
+      // The copy belongs to the restored desktop's own user, not to the original's.
+      int restoredUid = runtime.launch("d2").orElseThrow().uid();
+      assertThat(restoredUid).isNotEqualTo(Files.getAttribute(secret, "unix:uid"));
       assertThat(Files.getAttribute(restored.resolve("projects/key"), "unix:uid"))
-          .isEqualTo(Files.getAttribute(secret, "unix:uid"));
+          .isEqualTo(restoredUid);
+      assertThat(Files.getAttribute(restored, "unix:uid")).isEqualTo(restoredUid);
     }
     // The original is untouched by the restore.
     assertThat(home.resolve("projects/app/main.c")).hasContent("changed later");
@@ -419,13 +433,19 @@ class LocalRuntimeTest {
 
   @Test
   void aDesktopThatEndsOrNeverAnswersIsFailedWithItsLog() throws Exception {
-    Path crashing = script("crash.sh", "echo \"Xvnc: cannot open display\" >&2; exit 3");
+    // A desktop whose programs filled their log before they crashed: 64 MiB, then the cause.
+    Path crashing =
+        script(
+            "crash.sh",
+            "head -c 67108864 /dev/zero | tr '\\0' x; echo;"
+                + " echo \"Xvnc: cannot open display\" >&2; exit 3");
     LocalRuntime runtime = runtime("runsc", crashing, Duration.ofSeconds(30));
     runtime.start(spec("f1", "runc"));
     awaitState("f1", DesktopState.FAILED);
     assertThat(statuses.getLast().reason())
         .startsWith("the desktop's processes exited with code 3; log ")
-        .endsWith("desktop.log: Xvnc: cannot open display");
+        .endsWith(" | Xvnc: cannot open display")
+        .hasSizeLessThan(1_000);
     assertThat(runtime.display("local", "f1")).isEmpty();
     // FAILED holds no capacity; power off makes it STOPPED, with its home.
     runtime.stop(spec("f1", "runc"));
@@ -478,8 +498,9 @@ class LocalRuntimeTest {
             dataDir,
             entrypoint,
             runsc,
-            65534,
-            65534,
+            TEST_UID_BASE,
+            100,
+            2048,
             "1024x768",
             session,
             40,

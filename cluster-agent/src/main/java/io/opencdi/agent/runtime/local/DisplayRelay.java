@@ -1,0 +1,183 @@
+package io.opencdi.agent.runtime.local;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import jdk.net.ExtendedSocketOptions;
+import org.jboss.logging.Logger;
+
+/**
+ * The agent's way to a desktop's display: the desktop's Xvnc serves RFB only on a Unix socket (mode
+ * 600, its own user's), and this relay offers it to the agent's tunnel on a loopback port of the
+ * host's network namespace, which no desktop can reach (each has a network namespace of its own).
+ * Before relaying, the peer of the socket must be a process of the desktop's own user: a desktop
+ * that replaced its socket by a link to another socket gets nothing (ADR 0021).
+ */
+final class DisplayRelay implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(DisplayRelay.class);
+  private static final int BUFFER = 64 * 1024;
+
+  private final ServerSocketChannel server;
+  private final Path socket;
+  private final int uid;
+  private final String desktopId;
+  private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Listens on a free loopback port for the display served on {@code socket}.
+   *
+   * @param uid the desktop's user id: the only acceptable peer of the socket (-1: any)
+   */
+  DisplayRelay(String desktopId, Path socket, int uid) throws IOException {
+    this.desktopId = desktopId;
+    this.socket = socket;
+    this.uid = uid;
+    this.server = ServerSocketChannel.open();
+    server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+    Thread.ofVirtual().name("opencdi-relay-" + desktopId).start(this::acceptLoop);
+  }
+
+  /** The loopback port the agent dials. */
+  int port() {
+    return ((InetSocketAddress) server.socket().getLocalSocketAddress()).getPort();
+  }
+
+  /**
+   * Opens the desktop's socket, refusing one that is not a socket or whose listening process is not
+   * the desktop's user.
+   */
+  static SocketChannel openDisplay(Path socket, int uid) throws IOException {
+    if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+      throw new NoSuchFileException(socket.toString(), null, "Xvnc has not made it yet");
+    }
+    if (!isSocket(socket)) {
+      throw new SecurityException(socket + " is not a socket");
+    }
+    SocketChannel display = SocketChannel.open(StandardProtocolFamily.UNIX);
+    try {
+      display.connect(UnixDomainSocketAddress.of(socket));
+      if (uid >= 0) {
+        String peer = display.getOption(ExtendedSocketOptions.SO_PEERCRED).user().getName();
+        if (!peer.equals(Integer.toString(uid)) && !peer.equals(userName(uid))) {
+          throw new SecurityException(
+              "the display socket " + socket + " is served by user " + peer + ", not " + uid);
+        }
+      }
+      return display;
+    } catch (IOException | RuntimeException e) {
+      display.close();
+      throw e;
+    }
+  }
+
+  private static boolean isSocket(Path path) {
+    try {
+      Object mode = Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+      return ((Integer) mode & 0170000) == 0140000;
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    }
+  }
+
+  private static String userName(int uid) {
+    // A uid of the range usually has no account; one that has is reported by its name.
+    try (var lines = Files.lines(Path.of("/etc/passwd"))) {
+      return lines
+          .map(l -> l.split(":", -1))
+          .filter(f -> f.length > 2 && f[2].equals(Integer.toString(uid)))
+          .map(f -> f[0])
+          .findFirst()
+          .orElse(Integer.toString(uid));
+    } catch (IOException e) {
+      return Integer.toString(uid);
+    }
+  }
+
+  private void acceptLoop() {
+    while (server.isOpen()) {
+      SocketChannel client;
+      try {
+        client = server.accept();
+      } catch (IOException e) {
+        return; // closed
+      }
+      Thread.ofVirtual().name("opencdi-relay-" + desktopId).start(() -> relay(client));
+    }
+  }
+
+  private void relay(SocketChannel client) {
+    SocketChannel display;
+    try {
+      display = openDisplay(socket, uid);
+    } catch (SecurityException e) {
+      LOG.warnf("desktop %s: display refused: %s", desktopId, e.getMessage());
+      closeQuietly(client);
+      return;
+    } catch (IOException | RuntimeException e) {
+      // Not up yet (start-up probes) or gone: the client sees the connection end.
+      LOG.debugf("desktop %s: display not reachable: %s", desktopId, e.getMessage());
+      closeQuietly(client);
+      return;
+    }
+    open.add(client);
+    open.add(display);
+    Thread back = Thread.ofVirtual().start(() -> copy(display, client));
+    copy(client, display);
+    try {
+      back.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    open.remove(client);
+    open.remove(display);
+  }
+
+  /** Copies until either side ends, then closes both (the other copier then ends too). */
+  private static void copy(SocketChannel from, SocketChannel to) {
+    ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+    try {
+      while (from.read(buffer) >= 0) {
+        buffer.flip();
+        while (buffer.hasRemaining()) {
+          to.write(buffer);
+        }
+        buffer.clear();
+      }
+    } catch (IOException e) {
+      // a side closed
+    } finally {
+      closeQuietly(from);
+      closeQuietly(to);
+    }
+  }
+
+  private static void closeQuietly(SocketChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // already closed
+    }
+  }
+
+  /** Stops listening and ends every relayed connection. */
+  @Override
+  public void close() {
+    try {
+      server.close();
+    } catch (IOException e) {
+      // already closed
+    }
+    open.forEach(DisplayRelay::closeQuietly);
+  }
+}

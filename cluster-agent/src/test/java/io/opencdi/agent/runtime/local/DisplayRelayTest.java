@@ -1,0 +1,65 @@
+package io.opencdi.agent.runtime.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The relay opens a desktop's display socket only when it is a socket served by the desktop's own
+ * user: a link planted in its place, or a socket served by someone else, is refused.
+ */
+class DisplayRelayTest {
+  @TempDir Path tmp;
+
+  @Test
+  void onlyASocketOfTheDesktopsOwnUserIsRelayed() throws Exception {
+    Path socket = tmp.resolve("rfb.sock");
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(socket));
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                while (server.isOpen()) {
+                  try (SocketChannel c = server.accept()) {
+                    c.write(ByteBuffer.wrap("RFB 003.008\n".getBytes(StandardCharsets.US_ASCII)));
+                  } catch (Exception e) {
+                    return; // the test ended
+                  }
+                }
+              });
+      int me = HostCommands.uid();
+
+      // Served by another user than the desktop's: refused.
+      assertThatThrownBy(() -> DisplayRelay.openDisplay(socket, me + 1))
+          .isInstanceOf(SecurityException.class)
+          .hasMessageContaining("not " + (me + 1));
+
+      // A link in the socket's place (to another desktop's socket): refused, never followed.
+      Path link = tmp.resolve("planted.sock");
+      Files.createSymbolicLink(link, socket);
+      assertThatThrownBy(() -> DisplayRelay.openDisplay(link, me))
+          .isInstanceOf(SecurityException.class)
+          .hasMessageContaining("is not a socket");
+      Path file = Files.writeString(tmp.resolve("file.sock"), "x");
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+      assertThatThrownBy(() -> DisplayRelay.openDisplay(file, me))
+          .isInstanceOf(SecurityException.class);
+
+      // Through the relay, the desktop's own socket answers with its banner.
+      try (DisplayRelay relay = new DisplayRelay("r1", socket, me)) {
+        assertThat(Rfb.banner("127.0.0.1", relay.port(), 2_000)).startsWith("RFB 003.008");
+      }
+    }
+  }
+}
