@@ -44,15 +44,19 @@ export function UsersPage() {
                     <Count owner={u.username} state="RUNNING" />
                   </Table.Td>
                   <Table.Td>
-                    <Text size="sm">
-                      {[
-                        u.maxDesktops != null && `${u.maxDesktops} desktops`,
-                        u.maxCpuMillis != null && formatCpu(u.maxCpuMillis),
-                        u.maxMemoryMiB != null && formatMemory(u.maxMemoryMiB),
-                      ]
-                        .filter(Boolean)
-                        .join(", ") || "none"}
-                    </Text>
+                    {u.quota ? (
+                      <Text size="sm">
+                        {`${u.quota.maxDesktops} desktops, ${formatCpu(u.quota.maxCpuMillis)}, ${formatMemory(u.quota.maxMemoryMiB)}, ${u.quota.maxSnapshots} snapshots`}
+                        {!u.quota.custom && (
+                          <Text span c="dimmed" size="sm">
+                            {" "}
+                            (default)
+                          </Text>
+                        )}
+                      </Text>
+                    ) : (
+                      <Text size="sm">—</Text>
+                    )}
                   </Table.Td>
                 </Table.Tr>
               ))}

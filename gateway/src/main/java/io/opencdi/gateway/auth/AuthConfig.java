@@ -4,7 +4,6 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 
 /** Authentication settings. */
 @ConfigMapping(prefix = "opencdi.auth")
@@ -38,8 +37,5 @@ public interface AuthConfig {
      * password, which only the embedded default accepts.
      */
     Map<String, String> passwords();
-
-    /** Desktops a seeded non-admin user may own at once; absent means no quota. */
-    Optional<Integer> userMaxDesktops();
   }
 }

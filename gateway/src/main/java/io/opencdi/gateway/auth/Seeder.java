@@ -71,9 +71,7 @@ public class Seeder {
                         u.passwordHash =
                             BcryptUtil.bcryptHash(
                                 config.seed().passwords().getOrDefault(name, name));
-                        if (!name.equals("admin")) {
-                          u.maxDesktops = config.seed().userMaxDesktops().orElse(null);
-                        }
+                        // No quota columns: seeded users get the configured default quota.
                         u.createdAt = OffsetDateTime.now();
                         rows.add(u);
                       }

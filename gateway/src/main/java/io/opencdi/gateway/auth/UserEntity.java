@@ -28,6 +28,10 @@ public class UserEntity {
   @Column(name = "max_memory_mib")
   public Long maxMemoryMiB;
 
+  // Each quota column: null means the configured default (QuotaConfig) applies.
+  @Column(name = "max_snapshots")
+  public Integer maxSnapshots;
+
   @Column(name = "created_at")
   public OffsetDateTime createdAt;
 }

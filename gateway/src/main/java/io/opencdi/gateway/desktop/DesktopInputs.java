@@ -2,6 +2,7 @@ package io.opencdi.gateway.desktop;
 
 import io.opencdi.gateway.auth.Caller;
 import io.opencdi.gateway.common.ForbiddenException;
+import io.opencdi.gateway.common.TextInputs;
 import io.opencdi.gateway.common.ValidationException;
 import io.opencdi.gateway.desktop.api.CreateDesktopInput;
 import io.opencdi.gateway.desktop.api.CreateDesktopsInput;
@@ -18,6 +19,7 @@ final class DesktopInputs {
   static final long MAX_MEMORY = 1_048_576;
   private static final Pattern NAME = Pattern.compile("[\\p{L}\\p{N}][\\p{L}\\p{N} ._-]{0,62}");
   private static final int MAX_REQUEST_ID = 128;
+  static final int MAX_NAME = 63;
 
   private DesktopInputs() {}
 
@@ -55,6 +57,28 @@ final class DesktopInputs {
         && !NAME.matcher(in.namePrefix().strip()).matches()) {
       throw new ValidationException("namePrefix must look like a desktop name");
     }
+    List<String> owners = ownersOf(caller, in, max);
+    if (in.namePrefix() != null && !in.namePrefix().isBlank()) {
+      bulkNames(in.namePrefix().strip(), owners);
+    }
+    return owners;
+  }
+
+  /** Bulk names are "prefix-N" up to N = the number of desktops: the longest must fit. */
+  static void bulkNames(String prefix, List<String> owners) {
+    String longest = prefix + "-" + owners.size();
+    if (longest.length() > MAX_NAME) {
+      throw new ValidationException(
+          "namePrefix is too long: names such as '"
+              + longest.substring(0, 20)
+              + "…' would be "
+              + longest.length()
+              + " characters, and a desktop name has at most "
+              + MAX_NAME);
+    }
+  }
+
+  private static List<String> ownersOf(Caller caller, CreateDesktopsInput in, int max) {
     boolean hasOwners = in.owners() != null && !in.owners().isEmpty();
     if (hasOwners == (in.count() != null)) {
       throw new ValidationException("give either owners or count, not both and not neither");
@@ -71,6 +95,7 @@ final class DesktopInputs {
         if (o == null || o.isBlank()) {
           throw new ValidationException("owners must not contain empty names");
         }
+        TextInputs.username("each owner", o.strip());
         owners.add(o.strip());
       }
       return owners;
@@ -88,8 +113,6 @@ final class DesktopInputs {
   }
 
   private static void label(String what, String value) {
-    if (value != null && (value.isBlank() || value.length() > 63)) {
-      throw new ValidationException(what + " must be 1-63 characters");
-    }
+    TextInputs.label(what, value);
   }
 }

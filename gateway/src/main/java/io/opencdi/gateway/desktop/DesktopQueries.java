@@ -3,6 +3,7 @@ package io.opencdi.gateway.desktop;
 import io.opencdi.gateway.auth.Caller;
 import io.opencdi.gateway.common.Ids;
 import io.opencdi.gateway.common.NotFoundException;
+import io.opencdi.gateway.common.TextInputs;
 import io.opencdi.gateway.common.ValidationException;
 import io.opencdi.gateway.db.Db;
 import io.opencdi.gateway.desktop.api.Desktop;
@@ -98,6 +99,7 @@ public class DesktopQueries {
       params.put("template", Ids.parse(f.templateId(), "template"));
     }
     if (f.owner() != null) {
+      TextInputs.username("owner", f.owner());
       where.append(" and d.ownerId = (select u.id from UserEntity u where u.username = :owner)");
       params.put("owner", f.owner());
     }

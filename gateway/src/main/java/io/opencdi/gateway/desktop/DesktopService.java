@@ -10,6 +10,8 @@ import io.opencdi.gateway.desktop.api.CreateDesktopInput;
 import io.opencdi.gateway.desktop.api.CreateDesktopsInput;
 import io.opencdi.gateway.desktop.api.Desktop;
 import io.opencdi.gateway.placement.PlacementService;
+import io.opencdi.gateway.quota.QuotaLimits;
+import io.opencdi.gateway.quota.Quotas;
 import io.opencdi.gateway.snapshot.SnapshotEntity;
 import io.opencdi.gateway.snapshot.SnapshotService;
 import io.opencdi.gateway.snapshot.SnapshotState;
@@ -41,9 +43,15 @@ public class DesktopService {
   private final PlacementService placement;
   private final DesktopEventBus events;
   private final DesktopCommands commands;
+  private final Quotas quotas;
 
   public DesktopService(
-      Db db, PlacementService placement, DesktopEventBus events, DesktopCommands commands) {
+      Db db,
+      PlacementService placement,
+      DesktopEventBus events,
+      DesktopCommands commands,
+      Quotas quotas) {
+    this.quotas = quotas;
     this.db = db;
     this.placement = placement;
     this.events = events;
@@ -69,18 +77,14 @@ public class DesktopService {
                                             : template(s, templateId)
                                                 .flatMap(
                                                     t ->
-                                                        allowance(s, user)
-                                                            .flatMap(
-                                                                quota ->
-                                                                    place(
-                                                                        s,
-                                                                        user,
-                                                                        t,
-                                                                        input,
-                                                                        input.name(),
-                                                                        quota,
-                                                                        placed,
-                                                                        prepared))))))
+                                                        place(
+                                                            s,
+                                                            user,
+                                                            t,
+                                                            input,
+                                                            input.name(),
+                                                            placed,
+                                                            prepared)))))
         .invoke(() -> settle(placed))
         .onFailure()
         .call(e -> undo(placed, prepared))
@@ -94,10 +98,14 @@ public class DesktopService {
     List<Placed> placed = new ArrayList<>();
     List<DesktopEntity> prepared = new ArrayList<>();
     String prefix =
-        input.namePrefix() == null || input.namePrefix().isBlank() ? null : input.namePrefix();
+        input.namePrefix() == null || input.namePrefix().isBlank()
+            ? null
+            : input.namePrefix().strip();
     return db.transaction(
             s ->
                 template(s, templateId)
+                    // Named after the template when no prefix is given: that name must fit too.
+                    .invoke(t -> DesktopInputs.bulkNames(prefix == null ? t.name : prefix, owners))
                     .flatMap(
                         t ->
                             Multi.createFrom()
@@ -130,13 +138,9 @@ public class DesktopService {
                                                           found ->
                                                               found != null
                                                                   ? Uni.createFrom().item(found)
-                                                                  : allowance(s, user)
-                                                                      .flatMap(
-                                                                          q ->
-                                                                              place(
-                                                                                  s, user, t, one,
-                                                                                  name, q, placed,
-                                                                                  prepared)));
+                                                                  : place(
+                                                                      s, user, t, one, name, placed,
+                                                                      prepared));
                                                 }))
                                 .collect()
                                 .asList()))
@@ -178,9 +182,8 @@ public class DesktopService {
                                     + "; only a READY snapshot can be restored");
                           }
                           return lockUser(s, snap.ownerId)
-                              .flatMap(owner -> allowance(s, owner))
                               .flatMap(
-                                  quota ->
+                                  owner ->
                                       s.find(DesktopEntity.class, snap.desktopId)
                                           .flatMap(
                                               source ->
@@ -189,7 +192,7 @@ public class DesktopService {
                                                       snap,
                                                       source,
                                                       valid == null ? snap.name : valid,
-                                                      quota,
+                                                      owner,
                                                       placed)));
                         }))
         .invoke(() -> settle(placed))
@@ -203,7 +206,7 @@ public class DesktopService {
       SnapshotEntity snap,
       DesktopEntity source,
       String name,
-      Optional<QuotaAllowance> quota,
+      UserEntity owner,
       List<Placed> placed) {
     DesktopEntity d = new DesktopEntity();
     d.id = UUID.randomUUID();
@@ -225,7 +228,9 @@ public class DesktopService {
     d.state = DesktopState.PENDING;
     d.createdAt = OffsetDateTime.now();
     d.updatedAt = d.createdAt;
-    return reserve(s, request(d, quota), Optional.of(snap.clusterId.toString()), placed)
+    return fits(s, owner, d, false)
+        .flatMap(
+            quota -> reserve(s, request(d, quota), Optional.of(snap.clusterId.toString()), placed))
         .flatMap(
             p -> {
               d.clusterId = UUID.fromString(p.placement.clusterId());
@@ -255,8 +260,10 @@ public class DesktopService {
                                 "the desktop is still stopping; start it once it is STOPPED");
                           }
                           DesktopState previous = d.state;
-                          return s.find(UserEntity.class, d.ownerId)
-                              .flatMap(owner -> allowanceExcluding(s, owner, d.id))
+                          // Locked like a creation: power-ons of several of the owner's desktops
+                          // at once are checked against the quota one after another.
+                          return lockUser(s, d.ownerId)
+                              .flatMap(owner -> fits(s, owner, d, true))
                               .flatMap(
                                   quota ->
                                       reserve(
@@ -342,7 +349,6 @@ public class DesktopService {
       TemplateEntity t,
       CreateDesktopInput input,
       String name,
-      Optional<QuotaAllowance> quota,
       List<Placed> placed,
       List<DesktopEntity> prepared) {
     DesktopEntity d = new DesktopEntity();
@@ -363,8 +369,8 @@ public class DesktopService {
     d.state = DesktopState.PENDING;
     d.createdAt = OffsetDateTime.now();
     d.updatedAt = d.createdAt;
-    DesktopRequest request = request(d, quota, t.arch);
-    return reserve(s, request, Optional.empty(), placed)
+    return fits(s, owner, d, false)
+        .flatMap(quota -> reserve(s, request(d, quota, t.arch), Optional.empty(), placed))
         .flatMap(
             p -> {
               d.clusterId = UUID.fromString(p.placement.clusterId());
@@ -547,15 +553,8 @@ public class DesktopService {
             });
   }
 
-  private Uni<Optional<QuotaAllowance>> allowance(Mutiny.Session s, UserEntity user) {
-    return allowanceExcluding(s, user, null);
-  }
-
-  private Uni<Optional<QuotaAllowance>> allowanceExcluding(
-      Mutiny.Session s, UserEntity user, UUID excluded) {
-    if (user.maxDesktops == null && user.maxCpuMillis == null && user.maxMemoryMiB == null) {
-      return Uni.createFrom().item(Optional.empty());
-    }
+  /** What {@code user} holds against their quota, leaving out the desktop {@code excluded}. */
+  private Uni<Quotas.Usage> usage(Mutiny.Session s, UserEntity user, UUID excluded) {
     // Two query texts rather than ":x is null or ...": PostgreSQL cannot type a null parameter.
     var query =
         s.createSelectionQuery(
@@ -572,20 +571,31 @@ public class DesktopService {
     return query
         .getSingleResult()
         .map(
-            row -> {
-              long count = ((Number) row[0]).longValue();
-              long cpu = ((Number) row[1]).longValue();
-              long memory = ((Number) row[2]).longValue();
-              // Starting a stopped desktop does not add one to the count: it already exists.
-              long desktopsLeft =
-                  user.maxDesktops == null
-                      ? Long.MAX_VALUE
-                      : user.maxDesktops - count + (excluded == null ? 0 : 1);
+            row ->
+                new Quotas.Usage(
+                    ((Number) row[0]).longValue(),
+                    ((Number) row[1]).longValue(),
+                    ((Number) row[2]).longValue()));
+  }
+
+  /**
+   * Refuses with QUOTA_EXCEEDED when {@code d} (new, or powering on: then left out of the usage)
+   * does not fit its owner's quota; else what is left, for placement's quota filter. The owner's
+   * row must be locked: that serialises one user's creations and power-ons, so two cannot both pass
+   * the check.
+   */
+  private Uni<Optional<QuotaAllowance>> fits(
+      Mutiny.Session s, UserEntity owner, DesktopEntity d, boolean exists) {
+    return usage(s, owner, exists ? d.id : null)
+        .map(
+            used -> {
+              quotas.requireRoom(owner, used, 1, d.cpuMillis, d.memoryMiB);
+              QuotaLimits q = quotas.of(owner);
               return Optional.of(
                   new QuotaAllowance(
-                      desktopsLeft,
-                      user.maxCpuMillis == null ? Long.MAX_VALUE : user.maxCpuMillis - cpu,
-                      user.maxMemoryMiB == null ? Long.MAX_VALUE : user.maxMemoryMiB - memory));
+                      q.maxDesktops() - used.desktops(),
+                      q.maxCpuMillis() - used.cpuMillis(),
+                      q.maxMemoryMiB() - used.memoryMiB()));
             });
   }
 

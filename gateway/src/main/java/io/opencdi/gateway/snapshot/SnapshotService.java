@@ -1,11 +1,13 @@
 package io.opencdi.gateway.snapshot;
 
 import io.opencdi.gateway.auth.Caller;
+import io.opencdi.gateway.auth.UserEntity;
 import io.opencdi.gateway.common.InvalidStateException;
 import io.opencdi.gateway.common.NotFoundException;
 import io.opencdi.gateway.common.ValidationException;
 import io.opencdi.gateway.db.Db;
 import io.opencdi.gateway.desktop.DesktopEntity;
+import io.opencdi.gateway.quota.Quotas;
 import io.opencdi.gateway.snapshot.api.DesktopSnapshot;
 import io.opencdi.protocol.CommandKind;
 import io.opencdi.protocol.DesktopState;
@@ -36,8 +38,10 @@ public class SnapshotService {
 
   private final Db db;
   private final SnapshotCommands commands;
+  private final Quotas quotas;
 
-  public SnapshotService(Db db, SnapshotCommands commands) {
+  public SnapshotService(Db db, SnapshotCommands commands, Quotas quotas) {
+    this.quotas = quotas;
     this.db = db;
     this.commands = commands;
   }
@@ -73,19 +77,50 @@ public class SnapshotService {
                                 "the desktop has no home volume yet; take a snapshot once it has"
                                     + " run");
                           }
-                          SnapshotEntity snap = new SnapshotEntity();
-                          snap.id = UUID.randomUUID();
-                          snap.name = valid;
-                          snap.desktopId = d.id;
-                          snap.ownerId = d.ownerId;
-                          snap.clusterId = d.homeClusterId;
-                          snap.state = SnapshotState.PENDING;
-                          snap.createdAt = OffsetDateTime.now();
-                          snap.updatedAt = snap.createdAt;
-                          return s.persist(snap).replaceWith(snap);
-                        }))
+                          return requireRoom(s, d).map(v -> newSnapshot(d, valid));
+                        })
+                    .call(s::persist))
         .call(snap -> commands.request(snap, CommandKind.SNAPSHOT))
         .map(DesktopSnapshot::from);
+  }
+
+  /**
+   * Refuses a snapshot beyond the owner's or the desktop's limit. The owner's row is locked, as for
+   * a desktop creation, so that snapshots taken at once are counted one after another.
+   */
+  private Uni<Void> requireRoom(Mutiny.Session s, DesktopEntity d) {
+    return s.find(UserEntity.class, d.ownerId, LockMode.PESSIMISTIC_WRITE)
+        .flatMap(
+            owner ->
+                s.createSelectionQuery(
+                        "select count(x), coalesce(sum(case when x.desktopId = :d then 1 else 0"
+                            + " end), 0) from SnapshotEntity x where x.ownerId = :o and x.state"
+                            + " <> :deleting",
+                        Object[].class)
+                    .setParameter("o", d.ownerId)
+                    .setParameter("d", d.id)
+                    .setParameter("deleting", SnapshotState.DELETING)
+                    .getSingleResult()
+                    .invoke(
+                        row ->
+                            quotas.requireSnapshotRoom(
+                                owner,
+                                ((Number) row[0]).longValue(),
+                                ((Number) row[1]).longValue())))
+        .replaceWithVoid();
+  }
+
+  private static SnapshotEntity newSnapshot(DesktopEntity d, String valid) {
+    SnapshotEntity snap = new SnapshotEntity();
+    snap.id = UUID.randomUUID();
+    snap.name = valid;
+    snap.desktopId = d.id;
+    snap.ownerId = d.ownerId;
+    snap.clusterId = d.homeClusterId;
+    snap.state = SnapshotState.PENDING;
+    snap.createdAt = OffsetDateTime.now();
+    snap.updatedAt = snap.createdAt;
+    return snap;
   }
 
   /** Deletes a snapshot in its cluster; it disappears once the cluster confirms. */

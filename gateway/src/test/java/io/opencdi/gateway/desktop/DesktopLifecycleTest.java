@@ -214,7 +214,7 @@ class DesktopLifecycleTest {
     assertThat(first).isNotNull();
     JsonPath second =
         run(carol, "desktops", "CreateDesktop", "input", input("openbox-small", "eu-west"));
-    assertThat(errorCode(second)).as(second.prettify()).isEqualTo("UNSCHEDULABLE");
+    assertThat(errorCode(second)).as(second.prettify()).isEqualTo("QUOTA_EXCEEDED");
     assertThat(second.getString("errors[0].message")).contains("quota");
 
     // Powering the one desktop off and on again stays within the quota.

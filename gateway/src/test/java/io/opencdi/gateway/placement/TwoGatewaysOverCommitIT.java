@@ -54,6 +54,8 @@ class TwoGatewaysOverCommitIT {
       Map<String, String> config = new HashMap<>(postgres.datasourceConfig());
       config.putAll(KeyMaterial.ensure(dir.resolve("keys")));
       config.put("opencdi.agents.bootstrap-agent-name", "shared-agent");
+      // The burst below is one admin's: their creation rate is not what this test is about.
+      config.put("opencdi.quota.create-rate.burst", String.valueOf(REQUESTS));
       // Both replicas start at once, as a Deployment's pods do: migrations and seeding must not
       // trip over each other.
       try (GatewayProcess a = GatewayProcess.start("gateway-a", config, agentToken);

@@ -176,6 +176,15 @@ public final class Harness implements AutoCloseable {
     args.add("-Dquarkus.http.host=127.0.0.1");
     args.add("-Dquarkus.http.port=0");
     args.add("-Dopencdi.data-dir=" + dir);
+    // The load users create far faster than a person would, and without -Dloadtest.quota own
+    // as many desktops as the run makes: neither default quota nor creation rate applies here.
+    args.add("-Dopencdi.quota.create-rate.burst=1000000");
+    args.add("-Dopencdi.quota.create-rate.per-minute=100000000");
+    if (!QUOTA) {
+      args.add("-Dopencdi.quota.max-desktops=100000");
+      args.add("-Dopencdi.quota.max-cpu-millis=100000000");
+      args.add("-Dopencdi.quota.max-memory-mib=1000000000");
+    }
     args.add("-Dquarkus.datasource.reactive.url=postgresql://" + hostPort);
     args.add("-Dquarkus.datasource.jdbc.url=jdbc:postgresql://" + hostPort);
     args.add("-Dquarkus.datasource.username=postgres");

@@ -7,12 +7,17 @@ import io.opencdi.gateway.auth.TokenService;
 import io.opencdi.gateway.auth.UserEntity;
 import io.opencdi.gateway.common.ForbiddenException;
 import io.opencdi.gateway.common.NotFoundException;
+import io.opencdi.gateway.common.RateLimitedException;
 import io.opencdi.gateway.common.UnauthenticatedException;
 import io.opencdi.gateway.common.ValidationException;
 import io.opencdi.gateway.db.Db;
 import io.quarkus.elytron.security.common.BcryptUtil;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ContextNotActiveException;
 import java.util.List;
 import org.eclipse.microprofile.graphql.Description;
 import org.eclipse.microprofile.graphql.GraphQLApi;
@@ -32,9 +37,19 @@ public class AuthApi {
   private final CallerResolver callers;
   private final AuthConfig config;
   private final Admission admission;
+  private final LoginBackoff backoff;
+  private final CurrentVertxRequest request;
 
   public AuthApi(
-      Db db, TokenService tokens, CallerResolver callers, AuthConfig config, Admission admission) {
+      Db db,
+      TokenService tokens,
+      CallerResolver callers,
+      AuthConfig config,
+      Admission admission,
+      LoginBackoff backoff,
+      CurrentVertxRequest request) {
+    this.backoff = backoff;
+    this.request = request;
     this.db = db;
     this.tokens = tokens;
     this.callers = callers;
@@ -43,7 +58,10 @@ public class AuthApi {
   }
 
   @Mutation
-  @Description("Signs in with the built-in user store and returns a bearer token.")
+  @Description(
+      "Signs in with the built-in user store and returns a bearer token. After repeated failures"
+          + " for a user name or from an address, attempts are refused with RATE_LIMITED (and"
+          + " extensions.retryAfterSeconds) until the wait is over, whatever the password.")
   public Uni<@NonNull LoginPayload> login(@NonNull String username, @NonNull String password) {
     if (!config.builtInUsers()) {
       return Uni.createFrom()
@@ -51,6 +69,12 @@ public class AuthApi {
     }
     if (username.isBlank() || username.length() > 64 || password.length() > 256) {
       return Uni.createFrom().failure(new ValidationException("invalid username or password"));
+    }
+    String address = clientAddress();
+    try {
+      backoff.attempt(username, address);
+    } catch (RateLimitedException e) {
+      return Uni.createFrom().failure(e);
     }
     return db.session(
             s ->
@@ -67,8 +91,23 @@ public class AuthApi {
               if (user == null || user.passwordHash == null || !ok) {
                 throw new UnauthenticatedException("invalid username or password");
               }
+              backoff.succeeded(username, address);
               return new LoginPayload(tokens.issue(user), User.from(user));
             });
+  }
+
+  /**
+   * The address the request came from: the socket's peer, or what a trusted proxy forwarded when
+   * {@code quarkus.http.proxy.proxy-address-forwarding} is on. Null where there is no HTTP request.
+   */
+  private String clientAddress() {
+    try {
+      RoutingContext rc = request.getCurrent();
+      SocketAddress peer = rc == null ? null : rc.request().remoteAddress();
+      return peer == null ? null : peer.hostAddress();
+    } catch (ContextNotActiveException e) {
+      return null;
+    }
   }
 
   @Query

@@ -1,6 +1,7 @@
 package io.opencdi.gateway.auth.api;
 
 import io.opencdi.gateway.auth.UserEntity;
+import org.eclipse.microprofile.graphql.Description;
 import org.eclipse.microprofile.graphql.Id;
 import org.eclipse.microprofile.graphql.NonNull;
 
@@ -9,9 +10,12 @@ public record User(
     @Id @NonNull String id,
     @NonNull String username,
     @NonNull Role role,
-    Integer maxDesktops,
-    Long maxCpuMillis,
-    Long maxMemoryMiB) {
+    @Description("Desktop limit an admin set for this user; null: the default applies (see quota).")
+        Integer maxDesktops,
+    @Description("CPU limit an admin set for this user; null: the default applies (see quota).")
+        Long maxCpuMillis,
+    @Description("Memory limit an admin set for this user; null: the default applies (see quota).")
+        Long maxMemoryMiB) {
 
   /** The two roles. */
   public enum Role {

@@ -11,6 +11,7 @@ import io.opencdi.gateway.db.Db;
 import io.opencdi.gateway.desktop.DesktopQueries;
 import io.opencdi.gateway.desktop.DesktopService;
 import io.opencdi.gateway.graphql.SharedLookups;
+import io.opencdi.gateway.quota.CreateRate;
 import io.opencdi.gateway.template.TemplateEntity;
 import io.opencdi.gateway.template.api.Template;
 import io.smallrye.mutiny.Uni;
@@ -37,6 +38,7 @@ public class DesktopApi {
   private final ClusterQueries clusters;
   private final Db db;
   private final Admission admission;
+  private final CreateRate rate;
 
   public DesktopApi(
       CallerResolver callers,
@@ -44,8 +46,10 @@ public class DesktopApi {
       DesktopQueries queries,
       ClusterQueries clusters,
       Db db,
-      Admission admission) {
+      Admission admission,
+      CreateRate rate) {
     this.admission = admission;
+    this.rate = rate;
     this.callers = callers;
     this.service = service;
     this.queries = queries;
@@ -67,16 +71,29 @@ public class DesktopApi {
     return callers.caller().flatMap(c -> queries.one(c, id));
   }
 
+  // Creations answer null with their error rather than failing the whole request: each aliased
+  // creation in one request stands on its own, and a desktop made is never hidden by another's
+  // failure.
   @Mutation
-  @Description("Creates a desktop, placed on the best cluster, and powers it on.")
-  public Uni<@NonNull Desktop> createDesktop(@NonNull CreateDesktopInput input) {
-    return admission.admit(() -> callers.caller().flatMap(c -> service.create(c, input)));
+  @Description(
+      "Creates a desktop, placed on the best cluster, and powers it on. Null with an error when"
+          + " refused; other fields of the same request keep their answers.")
+  public Uni<Desktop> createDesktop(@NonNull CreateDesktopInput input) {
+    return callers
+        .caller()
+        .map(rate::take)
+        .flatMap(c -> admission.admit(() -> service.create(c, input)));
   }
 
   @Mutation
-  @Description("Creates many desktops in one request: all or none.")
-  public Uni<@NonNull List<@NonNull Desktop>> createDesktops(@NonNull CreateDesktopsInput input) {
-    return admission.admitBulk(() -> callers.caller().flatMap(c -> service.createMany(c, input)));
+  @Description(
+      "Creates many desktops in one request: all or none. Null with an error when refused; other"
+          + " fields of the same request keep their answers.")
+  public Uni<List<@NonNull Desktop>> createDesktops(@NonNull CreateDesktopsInput input) {
+    return callers
+        .caller()
+        .map(rate::take)
+        .flatMap(c -> admission.admitBulk(() -> service.createMany(c, input)));
   }
 
   @Mutation

@@ -7,6 +7,7 @@ import io.opencdi.gateway.auth.UserEntity;
 import io.opencdi.gateway.common.ForbiddenException;
 import io.opencdi.gateway.common.Ids;
 import io.opencdi.gateway.common.NotFoundException;
+import io.opencdi.gateway.common.TextInputs;
 import io.opencdi.gateway.common.ValidationException;
 import io.opencdi.gateway.db.Db;
 import io.opencdi.gateway.placement.PlacementService;
@@ -45,6 +46,13 @@ public class PlacementApi {
     if (input.cpuMillis() != null && input.cpuMillis() <= 0
         || input.memoryMiB() != null && input.memoryMiB() <= 0) {
       return Uni.createFrom().failure(new ValidationException("resources must be positive"));
+    }
+    try {
+      TextInputs.label("region", input.region());
+      TextInputs.label("zone", input.zone());
+      TextInputs.username("owner", input.owner());
+    } catch (ValidationException e) {
+      return Uni.createFrom().failure(e);
     }
     return admission.admitRead(
         () ->

@@ -6,6 +6,7 @@ import io.opencdi.gateway.common.Ids;
 import io.opencdi.gateway.desktop.DesktopQueries;
 import io.opencdi.gateway.desktop.DesktopService;
 import io.opencdi.gateway.desktop.api.Desktop;
+import io.opencdi.gateway.quota.CreateRate;
 import io.opencdi.gateway.snapshot.SnapshotService;
 import io.smallrye.mutiny.Uni;
 import java.util.List;
@@ -26,13 +27,16 @@ public class SnapshotApi {
   private final DesktopService desktops;
   private final DesktopQueries desktopQueries;
   private final Admission admission;
+  private final CreateRate rate;
 
   public SnapshotApi(
       CallerResolver callers,
       SnapshotService snapshots,
       DesktopService desktops,
       DesktopQueries desktopQueries,
-      Admission admission) {
+      Admission admission,
+      CreateRate rate) {
+    this.rate = rate;
     this.callers = callers;
     this.snapshots = snapshots;
     this.desktops = desktops;
@@ -55,20 +59,28 @@ public class SnapshotApi {
   @Mutation
   @Description(
       "Takes a snapshot of a desktop's home volume, running or powered off. It starts PENDING and"
-          + " becomes READY once its cluster has the copy.")
-  public Uni<@NonNull DesktopSnapshot> snapshotDesktop(
-      @Id @NonNull String id, @NonNull String name) {
-    return callers.caller().flatMap(c -> snapshots.snapshot(c, Ids.parse(id, "desktop"), name));
+          + " becomes READY once its cluster has the copy. Null with an error when refused; other"
+          + " fields of the same request keep their answers.")
+  public Uni<DesktopSnapshot> snapshotDesktop(@Id @NonNull String id, @NonNull String name) {
+    return callers
+        .caller()
+        .map(rate::take)
+        .flatMap(c -> admission.admit(() -> snapshots.snapshot(c, Ids.parse(id, "desktop"), name)));
   }
 
   @Mutation
   @Description(
       "Creates a new desktop whose home volume is a copy of a READY snapshot, and powers it on. It"
-          + " runs in the snapshot's cluster; the name defaults to the snapshot's.")
-  public Uni<@NonNull Desktop> restoreDesktop(@Id @NonNull String snapshotId, String name) {
+          + " runs in the snapshot's cluster; the name defaults to the snapshot's. Null with an"
+          + " error when refused; other fields of the same request keep their answers.")
+  public Uni<Desktop> restoreDesktop(@Id @NonNull String snapshotId, String name) {
     return callers
         .caller()
-        .flatMap(c -> desktops.restore(c, Ids.parse(snapshotId, "snapshot"), name));
+        .map(rate::take)
+        .flatMap(
+            c ->
+                admission.admit(
+                    () -> desktops.restore(c, Ids.parse(snapshotId, "snapshot"), name)));
   }
 
   @Mutation
@@ -76,7 +88,9 @@ public class SnapshotApi {
       "Deletes a snapshot; it is DELETING until its cluster confirms, then gone. Desktops are not"
           + " touched.")
   public Uni<@NonNull DesktopSnapshot> deleteSnapshot(@Id @NonNull String id) {
-    return callers.caller().flatMap(c -> snapshots.delete(c, Ids.parse(id, "snapshot")));
+    return callers
+        .caller()
+        .flatMap(c -> admission.admit(() -> snapshots.delete(c, Ids.parse(id, "snapshot"))));
   }
 
   @Description(
