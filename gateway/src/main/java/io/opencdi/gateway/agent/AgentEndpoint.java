@@ -205,8 +205,8 @@ public class AgentEndpoint {
                           .<DesktopReport>map(DesktopReport.Observed::new)
                           .toList())
                   .flatMap(v -> finishDeletions(link, clusters, inventoryIds))
-                  // Every replica can place on the clusters before the agent hears it is welcome:
-                  // this one has them loaded, the others hear of them now.
+                  // This replica can place on the clusters before the agent hears it is welcome;
+                  // the others hear of them now and reload (ADR 0022).
                   .flatMap(v -> loadIntoPlacement(clusters.values()))
                   .flatMap(v -> publishAll(clusters.values(), "registered"))
                   .flatMap(v -> inventory.desired(clusters))

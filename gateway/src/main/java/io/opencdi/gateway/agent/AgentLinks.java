@@ -11,6 +11,7 @@ import io.opencdi.protocol.Command;
 import io.opencdi.protocol.CommandKind;
 import io.opencdi.protocol.Message;
 import io.opencdi.protocol.ProtocolCodec;
+import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -170,7 +171,7 @@ public class AgentLinks {
         .forEach(
             l ->
                 l.connection()
-                    .close(new io.quarkus.websockets.next.CloseReason(code, reason))
+                    .close(new CloseReason(code, reason))
                     .subscribe()
                     .with(v -> {}, e -> {}));
   }
