@@ -11,16 +11,31 @@ import java.util.List;
  * @param runtime {@code simulated}, {@code local} or {@code kubernetes}
  * @param clusters every cluster this agent serves, with its capacity
  * @param inventory every desktop the agent currently knows of
+ * @param joinTokens join tokens an administrator issued ({@code registerCluster}), one per cluster
+ *     this agent announces for the first time; each is bound to one cluster name and joins it once.
+ *     Empty when every announced cluster already belongs to this agent.
  */
 public record Hello(
     int protocolVersion,
     String agentId,
     String runtime,
     List<ClusterReport> clusters,
-    List<DesktopStatus> inventory)
+    List<DesktopStatus> inventory,
+    List<String> joinTokens)
     implements Message {
   public Hello {
     clusters = List.copyOf(clusters);
     inventory = List.copyOf(inventory);
+    joinTokens = joinTokens == null ? List.of() : List.copyOf(joinTokens);
+  }
+
+  /** A Hello that joins no new cluster. */
+  public Hello(
+      int protocolVersion,
+      String agentId,
+      String runtime,
+      List<ClusterReport> clusters,
+      List<DesktopStatus> inventory) {
+    this(protocolVersion, agentId, runtime, clusters, inventory, List.of());
   }
 }

@@ -41,6 +41,13 @@ class ProtocolCodecTest {
         List.of(
             new Hello(
                 ProtocolVersion.CURRENT, "agent-a", "simulated", List.of(cluster), List.of(status)),
+            new Hello(
+                ProtocolVersion.CURRENT,
+                "agent-a",
+                "simulated",
+                List.of(cluster),
+                List.of(),
+                List.of("ocdj_join")),
             new Welcome(ProtocolVersion.CURRENT, 5, List.of(spec), List.of("d-gone")),
             new CapacityUpdate(cluster, true),
             new Heartbeat(7L),
@@ -104,6 +111,15 @@ class ProtocolCodecTest {
         .isEqualTo(
             "{\"type\":\"tunnel-open\",\"tunnelId\":\"t1\",\"desktopId\":\"d1\",\"cluster\":\"bj-1\"}");
     assertThat(ProtocolVersion.tunnelPath("t1")).isEqualTo("/agent/v1/tunnel/t1");
+  }
+
+  @Test
+  void aHelloOfAnAgentWithoutJoinTokensJoinsNoCluster() {
+    Message old =
+        codec.decode(
+            "{\"type\":\"hello\",\"protocolVersion\":1,\"agentId\":\"a\","
+                + "\"runtime\":\"simulated\",\"clusters\":[],\"inventory\":[]}");
+    assertThat(((Hello) old).joinTokens()).isEmpty();
   }
 
   @Test

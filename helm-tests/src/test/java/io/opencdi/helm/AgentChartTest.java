@@ -103,6 +103,15 @@ class AgentChartTest {
     assertThat(token.getValue()).isNull();
     assertThat(token.getValueFrom().getSecretKeyRef().getName()).isEqualTo("opencdi-agent-token");
     assertThat(token.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("token");
+    // The cluster's one-time join token, from a Secret of its own.
+    EnvVar join =
+        agent.getEnv().stream()
+            .filter(e -> e.getName().equals("OPENCDI_AGENT_JOIN_TOKENS"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(join.getValue()).isNull();
+    assertThat(join.getValueFrom().getSecretKeyRef().getName()).isEqualTo("opencdi-agent-join");
+    assertThat(join.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("token");
     assertThat(r.ofKind("Secret")).isEmpty();
 
     assertThat(pod.getServiceAccountName())
@@ -299,6 +308,8 @@ class AgentChartTest {
         .singleElement()
         .satisfies(
             e -> assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("agent-token"));
+    // A cluster that joined already needs no join token.
+    assertThat(agent.getEnv()).noneMatch(e -> e.getName().equals("OPENCDI_AGENT_JOIN_TOKENS"));
 
     NetworkPolicy desktops = policy(r, "opencdi-desktops");
     assertThat(

@@ -277,7 +277,15 @@ public class GatewayLink {
     retrying = false;
     List<ClusterReport> clusters = runtime.clusters();
     List<DesktopStatus> inventory = runtime.inventory();
-    send(s, new Hello(ProtocolVersion.CURRENT, agentId, runtime.kind(), clusters, inventory));
+    send(
+        s,
+        new Hello(
+            ProtocolVersion.CURRENT,
+            agentId,
+            runtime.kind(),
+            clusters,
+            inventory,
+            config.joinTokens().orElse(List.of())));
     state = State.HELLO_SENT;
     LOG.infof(
         "connected to gateway %s; hello sent with %d clusters and %d desktops",

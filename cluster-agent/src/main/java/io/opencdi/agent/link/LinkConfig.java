@@ -3,6 +3,7 @@ package io.opencdi.agent.link;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** How the agent reaches the gateway's control channel. */
@@ -21,6 +22,13 @@ public interface LinkConfig {
    * gateway stores only its SHA-256 hash; the agent never logs it. Required.
    */
   String token();
+
+  /**
+   * Join tokens an administrator issued with {@code registerCluster}, one for each cluster this
+   * agent announces for the first time (comma-separated in an environment variable). Sent in every
+   * Hello; the gateway uses one only while its cluster has not joined.
+   */
+  Optional<List<String>> joinTokens();
 
   /** A stable name of this agent for the gateway's logs and metrics; defaults to the host name. */
   Optional<String> id();

@@ -28,7 +28,10 @@ public class AgentBootstrap {
     }
   }
 
-  /** Creates the agent, or gives it this token if it exists. */
+  /**
+   * Creates the agent, or gives it this token if it exists. A revoked agent stays revoked: a
+   * restart must not undo what an administrator did.
+   */
   public Uni<Void> register(String name, String token) {
     String hash = AgentTokens.hash(token);
     return db.transaction(
@@ -44,7 +47,6 @@ public class AgentBootstrap {
                     existing -> {
                       if (existing != null) {
                         existing.tokenHash = hash;
-                        existing.revoked = false;
                         return Uni.createFrom().voidItem();
                       }
                       AgentEntity a = new AgentEntity();

@@ -2,9 +2,11 @@ package io.opencdi.gateway.agent;
 
 import io.opencdi.gateway.cluster.ClusterEventBus;
 import io.opencdi.gateway.desktop.DesktopReport;
+import io.opencdi.gateway.placement.PlacementService;
 import io.opencdi.gateway.snapshot.SnapshotService;
 import io.opencdi.protocol.CapacityUpdate;
 import io.opencdi.protocol.CloseCodes;
+import io.opencdi.protocol.ClusterReport;
 import io.opencdi.protocol.CommandAck;
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.DesktopStatus;
@@ -32,6 +34,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -55,6 +58,9 @@ public class AgentEndpoint {
   private final Event<AgentTunnelRefusal> tunnelRefusals;
   private final SnapshotService snapshots;
   @Inject LiveQueries liveQueries;
+  @Inject AgentRefusals refusals;
+  @Inject CapacityLimits limits;
+  @Inject PlacementService placement;
 
   public AgentEndpoint(
       AgentInventory inventory,
@@ -114,14 +120,30 @@ public class AgentEndpoint {
       // Snapshots are rare and slow; their status is written as it comes.
       case SnapshotStatus snapshot ->
           keepingTheLink(
-              snapshots.apply(snapshot, link.clusterIds()),
+              snapshots.apply(
+                  snapshot,
+                  link.clusterIds(),
+                  () ->
+                      refusals.refused(
+                          link.agentName(),
+                          "snapshot",
+                          "snapshot "
+                              + snapshot.snapshotId()
+                              + " is not on a cluster of this agent")),
               "the status of snapshot " + snapshot.snapshotId());
       case TunnelRefused refused -> {
         tunnelRefusals.fire(new AgentTunnelRefusal(link.agentId(), refused));
         yield Uni.createFrom().voidItem();
       }
       case LiveReport report -> {
-        liveQueries.reported(link.clusterNames(), report);
+        liveQueries.reported(
+            link.clusterNames(),
+            report,
+            () ->
+                refusals.refused(
+                    link.agentName(),
+                    "live",
+                    "cluster " + report.cluster() + " is not served by this link"));
         yield Uni.createFrom().voidItem();
       }
       default -> close(connection, CloseCodes.PROTOCOL_ERROR, "unexpected frame");
@@ -148,12 +170,28 @@ public class AgentEndpoint {
           CloseCodes.UNSUPPORTED_VERSION,
           "gateway speaks protocol " + ProtocolVersion.CURRENT);
     }
+    for (ClusterReport cluster : hello.clusters()) {
+      Optional<String> beyond = limits.violation(cluster);
+      if (beyond.isPresent()) {
+        refusals.refused(link.agentName(), "hello", beyond.get());
+        return close(connection, CloseCodes.PROTOCOL_ERROR, "capacity out of bounds");
+      }
+    }
     Set<String> inventoryIds =
         hello.inventory().stream().map(DesktopStatus::desktopId).collect(Collectors.toSet());
     return inventory
-        .register(link.agentId(), hello.runtime(), hello.clusters())
-        .onFailure(AgentInventory.ClusterOwnedElsewhere.class)
-        .call(e -> close(connection, CloseCodes.FORBIDDEN, e.getMessage()))
+        .register(
+            link.agentId(),
+            hello.runtime(),
+            hello.clusters(),
+            hello.joinTokens(),
+            claimsUnregistered(link))
+        .onFailure(AgentInventory.ClusterRefused.class)
+        .call(
+            e -> {
+              refusals.refused(link.agentName(), "hello", e.getMessage());
+              return close(connection, CloseCodes.FORBIDDEN, e.getMessage());
+            })
         .flatMap(
             clusters -> {
               links.registered(connection.id(), hello.runtime(), clusters);
@@ -161,12 +199,16 @@ public class AgentEndpoint {
                   "agent %s (%s) connected with %d clusters and %d desktops",
                   link.agentName(), hello.runtime(), clusters.size(), hello.inventory().size());
               return links
-                  .reports(link.agentId())
+                  .reports(link.agentId(), link.agentName())
                   .addAll(
                       hello.inventory().stream()
                           .<DesktopReport>map(DesktopReport.Observed::new)
                           .toList())
                   .flatMap(v -> finishDeletions(link, clusters, inventoryIds))
+                  // This replica can place on the clusters before the agent hears it is welcome;
+                  // the others hear of them now and reload (ADR 0022).
+                  .flatMap(v -> loadIntoPlacement(clusters.values()))
+                  .flatMap(v -> publishAll(clusters.values(), "registered"))
                   .flatMap(v -> inventory.desired(clusters))
                   .flatMap(
                       desired ->
@@ -182,12 +224,21 @@ public class AgentEndpoint {
                                                   desired,
                                                   deleted)))))
                   .flatMap(v -> links.welcomed(connection.id()))
-                  .flatMap(v -> snapshots.resume(clusters.values()))
-                  .flatMap(v -> publishAll(clusters.values(), "registered"));
+                  .flatMap(v -> snapshots.resume(clusters.values()));
             })
-        .onFailure(AgentInventory.ClusterOwnedElsewhere.class)
+        .onFailure(AgentInventory.ClusterRefused.class)
         .recoverWithNull()
         .replaceWithVoid();
+  }
+
+  /**
+   * The embedded default's own agent registers the clusters it announces (ADR 0022), when the
+   * gateway allows it; every other agent needs a join token per new cluster.
+   */
+  private boolean claimsUnregistered(AgentLinks.Link link) {
+    return config.bootstrapClaims()
+        && config.bootstrapToken().isPresent()
+        && config.bootstrapAgentName().equals(link.agentName());
   }
 
   private Uni<Void> finishDeletions(
@@ -197,7 +248,7 @@ public class AgentEndpoint {
         .flatMap(
             done ->
                 links
-                    .reports(link.agentId())
+                    .reports(link.agentId(), link.agentName())
                     .addAll(
                         done.stream()
                             .<DesktopReport>map(
@@ -216,7 +267,16 @@ public class AgentEndpoint {
   private Uni<Void> capacity(
       WebSocketConnection connection, AgentLinks.Link link, CapacityUpdate update) {
     if (!link.clusterNames().containsKey(update.cluster().name())) {
+      refusals.refused(
+          link.agentName(),
+          "capacity",
+          "cluster " + update.cluster().name() + " was not registered in hello");
       return close(connection, CloseCodes.FORBIDDEN, "cluster was not registered in hello");
+    }
+    Optional<String> beyond = limits.violation(update.cluster());
+    if (beyond.isPresent()) {
+      refusals.refused(link.agentName(), "capacity", beyond.get());
+      return close(connection, CloseCodes.PROTOCOL_ERROR, "capacity out of bounds");
     }
     return keepingTheLink(
         inventory
@@ -240,7 +300,7 @@ public class AgentEndpoint {
   }
 
   private Uni<Void> acknowledged(AgentLinks.Link link, CommandAck ack) {
-    AgentLinks.Pending pending = links.acknowledged(ack.commandId());
+    AgentLinks.Pending pending = links.acknowledged(link, ack.commandId());
     if (pending == null) {
       return Uni.createFrom().voidItem();
     }
@@ -253,7 +313,7 @@ public class AgentEndpoint {
   }
 
   private Uni<Void> report(AgentLinks.Link link, DesktopReport report) {
-    links.reports(link.agentId()).add(report);
+    links.reports(link.agentId(), link.agentName()).add(report);
     return Uni.createFrom().voidItem();
   }
 
@@ -267,6 +327,16 @@ public class AgentEndpoint {
     return Uni.createFrom().voidItem();
   }
 
+  private Uni<Void> loadIntoPlacement(java.util.Collection<UUID> ids) {
+    return Multi.createFrom()
+        .iterable(ids)
+        .onItem()
+        .transformToUniAndConcatenate(placement::refresh)
+        .collect()
+        .last()
+        .replaceWithVoid();
+  }
+
   private Uni<Void> publishAll(java.util.Collection<UUID> ids, String reason) {
     return Multi.createFrom()
         .iterable(ids)
@@ -278,6 +348,17 @@ public class AgentEndpoint {
   }
 
   private static Uni<Void> close(WebSocketConnection connection, int code, String reason) {
-    return connection.close(new CloseReason(code, reason));
+    // A close reason must fit in a control frame (123 bytes); names in it come from the agent.
+    StringBuilder text = new StringBuilder();
+    int bytes = 0;
+    for (int i = 0; i < reason.length(); i = reason.offsetByCodePoints(i, 1)) {
+      String c = new String(Character.toChars(reason.codePointAt(i)));
+      bytes += c.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+      if (bytes > 120) {
+        break;
+      }
+      text.append(c);
+    }
+    return connection.close(new CloseReason(code, text.toString()));
   }
 }

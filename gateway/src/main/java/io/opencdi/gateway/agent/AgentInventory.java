@@ -1,6 +1,7 @@
 package io.opencdi.gateway.agent;
 
 import io.opencdi.gateway.cluster.ClusterEntity;
+import io.opencdi.gateway.cluster.ClusterRegistry;
 import io.opencdi.gateway.cluster.NodeGroupEntity;
 import io.opencdi.gateway.db.ControlPool;
 import io.opencdi.gateway.db.Db;
@@ -29,10 +30,12 @@ import org.hibernate.reactive.mutiny.Mutiny;
 public class AgentInventory {
   private final Db db;
   private final Pool pool;
+  private final ClusterRegistry registry;
 
-  public AgentInventory(Db db, ControlPool control) {
+  public AgentInventory(Db db, ControlPool control, ClusterRegistry registry) {
     this.db = db;
     this.pool = control.pool();
+    this.registry = registry;
   }
 
   /** The agent a token belongs to, or null when the token is unknown or revoked. */
@@ -47,13 +50,22 @@ public class AgentInventory {
   }
 
   /**
-   * Registers or updates the agent's clusters.
+   * Registers or updates the agent's clusters, all or none. A cluster not in the inventory yet
+   * joins only with its join token among {@code joinTokens}, or, when {@code claimsUnregistered}
+   * (the embedded default's own agent), if no administrator registered the name for another agent.
    *
-   * @return the cluster ids by name, or a failure {@link ClusterOwnedElsewhere} when a name belongs
-   *     to another agent
+   * @return the cluster ids by name, or a failure {@link ClusterRefused} when a name belongs to
+   *     another agent or may not join
    */
   public Uni<Map<String, UUID>> register(
-      UUID agentId, String runtime, List<ClusterReport> clusters) {
+      UUID agentId,
+      String runtime,
+      List<ClusterReport> clusters,
+      List<String> joinTokens,
+      boolean claimsUnregistered) {
+    Set<String> hashes =
+        joinTokens.stream().map(AgentTokens::hash).collect(Collectors.toUnmodifiableSet());
+    Joining joining = new Joining(hashes, claimsUnregistered);
     // One Hello of an agent at a time: an agent that reconnects while its previous Hello is still
     // being written would otherwise insert the same clusters twice (unique violations, deadlocks).
     return db.transaction(
@@ -64,14 +76,15 @@ public class AgentInventory {
                         Multi.createFrom()
                             .iterable(clusters)
                             .onItem()
-                            .transformToUniAndConcatenate(r -> upsert(s, agentId, runtime, r, true))
+                            .transformToUniAndConcatenate(
+                                r -> upsert(s, agentId, runtime, r, true, joining))
                             .collect()
                             .asMap(c -> c.name, c -> c.id)));
   }
 
   /** Applies a capacity report of one of the agent's clusters. */
   public Uni<UUID> capacity(UUID agentId, String runtime, ClusterReport report, boolean ready) {
-    return db.transaction(s -> upsert(s, agentId, runtime, report, ready).map(c -> c.id));
+    return db.transaction(s -> upsert(s, agentId, runtime, report, ready, null).map(c -> c.id));
   }
 
   /**
@@ -190,11 +203,51 @@ public class AgentInventory {
         d.restoredFrom == null ? null : d.restoredFrom.toString());
   }
 
+  /** How clusters not in the inventory yet may join in one Hello. */
+  private record Joining(Set<String> tokenHashes, boolean claimsUnregistered) {}
+
+  /**
+   * Whether the agent may take {@code name}, which is not in the inventory; fails with {@link
+   * ClusterRefused} when it may not.
+   */
+  private Uni<Void> join(Mutiny.Session s, UUID agentId, String name, Joining joining) {
+    if (joining == null) {
+      // Only a Hello adds clusters; a capacity update names one the Hello registered.
+      return Uni.createFrom().failure(new ClusterRefused(name, "was not registered in hello"));
+    }
+    return registry
+        .join(s, name, agentId, joining.tokenHashes())
+        .map(
+            outcome ->
+                switch (outcome) {
+                  case JOINED -> null;
+                  case NOT_REGISTERED -> {
+                    if (joining.claimsUnregistered()) {
+                      yield null;
+                    }
+                    throw new ClusterRefused(name, "was not registered by an administrator");
+                  }
+                  case NO_VALID_TOKEN ->
+                      throw new ClusterRefused(
+                          name, "needs its join token, which is single-use and bound to its name");
+                });
+  }
+
   private Uni<ClusterEntity> upsert(
-      Mutiny.Session s, UUID agentId, String runtime, ClusterReport r, boolean ready) {
+      Mutiny.Session s,
+      UUID agentId,
+      String runtime,
+      ClusterReport r,
+      boolean ready,
+      Joining joining) {
     return s.createSelectionQuery("from ClusterEntity where name = :n", ClusterEntity.class)
         .setParameter("n", r.name())
         .getSingleResultOrNull()
+        .call(
+            existing ->
+                existing == null
+                    ? join(s, agentId, r.name(), joining)
+                    : Uni.createFrom().voidItem())
         .flatMap(
             existing -> {
               if (existing != null && !agentId.equals(existing.agentId)) {
@@ -268,10 +321,17 @@ public class AgentInventory {
             });
   }
 
+  /** A cluster an agent may not announce; its Hello changes nothing. */
+  public static class ClusterRefused extends RuntimeException {
+    public ClusterRefused(String name, String why) {
+      super("cluster '" + name + "' " + why);
+    }
+  }
+
   /** A cluster name reported by an agent that is not its owner. */
-  public static class ClusterOwnedElsewhere extends RuntimeException {
+  public static class ClusterOwnedElsewhere extends ClusterRefused {
     public ClusterOwnedElsewhere(String name) {
-      super("cluster '" + name + "' belongs to another agent");
+      super(name, "belongs to another agent");
     }
   }
 }

@@ -25,6 +25,22 @@ public interface AgentLinkConfig {
    */
   Optional<String> bootstrapToken();
 
+  /**
+   * An agent whose clusters must all be in this replica's placement snapshot before it reports
+   * ready ({@code /q/health/ready}); the embedded default names its bundled agent. Unset: readiness
+   * does not wait for any agent.
+   */
+  Optional<String> readyAgent();
+
+  /**
+   * Whether the agent of {@code bootstrap-token} may register the clusters it announces without a
+   * join token. On in the embedded default, whose gateway starts that agent itself with a token
+   * only the two share; off elsewhere, where every cluster joins with a token from {@code
+   * registerCluster}. A name an administrator registered needs its token even so.
+   */
+  @WithDefault("false")
+  boolean bootstrapClaims();
+
   /** Name of the agent that {@code bootstrap-token} belongs to. */
   @WithDefault("embedded")
   String bootstrapAgentName();

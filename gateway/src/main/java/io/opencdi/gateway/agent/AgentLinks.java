@@ -1,6 +1,7 @@
 package io.opencdi.gateway.agent;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opencdi.gateway.desktop.DesktopReport;
 import io.opencdi.gateway.desktop.DesktopStatusService;
 import io.opencdi.gateway.events.Channels;
 import io.opencdi.gateway.events.Notifications;
@@ -10,6 +11,7 @@ import io.opencdi.protocol.Command;
 import io.opencdi.protocol.CommandKind;
 import io.opencdi.protocol.Message;
 import io.opencdi.protocol.ProtocolCodec;
+import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -45,6 +47,7 @@ public class AgentLinks {
 
   private final DesktopStatusService statuses;
   private final AgentLinkConfig config;
+  private final AgentRefusals refusals;
 
   public AgentLinks(
       Notifications notifications,
@@ -52,7 +55,9 @@ public class AgentLinks {
       DesktopStatusService statuses,
       AgentLinkConfig config,
       SnapshotService snapshots,
+      AgentRefusals refusals,
       MeterRegistry meters) {
+    this.refusals = refusals;
     this.notifications = notifications;
     this.inventory = inventory;
     this.statuses = statuses;
@@ -80,10 +85,38 @@ public class AgentLinks {
             connection, agentId, agentName, null, Map.of(), false, new Outbox(), new Liveness()));
   }
 
-  /** The queue in which the agent's desktop reports are applied, in the order received. */
-  ReportQueue reports(UUID agentId) {
+  /**
+   * The queue in which the agent's desktop reports are applied, in the order received; only to
+   * desktops of the clusters the agent owns.
+   */
+  ReportQueue reports(UUID agentId, String agentName) {
+    DesktopStatusService.ReportingAgent reporter =
+        new DesktopStatusService.ReportingAgent() {
+          @Override
+          public UUID agentId() {
+            return agentId;
+          }
+
+          @Override
+          public void refused(DesktopReport report) {
+            refusals.refused(
+                agentName,
+                report instanceof DesktopReport.Observed ? "status" : "ack",
+                "desktop " + describe(report) + " is not on a cluster of this agent");
+          }
+        };
     return reports.computeIfAbsent(
-        agentId, id -> new ReportQueue(statuses::applyAll, Math.max(1, config.reportBatch())));
+        agentId,
+        id ->
+            new ReportQueue(
+                batch -> statuses.applyAll(batch, reporter), Math.max(1, config.reportBatch())));
+  }
+
+  private static String describe(DesktopReport report) {
+    return switch (report) {
+      case DesktopReport.Observed o -> o.status().desktopId();
+      case DesktopReport.Acknowledged a -> a.desktopId().toString();
+    };
   }
 
   /**
@@ -127,8 +160,33 @@ public class AgentLinks {
     return link;
   }
 
-  Pending acknowledged(String commandId) {
-    return pending.remove(commandId);
+  /**
+   * The command {@code commandId} that {@code link} acknowledges, or null. A command sent to
+   * another link stays pending for its own agent's answer and the acknowledgement is refused.
+   */
+  /** Closes every link of {@code agentId} this replica holds: its token was revoked. */
+  void closeAll(UUID agentId, int code, String reason) {
+    byConnection.values().stream()
+        .filter(l -> l.agentId().equals(agentId))
+        .forEach(
+            l ->
+                l.connection()
+                    .close(new CloseReason(code, reason))
+                    .subscribe()
+                    .with(v -> {}, e -> {}));
+  }
+
+  Pending acknowledged(Link link, String commandId) {
+    Pending p = commandId == null ? null : pending.get(commandId);
+    if (p == null) {
+      return null;
+    }
+    if (!link.clusterNames().containsValue(p.clusterId())) {
+      refusals.refused(
+          link.agentName(), "ack", "command " + commandId + " was sent to another agent");
+      return null;
+    }
+    return pending.remove(commandId, p) ? p : null;
   }
 
   /** How many agents are connected to this replica and welcomed. */
@@ -191,7 +249,7 @@ public class AgentLinks {
                 return Uni.createFrom().voidItem();
               }
               String commandId = UUID.randomUUID().toString();
-              pending.put(commandId, new Pending(desktopId, kind, snapshotId));
+              pending.put(commandId, new Pending(desktopId, kind, snapshotId, clusterId));
               String frame =
                   codec.encode(new Command(commandId, kind, draft.desktop(), draft.snapshot()));
               return link.outbox.hold(frame)
@@ -244,6 +302,9 @@ public class AgentLinks {
     }
   }
 
-  /** A command sent and not yet acknowledged; {@code snapshotId} for snapshot commands. */
-  record Pending(UUID desktopId, CommandKind kind, UUID snapshotId) {}
+  /**
+   * A command sent to the agent of {@code clusterId} and not yet acknowledged; {@code snapshotId}
+   * for snapshot commands.
+   */
+  record Pending(UUID desktopId, CommandKind kind, UUID snapshotId, UUID clusterId) {}
 }

@@ -87,19 +87,22 @@ public class LiveQueries {
 
   /**
    * An agent's report arrived on a link that serves {@code linkClusters} (name → id). A report for
-   * a query this replica did not send, that ended already, or for a cluster of another link is
-   * dropped.
+   * a query this replica did not send or that ended already is dropped; one that names a cluster of
+   * another link, or answers a query sent to another link, is handed to {@code foreign}.
    */
-  void reported(Map<String, UUID> linkClusters, LiveReport report) {
+  void reported(Map<String, UUID> linkClusters, LiveReport report, Runnable foreign) {
+    UUID cluster = report.cluster() == null ? null : linkClusters.get(report.cluster());
+    if (cluster == null) {
+      foreign.run();
+      return;
+    }
     Waiting w = report.queryId() == null ? null : waiting.get(report.queryId());
     if (w == null) {
       LOG.debugf("dropping a live report for query %s: not waiting for it", report.queryId());
       return;
     }
-    UUID cluster = report.cluster() == null ? null : linkClusters.get(report.cluster());
     if (!w.clusterId().equals(cluster)) {
-      LOG.warnf(
-          "dropping a live report for cluster %s from a link that was not asked", report.cluster());
+      foreign.run();
       return;
     }
     w.answer().complete(report);

@@ -12,9 +12,11 @@ import jakarta.persistence.LockModeType;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import org.hibernate.reactive.mutiny.Mutiny;
@@ -55,10 +57,20 @@ public class DesktopStatusService {
    * report that cannot be applied does not cost the others.
    */
   public Uni<Void> applyAll(List<DesktopReport> reports) {
+    return applyAll(reports, null);
+  }
+
+  /**
+   * Applies reports as {@link #applyAll(List)} does, but only to desktops on clusters that {@code
+   * agent} owns: the ownership is checked on the locked rows, so a desktop moved to another cluster
+   * meanwhile is not touched. Each report about another agent's desktop changes nothing and is
+   * handed to {@link ReportingAgent#refused}.
+   */
+  public Uni<Void> applyAll(List<DesktopReport> reports, ReportingAgent agent) {
     if (reports.size() <= 1) {
-      return applyBatch(reports);
+      return applyBatch(reports, agent);
     }
-    return applyBatch(reports)
+    return applyBatch(reports, agent)
         .onFailure()
         .recoverWithUni(
             e -> {
@@ -70,7 +82,7 @@ public class DesktopStatusService {
                   .onItem()
                   .transformToUniAndConcatenate(
                       r ->
-                          applyBatch(List.of(r))
+                          applyBatch(List.of(r), agent)
                               .onFailure()
                               .invoke(f -> LOG.warnf("could not apply %s: %s", r, f.toString()))
                               .onFailure()
@@ -81,7 +93,7 @@ public class DesktopStatusService {
             });
   }
 
-  private Uni<Void> applyBatch(List<DesktopReport> reports) {
+  private Uni<Void> applyBatch(List<DesktopReport> reports, ReportingAgent agent) {
     // Rows are locked in id order, so two batches never wait for each other in a cycle.
     TreeSet<UUID> ids = new TreeSet<>();
     for (DesktopReport r : reports) {
@@ -95,11 +107,16 @@ public class DesktopStatusService {
     }
     return db.transaction(
             s ->
-                s.createSelectionQuery(
-                        "from DesktopEntity where id in :ids order by id", DesktopEntity.class)
-                    .setParameter("ids", ids)
-                    .setLockMode(LockModeType.PESSIMISTIC_WRITE)
-                    .getResultList()
+                owned(s, agent)
+                    .flatMap(
+                        owned ->
+                            s.createSelectionQuery(
+                                    "from DesktopEntity where id in :ids order by id",
+                                    DesktopEntity.class)
+                                .setParameter("ids", ids)
+                                .setLockMode(LockModeType.PESSIMISTIC_WRITE)
+                                .getResultList()
+                                .map(found -> refuseForeign(found, owned, reports, agent)))
                     .flatMap(
                         found -> {
                           Map<UUID, DesktopEntity> byId = new HashMap<>();
@@ -123,6 +140,53 @@ public class DesktopStatusService {
                               .replaceWith(changes);
                         }))
         .flatMap(changes -> events.publishAll(changes));
+  }
+
+  /** The clusters {@code agent} owns, or null when the reports need no owner (no agent). */
+  private static Uni<Set<UUID>> owned(Mutiny.Session s, ReportingAgent agent) {
+    if (agent == null) {
+      return Uni.createFrom().nullItem();
+    }
+    return s.createSelectionQuery("select id from ClusterEntity where agentId = :a", UUID.class)
+        .setParameter("a", agent.agentId())
+        .getResultList()
+        .map(Set::copyOf);
+  }
+
+  /** {@code found} without the desktops of clusters the agent does not own. */
+  private static List<DesktopEntity> refuseForeign(
+      List<DesktopEntity> found,
+      Set<UUID> owned,
+      List<DesktopReport> reports,
+      ReportingAgent agent) {
+    if (owned == null) {
+      return found;
+    }
+    List<DesktopEntity> allowed = new ArrayList<>(found.size());
+    Set<UUID> foreign = new HashSet<>();
+    for (DesktopEntity d : found) {
+      if (d.clusterId != null && owned.contains(d.clusterId)) {
+        allowed.add(d);
+      } else {
+        foreign.add(d.id);
+      }
+    }
+    for (DesktopReport r : reports) {
+      if (foreign.contains(desktopId(r))) {
+        agent.refused(r);
+      }
+    }
+    return allowed;
+  }
+
+  /**
+   * The agent whose reports are applied, and what to do with each report about a desktop on a
+   * cluster it does not own.
+   */
+  public interface ReportingAgent {
+    UUID agentId();
+
+    void refused(DesktopReport report);
   }
 
   private static void add(List<DesktopEventBus.Change> changes, DesktopEventBus.Change c) {

@@ -13,7 +13,10 @@ public final class Channels {
   /** A desktop needs a command sent to its agent; the replica holding the agent's link sends it. */
   public static final String COMMAND = "opencdi_command";
 
-  static final List<String> ALL = List.of(DESKTOP, CLUSTER, COMMAND);
+  /** An agent was revoked; the replica holding its links closes them. */
+  public static final String AGENT = "opencdi_agent";
+
+  static final List<String> ALL = List.of(DESKTOP, CLUSTER, COMMAND, AGENT);
 
   private Channels() {}
 }

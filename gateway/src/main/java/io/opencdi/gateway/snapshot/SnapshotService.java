@@ -218,9 +218,10 @@ public class SnapshotService {
 
   /**
    * Records what an agent reports about a snapshot. Reports about snapshots outside the reporting
-   * agent's clusters, and about unknown snapshots, are ignored.
+   * agent's clusters change nothing and are handed to {@code foreign}; reports about unknown
+   * snapshots are ignored.
    */
-  public Uni<Void> apply(SnapshotStatus status, Collection<UUID> agentClusters) {
+  public Uni<Void> apply(SnapshotStatus status, Collection<UUID> agentClusters, Runnable foreign) {
     UUID id;
     try {
       id = UUID.fromString(status.snapshotId());
@@ -235,7 +236,11 @@ public class SnapshotService {
             s.find(SnapshotEntity.class, id, LockMode.PESSIMISTIC_WRITE)
                 .flatMap(
                     snap -> {
-                      if (snap == null || !agentClusters.contains(snap.clusterId)) {
+                      if (snap == null) {
+                        return Uni.createFrom().voidItem();
+                      }
+                      if (!agentClusters.contains(snap.clusterId)) {
+                        foreign.run();
                         return Uni.createFrom().voidItem();
                       }
                       SnapshotTransition.Outcome next = SnapshotTransition.of(snap.state, status);

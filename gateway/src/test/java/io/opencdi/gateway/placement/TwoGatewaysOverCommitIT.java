@@ -59,7 +59,10 @@ class TwoGatewaysOverCommitIT {
       // Both replicas start at once, as a Deployment's pods do: migrations and seeding must not
       // trip over each other.
       try (GatewayProcess a = GatewayProcess.start("gateway-a", config, agentToken);
-          GatewayProcess b = GatewayProcess.start("gateway-b", config, agentToken)) {
+          GatewayProcess b = GatewayProcess.start("gateway-b", config, agentToken);
+          // Ready means a desktop can be placed: neither replica is ready before the agent's
+          // cluster is in its placement snapshot.
+          AgentProcess agent = AgentProcess.start(a.port(), agentToken, FLEET, "shared-agent")) {
         a.awaitReady(Duration.ofSeconds(120));
         b.awaitReady(Duration.ofSeconds(120));
         int[] ports = {a.port(), b.port()};
@@ -78,9 +81,8 @@ class TwoGatewaysOverCommitIT {
             runAt(b.port(), admin, "templates", "CreateTemplate", "input", template)
                 .getString("data.createTemplate.id");
 
-        try (AgentProcess agent = AgentProcess.start(a.port(), agentToken, FLEET, "shared-agent");
-            Subscription onB =
-                Subscription.open(b.port(), admin, "desktops", "DesktopEvents", Map.of())) {
+        try (Subscription onB =
+            Subscription.open(b.port(), admin, "desktops", "DesktopEvents", Map.of())) {
           for (int port : ports) {
             await()
                 .atMost(Duration.ofSeconds(60))

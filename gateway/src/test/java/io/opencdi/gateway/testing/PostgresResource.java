@@ -30,6 +30,8 @@ public class PostgresResource implements QuarkusTestResourceLifecycleManager {
       config.putAll(KeyMaterial.ensure(dir.resolve("keys")));
       config.put("opencdi.agents.bootstrap-token", AGENT_TOKEN);
       config.put("opencdi.agents.bootstrap-agent-name", "test-agent");
+      // As in the embedded default, the tests' own agent registers the clusters it announces.
+      config.put("opencdi.agents.bootstrap-claims", "true");
       return config;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

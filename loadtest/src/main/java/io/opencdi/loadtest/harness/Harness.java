@@ -173,6 +173,9 @@ public final class Harness implements AutoCloseable {
               + ",settings=profile,dumponexit=true");
     }
     args.add("-Dquarkus.profile=embedded");
+    // Gateways start one after another before the agent, and the run waits for the whole fleet
+    // itself (awaitFleet): readiness must not wait for the agent here.
+    args.add("-Dopencdi.agents.ready-agent=");
     args.add("-Dquarkus.http.host=127.0.0.1");
     args.add("-Dquarkus.http.port=0");
     args.add("-Dopencdi.data-dir=" + dir);
