@@ -3,6 +3,7 @@ package io.opencdi.gateway.auth.api;
 import io.opencdi.gateway.admission.Admission;
 import io.opencdi.gateway.auth.AuthConfig;
 import io.opencdi.gateway.auth.CallerResolver;
+import io.opencdi.gateway.auth.Sessions;
 import io.opencdi.gateway.auth.TokenService;
 import io.opencdi.gateway.auth.UserEntity;
 import io.opencdi.gateway.common.ForbiddenException;
@@ -32,9 +33,16 @@ public class AuthApi {
   private final CallerResolver callers;
   private final AuthConfig config;
   private final Admission admission;
+  private final Sessions sessions;
 
   public AuthApi(
-      Db db, TokenService tokens, CallerResolver callers, AuthConfig config, Admission admission) {
+      Db db,
+      TokenService tokens,
+      CallerResolver callers,
+      AuthConfig config,
+      Admission admission,
+      Sessions sessions) {
+    this.sessions = sessions;
     this.db = db;
     this.tokens = tokens;
     this.callers = callers;
@@ -69,6 +77,14 @@ public class AuthApi {
               }
               return new LoginPayload(tokens.issue(user), User.from(user));
             });
+  }
+
+  @Mutation
+  @Description(
+      "Signs out: the token of this request is refused from now on, on every gateway replica, over"
+          + " HTTP and WebSocket alike. Returns true.")
+  public Uni<@NonNull Boolean> logout() {
+    return callers.session().flatMap(s -> sessions.revoke(s)).replaceWith(Boolean.TRUE);
   }
 
   @Query
