@@ -12,3 +12,6 @@ create index revoked_token_expires on revoked_token (expires_at);
 alter table app_user add column oidc_issuer text;
 alter table app_user add column oidc_subject text;
 alter table app_user add constraint app_user_oidc_identity unique (oidc_issuer, oidc_subject);
+
+-- A display connection ends when the session that asked for its ticket does.
+alter table display_ticket add column session_expires_at timestamptz;

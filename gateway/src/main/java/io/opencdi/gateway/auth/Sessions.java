@@ -1,6 +1,9 @@
 package io.opencdi.gateway.auth;
 
 import io.opencdi.gateway.common.UnauthenticatedException;
+import io.quarkus.runtime.LaunchMode;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.runtime.configuration.ConfigUtils;
 import io.smallrye.jwt.auth.principal.JWTParser;
 import io.smallrye.jwt.auth.principal.ParseException;
 import io.smallrye.mutiny.Uni;
@@ -8,6 +11,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -15,6 +19,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.HexFormat;
 import java.util.UUID;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
@@ -44,6 +49,25 @@ public class Sessions {
     this.pool = pool;
     this.external = external;
     this.config = config;
+  }
+
+  /** Production with an identity provider must say which audience OpenCDI's tokens carry. */
+  void onStart(@Observes StartupEvent event) {
+    boolean production =
+        LaunchMode.current() == LaunchMode.NORMAL
+            && ConfigUtils.getProfiles().contains("prod")
+            && !ConfigUtils.getProfiles().contains("embedded");
+    boolean audience =
+        ConfigProvider.getConfig()
+            .getOptionalValue("mp.jwt.verify.audiences", String.class)
+            .filter(a -> !a.isBlank())
+            .isPresent();
+    if (production && !config.builtInUsers() && !audience) {
+      // Without an audience, a token the provider issued to any other application would do.
+      throw new IllegalStateException(
+          "set mp.jwt.verify.audiences to the audience the identity provider puts in OpenCDI's"
+              + " tokens: production accepts no token meant for another application");
+    }
   }
 
   /** The session of {@code token}, or a failure with {@link UnauthenticatedException}. */
