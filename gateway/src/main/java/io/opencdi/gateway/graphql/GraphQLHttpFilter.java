@@ -55,8 +55,9 @@ public class GraphQLHttpFilter {
   }
 
   private void filter(RoutingContext ctx) {
-    if (GraphQLWebSocket.isUpgrade(ctx)) {
-      ctx.next();
+    HttpMethod method = ctx.request().method();
+    if (GraphQLWebSocket.isUpgrade(ctx) || (method != HttpMethod.GET && method != HttpMethod.POST)) {
+      ctx.next(); // SmallRye GraphQL runs nothing for other methods
       return;
     }
     String authorization = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
