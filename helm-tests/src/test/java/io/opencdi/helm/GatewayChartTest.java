@@ -263,6 +263,7 @@ class GatewayChartTest {
         Map.of("database.url", "jdbc:postgresql://db/opencdi"), "must start with postgresql://");
     assertRefused(Map.of("database.existingSecret", ""), "database.existingSecret is required");
     assertRefused(Map.of("auth.oidc.issuer", ""), "auth.oidc.issuer is required");
+    assertRefused(Map.of("auth.oidc.audience", ""), "auth.oidc.audience is required");
     assertRefused(
         Map.of(
             "ingress.enabled",

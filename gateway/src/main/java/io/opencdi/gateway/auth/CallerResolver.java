@@ -1,69 +1,56 @@
 package io.opencdi.gateway.auth;
 
 import io.opencdi.gateway.common.UnauthenticatedException;
-import io.quarkus.security.identity.CurrentIdentityAssociation;
-import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.arc.Arc;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.UUID;
-import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
- * Resolves the {@link Caller} from the request's bearer token. Authentication is lazy
- * (quarkus.http.auth.proactive=false) so that a missing or bad token becomes a GraphQL error with
- * {@code UNAUTHENTICATED} instead of a bare HTTP 401, and {@code login} works without a token.
+ * The {@link Caller} of the current GraphQL operation. Its token was verified before the operation
+ * reached GraphQL — by {@code GraphQLHttpFilter} for HTTP requests, by the GraphQL WebSocket for
+ * each operation on a socket — with the role read from the inventory and the revocation list
+ * checked ({@link Sessions}); an operation without a session gets {@code UNAUTHENTICATED}.
  */
 @ApplicationScoped
 public class CallerResolver {
-  private final CurrentIdentityAssociation identities;
-  private final ExternalUsers external;
-  private final String builtInIssuer;
-  private final boolean builtInUsers;
+  /** Where the HTTP filter keeps the request's session in its routing context. */
+  public static final String SESSION_KEY = "opencdi.session";
 
-  public CallerResolver(
-      CurrentIdentityAssociation identities, ExternalUsers external, AuthConfig config) {
-    this.identities = identities;
-    this.external = external;
-    this.builtInIssuer = config.issuer();
-    this.builtInUsers = config.builtInUsers();
+  private final CurrentVertxRequest request;
+  private final RequestSession requestSession;
+
+  public CallerResolver(CurrentVertxRequest request, RequestSession requestSession) {
+    this.request = request;
+    this.requestSession = requestSession;
   }
 
   /** The caller, or a failed Uni with {@link UnauthenticatedException}. */
   public Uni<Caller> caller() {
-    return identities
-        .getDeferredIdentity()
-        .onFailure()
-        .transform(e -> new UnauthenticatedException("the bearer token is invalid or expired"))
-        .flatMap(this::toCaller);
+    return session().map(Session::caller);
   }
 
-  private Uni<Caller> toCaller(SecurityIdentity identity) {
-    if (identity == null || identity.isAnonymous()) {
-      return Uni.createFrom()
-          .failure(
-              new UnauthenticatedException("sign in first: send Authorization: Bearer <token>"));
+  /** The session, or a failed Uni with {@link UnauthenticatedException}. */
+  public Uni<Session> session() {
+    Session session = current();
+    return session != null
+        ? Uni.createFrom().item(session)
+        : Uni.createFrom()
+            .failure(
+                new UnauthenticatedException("sign in first: send Authorization: Bearer <token>"));
+  }
+
+  /** The session of the current operation, or null when it carries none. */
+  public Session current() {
+    if (!Arc.container().requestContext().isActive()) {
+      return null;
     }
-    if (!(identity.getPrincipal() instanceof JsonWebToken jwt)) {
-      return Uni.createFrom()
-          .failure(new UnauthenticatedException("the credentials are not a bearer token"));
+    Session session = requestSession.get();
+    if (session != null) {
+      return session;
     }
-    boolean admin = identity.hasRole(Roles.ADMIN);
-    String uid = jwt.getClaim(TokenService.USER_ID_CLAIM);
-    // The user id claim is trusted only in tokens of the built-in store; a token from an OIDC
-    // provider names its user, who is found (or created on first sign-in) by name.
-    if (uid != null && builtInUsers && builtInIssuer.equals(jwt.getIssuer())) {
-      try {
-        return Uni.createFrom().item(new Caller(UUID.fromString(uid), jwt.getName(), admin));
-      } catch (IllegalArgumentException e) {
-        return Uni.createFrom()
-            .failure(new UnauthenticatedException("the token does not name an OpenCDI user"));
-      }
-    }
-    String name = jwt.getName();
-    if (name == null || name.isBlank()) {
-      return Uni.createFrom()
-          .failure(new UnauthenticatedException("the token names no user (no upn or sub claim)"));
-    }
-    return external.resolve(name, admin);
+    RoutingContext context = request.getCurrent();
+    return context == null ? null : context.get(SESSION_KEY);
   }
 }

@@ -1,6 +1,7 @@
 package io.opencdi.gateway.connect;
 
 import io.opencdi.gateway.auth.Caller;
+import io.opencdi.gateway.auth.Session;
 import io.opencdi.gateway.common.InvalidStateException;
 import io.opencdi.gateway.common.NotFoundException;
 import io.opencdi.gateway.connect.api.ConnectionTicket;
@@ -10,6 +11,7 @@ import io.opencdi.protocol.DesktopState;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 
@@ -31,7 +33,8 @@ public class ConnectService {
    *
    * @param displayBase ws(s)://host[:port] of the gateway as the client reaches it
    */
-  public Uni<ConnectionTicket> connect(Caller caller, UUID desktopId, String displayBase) {
+  public Uni<ConnectionTicket> connect(Session session, UUID desktopId, String displayBase) {
+    Caller caller = session.caller();
     return db.session(s -> s.find(DesktopEntity.class, desktopId))
         .flatMap(
             d -> {
@@ -47,7 +50,12 @@ public class ConnectService {
               OffsetDateTime expiresAt =
                   OffsetDateTime.now().plus(config.ticketTtl()).truncatedTo(ChronoUnit.MILLIS);
               return tickets
-                  .issue(ticket, caller.userId(), d.id, expiresAt)
+                  .issue(
+                      ticket,
+                      caller.userId(),
+                      d.id,
+                      expiresAt,
+                      session.expiresAt().atOffset(ZoneOffset.UTC))
                   .replaceWith(
                       new ConnectionTicket(
                           displayBase + DisplayRoutes.DISPLAY_PATH_PREFIX + ticket,

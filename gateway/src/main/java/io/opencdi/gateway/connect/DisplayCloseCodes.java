@@ -18,6 +18,9 @@ public final class DisplayCloseCodes {
   /** No bytes moved in either direction for {@code opencdi.connect.idle-timeout}. */
   public static final int IDLE_TIMEOUT = 4000;
 
+  /** The session (bearer token) that asked for the ticket expired: sign in again. */
+  public static final int SESSION_EXPIRED = 4001;
+
   /** The ticket is malformed or unknown (forged, or long gone). */
   public static final int TICKET_INVALID = 4401;
 

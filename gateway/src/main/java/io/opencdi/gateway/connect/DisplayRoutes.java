@@ -10,11 +10,14 @@ import io.opencdi.protocol.CloseCodes;
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.ProtocolVersion;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
@@ -45,14 +48,17 @@ public class DisplayRoutes {
   private final AgentInventory agents;
   private final Db db;
   private final ConnectConfig config;
+  private final Vertx vertx;
 
   public DisplayRoutes(
+      Vertx vertx,
       TicketStore tickets,
       Tunnels tunnels,
       PublicUrl publicUrl,
       AgentInventory agents,
       Db db,
       ConnectConfig config) {
+    this.vertx = vertx;
     this.tickets = tickets;
     this.tunnels = tunnels;
     this.publicUrl = publicUrl;
@@ -141,9 +147,25 @@ public class DisplayRoutes {
                         + ", not RUNNING");
               } else {
                 tunnels.request(ws, target.clusterId(), target.clusterName(), target.desktopId());
+                closeAtSessionEnd(ws, redeemed.sessionExpiresAt());
               }
             })
         .replaceWithVoid();
+  }
+
+  /** Ends the display when the session that asked for it ends, as the GraphQL WebSocket does. */
+  private void closeAtSessionEnd(ServerWebSocket ws, OffsetDateTime sessionExpiresAt) {
+    if (sessionExpiresAt == null) {
+      return;
+    }
+    long delay = Math.max(1, Duration.between(OffsetDateTime.now(), sessionExpiresAt).toMillis());
+    vertx.setTimer(
+        delay,
+        t -> {
+          if (!ws.isClosed()) {
+            Tunnels.close(ws, DisplayCloseCodes.SESSION_EXPIRED, "the session expired");
+          }
+        });
   }
 
   private static boolean mayActOn(UserEntity user, DesktopEntity desktop) {

@@ -37,17 +37,28 @@ public class TicketStore {
   public sealed interface Redemption {}
 
   /** The ticket was valid and is now used. */
-  public record Redeemed(UUID userId, UUID desktopId) implements Redemption {}
+  /** {@code sessionExpiresAt}: when the session that asked for the ticket ends (null: never). */
+  public record Redeemed(UUID userId, UUID desktopId, OffsetDateTime sessionExpiresAt)
+      implements Redemption {}
 
   /** The ticket was refused; {@code code} is one of {@link DisplayCloseCodes}. */
   public record Refused(int code, String reason) implements Redemption {}
 
-  /** Stores a ticket for {@code userId} and {@code desktopId} that expires at {@code expiresAt}. */
-  public Uni<Void> issue(String ticket, UUID userId, UUID desktopId, OffsetDateTime expiresAt) {
+  /**
+   * Stores a ticket for {@code userId} and {@code desktopId} that expires at {@code expiresAt}; the
+   * display it opens ends at {@code sessionExpiresAt}, when the user's session does.
+   */
+  public Uni<Void> issue(
+      String ticket,
+      UUID userId,
+      UUID desktopId,
+      OffsetDateTime expiresAt,
+      OffsetDateTime sessionExpiresAt) {
     return pool.preparedQuery(
-            "insert into display_ticket (token_hash, user_id, desktop_id, expires_at)"
-                + " values ($1, $2, $3, $4)")
-        .execute(Tuple.of(Tickets.hash(ticket), userId, desktopId, expiresAt))
+            "insert into display_ticket"
+                + " (token_hash, user_id, desktop_id, expires_at, session_expires_at)"
+                + " values ($1, $2, $3, $4, $5)")
+        .execute(Tuple.of(Tickets.hash(ticket), userId, desktopId, expiresAt, sessionExpiresAt))
         .replaceWithVoid();
   }
 
@@ -60,7 +71,7 @@ public class TicketStore {
     return pool.preparedQuery(
             "update display_ticket set used_at = now()"
                 + " where token_hash = $1 and used_at is null and expires_at > now()"
-                + " returning user_id, desktop_id")
+                + " returning user_id, desktop_id, session_expires_at")
         .execute(Tuple.of(hash))
         .flatMap(
             rows -> {
@@ -68,7 +79,10 @@ public class TicketStore {
                 Row row = rows.iterator().next();
                 return Uni.createFrom()
                     .<Redemption>item(
-                        new Redeemed(row.getUUID("user_id"), row.getUUID("desktop_id")));
+                        new Redeemed(
+                            row.getUUID("user_id"),
+                            row.getUUID("desktop_id"),
+                            row.getOffsetDateTime("session_expires_at")));
               }
               // Not redeemable: say why. The update above already decided; this only explains.
               return pool.preparedQuery(

@@ -7,8 +7,8 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.opencdi.gateway.testing.GraphQLSocket;
 import io.opencdi.gateway.testing.PostgresResource;
-import io.opencdi.gateway.testing.Subscription;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -52,33 +52,33 @@ class AuthTest {
   }
 
   @Test
-  void subscriptionWithoutATokenIsRefusedWithACode() throws Exception {
-    for (String[] op :
-        new String[][] {{"desktops", "DesktopEvents"}, {"clusters", "ClusterEvents"}}) {
-      try (Subscription s = Subscription.open(base.getPort(), null, op[0], op[1], Map.of())) {
-        await()
-            .atMost(Duration.ofSeconds(10))
-            .untilAsserted(
-                () -> {
-                  assertThat(s.events()).hasSize(1);
-                  assertThat(s.completed()).isTrue();
-                });
-        assertThat(
-                s.events()
-                    .get(0)
-                    .getJsonArray("errors")
-                    .getJsonObject(0)
-                    .getJsonObject("extensions")
-                    .getString("code"))
-            .as(op[1])
-            .isEqualTo("UNAUTHENTICATED");
-      }
+  void aWebSocketWithoutATokenIsClosedBeforeAnythingRuns() throws Exception {
+    try (GraphQLSocket anonymous = GraphQLSocket.open(base.getPort())) {
+      anonymous.init(null);
+      await().atMost(Duration.ofSeconds(10)).until(() -> anonymous.closeCode() != null);
+      assertThat(anonymous.closeCode()).isEqualTo((short) 4403);
+      assertThat(anonymous.ofType("connection_ack")).isEmpty();
+    }
+    // Subscribing without connection_init first: 4401, as graphql-transport-ws says.
+    try (GraphQLSocket eager = GraphQLSocket.open(base.getPort())) {
+      eager.subscribe("1", "subscription { desktopEvents { at } }");
+      await().atMost(Duration.ofSeconds(10)).until(() -> eager.closeCode() != null);
+      assertThat(eager.closeCode()).isEqualTo((short) 4401);
+      assertThat(eager.ofType("next")).isEmpty();
     }
   }
 
-  /** A token as an OIDC provider issues it: it names the user but carries no OpenCDI user id. */
+  /**
+   * A token as an OIDC provider issues it: its subject identifies the user, its name is for
+   * display, and it carries no OpenCDI user id.
+   */
   private static String providerToken(String username, String... groups) {
+    return providerTokenOf("provider-subject-" + username, username, groups);
+  }
+
+  private static String providerTokenOf(String subject, String username, String... groups) {
     return io.smallrye.jwt.build.Jwt.issuer("https://opencdi.local/built-in")
+        .subject(subject)
         .upn(username)
         .groups(java.util.Set.of(groups))
         .expiresIn(300)
@@ -106,10 +106,25 @@ class AuthTest {
     assertThat(users.getString("data.users.find { it.username == 'carol' }.id"))
         .isEqualTo(first.getString("data.me.id"));
 
-    // An existing user signing in through the provider is the same account.
+    // The provider's users are its subjects: a new name for the same subject is the same account.
+    assertThat(run(providerTokenOf("provider-subject-carol", "caroline"), "auth", "Me"))
+        .extracting(r -> r.getString("data.me.id"))
+        .isEqualTo(first.getString("data.me.id"));
+  }
+
+  @Test
+  void aProviderUserNamedLikeABuiltInUserIsSomeoneElse() {
     String aliceId = run(login("alice"), "auth", "Me").getString("data.me.id");
-    assertThat(run(providerToken("alice", "user"), "auth", "Me").getString("data.me.id"))
-        .isEqualTo(aliceId);
+    JsonPath namedAlice = run(providerTokenOf("someone-else", "alice", "user"), "auth", "Me");
+    assertThat(namedAlice.getString("data.me.id")).isNotEqualTo(aliceId);
+    assertThat(namedAlice.getString("data.me.username")).startsWith("alice#");
+    // A provider user called "admin" gets neither the built-in admin's account nor its role.
+    String adminId = run(login("admin"), "auth", "Me").getString("data.me.id");
+    String fakeAdmin = providerTokenOf("not-the-admin", "admin", "user");
+    JsonPath me = run(fakeAdmin, "auth", "Me");
+    assertThat(me.getString("data.me.id")).isNotEqualTo(adminId);
+    assertThat(me.getString("data.me.role")).isEqualTo("USER");
+    assertThat(errorCode(run(fakeAdmin, "auth", "Users"))).isEqualTo("FORBIDDEN");
   }
 
   @Test
@@ -124,15 +139,22 @@ class AuthTest {
                 "{\"upn\":\"admin\",\"groups\":[\"admin\"],\"iss\":\"https://opencdi.local/built-in\"}"
                     .getBytes());
     String forged = parts[0] + "." + payload + "." + parts[2];
-    // A token that fails verification is refused at the HTTP layer (RFC 6750 invalid_token).
+    // A token that fails verification is answered with HTTP 401 (RFC 6750 invalid_token) and a
+    // GraphQL body with the documented code; nothing runs.
     for (String token : new String[] {forged, "not-a-jwt"}) {
-      given()
-          .contentType(ContentType.JSON)
-          .header("Authorization", "Bearer " + token)
-          .body(Map.of("query", "{ me { username } }"))
-          .post("/graphql")
-          .then()
-          .statusCode(401);
+      JsonPath r =
+          given()
+              .contentType(ContentType.JSON)
+              .header("Authorization", "Bearer " + token)
+              .body(Map.of("query", "{ me { username } }"))
+              .post("/graphql")
+              .then()
+              .statusCode(401)
+              .header("WWW-Authenticate", "Bearer error=\"invalid_token\"")
+              .extract()
+              .jsonPath();
+      assertThat(errorCode(r)).isEqualTo("UNAUTHENTICATED");
+      assertThat(r.getString("data")).isNull();
     }
   }
 

@@ -6,6 +6,7 @@ import static io.opencdi.gateway.testing.GraphQL.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.opencdi.gateway.auth.TokenService;
 import io.opencdi.gateway.testing.AgentProcess;
 import io.opencdi.gateway.testing.DisplayClient;
 import io.opencdi.gateway.testing.PostgresResource;
@@ -17,11 +18,13 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import io.smallrye.jwt.build.Jwt;
 import java.net.URL;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -152,6 +155,23 @@ class DisplayBrokerTest {
     try (DisplayClient replay = DisplayClient.open(url, origin(), "binary")) {
       assertThat(replay.closeCode(WAIT)).isEqualTo(DisplayCloseCodes.TICKET_USED);
       assertThat(replay.closeReason()).contains("used");
+    }
+  }
+
+  @Test
+  void aDisplayEndsWhenTheSessionThatOpenedItExpires() throws Exception {
+    String aliceId = run(alice, "auth", "Me").getString("data.me.id");
+    String shortLived =
+        Jwt.issuer("https://opencdi.local/built-in")
+            .upn("alice")
+            .subject(aliceId)
+            .claim(TokenService.USER_ID_CLAIM, aliceId)
+            .groups(Set.of("user"))
+            .expiresIn(6)
+            .sign();
+    String url = ticket(shortLived, aliceVnc);
+    try (DisplayClient viewer = DisplayClient.open(url, origin(), "binary")) {
+      assertThat(viewer.closeCode(WAIT)).isEqualTo(DisplayCloseCodes.SESSION_EXPIRED);
     }
   }
 

@@ -191,6 +191,9 @@ public final class Harness implements AutoCloseable {
     args.add("-Dquarkus.datasource.reactive.url=postgresql://" + hostPort);
     args.add("-Dquarkus.datasource.jdbc.url=jdbc:postgresql://" + hostPort);
     args.add("-Dquarkus.datasource.username=postgres");
+    // SubscriptionFanOut opens its thousand consoles with the one admin token: lift the per-user
+    // limit on GraphQL WebSocket operations (docs/api.md) that would refuse all but 256 of them.
+    args.add("-Dopencdi.graphql.websocket.max-operations-per-user=100000");
     args.add("-Dmp.jwt.verify.publickey.location=" + tokens.publicKey().toUri());
     args.add("-Dsmallrye.jwt.sign.key.location=" + tokens.privateKey().toUri());
     Map<String, String> env = new HashMap<>();

@@ -3,6 +3,7 @@ package io.opencdi.gateway.auth.api;
 import io.opencdi.gateway.admission.Admission;
 import io.opencdi.gateway.auth.AuthConfig;
 import io.opencdi.gateway.auth.CallerResolver;
+import io.opencdi.gateway.auth.Sessions;
 import io.opencdi.gateway.auth.TokenService;
 import io.opencdi.gateway.auth.UserEntity;
 import io.opencdi.gateway.common.ForbiddenException;
@@ -39,6 +40,7 @@ public class AuthApi {
   private final Admission admission;
   private final LoginBackoff backoff;
   private final CurrentVertxRequest request;
+  private final Sessions sessions;
 
   public AuthApi(
       Db db,
@@ -47,7 +49,9 @@ public class AuthApi {
       AuthConfig config,
       Admission admission,
       LoginBackoff backoff,
-      CurrentVertxRequest request) {
+      CurrentVertxRequest request,
+      Sessions sessions) {
+    this.sessions = sessions;
     this.backoff = backoff;
     this.request = request;
     this.db = db;
@@ -108,6 +112,14 @@ public class AuthApi {
     } catch (ContextNotActiveException e) {
       return null;
     }
+  }
+
+  @Mutation
+  @Description(
+      "Signs out: the token of this request is refused from now on, on every gateway replica, over"
+          + " HTTP and WebSocket alike. Returns true.")
+  public Uni<@NonNull Boolean> logout() {
+    return callers.session().flatMap(s -> sessions.revoke(s)).replaceWith(Boolean.TRUE);
   }
 
   @Query

@@ -37,6 +37,6 @@ public class ConnectApi {
   public Uni<@NonNull ConnectionTicket> connectDesktop(@Id @NonNull String id) {
     // Read the request now: the Uni below may run where the request is no longer current.
     String base = publicUrl.displayBase(request.getCurrent());
-    return callers.caller().flatMap(c -> service.connect(c, Ids.parse(id, "desktop"), base));
+    return callers.session().flatMap(s -> service.connect(s, Ids.parse(id, "desktop"), base));
   }
 }

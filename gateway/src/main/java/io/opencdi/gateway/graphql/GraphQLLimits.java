@@ -1,0 +1,69 @@
+package io.opencdi.gateway.graphql;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/**
+ * Bounds on what one client may ask of the GraphQL endpoint, checked before SmallRye GraphQL or
+ * graphql-java look at a request (docs/adr/0023-graphql-edge.md).
+ */
+@ConfigMapping(prefix = "opencdi.graphql")
+public interface GraphQLLimits {
+  /** Characters of one GraphQL document. */
+  @WithDefault("32768")
+  int maxCharacters();
+
+  /** Tokens (names, punctuation, values) of one GraphQL document. */
+  @WithDefault("4000")
+  int maxTokens();
+
+  /** Nesting of the parser's grammar rules: bounds the parser's own recursion. */
+  @WithDefault("120")
+  int maxRuleDepth();
+
+  /** Fragment spreads ({@code ...Name}) written in one document. */
+  @WithDefault("100")
+  int maxFragmentSpreads();
+
+  /**
+   * Fields an operation selects once every fragment is expanded; counted with each fragment
+   * computed once, so a fragment bomb is refused without being expanded.
+   */
+  @WithDefault("500")
+  int maxFields();
+
+  /** Nesting of fields once fragments are expanded. */
+  @WithDefault("10")
+  int maxDepth();
+
+  /** Root fields (aliases included) of one operation: 80 aliased mutations are 80 requests. */
+  @WithDefault("16")
+  int maxRootFields();
+
+  /** Bytes of one HTTP request body. */
+  @WithDefault("262144")
+  int maxRequestBytes();
+
+  /** The {@code /graphql} WebSocket (graphql-transport-ws). */
+  WebSocket websocket();
+
+  /** Limits of the {@code /graphql} WebSocket. */
+  interface WebSocket {
+    /** Bytes of one message from a client; larger ones close the socket with 1009. */
+    @WithDefault("65536")
+    int maxMessageBytes();
+
+    /** How long a client may take to send connection_init before the socket closes with 4408. */
+    @WithDefault("PT10S")
+    Duration initTimeout();
+
+    /** Operations (subscriptions, queries, mutations) in flight on one connection. */
+    @WithDefault("32")
+    int maxOperationsPerConnection();
+
+    /** Operations in flight of one user over all their connections to this replica. */
+    @WithDefault("256")
+    int maxOperationsPerUser();
+  }
+}

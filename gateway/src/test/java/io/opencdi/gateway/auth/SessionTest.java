@@ -1,0 +1,175 @@
+package io.opencdi.gateway.auth;
+
+import static io.opencdi.gateway.testing.GraphQL.errorCode;
+import static io.opencdi.gateway.testing.GraphQL.login;
+import static io.opencdi.gateway.testing.GraphQL.run;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.opencdi.gateway.testing.GraphQLSocket;
+import io.opencdi.gateway.testing.PostgresResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.smallrye.jwt.build.Jwt;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import java.net.URL;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** Sessions end when they should: signed out, expired, or with a role taken away. */
+@QuarkusTest
+@QuarkusTestResource(PostgresResource.class)
+class SessionTest {
+  private static final String BUILT_IN_ISSUER = "https://opencdi.local/built-in";
+
+  @TestHTTPResource("/")
+  URL base;
+
+  @Inject Pool pool;
+
+  /** POSTs a document with {@code token}, whatever the HTTP status. */
+  private static io.restassured.response.Response post(String token, String query) {
+    return given()
+        .contentType(ContentType.JSON)
+        .header("Authorization", "Bearer " + token)
+        .body(Map.of("query", query))
+        .post("/graphql");
+  }
+
+  /** A built-in token for {@code userId}, as login issues it, valid for {@code seconds}. */
+  private static String builtInToken(String userId, String name, String role, long seconds) {
+    return Jwt.issuer(BUILT_IN_ISSUER)
+        .upn(name)
+        .subject(userId)
+        .claim(TokenService.USER_ID_CLAIM, userId)
+        .groups(Set.of(role))
+        .expiresIn(seconds)
+        .sign();
+  }
+
+  private String newUser(String role) {
+    UUID id = UUID.randomUUID();
+    pool.preparedQuery(
+            "insert into app_user (id, username, role, created_at) values ($1, $2, $3, now())")
+        .execute(Tuple.of(id, "session-" + id.toString().substring(0, 8), role))
+        .await()
+        .indefinitely();
+    return id.toString();
+  }
+
+  private boolean desktopNamed(String token, String name) {
+    return run(token, "desktops", "Desktops", "first", 100)
+        .getList("data.desktops.edges.node.name", String.class)
+        .contains(name);
+  }
+
+  private String createDesktopMutation(String token, String name) {
+    String templateId = run(token, "templates", "Templates").getString("data.templates[0].id");
+    return "mutation { createDesktop(input: {templateId: \""
+        + templateId
+        + "\", name: \""
+        + name
+        + "\"}) { id } }";
+  }
+
+  @Test
+  void afterLogoutTheTokenIsRefusedOnHttpAndOnANewWebSocket() throws Exception {
+    String token = login("alice");
+    assertThat(run(token, "auth", "Logout").getBoolean("data.logout")).isTrue();
+
+    JsonPath http = post(token, "{ me { username } }").then().statusCode(401).extract().jsonPath();
+    assertThat(errorCode(http)).isEqualTo("UNAUTHENTICATED");
+    assertThat(http.getString("errors[0].message")).contains("revoked");
+
+    try (GraphQLSocket ws = GraphQLSocket.open(base.getPort())) {
+      ws.init(token);
+      await().atMost(Duration.ofSeconds(10)).until(() -> ws.closeCode() != null);
+      assertThat(ws.closeCode()).isEqualTo((short) 4403);
+      assertThat(ws.ofType("connection_ack")).isEmpty();
+    }
+    // The list every replica reads holds the token's fingerprint, never the token.
+    long rows =
+        pool.preparedQuery("select count(*) from revoked_token where token_hash = $1")
+            .execute(Tuple.of(Sessions.fingerprint(token)))
+            .await()
+            .indefinitely()
+            .iterator()
+            .next()
+            .getLong(0);
+    assertThat(rows).isEqualTo(1);
+    // Alice's other sessions are hers to keep.
+    assertThat(run(login("alice"), "auth", "Me").getString("data.me.username")).isEqualTo("alice");
+  }
+
+  @Test
+  void aWebSocketOpenedBeforeLogoutRunsNothingAfterIt() throws Exception {
+    String token = login("alice");
+    String mutation = createDesktopMutation(token, "after-logout");
+    try (GraphQLSocket ws = GraphQLSocket.signedIn(base.getPort(), token)) {
+      run(token, "auth", "Logout");
+      ws.subscribe("1", mutation);
+      await().atMost(Duration.ofSeconds(10)).until(() -> ws.closeCode() != null);
+      assertThat(ws.closeCode()).isEqualTo((short) 4401);
+      assertThat(ws.about("1")).isEmpty();
+    }
+    assertThat(desktopNamed(login("alice"), "after-logout")).isFalse();
+  }
+
+  @Test
+  void aRoleTakenAwayInTheInventoryCountsAtTheNextRequest() throws Exception {
+    String id = newUser("admin");
+    String token = builtInToken(id, "demoted", "admin", 300);
+    assertThat(run(token, "auth", "Users").getList("data.users")).isNotEmpty();
+    try (GraphQLSocket ws = GraphQLSocket.signedIn(base.getPort(), token)) {
+      pool.preparedQuery("update app_user set role = 'user' where id = $1")
+          .execute(Tuple.of(UUID.fromString(id)))
+          .await()
+          .indefinitely();
+      // The token still says admin; the inventory does not.
+      assertThat(errorCode(run(token, "auth", "Users"))).isEqualTo("FORBIDDEN");
+      ws.subscribe("1", "{ users { id } }");
+      await().atMost(Duration.ofSeconds(10)).until(() -> !ws.about("1").isEmpty());
+      assertThat(
+              ws.about("1")
+                  .get(0)
+                  .getJsonObject("payload")
+                  .getJsonArray("errors")
+                  .getJsonObject(0)
+                  .getJsonObject("extensions")
+                  .getString("code"))
+          .isEqualTo("FORBIDDEN");
+    }
+    // A user deleted from the inventory has no session at all.
+    pool.preparedQuery("delete from app_user where id = $1")
+        .execute(Tuple.of(UUID.fromString(id)))
+        .await()
+        .indefinitely();
+    assertThat(errorCode(post(token, "{ me { id } }").then().statusCode(401).extract().jsonPath()))
+        .isEqualTo("UNAUTHENTICATED");
+  }
+
+  @Test
+  void aWebSocketClosesWhenItsTokenExpiresAndTheTokenRunsNothingAfterwards() throws Exception {
+    String aliceId = run(login("alice"), "auth", "Me").getString("data.me.id");
+    String shortLived = builtInToken(aliceId, "alice", "user", 3);
+    String mutation = createDesktopMutation(shortLived, "after-expiry");
+    try (GraphQLSocket ws = GraphQLSocket.signedIn(base.getPort(), shortLived)) {
+      ws.subscribe("events", "subscription { desktopEvents { at } }");
+      await().atMost(Duration.ofSeconds(20)).until(() -> ws.closeCode() != null);
+      assertThat(ws.closeCode()).isEqualTo((short) 4401);
+    }
+    // smallrye-jwt would allow a minute of clock skew; the gateway does not.
+    JsonPath http = post(shortLived, mutation).then().statusCode(401).extract().jsonPath();
+    assertThat(errorCode(http)).isEqualTo("UNAUTHENTICATED");
+    assertThat(desktopNamed(login("alice"), "after-expiry")).isFalse();
+  }
+}
