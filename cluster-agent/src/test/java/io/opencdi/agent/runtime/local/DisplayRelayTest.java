@@ -38,7 +38,8 @@ class DisplayRelayTest {
                     return; // the test ended
                   }
                   // A refused opener may have hung up already: its broken pipe ends only that
-                  // connection, never the stub, so the relayed connection later still gets a banner.
+                  // connection, never the stub, so the relayed connection later still gets a
+                  // banner.
                   try (c) {
                     c.write(ByteBuffer.wrap("RFB 003.008\n".getBytes(StandardCharsets.US_ASCII)));
                   } catch (Exception e) {
