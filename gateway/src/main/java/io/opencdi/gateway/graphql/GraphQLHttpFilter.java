@@ -56,7 +56,8 @@ public class GraphQLHttpFilter {
 
   private void filter(RoutingContext ctx) {
     HttpMethod method = ctx.request().method();
-    if (GraphQLWebSocket.isUpgrade(ctx) || (method != HttpMethod.GET && method != HttpMethod.POST)) {
+    if (GraphQLWebSocket.isUpgrade(ctx)
+        || (method != HttpMethod.GET && method != HttpMethod.POST)) {
       ctx.next(); // SmallRye GraphQL runs nothing for other methods
       return;
     }

@@ -194,6 +194,7 @@ class DesktopLifecycleTest {
     // A user of the identity provider, created on first sign-in, then given a quota of one.
     String carol =
         io.smallrye.jwt.build.Jwt.issuer("https://opencdi.local/built-in")
+            .subject("quota-carol")
             .upn("quota-carol")
             .groups(java.util.Set.of("user"))
             .expiresIn(300)
