@@ -86,28 +86,13 @@ final class HostCommands {
 
   /** Ids of the live processes whose process group is {@code pgid} (read from /proc). */
   static List<Long> groupMembers(long pgid) {
-    List<Long> members = new ArrayList<>();
-    try (var dirs = Files.list(Path.of("/proc"))) {
-      for (Path dir : (Iterable<Path>) dirs::iterator) {
-        String name = dir.getFileName().toString();
-        if (!name.chars().allMatch(Character::isDigit)) {
-          continue;
-        }
-        try {
+    return processesWhere(
+        dir -> {
           String stat = Files.readString(dir.resolve("stat"));
           // pid (comm) state ppid pgrp …; comm may contain spaces and parentheses.
           String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          if (Long.parseLong(rest[2]) == pgid && !rest[0].equals("Z")) {
-            members.add(Long.parseLong(name));
-          }
-        } catch (IOException | RuntimeException e) {
-          // the process went away while we looked
-        }
-      }
-    } catch (IOException e) {
-      return members;
-    }
-    return members;
+          return Long.parseLong(rest[2]) == pgid && !rest[0].equals("Z");
+        });
   }
 
   /**
@@ -115,6 +100,31 @@ final class HostCommands {
    * own, these are exactly a desktop's processes, wherever they moved (setsid, daemons).
    */
   static List<Long> processesOf(int uid) {
+    String id = Integer.toString(uid);
+    return processesWhere(
+        dir -> {
+          for (String line : Files.readAllLines(dir.resolve("status"))) {
+            if (line.startsWith("State:") && line.contains("Z")) {
+              return false;
+            }
+            if (line.startsWith("Uid:")) {
+              String[] ids = line.substring(4).trim().split("\\s+");
+              return ids[0].equals(id) || ids[1].equals(id);
+            }
+          }
+          return false;
+        });
+  }
+
+  /** Reads one process's /proc directory; may fail when the process goes away meanwhile. */
+  private interface ProcessTest {
+    boolean matches(Path procDir) throws IOException;
+  }
+
+  /**
+   * Ids of the processes in /proc that pass {@code test}; those that end while read are skipped.
+   */
+  private static List<Long> processesWhere(ProcessTest test) {
     List<Long> pids = new ArrayList<>();
     try (var dirs = Files.list(Path.of("/proc"))) {
       for (Path dir : (Iterable<Path>) dirs::iterator) {
@@ -123,17 +133,8 @@ final class HostCommands {
           continue;
         }
         try {
-          for (String line : Files.readAllLines(dir.resolve("status"))) {
-            if (line.startsWith("State:") && line.contains("Z")) {
-              break;
-            }
-            if (line.startsWith("Uid:")) {
-              String[] ids = line.substring(4).trim().split("\\s+");
-              if (ids[0].equals(Integer.toString(uid)) || ids[1].equals(Integer.toString(uid))) {
-                pids.add(Long.parseLong(name));
-              }
-              break;
-            }
+          if (test.matches(dir)) {
+            pids.add(Long.parseLong(name));
           }
         } catch (IOException | RuntimeException e) {
           // the process went away while we looked
