@@ -55,7 +55,8 @@ public class ConnectService {
                       caller.userId(),
                       d.id,
                       expiresAt,
-                      session.expiresAt().atOffset(ZoneOffset.UTC))
+                      session.expiresAt().atOffset(ZoneOffset.UTC),
+                      session.tokenHash())
                   .replaceWith(
                       new ConnectionTicket(
                           displayBase + DisplayRoutes.DISPLAY_PATH_PREFIX + ticket,

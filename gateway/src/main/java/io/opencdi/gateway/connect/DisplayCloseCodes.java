@@ -18,7 +18,7 @@ public final class DisplayCloseCodes {
   /** No bytes moved in either direction for {@code opencdi.connect.idle-timeout}. */
   public static final int IDLE_TIMEOUT = 4000;
 
-  /** The session (bearer token) that asked for the ticket expired: sign in again. */
+  /** The session (bearer token) that asked for the ticket expired or signed out: sign in again. */
   public static final int SESSION_EXPIRED = 4001;
 
   /** The ticket is malformed or unknown (forged, or long gone). */

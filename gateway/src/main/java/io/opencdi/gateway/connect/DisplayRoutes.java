@@ -6,6 +6,7 @@ import io.opencdi.gateway.auth.UserEntity;
 import io.opencdi.gateway.cluster.ClusterEntity;
 import io.opencdi.gateway.db.Db;
 import io.opencdi.gateway.desktop.DesktopEntity;
+import io.opencdi.gateway.events.SessionEnds;
 import io.opencdi.protocol.CloseCodes;
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.ProtocolVersion;
@@ -49,6 +50,7 @@ public class DisplayRoutes {
   private final Db db;
   private final ConnectConfig config;
   private final Vertx vertx;
+  private final SessionEnds sessionEnds;
 
   public DisplayRoutes(
       Vertx vertx,
@@ -57,8 +59,10 @@ public class DisplayRoutes {
       PublicUrl publicUrl,
       AgentInventory agents,
       Db db,
-      ConnectConfig config) {
+      ConnectConfig config,
+      SessionEnds sessionEnds) {
     this.vertx = vertx;
+    this.sessionEnds = sessionEnds;
     this.tickets = tickets;
     this.tunnels = tunnels;
     this.publicUrl = publicUrl;
@@ -147,21 +151,39 @@ public class DisplayRoutes {
                         + ", not RUNNING");
               } else {
                 tunnels.request(ws, target.clusterId(), target.clusterName(), target.desktopId());
-                closeAtSessionEnd(ws, redeemed.sessionExpiresAt());
+                closeAtSessionEnd(ws, redeemed);
               }
             })
         .replaceWithVoid();
   }
 
-  /** Ends the display when the session that asked for it ends, as the GraphQL WebSocket does. */
-  private void closeAtSessionEnd(ServerWebSocket ws, OffsetDateTime sessionExpiresAt) {
+  /**
+   * Ends the display when the session that asked for it expires or is signed out (on any replica),
+   * as the GraphQL WebSocket does. The sign-out hook is forgotten at the session's expiry at the
+   * latest, so hooks of displays closed earlier are bounded by the session's lifetime.
+   */
+  private void closeAtSessionEnd(ServerWebSocket ws, TicketStore.Redeemed redeemed) {
+    Runnable forget = () -> {};
+    if (redeemed.sessionHash() != null) {
+      forget =
+          sessionEnds.whenEnded(
+              redeemed.sessionHash(),
+              () -> {
+                if (!ws.isClosed()) {
+                  Tunnels.close(ws, DisplayCloseCodes.SESSION_EXPIRED, "signed out");
+                }
+              });
+    }
+    OffsetDateTime sessionExpiresAt = redeemed.sessionExpiresAt();
     if (sessionExpiresAt == null) {
       return;
     }
+    Runnable forgetAtExpiry = forget;
     long delay = Math.max(1, Duration.between(OffsetDateTime.now(), sessionExpiresAt).toMillis());
     vertx.setTimer(
         delay,
         t -> {
+          forgetAtExpiry.run();
           if (!ws.isClosed()) {
             Tunnels.close(ws, DisplayCloseCodes.SESSION_EXPIRED, "the session expired");
           }

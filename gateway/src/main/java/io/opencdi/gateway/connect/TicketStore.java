@@ -36,9 +36,13 @@ public class TicketStore {
   /** What redeeming a ticket gave. */
   public sealed interface Redemption {}
 
-  /** The ticket was valid and is now used. */
-  /** {@code sessionExpiresAt}: when the session that asked for the ticket ends (null: never). */
-  public record Redeemed(UUID userId, UUID desktopId, OffsetDateTime sessionExpiresAt)
+  /**
+   * The ticket was valid and is now used. {@code sessionExpiresAt}: when the session that asked for
+   * the ticket ends (null: never); {@code sessionHash}: that session's token fingerprint, whose
+   * sign-out ends the display (null for tickets from before it was kept).
+   */
+  public record Redeemed(
+      UUID userId, UUID desktopId, OffsetDateTime sessionExpiresAt, String sessionHash)
       implements Redemption {}
 
   /** The ticket was refused; {@code code} is one of {@link DisplayCloseCodes}. */
@@ -46,19 +50,23 @@ public class TicketStore {
 
   /**
    * Stores a ticket for {@code userId} and {@code desktopId} that expires at {@code expiresAt}; the
-   * display it opens ends at {@code sessionExpiresAt}, when the user's session does.
+   * display it opens ends at {@code sessionExpiresAt}, or when the session {@code sessionHash} is
+   * signed out, as the user's session does.
    */
   public Uni<Void> issue(
       String ticket,
       UUID userId,
       UUID desktopId,
       OffsetDateTime expiresAt,
-      OffsetDateTime sessionExpiresAt) {
+      OffsetDateTime sessionExpiresAt,
+      String sessionHash) {
     return pool.preparedQuery(
             "insert into display_ticket"
-                + " (token_hash, user_id, desktop_id, expires_at, session_expires_at)"
-                + " values ($1, $2, $3, $4, $5)")
-        .execute(Tuple.of(Tickets.hash(ticket), userId, desktopId, expiresAt, sessionExpiresAt))
+                + " (token_hash, user_id, desktop_id, expires_at, session_expires_at, session_hash)"
+                + " values ($1, $2, $3, $4, $5, $6)")
+        .execute(
+            Tuple.of(
+                Tickets.hash(ticket), userId, desktopId, expiresAt, sessionExpiresAt, sessionHash))
         .replaceWithVoid();
   }
 
@@ -71,7 +79,7 @@ public class TicketStore {
     return pool.preparedQuery(
             "update display_ticket set used_at = now()"
                 + " where token_hash = $1 and used_at is null and expires_at > now()"
-                + " returning user_id, desktop_id, session_expires_at")
+                + " returning user_id, desktop_id, session_expires_at, session_hash")
         .execute(Tuple.of(hash))
         .flatMap(
             rows -> {
@@ -82,7 +90,8 @@ public class TicketStore {
                         new Redeemed(
                             row.getUUID("user_id"),
                             row.getUUID("desktop_id"),
-                            row.getOffsetDateTime("session_expires_at")));
+                            row.getOffsetDateTime("session_expires_at"),
+                            row.getString("session_hash")));
               }
               // Not redeemable: say why. The update above already decided; this only explains.
               return pool.preparedQuery(

@@ -16,7 +16,10 @@ public final class Channels {
   /** An agent was revoked; the replica holding its links closes them. */
   public static final String AGENT = "opencdi_agent";
 
-  static final List<String> ALL = List.of(DESKTOP, CLUSTER, COMMAND, AGENT);
+  /** A session was signed out; every replica ends the WebSockets opened with its token. */
+  public static final String SESSION = "opencdi_session";
+
+  static final List<String> ALL = List.of(DESKTOP, CLUSTER, COMMAND, AGENT, SESSION);
 
   private Channels() {}
 }

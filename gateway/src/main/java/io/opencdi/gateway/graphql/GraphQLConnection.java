@@ -36,9 +36,9 @@ import org.reactivestreams.Subscription;
  * closes after the initialisation timeout (4408); afterwards each subscribe verifies the token
  * again (revocation, current role; 4401 when it no longer holds), passes the {@link RequestGuard},
  * and counts against the connection's and the user's operation limits (refused with an error for
- * that operation only). The socket closes with 4401 the moment its token expires. Messages are
- * assembled from frames here so that one larger than the endpoint's limit is refused (1009) without
- * being kept.
+ * that operation only). The socket closes with 4401 the moment its token expires or is signed out.
+ * Messages are assembled from frames here so that one larger than the endpoint's limit is refused
+ * (1009) without being kept.
  */
 final class GraphQLConnection {
   private static final Logger LOG = Logger.getLogger(GraphQLConnection.class);
@@ -53,6 +53,7 @@ final class GraphQLConnection {
   private volatile String token;
   private long initTimer = -1;
   private long expiryTimer = -1;
+  private Runnable forgetSessionEnd = () -> {};
 
   GraphQLConnection(ServerWebSocket ws, Vertx vertx, GraphQLWebSocket endpoint) {
     this.ws = ws;
@@ -152,6 +153,12 @@ final class GraphQLConnection {
                       Math.max(1, untilExpiry),
                       t ->
                           close(GraphQLCloseCodes.UNAUTHORIZED, "Unauthorized: the token expired"));
+              forgetSessionEnd =
+                  endpoint
+                      .ends()
+                      .whenEnded(
+                          s.tokenHash(),
+                          () -> close(GraphQLCloseCodes.UNAUTHORIZED, "Unauthorized: signed out"));
               send(new JsonObject().put("type", "connection_ack"));
             },
             e -> close(GraphQLCloseCodes.FORBIDDEN, "Forbidden: " + reason(e)));
@@ -420,6 +427,7 @@ final class GraphQLConnection {
   private void onClosed() {
     vertx.cancelTimer(initTimer);
     vertx.cancelTimer(expiryTimer);
+    forgetSessionEnd.run();
     operations.values().forEach(Operation::cancel);
   }
 

@@ -2,6 +2,7 @@ package io.opencdi.gateway.graphql;
 
 import io.opencdi.gateway.auth.RequestSession;
 import io.opencdi.gateway.auth.Sessions;
+import io.opencdi.gateway.events.SessionEnds;
 import io.quarkus.arc.Arc;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -32,6 +33,7 @@ public class GraphQLWebSocket {
 
   private final Vertx vertx;
   private final Sessions sessions;
+  private final SessionEnds ends;
   private final RequestGuard guard;
   private final GraphQLLimits.WebSocket limits;
   private final String path;
@@ -40,11 +42,13 @@ public class GraphQLWebSocket {
   public GraphQLWebSocket(
       Vertx vertx,
       Sessions sessions,
+      SessionEnds ends,
       RequestGuard guard,
       GraphQLLimits limits,
       @ConfigProperty(name = "quarkus.smallrye-graphql.root-path") String path) {
     this.vertx = vertx;
     this.sessions = sessions;
+    this.ends = ends;
     this.guard = guard;
     this.limits = limits.websocket();
     this.path = path;
@@ -78,6 +82,10 @@ public class GraphQLWebSocket {
 
   Sessions sessions() {
     return sessions;
+  }
+
+  SessionEnds ends() {
+    return ends;
   }
 
   RequestGuard guard() {

@@ -125,6 +125,23 @@ class SessionTest {
   }
 
   @Test
+  void aRunningSubscriptionEndsWhenItsSessionSignsOut() throws Exception {
+    String token = login("alice");
+    String other = login("alice");
+    try (GraphQLSocket ws = GraphQLSocket.signedIn(base.getPort(), token);
+        GraphQLSocket kept = GraphQLSocket.signedIn(base.getPort(), other)) {
+      ws.subscribe("1", "subscription { desktopEvents { at } }");
+      kept.subscribe("1", "subscription { desktopEvents { at } }");
+      // Signed out from another connection: no further message on the socket is needed.
+      assertThat(run(token, "auth", "Logout").getBoolean("data.logout")).isTrue();
+      await().atMost(Duration.ofSeconds(10)).until(() -> ws.closeCode() != null);
+      assertThat(ws.closeCode()).isEqualTo((short) 4401);
+      // The same user's other session is not touched.
+      assertThat(kept.closeCode()).isNull();
+    }
+  }
+
+  @Test
   void aRoleTakenAwayInTheInventoryCountsAtTheNextRequest() throws Exception {
     String id = newUser("admin");
     String token = builtInToken(id, "demoted", "admin", 300);

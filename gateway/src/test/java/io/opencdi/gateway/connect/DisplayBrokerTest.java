@@ -176,6 +176,22 @@ class DisplayBrokerTest {
   }
 
   @Test
+  void aDisplayEndsWhenTheSessionThatOpenedItSignsOut() throws Exception {
+    String session = login("alice");
+    String url = ticket(session, aliceVnc);
+    try (DisplayClient viewer = DisplayClient.open(url, origin(), "binary")) {
+      Rfb.handshake(viewer);
+      assertThat(run(session, "auth", "Logout").getBoolean("data.logout")).isTrue();
+      assertThat(viewer.closeCode(WAIT)).isEqualTo(DisplayCloseCodes.SESSION_EXPIRED);
+      assertThat(viewer.closeReason()).contains("signed out");
+    }
+    // Alice's other session keeps its own display.
+    try (DisplayClient other = DisplayClient.open(ticket(alice, aliceVnc), origin(), "binary")) {
+      Rfb.handshake(other);
+    }
+  }
+
+  @Test
   void forgedTicketsAreRefused() throws Exception {
     String url = ticket(alice, aliceVnc);
     String prefix = url.substring(0, url.lastIndexOf('/') + 1);

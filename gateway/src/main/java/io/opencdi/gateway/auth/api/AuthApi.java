@@ -12,6 +12,7 @@ import io.opencdi.gateway.common.RateLimitedException;
 import io.opencdi.gateway.common.UnauthenticatedException;
 import io.opencdi.gateway.common.ValidationException;
 import io.opencdi.gateway.db.Db;
+import io.opencdi.gateway.events.SessionEnds;
 import io.quarkus.elytron.security.common.BcryptUtil;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.smallrye.mutiny.Uni;
@@ -41,6 +42,7 @@ public class AuthApi {
   private final LoginBackoff backoff;
   private final CurrentVertxRequest request;
   private final Sessions sessions;
+  private final SessionEnds ends;
 
   public AuthApi(
       Db db,
@@ -50,8 +52,10 @@ public class AuthApi {
       Admission admission,
       LoginBackoff backoff,
       CurrentVertxRequest request,
-      Sessions sessions) {
+      Sessions sessions,
+      SessionEnds ends) {
     this.sessions = sessions;
+    this.ends = ends;
     this.backoff = backoff;
     this.request = request;
     this.db = db;
@@ -117,9 +121,13 @@ public class AuthApi {
   @Mutation
   @Description(
       "Signs out: the token of this request is refused from now on, on every gateway replica, over"
-          + " HTTP and WebSocket alike. Returns true.")
+          + " HTTP and WebSocket alike; the GraphQL WebSockets and displays it opened are closed."
+          + " Returns true.")
   public Uni<@NonNull Boolean> logout() {
-    return callers.session().flatMap(s -> sessions.revoke(s)).replaceWith(Boolean.TRUE);
+    return callers
+        .session()
+        .flatMap(s -> sessions.revoke(s).chain(() -> ends.announce(s)))
+        .replaceWith(Boolean.TRUE);
   }
 
   @Query
