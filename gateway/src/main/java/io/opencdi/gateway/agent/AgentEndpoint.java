@@ -132,7 +132,7 @@ public class AgentEndpoint {
                               + " is not on a cluster of this agent")),
               "the status of snapshot " + snapshot.snapshotId());
       case TunnelRefused refused -> {
-        tunnelRefusals.fire(new AgentTunnelRefusal(link.agentId(), refused));
+        tunnelRefusals.fire(new AgentTunnelRefusal(link.agentId(), link.agentName(), refused));
         yield Uni.createFrom().voidItem();
       }
       case LiveReport report -> {

@@ -8,6 +8,7 @@ import java.util.UUID;
  * what the waiting viewer is told.
  *
  * @param agentId the agent that sent the refusal (only the agent asked may refuse)
+ * @param agentName its name, for the log of refused frames
  * @param refusal the frame
  */
-public record AgentTunnelRefusal(UUID agentId, TunnelRefused refusal) {}
+public record AgentTunnelRefusal(UUID agentId, String agentName, TunnelRefused refusal) {}

@@ -1,6 +1,7 @@
 package io.opencdi.gateway.connect;
 
 import io.opencdi.gateway.agent.AgentInventory;
+import io.opencdi.gateway.agent.AgentRefusals;
 import io.opencdi.gateway.auth.Roles;
 import io.opencdi.gateway.auth.UserEntity;
 import io.opencdi.gateway.cluster.ClusterEntity;
@@ -51,6 +52,7 @@ public class DisplayRoutes {
   private final ConnectConfig config;
   private final Vertx vertx;
   private final SessionEnds sessionEnds;
+  private final AgentRefusals refusals;
 
   public DisplayRoutes(
       Vertx vertx,
@@ -60,9 +62,11 @@ public class DisplayRoutes {
       AgentInventory agents,
       Db db,
       ConnectConfig config,
-      SessionEnds sessionEnds) {
+      SessionEnds sessionEnds,
+      AgentRefusals refusals) {
     this.vertx = vertx;
     this.sessionEnds = sessionEnds;
+    this.refusals = refusals;
     this.tickets = tickets;
     this.tunnels = tunnels;
     this.publicUrl = publicUrl;
@@ -222,11 +226,16 @@ public class DisplayRoutes {
                       case SPLICED -> {}
                       case UNKNOWN ->
                           Tunnels.close(ws, CloseCodes.UNKNOWN_TUNNEL, "unknown or expired tunnel");
-                      case WRONG_AGENT ->
-                          Tunnels.close(
-                              ws,
-                              CloseCodes.FORBIDDEN,
-                              "the tunnel was requested from another agent");
+                      case WRONG_AGENT -> {
+                        refusals.refused(
+                            agent.name,
+                            "tunnel",
+                            "tunnel " + tunnelId + " was requested from another agent");
+                        Tunnels.close(
+                            ws,
+                            CloseCodes.FORBIDDEN,
+                            "the tunnel was requested from another agent");
+                      }
                     }
                   },
                   e -> Tunnels.close(ws, 1011, "gateway error"));

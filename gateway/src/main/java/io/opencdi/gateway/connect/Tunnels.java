@@ -2,6 +2,7 @@ package io.opencdi.gateway.connect;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opencdi.gateway.agent.AgentLinks;
+import io.opencdi.gateway.agent.AgentRefusals;
 import io.opencdi.gateway.agent.AgentTunnelRefusal;
 import io.opencdi.protocol.TunnelOpen;
 import io.opencdi.protocol.TunnelRefused;
@@ -29,8 +30,15 @@ public class Tunnels {
   private final AgentLinks links;
   private final Vertx vertx;
   private final ConnectConfig config;
+  private final AgentRefusals refusals;
 
-  public Tunnels(AgentLinks links, Vertx vertx, ConnectConfig config, MeterRegistry meters) {
+  public Tunnels(
+      AgentLinks links,
+      Vertx vertx,
+      ConnectConfig config,
+      MeterRegistry meters,
+      AgentRefusals refusals) {
+    this.refusals = refusals;
     this.links = links;
     this.vertx = vertx;
     this.config = config;
@@ -121,7 +129,15 @@ public class Tunnels {
   void refused(@Observes AgentTunnelRefusal event) {
     TunnelRefused refusal = event.refusal();
     Waiting w = refusal.tunnelId() == null ? null : waiting.get(refusal.tunnelId());
-    if (w == null || !event.agentId().equals(w.agentId) || !waiting.remove(refusal.tunnelId(), w)) {
+    if (w != null && !event.agentId().equals(w.agentId)) {
+      // Another agent tries to end a viewer's wait: refused, counted, the wait goes on.
+      refusals.refused(
+          event.agentName(),
+          "tunnel",
+          "tunnel " + refusal.tunnelId() + " was requested from another agent");
+      return;
+    }
+    if (w == null || !waiting.remove(refusal.tunnelId(), w)) {
       return;
     }
     vertx.cancelTimer(w.timer);

@@ -21,9 +21,14 @@ import io.opencdi.protocol.CommandAck;
 import io.opencdi.protocol.CommandKind;
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.DesktopStatus;
+import io.opencdi.protocol.DesktopUsage;
 import io.opencdi.protocol.Hello;
+import io.opencdi.protocol.LiveQuery;
+import io.opencdi.protocol.LiveReport;
 import io.opencdi.protocol.NodeGroupReport;
 import io.opencdi.protocol.ProtocolVersion;
+import io.opencdi.protocol.SnapshotState;
+import io.opencdi.protocol.SnapshotStatus;
 import io.opencdi.protocol.TunnelOpen;
 import io.opencdi.protocol.TunnelRefused;
 import io.opencdi.protocol.Welcome;
@@ -42,6 +47,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -113,6 +120,104 @@ class AgentTrustTest {
                   "owner says hi"
                       .equals(desktop(alice, id).getString("data.desktop.statusReason")));
     }
+  }
+
+  @Test
+  void anotherAgentsAcksSnapshotStatusesAndLiveReportsChangeNothing() throws Exception {
+    String home = "frames-home-" + s;
+    try (RawAgent owner = ownerOf(home, "frames-" + s)) {
+      String alice = login("alice");
+      String id = runningDesktop(owner, alice, "frames-" + s);
+      String intruderToken = newAgent("frames-intruder-" + s);
+      String intruderHome = "frames-intruder-home-" + s;
+      String join = registerCluster(intruderHome);
+      try (RawAgent intruder = RawAgent.connect(base.getPort(), intruderToken)) {
+        intruder.send(hello(List.of(cluster(intruderHome, "frames-x-" + s, 1)), List.of(), join));
+        awaitWelcome(intruder);
+        double acks = refused("ack");
+        double snapshots = refused("snapshot");
+        double lives = refused("live");
+
+        // Alice snapshots her desktop; the intruder answers the owner's command and reports the
+        // snapshot READY (it would then be restorable though nothing was copied).
+        JsonPath taken = run(alice, "snapshots", "SnapshotDesktop", "id", id, "name", "f-" + s);
+        String snapshotId = taken.getString("data.snapshotDesktop.id");
+        assertThat(snapshotId).as(taken.prettify()).isNotNull();
+        Command command = awaitCommand(owner, CommandKind.SNAPSHOT);
+        intruder.send(new CommandAck(command.commandId(), false, "refused by the intruder"));
+        intruder.send(
+            new SnapshotStatus(
+                snapshotId,
+                id,
+                home,
+                SnapshotState.READY,
+                1L,
+                "forged",
+                System.currentTimeMillis()));
+        await().atMost(WAIT).until(() -> refused("ack") >= acks + 1);
+        await().atMost(WAIT).until(() -> refused("snapshot") >= snapshots + 1);
+        JsonPath snapshot = run(alice, "snapshots", "Snapshot", "id", snapshotId);
+        assertThat(snapshot.getString("data.snapshot.state")).isEqualTo("PENDING");
+        assertThat(snapshot.getString("data.snapshot.statusReason")).isNotEqualTo("forged");
+        assertThat(desktop(alice, id).getString("data.desktop.state")).isEqualTo("RUNNING");
+
+        // The owner's own answers still apply.
+        owner.send(new CommandAck(command.commandId(), true, null));
+        owner.send(
+            new SnapshotStatus(
+                snapshotId,
+                id,
+                home,
+                SnapshotState.READY,
+                4096L,
+                null,
+                System.currentTimeMillis()));
+        await()
+            .atMost(WAIT)
+            .until(
+                () ->
+                    "READY"
+                        .equals(
+                            run(alice, "snapshots", "Snapshot", "id", snapshotId)
+                                .getString("data.snapshot.state")));
+
+        // Alice asks for live usage; the intruder answers the owner's query with invented figures.
+        CompletableFuture<JsonPath> live =
+            CompletableFuture.supplyAsync(() -> run(alice, "live", "DesktopLive", "id", id));
+        await().atMost(WAIT).until(() -> !owner.received(LiveQuery.class).isEmpty());
+        LiveQuery query = owner.received(LiveQuery.class).get(0);
+        long now = System.currentTimeMillis();
+        intruder.send(
+            new LiveReport(
+                query.queryId(),
+                home,
+                List.of(new DesktopUsage(id, 999_000, 1L << 40, List.of(), now)),
+                List.of(),
+                null));
+        await().atMost(WAIT).until(() -> refused("live") >= lives + 1);
+        owner.send(
+            new LiveReport(
+                query.queryId(),
+                home,
+                List.of(new DesktopUsage(id, 123, 456_000_000L, List.of(), now)),
+                List.of(),
+                null));
+        JsonPath answer = live.get(60, TimeUnit.SECONDS);
+        assertThat(answer.getLong("data.desktop.live.cpuMillis"))
+            .as(answer.prettify())
+            .isEqualTo(123);
+      }
+    }
+  }
+
+  private static Command awaitCommand(RawAgent agent, CommandKind kind) {
+    await()
+        .atMost(WAIT)
+        .until(() -> agent.received(Command.class).stream().anyMatch(c -> c.kind() == kind));
+    return agent.received(Command.class).stream()
+        .filter(c -> c.kind() == kind)
+        .findFirst()
+        .orElseThrow();
   }
 
   @Test
@@ -231,6 +336,7 @@ class AgentTrustTest {
         intruder.send(hello(List.of(cluster(intruderHome, "thief-" + s, 1)), List.of(), join));
         awaitWelcome(intruder);
 
+        double tunnelsBefore = refused("tunnel");
         JsonPath ticket = run(alice, "connect", "ConnectDesktop", "id", id);
         String url = ticket.getString("data.connectDesktop.url");
         assertThat(url).as(ticket.prettify()).isNotNull();
@@ -250,6 +356,8 @@ class AgentTrustTest {
           }
           // ...and refuses it in the owner's name: ignored, the viewer still waits for the owner.
           intruder.send(new TunnelRefused(tunnelId, TunnelRefused.Cause.DISPLAY_UNREACHABLE, "x"));
+          // Both attempts are counted as refused tunnel frames.
+          await().atMost(WAIT).until(() -> refused("tunnel") >= tunnelsBefore + 2);
           owner.send(new TunnelRefused(tunnelId, TunnelRefused.Cause.NO_DISPLAY, "no display"));
           assertThat(viewer.closeCode(WAIT)).isEqualTo(DisplayCloseCodes.NO_DISPLAY);
         }
