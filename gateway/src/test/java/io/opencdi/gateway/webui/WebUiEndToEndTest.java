@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -102,8 +101,7 @@ class WebUiEndToEndTest {
   @Test
   void consoleAndPortalWorkInARealBrowser() throws IOException, InterruptedException {
     Path desktops = Files.createTempDirectory("opencdi-web-ui-desktops");
-    // The desktops run as an unprivileged user, who must reach their homes under this directory.
-    Files.setPosixFilePermissions(desktops, PosixFilePermissions.fromString("rwxr-xr-x"));
+    // Private (0700) as a user's own directory would be; the agent opens what its desktops need.
     agent =
         AgentProcess.start(
             base.getPort(),
