@@ -50,12 +50,20 @@ public class DesktopCommands {
     if (backend.isPresent()) {
       return backend.get().committed(desktopId, kind);
     }
-    return notifications.publish(
-        Channels.COMMAND,
-        new JsonObject()
-            .put("desktopId", desktopId.toString())
-            .put("clusterId", clusterId.toString())
-            .put("kind", kind.name()));
+    return notifications.publish(Channels.COMMAND, command(desktopId, clusterId, kind));
+  }
+
+  /** Whether a direct backend, not an agent, carries out the commands of {@code clusterId}. */
+  public boolean direct(UUID clusterId) {
+    return backend(clusterId).isPresent();
+  }
+
+  /** The request to the replica holding the cluster's agent link to send it a command. */
+  static JsonObject command(UUID desktopId, UUID clusterId, CommandKind kind) {
+    return new JsonObject()
+        .put("desktopId", desktopId.toString())
+        .put("clusterId", clusterId.toString())
+        .put("kind", kind.name());
   }
 
   private Optional<DirectCommands> backend(UUID clusterId) {

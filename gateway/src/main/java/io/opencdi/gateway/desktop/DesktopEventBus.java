@@ -50,7 +50,7 @@ public class DesktopEventBus {
         Channels.DESKTOP, changes.stream().map(c -> event(c.desktop(), c.previous())).toList());
   }
 
-  private static JsonObject event(Desktop desktop, DesktopState previousState) {
+  static JsonObject event(Desktop desktop, DesktopState previousState) {
     return new JsonObject()
         .put("desktop", desktop.toJson())
         .put("previousState", previousState == null ? null : previousState.name())

@@ -15,7 +15,6 @@ import io.opencdi.gateway.quota.Quotas;
 import io.opencdi.gateway.snapshot.SnapshotEntity;
 import io.opencdi.gateway.snapshot.SnapshotService;
 import io.opencdi.gateway.snapshot.SnapshotState;
-import io.opencdi.gateway.template.TemplateEntity;
 import io.opencdi.placement.framework.Decision;
 import io.opencdi.placement.model.DesktopRequest;
 import io.opencdi.placement.model.Placement;
@@ -23,7 +22,6 @@ import io.opencdi.placement.model.QuotaAllowance;
 import io.opencdi.protocol.CommandKind;
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.Power;
-import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.OffsetDateTime;
@@ -44,14 +42,17 @@ public class DesktopService {
   private final DesktopEventBus events;
   private final DesktopCommands commands;
   private final Quotas quotas;
+  private final CreationPipeline pipeline;
 
   public DesktopService(
       Db db,
       PlacementService placement,
       DesktopEventBus events,
       DesktopCommands commands,
-      Quotas quotas) {
+      Quotas quotas,
+      CreationPipeline pipeline) {
     this.quotas = quotas;
+    this.pipeline = pipeline;
     this.db = db;
     this.placement = placement;
     this.events = events;
@@ -62,100 +63,19 @@ public class DesktopService {
   public Uni<Desktop> create(Caller caller, CreateDesktopInput input) {
     DesktopInputs.validate(input);
     UUID templateId = io.opencdi.gateway.common.Ids.parse(input.templateId(), "template");
-    List<Placed> placed = new ArrayList<>();
-    List<DesktopEntity> prepared = new ArrayList<>();
-    return db.transaction(
-            s ->
-                lockUser(s, caller.userId())
-                    .flatMap(
-                        user ->
-                            existing(s, user.id, input.requestId())
-                                .flatMap(
-                                    found ->
-                                        found != null
-                                            ? Uni.createFrom().item(found)
-                                            : template(s, templateId)
-                                                .flatMap(
-                                                    t ->
-                                                        place(
-                                                            s,
-                                                            user,
-                                                            t,
-                                                            input,
-                                                            input.name(),
-                                                            placed,
-                                                            prepared)))))
-        .invoke(() -> settle(placed))
-        .onFailure()
-        .call(e -> undo(placed, prepared))
-        .flatMap(entity -> announceNew(entity, placed).replaceWith(Desktop.from(entity)));
+    return pipeline.create(caller, input, templateId);
   }
 
-  /** Creates many desktops in one transaction: all of them, or none. */
+  /** Creates many desktops in one decision pass and one transaction: all of them, or none. */
   public Uni<List<Desktop>> createMany(Caller caller, CreateDesktopsInput input) {
     List<String> owners = DesktopInputs.owners(caller, input, MAX_BULK);
     UUID templateId = io.opencdi.gateway.common.Ids.parse(input.templateId(), "template");
-    List<Placed> placed = new ArrayList<>();
-    List<DesktopEntity> prepared = new ArrayList<>();
     String prefix =
         input.namePrefix() == null || input.namePrefix().isBlank()
             ? null
             : input.namePrefix().strip();
-    return db.transaction(
-            s ->
-                template(s, templateId)
-                    // Named after the template when no prefix is given: that name must fit too.
-                    .invoke(t -> DesktopInputs.bulkNames(prefix == null ? t.name : prefix, owners))
-                    .flatMap(
-                        t ->
-                            Multi.createFrom()
-                                .range(0, owners.size())
-                                .onItem()
-                                .transformToUniAndConcatenate(
-                                    i ->
-                                        ownerNamed(s, owners.get(i))
-                                            .flatMap(
-                                                user -> {
-                                                  String requestId =
-                                                      input.requestId() == null
-                                                          ? null
-                                                          : input.requestId() + "#" + i;
-                                                  var one =
-                                                      new CreateDesktopInput(
-                                                          input.templateId(),
-                                                          null,
-                                                          input.region(),
-                                                          input.zone(),
-                                                          null,
-                                                          null,
-                                                          requestId);
-                                                  String name =
-                                                      (prefix == null ? t.name : prefix)
-                                                          + "-"
-                                                          + (i + 1);
-                                                  return existing(s, user.id, requestId)
-                                                      .flatMap(
-                                                          found ->
-                                                              found != null
-                                                                  ? Uni.createFrom().item(found)
-                                                                  : place(
-                                                                      s, user, t, one, name, placed,
-                                                                      prepared));
-                                                }))
-                                .collect()
-                                .asList()))
-        .invoke(() -> settle(placed))
-        .onFailure()
-        .call(e -> undo(placed, prepared))
-        .flatMap(
-            entities ->
-                Multi.createFrom()
-                    .iterable(entities)
-                    .onItem()
-                    .transformToUniAndConcatenate(e -> announceNew(e, placed))
-                    .collect()
-                    .last()
-                    .replaceWith(entities.stream().map(Desktop::from).toList()));
+    return pipeline.createMany(
+        templateId, owners, prefix, input.region(), input.zone(), input.requestId());
   }
 
   /**
@@ -198,7 +118,7 @@ public class DesktopService {
         .invoke(() -> settle(placed))
         .onFailure()
         .invoke(e -> forget(placed))
-        .flatMap(entity -> announceNew(entity, placed).replaceWith(Desktop.from(entity)));
+        .flatMap(entity -> announceNew(entity).replaceWith(Desktop.from(entity)));
   }
 
   private Uni<DesktopEntity> placeRestored(
@@ -343,48 +263,6 @@ public class DesktopService {
 
   // ---- steps inside a transaction ----
 
-  private Uni<DesktopEntity> place(
-      Mutiny.Session s,
-      UserEntity owner,
-      TemplateEntity t,
-      CreateDesktopInput input,
-      String name,
-      List<Placed> placed,
-      List<DesktopEntity> prepared) {
-    DesktopEntity d = new DesktopEntity();
-    d.id = UUID.randomUUID();
-    d.name = name == null || name.isBlank() ? t.name : name.strip();
-    d.ownerId = owner.id;
-    d.templateId = t.id;
-    d.image = t.image;
-    d.cpuMillis = input.cpuMillis() == null ? t.cpuMillis : input.cpuMillis();
-    d.memoryMiB = input.memoryMiB() == null ? t.memoryMiB : input.memoryMiB();
-    d.runtimeClass = t.runtimeClass;
-    d.storageClass = t.storageClass;
-    d.homeVolumeGiB = t.homeVolumeGiB;
-    d.region = input.region();
-    d.zone = input.zone();
-    d.requestId = input.requestId();
-    d.power = Power.ON;
-    d.state = DesktopState.PENDING;
-    d.createdAt = OffsetDateTime.now();
-    d.updatedAt = d.createdAt;
-    return fits(s, owner, d, false)
-        .flatMap(quota -> reserve(s, request(d, quota, t.arch), Optional.empty(), placed))
-        .flatMap(
-            p -> {
-              d.clusterId = UUID.fromString(p.placement.clusterId());
-              d.nodeGroup = p.placement.nodeGroup();
-              d.placementSummary = p.summary;
-              d.holdsCapacity = true;
-              return s.persist(d)
-                  .call(s::flush)
-                  .call(() -> commands.prepare(d, CommandKind.START))
-                  .invoke(() -> prepared.add(d))
-                  .replaceWith(d);
-            });
-  }
-
   /** A changed desktop's command, applied before the commit where its backend wants that. */
   private Uni<Void> prepare(Change c, CommandKind kind) {
     return c.previous == null || c.desktop.clusterId == null
@@ -394,24 +272,12 @@ public class DesktopService {
 
   /** The transaction committed: the room it reserved is in the database now. */
   private void settle(List<Placed> placed) {
-    placed.forEach(p -> placement.settled(p.placement, p.cpu, p.memory));
+    placed.forEach(p -> placement.confirm(p.reservationId));
   }
 
   /** The transaction failed: the room it reserved was never taken. */
   private void forget(List<Placed> placed) {
-    placed.forEach(p -> placement.forget(p.placement, p.cpu, p.memory));
-  }
-
-  /** A creation failed: gives back the room it took and what backends were already told. */
-  private Uni<Void> undo(List<Placed> placed, List<DesktopEntity> prepared) {
-    forget(placed);
-    return Multi.createFrom()
-        .iterable(List.copyOf(prepared))
-        .onItem()
-        .transformToUniAndConcatenate(d -> commands.undo(d.id, d.clusterId))
-        .collect()
-        .last()
-        .replaceWithVoid();
+    placed.forEach(p -> placement.release(p.reservationId, p.placement, p.cpu, p.memory));
   }
 
   /** Decides, then reserves in the database; retries when a race took the chosen room. */
@@ -426,12 +292,10 @@ public class DesktopService {
       Optional<String> pinned,
       List<Placed> placed,
       int attempt) {
-    Decision decision = placement.decide(request, pinned);
+    String reservationId = UUID.randomUUID().toString();
+    Decision decision = placement.decide(reservationId, request, pinned);
     if (!(decision instanceof Decision.Scheduled scheduled)) {
-      throw new UnschedulableException(
-          decision instanceof Decision.Unschedulable u
-              ? u.summary()
-              : "no cluster can run this desktop");
+      throw new UnschedulableException(DesktopRequests.refusal(decision));
     }
     Placement p = scheduled.placement();
     return placement
@@ -440,11 +304,16 @@ public class DesktopService {
             ok -> {
               if (ok) {
                 Placed result =
-                    new Placed(p, request.cpuMillis(), request.memoryMiB(), summary(scheduled));
+                    new Placed(
+                        reservationId,
+                        p,
+                        request.cpuMillis(),
+                        request.memoryMiB(),
+                        DesktopRequests.summary(scheduled, null));
                 placed.add(result);
                 return Uni.createFrom().item(result);
               }
-              placement.forget(p, request.cpuMillis(), request.memoryMiB());
+              placement.release(reservationId, p, request.cpuMillis(), request.memoryMiB());
               if (attempt >= placement.maxAttempts()) {
                 throw new UnschedulableException(
                     "capacity changed under "
@@ -457,52 +326,8 @@ public class DesktopService {
             });
   }
 
-  private static String summary(Decision.Scheduled d) {
-    long feasible = d.evaluations().stream().filter(e -> e.feasible()).count();
-    String name =
-        d.evaluations().stream()
-            .filter(e -> e.clusterId().equals(d.placement().clusterId()))
-            .map(e -> e.clusterName())
-            .findFirst()
-            .orElse(d.placement().clusterId());
-    return "placed on "
-        + name
-        + " / "
-        + d.placement().nodeGroup()
-        + " with score "
-        + d.score()
-        + " (best of "
-        + feasible
-        + " feasible of "
-        + d.evaluations().size()
-        + " clusters)";
-  }
-
   private static DesktopRequest request(DesktopEntity d, Optional<QuotaAllowance> quota) {
-    return request(d, quota, null);
-  }
-
-  private static DesktopRequest request(
-      DesktopEntity d, Optional<QuotaAllowance> quota, String arch) {
-    var b =
-        DesktopRequest.builder(d.ownerId.toString(), d.cpuMillis, d.memoryMiB)
-            .runtimeClass(d.runtimeClass)
-            .storageClass(d.storageClass)
-            .image(d.image);
-    if (arch != null) {
-      b.arch(arch);
-    }
-    if (d.region != null) {
-      b.region(d.region);
-    }
-    if (d.zone != null) {
-      b.zone(d.zone);
-    }
-    if (d.homeClusterId != null) {
-      b.homeClusterId(d.homeClusterId.toString());
-    }
-    quota.ifPresent(b::quota);
-    return b.build();
+    return DesktopRequests.of(d, quota, null);
   }
 
   private Uni<UserEntity> lockUser(Mutiny.Session s, UUID userId) {
@@ -511,34 +336,6 @@ public class DesktopService {
         .onItem()
         .ifNull()
         .failWith(() -> new NotFoundException("your user no longer exists"));
-  }
-
-  private Uni<UserEntity> ownerNamed(Mutiny.Session s, String username) {
-    return s.createSelectionQuery("from UserEntity where username = :u", UserEntity.class)
-        .setParameter("u", username)
-        .getSingleResultOrNull()
-        .onItem()
-        .ifNull()
-        .failWith(() -> new NotFoundException("no user named '" + username + "'"))
-        .flatMap(u -> lockUser(s, u.id));
-  }
-
-  private Uni<DesktopEntity> existing(Mutiny.Session s, UUID ownerId, String requestId) {
-    if (requestId == null) {
-      return Uni.createFrom().nullItem();
-    }
-    return s.createSelectionQuery(
-            "from DesktopEntity where ownerId = :o and requestId = :r", DesktopEntity.class)
-        .setParameter("o", ownerId)
-        .setParameter("r", requestId)
-        .getSingleResultOrNull();
-  }
-
-  private Uni<TemplateEntity> template(Mutiny.Session s, UUID id) {
-    return s.find(TemplateEntity.class, id)
-        .onItem()
-        .ifNull()
-        .failWith(() -> new NotFoundException("no template with id " + id));
   }
 
   private Uni<DesktopEntity> lockDesktop(Mutiny.Session s, Caller caller, UUID id) {
@@ -601,11 +398,7 @@ public class DesktopService {
 
   // ---- after the commit ----
 
-  private Uni<Void> announceNew(DesktopEntity d, List<Placed> placed) {
-    boolean createdNow = !placed.isEmpty();
-    if (!createdNow || d.state != DesktopState.PENDING) {
-      return Uni.createFrom().voidItem(); // an idempotent repeat: nothing new to say
-    }
+  private Uni<Void> announceNew(DesktopEntity d) {
     return events
         .publish(Desktop.from(d), null)
         .flatMap(v -> commands.request(d.id, d.clusterId, CommandKind.START));
@@ -623,7 +416,8 @@ public class DesktopService {
     return events.publish(view, c.previous).flatMap(v -> command).replaceWith(view);
   }
 
-  private record Placed(Placement placement, long cpu, long memory, String summary) {}
+  private record Placed(
+      String reservationId, Placement placement, long cpu, long memory, String summary) {}
 
   private record Change(DesktopEntity desktop, DesktopState previous) {}
 }

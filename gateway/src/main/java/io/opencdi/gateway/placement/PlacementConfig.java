@@ -21,4 +21,15 @@ public interface PlacementConfig {
   /** How often one request retries when another request or replica took the room it chose. */
   @WithDefault("8")
   int maxAttempts();
+
+  /**
+   * How long room taken by a decision is held in memory when its transaction is never heard of
+   * again (it is confirmed or released as soon as the transaction ends).
+   */
+  @WithDefault("PT60S")
+  Duration reservationTtl();
+
+  /** The most creations one batch of the placement pipeline decides and writes together. */
+  @WithDefault("256")
+  int maxBatch();
 }

@@ -8,13 +8,13 @@ import io.opencdi.placement.model.DesktopRequest;
 import io.opencdi.placement.model.Placement;
 import io.opencdi.placement.model.Snapshot;
 import io.opencdi.placement.registry.Profile;
+import io.opencdi.placement.scheduler.AssumeCache;
 import io.opencdi.placement.scheduler.Scheduler;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -24,11 +24,14 @@ import org.jboss.logging.Logger;
 /**
  * Decides where desktops run and reserves their capacity.
  *
- * <p>Each gateway keeps an in-memory snapshot of cluster capacity and decides against it, taking
- * the chosen room out of the snapshot at once so that the next decision sees it. The database has
- * the final word: {@link #reserve} is one conditional UPDATE that succeeds only while the node
- * group has room, so concurrent requests and several replicas sharing a database never over-commit.
- * When a reservation loses a race, the caller reloads that cluster and decides again.
+ * <p>Each gateway keeps an in-memory snapshot of cluster capacity and decides against it. Room a
+ * decision takes is held in the engine's {@link AssumeCache} until its transaction ends: confirmed
+ * on commit (the database holds it then, and reloads see it there), released on failure, or dropped
+ * at its TTL should neither ever be heard. Every reload takes the held room again, so a batch being
+ * written is never offered the room it already holds. The database has the final word: a
+ * reservation is a conditional UPDATE that succeeds only while the node group has room, so
+ * concurrent batches and several replicas sharing a database never over-commit. When a reservation
+ * loses a race, the caller reloads that cluster and decides again.
  */
 @ApplicationScoped
 public class PlacementService {
@@ -47,15 +50,13 @@ public class PlacementService {
           + " where cluster_id = ?3 and name = ?4";
 
   private final Scheduler scheduler = new Scheduler(Profile.defaults());
+  private final AssumeCache assumed = new AssumeCache();
   private final SnapshotLoader loader;
   private final PlacementConfig config;
   private final Timer decisionTimer;
   private final MeterRegistry meters;
-  private volatile Snapshot snapshot = new Snapshot(List.of(), 0, 0);
-  // Guarded by this: room taken by decisions whose transaction has not ended. A reload reads only
-  // committed rows, so it would forget this room; it is taken again on top of every reload, or a
-  // long transaction (a bulk of hundreds) would be offered the room it already holds.
-  private final List<Assumed> pending = new ArrayList<>();
+  // Guarded by this: the loaded capacity with the room held in `assumed` taken.
+  private Snapshot snapshot = new Snapshot(List.of(), 0, 0);
   // Guarded by this: how many single-cluster reloads have been applied.
   private long clusterRefreshes;
 
@@ -68,6 +69,7 @@ public class PlacementService {
             .description("Time of one placement decision in the engine")
             .publishPercentileHistogram()
             .register(meters);
+    meters.gauge("opencdi.placement.assumed", assumed, AssumeCache::size);
   }
 
   void onStart(@Observes StartupEvent event) {
@@ -77,6 +79,10 @@ public class PlacementService {
   /** Reloads every cluster; other replicas' placements and agent reports become visible. */
   @Scheduled(every = "${opencdi.placement.refresh-interval:PT2S}", delayed = "PT2S")
   Uni<Void> periodicRefresh() {
+    int expired = assumed.expire(System.currentTimeMillis());
+    if (expired > 0) {
+      LOG.warnf("%d placement reservations outlived their TTL and were dropped", expired);
+    }
     return refresh()
         .onFailure()
         .invoke(e -> LOG.warnf("capacity refresh failed: %s", e.toString()))
@@ -100,7 +106,7 @@ public class PlacementService {
                       clusters -> {
                         synchronized (this) {
                           if (clusterRefreshes == seen) {
-                            snapshot = withPending(new Snapshot(clusters, 0, 0), null);
+                            snapshot = assumed.applyTo(new Snapshot(clusters, 0, 0));
                           }
                         }
                       });
@@ -120,11 +126,13 @@ public class PlacementService {
             clusters -> {
               synchronized (this) {
                 clusterRefreshes++;
+                // The reloaded cluster alone, with the room held on it taken again.
+                Snapshot fresh = assumed.applyTo(new Snapshot(clusters, 0, 0));
                 Snapshot s = snapshot;
-                for (ClusterState c : clusters) {
+                for (ClusterState c : fresh.clusters()) {
                   s = s.cluster(c.id()).isPresent() ? s.withCluster(c) : withAdded(s, c);
                 }
-                snapshot = withPending(s, clusterId.toString());
+                snapshot = s;
               }
             })
         .replaceWithVoid();
@@ -132,16 +140,20 @@ public class PlacementService {
 
   /** The current snapshot with the present time, for previews and decisions. */
   public Snapshot snapshot() {
-    Snapshot s = snapshot;
+    Snapshot s;
+    synchronized (this) {
+      s = snapshot;
+    }
     return new Snapshot(
         s.clusters(), System.currentTimeMillis(), config.heartbeatTimeout().toMillis());
   }
 
   /**
-   * Decides for one desktop and takes the chosen room out of this gateway's snapshot. The caller
-   * must then {@link #reserve} it in the database or {@link #forget} it.
+   * Decides for one desktop and holds the chosen room under {@code reservationId}. The caller must
+   * then {@link #confirm} it once the database holds it, or {@link #release} it.
    */
-  public Decision decide(DesktopRequest request, Optional<String> pinnedClusterId) {
+  public Decision decide(
+      String reservationId, DesktopRequest request, Optional<String> pinnedClusterId) {
     long start = System.nanoTime();
     Decision decision;
     synchronized (this) {
@@ -156,18 +168,53 @@ public class PlacementService {
       }
       decision = scheduler.schedule(now, request);
       if (decision instanceof Decision.Scheduled scheduled) {
-        snapshot = snapshot.assume(scheduled.placement(), request.cpuMillis(), request.memoryMiB());
-        pending.add(new Assumed(scheduled.placement(), request.cpuMillis(), request.memoryMiB()));
+        hold(reservationId, scheduled.placement(), request);
       }
     }
-    decisionTimer.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+    record(decision, System.nanoTime() - start);
+    return decision;
+  }
+
+  /**
+   * Decides for many desktops in one pass of the engine ({@link Scheduler#scheduleBulk}): each sees
+   * the room the ones before it took, and each owner's quota is counted down across them. The room
+   * of every scheduled one is held under its reservation id, as by {@link #decide}.
+   */
+  public List<Decision> decideBulk(List<String> reservationIds, List<DesktopRequest> requests) {
+    long start = System.nanoTime();
+    List<Decision> decisions;
+    synchronized (this) {
+      decisions = scheduler.scheduleBulk(snapshot(), requests);
+      for (int i = 0; i < decisions.size(); i++) {
+        if (decisions.get(i) instanceof Decision.Scheduled scheduled) {
+          hold(reservationIds.get(i), scheduled.placement(), requests.get(i));
+        }
+      }
+    }
+    long each = (System.nanoTime() - start) / Math.max(1, requests.size());
+    decisions.forEach(d -> record(d, each));
+    return decisions;
+  }
+
+  // Guarded by this.
+  private void hold(String reservationId, Placement placement, DesktopRequest request) {
+    assumed.assume(
+        reservationId,
+        placement,
+        request.cpuMillis(),
+        request.memoryMiB(),
+        System.currentTimeMillis() + config.reservationTtl().toMillis());
+    snapshot = snapshot.assume(placement, request.cpuMillis(), request.memoryMiB());
+  }
+
+  private void record(Decision decision, long nanos) {
+    decisionTimer.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     meters
         .counter(
             "opencdi.placement.decisions",
             "result",
             decision instanceof Decision.Scheduled ? "scheduled" : "unschedulable")
         .increment();
-    return decision;
   }
 
   /** Explains a decision without taking any room. */
@@ -175,37 +222,33 @@ public class PlacementService {
     return scheduler.schedule(snapshot(), request);
   }
 
-  /** Gives back room taken by {@link #decide} that was not reserved after all. */
-  public void forget(Placement placement, long cpuMillis, long memoryMiB) {
+  /** Gives back room held by a decision that was not reserved after all. */
+  public void release(String reservationId, Placement placement, long cpuMillis, long memoryMiB) {
     synchronized (this) {
-      if (pending.remove(new Assumed(placement, cpuMillis, memoryMiB))) {
-        snapshot = snapshot.assume(placement, -cpuMillis, -memoryMiB);
+      if (assumed.release(reservationId) && snapshot.cluster(placement.clusterId()).isPresent()) {
+        try {
+          snapshot = snapshot.assume(placement, -cpuMillis, -memoryMiB);
+        } catch (IllegalArgumentException goneSinceReload) {
+          // The node group left the fleet: nothing to give back.
+        }
       }
     }
   }
 
   /**
-   * The transaction that reserved room taken by {@link #decide} committed: the database holds it
-   * now, and reloads see it there.
+   * The transaction that reserved room held by a decision committed: the database holds it now, and
+   * reloads see it there.
    */
-  public void settled(Placement placement, long cpuMillis, long memoryMiB) {
+  public void confirm(String reservationId) {
     synchronized (this) {
-      pending.remove(new Assumed(placement, cpuMillis, memoryMiB));
+      assumed.confirm(reservationId);
     }
   }
 
-  /** {@code s} with the pending room taken again (of one cluster, or of all when null). */
-  private Snapshot withPending(Snapshot s, String clusterId) {
-    for (Assumed a : pending) {
-      if (clusterId == null || clusterId.equals(a.placement().clusterId())) {
-        s = s.assume(a.placement(), a.cpuMillis(), a.memoryMiB());
-      }
-    }
-    return s;
+  /** Room held by decisions whose transaction has not ended. */
+  public int held() {
+    return assumed.size();
   }
-
-  /** Room a decision took, not yet committed or given back. */
-  private record Assumed(Placement placement, long cpuMillis, long memoryMiB) {}
 
   /**
    * Reserves the room in the database, inside the caller's transaction.

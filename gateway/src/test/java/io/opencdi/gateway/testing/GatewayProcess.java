@@ -64,6 +64,12 @@ public final class GatewayProcess implements AutoCloseable {
    * the embedded PostgreSQL in {@code dataDir} itself (durable, as in production use).
    */
   public static GatewayProcess startEmbedded(String name, Path dataDir, String agentToken) {
+    return startEmbedded(name, dataDir, agentToken, Map.of());
+  }
+
+  /** {@link #startEmbedded(String, Path, String)} with settings passed as system properties. */
+  public static GatewayProcess startEmbedded(
+      String name, Path dataDir, String agentToken, Map<String, String> config) {
     if (!Files.exists(JAR)) {
       throw new IllegalStateException("the gateway is not packaged yet (" + JAR + ")");
     }
@@ -74,6 +80,7 @@ public final class GatewayProcess implements AutoCloseable {
       cmd.add("-Dquarkus.profile=embedded");
       cmd.add("-Dquarkus.http.port=" + port);
       cmd.add("-Dopencdi.data-dir=" + dataDir);
+      config.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
       Files.createDirectories(dataDir);
       Path log = Files.createTempFile("opencdi-" + name, ".log");
       return new GatewayProcess(

@@ -26,9 +26,14 @@ final class BenchFleet {
   private BenchFleet() {}
 
   static Snapshot snapshot(long seed) {
+    return snapshot(seed, CLUSTERS);
+  }
+
+  /** The same kind of fleet with {@code clusterCount} clusters of 200 node groups. */
+  static Snapshot snapshot(long seed, int clusterCount) {
     Random random = new Random(seed);
-    List<ClusterState> clusters = new ArrayList<>(CLUSTERS);
-    for (int c = 0; c < CLUSTERS; c++) {
+    List<ClusterState> clusters = new ArrayList<>(clusterCount);
+    for (int c = 0; c < clusterCount; c++) {
       List<NodeGroup> groups = new ArrayList<>(NODE_GROUPS);
       for (int g = 0; g < NODE_GROUPS; g++) {
         long cpu = (16 + 16L * random.nextInt(4)) * 1000;

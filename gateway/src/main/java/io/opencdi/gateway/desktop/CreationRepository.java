@@ -1,0 +1,300 @@
+package io.opencdi.gateway.desktop;
+
+import io.opencdi.gateway.auth.UserEntity;
+import io.opencdi.gateway.quota.Quotas;
+import io.opencdi.gateway.template.TemplateEntity;
+import io.opencdi.protocol.DesktopState;
+import io.opencdi.protocol.Power;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.OffsetDateTime;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The SQL of the placement pipeline: every statement covers a whole batch (set-based, through the
+ * reactive PostgreSQL client), so a batch of hundreds of creations costs a handful of round trips
+ * and one commit.
+ */
+@ApplicationScoped
+public class CreationRepository {
+  private static final String USER_COLUMNS =
+      "id, username, role, max_desktops, max_cpu_millis, max_memory_mib, max_snapshots";
+  private static final String DESKTOP_COLUMNS =
+      "id, name, owner_id, template_id, state, power, delete_requested, holds_capacity,"
+          + " cluster_id, node_group, home_cluster_id, image, cpu_millis, memory_mib,"
+          + " runtime_class, storage_class, home_volume_gib, region, zone, request_id,"
+          + " status_reason, placement_summary, restored_from, created_at, updated_at";
+
+  /** An owner's idempotency key. */
+  public record RequestKey(UUID ownerId, String requestId) {}
+
+  /**
+   * Locks the rows of the owners, in id order so that batches never deadlock each other. The lock
+   * serialises each owner's creations and power-ons across batches and replicas, so two cannot both
+   * pass the quota check; the owners of one batch are checked together.
+   */
+  public Uni<Map<UUID, UserEntity>> lockOwners(SqlConnection tx, Collection<UUID> ids) {
+    return tx.preparedQuery(
+            "select " + USER_COLUMNS + " from app_user where id = any($1) order by id for update")
+        .execute(Tuple.of(ids.toArray(UUID[]::new)))
+        .map(
+            rows -> {
+              Map<UUID, UserEntity> byId = new HashMap<>();
+              rows.forEach(r -> byId.put(r.getUUID("id"), user(r)));
+              return byId;
+            });
+  }
+
+  /** {@link #lockOwners} by user name. */
+  public Uni<Map<String, UserEntity>> lockOwnersNamed(SqlConnection tx, Collection<String> names) {
+    return tx.preparedQuery(
+            "select "
+                + USER_COLUMNS
+                + " from app_user where username = any($1) order by id for update")
+        .execute(Tuple.of(names.toArray(String[]::new)))
+        .map(
+            rows -> {
+              Map<String, UserEntity> byName = new HashMap<>();
+              rows.forEach(r -> byName.put(r.getString("username"), user(r)));
+              return byName;
+            });
+  }
+
+  public Uni<Map<UUID, TemplateEntity>> templates(SqlConnection tx, Collection<UUID> ids) {
+    return tx.preparedQuery(
+            "select id, name, image, cpu_millis, memory_mib, runtime_class, storage_class,"
+                + " home_volume_gib, arch from template where id = any($1)")
+        .execute(Tuple.of(ids.toArray(UUID[]::new)))
+        .map(
+            rows -> {
+              Map<UUID, TemplateEntity> byId = new HashMap<>();
+              for (Row r : rows) {
+                TemplateEntity t = new TemplateEntity();
+                t.id = r.getUUID("id");
+                t.name = r.getString("name");
+                t.image = r.getString("image");
+                t.cpuMillis = r.getLong("cpu_millis");
+                t.memoryMiB = r.getLong("memory_mib");
+                t.runtimeClass = r.getString("runtime_class");
+                t.storageClass = r.getString("storage_class");
+                t.homeVolumeGiB = r.getInteger("home_volume_gib");
+                t.arch = r.getString("arch");
+                byId.put(t.id, t);
+              }
+              return byId;
+            });
+  }
+
+  /** The desktops already created under any of {@code keys}. */
+  public Uni<Map<RequestKey, DesktopEntity>> existing(
+      SqlConnection tx, Collection<RequestKey> keys) {
+    if (keys.isEmpty()) {
+      return Uni.createFrom().item(Map.of());
+    }
+    return tx.preparedQuery(
+            "select "
+                + DESKTOP_COLUMNS
+                + " from desktop where (owner_id, request_id) in"
+                + " (select * from unnest($1::uuid[], $2::text[]))")
+        .execute(
+            Tuple.of(
+                keys.stream().map(RequestKey::ownerId).toArray(UUID[]::new),
+                keys.stream().map(RequestKey::requestId).toArray(String[]::new)))
+        .map(
+            rows -> {
+              Map<RequestKey, DesktopEntity> byKey = new HashMap<>();
+              for (Row r : rows) {
+                DesktopEntity d = desktop(r);
+                byKey.put(new RequestKey(d.ownerId, d.requestId), d);
+              }
+              return byKey;
+            });
+  }
+
+  /** What each owner holds against their quota, all owners in one query. */
+  public Uni<Map<UUID, Quotas.Usage>> usage(SqlConnection tx, Collection<UUID> owners) {
+    return tx.preparedQuery(
+            "select owner_id, count(*),"
+                + " coalesce(sum(case when holds_capacity then cpu_millis else 0 end), 0),"
+                + " coalesce(sum(case when holds_capacity then memory_mib else 0 end), 0)"
+                + " from desktop where owner_id = any($1) and state <> 'DELETED'"
+                + " group by owner_id")
+        .execute(Tuple.of(owners.toArray(UUID[]::new)))
+        .map(
+            rows -> {
+              Map<UUID, Quotas.Usage> byOwner = new HashMap<>();
+              for (UUID o : owners) {
+                byOwner.put(o, new Quotas.Usage(0, 0, 0));
+              }
+              for (Row r : rows) {
+                byOwner.put(
+                    r.getUUID(0), new Quotas.Usage(r.getLong(1), r.getLong(2), r.getLong(3)));
+              }
+              return byOwner;
+            });
+  }
+
+  /**
+   * Inserts new desktops in one statement. A row whose {@code (owner, requestId)} exists already is
+   * not inserted; the caller compares the count (under the owners' locks it cannot happen).
+   *
+   * @return how many rows were inserted
+   */
+  public Uni<Integer> insertAll(SqlConnection tx, List<DesktopEntity> desktops) {
+    if (desktops.isEmpty()) {
+      return Uni.createFrom().item(0);
+    }
+    int n = desktops.size();
+    UUID[] id = new UUID[n];
+    String[] name = new String[n];
+    UUID[] owner = new UUID[n];
+    UUID[] template = new UUID[n];
+    String[] state = new String[n];
+    String[] power = new String[n];
+    Boolean[] holds = new Boolean[n];
+    UUID[] cluster = new UUID[n];
+    String[] nodeGroup = new String[n];
+    UUID[] homeCluster = new UUID[n];
+    String[] image = new String[n];
+    Long[] cpu = new Long[n];
+    Long[] memory = new Long[n];
+    String[] runtimeClass = new String[n];
+    String[] storageClass = new String[n];
+    Integer[] homeGiB = new Integer[n];
+    String[] region = new String[n];
+    String[] zone = new String[n];
+    String[] requestId = new String[n];
+    String[] summary = new String[n];
+    UUID[] restoredFrom = new UUID[n];
+    OffsetDateTime[] createdAt = new OffsetDateTime[n];
+    for (int i = 0; i < n; i++) {
+      DesktopEntity d = desktops.get(i);
+      id[i] = d.id;
+      name[i] = d.name;
+      owner[i] = d.ownerId;
+      template[i] = d.templateId;
+      state[i] = d.state.name();
+      power[i] = d.power.name();
+      holds[i] = d.holdsCapacity;
+      cluster[i] = d.clusterId;
+      nodeGroup[i] = d.nodeGroup;
+      homeCluster[i] = d.homeClusterId;
+      image[i] = d.image;
+      cpu[i] = d.cpuMillis;
+      memory[i] = d.memoryMiB;
+      runtimeClass[i] = d.runtimeClass;
+      storageClass[i] = d.storageClass;
+      homeGiB[i] = d.homeVolumeGiB;
+      region[i] = d.region;
+      zone[i] = d.zone;
+      requestId[i] = d.requestId;
+      summary[i] = d.placementSummary;
+      restoredFrom[i] = d.restoredFrom;
+      createdAt[i] = d.createdAt;
+    }
+    Tuple values = Tuple.tuple();
+    for (Object column :
+        new Object[] {
+          id,
+          name,
+          owner,
+          template,
+          state,
+          power,
+          holds,
+          cluster,
+          nodeGroup,
+          homeCluster,
+          image,
+          cpu,
+          memory,
+          runtimeClass,
+          storageClass,
+          homeGiB,
+          region,
+          zone,
+          requestId,
+          summary,
+          restoredFrom,
+          createdAt
+        }) {
+      values.addValue(column);
+    }
+    return tx.preparedQuery(
+            "insert into desktop (id, name, owner_id, template_id, state, power,"
+                + " holds_capacity, cluster_id, node_group, home_cluster_id, image, cpu_millis,"
+                + " memory_mib, runtime_class, storage_class, home_volume_gib, region, zone,"
+                + " request_id, placement_summary, restored_from, created_at, updated_at)"
+                + " select *, c from unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[],"
+                + " $5::text[], $6::text[], $7::boolean[], $8::uuid[], $9::text[], $10::uuid[],"
+                + " $11::text[], $12::bigint[], $13::bigint[], $14::text[], $15::text[],"
+                + " $16::int[], $17::text[], $18::text[], $19::text[], $20::text[],"
+                + " $21::uuid[], $22::timestamptz[]) as r(id, name, o, t, s, p, h, cl, ng, hc,"
+                + " im, cpu, mem, rc, sc, hg, rg, zn, rq, ps, rf, c)"
+                + " on conflict (owner_id, request_id) where request_id is not null do nothing")
+        .execute(values)
+        .map(rows -> rows.rowCount());
+  }
+
+  /**
+   * Queues notifications that PostgreSQL delivers when the transaction commits, and only then: the
+   * events of a whole batch in one statement.
+   */
+  public Uni<Void> notifyOnCommit(SqlConnection tx, List<String> channels, List<String> payloads) {
+    if (payloads.isEmpty()) {
+      return Uni.createFrom().voidItem();
+    }
+    return tx.preparedQuery("select pg_notify(c, p) from unnest($1::text[], $2::text[]) as x(c, p)")
+        .execute(Tuple.of(channels.toArray(String[]::new), payloads.toArray(String[]::new)))
+        .replaceWithVoid();
+  }
+
+  private static UserEntity user(Row r) {
+    UserEntity u = new UserEntity();
+    u.id = r.getUUID("id");
+    u.username = r.getString("username");
+    u.role = r.getString("role");
+    u.maxDesktops = r.getInteger("max_desktops");
+    u.maxCpuMillis = r.getLong("max_cpu_millis");
+    u.maxMemoryMiB = r.getLong("max_memory_mib");
+    u.maxSnapshots = r.getInteger("max_snapshots");
+    return u;
+  }
+
+  private static DesktopEntity desktop(Row r) {
+    DesktopEntity d = new DesktopEntity();
+    d.id = r.getUUID("id");
+    d.name = r.getString("name");
+    d.ownerId = r.getUUID("owner_id");
+    d.templateId = r.getUUID("template_id");
+    d.state = DesktopState.valueOf(r.getString("state"));
+    d.power = Power.valueOf(r.getString("power"));
+    d.deleteRequested = r.getBoolean("delete_requested");
+    d.holdsCapacity = r.getBoolean("holds_capacity");
+    d.clusterId = r.getUUID("cluster_id");
+    d.nodeGroup = r.getString("node_group");
+    d.homeClusterId = r.getUUID("home_cluster_id");
+    d.image = r.getString("image");
+    d.cpuMillis = r.getLong("cpu_millis");
+    d.memoryMiB = r.getLong("memory_mib");
+    d.runtimeClass = r.getString("runtime_class");
+    d.storageClass = r.getString("storage_class");
+    d.homeVolumeGiB = r.getInteger("home_volume_gib");
+    d.region = r.getString("region");
+    d.zone = r.getString("zone");
+    d.requestId = r.getString("request_id");
+    d.statusReason = r.getString("status_reason");
+    d.placementSummary = r.getString("placement_summary");
+    d.restoredFrom = r.getUUID("restored_from");
+    d.createdAt = r.getOffsetDateTime("created_at");
+    d.updatedAt = r.getOffsetDateTime("updated_at");
+    return d;
+  }
+}
