@@ -16,7 +16,13 @@ public final class Channels {
   /** An agent was revoked; the replica holding its links closes them. */
   public static final String AGENT = "opencdi_agent";
 
-  static final List<String> ALL = List.of(DESKTOP, CLUSTER, COMMAND, AGENT);
+  /**
+   * A display tunnel is wanted from a cluster whose agent link another replica holds, or an agent
+   * refused one: the replica holding the link, or the viewer, acts on it.
+   */
+  public static final String TUNNEL = "opencdi_tunnel";
+
+  static final List<String> ALL = List.of(DESKTOP, CLUSTER, COMMAND, AGENT, TUNNEL);
 
   private Channels() {}
 }
