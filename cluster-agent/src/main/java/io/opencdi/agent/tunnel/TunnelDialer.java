@@ -127,7 +127,8 @@ public class TunnelDialer {
                   + " runtime draws none"));
       return;
     }
-    URI base = dialBackBase(request, gatewayBase);
+    URI base =
+        dialBackBase(request.dialBackUrl(), gatewayBase, config.dialBackHosts().orElse(List.of()));
     if (base == null) {
       LOG.warnf(
           "tunnel %s: refusing to dial back to %s, a host that is neither the gateway's nor in"
@@ -166,13 +167,13 @@ public class TunnelDialer {
    * trusted and the scheme is the link's (a {@code wss://} link never dials back in clear). Null
    * when the named address is refused: the token is never sent to an untrusted host.
    */
-  URI dialBackBase(TunnelOpen request, URI gatewayBase) {
-    if (request.dialBackUrl() == null) {
+  static URI dialBackBase(String dialBackUrl, URI gatewayBase, List<String> trustedHosts) {
+    if (dialBackUrl == null) {
       return gatewayBase;
     }
     URI target;
     try {
-      target = new URI(request.dialBackUrl());
+      target = new URI(dialBackUrl);
     } catch (URISyntaxException e) {
       return null;
     }
@@ -186,7 +187,7 @@ public class TunnelDialer {
     }
     boolean trusted =
         host.equalsIgnoreCase(gatewayBase.getHost())
-            || config.dialBackHosts().orElse(List.of()).stream().anyMatch(host::equalsIgnoreCase);
+            || trustedHosts.stream().anyMatch(host::equalsIgnoreCase);
     if (!trusted) {
       return null;
     }
