@@ -1,5 +1,7 @@
 package io.opencdi.protocol;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /**
  * Asks the agent for a display tunnel (gateway → agent). The agent connects to the desktop's
  * display and then dials back to the gateway on {@link ProtocolVersion#tunnelPath(String)} with its
@@ -8,5 +10,20 @@ package io.opencdi.protocol;
  * @param tunnelId random id the gateway issued; names the dial-back path, valid for seconds
  * @param desktopId the desktop whose display is wanted
  * @param cluster the cluster (served by this agent) that runs the desktop
+ * @param dialBackUrl base URL ({@code ws://} or {@code wss://}) of the gateway replica that holds
+ *     the viewer, when that is not the one the agent's link goes to; null means the link's own. The
+ *     agent dials it only if its host is one the agent trusts, else it answers {@link
+ *     TunnelRefused.Cause#DIAL_BACK_REFUSED}. Added within version 1: older agents ignore it.
  */
-public record TunnelOpen(String tunnelId, String desktopId, String cluster) implements Message {}
+public record TunnelOpen(
+    String tunnelId,
+    String desktopId,
+    String cluster,
+    @JsonInclude(JsonInclude.Include.NON_NULL) String dialBackUrl)
+    implements Message {
+
+  /** A tunnel dialled back over the link's own gateway address. */
+  public TunnelOpen(String tunnelId, String desktopId, String cluster) {
+    this(tunnelId, desktopId, cluster, null);
+  }
+}

@@ -17,6 +17,11 @@ public record TunnelRefused(String tunnelId, Cause cause, String message) implem
      */
     NO_DISPLAY,
     /** The desktop has a display endpoint, but the agent could not connect to it. */
-    DISPLAY_UNREACHABLE
+    DISPLAY_UNREACHABLE,
+    /**
+     * The tunnel asked to be dialled back to a gateway address whose host the agent does not trust
+     * ({@code opencdi.agent.dial-back-hosts}); the agent did not send its token there.
+     */
+    DIAL_BACK_REFUSED
   }
 }

@@ -111,6 +111,15 @@ class ProtocolCodecTest {
         .isEqualTo(
             "{\"type\":\"tunnel-open\",\"tunnelId\":\"t1\",\"desktopId\":\"d1\",\"cluster\":\"bj-1\"}");
     assertThat(ProtocolVersion.tunnelPath("t1")).isEqualTo("/agent/v1/tunnel/t1");
+    assertThat(codec.encode(new TunnelOpen("t1", "d1", "bj-1", "ws://gw-2:8080")))
+        .isEqualTo(
+            "{\"type\":\"tunnel-open\",\"tunnelId\":\"t1\",\"desktopId\":\"d1\","
+                + "\"cluster\":\"bj-1\",\"dialBackUrl\":\"ws://gw-2:8080\"}");
+    assertThat(
+            codec.decode(
+                "{\"type\":\"tunnel-refused\",\"tunnelId\":\"t1\","
+                    + "\"cause\":\"DIAL_BACK_REFUSED\",\"message\":\"m\"}"))
+        .isEqualTo(new TunnelRefused("t1", TunnelRefused.Cause.DIAL_BACK_REFUSED, "m"));
   }
 
   @Test

@@ -30,6 +30,13 @@ public interface LinkConfig {
    */
   Optional<List<String>> joinTokens();
 
+  /**
+   * Hosts besides the gateway URL's own to which the agent may dial display tunnels back when the
+   * gateway asks for another replica ({@code dialBackUrl}), e.g. the replicas' own addresses behind
+   * a load balancer. The agent sends its token there, so any other host is refused.
+   */
+  Optional<List<String>> dialBackHosts();
+
   /** A stable name of this agent for the gateway's logs and metrics; defaults to the host name. */
   Optional<String> id();
 

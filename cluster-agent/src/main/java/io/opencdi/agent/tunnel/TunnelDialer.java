@@ -18,6 +18,8 @@ import io.vertx.core.net.NetSocket;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -125,6 +127,20 @@ public class TunnelDialer {
                   + " runtime draws none"));
       return;
     }
+    URI base =
+        dialBackBase(request.dialBackUrl(), gatewayBase, config.dialBackHosts().orElse(List.of()));
+    if (base == null) {
+      LOG.warnf(
+          "tunnel %s: refusing to dial back to %s, a host that is neither the gateway's nor in"
+              + " opencdi.agent.dial-back-hosts",
+          request.tunnelId(), request.dialBackUrl());
+      refuse.accept(
+          new TunnelRefused(
+              request.tunnelId(),
+              TunnelRefused.Cause.DIAL_BACK_REFUSED,
+              "the agent does not dial back to that gateway address"));
+      return;
+    }
     DisplayEndpoint display = endpoint.get();
     displays
         .connect(display.port(), display.host())
@@ -143,7 +159,44 @@ public class TunnelDialer {
                       TunnelRefused.Cause.DISPLAY_UNREACHABLE,
                       "the display of desktop " + request.desktopId() + " does not answer"));
             })
-        .onSuccess(socket -> dialBack(request, gatewayBase, socket));
+        .onSuccess(socket -> dialBack(request, base, socket));
+  }
+
+  /**
+   * Where to dial back: the link's own gateway, or the replica the gateway named if its host is
+   * trusted and the scheme is the link's (a {@code wss://} link never dials back in clear). Null
+   * when the named address is refused: the token is never sent to an untrusted host.
+   */
+  static URI dialBackBase(String dialBackUrl, URI gatewayBase, List<String> trustedHosts) {
+    if (dialBackUrl == null) {
+      return gatewayBase;
+    }
+    URI target;
+    try {
+      target = new URI(dialBackUrl);
+    } catch (URISyntaxException e) {
+      return null;
+    }
+    String host = target.getHost();
+    if (host == null
+        || target.getRawUserInfo() != null
+        || target.getRawQuery() != null
+        || target.getRawFragment() != null
+        || !gatewayBase.getScheme().equalsIgnoreCase(target.getScheme())) {
+      return null;
+    }
+    boolean trusted =
+        host.equalsIgnoreCase(gatewayBase.getHost())
+            || trustedHosts.stream().anyMatch(host::equalsIgnoreCase);
+    if (!trusted) {
+      return null;
+    }
+    String path = target.getRawPath() == null ? "" : target.getRawPath();
+    return URI.create(
+        target.getScheme()
+            + "://"
+            + target.getRawAuthority()
+            + (path.endsWith("/") ? path.substring(0, path.length() - 1) : path));
   }
 
   private void dialBack(TunnelOpen request, URI gatewayBase, NetSocket display) {

@@ -40,4 +40,15 @@ public interface ConnectConfig {
    */
   @WithDefault("65536")
   int maxFrameBytes();
+
+  /**
+   * Base URL ({@code ws://} or {@code wss://}) at which agents reach this replica itself, not the
+   * load balancer in front of all replicas: an agent linked to another replica dials this address
+   * back with the tunnel of a viewer that landed here. Each replica has its own (e.g. its pod's
+   * address). When set, every tunnel is dialled back here, even one over this replica's own link;
+   * when unset, a tunnel over another replica's link is dialled back to {@code ws://localhost:} and
+   * this replica's HTTP port, which is right for replicas on one machine ({@code ./opencdi up
+   * --gateways N}). The agent dials only hosts it trusts ({@code opencdi.agent.dial-back-hosts}).
+   */
+  Optional<String> replicaUrl();
 }

@@ -46,8 +46,8 @@ public final class DisplayCloseCodes {
   public static final int DISPLAY_UNREACHABLE = 4502;
 
   /**
-   * The agent of the desktop's cluster is not connected to this gateway replica (offline, or linked
-   * to another replica; see docs/adr/0007-display-broker.md), or its tunnel broke.
+   * The desktop's cluster has no agent, its agent refused to dial back to this replica's address
+   * (docs/adr/0027-display-through-any-replica.md), or its tunnel broke.
    */
   public static final int AGENT_UNAVAILABLE = 4503;
 

@@ -140,6 +140,7 @@ public class DisplayRoutes {
                                                             d.state,
                                                             c.id,
                                                             c.name,
+                                                            c.agentId,
                                                             mayActOn(u, d))))))
         .invoke(
             target -> {
@@ -154,7 +155,12 @@ public class DisplayRoutes {
                         + (target == null ? "gone" : target.state().name())
                         + ", not RUNNING");
               } else {
-                tunnels.request(ws, target.clusterId(), target.clusterName(), target.desktopId());
+                tunnels.request(
+                    ws,
+                    target.clusterId(),
+                    target.clusterName(),
+                    target.desktopId(),
+                    target.agentId());
                 closeAtSessionEnd(ws, redeemed);
               }
             })
@@ -199,7 +205,12 @@ public class DisplayRoutes {
   }
 
   private record Target(
-      UUID desktopId, DesktopState state, UUID clusterId, String clusterName, boolean userMayAct) {}
+      UUID desktopId,
+      DesktopState state,
+      UUID clusterId,
+      String clusterName,
+      UUID agentId,
+      boolean userMayAct) {}
 
   // ---- the agent's dial-back
 

@@ -19,7 +19,13 @@ public final class Channels {
   /** A session was signed out; every replica ends the WebSockets opened with its token. */
   public static final String SESSION = "opencdi_session";
 
-  static final List<String> ALL = List.of(DESKTOP, CLUSTER, COMMAND, AGENT, SESSION);
+  /**
+   * A display tunnel is wanted from a cluster whose agent link another replica holds, or an agent
+   * refused one: the replica holding the link, or the viewer, acts on it.
+   */
+  public static final String TUNNEL = "opencdi_tunnel";
+
+  static final List<String> ALL = List.of(DESKTOP, CLUSTER, COMMAND, AGENT, SESSION, TUNNEL);
 
   private Channels() {}
 }
