@@ -14,9 +14,15 @@ final class HeapProbe {
 
   /** Heap in use after a full collection (the live set) in MiB, or -1 when jcmd cannot tell. */
   static long usedMiB(long pid) {
+    long kib = usedKiB(pid);
+    return kib < 0 ? -1 : kib / 1024;
+  }
+
+  /** Heap in use after a full collection in KiB, or -1 when jcmd cannot tell. */
+  static long usedKiB(long pid) {
     jcmd(pid, "GC.run");
     Matcher m = USED.matcher(jcmd(pid, "GC.heap_info"));
-    return m.find() ? Long.parseLong(m.group(1)) / 1024 : -1;
+    return m.find() ? Long.parseLong(m.group(1)) : -1;
   }
 
   private static String jcmd(long pid, String command) {

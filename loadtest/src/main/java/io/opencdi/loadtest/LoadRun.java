@@ -70,6 +70,11 @@ public final class LoadRun {
     }
   }
 
+  /** Each gateway's live heap in KiB (after a full GC; -1 when jcmd cannot tell), in order. */
+  public List<Long> liveHeapKiB() {
+    return harness.gateways().stream().map(g -> HeapProbe.usedKiB(g.pid())).toList();
+  }
+
   public Harness harness() {
     return harness;
   }

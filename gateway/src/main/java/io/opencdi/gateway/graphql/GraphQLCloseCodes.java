@@ -29,6 +29,12 @@ public final class GraphQLCloseCodes {
   /** A subscribe with the id of an operation still running on the connection. */
   public static final short SUBSCRIBER_EXISTS = 4409;
 
+  /**
+   * The client fell more than {@code opencdi.graphql.websocket.max-queued-bytes} behind the events
+   * sent to it. graphql-ws reconnects; the client then reads the current state again.
+   */
+  public static final short SLOW_CONSUMER = 4503;
+
   /** A second connection_init. */
   public static final short TOO_MANY_INIT = 4429;
 

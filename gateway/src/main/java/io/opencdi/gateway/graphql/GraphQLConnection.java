@@ -3,26 +3,19 @@ package io.opencdi.gateway.graphql;
 import graphql.ExecutionResult;
 import io.opencdi.gateway.auth.Session;
 import io.opencdi.gateway.common.ApiException;
-import io.quarkus.arc.Arc;
 import io.quarkus.arc.InjectableContext;
-import io.quarkus.arc.ManagedContext;
-import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.graphql.execution.ExecutionResponse;
-import io.smallrye.graphql.execution.ExecutionResponseWriter;
-import io.smallrye.graphql.execution.ExecutionService;
-import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import jakarta.json.Json;
-import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -47,6 +40,7 @@ final class GraphQLConnection {
   private final Vertx vertx;
   private final GraphQLWebSocket endpoint;
   private final Map<String, Operation> operations = new ConcurrentHashMap<>();
+  private final Outbound outbound;
   private Buffer partial;
   private boolean initReceived;
   private volatile Session session;
@@ -59,6 +53,9 @@ final class GraphQLConnection {
     this.ws = ws;
     this.vertx = vertx;
     this.endpoint = endpoint;
+    this.outbound =
+        new Outbound(
+            ws, endpoint.limits().maxQueuedBytes(), endpoint.meters(), this::onSlowConsumer);
   }
 
   void start() {
@@ -232,7 +229,12 @@ final class GraphQLConnection {
                 operation.finish();
                 error(id, refusal.code(), refusal.message());
               } else {
-                execute(operation, s, payload);
+                run(
+                    operation,
+                    s,
+                    payload,
+                    query instanceof String q ? q : null,
+                    name instanceof String n ? n : null);
               }
             },
             e -> {
@@ -242,74 +244,30 @@ final class GraphQLConnection {
   }
 
   /**
-   * Runs the operation through SmallRye GraphQL in a request context and Vert.x context of its own.
+   * Runs a subscription in the group of its identical subscriptions (starting the group's execution
+   * when it is the first), or any other operation on its own.
    */
-  private void execute(Operation operation, Session s, JsonObject payload) {
-    Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
-    context.runOnContext(
-        v -> {
-          ManagedContext requests = Arc.container().requestContext();
-          requests.activate();
-          operation.requestContext = requests.getState();
-          try {
-            endpoint.requestSession().set(s);
-            ExecutionService execution = Arc.container().instance(ExecutionService.class).get();
-            // What Quarkus's own handlers hand SmallRye GraphQL: its data fetchers read these.
-            Map<String, Object> metadata = new HashMap<>();
-            metadata.put("runBlocking", false);
-            metadata.put("httpHeaders", Map.of());
-            metadata.put("state", operation.requestContext);
-            execution.executeAsync(
-                Json.createReader(new StringReader(payload.encode())).readObject(),
-                metadata,
-                new Writer(operation));
-          } catch (RuntimeException e) {
-            LOG.warn("a GraphQL WebSocket operation failed", e);
-            operation.finish();
-            error(operation.id, RequestErrorCodes.INTERNAL, RequestErrorCodes.HIDDEN_MESSAGE);
-          } finally {
-            requests.deactivate();
-          }
-        });
-  }
-
-  private final class Writer implements ExecutionResponseWriter {
-    private final Operation operation;
-
-    Writer(Operation operation) {
-      this.operation = operation;
+  private void run(Operation operation, Session s, JsonObject payload, String query, String name) {
+    if (!endpoint.limits().groupSubscriptions()
+        || !SubscriptionGroups.isSubscription(query, name)) {
+      GraphQLExecution.execute(vertx, endpoint, s, payload, operation);
+      return;
     }
-
-    @Override
-    public void write(ExecutionResponse response) {
-      ExecutionResult result = response.getExecutionResult();
-      if (result == null || operation.done.get()) {
-        return;
-      }
-      if (!result.isDataPresent()) {
-        // Refused before it ran (validation): graphql-transport-ws's error message.
-        JsonObject json = new JsonObject(response.getExecutionResultAsString());
-        operation.finish();
-        sendError(operation.id, json.getJsonArray("errors", new JsonArray()));
-      } else if (result.getData() instanceof Publisher<?> stream) {
-        @SuppressWarnings("unchecked")
-        Publisher<ExecutionResult> events = (Publisher<ExecutionResult>) stream;
-        events.subscribe(new Events(operation));
-      } else {
-        send(next(operation.id, response));
-        complete(operation);
-      }
+    Object variables = payload.getValue("variables");
+    SubscriptionGroup.Key key =
+        SubscriptionGroups.key(
+            query, name, variables instanceof JsonObject v ? v.encode() : "{}", s.caller());
+    SubscriptionGroups.Joined joined = endpoint.groups().join(key, operation);
+    operation.group = joined.group();
+    if (operation.done.get()) {
+      joined.group().leave(operation); // completed or closed while joining
     }
-
-    @Override
-    public void fail(Throwable t) {
-      LOG.warn("a GraphQL WebSocket operation failed", t);
-      operation.finish();
-      error(operation.id, RequestErrorCodes.INTERNAL, RequestErrorCodes.HIDDEN_MESSAGE);
+    if (joined.created()) {
+      GraphQLExecution.execute(vertx, endpoint, s, payload, joined.group());
     }
   }
 
-  /** Forwards a subscription's events, one at a time. */
+  /** Forwards the events of a subscription that runs on its own (grouping off), one at a time. */
   private final class Events implements Subscriber<ExecutionResult> {
     private final Operation operation;
 
@@ -332,15 +290,13 @@ final class GraphQLConnection {
       if (operation.done.get() || ws.isClosed()) {
         return;
       }
-      send(next(operation.id, new ExecutionResponse(result)));
+      operation.next(serialise(new ExecutionResponse(result)));
       operation.subscription.get().request(1);
     }
 
     @Override
     public void onError(Throwable t) {
-      LOG.warn("a GraphQL subscription failed", t);
-      operation.finish();
-      error(operation.id, RequestErrorCodes.INTERNAL, RequestErrorCodes.HIDDEN_MESSAGE);
+      operation.failed(t);
     }
 
     @Override
@@ -349,17 +305,23 @@ final class GraphQLConnection {
     }
   }
 
-  /** An operation in flight: counted until it completes, fails or is cancelled. */
-  private final class Operation {
+  /**
+   * An operation in flight: counted until it completes, fails or is cancelled. A subscription is a
+   * member of its group; other operations (and every operation with grouping off) run alone.
+   */
+  private final class Operation implements GraphQLExecution.Target, SubscriptionGroup.Member {
     final String id;
-    final java.util.UUID user;
+    final UUID user;
     final AtomicBoolean done = new AtomicBoolean();
     final AtomicReference<Subscription> subscription = new AtomicReference<>();
+    final byte[] nextPrefix;
     volatile InjectableContext.ContextState requestContext;
+    volatile SubscriptionGroup group;
 
-    Operation(String id, java.util.UUID user) {
+    Operation(String id, UUID user) {
       this.id = id;
       this.user = user;
+      this.nextPrefix = Outbound.nextPrefix(id);
     }
 
     /** Ends the operation once: uncounts it and ends its request context. */
@@ -369,20 +331,75 @@ final class GraphQLConnection {
       }
       operations.remove(id, this);
       endpoint.release(user);
-      if (requestContext != null) {
-        Arc.container().requestContext().destroy(requestContext);
-      }
+      GraphQLExecution.destroy(requestContext);
       return true;
     }
 
     void cancel() {
       if (finish()) {
+        SubscriptionGroup g = group;
+        if (g != null) {
+          g.leave(this);
+        }
         Subscription s = subscription.get();
         if (s != null) {
           s.cancel();
         }
       }
     }
+
+    @Override
+    public void requestContext(InjectableContext.ContextState state) {
+      requestContext = state;
+      if (done.get()) {
+        GraphQLExecution.destroy(state);
+      }
+    }
+
+    @Override
+    public void refused(JsonArray errors) {
+      error(errors);
+    }
+
+    @Override
+    public void stream(Publisher<ExecutionResult> events) {
+      events.subscribe(new Events(this));
+    }
+
+    @Override
+    public void single(ExecutionResponse response) {
+      next(serialise(response));
+      complete();
+    }
+
+    @Override
+    public void failed(Throwable t) {
+      LOG.warn("a GraphQL WebSocket operation failed", t);
+      error(GraphQLExecution.internalError());
+    }
+
+    @Override
+    public void next(byte[] payload) {
+      if (!done.get()) {
+        outbound.next(nextPrefix, payload);
+      }
+    }
+
+    @Override
+    public void error(JsonArray errors) {
+      if (finish()) {
+        sendError(id, errors);
+      }
+    }
+
+    @Override
+    public void complete() {
+      GraphQLConnection.this.complete(this);
+    }
+  }
+
+  private static byte[] serialise(ExecutionResponse response) {
+    return response.getExecutionResultAsString().getBytes(StandardCharsets.UTF_8);
   }
 
   private void complete(Operation operation) {
@@ -391,21 +408,8 @@ final class GraphQLConnection {
     }
   }
 
-  private static JsonObject next(String id, ExecutionResponse response) {
-    return new JsonObject()
-        .put("type", "next")
-        .put("id", id)
-        .put("payload", new JsonObject(response.getExecutionResultAsString()));
-  }
-
   private void error(String id, String code, String message) {
-    sendError(
-        id,
-        new JsonArray()
-            .add(
-                new JsonObject()
-                    .put("message", message)
-                    .put("extensions", new JsonObject().put("code", code))));
+    sendError(id, GraphQLExecution.error(code, message));
   }
 
   private void sendError(String id, JsonArray errors) {
@@ -413,9 +417,15 @@ final class GraphQLConnection {
   }
 
   private void send(JsonObject message) {
-    if (!ws.isClosed()) {
-      ws.writeTextMessage(message.encode());
-    }
+    outbound.text(message.encode());
+  }
+
+  /** The client fell too far behind: its subscriptions end now, the socket once it is told. */
+  private void onSlowConsumer() {
+    operations.values().forEach(Operation::cancel);
+    close(
+        GraphQLCloseCodes.SLOW_CONSUMER,
+        "fell more than " + endpoint.limits().maxQueuedBytes() + " bytes behind");
   }
 
   private void close(short code, String reason) {

@@ -65,5 +65,19 @@ public interface GraphQLLimits {
     /** Operations in flight of one user over all their connections to this replica. */
     @WithDefault("256")
     int maxOperationsPerUser();
+
+    /**
+     * Bytes written to one connection and not yet taken by its client. A client that falls this far
+     * behind is closed with 4503 rather than held in memory (docs/adr/0026).
+     */
+    @WithDefault("1048576")
+    int maxQueuedBytes();
+
+    /**
+     * Whether identical subscriptions run once per group and share their bytes (docs/adr/0026);
+     * false runs each subscription on its own, as before, for comparison in the load test.
+     */
+    @WithDefault("true")
+    boolean groupSubscriptions();
   }
 }

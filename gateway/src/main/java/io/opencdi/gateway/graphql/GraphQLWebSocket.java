@@ -37,6 +37,8 @@ public class GraphQLWebSocket {
   private final RequestGuard guard;
   private final GraphQLLimits.WebSocket limits;
   private final String path;
+  private final SocketMeters meters;
+  private final SubscriptionGroups groups;
   private final Map<UUID, AtomicInteger> operationsByUser = new ConcurrentHashMap<>();
 
   public GraphQLWebSocket(
@@ -45,6 +47,7 @@ public class GraphQLWebSocket {
       SessionEnds ends,
       RequestGuard guard,
       GraphQLLimits limits,
+      SocketMeters meters,
       @ConfigProperty(name = "quarkus.smallrye-graphql.root-path") String path) {
     this.vertx = vertx;
     this.sessions = sessions;
@@ -52,6 +55,8 @@ public class GraphQLWebSocket {
     this.guard = guard;
     this.limits = limits.websocket();
     this.path = path;
+    this.meters = meters;
+    this.groups = new SubscriptionGroups(meters);
   }
 
   void register(@Observes Router router) {
@@ -94,6 +99,14 @@ public class GraphQLWebSocket {
 
   GraphQLLimits.WebSocket limits() {
     return limits;
+  }
+
+  SocketMeters meters() {
+    return meters;
+  }
+
+  SubscriptionGroups groups() {
+    return groups;
   }
 
   RequestSession requestSession() {

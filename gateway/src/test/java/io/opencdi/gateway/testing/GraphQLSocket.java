@@ -83,6 +83,31 @@ public final class GraphQLSocket implements AutoCloseable {
             .encode());
   }
 
+  /** Sends a subscribe message for an operation of a shared document, with variables. */
+  public void subscribe(String id, String query, String operationName, JsonObject variables) {
+    send(
+        new JsonObject()
+            .put("id", id)
+            .put("type", "subscribe")
+            .put(
+                "payload",
+                new JsonObject()
+                    .put("query", query)
+                    .put("operationName", operationName)
+                    .put("variables", variables))
+            .encode());
+  }
+
+  /** Stops reading from the socket, as a client that hangs or a congested network would. */
+  public void stopReading() {
+    socket.pause();
+  }
+
+  /** Reads again whatever the server sent meanwhile. */
+  public void resumeReading() {
+    socket.resume();
+  }
+
   public void send(String text) {
     socket.writeTextMessage(text);
   }

@@ -194,6 +194,7 @@ public final class Harness implements AutoCloseable {
     // SubscriptionFanOut opens its thousand consoles with the one admin token: lift the per-user
     // limit on GraphQL WebSocket operations (docs/api.md) that would refuse all but 256 of them.
     args.add("-Dopencdi.graphql.websocket.max-operations-per-user=100000");
+    args.add("-Dopencdi.graphql.websocket.group-subscriptions=" + groupsSubscriptions(index));
     args.add("-Dmp.jwt.verify.publickey.location=" + tokens.publicKey().toUri());
     args.add("-Dsmallrye.jwt.sign.key.location=" + tokens.privateKey().toUri());
     Map<String, String> env = new HashMap<>();
@@ -215,6 +216,22 @@ public final class Harness implements AutoCloseable {
         () -> client.ok(base + "/q/health/ready"));
     baseUrls.add(base);
     log("gateway-" + index + " at " + base + " (pid " + p.pid() + ", log " + p.log() + ")");
+  }
+
+  /**
+   * The subscription engine of gateway {@code index} (1-based), from {@code -Dloadtest.engine}:
+   * {@code grouped} (the default), {@code per-subscriber} (the engine before issue 14), or {@code
+   * both}: gateway 1 grouped, the others per subscriber, to compare them in one run.
+   */
+  public static boolean groupsSubscriptions(int index) {
+    return switch (System.getProperty("loadtest.engine", "grouped")) {
+      case "grouped" -> true;
+      case "per-subscriber" -> false;
+      case "both" -> index == 1;
+      default ->
+          throw new IllegalArgumentException(
+              "loadtest.engine must be grouped, per-subscriber or both");
+    };
   }
 
   private void startAgent(String agentToken) {

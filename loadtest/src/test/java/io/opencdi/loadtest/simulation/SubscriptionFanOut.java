@@ -6,16 +6,19 @@ import static io.gatling.javaapi.http.HttpDsl.*;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gatling.http.action.ws.WsInboundMessage;
 import io.gatling.javaapi.core.Assertion;
+import io.gatling.javaapi.core.ChainBuilder;
 import io.gatling.javaapi.core.ScenarioBuilder;
 import io.gatling.javaapi.core.Session;
 import io.gatling.javaapi.core.Simulation;
 import io.opencdi.loadtest.LoadRun;
+import io.opencdi.loadtest.harness.Harness;
 import io.opencdi.loadtest.harness.Settings;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,9 +29,20 @@ import java.util.concurrent.atomic.LongAdder;
  * desktopEvents} over graphql-transport-ws as the admin, who sees every desktop's changes; then
  * desktops are created, powered off and deleted at {@code rate} per second. Each event's delivery
  * delay — from the gateway's {@code at} (when it published the change) to the moment the client
- * received it — is recorded as a Gatling response named {@value #DELIVERY}, so the report shows its
- * percentiles and the brief's target (p99 ≤ 200 ms) is a Gatling assertion. Every subscriber must
- * receive every event.
+ * received it — is recorded as a Gatling response named {@value #DELIVERY} plus the engine, so the
+ * report shows its percentiles and the brief's target (p99 ≤ 200 ms) is a Gatling assertion. Every
+ * subscriber must receive every event.
+ *
+ * <p>The run has phases: the same desktops are first driven with nobody listening ({@code
+ * createDesktop (no listeners)}), then the consoles connect (live heap measured: per connection),
+ * subscribe all at once (measured again: per subscription) and listen while the desktops are driven
+ * again ({@code createDesktop (listening)}). The summary prints delivery p50/p99 per engine, both
+ * createDesktop p99s and their ratio (at most 2 or the run fails), the heap figures, and the
+ * database's durability.
+ *
+ * <p>{@code -Dloadtest.engine=grouped|per-subscriber|both} picks the gateway's subscription engine
+ * ({@link Harness#groupsSubscriptions}); {@code both} with {@code --gateways 2} compares them side
+ * by side in one run: half the consoles on each gateway, the same events for all.
  *
  * <p>Defaults: 1,000 subscribers, 120 desktops at 2 per second (about 8 events each), 10 clusters ×
  * 20 nodes.
@@ -41,20 +55,41 @@ public class SubscriptionFanOut extends Simulation {
   private final LoadRun run;
   private final GatlingStats stats = new GatlingStats();
   private final AtomicLong subscribers = new AtomicLong();
+  private final AtomicLong quietDrivers = new AtomicLong();
   private final AtomicLong drivers = new AtomicLong();
   private final Map<Long, LongAdder> received = new ConcurrentHashMap<>();
   private final LongAdder errors = new LongAdder();
+  private final Map<String, Millis> delivery = new ConcurrentHashMap<>();
+  private final Millis createQuiet = new Millis();
+  private final Millis createListening = new Millis();
+  private final int subscriberCount;
+  private final int gateways;
+  // Seconds from the simulation's start.
+  private final int subscribersFrom;
+  private final int connectedAt;
+  private final int subscribeAt;
+  private final int subscribedAt;
+  private final int driveAt;
+  private final int listenUntil;
+  private final Map<String, List<Long>> heap = new ConcurrentHashMap<>();
+  private volatile long startNanos;
 
   public SubscriptionFanOut() {
     run =
         LoadRun.start(
             "SubscriptionFanOut",
             Settings.defaults(120, 10, 20, 110, 100, 2, 1),
-            s -> s.desktops() / s.users() + 5);
+            s -> 2 * (s.desktops() / s.users() + 5));
     Settings s = run.settings();
-    int subscriberCount = Integer.getInteger("loadtest.subscribers", 1_000);
+    subscriberCount = Integer.getInteger("loadtest.subscribers", 1_000);
+    gateways = s.gateways();
     int driveSeconds = (int) Math.ceil(s.desktops() / s.rate()) + 8;
-    int listenSeconds = RAMP_SECONDS + SETTLE_SECONDS + driveSeconds + SETTLE_SECONDS;
+    subscribersFrom = driveSeconds + 2;
+    connectedAt = subscribersFrom + RAMP_SECONDS + 5;
+    subscribeAt = connectedAt + 5;
+    subscribedAt = subscribeAt + 5;
+    driveAt = subscribedAt + 5;
+    listenUntil = driveAt + driveSeconds + SETTLE_SECONDS;
     String subscribe =
         Gql.write(
             Map.of(
@@ -87,8 +122,10 @@ public class SubscriptionFanOut extends Simulation {
                 session -> {
                   long n = subscribers.getAndIncrement();
                   received.put(n, new LongAdder());
+                  int gateway = (int) (n % gateways);
                   return session
                       .set("n", n)
+                      .set("engine", engine(gateway))
                       .set("ws", run.baseUrl(n).replace("http://", "ws://") + "/graphql");
                 })
             .exec(ws("connect").connect("#{ws}").subprotocol("graphql-transport-ws"))
@@ -99,68 +136,125 @@ public class SubscriptionFanOut extends Simulation {
                     .on(
                         ws.checkTextMessage("connection_ack")
                             .check(jsonPath("$.type").is("connection_ack"))))
+            // Everyone subscribes at the same moment, once the heap of the bare connections is
+            // measured.
+            .pause(session -> until(subscribeAt))
             .exec(ws("subscribe").sendText(subscribe))
-            .during(Duration.ofSeconds(listenSeconds))
+            .asLongAs(session -> elapsedSeconds() < listenUntil)
             .on(pause(Duration.ofSeconds(1)).exec(ws.processUnmatchedMessages(this::deliveries)))
             .exec(ws.processUnmatchedMessages(this::deliveries))
             .exec(ws("close").close());
 
-    ScenarioBuilder driver =
-        scenario("state changes")
-            .exec(
-                session -> {
-                  long i = drivers.getAndIncrement();
-                  List<String> users = run.harness().usernames();
-                  String owner = users.get((int) (i % users.size()));
-                  return session
-                      .set("i", i)
-                      .set("owner", owner)
-                      .set("requestId", "fan-" + i)
-                      .set("base", run.baseUrl(run.next()))
-                      .set("token", run.harness().token(owner));
-                })
-            .doIf(session -> session.getLong("i") < s.desktops())
-            .then(
-                exec(http("createDesktop")
-                        .post("#{base}/graphql")
-                        .header("Authorization", "Bearer #{token}")
-                        .body(StringBody(session -> create(session)))
-                        .check(status().is(200))
-                        .check(jsonPath("$.data.createDesktop.id").saveAs("id")))
-                    .exec(
-                        session -> {
-                          String requestId = session.getString("requestId");
-                          if (session.contains("id")) {
-                            run.ledger()
-                                .created(
-                                    requestId, session.getString("owner"), session.getString("id"));
-                          } else if (!run.ledger().has(requestId)) {
-                            run.ledger().unknown(requestId, session.getString("owner"), "no id");
-                          }
-                          return session;
-                        })
-                    // A failed creation has nothing to stop or delete.
-                    .doIf(session -> session.contains("id"))
-                    .then(
-                        pause(Duration.ofSeconds(3))
-                            .exec(byId("stopDesktop", "StopDesktop"))
-                            .pause(Duration.ofSeconds(3))
-                            .exec(byId("deleteDesktop", "DeleteDesktop"))));
+    ScenarioBuilder heapProbe =
+        scenario("heap probe")
+            .pause(session -> until(subscribersFrom - 1))
+            .exec(session -> measureHeap("before the consoles connect", session))
+            .pause(session -> until(connectedAt))
+            .exec(session -> measureHeap("consoles connected", session))
+            .pause(session -> until(subscribedAt))
+            .exec(session -> measureHeap("consoles subscribed", session));
 
     List<Assertion> assertions = new ArrayList<>();
     assertions.add(global().failedRequests().count().is(0L));
     assertions.add(ConsistencyStep.passed());
-    assertions.add(details(DELIVERY).responseTime().percentile(99.0).lte(200));
+    if (!"per-subscriber".equals(System.getProperty("loadtest.engine", "grouped"))) {
+      assertions.add(details(DELIVERY + " (grouped)").responseTime().percentile(99.0).lte(200));
+    }
     setUp(
+            driver("quiet", quietDrivers, createQuiet)
+                .injectOpen(PlacementBurst.ramp(s.rate(), s.rampSeconds(), s.desktops())),
+            heapProbe.injectOpen(atOnceUsers(1)),
             subscriber
-                .injectOpen(rampUsers(subscriberCount).during(RAMP_SECONDS))
+                .injectOpen(
+                    nothingFor(subscribersFrom), rampUsers(subscriberCount).during(RAMP_SECONDS))
                 .andThen(ConsistencyStep.population(run, Duration.ofMinutes(2), this::beforeCheck)),
-            driver.injectOpen(
-                PlacementBurst.after(
-                    RAMP_SECONDS + SETTLE_SECONDS,
-                    PlacementBurst.ramp(s.rate(), s.rampSeconds(), s.desktops()))))
+            driver("listening", drivers, createListening)
+                .injectOpen(
+                    PlacementBurst.after(
+                        driveAt, PlacementBurst.ramp(s.rate(), s.rampSeconds(), s.desktops()))))
         .protocols(protocol)
         .assertions(assertions);
+  }
+
+  @Override
+  public void before() {
+    startNanos = System.nanoTime();
+  }
+
+  private static String engine(int gateway) {
+    return Harness.groupsSubscriptions(gateway + 1) ? "grouped" : "per-subscriber";
+  }
+
+  private double elapsedSeconds() {
+    return (System.nanoTime() - startNanos) / 1e9;
+  }
+
+  private Duration until(int second) {
+    return Duration.ofMillis(Math.max(0, (long) ((second - elapsedSeconds()) * 1000)));
+  }
+
+  private Session measureHeap(String when, Session session) {
+    List<Long> kib = run.liveHeapKiB();
+    heap.put(when, kib);
+    for (int g = 0; g < kib.size(); g++) {
+      run.figure(
+          "gateway-" + (g + 1) + " (" + engine(g) + ") live heap " + when + " (MiB)",
+          kib.get(g) / 1024);
+    }
+    return session;
+  }
+
+  /**
+   * Desktops of one phase: each is created, powered off after 3 s and deleted 3 s later; the
+   * createDesktop response times go into {@code times}.
+   */
+  private ScenarioBuilder driver(String phase, AtomicLong counter, Millis times) {
+    Settings s = run.settings();
+    String create = "createDesktop (" + (phase.equals("quiet") ? "no listeners" : phase) + ")";
+    ChainBuilder lifecycle =
+        exec(http(create)
+                .post("#{base}/graphql")
+                .header("Authorization", "Bearer #{token}")
+                .body(StringBody(this::create))
+                .check(status().is(200))
+                .check(responseTimeInMillis().saveAs("rt"))
+                .check(jsonPath("$.data.createDesktop.id").saveAs("id")))
+            .exec(
+                session -> {
+                  if (session.contains("rt")) {
+                    times.record(session.getInt("rt"));
+                  }
+                  String requestId = session.getString("requestId");
+                  if (session.contains("id")) {
+                    run.ledger()
+                        .created(requestId, session.getString("owner"), session.getString("id"));
+                  } else if (!run.ledger().has(requestId)) {
+                    run.ledger().unknown(requestId, session.getString("owner"), "no id");
+                  }
+                  return session;
+                })
+            // A failed creation has nothing to stop or delete.
+            .doIf(session -> session.contains("id"))
+            .then(
+                pause(Duration.ofSeconds(3))
+                    .exec(byId("stopDesktop", "StopDesktop"))
+                    .pause(Duration.ofSeconds(3))
+                    .exec(byId("deleteDesktop", "DeleteDesktop")));
+    return scenario("state changes, " + phase)
+        .exec(
+            session -> {
+              long i = counter.getAndIncrement();
+              List<String> users = run.harness().usernames();
+              String owner = users.get((int) (i % users.size()));
+              return session
+                  .set("i", i)
+                  .set("owner", owner)
+                  .set("requestId", "fan-" + phase + "-" + i)
+                  .set("base", run.baseUrl(run.next()))
+                  .set("token", run.harness().token(owner));
+            })
+        .doIf(session -> session.getLong("i") < s.desktops())
+        .then(lifecycle);
   }
 
   private String create(Session session) {
@@ -190,6 +284,9 @@ public class SubscriptionFanOut extends Simulation {
   /** Records the delivery delay of every event received since the last call. */
   private Session deliveries(List<WsInboundMessage> messages, Session session) {
     LongAdder count = received.get(session.getLong("n"));
+    String engine = session.getString("engine");
+    String name = DELIVERY + " (" + engine + ")";
+    Millis delays = delivery.computeIfAbsent(engine, e -> new Millis());
     for (WsInboundMessage m : messages) {
       if (!(m instanceof WsInboundMessage.Text text)) {
         continue;
@@ -203,7 +300,7 @@ public class SubscriptionFanOut extends Simulation {
             errors.increment();
             stats.record(
                 "subscriber",
-                DELIVERY,
+                name,
                 m.timestamp(),
                 m.timestamp(),
                 false,
@@ -212,14 +309,16 @@ public class SubscriptionFanOut extends Simulation {
           }
           String at = payload.path("data").path("desktopEvents").path("at").asText();
           long sent = OffsetDateTime.parse(at).toInstant().toEpochMilli();
-          stats.record("subscriber", DELIVERY, sent, Math.max(sent, m.timestamp()), true, null);
+          long end = Math.max(sent, m.timestamp());
+          stats.record("subscriber", name, sent, end, true, null);
+          delays.record(end - sent);
           count.increment();
         }
         case "error", "complete" -> {
           errors.increment();
           stats.record(
               "subscriber",
-              DELIVERY,
+              name,
               m.timestamp(),
               m.timestamp(),
               false,
@@ -237,14 +336,57 @@ public class SubscriptionFanOut extends Simulation {
     long min = received.values().stream().mapToLong(LongAdder::sum).min().orElse(0);
     long max = received.values().stream().mapToLong(LongAdder::sum).max().orElse(0);
     long total = received.values().stream().mapToLong(LongAdder::sum).sum();
+    run.figure("engine (-Dloadtest.engine)", System.getProperty("loadtest.engine", "grouped"));
     run.figure("subscribers", received.size());
     run.figure("events received per subscriber (min-max)", min + "-" + max);
+    run.figure("every subscriber received every event", min == max && max > 0);
     run.figure("events delivered in all", total);
     run.figure("subscription errors", errors.sum());
+    delivery.forEach(
+        (engine, h) ->
+            run.figure(
+                "delivery delay, " + engine + " (ms): p50 / p99 / max",
+                h.percentile(50) + " / " + h.percentile(99) + " / " + h.max()));
+    long quiet = createQuiet.percentile(99);
+    long listening = createListening.percentile(99);
+    run.figure("createDesktop p99, no listeners (ms)", quiet);
+    run.figure("createDesktop p99, consoles listening (ms)", listening);
+    double ratio = quiet == 0 ? 0 : (double) listening / quiet;
+    run.figure(
+        "createDesktop p99 listening / no listeners", String.format(Locale.ROOT, "%.2f", ratio));
+    heapPer();
     if (received.isEmpty() || max == 0) {
       run.fail("no subscriber received any event");
     } else if (min != max) {
       run.fail("some subscribers missed events: received between " + min + " and " + max);
+    }
+    if (ratio > 2) {
+      run.fail("createDesktop p99 with consoles listening is more than twice its value without");
+    }
+  }
+
+  /** Heap per connection and per subscription on each gateway, from the three measurements. */
+  private void heapPer() {
+    List<Long> before = heap.get("before the consoles connect");
+    List<Long> connected = heap.get("consoles connected");
+    List<Long> subscribed = heap.get("consoles subscribed");
+    if (before == null || connected == null || subscribed == null) {
+      return;
+    }
+    for (int g = 0; g < before.size(); g++) {
+      long consoles = subscriberCount / gateways + (g < subscriberCount % gateways ? 1 : 0);
+      if (consoles == 0) {
+        continue;
+      }
+      String gateway = "gateway-" + (g + 1) + " (" + engine(g) + ")";
+      run.figure(
+          gateway + " heap per connection (KiB)",
+          String.format(
+              Locale.ROOT, "%.1f", (connected.get(g) - before.get(g)) / (double) consoles));
+      run.figure(
+          gateway + " heap per subscription (KiB)",
+          String.format(
+              Locale.ROOT, "%.1f", (subscribed.get(g) - connected.get(g)) / (double) consoles));
     }
   }
 
