@@ -156,4 +156,112 @@ class TemplateApiTest {
     return run(token, "templates", "Templates")
         .getString("data.templates.find { it.id == '" + id + "' }.image");
   }
+
+  @Test
+  void adminSetsEveryPolicyAndEveryoneReadsThem() {
+    String admin = login("admin");
+    Map<String, Object> in = input("locked-down");
+    in.put("clipboard", "TO_DESKTOP");
+    in.put("clipboardMaxBytes", 4096);
+    in.put("watermark", "{user} {time} {desktop} CONFIDENTIAL");
+    in.put("fileTransfer", "UPLOAD");
+    in.put("fileTransferMaxMiB", 5);
+    in.put("printing", true);
+    in.put("audio", true);
+    in.put("microphone", true);
+    in.put("idleTimeoutMinutes", 15);
+    in.put("autoPowerOffMinutes", 60);
+    in.put("maxSessionMinutes", 480);
+    String id =
+        run(admin, "templates", "CreateTemplate", "input", in).getString("data.createTemplate.id");
+    JsonPath all = run(login("bob"), "templates", "Templates");
+    String t = "data.templates.find { it.id == '" + id + "' }";
+    assertThat(all.getString(t + ".clipboard")).isEqualTo("TO_DESKTOP");
+    assertThat(all.getInt(t + ".clipboardMaxBytes")).isEqualTo(4096);
+    assertThat(all.getString(t + ".watermark")).isEqualTo("{user} {time} {desktop} CONFIDENTIAL");
+    assertThat(all.getString(t + ".fileTransfer")).isEqualTo("UPLOAD");
+    assertThat(all.getInt(t + ".fileTransferMaxMiB")).isEqualTo(5);
+    assertThat(all.getBoolean(t + ".printing")).isTrue();
+    assertThat(all.getBoolean(t + ".audio")).isTrue();
+    assertThat(all.getBoolean(t + ".microphone")).isTrue();
+    assertThat(all.getInt(t + ".idleTimeoutMinutes")).isEqualTo(15);
+    assertThat(all.getInt(t + ".autoPowerOffMinutes")).isEqualTo(60);
+    assertThat(all.getInt(t + ".maxSessionMinutes")).isEqualTo(480);
+
+    // Left out, every policy takes its default: what templates allowed before policies existed.
+    String plain = "data.templates.find { it.name == 'xfce' }";
+    assertThat(all.getString(plain + ".clipboard")).isEqualTo("BOTH");
+    assertThat(all.getInt(plain + ".clipboardMaxBytes")).isEqualTo(1_048_576);
+    assertThat(all.getString(plain + ".watermark")).isNull();
+    assertThat(all.getString(plain + ".fileTransfer")).isEqualTo("BOTH");
+    assertThat(all.getBoolean(plain + ".printing")).isFalse();
+    assertThat(all.getString(plain + ".idleTimeoutMinutes")).isNull();
+    assertThat(all.getString(plain + ".maxSessionMinutes")).isNull();
+  }
+
+  @Test
+  void aUserCannotLoosenAPolicy() {
+    String admin = login("admin");
+    Map<String, Object> in = input("no-clipboard");
+    in.put("clipboard", "NONE");
+    in.put("watermark", "{user}");
+    in.put("idleTimeoutMinutes", 10);
+    String id =
+        run(admin, "templates", "CreateTemplate", "input", in).getString("data.createTemplate.id");
+    Map<String, Object> loosened = new HashMap<>(in);
+    loosened.put("clipboard", "BOTH");
+    loosened.put("watermark", null);
+    loosened.put("idleTimeoutMinutes", null);
+    assertThat(
+            errorCode(
+                run(login("alice"), "templates", "UpdateTemplate", "id", id, "input", loosened)))
+        .isEqualTo("FORBIDDEN");
+    assertThat(errorCode(run(login("bob"), "templates", "CreateTemplate", "input", loosened)))
+        .isEqualTo("FORBIDDEN");
+    JsonPath all = run(admin, "templates", "Templates");
+    String t = "data.templates.find { it.id == '" + id + "' }";
+    assertThat(all.getString(t + ".clipboard")).isEqualTo("NONE");
+    assertThat(all.getString(t + ".watermark")).isEqualTo("{user}");
+    assertThat(all.getInt(t + ".idleTimeoutMinutes")).isEqualTo(10);
+  }
+
+  @Test
+  void badPoliciesAreValidationErrorsAndChangeNothing() {
+    String admin = login("admin");
+    Map<String, Object> in = input("policy-stays");
+    in.put("clipboard", "FROM_DESKTOP");
+    String id =
+        run(admin, "templates", "CreateTemplate", "input", in).getString("data.createTemplate.id");
+    Map<String, Map<String, Object>> bad = new java.util.LinkedHashMap<>();
+    bad.put("clipboardMaxBytes 0", Map.of("clipboardMaxBytes", 0));
+    bad.put("clipboardMaxBytes 64 MiB", Map.of("clipboardMaxBytes", 64 << 20));
+    bad.put("watermark with a newline", Map.of("watermark", "a\nb"));
+    bad.put("watermark with a control character", Map.of("watermark", "a\u001bb"));
+    bad.put("watermark too long", Map.of("watermark", "x".repeat(121)));
+    bad.put("empty watermark", Map.of("watermark", ""));
+    bad.put("fileTransferMaxMiB 0", Map.of("fileTransferMaxMiB", 0));
+    bad.put("microphone without audio", Map.of("microphone", true));
+    bad.put("idle 0", Map.of("idleTimeoutMinutes", 0));
+    bad.put("idle two days", Map.of("idleTimeoutMinutes", 2880));
+    bad.put("power-off negative", Map.of("autoPowerOffMinutes", -1));
+    bad.put("session 0", Map.of("maxSessionMinutes", 0));
+    bad.forEach(
+        (what, change) -> {
+          Map<String, Object> changed = new HashMap<>(in);
+          changed.putAll(change);
+          changed.put("clipboard", "BOTH");
+          assertThat(
+                  errorCode(run(admin, "templates", "UpdateTemplate", "id", id, "input", changed)))
+              .as(what)
+              .isEqualTo("VALIDATION");
+        });
+    Map<String, Object> unknown = new HashMap<>(in);
+    unknown.put("clipboard", "SOMETIMES");
+    assertThat(errorCode(run(admin, "templates", "UpdateTemplate", "id", id, "input", unknown)))
+        .isNotNull();
+    assertThat(
+            run(admin, "templates", "Templates")
+                .getString("data.templates.find { it.id == '" + id + "' }.clipboard"))
+        .isEqualTo("FROM_DESKTOP");
+  }
 }

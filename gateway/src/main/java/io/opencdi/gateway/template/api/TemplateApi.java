@@ -6,6 +6,8 @@ import io.opencdi.gateway.common.Ids;
 import io.opencdi.gateway.common.NotFoundException;
 import io.opencdi.gateway.common.ValidationException;
 import io.opencdi.gateway.db.Db;
+import io.opencdi.gateway.template.ClipboardPolicy;
+import io.opencdi.gateway.template.FileTransferPolicy;
 import io.opencdi.gateway.template.TemplateEntity;
 import io.smallrye.mutiny.Uni;
 import java.time.OffsetDateTime;
@@ -29,6 +31,10 @@ public class TemplateApi {
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
   private static final Pattern STORAGE_CLASS =
       Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
+
+  /** Printable text without control characters, so it cannot break the desktop's drawing. */
+  private static final Pattern WATERMARK = Pattern.compile("[\\p{L}\\p{N}\\p{P}\\p{S} ]{1,120}");
+
   private static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}");
 
   private final Db db;
@@ -129,6 +135,17 @@ public class TemplateApi {
                                             t.storageClass = wanted.storageClass;
                                             t.homeVolumeGiB = wanted.homeVolumeGiB;
                                             t.arch = wanted.arch;
+                                            t.clipboard = wanted.clipboard;
+                                            t.clipboardMaxBytes = wanted.clipboardMaxBytes;
+                                            t.watermark = wanted.watermark;
+                                            t.fileTransfer = wanted.fileTransfer;
+                                            t.fileTransferMaxMiB = wanted.fileTransferMaxMiB;
+                                            t.printing = wanted.printing;
+                                            t.audio = wanted.audio;
+                                            t.microphone = wanted.microphone;
+                                            t.idleTimeoutMinutes = wanted.idleTimeoutMinutes;
+                                            t.autoPowerOffMinutes = wanted.autoPowerOffMinutes;
+                                            t.maxSessionMinutes = wanted.maxSessionMinutes;
                                             return Template.from(t);
                                           });
                                 })));
@@ -176,6 +193,44 @@ public class TemplateApi {
     t.homeVolumeGiB = volume;
     t.arch = in.arch();
     t.createdAt = OffsetDateTime.now();
+    policies(in, t);
     return t;
+  }
+
+  private static void policies(TemplateInput in, TemplateEntity t) {
+    t.clipboard = in.clipboard() == null ? ClipboardPolicy.BOTH : in.clipboard();
+    t.clipboardMaxBytes =
+        within(in.clipboardMaxBytes(), 1_048_576, 1, 16_777_216, "clipboardMaxBytes");
+    if (in.watermark() != null && !WATERMARK.matcher(in.watermark()).matches()) {
+      throw new ValidationException(
+          "watermark must be 1 to 120 printable characters on one line, or null for none");
+    }
+    t.watermark = in.watermark();
+    t.fileTransfer = in.fileTransfer() == null ? FileTransferPolicy.BOTH : in.fileTransfer();
+    t.fileTransferMaxMiB = within(in.fileTransferMaxMiB(), 100, 1, 10_240, "fileTransferMaxMiB");
+    t.printing = Boolean.TRUE.equals(in.printing());
+    t.audio = Boolean.TRUE.equals(in.audio());
+    t.microphone = Boolean.TRUE.equals(in.microphone());
+    if (t.microphone && !t.audio) {
+      throw new ValidationException("microphone needs audio");
+    }
+    t.idleTimeoutMinutes = optional(in.idleTimeoutMinutes(), 1440, "idleTimeoutMinutes");
+    t.autoPowerOffMinutes = optional(in.autoPowerOffMinutes(), 10_080, "autoPowerOffMinutes");
+    t.maxSessionMinutes = optional(in.maxSessionMinutes(), 10_080, "maxSessionMinutes");
+  }
+
+  private static int within(Integer value, int absent, int min, int max, String field) {
+    int v = value == null ? absent : value;
+    if (v < min || v > max) {
+      throw new ValidationException(field + " must be between " + min + " and " + max);
+    }
+    return v;
+  }
+
+  private static Integer optional(Integer minutes, int max, String field) {
+    if (minutes != null && (minutes < 1 || minutes > max)) {
+      throw new ValidationException(field + " must be between 1 and " + max + ", or null for none");
+    }
+    return minutes;
   }
 }

@@ -1,9 +1,11 @@
 package io.opencdi.gateway.template.api;
 
+import io.opencdi.gateway.template.ClipboardPolicy;
+import io.opencdi.gateway.template.FileTransferPolicy;
 import org.eclipse.microprofile.graphql.Input;
 import org.eclipse.microprofile.graphql.NonNull;
 
-/** A new template. */
+/** A template as a whole; a policy left out takes its default (see docs/api.md). */
 @Input("TemplateInput")
 public record TemplateInput(
     @NonNull String name,
@@ -14,4 +16,15 @@ public record TemplateInput(
     String runtimeClass,
     String storageClass,
     Integer homeVolumeGiB,
-    String arch) {}
+    String arch,
+    ClipboardPolicy clipboard,
+    Integer clipboardMaxBytes,
+    String watermark,
+    FileTransferPolicy fileTransfer,
+    Integer fileTransferMaxMiB,
+    Boolean printing,
+    Boolean audio,
+    Boolean microphone,
+    Integer idleTimeoutMinutes,
+    Integer autoPowerOffMinutes,
+    Integer maxSessionMinutes) {}
