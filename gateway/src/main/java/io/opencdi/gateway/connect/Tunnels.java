@@ -117,7 +117,9 @@ public class Tunnels {
                     w.viewer, DisplayCloseCodes.TUNNEL_TIMEOUT, "the agent did not open a tunnel");
               }
             });
-    Waiting entry = new Waiting(null, viewer, timer);
+    // The cluster's owner is known before the request goes out, so a dial-back that beats the
+    // rest of this method is still matched to its agent.
+    Waiting entry = new Waiting(clusterAgentId, viewer, timer);
     waiting.put(tunnelId, entry);
     viewer.closeHandler(
         v -> {

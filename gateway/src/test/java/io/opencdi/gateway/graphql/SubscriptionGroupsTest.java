@@ -149,8 +149,8 @@ class SubscriptionGroupsTest {
       double rendersBefore = count(SocketMeters.RENDERS);
       int[] seenBefore = sockets.stream().mapToInt(s -> s.ofType("next").size()).toArray();
 
-      String ofAlice = createDesktop(alice, "group-alice-" + UUID.randomUUID());
-      String ofBob = createDesktop(bob, "group-bob-" + UUID.randomUUID());
+      String ofAlice = createDesktop(alice, "ga-" + UUID.randomUUID().toString().substring(0, 8));
+      String ofBob = createDesktop(bob, "gb-" + UUID.randomUUID().toString().substring(0, 8));
       await()
           .atMost(Duration.ofSeconds(30))
           .until(() -> desktops(admin1).containsAll(List.of(ofAlice, ofBob)));
@@ -182,7 +182,8 @@ class SubscriptionGroupsTest {
     String alice = login("alice");
     String bob = login("bob");
     String admin = login("admin");
-    String ofAlice = createDesktop(alice, "refused-" + UUID.randomUUID());
+    String ofAlice =
+        createDesktop(alice, "refused-" + UUID.randomUUID().toString().substring(0, 8));
     JsonObject one = new JsonObject().put("desktopId", ofAlice);
     try (GraphQLSocket owner = subscribed(alice, one);
         GraphQLSocket intruder = subscribed(bob, one);
@@ -244,7 +245,7 @@ class SubscriptionGroupsTest {
       int expiredSaw = expiring.ofType("next").size();
       int leftSaw = leaving.ofType("next").size();
 
-      String after = createDesktop(alice, "after-" + UUID.randomUUID());
+      String after = createDesktop(alice, "after-" + UUID.randomUUID().toString().substring(0, 8));
       await().atMost(Duration.ofSeconds(30)).until(() -> desktops(staying).contains(after));
       assertThat(staying.closeCode()).isNull();
       assertThat(staying.ofType("complete")).isEmpty();
