@@ -44,6 +44,11 @@ async function scenario(name, fn) {
     console.log(`ok   ${name}`);
   } catch (e) {
     console.error(`FAIL ${name}\n${e.stack ?? e}`);
+    // What every signed-in user saw when it failed.
+    const pages = browser.contexts().flatMap((c) => c.pages());
+    for (const [i, page] of pages.entries()) {
+      await page.screenshot({ path: join(shots, `failed-${i}.png`) }).catch(() => {});
+    }
     await browser.close();
     process.exit(1);
   }

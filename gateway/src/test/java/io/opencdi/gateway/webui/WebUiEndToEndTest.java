@@ -116,7 +116,8 @@ class WebUiEndToEndTest {
                 // Room for two real desktops (one restored from a snapshot of the other) on a
                 // machine of any size: each asks for 1 CPU, and placement counts requests.
                 "opencdi.agent.local.cpu-millis", "4000",
-                "opencdi.agent.local.data-dir", desktops.toString()));
+                "opencdi.agent.local.data-dir", desktops.toString(),
+                "quarkus.log.category.\"io.opencdi.agent.runtime.local\".level", "DEBUG"));
     String admin = login("admin");
     await()
         .atMost(Duration.ofSeconds(60))
@@ -147,9 +148,16 @@ class WebUiEndToEndTest {
     }
     String log = Files.readString(output);
     assertThat(finished).as("the browser tests did not finish in time:%n%s", log).isTrue();
-    assertThat(browser.exitValue()).as("browser tests failed:%n%s", log).isZero();
+    assertThat(browser.exitValue())
+        .as("browser tests failed:%n%s%nthe agent's log ends:%n%s", log, tail(agent.log(), 150))
+        .isZero();
     assertThat(log).contains("all %d scenarios passed".formatted(ttffRuns > 0 ? 13 : 12));
     // Scenario times, retries ("typed again") and the time to first frame when measured.
     System.out.println(log);
+  }
+
+  private static String tail(String text, int lines) {
+    List<String> all = text.lines().toList();
+    return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
   }
 }

@@ -8,6 +8,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -28,8 +29,14 @@ final class DisplayRelay implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(DisplayRelay.class);
   private static final int BUFFER = 64 * 1024;
 
+  /** A Unix socket's address holds at most this many bytes of path (108 with the final NUL). */
+  static final int MAX_SOCKET_PATH = 107;
+
+  private static final String SHORTCUT = "d";
+
   private final ServerSocketChannel server;
   private final Path socket;
+  private final Path shortcut;
   private final int uid;
   private final String desktopId;
   private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
@@ -41,11 +48,55 @@ final class DisplayRelay implements AutoCloseable {
    */
   DisplayRelay(String desktopId, Path socket, int uid) throws IOException {
     this.desktopId = desktopId;
-    this.socket = socket;
     this.uid = uid;
+    if (pathBytes(socket) > MAX_SOCKET_PATH) {
+      // A data directory deep in the file system makes the socket's path too long to connect to
+      // (or bind): it is reached through a link to its directory from a private directory of the
+      // agent's (mode 700) under the temporary directory.
+      this.shortcut = Files.createTempDirectory("opencdi-vnc");
+      Files.createSymbolicLink(shortcut.resolve(SHORTCUT), socket.getParent());
+      this.socket = shortcut.resolve(SHORTCUT).resolve(socket.getFileName());
+      if (pathBytes(this.socket) > MAX_SOCKET_PATH) {
+        removeShortcut();
+        throw new IOException(
+            "the display socket's path "
+                + this.socket
+                + " is longer than "
+                + MAX_SOCKET_PATH
+                + " bytes even from the temporary directory; set java.io.tmpdir shorter");
+      }
+    } else {
+      this.shortcut = null;
+      this.socket = socket;
+    }
     this.server = ServerSocketChannel.open();
     server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
     Thread.ofVirtual().name("opencdi-relay-" + desktopId).start(this::acceptLoop);
+  }
+
+  /**
+   * The path by which the display's socket is reached: its own, or one through a short link when
+   * its own is too long for a socket address. Xvnc sharing the agent's mount namespace listens on
+   * this path too.
+   */
+  Path socketPath() {
+    return socket;
+  }
+
+  private static int pathBytes(Path path) {
+    return path.toString().getBytes(StandardCharsets.UTF_8).length;
+  }
+
+  private void removeShortcut() {
+    if (shortcut == null) {
+      return;
+    }
+    try {
+      Files.deleteIfExists(shortcut.resolve(SHORTCUT));
+      Files.deleteIfExists(shortcut);
+    } catch (IOException e) {
+      LOG.debugf("desktop %s: could not remove %s: %s", desktopId, shortcut, e.getMessage());
+    }
   }
 
   /** The loopback port the agent dials. */
@@ -179,5 +230,6 @@ final class DisplayRelay implements AutoCloseable {
       // already closed
     }
     open.forEach(DisplayRelay::closeQuietly);
+    removeShortcut();
   }
 }

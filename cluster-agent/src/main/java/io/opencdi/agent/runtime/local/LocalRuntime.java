@@ -997,10 +997,10 @@ public final class LocalRuntime implements DesktopRuntime {
     } else {
       display = allocateDisplay();
       env.put("OPENCDI_DISPLAY", Integer.toString(display));
+      relay = new DisplayRelay(spec.id(), vncDir.resolve(VNC_SOCKET), uid);
       env.put(
           "OPENCDI_VNC_UNIX_SOCKET",
-          (namespaces ? DESKTOP_RUN + "/vnc" : vncDir.toString()) + "/" + VNC_SOCKET);
-      relay = new DisplayRelay(spec.id(), vncDir.resolve(VNC_SOCKET), uid);
+          namespaces ? DESKTOP_RUN + "/vnc/" + VNC_SOCKET : relay.socketPath().toString());
       endpoint = new DisplayEndpoint("127.0.0.1", relay.port());
       if (namespaces) {
         cgroups =

@@ -71,4 +71,41 @@ class DisplayRelayTest {
       }
     }
   }
+
+  @Test
+  void aDisplayDeepInTheFileSystemIsRelayedThroughAShortLink() throws Exception {
+    // A data directory such as a user's deep checkout: the socket's own path is too long for a
+    // socket address, so even binding it needs a shorter way to its directory.
+    Path deep = tmp.resolve("a-data-directory-".repeat(5)).resolve("desktops").resolve("vnc");
+    Files.createDirectories(deep);
+    Path socket = deep.resolve("rfb.sock");
+    assertThat(socket.toString().length()).isGreaterThan(DisplayRelay.MAX_SOCKET_PATH);
+    Path way = tmp.resolve("w");
+    Files.createSymbolicLink(way, deep);
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(way.resolve("rfb.sock")));
+      assertThat(socket).exists();
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                try (SocketChannel c = server.accept()) {
+                  c.write(ByteBuffer.wrap("RFB 003.008\n".getBytes(StandardCharsets.US_ASCII)));
+                } catch (Exception e) {
+                  // the test ended
+                }
+              });
+      Path shortcut;
+      try (DisplayRelay relay = new DisplayRelay("r2", socket, HostCommands.uid())) {
+        assertThat(relay.socketPath().toString().length())
+            .isLessThanOrEqualTo(DisplayRelay.MAX_SOCKET_PATH);
+        assertThat(relay.socketPath()).isNotEqualTo(socket);
+        shortcut = relay.socketPath().getParent().getParent();
+        assertThat(Files.getPosixFilePermissions(shortcut))
+            .isEqualTo(PosixFilePermissions.fromString("rwx------"));
+        assertThat(Rfb.banner("127.0.0.1", relay.port(), 2_000)).startsWith("RFB 003.008");
+      }
+      // The link goes with the relay.
+      assertThat(shortcut).doesNotExist();
+    }
+  }
 }
