@@ -39,4 +39,14 @@ describe("mergeLive", () => {
     });
     expect(merged.map((r) => r.id)).toEqual(["b"]);
   });
+
+  it("keeps a row the query returned after an older update", () => {
+    type Versioned = Row & { at: number };
+    const fresh: Versioned[] = [{ id: "b", state: "RUNNING", at: 20 }];
+    const stale = new Map([["b", { id: "b", state: "STARTING", at: 10 }]]);
+    const newer = new Map([["b", { id: "b", state: "STOPPING", at: 30 }]]);
+    const isCurrent = (u: Versioned, r: Versioned) => u.at >= r.at;
+    expect(mergeLive(fresh, stale, { isCurrent })[0].state).toBe("RUNNING");
+    expect(mergeLive(fresh, newer, { isCurrent })[0].state).toBe("STOPPING");
+  });
 });

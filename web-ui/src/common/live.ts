@@ -7,6 +7,11 @@ export interface LiveMergeOptions<T> {
   includeNew?: (row: T) => boolean;
   /** Rows to hide after an update (e.g. a desktop that reached DELETED). */
   remove?: (row: T) => boolean;
+  /**
+   * Whether an update is at least as new as the row the query returned. Without it every update
+   * wins; with it a query run after an event (a refetch) is not overwritten by that older event.
+   */
+  isCurrent?: (update: T, row: T) => boolean;
 }
 
 export function mergeLive<T extends { id: string }>(
@@ -18,7 +23,8 @@ export function mergeLive<T extends { id: string }>(
   const merged: T[] = [];
   for (const row of rows) {
     seen.add(row.id);
-    const next = updates.get(row.id) ?? row;
+    const update = updates.get(row.id);
+    const next = update && (!options.isCurrent || options.isCurrent(update, row)) ? update : row;
     if (!options.remove?.(next)) merged.push(next);
   }
   if (options.includeNew) {

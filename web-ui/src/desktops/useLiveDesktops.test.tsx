@@ -1,11 +1,11 @@
 import { act, renderHook, waitFor } from "@testing-library/react";
 import type { ReactNode } from "react";
 import { Provider } from "urql";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { DesktopFieldsFragment } from "../gql/graphql";
 import { desktop } from "../test/fixtures";
 import { fakeClient } from "../test/fakeClient";
-import { useLiveDesktops } from "./useLiveDesktops";
+import { RECHECK_MILLIS, useLiveDesktops } from "./useLiveDesktops";
 
 const page = (nodes: DesktopFieldsFragment[]) => ({
   desktops: {
@@ -66,5 +66,43 @@ describe("useLiveDesktops", () => {
     act(() => api.push("DesktopUpdates", event(desktop("1", { state: "STOPPING" }))));
     await waitFor(() => expect(result.current.desktops[0].state).toBe("STOPPING"));
     expect(result.current.desktops).toHaveLength(1);
+  });
+
+  describe("when events were missed", () => {
+    afterEach(() => vi.useRealTimers());
+
+    it("re-reads a page showing a desktop on its way until it arrives, then stops", async () => {
+      vi.useFakeTimers({ shouldAdvanceTime: true });
+      // The desktop reached RUNNING before the subscription ran: no event will tell.
+      let state = "STARTING";
+      const api = fakeClient({
+        Desktops: () =>
+          page([
+            desktop("1", {
+              state: state as DesktopFieldsFragment["state"],
+              updatedAt: state === "STARTING" ? "2026-11-28T10:00:01Z" : "2026-11-28T10:00:03Z",
+            }),
+          ]),
+      });
+      const wrapper = ({ children }: { children: ReactNode }) => (
+        <Provider value={api.client}>{children}</Provider>
+      );
+      const { result } = renderHook(() => useLiveDesktops({ first: 50 }), { wrapper });
+      await waitFor(() => expect(result.current.desktops[0]?.state).toBe("STARTING"));
+      // An event older than what the next read returns must not win over it.
+      act(() =>
+        api.push(
+          "DesktopUpdates",
+          event(desktop("1", { state: "STARTING", updatedAt: "2026-11-28T10:00:02Z" })),
+        ),
+      );
+      state = "RUNNING";
+      await act(() => vi.advanceTimersByTimeAsync(RECHECK_MILLIS));
+      await waitFor(() => expect(result.current.desktops[0].state).toBe("RUNNING"));
+
+      const reads = api.calls.filter((c) => c.name === "Desktops").length;
+      await act(() => vi.advanceTimersByTimeAsync(3 * RECHECK_MILLIS));
+      expect(api.calls.filter((c) => c.name === "Desktops").length).toBe(reads);
+    });
   });
 });

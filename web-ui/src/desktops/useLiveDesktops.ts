@@ -19,9 +19,26 @@ export interface LiveDesktopsArgs {
 
 type Updates = ReadonlyMap<string, DesktopFieldsFragment>;
 
+/** States a desktop leaves on its own; while one is on screen the page is re-read now and then. */
+const MOVING = new Set(["PENDING", "SCHEDULED", "STARTING", "STOPPING"]);
+
+/** How often a page showing a desktop on its way is re-read, events or not. */
+export const RECHECK_MILLIS = 5_000;
+
+/** An event's desktop is current unless the row was read later (a re-read after the event). */
+function isCurrent(update: DesktopFieldsFragment, row: DesktopFieldsFragment): boolean {
+  const u = Date.parse(update.updatedAt);
+  const r = Date.parse(row.updatedAt);
+  return Number.isNaN(u) || Number.isNaN(r) || u >= r;
+}
+
 /**
  * A page of desktops kept live by the `desktopEvents` subscription: each event replaces the row
- * of its desktop, so states change on screen without polling or reloading.
+ * of its desktop, so states change on screen without reloading. Events that happen before the
+ * subscription is running (a desktop restored, then this page opened) or while its WebSocket
+ * reconnects are never delivered, so while a desktop on screen is on its way (PENDING, STARTING,
+ * STOPPING…) the page is also re-read every {@link RECHECK_MILLIS}: it cannot stay stuck on a
+ * state the desktop left.
  */
 export function useLiveDesktops({ filter, first, after, includeNew }: LiveDesktopsArgs) {
   const variables = useMemo(() => ({ filter, first, after }), [filter, first, after]);
@@ -58,9 +75,17 @@ export function useLiveDesktops({ filter, first, after, includeNew }: LiveDeskto
       mergeLive(rows, subscription.data ?? new Map(), {
         includeNew,
         remove: (d) => !includeDeleted && d.state === "DELETED",
+        isCurrent,
       }),
     [rows, subscription.data, includeNew, includeDeleted],
   );
+
+  const moving = desktops.some((d) => MOVING.has(d.state));
+  useEffect(() => {
+    if (!moving) return;
+    const timer = setInterval(() => refetch({ requestPolicy: "network-only" }), RECHECK_MILLIS);
+    return () => clearInterval(timer);
+  }, [moving, refetch]);
 
   return {
     desktops,

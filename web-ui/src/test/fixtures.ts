@@ -32,6 +32,7 @@ export function desktop(
     statusReason: null,
     placementSummary: null,
     createdAt: "2026-11-28T10:00:00Z",
+    updatedAt: "2026-11-28T10:00:00Z",
     owner: { id: "u-alice", username: "alice" },
     template: { id: "t1", name: "Ubuntu" },
     cluster: {
