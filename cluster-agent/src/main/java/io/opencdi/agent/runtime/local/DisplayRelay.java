@@ -29,8 +29,12 @@ final class DisplayRelay implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(DisplayRelay.class);
   private static final int BUFFER = 64 * 1024;
 
-  /** A Unix socket's address holds at most this many bytes of path (108 with the final NUL). */
-  static final int MAX_SOCKET_PATH = 107;
+  /**
+   * The longest socket path the JDK connects to: {@code sun_path} holds 108 bytes and the JDK keeps
+   * two back (a final NUL, a leading one for abstract names), so a 107-byte path that Xvnc binds is
+   * still "too long" to connect to.
+   */
+  static final int MAX_SOCKET_PATH = 106;
 
   private static final String SHORTCUT = "d";
 
