@@ -26,6 +26,17 @@ public interface AuthConfig {
   /** Seeding of the embedded default's users and templates. */
   Seed seed();
 
+  /**
+   * How many tokens' lookups (user, role, revocation) a replica keeps between changes, which the
+   * database announces (ADR 0033).
+   */
+  @WithDefault("100000")
+  long sessionCacheSize();
+
+  /** The longest a kept lookup is used without reading the inventory again. */
+  @WithDefault("PT60S")
+  Duration sessionCacheExpiry();
+
   /** Seeding of the embedded default. */
   interface Seed {
     /** Whether to create the users admin, alice and bob and a few templates on first start. */

@@ -1,5 +1,6 @@
 package io.opencdi.gateway.auth;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.opencdi.gateway.common.UnauthenticatedException;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.StartupEvent;
@@ -25,8 +26,10 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 /**
  * Turns a bearer token into a {@link Session}, on every HTTP request and every WebSocket operation:
  * the signature, issuer and audience (smallrye-jwt's {@code mp.jwt.verify.*}), the expiry without
- * grace, the revocation list and the user's current role, read from the inventory — so signing out,
- * a demotion or a deleted user take effect with the next request on every replica.
+ * grace, the revocation list and the user's current role, read from the inventory. What the
+ * inventory said is kept per token until the database announces a change ({@link SessionLookups},
+ * ADR 0033), so signing out, a demotion or a deleted user take effect on every replica as soon as
+ * the notification arrives, without a database round trip per request.
  */
 @ApplicationScoped
 public class Sessions {
@@ -43,12 +46,21 @@ public class Sessions {
   private final Pool pool;
   private final ExternalUsers external;
   private final AuthConfig config;
+  private final SessionLookups lookups;
 
   public Sessions(JWTParser parser, Pool pool, ExternalUsers external, AuthConfig config) {
     this.parser = parser;
     this.pool = pool;
     this.external = external;
     this.config = config;
+    this.lookups =
+        new SessionLookups(
+            config.sessionCacheSize(), config.sessionCacheExpiry(), Ticker.systemTicker());
+  }
+
+  /** What this replica keeps of the inventory's answers; told of changes by the events package. */
+  public SessionLookups lookups() {
+    return lookups;
   }
 
   /** Production with an identity provider must say which audience OpenCDI's tokens carry. */
@@ -85,36 +97,54 @@ public class Sessions {
     }
     String hash = fingerprint(token);
     return userId(jwt)
-        .flatMap(
-            id ->
-                pool.preparedQuery(LOOKUP)
-                    .execute(Tuple.of(id, hash))
-                    .map(
-                        rows -> {
-                          if (!rows.iterator().hasNext()) {
-                            throw new UnauthenticatedException("the token's user no longer exists");
-                          }
-                          Row row = rows.iterator().next();
-                          if (row.getBoolean(2)) {
-                            throw new UnauthenticatedException(
-                                "the token was revoked (signed out); sign in again");
-                          }
-                          Caller caller =
-                              new Caller(
-                                  id, row.getString(0), Roles.ADMIN.equals(row.getString(1)));
-                          return new Session(caller, hash, expires);
-                        }));
+        .flatMap(id -> lookup(id, hash))
+        .map(
+            found -> {
+              if (found.revoked()) {
+                throw new UnauthenticatedException(
+                    "the token was revoked (signed out); sign in again");
+              }
+              return new Session(
+                  new Caller(found.userId(), found.username(), found.admin()), hash, expires);
+            });
+  }
+
+  private Uni<SessionLookups.Lookup> lookup(UUID id, String hash) {
+    SessionLookups.Lookup kept = lookups.get(hash);
+    if (kept != null && kept.userId().equals(id)) {
+      return Uni.createFrom().item(kept);
+    }
+    long since = lookups.generation();
+    return pool.preparedQuery(LOOKUP)
+        .execute(Tuple.of(id, hash))
+        .map(
+            rows -> {
+              if (!rows.iterator().hasNext()) {
+                throw new UnauthenticatedException("the token's user no longer exists");
+              }
+              Row row = rows.iterator().next();
+              SessionLookups.Lookup found =
+                  new SessionLookups.Lookup(
+                      id,
+                      row.getString(0),
+                      Roles.ADMIN.equals(row.getString(1)),
+                      row.getBoolean(2));
+              lookups.keep(since, hash, found);
+              return found;
+            });
   }
 
   /** Revokes the session's token on every replica; expired entries are forgotten on the way. */
   public Uni<Void> revoke(Session session) {
     return pool.withTransaction(
-        c ->
-            c.preparedQuery(REVOKE)
-                .execute(
-                    Tuple.of(session.tokenHash(), session.expiresAt().atOffset(ZoneOffset.UTC)))
-                .chain(() -> c.query(FORGET_EXPIRED).execute())
-                .replaceWithVoid());
+            c ->
+                c.preparedQuery(REVOKE)
+                    .execute(
+                        Tuple.of(session.tokenHash(), session.expiresAt().atOffset(ZoneOffset.UTC)))
+                    .chain(() -> c.query(FORGET_EXPIRED).execute())
+                    .replaceWithVoid())
+        // The trigger tells every replica; this one forgets at once, before logout answers.
+        .invoke(() -> lookups.tokenRevoked(session.tokenHash()));
   }
 
   private Uni<UUID> userId(JsonWebToken jwt) {

@@ -35,6 +35,7 @@ public class Notifications {
   private final Vertx vertx;
   private final DatabaseAddress database;
   private final Map<String, List<Consumer<JsonObject>>> listeners = new ConcurrentHashMap<>();
+  private final Map<String, List<Runnable>> listening = new ConcurrentHashMap<>();
   private PgSubscriber subscriber;
 
   public Notifications(Pool pool, Vertx vertx, DatabaseAddress database) {
@@ -51,7 +52,11 @@ public class Notifications {
       subscriber
           .channel(channel)
           .handler(payload -> dispatch(channel, payload))
-          .subscribeHandler(() -> LOG.debugf("listening on %s", channel));
+          .subscribeHandler(
+              () -> {
+                LOG.debugf("listening on %s", channel);
+                listening.getOrDefault(channel, List.of()).forEach(Runnable::run);
+              });
     }
     subscriber.connect().await().indefinitely();
   }
@@ -65,6 +70,14 @@ public class Notifications {
   /** Registers a consumer of one channel's events on this replica. */
   public void listen(String channel, Consumer<JsonObject> consumer) {
     listeners.computeIfAbsent(channel, c -> new CopyOnWriteArrayList<>()).add(consumer);
+  }
+
+  /**
+   * Runs {@code action} each time this replica starts listening on {@code channel}: at start and
+   * after a lost connection, when notifications sent in between were missed.
+   */
+  public void whenListening(String channel, Runnable action) {
+    listening.computeIfAbsent(channel, c -> new CopyOnWriteArrayList<>()).add(action);
   }
 
   /** Sends an event to every replica (this one included), after the caller's commit. */

@@ -1,26 +1,49 @@
 package io.opencdi.gateway.events;
 
-import io.opencdi.gateway.auth.Session;
-import io.smallrye.mutiny.Uni;
-import io.vertx.core.json.JsonObject;
+import io.opencdi.gateway.auth.SessionLookups;
+import io.opencdi.gateway.auth.Sessions;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Ends what a session holds open — GraphQL WebSockets and display connections — on every replica
  * the moment the session is signed out. Each operation re-checks its token anyway; this is what
  * closes a subscription or a display that would otherwise run on with no further request.
+ *
+ * <p>The announcements come from the database's triggers (migration V13): a token written to the
+ * revocation list, and a user whose role or name changed or who was deleted. Both also make this
+ * replica's {@link SessionLookups} forget what they kept, so the next request reads the inventory.
  */
+// Started with the application: its listeners must be in place before the first request.
+@Startup
 @ApplicationScoped
 public class SessionEnds {
-  private final Notifications notifications;
   private final Map<String, Set<Runnable>> open = new ConcurrentHashMap<>();
 
-  public SessionEnds(Notifications notifications) {
-    this.notifications = notifications;
-    notifications.listen(Channels.SESSION, event -> ended(event.getString("tokenHash")));
+  public SessionEnds(Notifications notifications, Sessions sessions) {
+    SessionLookups lookups = sessions.lookups();
+    notifications.listen(
+        Channels.SESSION,
+        event -> {
+          String tokenHash = event.getString("tokenHash");
+          if (tokenHash != null) {
+            lookups.tokenRevoked(tokenHash);
+            ended(tokenHash);
+          }
+          String userId = event.getString("userId");
+          if (userId != null) {
+            try {
+              lookups.userChanged(UUID.fromString(userId));
+            } catch (IllegalArgumentException malformed) {
+              lookups.forgetAll();
+            }
+          }
+        });
+    notifications.whenListening(Channels.SESSION, lookups::forgetAll);
   }
 
   /**
@@ -36,14 +59,6 @@ public class SessionEnds {
               actions.remove(onEnd);
               return actions.isEmpty() ? null : actions;
             });
-  }
-
-  /**
-   * Tells every replica that {@code session} ended (after it was written to the revocation list).
-   */
-  public Uni<Void> announce(Session session) {
-    return notifications.publish(
-        Channels.SESSION, new JsonObject().put("tokenHash", session.tokenHash()));
   }
 
   /** How many sessions hold something open on this replica (for tests and metrics). */

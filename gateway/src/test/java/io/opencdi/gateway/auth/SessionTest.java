@@ -35,6 +35,7 @@ class SessionTest {
   URL base;
 
   @Inject Pool pool;
+  @Inject Sessions sessions;
 
   /** POSTs a document with {@code token}, whatever the HTTP status. */
   private static io.restassured.response.Response post(String token, String query) {
@@ -142,17 +143,26 @@ class SessionTest {
   }
 
   @Test
-  void aRoleTakenAwayInTheInventoryCountsAtTheNextRequest() throws Exception {
+  void aRoleTakenAwayInTheInventoryCountsAsSoonAsTheDatabaseAnnouncesIt() throws Exception {
     String id = newUser("admin");
     String token = builtInToken(id, "demoted", "admin", 300);
     assertThat(run(token, "auth", "Users").getList("data.users")).isNotEmpty();
+    // What the inventory said is kept: the next request does not read it again.
+    assertThat(sessions.lookups().get(Sessions.fingerprint(token)).admin()).isTrue();
     try (GraphQLSocket ws = GraphQLSocket.signedIn(base.getPort(), token)) {
+      // An operator's SQL, not the API: the database's trigger tells every replica.
       pool.preparedQuery("update app_user set role = 'user' where id = $1")
           .execute(Tuple.of(UUID.fromString(id)))
           .await()
           .indefinitely();
-      // The token still says admin; the inventory does not.
-      assertThat(errorCode(run(token, "auth", "Users"))).isEqualTo("FORBIDDEN");
+      // The token still says admin; the inventory does not. The notification takes milliseconds.
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> sessions.lookups().get(Sessions.fingerprint(token)) == null);
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .pollInterval(Duration.ofMillis(10))
+          .until(() -> "FORBIDDEN".equals(errorCode(run(token, "auth", "Users"))));
       ws.subscribe("1", "{ users { id } }");
       await().atMost(Duration.ofSeconds(10)).until(() -> !ws.about("1").isEmpty());
       assertThat(
@@ -166,10 +176,15 @@ class SessionTest {
           .isEqualTo("FORBIDDEN");
     }
     // A user deleted from the inventory has no session at all.
+    assertThat(run(token, "auth", "Me").getString("data.me.id")).isEqualTo(id);
     pool.preparedQuery("delete from app_user where id = $1")
         .execute(Tuple.of(UUID.fromString(id)))
         .await()
         .indefinitely();
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(10))
+        .until(() -> post(token, "{ me { id } }").statusCode() == 401);
     assertThat(errorCode(post(token, "{ me { id } }").then().statusCode(401).extract().jsonPath()))
         .isEqualTo("UNAUTHENTICATED");
   }

@@ -12,7 +12,6 @@ import io.opencdi.gateway.common.RateLimitedException;
 import io.opencdi.gateway.common.UnauthenticatedException;
 import io.opencdi.gateway.common.ValidationException;
 import io.opencdi.gateway.db.Db;
-import io.opencdi.gateway.events.SessionEnds;
 import io.quarkus.elytron.security.common.BcryptUtil;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.smallrye.mutiny.Uni;
@@ -42,7 +41,6 @@ public class AuthApi {
   private final LoginBackoff backoff;
   private final CurrentVertxRequest request;
   private final Sessions sessions;
-  private final SessionEnds ends;
 
   public AuthApi(
       Db db,
@@ -52,10 +50,8 @@ public class AuthApi {
       Admission admission,
       LoginBackoff backoff,
       CurrentVertxRequest request,
-      Sessions sessions,
-      SessionEnds ends) {
+      Sessions sessions) {
     this.sessions = sessions;
-    this.ends = ends;
     this.backoff = backoff;
     this.request = request;
     this.db = db;
@@ -124,10 +120,7 @@ public class AuthApi {
           + " HTTP and WebSocket alike; the GraphQL WebSockets and displays it opened are closed."
           + " Returns true.")
   public Uni<@NonNull Boolean> logout() {
-    return callers
-        .session()
-        .flatMap(s -> sessions.revoke(s).chain(() -> ends.announce(s)))
-        .replaceWith(Boolean.TRUE);
+    return callers.session().flatMap(sessions::revoke).replaceWith(Boolean.TRUE);
   }
 
   @Query
