@@ -18,16 +18,20 @@ import java.util.function.Supplier;
 @ApplicationScoped
 public class Admission {
   private final AdmissionQueue queue;
+  private final AdmissionQueue creations;
   private final AdmissionQueue bulk;
   private final AdmissionQueue reads;
 
   public Admission(AdmissionConfig config, MeterRegistry meters) {
     this.queue = new AdmissionQueue(config.maxInFlight(), config.maxWaiting());
+    this.creations = new AdmissionQueue(config.creationMaxInFlight(), config.creationMaxWaiting());
     this.bulk = new AdmissionQueue(config.bulkMaxInFlight(), config.bulkMaxWaiting());
     this.reads = new AdmissionQueue(config.readMaxInFlight(), config.readMaxWaiting());
     meters.gauge("opencdi.admission.read-in-flight", reads, AdmissionQueue::inFlight);
     meters.gauge("opencdi.admission.read-waiting", reads, AdmissionQueue::waiting);
     meters.gauge("opencdi.admission.bulk-waiting", bulk, AdmissionQueue::waiting);
+    meters.gauge("opencdi.admission.creation-in-flight", creations, AdmissionQueue::inFlight);
+    meters.gauge("opencdi.admission.creation-waiting", creations, AdmissionQueue::waiting);
     meters.gauge("opencdi.admission.in-flight", queue, AdmissionQueue::inFlight);
     meters.gauge("opencdi.admission.waiting", queue, AdmissionQueue::waiting);
   }
@@ -35,6 +39,14 @@ public class Admission {
   /** {@code work} once admitted; {@link OverloadedException} at once when the line is full. */
   public <T> Uni<T> admit(Supplier<Uni<T>> work) {
     return admit(queue, work, CHANGE_REFUSED);
+  }
+
+  /**
+   * A single creation through the placement pipeline: its own, wide line, so that the pipeline's
+   * batches can grow with the load (the common line's 24 would cap every batch at 24).
+   */
+  public <T> Uni<T> admitCreation(Supplier<Uni<T>> work) {
+    return admit(creations, work, CHANGE_REFUSED);
   }
 
   /** A bulk creation: first its own line (one at a time), then the common one. */

@@ -18,6 +18,19 @@ public interface AdmissionConfig {
   int maxWaiting();
 
   /**
+   * Single creations ({@code createDesktop}) at work at once. They hold no database connection
+   * while they wait in the placement pipeline, which writes each batch in one transaction on one
+   * connection (ADR 0025): the more wait together, the larger the batches. The line is what keeps
+   * their memory and answers bounded.
+   */
+  @WithDefault("2048")
+  int creationMaxInFlight();
+
+  /** Single creations waiting for their turn; beyond them a creation is refused with OVERLOADED. */
+  @WithDefault("4096")
+  int creationMaxWaiting();
+
+  /**
    * Bulk creations at work at once. Each places hundreds of desktops in one transaction, all or
    * none; two at once pick the same emptiest node groups, and the loser's retries keep meeting the
    * winner's uncommitted reservations until it gives up on all of its desktops. One at a time, they

@@ -40,6 +40,8 @@ class OverloadTest {
       return Map.of(
           "opencdi.admission.max-in-flight", "1",
           "opencdi.admission.max-waiting", "0",
+          "opencdi.admission.creation-max-in-flight", "1",
+          "opencdi.admission.creation-max-waiting", "0",
           "opencdi.admission.read-max-in-flight", "1",
           "opencdi.admission.read-max-waiting", "0");
     }

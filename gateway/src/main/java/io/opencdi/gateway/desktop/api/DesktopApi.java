@@ -82,7 +82,7 @@ public class DesktopApi {
     return callers
         .caller()
         .map(rate::take)
-        .flatMap(c -> admission.admit(() -> service.create(c, input)));
+        .flatMap(c -> admission.admitCreation(() -> service.create(c, input)));
   }
 
   @Mutation
