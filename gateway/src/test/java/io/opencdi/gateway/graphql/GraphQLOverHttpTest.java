@@ -136,8 +136,9 @@ class GraphQLOverHttpTest {
       HttpResponse<String> refused =
           client.send(request.build(), HttpResponse.BodyHandlers.ofString());
       assertThat(refused.statusCode()).as(type).isEqualTo(415);
-      assertThat(new JsonObject(refused.body()).getJsonArray("errors").getJsonObject(0))
-          .extracting(e -> e.getJsonObject("extensions").getString("code"))
+      JsonObject error = new JsonObject(refused.body()).getJsonArray("errors").getJsonObject(0);
+      assertThat(error.getJsonObject("extensions").getString("code"))
+          .as(type)
           .isEqualTo("VALIDATION");
     }
     assertSignedIn(alice);
