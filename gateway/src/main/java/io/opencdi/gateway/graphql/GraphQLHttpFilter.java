@@ -7,6 +7,8 @@ import io.opencdi.gateway.common.ApiException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -14,15 +16,22 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Stands before SmallRye GraphQL's HTTP handler: verifies the bearer token ({@link Sessions}) and
- * runs the {@link RequestGuard} on the request's document. A token that does not verify is answered
- * with HTTP 401 and a GraphQL body ({@code UNAUTHENTICATED}), so both browsers watching the status
- * and clients reading {@code errors} understand it; a refused document is answered with HTTP 200
- * and its error, like any other GraphQL error. Nothing behind this filter runs for either.
+ * Stands before SmallRye GraphQL's HTTP handler. First it refuses what is not a GraphQL-over-HTTP
+ * request at all — a GET (the gateway takes POST only), a body that is not JSON or lacks a string
+ * {@code query}, a content type other than {@code application/json} (which also keeps cross-site
+ * "simple" form posts out) — with 4xx, before any token is looked up. Then it verifies the bearer
+ * token ({@link Sessions}) and runs the {@link RequestGuard} on the request's document. A token
+ * that does not verify is answered with HTTP 401 and a GraphQL body ({@code UNAUTHENTICATED}); a
+ * refused document with its error and the status its {@link ResponseMedia} calls for (200 for
+ * {@code application/json}, 400 or 401 for {@code application/graphql-response+json}). Nothing
+ * behind this filter runs for any of them.
  */
 @ApplicationScoped
 public class GraphQLHttpFilter {
@@ -54,11 +63,36 @@ public class GraphQLHttpFilter {
     router.route(path).order(ORDER + 1).handler(this::filter);
   }
 
+  /** One GraphQL request of a POST body (a batch holds several). */
+  private record Operation(String query, String operationName) {}
+
+  /** Why a request is not a GraphQL-over-HTTP request, with its HTTP status. */
+  private static final class BadRequest extends Exception {
+    final int status;
+
+    BadRequest(int status, String message) {
+      super(message, null, false, false);
+      this.status = status;
+    }
+  }
+
   private void filter(RoutingContext ctx) {
     HttpMethod method = ctx.request().method();
     if (GraphQLWebSocket.isUpgrade(ctx)
         || (method != HttpMethod.GET && method != HttpMethod.POST)) {
-      ctx.next(); // SmallRye GraphQL runs nothing for other methods
+      ctx.next(); // SmallRye GraphQL runs nothing for other methods (CORS preflight)
+      return;
+    }
+    ResponseMedia media = ResponseMedia.negotiate(ctx);
+    List<Operation> operations;
+    try {
+      if (method == HttpMethod.GET) {
+        ctx.response().putHeader(HttpHeaders.ALLOW, "POST");
+        throw new BadRequest(405, "send GraphQL requests with POST");
+      }
+      operations = operations(ctx);
+    } catch (BadRequest e) {
+      respond(ctx, media, e.status, RequestErrorCodes.VALIDATION, e.getMessage());
       return;
     }
     String authorization = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
@@ -68,7 +102,8 @@ public class GraphQLHttpFilter {
     } else if (authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
       session = sessions.verify(authorization.substring(7).trim());
     } else {
-      respond(ctx, 401, "UNAUTHENTICATED", "send the token as Authorization: Bearer <token>");
+      respond(
+          ctx, media, 401, "UNAUTHENTICATED", "send the token as Authorization: Bearer <token>");
       return;
     }
     session
@@ -81,77 +116,114 @@ public class GraphQLHttpFilter {
                 // check must not run again and answer a bare 401 of its own.
                 ctx.request().headers().remove(HttpHeaders.AUTHORIZATION);
               }
-              RequestGuard.Refusal refusal = check(ctx, s != null);
+              RequestGuard.Refusal refusal =
+                  check(operations, s != null, media == ResponseMedia.GRAPHQL_RESPONSE_JSON);
               if (refusal != null) {
-                respond(ctx, 200, refusal.code(), refusal.message());
+                respond(
+                    ctx, media, media.status(refusal.code()), refusal.code(), refusal.message());
               } else {
+                media.prepare(ctx);
                 ctx.next();
               }
             },
             failure -> {
               if (failure instanceof ApiException) {
-                respond(ctx, 401, "UNAUTHENTICATED", failure.getMessage());
+                respond(ctx, media, 401, "UNAUTHENTICATED", failure.getMessage());
               } else {
                 LOG.warn("could not verify a bearer token", failure);
-                respond(ctx, 500, "INTERNAL", RequestErrorCodes.HIDDEN_MESSAGE);
+                respond(ctx, media, 500, "INTERNAL", RequestErrorCodes.HIDDEN_MESSAGE);
               }
             });
   }
 
-  /** The guard's verdict on the request's document(s), null to let it run. */
-  private RequestGuard.Refusal check(RoutingContext ctx, boolean signedIn) {
-    if (ctx.request().method() == HttpMethod.GET) {
-      return guard.check(
-          ctx.request().getParam("query"), ctx.request().getParam("operationName"), signedIn);
-    }
+  /** The operations of a POST, read as GraphQL over HTTP defines its body. */
+  private static List<Operation> operations(RoutingContext ctx) throws BadRequest {
     String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
-    String body = ctx.body().asString();
-    if (body == null) {
-      return guard.check(null, null, signedIn);
+    if (type == null) {
+      throw new BadRequest(415, "send the request as Content-Type: application/json");
     }
-    if (type != null && type.startsWith("application/graphql")) {
-      return guard.check(body, null, signedIn);
+    String mediaType = type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    String body = ctx.body().asString();
+    if (body == null || body.isBlank()) {
+      throw new BadRequest(400, "the request has no body: send {\"query\": \"...\"}");
+    }
+    if (mediaType.equals("application/graphql")) {
+      return List.of(
+          new Operation(body, null)); // the document itself, as SmallRye GraphQL reads it
+    }
+    if (!mediaType.equals("application/json")) {
+      throw new BadRequest(415, "send the request as Content-Type: application/json");
     }
     Object json;
     try {
-      json = ctx.body().asJsonObject();
-    } catch (RuntimeException notAnObject) {
-      try {
-        json = ctx.body().asJsonArray();
-      } catch (RuntimeException notJson) {
-        // SmallRye GraphQL answers a body it cannot read, without running anything.
-        return signedIn ? null : guard.check(null, null, false);
-      }
+      json = Json.decodeValue(body);
+    } catch (DecodeException e) {
+      throw new BadRequest(400, "the body is not JSON");
     }
-    if (json instanceof JsonArray batch) {
+    if (json instanceof JsonObject request) {
+      return List.of(operation(request));
+    }
+    if (json instanceof JsonArray batch && !batch.isEmpty()) {
+      List<Operation> operations = new ArrayList<>(batch.size());
       for (Object item : batch) {
-        RequestGuard.Refusal refusal =
-            item instanceof JsonObject request
-                ? check(request, signedIn)
-                : guard.check(null, null, signedIn);
-        if (refusal != null) {
-          return refusal;
+        if (!(item instanceof JsonObject request)) {
+          throw new BadRequest(400, "each request of a batch must be a JSON object");
         }
+        operations.add(operation(request));
       }
-      return null;
+      return operations;
     }
-    return check((JsonObject) json, signedIn);
+    throw new BadRequest(400, "the body must be a JSON object with a query");
   }
 
-  private RequestGuard.Refusal check(JsonObject request, boolean signedIn) {
-    Object query = request == null ? null : request.getValue("query");
-    Object operation = request == null ? null : request.getValue("operationName");
-    return guard.check(
-        query instanceof String q ? q : null, operation instanceof String o ? o : null, signedIn);
+  private static Operation operation(JsonObject request) throws BadRequest {
+    if (!(request.getValue("query") instanceof String query)) {
+      throw new BadRequest(
+          400,
+          request.getValue("query") == null
+              ? "the request has no query"
+              : "the query must be a string");
+    }
+    Object operationName = request.getValue("operationName");
+    if (operationName != null && !(operationName instanceof String)) {
+      throw new BadRequest(400, "operationName must be a string or null");
+    }
+    for (String map : List.of("variables", "extensions")) {
+      Object value = request.getValue(map);
+      if (value != null && !(value instanceof JsonObject)) {
+        throw new BadRequest(400, map + " must be an object or null");
+      }
+    }
+    return new Operation(query, (String) operationName);
   }
 
-  private static void respond(RoutingContext ctx, int status, String code, String message) {
+  /** The guard's verdict on the request's document(s), null to let them run. */
+  private RequestGuard.Refusal check(
+      List<Operation> operations, boolean signedIn, boolean refuseSyntaxErrors) {
+    for (Operation operation : operations) {
+      RequestGuard.Refusal refusal =
+          guard.check(operation.query(), operation.operationName(), signedIn, refuseSyntaxErrors);
+      if (refusal != null) {
+        return refusal;
+      }
+    }
+    return null;
+  }
+
+  private static void respond(
+      RoutingContext ctx, ResponseMedia media, int status, String code, String message) {
     var response = ctx.response().setStatusCode(status);
-    response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+    response.putHeader(HttpHeaders.CONTENT_TYPE, media.contentType());
     if (status == 401) {
-      response.putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+      boolean tokenSent = ctx.request().getHeader(HttpHeaders.AUTHORIZATION) != null;
+      response.putHeader(
+          "WWW-Authenticate", tokenSent ? "Bearer error=\"invalid_token\"" : "Bearer");
     }
-    response.end(errorBody(code, message).encode());
+    JsonObject body = errorBody(code, message);
+    if (!media.writesNullData()) {
+      body.remove("data"); // a request error: nothing ran, so there is no data entry
+    }
+    response.end(body.encode());
   }
 
   /** A GraphQL response carrying one error with {@code extensions.code}. */

@@ -140,6 +140,10 @@ public class RequestErrorCodes {
       if (result.getErrors().isEmpty()) {
         return CompletableFuture.completedFuture(result);
       }
+      if (!result.isDataPresent()) {
+        // Nothing ran: the document did not parse or validate, or a variable did not coerce.
+        ResponseMedia.markRequestError();
+      }
       return CompletableFuture.completedFuture(
           result.transform(b -> b.errors(withCodes(result.getErrors()))));
     }

@@ -51,6 +51,16 @@ public class RequestGuard {
    * @param signedIn whether the request carries a valid token
    */
   public Refusal check(String query, String operationName, boolean signedIn) {
+    return check(query, operationName, signedIn, false);
+  }
+
+  /**
+   * Like {@link #check(String, String, boolean)}; with {@code refuseSyntaxErrors} a signed-in
+   * caller's document that does not parse is refused here ({@code VALIDATION}), so that the HTTP
+   * edge can answer it with 400 (application/graphql-response+json).
+   */
+  public Refusal check(
+      String query, String operationName, boolean signedIn, boolean refuseSyntaxErrors) {
     if (query == null || query.isBlank()) {
       return signedIn ? null : unauthenticated();
     }
@@ -71,7 +81,12 @@ public class RequestGuard {
         | ParseCancelledTooManyCharsException e) {
       return validation("the document is too long or too deeply nested: " + e.getMessage());
     } catch (InvalidSyntaxException e) {
-      return signedIn ? null : unauthenticated();
+      if (!signedIn) {
+        return unauthenticated();
+      }
+      return refuseSyntaxErrors
+          ? validation("the document does not parse: " + e.getMessage())
+          : null;
     }
     int spreads = DocumentShape.spreads(document);
     if (spreads > limits.maxFragmentSpreads()) {
