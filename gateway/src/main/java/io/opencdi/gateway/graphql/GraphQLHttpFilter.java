@@ -143,6 +143,10 @@ public class GraphQLHttpFilter {
       throw new BadRequest(415, "send the request as Content-Type: application/json");
     }
     String mediaType = type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    // The media type first: a form's body may not even be readable as text (multipart).
+    if (!mediaType.equals("application/json") && !mediaType.equals("application/graphql")) {
+      throw new BadRequest(415, "send the request as Content-Type: application/json");
+    }
     String body = ctx.body().asString();
     if (body == null || body.isBlank()) {
       throw new BadRequest(400, "the request has no body: send {\"query\": \"...\"}");
@@ -150,9 +154,6 @@ public class GraphQLHttpFilter {
     if (mediaType.equals("application/graphql")) {
       return List.of(
           new Operation(body, null)); // the document itself, as SmallRye GraphQL reads it
-    }
-    if (!mediaType.equals("application/json")) {
-      throw new BadRequest(415, "send the request as Content-Type: application/json");
     }
     Object json;
     try {
