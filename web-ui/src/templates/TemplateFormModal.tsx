@@ -26,6 +26,9 @@ export interface TemplateValues {
   runtimeClass: string;
   storageClass: string;
   arch: string | null;
+  /** The desktop policies (ADR 28), carried through an edit unchanged: the API replaces every
+   * field, and a policy left out would fall back to its loosest default. */
+  policies: Partial<TemplateInput>;
 }
 
 export const EMPTY_TEMPLATE: TemplateValues = {
@@ -38,6 +41,7 @@ export const EMPTY_TEMPLATE: TemplateValues = {
   runtimeClass: "runc",
   storageClass: "longhorn",
   arch: null,
+  policies: {},
 };
 
 export function valuesOf(t: TemplateFieldsFragment): TemplateValues {
@@ -51,11 +55,25 @@ export function valuesOf(t: TemplateFieldsFragment): TemplateValues {
     runtimeClass: t.runtimeClass,
     storageClass: t.storageClass,
     arch: t.arch ?? null,
+    policies: {
+      clipboard: t.clipboard,
+      clipboardMaxBytes: t.clipboardMaxBytes,
+      watermark: t.watermark ?? null,
+      fileTransfer: t.fileTransfer,
+      fileTransferMaxMiB: t.fileTransferMaxMiB,
+      printing: t.printing,
+      audio: t.audio,
+      microphone: t.microphone,
+      idleTimeoutMinutes: t.idleTimeoutMinutes ?? null,
+      autoPowerOffMinutes: t.autoPowerOffMinutes ?? null,
+      maxSessionMinutes: t.maxSessionMinutes ?? null,
+    },
   };
 }
 
 export function inputOf(v: TemplateValues): TemplateInput {
   return {
+    ...v.policies,
     name: v.name.trim(),
     description: v.description.trim() || null,
     image: v.image.trim(),

@@ -13,6 +13,17 @@ export const XFCE = {
   storageClass: "longhorn",
   homeVolumeGiB: 10,
   arch: null,
+  clipboard: "BOTH",
+  clipboardMaxBytes: 1048576,
+  watermark: null,
+  fileTransfer: "BOTH",
+  fileTransferMaxMiB: 100,
+  printing: false,
+  audio: false,
+  microphone: false,
+  idleTimeoutMinutes: null,
+  autoPowerOffMinutes: null,
+  maxSessionMinutes: null,
 };
 
 /** A desktop as the API returns it, with fields overridden per test. */

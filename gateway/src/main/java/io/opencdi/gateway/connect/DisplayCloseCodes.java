@@ -30,6 +30,13 @@ public final class DisplayCloseCodes {
   /** The desktop is not RUNNING (stopped, starting, deleted) according to the gateway. */
   public static final int DESKTOP_NOT_RUNNING = 4404;
 
+  /**
+   * The viewer or the display sent RFB the broker does not pass on: another protocol version or
+   * security type, an unknown message or encoding, or a pixel format change after the first update
+   * request (docs/adr/0028-desktop-policies.md).
+   */
+  public static final int RFB_REFUSED = 4422;
+
   /** The ticket's validity ended before it was used. */
   public static final int TICKET_EXPIRED = 4408;
 

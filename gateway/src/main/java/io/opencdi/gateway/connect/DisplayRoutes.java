@@ -5,9 +5,11 @@ import io.opencdi.gateway.agent.AgentRefusals;
 import io.opencdi.gateway.auth.Roles;
 import io.opencdi.gateway.auth.UserEntity;
 import io.opencdi.gateway.cluster.ClusterEntity;
+import io.opencdi.gateway.connect.rfb.ClipboardRules;
 import io.opencdi.gateway.db.Db;
 import io.opencdi.gateway.desktop.DesktopEntity;
 import io.opencdi.gateway.events.SessionEnds;
+import io.opencdi.gateway.template.TemplateEntity;
 import io.opencdi.protocol.CloseCodes;
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.ProtocolVersion;
@@ -133,15 +135,19 @@ public class DisplayRoutes {
                                     .flatMap(
                                         u ->
                                             s.find(ClusterEntity.class, d.clusterId)
-                                                .map(
+                                                .flatMap(
                                                     c ->
-                                                        new Target(
-                                                            d.id,
-                                                            d.state,
-                                                            c.id,
-                                                            c.name,
-                                                            c.agentId,
-                                                            mayActOn(u, d))))))
+                                                        s.find(TemplateEntity.class, d.templateId)
+                                                            .map(
+                                                                t ->
+                                                                    new Target(
+                                                                        d.id,
+                                                                        d.state,
+                                                                        c.id,
+                                                                        c.name,
+                                                                        c.agentId,
+                                                                        mayActOn(u, d),
+                                                                        clipboardRules(t)))))))
         .invoke(
             target -> {
               if (target != null && !target.userMayAct()) {
@@ -160,7 +166,8 @@ public class DisplayRoutes {
                     target.clusterId(),
                     target.clusterName(),
                     target.desktopId(),
-                    target.agentId());
+                    target.agentId(),
+                    target.clipboard());
                 closeAtSessionEnd(ws, redeemed);
               }
             })
@@ -204,13 +211,25 @@ public class DisplayRoutes {
     return user != null && (Roles.ADMIN.equals(user.role) || user.id.equals(desktop.ownerId));
   }
 
+  /**
+   * The clipboard policy of the desktop's template as it is now, so an admin's tightening applies
+   * to the next connection; a desktop whose template is gone gets no clipboard.
+   */
+  private static ClipboardRules clipboardRules(TemplateEntity t) {
+    return t == null
+        ? new ClipboardRules(false, false, 0)
+        : new ClipboardRules(
+            t.clipboard.toDesktop(), t.clipboard.fromDesktop(), t.clipboardMaxBytes);
+  }
+
   private record Target(
       UUID desktopId,
       DesktopState state,
       UUID clusterId,
       String clusterName,
       UUID agentId,
-      boolean userMayAct) {}
+      boolean userMayAct,
+      ClipboardRules clipboard) {}
 
   // ---- the agent's dial-back
 

@@ -1,5 +1,7 @@
 package io.opencdi.gateway.connect;
 
+import io.opencdi.gateway.connect.rfb.RfbInspector;
+import io.opencdi.gateway.connect.rfb.RfbRefused;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketBase;
@@ -9,9 +11,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Joins the viewer's WebSocket and the agent's tunnel WebSocket: binary frames are copied both ways
- * unchanged, with back-pressure (a side is paused while its peer's write queue is full, so a slow
- * browser slows the desktop instead of filling the gateway's heap). When either side closes, the
- * other is closed too.
+ * through the {@link RfbInspector} (which drops what the desktop's policies refuse), with
+ * back-pressure (a side is paused while its peer's write queue is full, so a slow browser slows the
+ * desktop instead of filling the gateway's heap). When either side closes, the other is closed too.
  */
 final class Splice {
   private final Vertx vertx;
@@ -20,6 +22,7 @@ final class Splice {
   private final int maxFrameBytes;
   private final long idleNanos;
   private final Runnable onEnd;
+  private final RfbInspector inspector;
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile long lastActivity = System.nanoTime();
   private long idleTimer = -1;
@@ -30,8 +33,10 @@ final class Splice {
       WebSocketBase tunnel,
       int maxFrameBytes,
       Duration idle,
-      Runnable onEnd) {
+      Runnable onEnd,
+      RfbInspector inspector) {
     this.vertx = vertx;
+    this.inspector = inspector;
     this.viewer = viewer;
     this.tunnel = tunnel;
     this.maxFrameBytes = maxFrameBytes;
@@ -46,8 +51,9 @@ final class Splice {
       WebSocketBase tunnel,
       int maxFrameBytes,
       Duration idle,
-      Runnable onEnd) {
-    new Splice(vertx, viewer, tunnel, maxFrameBytes, idle, onEnd).run();
+      Runnable onEnd,
+      RfbInspector inspector) {
+    new Splice(vertx, viewer, tunnel, maxFrameBytes, idle, onEnd, inspector).run();
   }
 
   private void run() {
@@ -96,6 +102,12 @@ final class Splice {
       return;
     }
     lastActivity = System.nanoTime();
+    try {
+      data = from == viewer ? inspector.fromViewer(data) : inspector.fromDesktop(data);
+    } catch (RfbRefused e) {
+      endBoth(DisplayCloseCodes.RFB_REFUSED, e.getMessage());
+      return;
+    }
     if (data.length() == 0 || to.isClosed()) {
       return;
     }

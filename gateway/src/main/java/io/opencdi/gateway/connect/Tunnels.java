@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.opencdi.gateway.agent.AgentLinks;
 import io.opencdi.gateway.agent.AgentRefusals;
 import io.opencdi.gateway.agent.AgentTunnelRefusal;
+import io.opencdi.gateway.connect.rfb.ClipboardRules;
+import io.opencdi.gateway.connect.rfb.RfbInspector;
 import io.opencdi.gateway.events.Channels;
 import io.opencdi.gateway.events.Notifications;
 import io.opencdi.protocol.TunnelOpen;
@@ -85,7 +87,8 @@ public class Tunnels {
   }
 
   /** A viewer waiting for its tunnel from agent {@code agentId} (null until it was sent). */
-  private record Waiting(UUID agentId, ServerWebSocket viewer, long timer) {}
+  private record Waiting(
+      UUID agentId, ServerWebSocket viewer, long timer, ClipboardRules rules) {}
 
   /** How many display connections are spliced on this replica now. */
   public int connections() {
@@ -103,7 +106,8 @@ public class Tunnels {
       UUID clusterId,
       String clusterName,
       UUID desktopId,
-      UUID clusterAgentId) {
+      UUID clusterAgentId,
+      ClipboardRules rules) {
     String tunnelId = Tickets.tunnelId();
     // Registered before the request goes out: the dial-back may be faster than this thread.
     long timer =
@@ -119,7 +123,7 @@ public class Tunnels {
             });
     // The cluster's owner is known before the request goes out, so a dial-back that beats the
     // rest of this method is still matched to its agent.
-    Waiting entry = new Waiting(clusterAgentId, viewer, timer);
+    Waiting entry = new Waiting(clusterAgentId, viewer, timer, rules);
     waiting.put(tunnelId, entry);
     viewer.closeHandler(
         v -> {
@@ -134,7 +138,7 @@ public class Tunnels {
             new TunnelOpen(
                 tunnelId, desktopId.toString(), clusterName, config.replicaUrl().orElse(null)));
     if (agent.isPresent()) {
-      waiting.replace(tunnelId, entry, new Waiting(agent.get(), viewer, timer));
+      waiting.replace(tunnelId, entry, new Waiting(agent.get(), viewer, timer, rules));
       return;
     }
     if (clusterAgentId == null) {
@@ -142,7 +146,7 @@ public class Tunnels {
       return;
     }
     // Another replica may hold the link: it forwards the request, the agent dials back here.
-    waiting.replace(tunnelId, entry, new Waiting(clusterAgentId, viewer, timer));
+    waiting.replace(tunnelId, entry, new Waiting(clusterAgentId, viewer, timer, rules));
     JsonObject open =
         new JsonObject()
             .put("op", "open")
@@ -205,7 +209,8 @@ public class Tunnels {
         tunnel,
         config.maxFrameBytes(),
         config.idleTimeout(),
-        spliced::decrementAndGet);
+        spliced::decrementAndGet,
+        new RfbInspector(w.rules));
     return Claim.SPLICED;
   }
 

@@ -21,11 +21,13 @@ public final class Xvnc implements AutoCloseable {
 
   private final Process process;
   private final int port;
+  private final int display;
   private final Path log;
 
-  private Xvnc(Process process, int port, Path log) {
+  private Xvnc(Process process, int port, int display, Path log) {
     this.process = process;
     this.port = port;
+    this.display = display;
     this.log = log;
   }
 
@@ -66,7 +68,7 @@ public final class Xvnc implements AutoCloseable {
         while (System.nanoTime() < deadline && p.isAlive()) {
           try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-            return new Xvnc(p, port, log);
+            return new Xvnc(p, port, display, log);
           } catch (IOException notYet) {
             Thread.sleep(50);
           }
@@ -94,6 +96,11 @@ public final class Xvnc implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** The X display, {@code :N}, for X clients in the "desktop". */
+  public String display() {
+    return ":" + display;
   }
 
   public String log() {

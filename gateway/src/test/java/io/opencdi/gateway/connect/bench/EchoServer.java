@@ -10,28 +10,50 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A TCP echo server in its own process (Python asyncio), standing in for a display: whatever the
- * viewer sends comes back, so both directions of a path carry the same bytes. Kept out of the
- * benchmark's JVM so that its sockets do not count in the gateway's heap.
+ * An RFB 3.8 server in its own process (Python asyncio), standing in for a display: after the
+ * handshake (security None, a 64 x 64 ServerInit named "bench") every ClientCutText the viewer
+ * sends comes back as a ServerCutText of the same length, so both directions of a path carry the
+ * same bytes and the broker follows (and checks) real RFB messages. Kept out of the benchmark's JVM
+ * so that its sockets do not count in the gateway's heap.
  */
 final class EchoServer implements AutoCloseable {
+  /** Bytes the server sends before the echo starts: version, security, result, ServerInit. */
+  static final int HANDSHAKE_BYTES = 12 + 2 + 4 + 24 + 5;
+
   private static final String SCRIPT =
       """
-      import asyncio, sys
-      async def echo(reader, writer):
+      import asyncio, struct, sys
+      SERVER_INIT = struct.pack('>HHBBBBHHHBBB3xI', 64, 64, 32, 24, 0, 1, 255, 255, 255,
+                                16, 8, 0, 5) + b'bench'
+      async def serve(reader, writer):
           try:
+              writer.write(b'RFB 003.008\\n')
+              await reader.readexactly(12)
+              writer.write(bytes([1, 1]))
+              await reader.readexactly(1)
+              writer.write(struct.pack('>I', 0))
+              await reader.readexactly(1)
+              writer.write(SERVER_INIT)
+              await writer.drain()
               while True:
-                  data = await reader.read(65536)
-                  if not data:
+                  header = await reader.readexactly(8)
+                  if header[0] != 6:
                       break
-                  writer.write(data)
+                  writer.write(b'\\x03' + header[1:])
+                  left = struct.unpack('>I', header[4:])[0]
+                  while left > 0:
+                      data = await reader.read(min(left, 65536))
+                      if not data:
+                          return
+                      writer.write(data)
+                      left -= len(data)
                   await writer.drain()
-          except ConnectionError:
+          except (ConnectionError, asyncio.IncompleteReadError):
               pass
           finally:
               writer.close()
       async def main():
-          server = await asyncio.start_server(echo, '127.0.0.1', int(sys.argv[1]), backlog=4096)
+          server = await asyncio.start_server(serve, '127.0.0.1', int(sys.argv[1]), backlog=4096)
           async with server:
               await server.serve_forever()
       asyncio.run(main())

@@ -11,7 +11,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A WebSocket client that measures an echo path: round trips of small messages, and bulk flow. */
+/**
+ * A WebSocket viewer that measures a path to the {@link EchoServer}: it completes the RFB handshake,
+ * then sends clipboard text (ClientCutText) that comes back as ServerCutText; round trips of small
+ * messages, and bulk flow. Sizes count whole messages, their 8-byte headers included.
+ */
 final class StreamClient implements AutoCloseable {
   private final WebSocketClient client;
   private final WebSocket ws;
@@ -44,7 +48,31 @@ final class StreamClient implements AutoCloseable {
               opened.complete(c);
             })
         .onFailure(opened::completeExceptionally);
-    return opened.get(20, TimeUnit.SECONDS);
+    StreamClient c = opened.get(20, TimeUnit.SECONDS);
+    try {
+      c.handshake();
+    } catch (Exception e) {
+      c.close();
+      throw e;
+    }
+    return c;
+  }
+
+  /** RFB 3.8 as a viewer: version, security None, shared ClientInit, then the ServerInit. */
+  private void handshake() throws Exception {
+    expect(12).get(20, TimeUnit.SECONDS);
+    ws.writeBinaryMessage(Buffer.buffer("RFB 003.008\n"));
+    expect(12 + 2).get(20, TimeUnit.SECONDS);
+    ws.writeBinaryMessage(Buffer.buffer(new byte[] {1}));
+    expect(12 + 2 + 4).get(20, TimeUnit.SECONDS);
+    ws.writeBinaryMessage(Buffer.buffer(new byte[] {1}));
+    expect(EchoServer.HANDSHAKE_BYTES).get(20, TimeUnit.SECONDS);
+    received.addAndGet(-EchoServer.HANDSHAKE_BYTES);
+  }
+
+  /** A ClientCutText message of {@code size} bytes in all. */
+  private static Buffer cutText(int size) {
+    return Buffer.buffer(new byte[size]).setByte(0, (byte) 6).setInt(4, size - 8);
   }
 
   private void onData(Buffer data) {
@@ -71,7 +99,7 @@ final class StreamClient implements AutoCloseable {
   long roundTrip(int size) throws Exception {
     CompletableFuture<Void> back = expect(received.get() + size);
     long start = System.nanoTime();
-    ws.writeBinaryMessage(Buffer.buffer(new byte[size]));
+    ws.writeBinaryMessage(cutText(size));
     back.get(30, TimeUnit.SECONDS);
     return System.nanoTime() - start;
   }
@@ -83,7 +111,7 @@ final class StreamClient implements AutoCloseable {
   long stream(long total, int frame) throws Exception {
     long target = received.get() + total;
     CompletableFuture<Void> back = expect(target);
-    Buffer chunk = Buffer.buffer(new byte[frame]);
+    Buffer chunk = cutText(frame);
     long start = System.nanoTime();
     CompletableFuture<Void> sent = new CompletableFuture<>();
     // The writes run on the socket's own event loop, paced by its write queue.
