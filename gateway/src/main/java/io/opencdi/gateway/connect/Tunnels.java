@@ -87,8 +87,7 @@ public class Tunnels {
   }
 
   /** A viewer waiting for its tunnel from agent {@code agentId} (null until it was sent). */
-  private record Waiting(
-      UUID agentId, ServerWebSocket viewer, long timer, ClipboardRules rules) {}
+  private record Waiting(UUID agentId, ServerWebSocket viewer, long timer, ClipboardRules rules) {}
 
   /** How many display connections are spliced on this replica now. */
   public int connections() {

@@ -12,9 +12,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A WebSocket viewer that measures a path to the {@link EchoServer}: it completes the RFB handshake,
- * then sends clipboard text (ClientCutText) that comes back as ServerCutText; round trips of small
- * messages, and bulk flow. Sizes count whole messages, their 8-byte headers included.
+ * A WebSocket viewer that measures a path to the {@link EchoServer}: it completes the RFB
+ * handshake, then sends clipboard text (ClientCutText) that comes back as ServerCutText; round
+ * trips of small messages, and bulk flow. Sizes count whole messages, their 8-byte headers
+ * included.
  */
 final class StreamClient implements AutoCloseable {
   private final WebSocketClient client;
