@@ -73,7 +73,7 @@ class BrokerBenchmark {
                 clusters:
                   - name: bench-echo
                     region: bench-echo
-                    nodes: { count: 1, cpuMillis: 64000000, memoryMiB: 2621440, maxDesktops: 110 }
+                    nodes: { count: 1, cpuMillis: 4000000, memoryMiB: 2621440, maxDesktops: 110 }
                   - name: bench-vnc
                     region: bench-vnc
                     nodes: { count: 1, cpuMillis: 64000, memoryMiB: 262144, maxDesktops: 110 }
