@@ -44,6 +44,8 @@ export function desktop(
     placementSummary: null,
     createdAt: "2026-11-28T10:00:00Z",
     updatedAt: "2026-11-28T10:00:00Z",
+    health: "OK",
+    healthReason: null,
     owner: { id: "u-alice", username: "alice" },
     template: { id: "t1", name: "Ubuntu" },
     cluster: {

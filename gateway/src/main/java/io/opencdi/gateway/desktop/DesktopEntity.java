@@ -1,5 +1,6 @@
 package io.opencdi.gateway.desktop;
 
+import io.opencdi.protocol.DesktopHealth;
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.Power;
 import jakarta.persistence.Column;
@@ -71,6 +72,13 @@ public class DesktopEntity {
 
   @Column(name = "status_reason")
   public String statusReason;
+
+  /** How the desktop is doing over time, as its agent judged it last. */
+  @Enumerated(EnumType.STRING)
+  public DesktopHealth health = DesktopHealth.OK;
+
+  @Column(name = "health_reason")
+  public String healthReason;
 
   @Column(name = "placement_summary")
   public String placementSummary;

@@ -90,6 +90,10 @@ public class DesktopQueries {
       where.append(" and d.state <> :deleted");
       params.put("deleted", DesktopState.DELETED);
     }
+    if (f.health() != null) {
+      where.append(" and d.health = :health");
+      params.put("health", f.health());
+    }
     if (f.clusterId() != null) {
       where.append(" and d.clusterId = :cluster");
       params.put("cluster", Ids.parse(f.clusterId(), "cluster"));

@@ -3,6 +3,7 @@ package io.opencdi.gateway.desktop;
 import io.opencdi.gateway.db.Db;
 import io.opencdi.gateway.desktop.api.Desktop;
 import io.opencdi.gateway.placement.PlacementService;
+import io.opencdi.protocol.DesktopHealth;
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.DesktopStatus;
 import io.smallrye.mutiny.Multi;
@@ -227,7 +228,11 @@ public class DesktopStatusService {
       // back.
       return Uni.createFrom().nullItem();
     }
-    if (d.state == reported && Objects.equals(d.statusReason, status.reason())) {
+    if (d.state == reported
+        && Objects.equals(d.statusReason, status.reason())
+        && (status.health() == null
+            || (d.health == status.health()
+                && Objects.equals(d.healthReason, status.healthReason())))) {
       return Uni.createFrom().nullItem();
     }
     return record(s, d, status);
@@ -254,6 +259,11 @@ public class DesktopStatusService {
     StatusTransition t = StatusTransition.of(d.holdsCapacity, status.state());
     d.state = t.state();
     d.statusReason = status.reason();
+    if (status.health() != null) {
+      // Judged by agents that measure it; a status without one leaves the last verdict.
+      d.health = status.health();
+      d.healthReason = status.health() == DesktopHealth.OK ? null : status.healthReason();
+    }
     d.holdsCapacity = t.holdsCapacity();
     if (t.homeVolumeCreated() && d.homeClusterId == null) {
       d.homeClusterId = d.clusterId;

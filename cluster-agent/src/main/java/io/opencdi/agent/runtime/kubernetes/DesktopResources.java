@@ -43,6 +43,13 @@ public final class DesktopResources {
   /** The unprivileged user and group desktops run as (the desktop images' {@code desktop}). */
   public static final long DESKTOP_UID = 1000;
 
+  /**
+   * The most a desktop may write outside its home: /tmp and its container log, which the kubelet
+   * counts as ephemeral storage and rotates (a pod above it is evicted, never its node's disk
+   * filled). Its processes are capped by the kubelet's {@code podPidsLimit} (docs/security.md).
+   */
+  public static final String SCRATCH_LIMIT = "1Gi";
+
   public static final String DEFAULT_GEOMETRY = "1920x1080";
   public static final int DEFAULT_HOME_GIB = 10;
   public static final String SNAPSHOT_API_GROUP = "snapshot.storage.k8s.io";
@@ -145,7 +152,8 @@ public final class DesktopResources {
     Map<String, Quantity> resources =
         Map.of(
             "cpu", new Quantity(spec.cpuMillis + "m"),
-            "memory", new Quantity(spec.memoryMiB + "Mi"));
+            "memory", new Quantity(spec.memoryMiB + "Mi"),
+            "ephemeral-storage", new Quantity(SCRATCH_LIMIT));
     String geometry =
         spec.display != null && spec.display.geometry != null
             ? spec.display.geometry
@@ -217,6 +225,16 @@ public final class DesktopResources {
             .withPeriodSeconds(2)
             .withFailureThreshold(3)
             .endReadinessProbe()
+            // A session whose display stops answering is restarted by the kubelet (with its
+            // back-off and restart count), its home kept on the volume.
+            .withNewLivenessProbe()
+            .withNewTcpSocket()
+            .withPort(new IntOrString(DISPLAY_PORT_NAME))
+            .endTcpSocket()
+            .withInitialDelaySeconds(30)
+            .withPeriodSeconds(10)
+            .withFailureThreshold(6)
+            .endLivenessProbe()
             .addNewVolumeMount()
             .withName("home")
             .withMountPath(HOME)

@@ -94,4 +94,40 @@ public interface LocalConfig {
   /** How long a stopping desktop gets after SIGTERM before its processes are killed. */
   @WithDefault("5s")
   Duration stopGrace();
+
+  /** Long-run upkeep of each desktop: its log's cap, its health checks, its restarts. */
+  Hygiene hygiene();
+
+  /** {@code opencdi.agent.local.hygiene.*}: what keeps a desktop that runs for months healthy. */
+  interface Hygiene {
+    /**
+     * Most bytes a desktop's log may hold on disk: {@code desktop.log} is rotated to {@code
+     * desktop.log.1} when it reaches half of it, so the two together never exceed it.
+     */
+    @WithDefault("8388608")
+    long logMaxBytes();
+
+    /** A desktop writing its log faster than this (bytes per minute) is DEGRADED. */
+    @WithDefault("1048576")
+    long logBytesPerMinute();
+
+    /** How often each running desktop's processes, memory and log are checked. */
+    @WithDefault("5s")
+    Duration healthInterval();
+
+    /** Wait before the first restart of a session that died; doubled for each further one. */
+    @WithDefault("1s")
+    Duration restartBackoff();
+
+    /**
+     * Longest wait between restarts. A session that ran this long since its last restart starts
+     * again from the first wait.
+     */
+    @WithDefault("1m")
+    Duration restartBackoffMax();
+
+    /** How long a restart keeps the desktop DEGRADED. */
+    @WithDefault("1h")
+    Duration restartWindow();
+  }
 }

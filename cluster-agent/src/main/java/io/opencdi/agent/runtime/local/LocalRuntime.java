@@ -5,6 +5,7 @@ import io.opencdi.agent.runtime.DesktopRuntime;
 import io.opencdi.agent.runtime.DisplayEndpoint;
 import io.opencdi.agent.runtime.RuntimeListener;
 import io.opencdi.protocol.ClusterReport;
+import io.opencdi.protocol.DesktopHealth;
 import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.DesktopStatus;
@@ -33,6 +34,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -91,6 +93,8 @@ public final class LocalRuntime implements DesktopRuntime {
 
   private static final int PROBE_TIMEOUT_MILLIS = 500;
 
+  private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
+
   private final LocalSettings settings;
   private final Gvisor.Probe gvisorProbe;
   private final Gvisor gvisor;
@@ -145,6 +149,7 @@ public final class LocalRuntime implements DesktopRuntime {
     this.homeSnapshots = new HomeSnapshots(settings.dataDir().resolve("snapshots"));
     prepareSnapshots();
     recover();
+    workers.execute(this::watchHealth);
     LOG.infof(
         "local cluster %s: node %s (%s, %dm CPU, %d MiB), runtime classes %s%s, entrypoint %s,"
             + " data in %s, %d desktops found",
@@ -723,11 +728,21 @@ public final class LocalRuntime implements DesktopRuntime {
 
   /** The desktop's processes ended without being asked to. */
   private void exited(LocalDesktop d, Launch launch) {
+    boolean restart;
     synchronized (lock) {
       if (d.launch != launch) {
         return; // a stop or delete ended it
       }
+      // A session that ran is restarted; one that never came up is FAILED (its cause is not
+      // passing).
+      restart = d.state == DesktopState.RUNNING && d.wantRunning && !d.deleting;
     }
+    if (restart) {
+      restartAfterExit(d, launch, "session exited with code " + launch.process().exitValue());
+      return;
+    }
+    // Its last words are in the log once the pipe is drained.
+    launch.log().awaitDrained(2_000);
     fail(
         d,
         launch,
@@ -852,15 +867,146 @@ public final class LocalRuntime implements DesktopRuntime {
 
   private void transition(LocalDesktop d, DesktopState state, String reason) {
     d.state = state;
+    if (state == DesktopState.STOPPED || state == DesktopState.DELETED) {
+      // Powered off or gone: a next start is a fresh session.
+      d.health = DesktopHealthWatch.Judgement.OK;
+      d.restarts.clear();
+      d.restartsInRow = 0;
+    }
+    report(d, reason);
+  }
+
+  private void report(LocalDesktop d, String reason) {
     d.last =
         new DesktopStatus(
             d.id,
             settings.clusterName(),
             settings.nodeName(),
-            state,
+            d.state,
             reason,
-            System.currentTimeMillis());
+            System.currentTimeMillis(),
+            d.health.health(),
+            d.health.reason());
     emit(d.last);
+  }
+
+  // --- long-run hygiene: health checks and restarts
+
+  /** Checks every running desktop's health each interval until the runtime closes. */
+  private void watchHealth() {
+    while (!Thread.currentThread().isInterrupted()) {
+      sleep(settings.hygiene().healthInterval());
+      List<LocalDesktop> running;
+      synchronized (lock) {
+        running =
+            desktops.values().stream()
+                .filter(d -> d.state == DesktopState.RUNNING && d.launch != null)
+                .toList();
+      }
+      for (LocalDesktop d : running) {
+        try {
+          checkHealth(d);
+        } catch (RuntimeException e) {
+          LOG.warnf(e, "desktop %s: health check failed", d.id);
+        }
+      }
+    }
+  }
+
+  private void checkHealth(LocalDesktop d) {
+    Launch launch;
+    int restarts;
+    String lastRestart;
+    long now = System.currentTimeMillis();
+    synchronized (lock) {
+      launch = d.launch;
+      long since = now - settings.hygiene().restartWindow().toMillis();
+      while (!d.restarts.isEmpty() && d.restarts.peekFirst() < since) {
+        d.restarts.pollFirst();
+      }
+      restarts = d.restarts.size();
+      lastRestart = d.lastRestart;
+    }
+    if (launch == null) {
+      return;
+    }
+    DesktopHealthWatch.Judgement j =
+        launch
+            .health()
+            .check(launch.cgroups().usage(), launch.log().written(), restarts, lastRestart, now);
+    synchronized (lock) {
+      if (d.launch == launch && d.state == DesktopState.RUNNING && !j.equals(d.health)) {
+        if (j.health() != d.health.health()) {
+          LOG.infof(
+              "desktop %s is %s%s", d.id, j.health(), j.reason() == null ? "" : ": " + j.reason());
+        }
+        d.health = j;
+        report(d, d.last == null ? null : d.last.reason());
+      }
+    }
+  }
+
+  /**
+   * A running desktop's session ended on its own while it should run: its processes are ended and
+   * it starts again, with its home, after a wait that doubles with each restart in a row.
+   */
+  private void restartAfterExit(LocalDesktop d, Launch launch, String why) {
+    d.ops.lock();
+    try {
+      synchronized (lock) {
+        if (d.launch != launch) {
+          return;
+        }
+      }
+      terminate(launch);
+      synchronized (lock) {
+        if (d.launch != launch) {
+          return;
+        }
+        d.launch = null;
+        displaysInUse.remove(launch.display());
+        LocalSettings.Hygiene h = settings.hygiene();
+        long now = System.nanoTime();
+        if (d.restartsInRow > 0 && now - d.lastRestartNanos > h.restartBackoffMax().toNanos()) {
+          d.restartsInRow = 0; // it ran long enough: a new series
+        }
+        Duration wait = h.restartBackoff().multipliedBy(1L << Math.min(d.restartsInRow, 20));
+        if (wait.compareTo(h.restartBackoffMax()) > 0) {
+          wait = h.restartBackoffMax();
+        }
+        d.restartsInRow++;
+        d.lastRestartNanos = now + wait.toNanos();
+        d.restarts.addLast(System.currentTimeMillis());
+        d.lastRestart = why;
+        int count = d.restarts.size();
+        d.health =
+            new DesktopHealthWatch.Judgement(
+                DesktopHealth.DEGRADED,
+                "session restarted "
+                    + count
+                    + (count == 1 ? " time" : " times")
+                    + " in the last "
+                    + h.restartWindow().toMinutes()
+                    + " min (last: "
+                    + why
+                    + ")");
+        LOG.warnf("desktop %s: %s; restarting it in %d ms", d.id, why, wait.toMillis());
+        // Still holding its capacity: it is starting again, not stopped.
+        transition(
+            d,
+            DesktopState.STARTING,
+            why + "; restart " + count + " in " + wait.toMillis() + " ms");
+        long epoch = ++d.epoch;
+        Duration delay = wait;
+        workers.execute(
+            () -> {
+              sleep(delay);
+              launch(d, epoch);
+            });
+      }
+    } finally {
+      d.ops.unlock();
+    }
   }
 
   // --- processes
@@ -878,9 +1024,10 @@ public final class LocalRuntime implements DesktopRuntime {
       int display,
       DisplayEndpoint endpoint,
       DisplayRelay relay,
-      List<Path> cgroups,
+      DesktopCgroups cgroups,
       Gvisor.Sandbox sandbox,
-      Path log,
+      DesktopLog log,
+      DesktopHealthWatch health,
       long startedNanos) {
 
     /** The first process of the desktop's PID namespace (pid as the host sees it), if any. */
@@ -895,12 +1042,12 @@ public final class LocalRuntime implements DesktopRuntime {
    * own (its host path may lie under directories its user cannot enter); the agent's copy of the
    * entrypoint and the directory of the VNC socket under {@value #DESKTOP_RUN}; an account named
    * {@code desktop} for its user; a network namespace with only its loopback. Arguments: host home,
-   * VNC socket directory, entrypoint, uid.
+   * VNC socket directory, entrypoint, uid, init (empty: none).
    */
   private static final String NAMESPACE_SETUP =
       """
       set -eu
-      home=$1 vnc=$2 entry=$3 uid=$4
+      home=$1 vnc=$2 entry=$3 uid=$4 init=${5:-}
       ip link set lo up 2>/dev/null || true
       # Staged on the desktop's own /dev/shm while the host paths are still in view.
       mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
@@ -927,8 +1074,9 @@ public final class LocalRuntime implements DesktopRuntime {
       mount --move "$stage/home" /home/desktop
       rm -rf "$stage"
       cd /home/desktop
+      # The namespace's PID 1 is an init that reaps the orphans a session leaves (when installed).
       exec setpriv --reuid="$uid" --regid="$uid" --clear-groups --no-new-privs \
-        /tmp/.opencdi/entrypoint.sh run
+        ${init:+"$init" --} /tmp/.opencdi/entrypoint.sh run
       """;
 
   /** Joins the cgroups named by the first arguments (count first), then runs the rest. */
@@ -960,10 +1108,7 @@ public final class LocalRuntime implements DesktopRuntime {
     setMode(home, "rwx------");
     setMode(vncDir, "rwx------");
     Files.deleteIfExists(vncDir.resolve(VNC_SOCKET));
-    Path log = dir.resolve("desktop.log");
-    if (Files.exists(log)) {
-      Files.move(log, dir.resolve("desktop.log.1"), StandardCopyOption.REPLACE_EXISTING);
-    }
+    DesktopLog log = new DesktopLog(dir.resolve("desktop.log"), settings.hygiene().logMaxBytes());
     boolean gvisorClass = "gvisor".equals(spec.runtimeClass());
     // Namespaces of its own need root; an unprivileged agent's desktops share its user and host.
     boolean namespaces = dropPrivileges && !gvisorClass;
@@ -986,7 +1131,7 @@ public final class LocalRuntime implements DesktopRuntime {
     int display = -1;
     Gvisor.Sandbox sandbox = null;
     DisplayRelay relay = null;
-    List<Path> cgroups = List.of();
+    DesktopCgroups cgroups = DesktopCgroups.none();
     DisplayEndpoint endpoint;
     if (gvisorClass) {
       sandbox =
@@ -1004,11 +1149,18 @@ public final class LocalRuntime implements DesktopRuntime {
       endpoint = new DisplayEndpoint("127.0.0.1", relay.port());
       if (namespaces) {
         cgroups =
-            DesktopCgroups.create(spec.id(), uid, settings.desktopPidsMax(), spec.memoryMiB());
-        if (!cgroups.isEmpty()) {
+            DesktopCgroups.create(
+                CGROUP_ROOT,
+                spec.id(),
+                uid,
+                settings.desktopPidsMax(),
+                spec.memoryMiB(),
+                spec.cpuMillis());
+        List<Path> procs = cgroups.procs();
+        if (!procs.isEmpty()) {
           command.addAll(List.of("/bin/sh", "-c", JOIN_CGROUPS, "opencdi-cgroups"));
-          command.add(Integer.toString(cgroups.size()));
-          cgroups.forEach(c -> command.add(c.toString()));
+          command.add(Integer.toString(procs.size()));
+          procs.forEach(c -> command.add(c.toString()));
         }
         command.addAll(
             List.of(
@@ -1029,8 +1181,11 @@ public final class LocalRuntime implements DesktopRuntime {
                 home.toString(),
                 vncDir.toString(),
                 entrypoint.toString(),
-                Integer.toString(uid)));
+                Integer.toString(uid),
+                DesktopInit.path().map(Path::toString).orElse("")));
       } else {
+        // Without a PID namespace the init reaps as a subreaper what the session orphans.
+        DesktopInit.path().ifPresent(init -> command.addAll(List.of(init.toString(), "-s", "--")));
         command.add(entrypoint.toString());
         command.add("run");
       }
@@ -1039,7 +1194,7 @@ public final class LocalRuntime implements DesktopRuntime {
         new ProcessBuilder(command)
             .directory(dir.toFile())
             .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
+            .redirectOutput(ProcessBuilder.Redirect.PIPE)
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     // A clean environment: nothing of the agent's (its token above all) reaches a desktop.
     builder.environment().clear();
@@ -1054,7 +1209,7 @@ public final class LocalRuntime implements DesktopRuntime {
       if (relay != null) {
         relay.close();
       }
-      DesktopCgroups.remove(cgroups);
+      cgroups.remove();
       synchronized (lock) {
         displaysInUse.remove(display);
       }
@@ -1072,7 +1227,9 @@ public final class LocalRuntime implements DesktopRuntime {
             cgroups,
             sandbox,
             log,
+            new DesktopHealthWatch(settings.hygiene()),
             System.nanoTime());
+    log.pump(process.getInputStream(), spec.id());
     writeRunFile(dir, launch);
     LOG.infof(
         "desktop %s starting (%s) as uid %d on %s:%d, pid %d, log %s",
@@ -1082,7 +1239,7 @@ public final class LocalRuntime implements DesktopRuntime {
         endpoint.host(),
         endpoint.port(),
         process.pid(),
-        log);
+        log.file());
     return launch;
   }
 
@@ -1178,9 +1335,9 @@ public final class LocalRuntime implements DesktopRuntime {
     if (launch.relay() != null) {
       launch.relay().close();
     }
-    DesktopCgroups.remove(launch.cgroups());
+    launch.cgroups().remove();
     try {
-      Files.deleteIfExists(launch.log().resolveSibling(RUN_FILE));
+      Files.deleteIfExists(launch.log().file().resolveSibling(RUN_FILE));
     } catch (IOException e) {
       LOG.debugf("could not remove %s: %s", RUN_FILE, e.getMessage());
     }
@@ -1202,7 +1359,8 @@ public final class LocalRuntime implements DesktopRuntime {
 
   private static String logTail(Launch launch) {
     // The log is written by the desktop's programs: read only its end, however large it grew.
-    try (var channel = Files.newByteChannel(launch.log(), StandardOpenOption.READ)) {
+    Path log = launch.log().file();
+    try (var channel = Files.newByteChannel(log, StandardOpenOption.READ)) {
       long size = channel.size();
       channel.position(Math.max(0, size - LOG_TAIL_BYTES));
       ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(size, LOG_TAIL_BYTES));
@@ -1216,9 +1374,9 @@ public final class LocalRuntime implements DesktopRuntime {
               .toList();
       List<String> tail = lines.subList(Math.max(0, lines.size() - 3), lines.size());
       String text = String.join(" | ", tail).trim();
-      return "log " + launch.log() + (text.isEmpty() ? " is empty" : ": " + abbreviate(text));
+      return "log " + log + (text.isEmpty() ? " is empty" : ": " + abbreviate(text));
     } catch (IOException | UncheckedIOException e) {
-      return "no log at " + launch.log();
+      return "no log at " + log;
     }
   }
 
@@ -1485,6 +1643,12 @@ public final class LocalRuntime implements DesktopRuntime {
     Launch launch;
     long epoch;
     int uid = -1; // its own user id when the agent is root, assigned at its first start
+    DesktopHealthWatch.Judgement health = DesktopHealthWatch.Judgement.OK;
+    // When its session was restarted (epoch millis), within the restart window; and why last.
+    final ArrayDeque<Long> restarts = new ArrayDeque<>();
+    String lastRestart;
+    int restartsInRow;
+    long lastRestartNanos;
 
     LocalDesktop(String id) {
       this.id = id;

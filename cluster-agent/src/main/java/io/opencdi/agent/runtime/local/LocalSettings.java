@@ -32,6 +32,7 @@ import java.util.Locale;
  * @param displayBase first display number for desktops on the host
  * @param startTimeout launch to RFB banner, at most
  * @param stopGrace SIGTERM to SIGKILL
+ * @param hygiene log cap, health checks and restarts of each desktop
  */
 public record LocalSettings(
     String clusterName,
@@ -53,7 +54,8 @@ public record LocalSettings(
     String session,
     int displayBase,
     Duration startTimeout,
-    Duration stopGrace) {
+    Duration stopGrace,
+    Hygiene hygiene) {
 
   static final String DEFAULT_ENTRYPOINT = "images/desktop/entrypoint.sh";
 
@@ -111,7 +113,62 @@ public record LocalSettings(
         config.session(),
         config.displayBase(),
         config.startTimeout(),
-        config.stopGrace());
+        config.stopGrace(),
+        Hygiene.from(config.hygiene()));
+  }
+
+  /**
+   * Long-run upkeep of each desktop (see {@link LocalConfig.Hygiene}).
+   *
+   * @param logMaxBytes most bytes desktop.log and desktop.log.1 hold together
+   * @param logBytesPerMinute log rate above which a desktop is DEGRADED
+   * @param healthInterval how often running desktops are checked
+   * @param restartBackoff first wait before restarting a session that died
+   * @param restartBackoffMax longest wait between restarts
+   * @param restartWindow how long a restart keeps the desktop DEGRADED
+   */
+  public record Hygiene(
+      long logMaxBytes,
+      long logBytesPerMinute,
+      Duration healthInterval,
+      Duration restartBackoff,
+      Duration restartBackoffMax,
+      Duration restartWindow) {
+
+    /** The defaults of {@link LocalConfig.Hygiene}. */
+    public static final Hygiene DEFAULTS =
+        new Hygiene(
+            8L << 20,
+            1L << 20,
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(1),
+            Duration.ofMinutes(1),
+            Duration.ofHours(1));
+
+    public Hygiene {
+      if (logMaxBytes < 64 * 1024) {
+        throw new IllegalArgumentException(
+            "opencdi.agent.local.hygiene.log-max-bytes must be at least 65536, was " + logMaxBytes);
+      }
+      if (healthInterval.isNegative()
+          || healthInterval.isZero()
+          || restartBackoff.isNegative()
+          || restartBackoffMax.compareTo(restartBackoff) < 0) {
+        throw new IllegalArgumentException(
+            "opencdi.agent.local.hygiene: health-interval must be positive and"
+                + " restart-backoff-max at least restart-backoff");
+      }
+    }
+
+    static Hygiene from(LocalConfig.Hygiene c) {
+      return new Hygiene(
+          c.logMaxBytes(),
+          c.logBytesPerMinute(),
+          c.healthInterval(),
+          c.restartBackoff(),
+          c.restartBackoffMax(),
+          c.restartWindow());
+    }
   }
 
   /** Width of the screen in pixels. */

@@ -234,9 +234,12 @@ class KubernetesRuntimeTest {
     assertThat(container.getImage()).isEqualTo("opencdi/desktop-xfce:0.1");
     assertThat(container.getResources().getRequests())
         .containsEntry("cpu", new Quantity("2000m"))
-        .containsEntry("memory", new Quantity("4096Mi"));
+        .containsEntry("memory", new Quantity("4096Mi"))
+        .containsEntry("ephemeral-storage", new Quantity("1Gi"));
     assertThat(container.getResources().getLimits())
         .isEqualTo(container.getResources().getRequests());
+    assertThat(container.getLivenessProbe().getTcpSocket().getPort())
+        .isEqualTo(new IntOrString("vnc"));
     var sc = container.getSecurityContext();
     assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
     assertThat(sc.getPrivileged()).isFalse();

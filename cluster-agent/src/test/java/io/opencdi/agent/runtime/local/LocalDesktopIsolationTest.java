@@ -434,7 +434,8 @@ class LocalDesktopIsolationTest {
             "openbox",
             60,
             START,
-            Duration.ofSeconds(3));
+            Duration.ofSeconds(3),
+            LocalSettings.Hygiene.DEFAULTS);
     LocalRuntime runtime = new LocalRuntime(settings);
     runtime.addListener(
         new RuntimeListener() {

@@ -505,7 +505,8 @@ class LocalRuntimeTest {
             session,
             40,
             startTimeout,
-            Duration.ofSeconds(3));
+            Duration.ofSeconds(3),
+            LocalSettings.Hygiene.DEFAULTS);
     LocalRuntime runtime = new LocalRuntime(settings);
     runtime.addListener(
         new RuntimeListener() {

@@ -64,7 +64,8 @@ class LocalStartBenchmark {
             "openbox",
             60,
             Duration.ofSeconds(60),
-            Duration.ofSeconds(5));
+            Duration.ofSeconds(5),
+            LocalSettings.Hygiene.DEFAULTS);
     Map<String, CountDownLatch> waits = new ConcurrentHashMap<>();
     try (LocalRuntime runtime = new LocalRuntime(settings)) {
       runtime.addListener(

@@ -2,6 +2,7 @@ package io.opencdi.gateway.desktop.api;
 
 import io.opencdi.gateway.desktop.DesktopEntity;
 import io.opencdi.gateway.graphql.SharedLookups;
+import io.opencdi.protocol.DesktopHealth;
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.Power;
 import io.vertx.core.json.JsonObject;
@@ -30,6 +31,13 @@ public record Desktop(
     @Description("Why the desktop is in its state, for example the reason it FAILED.")
         String statusReason,
     @Description("Why placement chose its cluster.") String placementSummary,
+    @Description(
+            "How the desktop is doing over time, as its cluster judges it: DEGRADED when its"
+                + " processes or memory reach their limits, its log grows too fast or its session"
+                + " was restarted lately.")
+        @NonNull
+        DesktopHealth health,
+    @Description("Why the desktop is DEGRADED; null when it is OK.") String healthReason,
     @NonNull OffsetDateTime createdAt,
     @NonNull OffsetDateTime updatedAt,
     @Ignore UUID ownerId,
@@ -51,6 +59,8 @@ public record Desktop(
         e.nodeGroup,
         e.statusReason,
         e.placementSummary,
+        e.health == null ? DesktopHealth.OK : e.health,
+        e.healthReason,
         e.createdAt,
         e.updatedAt,
         e.ownerId,
@@ -74,6 +84,8 @@ public record Desktop(
         .put("nodeGroup", nodeGroup)
         .put("statusReason", statusReason)
         .put("placementSummary", placementSummary)
+        .put("health", health.name())
+        .put("healthReason", healthReason)
         .put("createdAt", createdAt.toString())
         .put("updatedAt", updatedAt.toString())
         .put("ownerId", ownerId.toString())
@@ -97,6 +109,8 @@ public record Desktop(
         j.getString("nodeGroup"),
         j.getString("statusReason"),
         j.getString("placementSummary"),
+        DesktopHealth.valueOf(j.getString("health", DesktopHealth.OK.name())),
+        j.getString("healthReason"),
         OffsetDateTime.parse(j.getString("createdAt")),
         OffsetDateTime.parse(j.getString("updatedAt")),
         UUID.fromString(j.getString("ownerId")),

@@ -1,5 +1,6 @@
 package io.opencdi.gateway.desktop.api;
 
+import io.opencdi.protocol.DesktopHealth;
 import io.opencdi.protocol.DesktopState;
 import org.eclipse.microprofile.graphql.Description;
 import org.eclipse.microprofile.graphql.Id;
@@ -13,4 +14,17 @@ public record DesktopFilter(
     @Id String clusterId,
     @Description("Owner's user name (admins only; users always see their own).") String owner,
     @Id String templateId,
-    @Description("Include deleted desktops (default false).") Boolean includeDeleted) {}
+    @Description("Include deleted desktops (default false).") Boolean includeDeleted,
+    @Description("Only desktops with this health, e.g. DEGRADED for the console's list.")
+        DesktopHealth health) {
+
+  /** A filter without a health condition. */
+  public DesktopFilter(
+      DesktopState state,
+      String clusterId,
+      String owner,
+      String templateId,
+      Boolean includeDeleted) {
+    this(state, clusterId, owner, templateId, includeDeleted, null);
+  }
+}
