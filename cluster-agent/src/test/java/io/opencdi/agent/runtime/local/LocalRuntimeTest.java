@@ -444,7 +444,7 @@ class LocalRuntimeTest {
     awaitState("f1", DesktopState.FAILED);
     assertThat(statuses.getLast().reason())
         .startsWith("the desktop's processes exited with code 3; log ")
-        .endsWith(" | Xvnc: cannot open display")
+        .endsWith("Xvnc: cannot open display")
         .hasSizeLessThan(1_000);
     assertThat(runtime.display("local", "f1")).isEmpty();
     // FAILED holds no capacity; power off makes it STOPPED, with its home.
