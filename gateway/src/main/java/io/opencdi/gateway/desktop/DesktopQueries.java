@@ -82,7 +82,8 @@ public class DesktopQueries {
       where.append(" and d.ownerId = :me");
       params.put("me", caller.userId());
     }
-    DesktopFilter f = filter == null ? new DesktopFilter(null, null, null, null, null) : filter;
+    DesktopFilter f =
+        filter == null ? new DesktopFilter(null, null, null, null, null, null) : filter;
     if (f.state() != null) {
       where.append(" and d.state = :state");
       params.put("state", f.state());

@@ -17,14 +17,5 @@ public record DesktopFilter(
     @Description("Include deleted desktops (default false).") Boolean includeDeleted,
     @Description("Only desktops with this health, e.g. DEGRADED for the console's list.")
         DesktopHealth health) {
-
-  /** A filter without a health condition. */
-  public DesktopFilter(
-      DesktopState state,
-      String clusterId,
-      String owner,
-      String templateId,
-      Boolean includeDeleted) {
-    this(state, clusterId, owner, templateId, includeDeleted, null);
-  }
+  // One constructor only: SmallRye GraphQL builds the input type from the one it picks.
 }
