@@ -424,17 +424,7 @@ class AgentTrustTest {
     JsonPath created = run(alice, "desktops", "CreateDesktop", "input", in);
     String id = created.getString("data.createDesktop.id");
     assertThat(id).as(created.prettify()).isNotNull();
-    await()
-        .atMost(WAIT)
-        .until(
-            () ->
-                owner.received(Command.class).stream()
-                    .anyMatch(c -> c.kind() == CommandKind.START && c.desktop().id().equals(id)));
-    Command start =
-        owner.received(Command.class).stream()
-            .filter(c -> c.desktop().id().equals(id))
-            .findFirst()
-            .orElseThrow();
+    Command start = owner.awaitStart(id, WAIT);
     try {
       owner.send(new CommandAck(start.commandId(), true, null));
       owner.send(status(id, start.desktop().cluster(), DesktopState.RUNNING, null));

@@ -12,7 +12,6 @@ import io.opencdi.gateway.testing.PostgresResource;
 import io.opencdi.gateway.testing.RawAgent;
 import io.opencdi.protocol.Command;
 import io.opencdi.protocol.CommandAck;
-import io.opencdi.protocol.CommandKind;
 import io.opencdi.protocol.DesktopHealth;
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.DesktopStatus;
@@ -122,17 +121,7 @@ class DesktopHealthTest {
     JsonPath created = run(alice, "desktops", "CreateDesktop", "input", in);
     String id = created.getString("data.createDesktop.id");
     assertThat(id).as(created.prettify()).isNotNull();
-    await()
-        .atMost(WAIT)
-        .until(
-            () ->
-                owner.received(Command.class).stream()
-                    .anyMatch(c -> c.kind() == CommandKind.START && c.desktop().id().equals(id)));
-    Command start =
-        owner.received(Command.class).stream()
-            .filter(c -> c.desktop().id().equals(id))
-            .findFirst()
-            .orElseThrow();
+    Command start = owner.awaitStart(id, WAIT);
     owner.send(new CommandAck(start.commandId(), true, null));
     owner.send(status(id, start.desktop().cluster(), DesktopHealth.OK, null));
     await()

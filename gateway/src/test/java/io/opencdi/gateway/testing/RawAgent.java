@@ -1,6 +1,10 @@
 package io.opencdi.gateway.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import io.opencdi.protocol.ClusterReport;
+import io.opencdi.protocol.Command;
+import io.opencdi.protocol.CommandKind;
 import io.opencdi.protocol.Heartbeat;
 import io.opencdi.protocol.Message;
 import io.opencdi.protocol.NodeGroupReport;
@@ -10,7 +14,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -68,6 +74,22 @@ public final class RawAgent implements AutoCloseable {
             1000,
             t -> ws.writeTextMessage(codec.encode(new Heartbeat(System.currentTimeMillis()))));
     return this;
+  }
+
+  /**
+   * The START command the gateway sent for {@code desktopId}, once it came (within {@code wait}).
+   */
+  public Command awaitStart(String desktopId, Duration wait) {
+    return await()
+        .atMost(wait)
+        .until(
+            () ->
+                received(Command.class).stream()
+                    .filter(
+                        c -> c.kind() == CommandKind.START && c.desktop().id().equals(desktopId))
+                    .findFirst(),
+            Optional::isPresent)
+        .orElseThrow();
   }
 
   /** Frames of {@code type} received so far. */

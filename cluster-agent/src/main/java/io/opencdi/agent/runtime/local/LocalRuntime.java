@@ -753,6 +753,23 @@ public final class LocalRuntime implements DesktopRuntime {
   }
 
   private void fail(LocalDesktop d, Launch launch, String reason) {
+    endLaunch(
+        d,
+        launch,
+        () -> {
+          release(d);
+          if (d.state == DesktopState.STARTING || d.state == DesktopState.RUNNING) {
+            LOG.warnf("desktop %s failed: %s", d.id, reason);
+            transition(d, DesktopState.FAILED, reason);
+          }
+        });
+  }
+
+  /**
+   * Ends {@code launch}'s processes and forgets it, then runs {@code then} under {@link #lock};
+   * does nothing when the desktop moved on to another launch meanwhile (a stop, a new start).
+   */
+  private void endLaunch(LocalDesktop d, Launch launch, Runnable then) {
     d.ops.lock();
     try {
       synchronized (lock) {
@@ -767,11 +784,7 @@ public final class LocalRuntime implements DesktopRuntime {
         }
         d.launch = null;
         displaysInUse.remove(launch.display());
-        release(d);
-        if (d.state == DesktopState.STARTING || d.state == DesktopState.RUNNING) {
-          LOG.warnf("desktop %s failed: %s", d.id, reason);
-          transition(d, DesktopState.FAILED, reason);
-        }
+        then.run();
       }
     } finally {
       d.ops.unlock();
@@ -951,62 +964,49 @@ public final class LocalRuntime implements DesktopRuntime {
    * it starts again, with its home, after a wait that doubles with each restart in a row.
    */
   private void restartAfterExit(LocalDesktop d, Launch launch, String why) {
-    d.ops.lock();
-    try {
-      synchronized (lock) {
-        if (d.launch != launch) {
-          return;
-        }
-      }
-      terminate(launch);
-      synchronized (lock) {
-        if (d.launch != launch) {
-          return;
-        }
-        d.launch = null;
-        displaysInUse.remove(launch.display());
-        LocalSettings.Hygiene h = settings.hygiene();
-        long now = System.nanoTime();
-        if (d.restartsInRow > 0 && now - d.lastRestartNanos > h.restartBackoffMax().toNanos()) {
-          d.restartsInRow = 0; // it ran long enough: a new series
-        }
-        Duration wait = h.restartBackoff().multipliedBy(1L << Math.min(d.restartsInRow, 20));
-        if (wait.compareTo(h.restartBackoffMax()) > 0) {
-          wait = h.restartBackoffMax();
-        }
-        d.restartsInRow++;
-        d.lastRestartNanos = now + wait.toNanos();
-        d.restarts.addLast(System.currentTimeMillis());
-        d.lastRestart = why;
-        int count = d.restarts.size();
-        d.health =
-            new DesktopHealthWatch.Judgement(
-                DesktopHealth.DEGRADED,
-                "session restarted "
-                    + count
-                    + (count == 1 ? " time" : " times")
-                    + " in the last "
-                    + h.restartWindow().toMinutes()
-                    + " min (last: "
-                    + why
-                    + ")");
-        LOG.warnf("desktop %s: %s; restarting it in %d ms", d.id, why, wait.toMillis());
-        // Still holding its capacity: it is starting again, not stopped.
-        transition(
-            d,
-            DesktopState.STARTING,
-            why + "; restart " + count + " in " + wait.toMillis() + " ms");
-        long epoch = ++d.epoch;
-        Duration delay = wait;
-        workers.execute(
-            () -> {
-              sleep(delay);
-              launch(d, epoch);
-            });
-      }
-    } finally {
-      d.ops.unlock();
-    }
+    endLaunch(
+        d,
+        launch,
+        () -> {
+          LocalSettings.Hygiene h = settings.hygiene();
+          long now = System.nanoTime();
+          if (d.restartsInRow > 0 && now - d.lastRestartNanos > h.restartBackoffMax().toNanos()) {
+            d.restartsInRow = 0; // it ran long enough: a new series
+          }
+          Duration wait = h.restartBackoff().multipliedBy(1L << Math.min(d.restartsInRow, 20));
+          if (wait.compareTo(h.restartBackoffMax()) > 0) {
+            wait = h.restartBackoffMax();
+          }
+          d.restartsInRow++;
+          d.lastRestartNanos = now + wait.toNanos();
+          d.restarts.addLast(System.currentTimeMillis());
+          d.lastRestart = why;
+          int count = d.restarts.size();
+          d.health =
+              new DesktopHealthWatch.Judgement(
+                  DesktopHealth.DEGRADED,
+                  "session restarted "
+                      + count
+                      + (count == 1 ? " time" : " times")
+                      + " in the last "
+                      + h.restartWindow().toMinutes()
+                      + " min (last: "
+                      + why
+                      + ")");
+          LOG.warnf("desktop %s: %s; restarting it in %d ms", d.id, why, wait.toMillis());
+          // Still holding its capacity: it is starting again, not stopped.
+          transition(
+              d,
+              DesktopState.STARTING,
+              why + "; restart " + count + " in " + wait.toMillis() + " ms");
+          long epoch = ++d.epoch;
+          Duration delay = wait;
+          workers.execute(
+              () -> {
+                sleep(delay);
+                launch(d, epoch);
+              });
+        });
   }
 
   // --- processes

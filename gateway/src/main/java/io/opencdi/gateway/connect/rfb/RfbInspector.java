@@ -93,6 +93,17 @@ public final class RfbInspector {
     return b.getInt(at);
   }
 
+  /** The length of a ProtocolVersion message at {@code at}: 0 until all of it is there. */
+  private static long version(Buffer data, int at, int available, String who) {
+    if (available < VERSION.length) {
+      return 0;
+    }
+    if (!isVersion(data, at)) {
+      throw new RfbRefused(who + " must speak RFB 3.8");
+    }
+    return VERSION.length;
+  }
+
   private static boolean isVersion(Buffer data, int at) {
     for (int i = 0; i < VERSION.length; i++) {
       if (data.getByte(at + i) != VERSION[i]) {
@@ -132,14 +143,9 @@ public final class RfbInspector {
     long next(Buffer data, int at, int available, Buffer out) {
       switch (state) {
         case 0 -> {
-          if (available < 12) {
-            return 0;
-          }
-          if (!isVersion(data, at)) {
-            throw new RfbRefused("the viewer must speak RFB 3.8");
-          }
-          state = 1;
-          return 12;
+          long length = version(data, at, available, "the viewer");
+          state = length == 0 ? 0 : 1;
+          return length;
         }
         case 1 -> {
           if (u8(data, at) != 1) {
@@ -256,14 +262,9 @@ public final class RfbInspector {
     long next(Buffer data, int at, int available, Buffer out) {
       switch (state) {
         case 0 -> {
-          if (available < 12) {
-            return 0;
-          }
-          if (!isVersion(data, at)) {
-            throw new RfbRefused("the display must speak RFB 3.8");
-          }
-          state = 1;
-          return 12;
+          long length = version(data, at, available, "the display");
+          state = length == 0 ? 0 : 1;
+          return length;
         }
         case 1 -> {
           int count = u8(data, at);
