@@ -21,7 +21,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,7 +41,7 @@ class LocalDesktopHygieneTest {
 
   private Path dataDir;
   private LocalRuntime runtime;
-  private final List<DesktopStatus> statuses = new CopyOnWriteArrayList<>();
+  private final Statuses statuses = new Statuses();
 
   @BeforeEach
   void start() throws IOException {
@@ -83,7 +82,7 @@ class LocalDesktopHygieneTest {
         .atMost(START)
         .untilAsserted(
             () ->
-                assertThat(lastOf("bomb"))
+                assertThat(statuses.lastOf("bomb"))
                     .satisfies(
                         s -> {
                           assertThat(s.state()).isEqualTo(RUNNING);
@@ -100,19 +99,19 @@ class LocalDesktopHygieneTest {
     assertThat(HostCommands.groupMembers(bomb.pgid()).size()).isLessThanOrEqualTo(PIDS_MAX + 1);
 
     // Its neighbour is untouched: healthy, and its user can still start programs.
-    assertThat(lastOf("calm").health()).isEqualTo(DesktopHealth.OK);
+    assertThat(statuses.lastOf("calm").health()).isEqualTo(DesktopHealth.OK);
     type(calm, "echo still-forking > calm.txt\n");
     await()
         .atMost(Duration.ofSeconds(20))
         .until(() -> read(runtime.home("calm").resolve("calm.txt")).equals("still-forking\n"));
-    assertThat(lastOf("calm").health()).isEqualTo(DesktopHealth.OK);
+    assertThat(statuses.lastOf("calm").health()).isEqualTo(DesktopHealth.OK);
 
     // Powering the bomb off ends every one of its processes; a new start is healthy again.
     runtime.stop(spec("bomb"));
     awaitState("bomb", STOPPED);
     assertThat(HostCommands.groupMembers(bomb.pgid())).isEmpty();
-    assertThat(lastOf("bomb").health()).isEqualTo(DesktopHealth.OK);
-    assertThat(lastOf("calm").state()).isEqualTo(RUNNING);
+    assertThat(statuses.lastOf("bomb").health()).isEqualTo(DesktopHealth.OK);
+    assertThat(statuses.lastOf("calm").state()).isEqualTo(RUNNING);
   }
 
   @Test
@@ -143,8 +142,8 @@ class LocalDesktopHygieneTest {
             () -> {
               assertThat(loud.log().written()).isGreaterThan(8 * LOG_MAX);
               assertThat(size(log) + size(rotated)).isLessThanOrEqualTo(LOG_MAX);
-              assertThat(lastOf("loud").health()).isEqualTo(DesktopHealth.DEGRADED);
-              assertThat(lastOf("loud").healthReason()).startsWith("log volume of ");
+              assertThat(statuses.lastOf("loud").health()).isEqualTo(DesktopHealth.DEGRADED);
+              assertThat(statuses.lastOf("loud").healthReason()).startsWith("log volume of ");
             });
     // Still under the cap, however long it goes on.
     for (int i = 0; i < 10; i++) {
@@ -152,7 +151,7 @@ class LocalDesktopHygieneTest {
       assertThat(size(log) + size(rotated)).isLessThanOrEqualTo(LOG_MAX);
     }
     assertThat(read(rotated)).contains("log-flood-from-a-runaway-program");
-    assertThat(lastOf("loud").state()).isEqualTo(RUNNING);
+    assertThat(statuses.lastOf("loud").state()).isEqualTo(RUNNING);
   }
 
   @Test
@@ -169,7 +168,7 @@ class LocalDesktopHygieneTest {
     HostCommands.run(5_000, "kill", "-KILL", Long.toString(xvnc));
 
     awaitState("phoenix", RUNNING);
-    assertThat(states("phoenix")).containsSubsequence(STARTING, RUNNING);
+    assertThat(statuses.states("phoenix")).containsSubsequence(STARTING, RUNNING);
     assertThat(statuses.getFirst().reason()).startsWith("session exited with code ");
     LocalRuntime.Launch second = runtime.launch("phoenix").orElseThrow();
     assertThat(second).isNotSameAs(first);
@@ -185,8 +184,8 @@ class LocalDesktopHygieneTest {
     await()
         .atMost(Duration.ofSeconds(20))
         .until(() -> read(runtime.home("phoenix").resolve("again.txt")).equals("mine\n"));
-    assertThat(lastOf("phoenix").health()).isEqualTo(DesktopHealth.DEGRADED);
-    assertThat(lastOf("phoenix").healthReason())
+    assertThat(statuses.lastOf("phoenix").health()).isEqualTo(DesktopHealth.DEGRADED);
+    assertThat(statuses.lastOf("phoenix").healthReason())
         .startsWith("session restarted 1 time in the last 60 min (last: session exited with code");
 
     // Orphans the user's programs leave are reaped: none stays a zombie.
@@ -265,21 +264,7 @@ class LocalDesktopHygieneTest {
 
   /** Types into the desktop's terminal over RFB, once its shell runs. */
   private void type(LocalRuntime.Launch launch, String text) throws IOException {
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(
-            () ->
-                launch
-                    .process()
-                    .toHandle()
-                    .descendants()
-                    .anyMatch(
-                        p ->
-                            p.info().command().orElse("").endsWith("/bash")
-                                && p.parent()
-                                    .flatMap(q -> q.info().command())
-                                    .orElse("")
-                                    .endsWith("/xterm")));
+    Terminals.awaitShell(launch);
     DisplayEndpoint ep = launch.endpoint();
     Path home = launch.log().file().resolveSibling("home");
     try (RfbClient rfb = new RfbClient(ep.host(), ep.port())) {
@@ -307,29 +292,6 @@ class LocalDesktopHygieneTest {
         .findFirst();
   }
 
-  private void awaitState(String id, DesktopState state) {
-    await()
-        .atMost(START)
-        .pollInterval(Duration.ofMillis(20))
-        .untilAsserted(
-            () ->
-                assertThat(states(id))
-                    .as("states of %s: %s", id, statuses)
-                    .last()
-                    .isEqualTo(state));
-  }
-
-  private List<DesktopState> states(String id) {
-    return statuses.stream()
-        .filter(s -> s.desktopId().equals(id))
-        .map(DesktopStatus::state)
-        .toList();
-  }
-
-  private DesktopStatus lastOf(String id) {
-    return statuses.stream().filter(s -> s.desktopId().equals(id)).toList().getLast();
-  }
-
   private static boolean zombie(long pid) {
     try {
       String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
@@ -353,5 +315,9 @@ class LocalDesktopHygieneTest {
     } catch (IOException e) {
       return "";
     }
+  }
+
+  private void awaitState(String id, DesktopState state) {
+    statuses.awaitState(id, state, START);
   }
 }

@@ -46,7 +46,7 @@ class LocalDesktopIsolationTest {
   @TempDir Path tmp;
 
   private final List<LocalRuntime> runtimes = new CopyOnWriteArrayList<>();
-  private final List<DesktopStatus> statuses = new CopyOnWriteArrayList<>();
+  private final Statuses statuses = new Statuses();
   private Path dataDir;
 
   @BeforeEach
@@ -86,7 +86,7 @@ class LocalDesktopIsolationTest {
     Path homeB = runtime.home("b");
     Files.writeString(homeB.resolve("diary.txt"), "bob's");
     Files.setAttribute(homeB.resolve("diary.txt"), "unix:uid", b.uid());
-    long shellB = awaitShell(b);
+    long shellB = Terminals.awaitShell(b);
     long xvncB = pidOf(b, "X(tiger)?vnc");
 
     // The attacker really is a program of A: A's user, A's home writable, A's display usable.
@@ -351,29 +351,6 @@ class LocalDesktopIsolationTest {
     return escaped;
   }
 
-  private static long awaitShell(LocalRuntime.Launch launch) {
-    long[] shell = new long[1];
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(
-            () ->
-                launch
-                    .process()
-                    .toHandle()
-                    .descendants()
-                    .filter(
-                        p ->
-                            p.info().command().orElse("").endsWith("/bash")
-                                && p.parent()
-                                    .flatMap(q -> q.info().command())
-                                    .orElse("")
-                                    .endsWith("/xterm"))
-                    .peek(p -> shell[0] = p.pid())
-                    .findFirst()
-                    .isPresent());
-    return shell[0];
-  }
-
   private static long pidOf(LocalRuntime.Launch launch, String command) {
     return launch
         .process()
@@ -465,18 +442,6 @@ class LocalDesktopIsolationTest {
   }
 
   private void awaitState(String id, DesktopState state) {
-    await()
-        .atMost(START)
-        .pollInterval(Duration.ofMillis(20))
-        .untilAsserted(
-            () ->
-                assertThat(
-                        statuses.stream()
-                            .filter(s -> s.desktopId().equals(id))
-                            .map(DesktopStatus::state)
-                            .toList())
-                    .as("states of %s: %s", id, statuses)
-                    .last()
-                    .isEqualTo(state));
+    statuses.awaitState(id, state, START);
   }
 }

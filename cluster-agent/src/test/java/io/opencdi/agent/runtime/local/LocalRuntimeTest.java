@@ -58,7 +58,7 @@ class LocalRuntimeTest {
 
   private Path dataDir;
   private final List<LocalRuntime> runtimes = new CopyOnWriteArrayList<>();
-  private final List<DesktopStatus> statuses = new CopyOnWriteArrayList<>();
+  private final Statuses statuses = new Statuses();
   private final List<SnapshotStatus> snapshots = new CopyOnWriteArrayList<>();
 
   @BeforeEach
@@ -95,7 +95,7 @@ class LocalRuntimeTest {
 
     assertThat(runtime.start(spec("d1", "runc")).accepted()).isTrue();
     awaitState("d1", RUNNING);
-    assertThat(states("d1")).containsSubsequence(STARTING, RUNNING);
+    assertThat(statuses.states("d1")).containsSubsequence(STARTING, RUNNING);
     DisplayEndpoint endpoint = runtime.display("local", "d1").orElseThrow();
     assertThat(endpoint.host()).isEqualTo("127.0.0.1");
     LocalRuntime.Launch launch = runtime.launch("d1").orElseThrow();
@@ -120,7 +120,7 @@ class LocalRuntimeTest {
       assertThat(rfb.height).isEqualTo(768);
       assertThat(rfb.name).isEqualTo("desktop d1");
       // The terminal has the focus: what is typed over RFB runs in the desktop's shell in HOME.
-      awaitTerminal(launch);
+      Terminals.awaitShell(launch);
       rfb.type("echo typed-over-vnc > typed.txt\n");
       await()
           .atMost(Duration.ofSeconds(20))
@@ -162,7 +162,7 @@ class LocalRuntimeTest {
     assertThat(runtime.stop(spec("d1", "runc")).accepted()).isTrue();
     awaitState("d1", STOPPED);
     assertThat(tree).noneMatch(LocalRuntimeTest::running);
-    assertThat(states("d1")).containsSubsequence(RUNNING, STOPPING, STOPPED);
+    assertThat(statuses.states("d1")).containsSubsequence(RUNNING, STOPPING, STOPPED);
     assertThat(HostCommands.groupMembers(launch.pgid())).isEmpty();
     assertThat(launch.process().isAlive()).isFalse();
     assertThat(Rfb.banner(endpoint.host(), endpoint.port(), 500)).isNull();
@@ -217,7 +217,7 @@ class LocalRuntimeTest {
     Path home = runtime.home("x1");
     try (RfbClient rfb = new RfbClient(endpoint.host(), endpoint.port())) {
       assertThat(rfb.width).isEqualTo(1024);
-      awaitTerminal(launch);
+      Terminals.awaitShell(launch);
       rfb.type("echo typed-on-xfce > xfce.txt\n");
       await()
           .atMost(Duration.ofSeconds(20))
@@ -592,41 +592,6 @@ class LocalRuntimeTest {
         .toList();
   }
 
-  private void awaitState(String id, DesktopState state) {
-    await()
-        .atMost(START)
-        .pollInterval(Duration.ofMillis(20))
-        .untilAsserted(
-            () ->
-                assertThat(states(id))
-                    .as("states of %s: %s", id, statuses)
-                    .last()
-                    .isEqualTo(state));
-  }
-
-  private List<DesktopState> states(String id) {
-    return statuses.stream().filter(s -> s.desktopId().equals(id)).map(s -> s.state()).toList();
-  }
-
-  /** Waits until the terminal's shell runs (xterm starts it in a session of its own). */
-  private static void awaitTerminal(LocalRuntime.Launch launch) {
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(
-            () ->
-                launch
-                    .process()
-                    .toHandle()
-                    .descendants()
-                    .anyMatch(
-                        p ->
-                            p.info().command().orElse("").endsWith("/bash")
-                                && p.parent()
-                                    .flatMap(q -> q.info().command())
-                                    .orElse("")
-                                    .endsWith("/xterm")));
-  }
-
   /** Alive and not a zombie (orphans are reaped by the host's init whenever it gets to it). */
   private static boolean running(ProcessHandle process) {
     try {
@@ -652,5 +617,9 @@ class LocalRuntimeTest {
     } catch (IOException e) {
       return "";
     }
+  }
+
+  private void awaitState(String id, DesktopState state) {
+    statuses.awaitState(id, state, START);
   }
 }
