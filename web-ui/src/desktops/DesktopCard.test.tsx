@@ -16,6 +16,19 @@ describe("DesktopCard", () => {
     expect(screen.getByRole("button", { name: "Power off desk-1" })).toBeInTheDocument();
   });
 
+  it("marks a degraded desktop with its agent's reason, and a healthy one not at all", () => {
+    const api = fakeClient({});
+    const reason = "processes reached the limit of 2048 (2048 running, 9 forks refused)";
+    renderWithProviders(
+      <DesktopCard desktop={desktop("3", { health: "DEGRADED", healthReason: reason })} />,
+      api.client,
+    );
+    expect(screen.getByTestId("desktop-state")).toHaveTextContent("RUNNING");
+    expect(screen.getByTestId("desktop-health")).toHaveAccessibleName(`Degraded: ${reason}`);
+    renderWithProviders(<DesktopCard desktop={desktop("4")} />, api.client);
+    expect(screen.getAllByTestId("desktop-health")).toHaveLength(1);
+  });
+
   it("powers a running desktop off", async () => {
     const api = fakeClient({
       StopDesktop: ({ id }) => ({

@@ -13,6 +13,7 @@ import {
 } from "../gql/graphql";
 import { LiveUsage } from "./LiveUsage";
 import { SnapshotsButton } from "./snapshots/SnapshotsModal";
+import { HealthBadge } from "./HealthBadge";
 import { StateBadge } from "./StateBadge";
 import { canDelete, canStart, canStop, transition } from "./states";
 
@@ -71,6 +72,7 @@ export function DesktopCard({
             {desktop.name}
           </Title>
           <StateBadge state={desktop.state} />
+          <HealthBadge health={desktop.health} reason={desktop.healthReason} />
         </Group>
         <Text size="sm" c="dimmed">
           {desktop.template.name} · {formatCpu(desktop.cpuMillis)} ·{" "}

@@ -2,6 +2,7 @@ import { Anchor, Checkbox, Group, Table, Text } from "@mantine/core";
 import { Link } from "react-router";
 import { formatCpu, formatMemory, formatTime } from "../common/format";
 import type { DesktopFieldsFragment } from "../gql/graphql";
+import { HealthBadge } from "./HealthBadge";
 import { StateBadge } from "./StateBadge";
 
 /** Desktops as table rows with selection for bulk actions. */
@@ -68,7 +69,10 @@ export function DesktopsTable({
                 )}
               </Table.Td>
               <Table.Td>
-                <StateBadge state={d.state} />
+                <Group gap={4} wrap="nowrap">
+                  <StateBadge state={d.state} />
+                  <HealthBadge health={d.health} reason={d.healthReason} />
+                </Group>
               </Table.Td>
               <Table.Td>{d.owner.username}</Table.Td>
               <Table.Td>{d.template.name}</Table.Td>
