@@ -264,21 +264,9 @@ class LocalDesktopHygieneTest {
 
   /** Types into the desktop's terminal over RFB, once its shell runs. */
   private void type(LocalRuntime.Launch launch, String text) throws IOException {
-    Terminals.awaitShell(launch);
     DisplayEndpoint ep = launch.endpoint();
-    Path home = launch.log().file().resolveSibling("home");
     try (RfbClient rfb = new RfbClient(ep.host(), ep.port())) {
-      // The shell may run before its window has the keyboard focus: type until it answers.
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .pollInterval(Duration.ofSeconds(2))
-          .until(
-              () -> {
-                rfb.type("touch .typing\n");
-                Thread.sleep(500);
-                return Files.deleteIfExists(home.resolve(".typing"));
-              });
-      rfb.type(text);
+      Terminals.type(launch, rfb, launch.log().file().resolveSibling("home"), text);
     }
   }
 

@@ -120,8 +120,7 @@ class LocalRuntimeTest {
       assertThat(rfb.height).isEqualTo(768);
       assertThat(rfb.name).isEqualTo("desktop d1");
       // The terminal has the focus: what is typed over RFB runs in the desktop's shell in HOME.
-      Terminals.awaitShell(launch);
-      rfb.type("echo typed-over-vnc > typed.txt\n");
+      Terminals.type(launch, rfb, home, "echo typed-over-vnc > typed.txt\n");
       await()
           .atMost(Duration.ofSeconds(20))
           .until(() -> readOrEmpty(home.resolve("typed.txt")).equals("typed-over-vnc\n"));
@@ -217,8 +216,7 @@ class LocalRuntimeTest {
     Path home = runtime.home("x1");
     try (RfbClient rfb = new RfbClient(endpoint.host(), endpoint.port())) {
       assertThat(rfb.width).isEqualTo(1024);
-      Terminals.awaitShell(launch);
-      rfb.type("echo typed-on-xfce > xfce.txt\n");
+      Terminals.type(launch, rfb, home, "echo typed-on-xfce > xfce.txt\n");
       await()
           .atMost(Duration.ofSeconds(20))
           .until(() -> readOrEmpty(home.resolve("xfce.txt")).equals("typed-on-xfce\n"));
