@@ -9,6 +9,7 @@ import {
   ClustersDocument,
   TemplatesDocument,
   type DesktopFilter,
+  type DesktopHealth,
   type DesktopState,
 } from "../gql/graphql";
 import { DesktopsTable } from "./DesktopsTable";
@@ -21,6 +22,7 @@ const PAGE_SIZE = 50;
 /** Admin: every desktop, live, filtered and paged by cursor, with bulk power off and delete. */
 export function DesktopsPage({ clusterId }: { clusterId?: string }) {
   const [state, setState] = useState<string | null>(null);
+  const [health, setHealth] = useState<string | null>(null);
   const [cluster, setCluster] = useState<string | null>(clusterId ?? null);
   const [template, setTemplate] = useState<string | null>(null);
   const [ownerInput, setOwnerInput] = useState("");
@@ -33,11 +35,12 @@ export function DesktopsPage({ clusterId }: { clusterId?: string }) {
   const filter = useMemo<DesktopFilter>(
     () => ({
       state: (state as DesktopState | null) ?? undefined,
+      health: (health as DesktopHealth | null) ?? undefined,
       clusterId: cluster ?? undefined,
       templateId: template ?? undefined,
       owner: owner || undefined,
     }),
-    [state, cluster, template, owner],
+    [state, health, cluster, template, owner],
   );
   const filterKey = JSON.stringify(filter);
   const [seenFilter, setSeenFilter] = useState(filterKey);
@@ -91,6 +94,18 @@ export function DesktopsPage({ clusterId }: { clusterId?: string }) {
           value={state}
           onChange={setState}
           w={150}
+        />
+        <Select
+          label="Health"
+          placeholder="Any"
+          clearable
+          data={[
+            { value: "DEGRADED", label: "Degraded" },
+            { value: "OK", label: "OK" },
+          ]}
+          value={health}
+          onChange={setHealth}
+          w={130}
         />
         {!clusterId && (
           <Select
