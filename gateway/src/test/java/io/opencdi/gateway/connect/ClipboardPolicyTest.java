@@ -213,7 +213,8 @@ class ClipboardPolicyTest {
     try (DisplayClient c = DisplayClient.open(ticket("NONE"), origin(), "binary")) {
       RfbPeer peer = RfbPeer.through(c).handshake();
       peer.setEncodings(RfbPeer.RAW);
-      peer.fullUpdate();
+      // Asking for pixels is enough: the change is refused whether or not they arrived yet.
+      peer.writeRaw(new byte[] {3, 0, 0, 0, 0, 0, 0, 1, 0, 1});
       byte[] setPixelFormat = new byte[20];
       setPixelFormat[4] = 8;
       peer.writeRaw(setPixelFormat);
