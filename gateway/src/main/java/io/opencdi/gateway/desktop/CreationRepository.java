@@ -3,8 +3,6 @@ package io.opencdi.gateway.desktop;
 import io.opencdi.gateway.auth.UserEntity;
 import io.opencdi.gateway.quota.Quotas;
 import io.opencdi.gateway.template.TemplateEntity;
-import io.opencdi.protocol.DesktopState;
-import io.opencdi.protocol.Power;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -26,11 +24,6 @@ import java.util.UUID;
 public class CreationRepository {
   private static final String USER_COLUMNS =
       "id, username, role, max_desktops, max_cpu_millis, max_memory_mib, max_snapshots";
-  private static final String DESKTOP_COLUMNS =
-      "id, name, owner_id, template_id, state, power, delete_requested, holds_capacity,"
-          + " cluster_id, node_group, home_cluster_id, image, cpu_millis, memory_mib,"
-          + " runtime_class, storage_class, home_volume_gib, region, zone, request_id,"
-          + " status_reason, placement_summary, restored_from, created_at, updated_at";
 
   /** An owner's idempotency key. */
   public record RequestKey(UUID ownerId, String requestId) {}
@@ -100,7 +93,7 @@ public class CreationRepository {
     }
     return tx.preparedQuery(
             "select "
-                + DESKTOP_COLUMNS
+                + DesktopRows.COLUMNS
                 + " from desktop where (owner_id, request_id) in"
                 + " (select * from unnest($1::uuid[], $2::text[]))")
         .execute(
@@ -111,7 +104,7 @@ public class CreationRepository {
             rows -> {
               Map<RequestKey, DesktopEntity> byKey = new HashMap<>();
               for (Row r : rows) {
-                DesktopEntity d = desktop(r);
+                DesktopEntity d = DesktopRows.read(r);
                 byKey.put(new RequestKey(d.ownerId, d.requestId), d);
               }
               return byKey;
@@ -266,35 +259,5 @@ public class CreationRepository {
     u.maxMemoryMiB = r.getLong("max_memory_mib");
     u.maxSnapshots = r.getInteger("max_snapshots");
     return u;
-  }
-
-  private static DesktopEntity desktop(Row r) {
-    DesktopEntity d = new DesktopEntity();
-    d.id = r.getUUID("id");
-    d.name = r.getString("name");
-    d.ownerId = r.getUUID("owner_id");
-    d.templateId = r.getUUID("template_id");
-    d.state = DesktopState.valueOf(r.getString("state"));
-    d.power = Power.valueOf(r.getString("power"));
-    d.deleteRequested = r.getBoolean("delete_requested");
-    d.holdsCapacity = r.getBoolean("holds_capacity");
-    d.clusterId = r.getUUID("cluster_id");
-    d.nodeGroup = r.getString("node_group");
-    d.homeClusterId = r.getUUID("home_cluster_id");
-    d.image = r.getString("image");
-    d.cpuMillis = r.getLong("cpu_millis");
-    d.memoryMiB = r.getLong("memory_mib");
-    d.runtimeClass = r.getString("runtime_class");
-    d.storageClass = r.getString("storage_class");
-    d.homeVolumeGiB = r.getInteger("home_volume_gib");
-    d.region = r.getString("region");
-    d.zone = r.getString("zone");
-    d.requestId = r.getString("request_id");
-    d.statusReason = r.getString("status_reason");
-    d.placementSummary = r.getString("placement_summary");
-    d.restoredFrom = r.getUUID("restored_from");
-    d.createdAt = r.getOffsetDateTime("created_at");
-    d.updatedAt = r.getOffsetDateTime("updated_at");
-    return d;
   }
 }

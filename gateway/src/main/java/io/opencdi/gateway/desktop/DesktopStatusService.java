@@ -1,45 +1,64 @@
 package io.opencdi.gateway.desktop;
 
-import io.opencdi.gateway.db.Db;
-import io.opencdi.gateway.desktop.api.Desktop;
-import io.opencdi.gateway.placement.PlacementService;
+import io.opencdi.gateway.events.Channels;
+import io.opencdi.gateway.events.NotifyPayloads;
 import io.opencdi.protocol.DesktopHealth;
-import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.DesktopStatus;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.LockModeType;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
-import org.hibernate.reactive.mutiny.Mutiny;
 import org.jboss.logging.Logger;
 
 /**
  * Records what agents observe and keeps capacity accounting in step with it. Reports are applied in
- * batches: one transaction and one NOTIFY round trip for many reports, which is what lets one
- * gateway keep up with the status stream of a large fleet (docs/adr/0014-agent-report-batches.md).
+ * batches: one transaction for many reports, which is what lets one gateway keep up with the status
+ * stream of a large fleet (docs/adr/0014-agent-report-batches.md). A batch is four set-based
+ * statements through the reactive client (lock, desktops, node groups, NOTIFY), without the ORM:
+ * its per-entity work cost more than everything else on this path (docs/adr/0025).
  */
 @ApplicationScoped
 public class DesktopStatusService {
   private static final Logger LOG = Logger.getLogger(DesktopStatusService.class);
 
-  private final Db db;
-  private final PlacementService placement;
-  private final DesktopEventBus events;
+  private static final String LOCK =
+      "select " + DesktopRows.COLUMNS + " from desktop where id = any($1) order by id for update";
+  private static final String UPDATE_DESKTOPS =
+      "update desktop d set state = v.state, status_reason = v.reason, health = v.health,"
+          + " health_reason = v.health_reason, holds_capacity = v.holds,"
+          + " home_cluster_id = v.home, updated_at = v.at"
+          + " from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],"
+          + " $6::boolean[], $7::uuid[], $8::timestamptz[])"
+          + " as v(id, state, reason, health, health_reason, holds, home, at)"
+          + " where d.id = v.id";
+  // A group gives back at most what it counts, as a release always did.
+  private static final String UPDATE_CAPACITY =
+      "update node_group g set used_cpu_millis = greatest(g.used_cpu_millis + v.cpu, 0),"
+          + " used_memory_mib = greatest(g.used_memory_mib + v.mem, 0),"
+          + " used_desktops = greatest(g.used_desktops + v.n, 0)"
+          + " from unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::int[])"
+          + " as v(cluster_id, name, cpu, mem, n)"
+          + " where g.cluster_id = v.cluster_id and g.name = v.name";
 
-  public DesktopStatusService(Db db, PlacementService placement, DesktopEventBus events) {
-    this.db = db;
-    this.placement = placement;
-    this.events = events;
+  private final Pool pool;
+  private final CreationRepository repository;
+
+  public DesktopStatusService(Pool pool, CreationRepository repository) {
+    this.pool = pool;
+    this.repository = repository;
   }
 
   /** Applies an agent's status report; reports of unknown or deleted desktops are ignored. */
@@ -98,7 +117,7 @@ public class DesktopStatusService {
     // Rows are locked in id order, so two batches never wait for each other in a cycle.
     TreeSet<UUID> ids = new TreeSet<>();
     for (DesktopReport r : reports) {
-      UUID id = desktopId(r);
+      UUID id = ReportEffects.desktopId(r);
       if (id != null) {
         ids.add(id);
       }
@@ -106,74 +125,128 @@ public class DesktopStatusService {
     if (ids.isEmpty()) {
       return Uni.createFrom().voidItem();
     }
-    return db.transaction(
-            s ->
-                owned(s, agent)
-                    .flatMap(
-                        owned ->
-                            s.createSelectionQuery(
-                                    "from DesktopEntity where id in :ids order by id",
-                                    DesktopEntity.class)
-                                .setParameter("ids", ids)
-                                .setLockMode(LockModeType.PESSIMISTIC_WRITE)
-                                .getResultList()
-                                .map(found -> refuseForeign(found, owned, reports, agent)))
-                    .flatMap(
-                        found -> {
-                          Map<UUID, DesktopEntity> byId = new HashMap<>();
-                          found.forEach(d -> byId.put(d.id, d));
-                          List<DesktopEventBus.Change> changes = new ArrayList<>();
-                          return Multi.createFrom()
-                              .iterable(reports)
-                              .onItem()
-                              .transformToUniAndConcatenate(
-                                  r -> {
-                                    UUID id = desktopId(r);
-                                    DesktopEntity d = id == null ? null : byId.get(id);
-                                    return d == null
-                                        ? Uni.createFrom().voidItem()
-                                        : step(s, d, r)
-                                            .invoke(c -> add(changes, c))
-                                            .replaceWithVoid();
-                                  })
-                              .collect()
-                              .last()
-                              .replaceWith(changes);
-                        }))
-        .flatMap(changes -> events.publishAll(changes));
+    return pool.withTransaction(
+        tx ->
+            owned(tx, agent)
+                .flatMap(
+                    owned ->
+                        tx.preparedQuery(LOCK)
+                            .execute(Tuple.of(ids.toArray(UUID[]::new)))
+                            .map(rows -> refuseForeign(rows, owned, reports, agent)))
+                .flatMap(
+                    found -> {
+                      ReportEffects.Outcome outcome =
+                          ReportEffects.apply(
+                              found, reports, OffsetDateTime.now().truncatedTo(ChronoUnit.MICROS));
+                      return writeDesktops(tx, outcome.changed())
+                          .chain(() -> writeCapacity(tx, outcome.capacity()))
+                          .chain(() -> announce(tx, outcome.events()));
+                    }));
+  }
+
+  /** The state the reports left, one statement for every changed desktop of the batch. */
+  private static Uni<Void> writeDesktops(SqlConnection tx, List<DesktopEntity> changed) {
+    if (changed.isEmpty()) {
+      return Uni.createFrom().voidItem();
+    }
+    int n = changed.size();
+    UUID[] id = new UUID[n];
+    String[] state = new String[n];
+    String[] reason = new String[n];
+    String[] health = new String[n];
+    String[] healthReason = new String[n];
+    Boolean[] holds = new Boolean[n];
+    UUID[] home = new UUID[n];
+    OffsetDateTime[] at = new OffsetDateTime[n];
+    for (int i = 0; i < n; i++) {
+      DesktopEntity d = changed.get(i);
+      id[i] = d.id;
+      state[i] = d.state.name();
+      reason[i] = d.statusReason;
+      health[i] = (d.health == null ? DesktopHealth.OK : d.health).name();
+      healthReason[i] = d.healthReason;
+      holds[i] = d.holdsCapacity;
+      home[i] = d.homeClusterId;
+      at[i] = d.updatedAt;
+    }
+    Tuple values = Tuple.tuple();
+    for (Object column : new Object[] {id, state, reason, health, healthReason, holds, home, at}) {
+      values.addValue(column);
+    }
+    return tx.preparedQuery(UPDATE_DESKTOPS).execute(values).replaceWithVoid();
+  }
+
+  /** What the batch took and gave back, one statement for all its node groups, in lock order. */
+  private static Uni<Void> writeCapacity(
+      SqlConnection tx, Map<ReportEffects.Group, ReportEffects.Delta> capacity) {
+    if (capacity.isEmpty()) {
+      return Uni.createFrom().voidItem();
+    }
+    int n = capacity.size();
+    UUID[] cluster = new UUID[n];
+    String[] name = new String[n];
+    Long[] cpu = new Long[n];
+    Long[] memory = new Long[n];
+    Integer[] desktops = new Integer[n];
+    int i = 0;
+    for (Map.Entry<ReportEffects.Group, ReportEffects.Delta> e : capacity.entrySet()) {
+      cluster[i] = e.getKey().clusterId();
+      name[i] = e.getKey().name();
+      cpu[i] = e.getValue().cpuMillis;
+      memory[i] = e.getValue().memoryMiB;
+      desktops[i] = e.getValue().desktops;
+      i++;
+    }
+    return tx.preparedQuery(UPDATE_CAPACITY)
+        .execute(Tuple.of(cluster, name, cpu, memory, desktops))
+        .replaceWithVoid();
+  }
+
+  /** Queues the batch's events, delivered on commit and only then, in order. */
+  private Uni<Void> announce(SqlConnection tx, List<DesktopEventBus.Change> changes) {
+    if (changes.isEmpty()) {
+      return Uni.createFrom().voidItem();
+    }
+    List<String> payloads =
+        NotifyPayloads.pack(
+            changes.stream()
+                .map(c -> DesktopEventBus.event(c.desktop(), c.previous()).encode())
+                .toList(),
+            NotifyPayloads.LIMIT);
+    return repository.notifyOnCommit(
+        tx, java.util.Collections.nCopies(payloads.size(), Channels.DESKTOP), payloads);
   }
 
   /** The clusters {@code agent} owns, or null when the reports need no owner (no agent). */
-  private static Uni<Set<UUID>> owned(Mutiny.Session s, ReportingAgent agent) {
+  private static Uni<Set<UUID>> owned(SqlConnection tx, ReportingAgent agent) {
     if (agent == null) {
       return Uni.createFrom().nullItem();
     }
-    return s.createSelectionQuery("select id from ClusterEntity where agentId = :a", UUID.class)
-        .setParameter("a", agent.agentId())
-        .getResultList()
-        .map(Set::copyOf);
+    return tx.preparedQuery("select id from cluster where agent_id = $1")
+        .execute(Tuple.of(agent.agentId()))
+        .map(
+            rows -> {
+              Set<UUID> ids = new HashSet<>();
+              rows.forEach(r -> ids.add(r.getUUID(0)));
+              return ids;
+            });
   }
 
-  /** {@code found} without the desktops of clusters the agent does not own. */
-  private static List<DesktopEntity> refuseForeign(
-      List<DesktopEntity> found,
-      Set<UUID> owned,
-      List<DesktopReport> reports,
-      ReportingAgent agent) {
-    if (owned == null) {
-      return found;
-    }
-    List<DesktopEntity> allowed = new ArrayList<>(found.size());
+  /** The locked desktops by id, without those of clusters the agent does not own. */
+  private static Map<UUID, DesktopEntity> refuseForeign(
+      RowSet<Row> rows, Set<UUID> owned, List<DesktopReport> reports, ReportingAgent agent) {
+    Map<UUID, DesktopEntity> allowed = new HashMap<>();
     Set<UUID> foreign = new HashSet<>();
-    for (DesktopEntity d : found) {
-      if (d.clusterId != null && owned.contains(d.clusterId)) {
-        allowed.add(d);
+    for (Row row : rows) {
+      DesktopEntity d = DesktopRows.read(row);
+      if (owned == null || (d.clusterId != null && owned.contains(d.clusterId))) {
+        allowed.put(d.id, d);
       } else {
         foreign.add(d.id);
       }
     }
     for (DesktopReport r : reports) {
-      if (foreign.contains(desktopId(r))) {
+      if (foreign.contains(ReportEffects.desktopId(r))) {
         agent.refused(r);
       }
     }
@@ -188,105 +261,5 @@ public class DesktopStatusService {
     UUID agentId();
 
     void refused(DesktopReport report);
-  }
-
-  private static void add(List<DesktopEventBus.Change> changes, DesktopEventBus.Change c) {
-    if (c != null) {
-      changes.add(c);
-    }
-  }
-
-  private static UUID desktopId(DesktopReport r) {
-    return switch (r) {
-      case DesktopReport.Acknowledged ack -> ack.desktopId();
-      case DesktopReport.Observed observed -> {
-        try {
-          yield UUID.fromString(observed.status().desktopId());
-        } catch (IllegalArgumentException | NullPointerException e) {
-          yield null;
-        }
-      }
-    };
-  }
-
-  /** One report's effect on a locked desktop; null when it changes nothing. */
-  private Uni<DesktopEventBus.Change> step(Mutiny.Session s, DesktopEntity d, DesktopReport r) {
-    return switch (r) {
-      case DesktopReport.Observed observed -> observed(s, d, observed.status());
-      case DesktopReport.Acknowledged ack -> acknowledged(s, d, ack);
-    };
-  }
-
-  private Uni<DesktopEventBus.Change> observed(
-      Mutiny.Session s, DesktopEntity d, DesktopStatus status) {
-    if (d.state == DesktopState.DELETED) {
-      return Uni.createFrom().nullItem();
-    }
-    DesktopState reported = status.state();
-    if (reported == DesktopState.DELETED && !d.deleteRequested) {
-      // Only an explicit delete removes a desktop; an agent that lost it will be told to bring it
-      // back.
-      return Uni.createFrom().nullItem();
-    }
-    if (d.state == reported
-        && Objects.equals(d.statusReason, status.reason())
-        && (status.health() == null
-            || (d.health == status.health()
-                && Objects.equals(d.healthReason, status.healthReason())))) {
-      return Uni.createFrom().nullItem();
-    }
-    return record(s, d, status);
-  }
-
-  private Uni<DesktopEventBus.Change> acknowledged(
-      Mutiny.Session s, DesktopEntity d, DesktopReport.Acknowledged ack) {
-    if (ack.accepted()) {
-      if (d.state != DesktopState.PENDING) {
-        return Uni.createFrom().nullItem();
-      }
-      DesktopState previous = d.state;
-      d.state = DesktopState.SCHEDULED;
-      d.updatedAt = OffsetDateTime.now();
-      return Uni.createFrom().item(new DesktopEventBus.Change(Desktop.from(d), previous));
-    }
-    return record(
-        s, d, new DesktopStatus(d.id.toString(), null, null, DesktopState.FAILED, ack.error(), 0L));
-  }
-
-  private Uni<DesktopEventBus.Change> record(
-      Mutiny.Session s, DesktopEntity d, DesktopStatus status) {
-    DesktopState previous = d.state;
-    StatusTransition t = StatusTransition.of(d.holdsCapacity, status.state());
-    d.state = t.state();
-    d.statusReason = status.reason();
-    if (status.health() != null) {
-      // Judged by agents that measure it; a status without one leaves the last verdict.
-      d.health = status.health();
-      d.healthReason = status.health() == DesktopHealth.OK ? null : status.healthReason();
-    }
-    d.holdsCapacity = t.holdsCapacity();
-    if (t.homeVolumeCreated() && d.homeClusterId == null) {
-      d.homeClusterId = d.clusterId;
-    }
-    d.updatedAt = OffsetDateTime.now();
-    // The API view is taken now: a later report in the same batch changes the entity again.
-    DesktopEventBus.Change change = new DesktopEventBus.Change(Desktop.from(d), previous);
-    Uni<Void> accounting = Uni.createFrom().voidItem();
-    if (t.release() && d.clusterId != null) {
-      accounting = placement.release(s, d.clusterId, d.nodeGroup, d.cpuMillis, d.memoryMiB);
-    } else if (t.take() && d.clusterId != null) {
-      accounting =
-          s.createNativeQuery(
-                  "update node_group set used_cpu_millis = used_cpu_millis + ?1,"
-                      + " used_memory_mib = used_memory_mib + ?2,"
-                      + " used_desktops = used_desktops + 1 where cluster_id = ?3 and name = ?4")
-              .setParameter(1, d.cpuMillis)
-              .setParameter(2, d.memoryMiB)
-              .setParameter(3, d.clusterId)
-              .setParameter(4, d.nodeGroup)
-              .executeUpdate()
-              .replaceWithVoid();
-    }
-    return accounting.replaceWith(change);
   }
 }
