@@ -2,6 +2,9 @@ package io.opencdi.gateway.desktop;
 
 import io.opencdi.gateway.auth.Caller;
 import io.opencdi.gateway.auth.UserEntity;
+import io.opencdi.gateway.auth.api.User;
+import io.opencdi.gateway.cluster.ClusterQueries;
+import io.opencdi.gateway.cluster.api.Cluster;
 import io.opencdi.gateway.common.ApiException;
 import io.opencdi.gateway.common.NotFoundException;
 import io.opencdi.gateway.common.UnavailableException;
@@ -11,12 +14,14 @@ import io.opencdi.gateway.desktop.api.CreateDesktopInput;
 import io.opencdi.gateway.desktop.api.Desktop;
 import io.opencdi.gateway.events.Channels;
 import io.opencdi.gateway.events.NotifyPayloads;
+import io.opencdi.gateway.graphql.SharedLookups;
 import io.opencdi.gateway.placement.PlacementConfig;
 import io.opencdi.gateway.placement.PlacementService;
 import io.opencdi.gateway.placement.Reservations;
 import io.opencdi.gateway.quota.QuotaLimits;
 import io.opencdi.gateway.quota.Quotas;
 import io.opencdi.gateway.template.TemplateEntity;
+import io.opencdi.gateway.template.api.Template;
 import io.opencdi.placement.framework.Decision;
 import io.opencdi.placement.model.ClusterState;
 import io.opencdi.placement.model.DesktopRequest;
@@ -37,6 +42,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -71,6 +77,7 @@ public class CreationPipeline {
   private final PlacementService placement;
   private final DesktopCommands commands;
   private final Quotas quotas;
+  private final ClusterQueries clusters;
   private final int maxBatch;
   // Guarded by this.
   private final ArrayDeque<Job> queue = new ArrayDeque<>();
@@ -83,6 +90,7 @@ public class CreationPipeline {
       PlacementService placement,
       DesktopCommands commands,
       Quotas quotas,
+      ClusterQueries clusters,
       PlacementConfig config) {
     this.pool = pool;
     this.repository = repository;
@@ -90,6 +98,7 @@ public class CreationPipeline {
     this.placement = placement;
     this.commands = commands;
     this.quotas = quotas;
+    this.clusters = clusters;
     this.maxBatch = Math.max(1, config.maxBatch());
   }
 
@@ -236,6 +245,7 @@ public class CreationPipeline {
       }
       CreateDesktopInput in = j.input();
       item.owner = owner;
+      item.template = t;
       item.arch = t.arch;
       item.desktop =
           newDesktop(
@@ -366,6 +376,7 @@ public class CreationPipeline {
       String requestId = job.requestId() == null ? null : job.requestId() + "#" + i;
       Item item = new Item(null);
       item.owner = owner;
+      item.template = t;
       item.arch = t.arch;
       item.desktop =
           newDesktop(
@@ -606,14 +617,15 @@ public class CreationPipeline {
                       .recoverWithNull())
           .collect()
           .last()
-          .invoke(
-              () -> {
+          .flatMap(
+              v -> {
                 if (bulk != null) {
                   bulk.answer()
                       .succeed(b.items.stream().map(i -> Desktop.from(i.result())).toList());
-                } else {
-                  b.items.forEach(Item::answerCommitted);
+                  return Uni.createFrom().voidItem();
                 }
+                return clustersOf(b)
+                    .invoke(found -> b.items.forEach(i -> i.answerCommitted(found)));
               })
           .replaceWithVoid();
     }
@@ -642,6 +654,27 @@ public class CreationPipeline {
               }
             })
         .replaceWithVoid();
+  }
+
+  /**
+   * The clusters of the batch's desktops as the API shows them, one query for the whole batch, so
+   * that no answer looks its cluster up alone; none when the query fails (each answer then does).
+   */
+  private Uni<Map<UUID, Cluster>> clustersOf(Batch b) {
+    Set<UUID> ids = new HashSet<>();
+    for (Item i : b.items) {
+      Item source = i.sameAs != null ? i.sameAs : i;
+      if ((source.existing != null || source.placement != null)
+          && source.result().clusterId != null) {
+        ids.add(source.result().clusterId);
+      }
+    }
+    return clusters
+        .byIds(ids)
+        .onFailure()
+        .invoke(e -> LOG.debugf("answers look their clusters up alone: %s", e.toString()))
+        .onFailure()
+        .recoverWithItem(Map.of());
   }
 
   // ---- the batch's bookkeeping ----
@@ -715,6 +748,7 @@ public class CreationPipeline {
   private static final class Item {
     final Answer<Desktop> answer;
     UserEntity owner;
+    TemplateEntity template;
     String arch;
     DesktopEntity desktop;
     DesktopRequest request;
@@ -747,13 +781,33 @@ public class CreationPipeline {
       return existing != null ? existing : desktop;
     }
 
-    void answerCommitted() {
+    void answerCommitted(Map<UUID, Cluster> clusters) {
       Item source = sameAs != null ? sameAs : this;
       if (source.existing != null || source.placement != null) {
-        answer.succeed(Desktop.from(source.result()));
+        answer.succeed(Desktop.from(source.result()).withLookups(source.known(clusters)));
       } else {
         answer.fail(source.refusal);
       }
+    }
+
+    /**
+     * What the transaction read about the desktop's owner, template and cluster: each a lookup
+     * result as the desktop's batch resolvers give it (a list of one).
+     */
+    SharedLookups known(Map<UUID, Cluster> clusters) {
+      DesktopEntity d = result();
+      SharedLookups known = new SharedLookups();
+      if (owner != null && owner.id.equals(d.ownerId)) {
+        known.known("owner", List.of(User.from(owner)));
+      }
+      if (template != null && template.id.equals(d.templateId)) {
+        known.known("template", List.of(Template.from(template)));
+      }
+      Cluster cluster = d.clusterId == null ? null : clusters.get(d.clusterId);
+      if (d.clusterId == null || cluster != null) {
+        known.known("cluster", java.util.Collections.singletonList(cluster));
+      }
+      return known;
     }
 
     void answerFailed(ApiException error) {

@@ -31,6 +31,12 @@ public final class SharedLookups {
     return lookups == null ? lookup.get() : lookups.once(field, lookup);
   }
 
+  /** Records the result of the lookup named {@code field}, known without asking the database. */
+  public <T> SharedLookups known(String field, T result) {
+    results.put(field, Uni.createFrom().item(result));
+    return this;
+  }
+
   /** The lookup named {@code field}, started at most once while it succeeds. */
   @SuppressWarnings("unchecked")
   public <T> Uni<T> once(String field, Supplier<Uni<T>> lookup) {

@@ -117,6 +117,10 @@ class DesktopLifecycleTest {
       assertThat(id).as(created.prettify()).isNotNull();
       assertThat(created.getString("data.createDesktop.cluster.name")).isEqualTo("life-bj");
       assertThat(created.getString("data.createDesktop.placementSummary")).contains("life-bj");
+      // The answer's related objects come from what the creation read, not from a lookup each.
+      assertThat(created.getString("data.createDesktop.owner.username")).isEqualTo("alice");
+      assertThat(created.getString("data.createDesktop.template.name")).isEqualTo("xfce-gvisor");
+      assertThat(created.getString("data.createDesktop.cluster.region")).isEqualTo("cn-north");
 
       await()
           .atMost(Duration.ofSeconds(30))
@@ -230,11 +234,16 @@ class DesktopLifecycleTest {
   void sameRequestIdGivesTheSameDesktop() {
     Map<String, Object> in = input("openbox-small", "eu-west");
     in.put("requestId", "once-" + UUID.randomUUID());
-    String first =
-        run(alice, "desktops", "CreateDesktop", "input", in).getString("data.createDesktop.id");
-    String second =
-        run(alice, "desktops", "CreateDesktop", "input", in).getString("data.createDesktop.id");
-    assertThat(second).isEqualTo(first);
+    JsonPath firstTry = run(alice, "desktops", "CreateDesktop", "input", in);
+    JsonPath retry = run(alice, "desktops", "CreateDesktop", "input", in);
+    String first = firstTry.getString("data.createDesktop.id");
+    assertThat(retry.getString("data.createDesktop.id")).isEqualTo(first);
+    for (String field : List.of("owner.username", "template.name", "cluster.name", "health")) {
+      assertThat(retry.getString("data.createDesktop." + field))
+          .as(field)
+          .isNotNull()
+          .isEqualTo(firstTry.getString("data.createDesktop." + field));
+    }
     assertThat(
             run(alice, "desktops", "Desktops", "first", 500)
                 .getList("data.desktops.edges.node.id")

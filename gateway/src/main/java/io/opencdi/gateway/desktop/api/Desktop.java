@@ -69,6 +69,34 @@ public record Desktop(
         null);
   }
 
+  /**
+   * This desktop answered with related objects its caller's transaction read already: its fields
+   * {@code owner}, {@code template} and {@code cluster} are then served without a lookup.
+   */
+  public Desktop withLookups(SharedLookups known) {
+    return new Desktop(
+        id,
+        name,
+        state,
+        power,
+        cpuMillis,
+        memoryMiB,
+        runtimeClass,
+        storageClass,
+        image,
+        nodeGroup,
+        statusReason,
+        placementSummary,
+        health,
+        healthReason,
+        createdAt,
+        updatedAt,
+        ownerId,
+        templateId,
+        clusterId,
+        known);
+  }
+
   /** The form in which replicas pass a changed desktop to each other. */
   public JsonObject toJson() {
     return new JsonObject()
