@@ -25,9 +25,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * Closed loop, three phases on one server in one run: {@code concurrency} clients (32) each send
  * their next request as soon as the last one is answered, for {@code holdSeconds} (30) per phase:
  * first {@code GET /q/health/live}, then the GraphQL query {@code { __typename }}, then {@code
- * createDesktop}. The summary puts the three rates side by side, so what placement costs is read
- * against what the same server answers without it, and the gateway's CPU time per created desktop
- * (while the requests ran, and until every desktop had settled, agent reports included).
+ * createDesktop}; before them, {@code warmUpSeconds} (15) of creations that are not counted let the
+ * gateway's JIT compile the path. The summary puts the three rates side by side, so what placement
+ * costs is read against what the same server answers without it, and the gateway's CPU time per
+ * created desktop (while the requests ran, and until every desktop had settled, agent reports
+ * included).
  *
  * <p>A closed loop never has more than {@code concurrency} requests in flight, so it measures the
  * server's throughput without the open model's queueing; {@code placement-burst} measures the
@@ -40,6 +42,9 @@ public class PlacementClosedLoop extends Simulation {
   private final Phase health = new Phase("GET /q/health/live");
   private final Phase typename = new Phase("{ __typename }");
   private final Phase create = new Phase("createDesktop");
+  private final Phase warmUp = new Phase("createDesktop (warm-up, not counted)");
+  private final Duration warmUpTime =
+      Duration.ofSeconds(Integer.getInteger("loadtest.warmUpSeconds", 15));
   private volatile long createCpuStartNanos = -1;
 
   public PlacementClosedLoop() {
@@ -77,41 +82,49 @@ public class PlacementClosedLoop extends Simulation {
                     .check(status().is(200))
                     .check(jsonPath("$.data.__typename").is("Query")))
             .exec(typename.end());
-    ScenarioBuilder createLoop =
-        scenario(create.name)
-            .exec(
-                session -> {
-                  if (create.started.get() == 0 && createCpuStartNanos < 0) {
-                    createCpuStartNanos = gatewayCpuNanos();
-                  }
-                  return session;
-                })
-            .exec(create.begin())
-            .exec(this::nextCreation)
-            .exec(
-                http(create.name)
-                    .post(base + "/graphql")
-                    .header("Authorization", "Bearer #{token}")
-                    .body(StringBody("#{body}"))
-                    .check(status().is(200))
-                    .check(bodyString().validate("a desktop", this::recordCreation)))
-            .exec(create.end());
+    ScenarioBuilder warmUpLoop = creations(warmUp, base, false);
+    ScenarioBuilder createLoop = creations(create, base, true);
 
     PopulationBuilder population =
-        healthLoop
-            .injectClosed(constantConcurrentUsers(concurrency).during(hold))
+        warmUpLoop
+            .injectClosed(constantConcurrentUsers(concurrency).during(warmUpTime))
             .andThen(
-                typenameLoop
+                healthLoop
                     .injectClosed(constantConcurrentUsers(concurrency).during(hold))
                     .andThen(
-                        createLoop
+                        typenameLoop
                             .injectClosed(constantConcurrentUsers(concurrency).during(hold))
                             .andThen(
-                                ConsistencyStep.population(
-                                    run, Duration.ofMinutes(5), this::beforeCheck))));
+                                createLoop
+                                    .injectClosed(constantConcurrentUsers(concurrency).during(hold))
+                                    .andThen(
+                                        ConsistencyStep.population(
+                                            run, Duration.ofMinutes(5), this::beforeCheck)))));
     setUp(population)
         .protocols(protocol)
         .assertions(global().failedRequests().count().is(0L), ConsistencyStep.passed());
+  }
+
+  /** A loop of creations; {@code measured} ones also start the count of the gateway's CPU. */
+  private ScenarioBuilder creations(Phase phase, String base, boolean measured) {
+    return scenario(phase.name)
+        .exec(
+            session -> {
+              if (measured && createCpuStartNanos < 0) {
+                createCpuStartNanos = gatewayCpuNanos();
+              }
+              return session;
+            })
+        .exec(phase.begin())
+        .exec(this::nextCreation)
+        .exec(
+            http(phase.name)
+                .post(base + "/graphql")
+                .header("Authorization", "Bearer #{token}")
+                .body(StringBody("#{body}"))
+                .check(status().is(200))
+                .check(bodyString().validate("a desktop", this::recordCreation)))
+        .exec(phase.end());
   }
 
   private Session nextCreation(Session session) {
@@ -160,11 +173,12 @@ public class PlacementClosedLoop extends Simulation {
     for (Phase p : List.of(health, typename, create)) {
       run.figure(p.name + " per second", p.rate());
     }
-    run.figure("desktops created", created);
-    if (created > 0 && createCpuStartNanos >= 0) {
+    run.figure("desktops created (warm-up included)", created);
+    long measured = create.answered.get();
+    if (measured > 0 && createCpuStartNanos >= 0) {
       run.figure(
           "gateway CPU per created desktop while the requests ran (ms)",
-          millisPer(gatewayCpuNanos() - createCpuStartNanos, created));
+          millisPer(gatewayCpuNanos() - createCpuStartNanos, measured));
     }
     run.figure("refusals by code", run.ledger().refusals());
   }
