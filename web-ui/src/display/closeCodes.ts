@@ -42,6 +42,18 @@ const EXPLANATIONS: Record<number, CloseExplanation> = {
     message: "Nothing happened on the display for a long time. Your desktop is still running.",
     retry: "manual",
   },
+  4002: {
+    title: "Disconnected for inactivity",
+    message:
+      "There was no keyboard or mouse input for the time this desktop allows. Your desktop is still running; reconnect to go on.",
+    retry: "manual",
+  },
+  4003: {
+    title: "Session time limit reached",
+    message:
+      "The session lasted as long as this desktop allows. Your desktop is still running; reconnect to start a new session.",
+    retry: "manual",
+  },
   4401: {
     title: "Connection refused",
     message:
@@ -94,6 +106,13 @@ const EXPLANATIONS: Record<number, CloseExplanation> = {
 /** The explanation for a close code; unknown codes get a generic one that shows the code. */
 export function explainClose(code: number, reason = ""): CloseExplanation {
   const known = EXPLANATIONS[code];
+  // The idle close says how long the template allows ("closed after 15 minutes without …").
+  if (known && code === 4002 && reason) {
+    return {
+      ...known,
+      message: `The display was ${reason}. Your desktop is still running; reconnect to go on.`,
+    };
+  }
   if (known) return known;
   return {
     title: "Disconnected",

@@ -5,11 +5,16 @@ import io.opencdi.gateway.auth.Session;
 import io.opencdi.gateway.common.InvalidStateException;
 import io.opencdi.gateway.common.NotFoundException;
 import io.opencdi.gateway.connect.api.ConnectionTicket;
+import io.opencdi.gateway.connect.limits.LimitsConfig;
+import io.opencdi.gateway.connect.limits.ViewerLimits;
 import io.opencdi.gateway.db.Db;
 import io.opencdi.gateway.desktop.DesktopEntity;
+import io.opencdi.gateway.template.TemplateEntity;
 import io.opencdi.protocol.DesktopState;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Clock;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
@@ -21,23 +26,41 @@ public class ConnectService {
   private final Db db;
   private final TicketStore tickets;
   private final ConnectConfig config;
+  private final LimitsConfig limits;
+  private final Clock clock;
 
-  public ConnectService(Db db, TicketStore tickets, ConnectConfig config) {
+  public ConnectService(
+      Db db, TicketStore tickets, ConnectConfig config, LimitsConfig limits, Clock clock) {
     this.db = db;
     this.tickets = tickets;
     this.config = config;
+    this.limits = limits;
+    this.clock = clock;
   }
 
+  private record Found(DesktopEntity desktop, TemplateEntity template) {}
+
   /**
-   * A ticket for {@code desktopId}, bound to the caller.
+   * A ticket for {@code desktopId}, bound to the caller, with the time limits of the desktop's
+   * template that will apply to the display it opens.
    *
    * @param displayBase ws(s)://host[:port] of the gateway as the client reaches it
    */
   public Uni<ConnectionTicket> connect(Session session, UUID desktopId, String displayBase) {
     Caller caller = session.caller();
-    return db.session(s -> s.find(DesktopEntity.class, desktopId))
+    return db.session(
+            s ->
+                s.find(DesktopEntity.class, desktopId)
+                    .flatMap(
+                        d ->
+                            d == null
+                                ? Uni.createFrom().item(new Found(null, null))
+                                : s.find(TemplateEntity.class, d.templateId)
+                                    .map(t -> new Found(d, t))))
         .flatMap(
-            d -> {
+            found -> {
+              DesktopEntity d = found.desktop();
+              TemplateEntity t = found.template();
               // Someone else's desktop is reported exactly like a missing one: no probing.
               if (d == null || !caller.mayActOn(d.ownerId) || d.state == DesktopState.DELETED) {
                 throw new NotFoundException("no desktop with id " + desktopId);
@@ -47,8 +70,18 @@ public class ConnectService {
                     "the desktop is " + d.state + "; connect once it is RUNNING");
               }
               String ticket = Tickets.generate();
+              Instant now = clock.instant();
               OffsetDateTime expiresAt =
-                  OffsetDateTime.now().plus(config.ticketTtl()).truncatedTo(ChronoUnit.MILLIS);
+                  now.plus(config.ticketTtl())
+                      .truncatedTo(ChronoUnit.MILLIS)
+                      .atOffset(ZoneOffset.UTC);
+              Instant endsAt =
+                  ViewerLimits.endsAt(
+                      now.truncatedTo(ChronoUnit.MILLIS),
+                      t == null ? null : t.maxSessionMinutes,
+                      limits.minute());
+              OffsetDateTime connectionEndsAt =
+                  endsAt == null ? null : endsAt.atOffset(ZoneOffset.UTC);
               return tickets
                   .issue(
                       ticket,
@@ -56,12 +89,15 @@ public class ConnectService {
                       d.id,
                       expiresAt,
                       session.expiresAt().atOffset(ZoneOffset.UTC),
-                      session.tokenHash())
+                      session.tokenHash(),
+                      connectionEndsAt)
                   .replaceWith(
                       new ConnectionTicket(
                           displayBase + DisplayRoutes.DISPLAY_PATH_PREFIX + ticket,
                           expiresAt,
-                          d.id.toString()));
+                          d.id.toString(),
+                          t == null ? null : t.idleTimeoutMinutes,
+                          connectionEndsAt));
             });
   }
 }

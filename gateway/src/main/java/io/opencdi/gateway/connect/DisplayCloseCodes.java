@@ -15,11 +15,26 @@ public final class DisplayCloseCodes {
   /** A frame larger than {@code opencdi.connect.max-frame-bytes} arrived. */
   public static final int FRAME_TOO_LARGE = 1009;
 
-  /** No bytes moved in either direction for {@code opencdi.connect.idle-timeout}. */
+  /**
+   * No bytes moved in either direction for {@code opencdi.connect.idle-timeout}: a dead connection,
+   * not an idle user (that is {@link #INPUT_IDLE}).
+   */
   public static final int IDLE_TIMEOUT = 4000;
 
   /** The session (bearer token) that asked for the ticket expired or signed out: sign in again. */
   public static final int SESSION_EXPIRED = 4001;
+
+  /**
+   * The viewer sent no key, pointer or paste for the template's {@code idleTimeoutMinutes} (update
+   * requests do not count); the reason says how long. Connecting again starts a new connection.
+   */
+  public static final int INPUT_IDLE = 4002;
+
+  /**
+   * The connection reached the template's {@code maxSessionMinutes} (the ticket's {@code
+   * sessionEndsAt}). Connecting again starts a new connection.
+   */
+  public static final int SESSION_LIMIT = 4003;
 
   /** The ticket is malformed or unknown (forged, or long gone). */
   public static final int TICKET_INVALID = 4401;

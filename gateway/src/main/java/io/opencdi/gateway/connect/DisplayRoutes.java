@@ -5,6 +5,8 @@ import io.opencdi.gateway.agent.AgentRefusals;
 import io.opencdi.gateway.auth.Roles;
 import io.opencdi.gateway.auth.UserEntity;
 import io.opencdi.gateway.cluster.ClusterEntity;
+import io.opencdi.gateway.connect.limits.LimitsConfig;
+import io.opencdi.gateway.connect.limits.ViewerLimits;
 import io.opencdi.gateway.connect.rfb.ClipboardRules;
 import io.opencdi.gateway.db.Db;
 import io.opencdi.gateway.desktop.DesktopEntity;
@@ -55,6 +57,7 @@ public class DisplayRoutes {
   private final Vertx vertx;
   private final SessionEnds sessionEnds;
   private final AgentRefusals refusals;
+  private final LimitsConfig limits;
 
   public DisplayRoutes(
       Vertx vertx,
@@ -65,8 +68,10 @@ public class DisplayRoutes {
       Db db,
       ConnectConfig config,
       SessionEnds sessionEnds,
-      AgentRefusals refusals) {
+      AgentRefusals refusals,
+      LimitsConfig limits) {
     this.vertx = vertx;
+    this.limits = limits;
     this.sessionEnds = sessionEnds;
     this.refusals = refusals;
     this.tickets = tickets;
@@ -147,7 +152,9 @@ public class DisplayRoutes {
                                                                         c.name,
                                                                         c.agentId,
                                                                         mayActOn(u, d),
-                                                                        clipboardRules(t)))))))
+                                                                        clipboardRules(t),
+                                                                        viewerLimits(
+                                                                            t, redeemed)))))))
         .invoke(
             target -> {
               if (target != null && !target.userMayAct()) {
@@ -167,7 +174,8 @@ public class DisplayRoutes {
                     target.clusterName(),
                     target.desktopId(),
                     target.agentId(),
-                    target.clipboard());
+                    target.clipboard(),
+                    target.limits());
                 closeAtSessionEnd(ws, redeemed);
               }
             })
@@ -222,6 +230,18 @@ public class DisplayRoutes {
             t.clipboard.toDesktop(), t.clipboard.fromDesktop(), t.clipboardMaxBytes);
   }
 
+  /**
+   * The time limits of this connection: the idle limit of the template as it is now (like the
+   * clipboard), the session's end as fixed in the ticket when it was issued.
+   */
+  private ViewerLimits viewerLimits(TemplateEntity t, TicketStore.Redeemed redeemed) {
+    OffsetDateTime endsAt = redeemed.connectionEndsAt();
+    return new ViewerLimits(
+        t == null ? null : t.idleTimeoutMinutes,
+        endsAt == null ? null : endsAt.toInstant(),
+        limits.minute());
+  }
+
   private record Target(
       UUID desktopId,
       DesktopState state,
@@ -229,7 +249,8 @@ public class DisplayRoutes {
       String clusterName,
       UUID agentId,
       boolean userMayAct,
-      ClipboardRules clipboard) {}
+      ClipboardRules clipboard,
+      ViewerLimits limits) {}
 
   // ---- the agent's dial-back
 

@@ -1,12 +1,15 @@
 package io.opencdi.gateway.connect;
 
+import io.opencdi.gateway.connect.limits.ViewerLimits;
 import io.opencdi.gateway.connect.rfb.RfbInspector;
 import io.opencdi.gateway.connect.rfb.RfbRefused;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketBase;
 import io.vertx.core.http.WebSocketFrame;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -14,6 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * through the {@link RfbInspector} (which drops what the desktop's policies refuse), with
  * back-pressure (a side is paused while its peer's write queue is full, so a slow browser slows the
  * desktop instead of filling the gateway's heap). When either side closes, the other is closed too.
+ * The template's time limits ({@link ViewerLimits}) close the viewer with their own codes: one
+ * timer per connection, set to the next instant a limit could fall due.
  */
 final class Splice {
   private final Vertx vertx;
@@ -25,7 +30,10 @@ final class Splice {
   private final RfbInspector inspector;
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile long lastActivity = System.nanoTime();
+  private final ViewerLimits limits;
+  private final Clock clock;
   private long idleTimer = -1;
+  private volatile long limitsTimer = -1;
 
   private Splice(
       Vertx vertx,
@@ -34,8 +42,12 @@ final class Splice {
       int maxFrameBytes,
       Duration idle,
       Runnable onEnd,
-      RfbInspector inspector) {
+      RfbInspector inspector,
+      ViewerLimits limits,
+      Clock clock) {
     this.vertx = vertx;
+    this.limits = limits;
+    this.clock = clock;
     this.inspector = inspector;
     this.viewer = viewer;
     this.tunnel = tunnel;
@@ -52,8 +64,10 @@ final class Splice {
       int maxFrameBytes,
       Duration idle,
       Runnable onEnd,
-      RfbInspector inspector) {
-    new Splice(vertx, viewer, tunnel, maxFrameBytes, idle, onEnd, inspector).run();
+      RfbInspector inspector,
+      ViewerLimits limits,
+      Clock clock) {
+    new Splice(vertx, viewer, tunnel, maxFrameBytes, idle, onEnd, inspector, limits, clock).run();
   }
 
   private void run() {
@@ -78,6 +92,9 @@ final class Splice {
     if (viewer.isClosed() || tunnel.isClosed()) {
       endBoth(DisplayCloseCodes.NORMAL, "closed while connecting");
       return;
+    }
+    if (limits.any()) {
+      checkLimits();
     }
     viewer.resume();
     tunnel.resume();
@@ -124,6 +141,26 @@ final class Splice {
     }
   }
 
+  /** Closes the viewer if a limit is due, else sets the timer for when the next one could be. */
+  private void checkLimits() {
+    if (ended.get()) {
+      return;
+    }
+    Instant now = clock.instant();
+    switch (limits.judge(now, inspector.lastInput())) {
+      case ViewerLimits.Close close -> endBoth(close.code(), close.reason());
+      case ViewerLimits.Keep keep -> {
+        if (keep.until() != null) {
+          long delay = Math.max(1, Duration.between(now, keep.until()).toMillis() + 1);
+          limitsTimer = vertx.setTimer(delay, id -> checkLimits());
+          if (ended.get()) {
+            vertx.cancelTimer(limitsTimer);
+          }
+        }
+      }
+    }
+  }
+
   private void end(WebSocketBase other, int code, String reason) {
     if (finish()) {
       close(other, code, reason);
@@ -142,6 +179,7 @@ final class Splice {
       return false;
     }
     vertx.cancelTimer(idleTimer);
+    vertx.cancelTimer(limitsTimer);
     onEnd.run();
     return true;
   }

@@ -39,10 +39,15 @@ public class TicketStore {
   /**
    * The ticket was valid and is now used. {@code sessionExpiresAt}: when the session that asked for
    * the ticket ends (null: never); {@code sessionHash}: that session's token fingerprint, whose
-   * sign-out ends the display (null for tickets from before it was kept).
+   * sign-out ends the display (null for tickets from before it was kept); {@code connectionEndsAt}:
+   * when the template's {@code maxSessionMinutes} closes the display (null: no limit).
    */
   public record Redeemed(
-      UUID userId, UUID desktopId, OffsetDateTime sessionExpiresAt, String sessionHash)
+      UUID userId,
+      UUID desktopId,
+      OffsetDateTime sessionExpiresAt,
+      String sessionHash,
+      OffsetDateTime connectionEndsAt)
       implements Redemption {}
 
   /** The ticket was refused; {@code code} is one of {@link DisplayCloseCodes}. */
@@ -51,7 +56,8 @@ public class TicketStore {
   /**
    * Stores a ticket for {@code userId} and {@code desktopId} that expires at {@code expiresAt}; the
    * display it opens ends at {@code sessionExpiresAt}, or when the session {@code sessionHash} is
-   * signed out, as the user's session does.
+   * signed out, as the user's session does, and at {@code connectionEndsAt} (null: no limit) by the
+   * template's session limit.
    */
   public Uni<Void> issue(
       String ticket,
@@ -59,14 +65,23 @@ public class TicketStore {
       UUID desktopId,
       OffsetDateTime expiresAt,
       OffsetDateTime sessionExpiresAt,
-      String sessionHash) {
+      String sessionHash,
+      OffsetDateTime connectionEndsAt) {
     return pool.preparedQuery(
-            "insert into display_ticket"
-                + " (token_hash, user_id, desktop_id, expires_at, session_expires_at, session_hash)"
-                + " values ($1, $2, $3, $4, $5, $6)")
+            "insert into display_ticket (token_hash, user_id, desktop_id, expires_at,"
+                + " session_expires_at, session_hash, connection_ends_at)"
+                + " values ($1, $2, $3, $4, $5, $6, $7)")
         .execute(
-            Tuple.of(
-                Tickets.hash(ticket), userId, desktopId, expiresAt, sessionExpiresAt, sessionHash))
+            Tuple.from(
+                new Object[] {
+                  Tickets.hash(ticket),
+                  userId,
+                  desktopId,
+                  expiresAt,
+                  sessionExpiresAt,
+                  sessionHash,
+                  connectionEndsAt
+                }))
         .replaceWithVoid();
   }
 
@@ -79,7 +94,8 @@ public class TicketStore {
     return pool.preparedQuery(
             "update display_ticket set used_at = now()"
                 + " where token_hash = $1 and used_at is null and expires_at > now()"
-                + " returning user_id, desktop_id, session_expires_at, session_hash")
+                + " returning user_id, desktop_id, session_expires_at, session_hash,"
+                + " connection_ends_at")
         .execute(Tuple.of(hash))
         .flatMap(
             rows -> {
@@ -91,7 +107,8 @@ public class TicketStore {
                             row.getUUID("user_id"),
                             row.getUUID("desktop_id"),
                             row.getOffsetDateTime("session_expires_at"),
-                            row.getString("session_hash")));
+                            row.getString("session_hash"),
+                            row.getOffsetDateTime("connection_ends_at")));
               }
               // Not redeemable: say why. The update above already decided; this only explains.
               return pool.preparedQuery(

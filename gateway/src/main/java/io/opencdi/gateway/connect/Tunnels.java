@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.opencdi.gateway.agent.AgentLinks;
 import io.opencdi.gateway.agent.AgentRefusals;
 import io.opencdi.gateway.agent.AgentTunnelRefusal;
+import io.opencdi.gateway.connect.limits.ViewerLimits;
+import io.opencdi.gateway.connect.limits.ViewerPresence;
 import io.opencdi.gateway.connect.rfb.ClipboardRules;
 import io.opencdi.gateway.connect.rfb.RfbInspector;
 import io.opencdi.gateway.events.Channels;
@@ -18,6 +20,7 @@ import io.vertx.core.json.JsonObject;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.time.Clock;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,6 +51,8 @@ public class Tunnels {
   private final Vertx vertx;
   private final ConnectConfig config;
   private final AgentRefusals refusals;
+  private final ViewerPresence presence;
+  private final Clock clock;
   private volatile String localReplicaUrl;
 
   public Tunnels(
@@ -56,8 +61,12 @@ public class Tunnels {
       Vertx vertx,
       ConnectConfig config,
       MeterRegistry meters,
-      AgentRefusals refusals) {
+      AgentRefusals refusals,
+      ViewerPresence presence,
+      Clock clock) {
     this.refusals = refusals;
+    this.presence = presence;
+    this.clock = clock;
     this.links = links;
     this.notifications = notifications;
     this.vertx = vertx;
@@ -86,8 +95,21 @@ public class Tunnels {
     localReplicaUrl = "ws://localhost:" + start.options().getPort();
   }
 
-  /** A viewer waiting for its tunnel from agent {@code agentId} (null until it was sent). */
-  private record Waiting(UUID agentId, ServerWebSocket viewer, long timer, ClipboardRules rules) {}
+  /**
+   * A viewer of {@code desktopId} waiting for its tunnel from agent {@code agentId} (null until it
+   * was sent), with the policies of the desktop's template.
+   */
+  private record Waiting(
+      UUID agentId,
+      ServerWebSocket viewer,
+      long timer,
+      UUID desktopId,
+      ClipboardRules rules,
+      ViewerLimits limits) {
+    Waiting from(UUID agent) {
+      return new Waiting(agent, viewer, timer, desktopId, rules, limits);
+    }
+  }
 
   /** How many display connections are spliced on this replica now. */
   public int connections() {
@@ -98,7 +120,8 @@ public class Tunnels {
    * Asks the agent of {@code clusterId} for a tunnel to the desktop's display for {@code viewer}
    * (paused), which is closed with a code if none comes. {@code clusterAgentId} is the agent that
    * owns the cluster in the database: the only one that may dial back when another replica holds
-   * its link.
+   * its link. {@code rules} and {@code limits} are the template's clipboard policy and time limits
+   * for this connection.
    */
   void request(
       ServerWebSocket viewer,
@@ -106,7 +129,8 @@ public class Tunnels {
       String clusterName,
       UUID desktopId,
       UUID clusterAgentId,
-      ClipboardRules rules) {
+      ClipboardRules rules,
+      ViewerLimits limits) {
     String tunnelId = Tickets.tunnelId();
     // Registered before the request goes out: the dial-back may be faster than this thread.
     long timer =
@@ -122,7 +146,7 @@ public class Tunnels {
             });
     // The cluster's owner is known before the request goes out, so a dial-back that beats the
     // rest of this method is still matched to its agent.
-    Waiting entry = new Waiting(clusterAgentId, viewer, timer, rules);
+    Waiting entry = new Waiting(clusterAgentId, viewer, timer, desktopId, rules, limits);
     waiting.put(tunnelId, entry);
     viewer.closeHandler(
         v -> {
@@ -137,7 +161,7 @@ public class Tunnels {
             new TunnelOpen(
                 tunnelId, desktopId.toString(), clusterName, config.replicaUrl().orElse(null)));
     if (agent.isPresent()) {
-      waiting.replace(tunnelId, entry, new Waiting(agent.get(), viewer, timer, rules));
+      waiting.replace(tunnelId, entry, entry.from(agent.get()));
       return;
     }
     if (clusterAgentId == null) {
@@ -145,7 +169,7 @@ public class Tunnels {
       return;
     }
     // Another replica may hold the link: it forwards the request, the agent dials back here.
-    waiting.replace(tunnelId, entry, new Waiting(clusterAgentId, viewer, timer, rules));
+    waiting.replace(tunnelId, entry, entry.from(clusterAgentId));
     JsonObject open =
         new JsonObject()
             .put("op", "open")
@@ -202,14 +226,20 @@ public class Tunnels {
     }
     vertx.cancelTimer(w.timer);
     spliced.incrementAndGet();
+    presence.joined(w.desktopId);
     Splice.start(
         vertx,
         w.viewer,
         tunnel,
         config.maxFrameBytes(),
         config.idleTimeout(),
-        spliced::decrementAndGet,
-        new RfbInspector(w.rules));
+        () -> {
+          spliced.decrementAndGet();
+          presence.left(w.desktopId);
+        },
+        new RfbInspector(w.rules, clock),
+        w.limits,
+        clock);
     return Claim.SPLICED;
   }
 

@@ -226,14 +226,64 @@ public class DesktopService {
                                   || d.state == DesktopState.STOPPING)) {
                             return new Change(d, null); // already off
                           }
-                          DesktopState previous = d.state;
-                          d.power = Power.OFF;
-                          d.state = d.holdsCapacity ? DesktopState.STOPPING : DesktopState.STOPPED;
-                          d.updatedAt = OffsetDateTime.now();
-                          return new Change(d, previous);
+                          return powerOff(d);
                         })
                     .call(c -> prepare(c, CommandKind.STOP)))
         .flatMap(c -> announce(c, CommandKind.STOP));
+  }
+
+  /**
+   * Powers off, as {@link #stop} does (the home volume is kept), a RUNNING desktop that the
+   * template's {@code autoPowerOffMinutes} found without a viewer since {@code lastSeen}: the time
+   * the check read, when a viewer was last there or the desktop last changed. Nothing happens if
+   * either is later now (a viewer came back, the user acted) or the desktop no longer runs, so a
+   * check that read stale rows, or runs on two replicas at once, powers off nothing it should not.
+   *
+   * @return the desktop powered off, or null when nothing was done
+   */
+  public Uni<Desktop> powerOffUnattended(UUID id, OffsetDateTime lastSeen, String reason) {
+    return db.transaction(
+            s ->
+                s.find(DesktopEntity.class, id, LockMode.PESSIMISTIC_WRITE)
+                    .flatMap(
+                        d -> {
+                          if (d == null
+                              || d.deleteRequested
+                              || d.state != DesktopState.RUNNING
+                              || d.power != Power.ON
+                              || (d.updatedAt != null && d.updatedAt.isAfter(lastSeen))) {
+                            return Uni.createFrom().<Change>nullItem();
+                          }
+                          return s.createNativeQuery(
+                                  "select count(*) from desktop_viewer_seen"
+                                      + " where desktop_id = ?1 and seen_at > ?2",
+                                  Long.class)
+                              .setParameter(1, id)
+                              .setParameter(2, lastSeen)
+                              .getSingleResult()
+                              .map(
+                                  seenSince -> {
+                                    if (seenSince > 0) {
+                                      return null;
+                                    }
+                                    Change c = powerOff(d);
+                                    d.statusReason = reason;
+                                    return c;
+                                  });
+                        })
+                    .call(
+                        c ->
+                            c == null ? Uni.createFrom().voidItem() : prepare(c, CommandKind.STOP)))
+        .flatMap(c -> c == null ? Uni.createFrom().nullItem() : announce(c, CommandKind.STOP));
+  }
+
+  /** The power-off of a desktop that is on: its pod goes, its home volume stays. */
+  private static Change powerOff(DesktopEntity d) {
+    DesktopState previous = d.state;
+    d.power = Power.OFF;
+    d.state = d.holdsCapacity ? DesktopState.STOPPING : DesktopState.STOPPED;
+    d.updatedAt = OffsetDateTime.now();
+    return new Change(d, previous);
   }
 
   /** Deletes a desktop and, once its agent confirms, its home volume. */

@@ -128,6 +128,11 @@ public final class DisplayClient implements AutoCloseable {
     return closeCode.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /** Whether the server closed the connection (so far). */
+  public boolean isClosed() {
+    return closeCode.isDone();
+  }
+
   public String closeReason() {
     return closeReason;
   }

@@ -157,6 +157,13 @@ public final class RfbPeer implements AutoCloseable {
     io.write(b.array());
   }
 
+  /** A PointerEvent: the mouse moves to ({@code x}, {@code y}) with no button pressed. */
+  public void pointer(int x, int y) throws Exception {
+    ByteBuffer b = ByteBuffer.allocate(6);
+    b.put((byte) 5).put((byte) 0).putShort((short) x).putShort((short) y);
+    io.write(b.array());
+  }
+
   /** Asks for the whole screen and reads messages until the answer's update is complete. */
   public Update fullUpdate() throws Exception {
     ByteBuffer r = ByteBuffer.allocate(10);

@@ -18,4 +18,12 @@ public record ConnectionTicket(
         String url,
     @NonNull @Description("When the ticket stops being accepted (at most 60 s after issue).")
         OffsetDateTime expiresAt,
-    @NonNull @Id @Description("The desktop the ticket opens.") String desktopId) {}
+    @NonNull @Id @Description("The desktop the ticket opens.") String desktopId,
+    @Description(
+            "The template's idle limit: the display is closed (code 4002) after this many minutes"
+                + " without keyboard or mouse input. Null: no limit.")
+        Integer idleTimeoutMinutes,
+    @Description(
+            "When the template's maxSessionMinutes closes the display opened with this ticket (code"
+                + " 4003). Null: no limit.")
+        OffsetDateTime sessionEndsAt) {}

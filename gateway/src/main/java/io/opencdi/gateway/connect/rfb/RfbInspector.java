@@ -2,6 +2,8 @@ package io.opencdi.gateway.connect.rfb;
 
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -50,10 +52,18 @@ public final class RfbInspector {
   /** Set once the viewer asked for pixels; the pixel format is fixed from then on. */
   private volatile boolean updatesRequested;
 
-  private volatile long lastInputNanos = System.nanoTime();
+  private final Clock clock;
+  private volatile long lastInputMillis;
 
   public RfbInspector(ClipboardRules clipboard) {
+    this(clipboard, Clock.systemUTC());
+  }
+
+  /** An inspector that tells the time of the viewer's input by {@code clock}. */
+  public RfbInspector(ClipboardRules clipboard, Clock clock) {
     this.clipboard = clipboard;
+    this.clock = clock;
+    this.lastInputMillis = clock.millis();
   }
 
   /** What of the viewer's bytes goes on to the desktop; throws {@link RfbRefused}. */
@@ -66,9 +76,12 @@ public final class RfbInspector {
     return display.accept(data);
   }
 
-  /** {@link System#nanoTime()} of the viewer's last key, pointer or paste (or of the start). */
-  public long lastInputNanos() {
-    return lastInputNanos;
+  /**
+   * When the viewer last sent a key, pointer or paste (or when the inspector was made): the idle
+   * limit's clock. Update requests, encodings and fences are not input.
+   */
+  public Instant lastInput() {
+    return Instant.ofEpochMilli(lastInputMillis);
   }
 
   /** Clipboard messages dropped so far, both ways. */
@@ -205,17 +218,17 @@ public final class RfbInspector {
           return 10;
         }
         case 4 -> { // KeyEvent
-          lastInputNanos = System.nanoTime();
+          lastInputMillis = clock.millis();
           return 8;
         }
         case 5 -> { // PointerEvent
-          lastInputNanos = System.nanoTime();
+          lastInputMillis = clock.millis();
           return 6;
         }
         case 6 -> { // ClientCutText
           long decided = cutText(true, data, at, available);
           if (decided != 0) {
-            lastInputNanos = System.nanoTime();
+            lastInputMillis = clock.millis();
           }
           return decided;
         }
@@ -236,7 +249,7 @@ public final class RfbInspector {
           if (u8(data, at + 1) != 0) {
             throw new RfbRefused("unsupported QEMU message " + u8(data, at + 1));
           }
-          lastInputNanos = System.nanoTime();
+          lastInputMillis = clock.millis();
           return 12;
         }
         default -> throw new RfbRefused("unsupported viewer message type " + type);
