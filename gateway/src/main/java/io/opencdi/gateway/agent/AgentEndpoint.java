@@ -1,5 +1,6 @@
 package io.opencdi.gateway.agent;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.opencdi.gateway.cluster.ClusterEventBus;
 import io.opencdi.gateway.desktop.DesktopReport;
 import io.opencdi.gateway.placement.PlacementService;
@@ -60,7 +61,11 @@ public class AgentEndpoint {
   @Inject LiveQueries liveQueries;
   @Inject AgentRefusals refusals;
   @Inject CapacityLimits limits;
+  @Inject MeterRegistry meters;
   @Inject PlacementService placement;
+
+  /** Capacity updates skipped because they said what the last one applied said. */
+  public static final String REPEATED_CAPACITY = "opencdi.agents.capacity.repeated";
 
   public AgentEndpoint(
       AgentInventory inventory,
@@ -170,6 +175,8 @@ public class AgentEndpoint {
           CloseCodes.UNSUPPORTED_VERSION,
           "gateway speaks protocol " + ProtocolVersion.CURRENT);
     }
+    // A Hello rewrites every cluster it names; updates after it are compared with nothing.
+    link.capacities().forget();
     for (ClusterReport cluster : hello.clusters()) {
       Optional<String> beyond = limits.violation(cluster);
       if (beyond.isPresent()) {
@@ -278,10 +285,17 @@ public class AgentEndpoint {
       refusals.refused(link.agentName(), "capacity", beyond.get());
       return close(connection, CloseCodes.PROTOCOL_ERROR, "capacity out of bounds");
     }
+    if (link.capacities().repeats(update)) {
+      meters.counter(REPEATED_CAPACITY).increment();
+      return Uni.createFrom().voidItem();
+    }
     return keepingTheLink(
         inventory
             .capacity(link.agentId(), link.runtime(), update.cluster(), update.ready())
-            .flatMap(id -> clusterEvents.publish(id, "capacity")),
+            .flatMap(id -> clusterEvents.publish(id, "capacity"))
+            .invoke(() -> link.capacities().applied(update))
+            .onFailure()
+            .invoke(e -> link.capacities().forget()),
         "a capacity update of cluster " + update.cluster().name());
   }
 

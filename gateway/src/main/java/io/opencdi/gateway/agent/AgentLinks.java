@@ -82,7 +82,15 @@ public class AgentLinks {
     byConnection.put(
         connection.id(),
         new Link(
-            connection, agentId, agentName, null, Map.of(), false, new Outbox(), new Liveness()));
+            connection,
+            agentId,
+            agentName,
+            null,
+            Map.of(),
+            false,
+            new Outbox(),
+            new Liveness(),
+            new CapacityMemo()));
   }
 
   /**
@@ -270,14 +278,23 @@ public class AgentLinks {
       Map<String, UUID> clusterNames,
       boolean welcomed,
       Outbox outbox,
-      Liveness liveness) {
+      Liveness liveness,
+      CapacityMemo capacities) {
     Collection<UUID> clusterIds() {
       return List.copyOf(clusterNames.values());
     }
 
     Link with(String runtime, Map<String, UUID> clusterNames, boolean welcomed) {
       return new Link(
-          connection, agentId, agentName, runtime, clusterNames, welcomed, outbox, liveness);
+          connection,
+          agentId,
+          agentName,
+          runtime,
+          clusterNames,
+          welcomed,
+          outbox,
+          liveness,
+          capacities);
     }
   }
 

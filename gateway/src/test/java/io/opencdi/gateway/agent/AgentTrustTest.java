@@ -324,6 +324,75 @@ class AgentTrustTest {
   }
 
   @Test
+  void anAgentRepeatingItsCapacityRewritesNothingWhileAChangeOrANotReadyClusterStillApplies()
+      throws Exception {
+    String home = "repeat-home-" + s;
+    try (RawAgent owner = ownerOf(home, "repeat-" + s)) {
+      ClusterReport busy = withExternalCpu(RawAgent.cluster(home, "repeat-" + s, 1), 1_000);
+      owner.send(new CapacityUpdate(busy, true));
+      await().atMost(WAIT).until(() -> externalCpu(home) == 1_000L);
+      double repeatedBefore = repeated();
+      String written = updatedAt(home);
+
+      for (int i = 0; i < 20; i++) {
+        owner.send(new CapacityUpdate(busy, true));
+      }
+      await().atMost(WAIT).until(() -> repeated() >= repeatedBefore + 20);
+      assertThat(updatedAt(home)).as("nothing was written again").isEqualTo(written);
+
+      // A cluster that is not ready says so every time: a heartbeat marks it ready in between.
+      owner.send(new CapacityUpdate(busy, false));
+      owner.send(new CapacityUpdate(busy, false));
+      owner.send(new CapacityUpdate(withExternalCpu(busy, 3_000), true));
+      await().atMost(WAIT).until(() -> externalCpu(home) == 3_000L);
+      assertThat(updatedAt(home)).isNotEqualTo(written);
+      assertThat(repeated())
+          .as("only the identical ready reports were skipped")
+          .isEqualTo(repeatedBefore + 20);
+    }
+  }
+
+  private static ClusterReport withExternalCpu(ClusterReport c, long external) {
+    return new ClusterReport(
+        c.name(),
+        c.region(),
+        c.zone(),
+        c.architectures(),
+        c.runtimeClasses(),
+        c.storageClasses(),
+        c.cachedImages(),
+        c.nodeGroups().stream()
+            .map(
+                g ->
+                    new NodeGroupReport(
+                        g.name(),
+                        g.arch(),
+                        g.cpuMillis(),
+                        g.memoryMiB(),
+                        g.maxDesktops(),
+                        external,
+                        g.externalMemoryMiB()))
+            .toList());
+  }
+
+  private long externalCpu(String cluster) {
+    return one(
+            "select sum(g.external_cpu_millis) from node_group g join cluster c on"
+                + " c.id = g.cluster_id where c.name = $1",
+            cluster)
+        .getLong(0);
+  }
+
+  private String updatedAt(String cluster) {
+    return one("select updated_at::text from cluster where name = $1", cluster).getString(0);
+  }
+
+  private double repeated() {
+    Counter c = meters.find(AgentEndpoint.REPEATED_CAPACITY).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  @Test
   void aDisplayTunnelIsAskedOnlyOfTheDesktopsOwnAgentAndTakenByNoOther() throws Exception {
     String home = "tunnel-home-" + s;
     try (RawAgent owner = ownerOf(home, "tunnel-" + s)) {
