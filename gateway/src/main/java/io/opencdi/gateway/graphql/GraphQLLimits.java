@@ -14,6 +14,14 @@ public interface GraphQLLimits {
   @WithDefault("32768")
   int maxCharacters();
 
+  /**
+   * Characters of the documents whose parse (and verdict) each replica keeps, so that the documents
+   * clients send again and again, which are nearly all of them, are read once. Bounded by size, so
+   * that many different documents cost memory up to this and no more.
+   */
+  @WithDefault("4194304")
+  int documentCacheCharacters();
+
   /** Tokens (names, punctuation, values) of one GraphQL document. */
   @WithDefault("4000")
   int maxTokens();

@@ -1,5 +1,7 @@
 package io.opencdi.gateway.graphql;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import graphql.language.Document;
 import graphql.language.OperationDefinition;
 import graphql.parser.InvalidSyntaxException;
@@ -30,9 +32,22 @@ public class RequestGuard {
 
   private final GraphQLLimits limits;
   private final ParserOptions parserOptions;
+  // What was decided about a document; null verdicts (go on) are kept as NONE.
+  private final Cache<Asked, Refusal> verdicts;
+
+  /** One question the guard answers; the verdict depends on nothing else. */
+  private record Asked(
+      String query, String operationName, boolean signedIn, boolean refuseSyntaxErrors) {}
+
+  private static final Refusal NONE = new Refusal("", "");
 
   public RequestGuard(GraphQLLimits limits) {
     this.limits = limits;
+    this.verdicts =
+        Caffeine.newBuilder()
+            .maximumWeight(limits.documentCacheCharacters())
+            .weigher((Asked asked, Refusal r) -> asked.query().length())
+            .build();
     this.parserOptions =
         ParserOptions.getDefaultOperationParserOptions()
             .transform(
@@ -60,6 +75,26 @@ public class RequestGuard {
    * edge can answer it with 400 (application/graphql-response+json).
    */
   public Refusal check(
+      String query, String operationName, boolean signedIn, boolean refuseSyntaxErrors) {
+    if (query == null || query.isBlank()) {
+      return signedIn ? null : unauthenticated();
+    }
+    if (query.length() > limits.maxCharacters()) {
+      return decide(query, operationName, signedIn, refuseSyntaxErrors);
+    }
+    // The same documents come again and again: each is read once per replica.
+    Refusal verdict =
+        verdicts.get(
+            new Asked(query, operationName, signedIn, refuseSyntaxErrors),
+            a -> {
+              Refusal r =
+                  decide(a.query(), a.operationName(), a.signedIn(), a.refuseSyntaxErrors());
+              return r == null ? NONE : r;
+            });
+    return verdict == NONE ? null : verdict;
+  }
+
+  private Refusal decide(
       String query, String operationName, boolean signedIn, boolean refuseSyntaxErrors) {
     if (query == null || query.isBlank()) {
       return signedIn ? null : unauthenticated();

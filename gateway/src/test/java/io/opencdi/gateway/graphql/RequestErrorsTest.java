@@ -77,13 +77,46 @@ class RequestErrorsTest {
             + "{ name }"
             + " }".repeat(8)
             + " } } } }";
-    assertValidationError(post(token, Map.of("query", tooDeep)), "query deeper than the limit");
+    // Twice each: the second time the document may come from the replica's cache of parsed
+    // documents, and the limits still hold.
+    for (int i = 0; i < 2; i++) {
+      assertValidationError(post(token, Map.of("query", tooDeep)), "query deeper than the limit");
+    }
 
     StringBuilder wide = new StringBuilder("{");
     for (int i = 0; i < 501; i++) {
       wide.append(" m").append(i).append(": me { username }");
     }
-    assertValidationError(
-        post(token, Map.of("query", wide.append(" }").toString())), "query above the complexity");
+    String tooWide = wide.append(" }").toString();
+    for (int i = 0; i < 2; i++) {
+      assertValidationError(post(token, Map.of("query", tooWide)), "query above the complexity");
+    }
   }
+
+  @Test
+  void aDocumentSentAgainIsReadOnceAndAnInvalidOneIsCheckedEveryTime() {
+    String token = login("alice");
+    String mark = "u" + java.util.UUID.randomUUID().toString().replace("-", "");
+    String valid = "{ me { " + mark + ": username } }";
+    long hits = documents.stats().hitCount();
+
+    JsonPath first = post(token, Map.of("query", valid));
+    JsonPath again = post(token, Map.of("query", valid));
+
+    assertThat(first.getString("data.me." + mark)).isEqualTo("alice");
+    assertThat(again.getString("data.me." + mark)).isEqualTo("alice");
+    assertThat(documents.stats().hitCount())
+        .as("the second was not parsed again")
+        .isEqualTo(hits + 1);
+
+    String invalid = "{ me { " + mark + ": shoeSize } }";
+    for (int i = 0; i < 2; i++) {
+      assertValidationError(post(token, Map.of("query", invalid)), "unknown field, try " + i);
+    }
+    assertThat(documents.stats().hitCount())
+        .as("an invalid document is never kept")
+        .isEqualTo(hits + 1);
+  }
+
+  @jakarta.inject.Inject ParsedDocuments documents;
 }
