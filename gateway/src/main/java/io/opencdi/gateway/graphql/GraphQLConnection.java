@@ -1,16 +1,21 @@
 package io.opencdi.gateway.graphql;
 
 import graphql.ExecutionResult;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.opencdi.gateway.auth.Session;
 import io.opencdi.gateway.common.ApiException;
 import io.quarkus.arc.InjectableContext;
 import io.smallrye.graphql.execution.ExecutionResponse;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.impl.ConnectionBase;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,6 +42,7 @@ final class GraphQLConnection {
   private static final Logger LOG = Logger.getLogger(GraphQLConnection.class);
 
   private final ServerWebSocket ws;
+  private final HttpConnection connection;
   private final Vertx vertx;
   private final GraphQLWebSocket endpoint;
   private final Map<String, Operation> operations = new ConcurrentHashMap<>();
@@ -47,10 +53,13 @@ final class GraphQLConnection {
   private volatile String token;
   private long initTimer = -1;
   private long expiryTimer = -1;
+  private volatile long slowTimer = -1;
   private Runnable forgetSessionEnd = () -> {};
 
-  GraphQLConnection(ServerWebSocket ws, Vertx vertx, GraphQLWebSocket endpoint) {
+  GraphQLConnection(
+      ServerWebSocket ws, HttpConnection connection, Vertx vertx, GraphQLWebSocket endpoint) {
     this.ws = ws;
+    this.connection = connection;
     this.vertx = vertx;
     this.endpoint = endpoint;
     this.outbound =
@@ -420,12 +429,41 @@ final class GraphQLConnection {
     outbound.text(message.encode());
   }
 
-  /** The client fell too far behind: its subscriptions end now, the socket once it is told. */
+  /**
+   * The client fell too far behind: its subscriptions end now, the socket once it is told. The
+   * close frame waits behind everything still queued, so it is written only if the client reads
+   * again; one that has not within the grace is not waited for: its connection is reset, which lets
+   * go of the queue at once (a graceful close would keep it until the client read or vanished).
+   */
   private void onSlowConsumer() {
     operations.values().forEach(Operation::cancel);
-    close(
-        GraphQLCloseCodes.SLOW_CONSUMER,
-        "fell more than " + endpoint.limits().maxQueuedBytes() + " bytes behind");
+    if (ws.isClosed()) {
+      return;
+    }
+    Future<Void> told =
+        ws.close(
+            GraphQLCloseCodes.SLOW_CONSUMER,
+            "fell more than " + endpoint.limits().maxQueuedBytes() + " bytes behind");
+    slowTimer =
+        vertx.setTimer(
+            Math.max(1, endpoint.limits().slowConsumerGrace().toMillis()),
+            t -> {
+              if (!told.isComplete()) {
+                endpoint.meters().slowConsumerReset();
+                reset();
+              }
+            });
+  }
+
+  /** Closes the TCP connection at once, unsent bytes dropped (RST rather than FIN). */
+  private void reset() {
+    if (connection instanceof ConnectionBase base) {
+      Channel channel = base.channel();
+      channel.config().setOption(ChannelOption.SO_LINGER, 0);
+      channel.close();
+    } else {
+      connection.close();
+    }
   }
 
   private void close(short code, String reason) {
@@ -437,6 +475,7 @@ final class GraphQLConnection {
   private void onClosed() {
     vertx.cancelTimer(initTimer);
     vertx.cancelTimer(expiryTimer);
+    vertx.cancelTimer(slowTimer);
     forgetSessionEnd.run();
     operations.values().forEach(Operation::cancel);
   }

@@ -82,6 +82,14 @@ public interface GraphQLLimits {
     int maxQueuedBytes();
 
     /**
+     * How long a connection closed with 4503 has to read the messages still queued for it and the
+     * close frame behind them. A client that has not read them by then is not waited for: its
+     * connection is reset, and what was queued for it is let go (docs/adr/0026).
+     */
+    @WithDefault("PT10S")
+    Duration slowConsumerGrace();
+
+    /**
      * Whether identical subscriptions run once per group and share their bytes (docs/adr/0026);
      * false runs each subscription on its own, as before, for comparison in the load test.
      */

@@ -80,7 +80,7 @@ public class GraphQLWebSocket {
                 ws.close(GraphQLCloseCodes.SUBPROTOCOL_NOT_ACCEPTABLE, "use graphql-transport-ws");
                 return;
               }
-              new GraphQLConnection(ws, vertx, this).start();
+              new GraphQLConnection(ws, ctx.request().connection(), vertx, this).start();
             })
         .onFailure(e -> LOG.debugf("GraphQL WebSocket upgrade failed: %s", e.getMessage()));
   }

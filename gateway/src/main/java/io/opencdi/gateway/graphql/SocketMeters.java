@@ -19,12 +19,14 @@ public class SocketMeters {
   static final String GROUPS = "opencdi.graphql.subscription.groups";
   static final String MEMBERS = "opencdi.graphql.subscription.members";
   static final String SLOW_CLOSED = "opencdi.graphql.websocket.slow.closed";
+  static final String SLOW_RESET = "opencdi.graphql.websocket.slow.reset";
   static final String QUEUED_MAX = "opencdi.graphql.websocket.queued.max.bytes";
 
   private final MeterRegistry meters;
   private final Counter renders;
   private final Counter deliveries;
   private final Counter slowClosed;
+  private final Counter slowReset;
   private final AtomicLong queuedMax = new AtomicLong();
 
   public SocketMeters(MeterRegistry meters) {
@@ -40,6 +42,12 @@ public class SocketMeters {
     slowClosed =
         Counter.builder(SLOW_CLOSED)
             .description("connections closed with 4503 because their client fell behind")
+            .register(meters);
+    slowReset =
+        Counter.builder(SLOW_RESET)
+            .description(
+                "connections closed with 4503 whose client had not read the close within the"
+                    + " grace, then reset")
             .register(meters);
     Gauge.builder(QUEUED_MAX, queuedMax, AtomicLong::get)
         .description("the most bytes one connection had queued and not yet written")
@@ -64,5 +72,9 @@ public class SocketMeters {
   void slowConsumerClosed(long queuedBytes) {
     queued(queuedBytes);
     slowClosed.increment();
+  }
+
+  void slowConsumerReset() {
+    slowReset.increment();
   }
 }
