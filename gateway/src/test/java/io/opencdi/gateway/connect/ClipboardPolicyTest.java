@@ -75,15 +75,7 @@ class ClipboardPolicyTest {
             Map.of("opencdi.agent.simulated.shared-displays.clip-vnc", "127.0.0.1:" + xvnc.port()));
     String admin = login("admin");
     alice = login("alice");
-    await()
-        .atMost(Duration.ofSeconds(180))
-        .untilAsserted(
-            () ->
-                assertThat(
-                        run(admin, "clusters", "Clusters")
-                            .getList("data.clusters.findAll { it.ready }.name"))
-                    .as(agent::log)
-                    .contains("clip-vnc"));
+    agent.awaitReady(admin, "clip-vnc");
     for (var policy : List.of("TO_DESKTOP", "FROM_DESKTOP", "NONE", "BOTH")) {
       Map<String, Object> t = new HashMap<>();
       t.put("name", "clip-" + policy.toLowerCase().replace('_', '-'));

@@ -88,16 +88,7 @@ class DisplayBrokerTest {
     admin = login("admin");
     alice = login("alice");
     bob = login("bob");
-    // Generous: on a loaded build machine the agent's JVM alone may take a minute to start.
-    await()
-        .atMost(Duration.ofSeconds(180))
-        .untilAsserted(
-            () ->
-                assertThat(
-                        run(admin, "clusters", "Clusters")
-                            .getList("data.clusters.findAll { it.ready }.name"))
-                    .as(agent::log)
-                    .contains("tun-vnc", "tun-dark", "tun-gone"));
+    agent.awaitReady(admin, "tun-vnc", "tun-dark", "tun-gone");
     aliceVnc = runningDesktop(alice, "ap-vnc", "tun-vnc");
     ready = true;
   }

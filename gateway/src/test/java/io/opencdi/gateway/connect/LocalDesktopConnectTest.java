@@ -56,15 +56,7 @@ class LocalDesktopConnectTest {
                 "opencdi.agent.local.session", "openbox",
                 "opencdi.agent.local.geometry", "1280x800",
                 "opencdi.agent.local.data-dir", data.toString()))) {
-      await()
-          .atMost(Duration.ofSeconds(180))
-          .untilAsserted(
-              () ->
-                  assertThat(
-                          run(admin, "clusters", "Clusters")
-                              .getList("data.clusters.findAll { it.ready }.name"))
-                      .as(agent::log)
-                      .contains("e2e-local"));
+      agent.awaitReady(admin, "e2e-local");
       Map<String, Object> in = new HashMap<>();
       in.put(
           "templateId",

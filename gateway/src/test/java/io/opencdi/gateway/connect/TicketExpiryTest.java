@@ -51,15 +51,7 @@ class TicketExpiryTest {
         AgentProcess.start(base.getPort(), PostgresResource.AGENT_TOKEN, FLEET, "expiry-agent")) {
       String admin = login("admin");
       String alice = login("alice");
-      await()
-          .atMost(Duration.ofSeconds(180))
-          .untilAsserted(
-              () ->
-                  assertThat(
-                          run(admin, "clusters", "Clusters")
-                              .getList("data.clusters.findAll { it.ready }.name"))
-                      .as(agent::log)
-                      .contains("exp-1"));
+      agent.awaitReady(admin, "exp-1");
       Map<String, Object> in = new HashMap<>();
       in.put(
           "templateId",

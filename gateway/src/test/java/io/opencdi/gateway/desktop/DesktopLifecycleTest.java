@@ -71,15 +71,7 @@ class DesktopLifecycleTest {
     admin = login("admin");
     alice = login("alice");
     bob = login("bob");
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .untilAsserted(
-            () ->
-                assertThat(
-                        run(admin, "clusters", "Clusters")
-                            .getList("data.clusters.findAll { it.ready }.name"))
-                    .as(agent::log)
-                    .contains("life-bj", "life-fra"));
+    agent.awaitReady(admin, "life-bj", "life-fra");
   }
 
   @AfterAll

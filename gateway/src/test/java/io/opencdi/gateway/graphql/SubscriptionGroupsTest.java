@@ -65,15 +65,7 @@ class SubscriptionGroupsTest {
     }
     agent = AgentProcess.start(base.getPort(), PostgresResource.AGENT_TOKEN, FLEET, "groups-agent");
     String admin = login("admin");
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .untilAsserted(
-            () ->
-                assertThat(
-                        run(admin, "clusters", "Clusters")
-                            .getList("data.clusters.findAll { it.ready }.name"))
-                    .as(agent::log)
-                    .contains("groups-a"));
+    agent.awaitReady(admin, "groups-a");
   }
 
   @AfterAll

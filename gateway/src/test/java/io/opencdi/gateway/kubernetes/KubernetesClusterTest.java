@@ -77,15 +77,7 @@ class KubernetesClusterTest {
             k8s.agentSettings(CLUSTER));
     admin = login("admin");
     alice = login("alice");
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .untilAsserted(
-            () ->
-                assertThat(
-                        run(admin, "clusters", "Clusters")
-                            .getList("data.clusters.findAll { it.ready }.name"))
-                    .as(agent::log)
-                    .contains(CLUSTER));
+    agent.awaitReady(admin, CLUSTER);
   }
 
   @AfterAll

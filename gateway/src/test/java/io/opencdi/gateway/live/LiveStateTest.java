@@ -226,15 +226,7 @@ class LiveStateTest {
   }
 
   private void awaitReady(String... names) {
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .untilAsserted(
-            () ->
-                assertThat(
-                        run(admin, "clusters", "Clusters")
-                            .getList("data.clusters.findAll { it.ready }.name"))
-                    .as(agent::log)
-                    .contains((Object[]) names));
+    agent.awaitReady(admin, names);
   }
 
   private String clusterId(String name) {

@@ -4,7 +4,6 @@ import static io.opencdi.gateway.testing.GraphQL.errorCode;
 import static io.opencdi.gateway.testing.GraphQL.login;
 import static io.opencdi.gateway.testing.GraphQL.run;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.opencdi.gateway.auth.TokenService;
 import io.opencdi.gateway.testing.AgentProcess;
@@ -72,15 +71,7 @@ class FailingBatchTest {
 
     try (AgentProcess agent =
         AgentProcess.start(base.getPort(), PostgresResource.AGENT_TOKEN, FLEET, "batch-agent")) {
-      await()
-          .atMost(Duration.ofSeconds(60))
-          .untilAsserted(
-              () ->
-                  assertThat(
-                          run(admin, "clusters", "Clusters")
-                              .getList("data.clusters.findAll { it.ready }.name"))
-                      .as(agent::log)
-                      .contains("batch-1"));
+      agent.awaitReady(admin, "batch-1");
       List<String> users = TestUsers.create(pool, tokens, "batcher", ROOM);
 
       sql(

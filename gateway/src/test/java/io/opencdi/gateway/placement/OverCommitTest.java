@@ -4,7 +4,6 @@ import static io.opencdi.gateway.testing.GraphQL.errorCode;
 import static io.opencdi.gateway.testing.GraphQL.login;
 import static io.opencdi.gateway.testing.GraphQL.run;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.opencdi.gateway.auth.TokenService;
 import io.opencdi.gateway.testing.AgentProcess;
@@ -17,7 +16,6 @@ import io.restassured.path.json.JsonPath;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
 import java.net.URL;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -74,15 +72,7 @@ class OverCommitTest {
 
     try (AgentProcess agent =
         AgentProcess.start(base.getPort(), PostgresResource.AGENT_TOKEN, FLEET, "tight-agent")) {
-      await()
-          .atMost(Duration.ofSeconds(60))
-          .untilAsserted(
-              () ->
-                  assertThat(
-                          run(admin, "clusters", "Clusters")
-                              .getList("data.clusters.findAll { it.ready }.name"))
-                      .as(agent::log)
-                      .contains("tight-1"));
+      agent.awaitReady(admin, "tight-1");
 
       List<String> users = TestUsers.create(pool, tokens, "racer", REQUESTS);
       ExecutorService threads = Executors.newFixedThreadPool(REQUESTS);

@@ -74,15 +74,7 @@ class SnapshotLifecycleTest {
     admin = login("admin");
     alice = login("alice");
     bob = login("bob");
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .untilAsserted(
-            () ->
-                assertThat(
-                        run(admin, "clusters", "Clusters")
-                            .getList("data.clusters.findAll { it.ready }.name"))
-                    .as(agent::log)
-                    .contains("snap-bj", "snap-fra"));
+    agent.awaitReady(admin, "snap-bj", "snap-fra");
   }
 
   @AfterAll

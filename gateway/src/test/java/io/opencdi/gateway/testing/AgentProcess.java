@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.api.Assertions;
+import org.awaitility.Awaitility;
 
 /**
  * A real cluster agent (the cluster-agent module's packaged application) running as its own process
@@ -57,6 +60,22 @@ public final class AgentProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Waits until the gateway lists each of {@code clusters} as ready, failing with the agent's log.
+   * Generous: on a loaded build machine the agent's JVM alone may take a minute to start.
+   */
+  public void awaitReady(String adminToken, String... clusters) {
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(180))
+        .untilAsserted(
+            () ->
+                Assertions.assertThat(
+                        GraphQL.run(adminToken, "clusters", "Clusters")
+                            .getList("data.clusters.findAll { it.ready }.name", String.class))
+                    .as(this::log)
+                    .contains(clusters));
   }
 
   /** What the agent printed, for failure messages. */

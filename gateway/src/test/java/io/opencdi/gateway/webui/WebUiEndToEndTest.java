@@ -1,10 +1,8 @@
 package io.opencdi.gateway.webui;
 
 import static io.opencdi.gateway.testing.GraphQL.login;
-import static io.opencdi.gateway.testing.GraphQL.run;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 
 import io.opencdi.gateway.testing.AgentProcess;
@@ -16,7 +14,6 @@ import java.io.IOException;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -119,15 +116,7 @@ class WebUiEndToEndTest {
                 "opencdi.agent.local.data-dir", desktops.toString(),
                 "quarkus.log.category.\"io.opencdi.agent.runtime.local\".level", "DEBUG"));
     String admin = login("admin");
-    await()
-        .atMost(Duration.ofSeconds(60))
-        .untilAsserted(
-            () ->
-                assertThat(
-                        run(admin, "clusters", "Clusters")
-                            .getList("data.clusters.findAll { it.ready }.name"))
-                    .as(agent::log)
-                    .contains("e2e-fra", "e2e-ams", "e2e-bj", LOCAL_CLUSTER));
+    agent.awaitReady(admin, "e2e-fra", "e2e-ams", "e2e-bj", LOCAL_CLUSTER);
 
     Files.createDirectories(SCREENSHOTS);
     Path output = Files.createTempFile("web-ui-e2e", ".log");

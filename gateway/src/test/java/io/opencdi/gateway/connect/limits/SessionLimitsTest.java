@@ -72,15 +72,7 @@ class SessionLimitsTest {
             Map.of("opencdi.agent.simulated.shared-displays.lim-vnc", "127.0.0.1:" + xvnc.port()));
     admin = login("admin");
     alice = login("alice");
-    await()
-        .atMost(Duration.ofSeconds(180))
-        .untilAsserted(
-            () ->
-                assertThat(
-                        run(admin, "clusters", "Clusters")
-                            .getList("data.clusters.findAll { it.ready }.name"))
-                    .as(agent::log)
-                    .contains("lim-vnc"));
+    agent.awaitReady(admin, "lim-vnc");
     ready = true;
   }
 
