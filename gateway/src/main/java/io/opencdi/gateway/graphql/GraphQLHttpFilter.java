@@ -130,8 +130,17 @@ public class GraphQLHttpFilter {
               if (failure instanceof ApiException) {
                 respond(ctx, media, 401, "UNAUTHENTICATED", failure.getMessage());
               } else {
-                LOG.warn("could not verify a bearer token", failure);
-                respond(ctx, media, 500, "INTERNAL", RequestErrorCodes.HIDDEN_MESSAGE);
+                // The session could not be read (a busy database, most often): nothing ran, so
+                // the client may retry, and is told so rather than given an internal error.
+                LOG.warnf("could not verify a bearer token: %s", failure.toString());
+                ctx.response().putHeader("Retry-After", "1");
+                respond(
+                    ctx,
+                    media,
+                    503,
+                    "UNAVAILABLE",
+                    "your session could not be checked just now; nothing was changed, retry"
+                        + " shortly");
               }
             });
   }
