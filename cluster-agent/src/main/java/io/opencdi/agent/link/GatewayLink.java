@@ -586,7 +586,16 @@ public class GatewayLink {
     for (String cluster : dirtyClusters) {
       runtime
           .cluster(cluster)
-          .ifPresent(report -> send(s, new CapacityUpdate(report, runtime.isReady(cluster))));
+          .map(report -> new CapacityUpdate(report, runtime.isReady(cluster)))
+          // What a cluster reports rarely changes when desktops come and go; a ready cluster's
+          // report is sent only when it does. Not ready is said every time (the gateway's
+          // heartbeat would otherwise mark the cluster ready again).
+          .filter(update -> !update.ready() || !update.equals(s.capacitySent.get(cluster)))
+          .ifPresent(
+              update -> {
+                s.capacitySent.put(cluster, update);
+                send(s, update);
+              });
     }
     dirtyClusters.clear();
   }
@@ -683,6 +692,8 @@ public class GatewayLink {
     long lastInboundNanos = System.nanoTime();
     ScheduledFuture<?> heartbeat;
     ScheduledFuture<?> welcomeTimeout;
+    // The last capacity update sent per cluster in this session; a new session sends afresh.
+    final java.util.Map<String, CapacityUpdate> capacitySent = new java.util.HashMap<>();
 
     Session(long number, BasicWebSocketConnector connector, URI base) {
       this.number = number;

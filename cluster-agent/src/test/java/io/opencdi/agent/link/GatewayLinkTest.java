@@ -118,6 +118,18 @@ class GatewayLinkTest {
     await().atMost(WAIT).until(() -> gateway.states("d1").size() == 3);
     assertThat(ack("c-3").accepted()).isTrue();
     assertThat(gateway.states("d1")).containsExactly(STARTING, RUNNING, RUNNING);
+
+    // d1 took room on bj-1, which changed nothing the cluster reports (its nodes and what other
+    // workloads use): the update that would repeat the last one is not sent. Ten capacity
+    // intervals leave it time to come if it were.
+    await().pollDelay(Duration.ofMillis(500)).until(() -> true);
+    java.util.Map<String, CapacityUpdate> last = new java.util.HashMap<>();
+    for (CapacityUpdate u : gateway.frames(CapacityUpdate.class)) {
+      assertThat(u)
+          .as("a repeat of the last report of " + u.cluster().name())
+          .isNotEqualTo(last.get(u.cluster().name()));
+      last.put(u.cluster().name(), u);
+    }
   }
 
   @Test

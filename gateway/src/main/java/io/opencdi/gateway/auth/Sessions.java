@@ -9,7 +9,6 @@ import io.smallrye.jwt.auth.principal.JWTParser;
 import io.smallrye.jwt.auth.principal.ParseException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -33,10 +32,6 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
  */
 @ApplicationScoped
 public class Sessions {
-  private static final String LOOKUP =
-      "select u.username, u.role,"
-          + " exists (select 1 from revoked_token r where r.token_hash = $2)"
-          + " from app_user u where u.id = $1";
   private static final String REVOKE =
       "insert into revoked_token (token_hash, expires_at) values ($1, $2)"
           + " on conflict (token_hash) do nothing";
@@ -46,6 +41,7 @@ public class Sessions {
   private final Pool pool;
   private final ExternalUsers external;
   private final AuthConfig config;
+  private final SessionReads reads;
   private final SessionLookups lookups;
 
   public Sessions(JWTParser parser, Pool pool, ExternalUsers external, AuthConfig config) {
@@ -56,6 +52,12 @@ public class Sessions {
     this.lookups =
         new SessionLookups(
             config.sessionCacheSize(), config.sessionCacheExpiry(), Ticker.systemTicker());
+    this.reads = new SessionReads(pool, lookups);
+  }
+
+  /** The queries that read sessions so far (each reads every session asked for meanwhile). */
+  long sessionReadQueries() {
+    return reads.queries();
   }
 
   /** What this replica keeps of the inventory's answers; told of changes by the events package. */
@@ -114,24 +116,7 @@ public class Sessions {
     if (kept != null && kept.userId().equals(id)) {
       return Uni.createFrom().item(kept);
     }
-    long since = lookups.generation();
-    return pool.preparedQuery(LOOKUP)
-        .execute(Tuple.of(id, hash))
-        .map(
-            rows -> {
-              if (!rows.iterator().hasNext()) {
-                throw new UnauthenticatedException("the token's user no longer exists");
-              }
-              Row row = rows.iterator().next();
-              SessionLookups.Lookup found =
-                  new SessionLookups.Lookup(
-                      id,
-                      row.getString(0),
-                      Roles.ADMIN.equals(row.getString(1)),
-                      row.getBoolean(2));
-              lookups.keep(since, hash, found);
-              return found;
-            });
+    return reads.read(id, hash);
   }
 
   /** Revokes the session's token on every replica; expired entries are forgotten on the way. */

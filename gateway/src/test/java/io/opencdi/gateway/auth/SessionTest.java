@@ -5,8 +5,10 @@ import static io.opencdi.gateway.testing.GraphQL.login;
 import static io.opencdi.gateway.testing.GraphQL.run;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.opencdi.gateway.common.UnauthenticatedException;
 import io.opencdi.gateway.testing.GraphQLSocket;
 import io.opencdi.gateway.testing.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -20,6 +22,8 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import java.net.URL;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -80,6 +84,47 @@ class SessionTest {
         + "\", name: \""
         + name
         + "\"}) { id } }";
+  }
+
+  @Test
+  void aCrowdArrivingAtOnceIsReadInFewQueriesAndEveryoneGetsTheirOwnAnswer() throws Exception {
+    int crowd = 40;
+    List<String> ids = new ArrayList<>();
+    List<String> tokens = new ArrayList<>();
+    for (int i = 0; i < crowd; i++) {
+      ids.add(newUser(i % 2 == 0 ? "admin" : "user"));
+      tokens.add(builtInToken(ids.get(i), "crowd-" + i, i % 2 == 0 ? "admin" : "user", 300));
+    }
+    String gone = UUID.randomUUID().toString();
+    String ofNobody = builtInToken(gone, "nobody", "user", 300);
+    String signedOut = builtInToken(newUser("user"), "signed-out", "user", 300);
+    pool.preparedQuery(
+            "insert into revoked_token (token_hash, expires_at) values ($1, now() + interval '1 hour')")
+        .execute(Tuple.of(Sessions.fingerprint(signedOut)))
+        .await()
+        .indefinitely();
+    long queriesBefore = sessions.sessionReadQueries();
+
+    List<java.util.concurrent.CompletableFuture<Session>> answers = new ArrayList<>();
+    for (String token : tokens) {
+      answers.add(sessions.verify(token).subscribeAsCompletionStage());
+    }
+    var nobody = sessions.verify(ofNobody).subscribeAsCompletionStage();
+    var revoked = sessions.verify(signedOut).subscribeAsCompletionStage();
+
+    for (int i = 0; i < crowd; i++) {
+      Session s = answers.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(s.caller().userId()).hasToString(ids.get(i));
+      assertThat(s.caller().admin()).isEqualTo(i % 2 == 0);
+    }
+    assertThatThrownBy(() -> nobody.get(60, java.util.concurrent.TimeUnit.SECONDS))
+        .hasCauseInstanceOf(UnauthenticatedException.class);
+    assertThatThrownBy(() -> revoked.get(60, java.util.concurrent.TimeUnit.SECONDS))
+        .hasCauseInstanceOf(UnauthenticatedException.class)
+        .hasMessageContaining("revoked");
+    assertThat(sessions.sessionReadQueries() - queriesBefore)
+        .as("42 sessions asked for at once are read together, not one query each")
+        .isLessThanOrEqualTo(10);
   }
 
   @Test
