@@ -25,9 +25,14 @@ public class ParsedDocuments implements PreparsedDocumentProvider {
   private final Cache<String, PreparsedDocumentEntry> documents;
 
   public ParsedDocuments(GraphQLLimits limits) {
+    this(limits.documentCacheCharacters());
+  }
+
+  /** A cache that keeps documents of at most {@code characters} characters in all. */
+  ParsedDocuments(long characters) {
     documents =
         Caffeine.newBuilder()
-            .maximumWeight(limits.documentCacheCharacters())
+            .maximumWeight(characters)
             .weigher((String query, PreparsedDocumentEntry entry) -> query.length())
             .recordStats()
             .build();
@@ -51,6 +56,12 @@ public class ParsedDocuments implements PreparsedDocumentProvider {
       documents.put(query, entry);
     }
     return CompletableFuture.completedFuture(entry);
+  }
+
+  /** The characters of the documents kept now (after pending evictions). */
+  long charactersKept() {
+    documents.cleanUp();
+    return documents.policy().eviction().orElseThrow().weightedSize().orElseThrow();
   }
 
   /** How often a document was found, for tests and diagnostics. */
