@@ -9,6 +9,7 @@ import graphql.execution.preparsed.PreparsedDocumentEntry;
 import graphql.execution.preparsed.PreparsedDocumentProvider;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
@@ -24,6 +25,7 @@ import java.util.function.Function;
 public class ParsedDocuments implements PreparsedDocumentProvider {
   private final Cache<String, PreparsedDocumentEntry> documents;
 
+  @Inject
   public ParsedDocuments(GraphQLLimits limits) {
     this(limits.documentCacheCharacters());
   }
