@@ -246,6 +246,10 @@ public class TunnelDialer {
             if (display.writeQueueFull()) {
               ws.pause();
               display.drainHandler(v -> ws.resume());
+              // Drained between the check and the pause: its event resumed nothing.
+              if (!display.writeQueueFull()) {
+                ws.resume();
+              }
             }
           }
         });
@@ -260,6 +264,11 @@ public class TunnelDialer {
           if (ws.writeQueueFull()) {
             display.pause();
             ws.drainHandler(v -> display.resume());
+            // The socket and the WebSocket may live on different event loops: the queue can
+            // drain between the check and the pause, and its event then resumes nothing.
+            if (!ws.writeQueueFull()) {
+              display.resume();
+            }
           }
         });
     ws.closeHandler(v -> closeBoth.run());

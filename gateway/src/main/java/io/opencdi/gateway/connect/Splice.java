@@ -132,6 +132,12 @@ final class Splice {
     if (to.writeQueueFull()) {
       from.pause();
       to.drainHandler(v -> from.resume());
+      // The two sockets may live on different event loops: the queue can drain between the check
+      // and the pause, and its drain event then resumes nothing. Without this second look the
+      // side stays paused for good and the viewer's picture stops halfway through an update.
+      if (!to.writeQueueFull()) {
+        from.resume();
+      }
     }
   }
 

@@ -1,19 +1,17 @@
 package io.opencdi.gateway.connect;
 
 import static io.opencdi.gateway.testing.GraphQL.login;
-import static io.opencdi.gateway.testing.GraphQL.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.opencdi.gateway.testing.AgentProcess;
 import io.opencdi.gateway.testing.DisplayClient;
 import io.opencdi.gateway.testing.PostgresResource;
 import io.opencdi.gateway.testing.RfbPeer;
+import io.opencdi.gateway.testing.SharedDisplayFleet;
 import io.opencdi.gateway.testing.Xvnc;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.path.json.JsonPath;
 import java.io.IOException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
@@ -39,66 +37,44 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClipboardPolicyTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
-  private static final String FLEET =
-      """
-      clusters:
-        - name: clip-vnc
-          region: ap-clip
-          nodes: { count: 1, cpuMillis: 64000, memoryMiB: 262144, maxDesktops: 110 }
-      """;
 
   @TestHTTPResource("/")
   URL base;
 
+  private SharedDisplayFleet fleet;
   private Xvnc xvnc;
-  private AgentProcess agent;
   private String alice;
   private final Map<String, String> desktops = new HashMap<>();
   private boolean ready;
 
   @BeforeEach
   void start() {
-    if (agent != null) {
+    if (fleet != null) {
       assertThat(ready).as("the agent and the desktops came up in an earlier setup").isTrue();
       return;
     }
     if (!java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/xclip"))) {
       throw new IllegalStateException("xclip is missing: apt-get install xclip (CI installs it)");
     }
-    xvnc = Xvnc.start();
-    agent =
-        AgentProcess.start(
-            base.getPort(),
-            PostgresResource.AGENT_TOKEN,
-            FLEET,
-            "clipboard-agent",
-            Map.of("opencdi.agent.simulated.shared-displays.clip-vnc", "127.0.0.1:" + xvnc.port()));
+    fleet = SharedDisplayFleet.start(base.getPort(), "clipboard-agent", "clip-vnc", "ap-clip");
+    xvnc = fleet.xvnc();
     String admin = login("admin");
     alice = login("alice");
-    agent.awaitReady(admin, "clip-vnc");
     for (var policy : List.of("TO_DESKTOP", "FROM_DESKTOP", "NONE", "BOTH")) {
-      Map<String, Object> t = new HashMap<>();
-      t.put("name", "clip-" + policy.toLowerCase().replace('_', '-'));
-      t.put("image", "opencdi/desktop-openbox:0.1");
-      t.put("cpuMillis", 1000);
-      t.put("memoryMiB", 1024);
-      t.put("clipboard", policy);
-      t.put("clipboardMaxBytes", policy.equals("BOTH") ? 16 : 4096);
-      JsonPath created = run(admin, "templates", "CreateTemplate", "input", t);
-      String templateId = created.getString("data.createTemplate.id");
-      assertThat(templateId).as(created.prettify()).isNotNull();
-      desktops.put(policy, runningDesktop(templateId));
+      String templateId =
+          fleet.template(
+              admin,
+              "clip-" + policy.toLowerCase().replace('_', '-'),
+              Map.of("clipboard", policy, "clipboardMaxBytes", policy.equals("BOTH") ? 16 : 4096));
+      desktops.put(policy, fleet.runningDesktop(alice, templateId));
     }
     ready = true;
   }
 
   @AfterAll
   void stop() {
-    if (agent != null) {
-      agent.close();
-    }
-    if (xvnc != null) {
-      xvnc.close();
+    if (fleet != null) {
+      fleet.close();
     }
   }
 
@@ -266,29 +242,7 @@ class ClipboardPolicyTest {
   }
 
   private String ticket(String policy) {
-    JsonPath r = run(alice, "connect", "ConnectDesktop", "id", desktops.get(policy));
-    String url = r.getString("data.connectDesktop.url");
-    assertThat(url).as(r.prettify()).isNotNull();
-    return url;
-  }
-
-  private String runningDesktop(String templateId) {
-    Map<String, Object> in = new HashMap<>();
-    in.put("templateId", templateId);
-    in.put("region", "ap-clip");
-    JsonPath created = run(alice, "desktops", "CreateDesktop", "input", in);
-    assertThat(created.getString("data.createDesktop.cluster.name"))
-        .as(created.prettify())
-        .isEqualTo("clip-vnc");
-    String id = created.getString("data.createDesktop.id");
-    await()
-        .atMost(WAIT)
-        .until(
-            () ->
-                "RUNNING"
-                    .equals(
-                        run(alice, "desktops", "Desktop", "id", id)
-                            .getString("data.desktop.state")));
-    return id;
+    return SharedDisplayFleet.ticket(alice, desktops.get(policy))
+        .getString("data.connectDesktop.url");
   }
 }

@@ -6,11 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.opencdi.gateway.connect.DisplayCloseCodes;
-import io.opencdi.gateway.testing.AgentProcess;
 import io.opencdi.gateway.testing.DisplayClient;
 import io.opencdi.gateway.testing.PostgresResource;
 import io.opencdi.gateway.testing.RfbPeer;
-import io.opencdi.gateway.testing.Xvnc;
+import io.opencdi.gateway.testing.SharedDisplayFleet;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -19,7 +18,6 @@ import java.net.URL;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
@@ -39,50 +37,31 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SessionLimitsTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
-  private static final String FLEET =
-      """
-      clusters:
-        - name: lim-vnc
-          region: ap-lim
-          nodes: { count: 1, cpuMillis: 64000, memoryMiB: 262144, maxDesktops: 110 }
-      """;
 
   @TestHTTPResource("/")
   URL base;
 
-  private Xvnc xvnc;
-  private AgentProcess agent;
+  private SharedDisplayFleet fleet;
   private String admin;
   private String alice;
   private boolean ready;
 
   @BeforeEach
   void start() {
-    if (agent != null) {
+    if (fleet != null) {
       assertThat(ready).as("the agent came up in an earlier setup").isTrue();
       return;
     }
-    xvnc = Xvnc.start();
-    agent =
-        AgentProcess.start(
-            base.getPort(),
-            PostgresResource.AGENT_TOKEN,
-            FLEET,
-            "limits-agent",
-            Map.of("opencdi.agent.simulated.shared-displays.lim-vnc", "127.0.0.1:" + xvnc.port()));
+    fleet = SharedDisplayFleet.start(base.getPort(), "limits-agent", "lim-vnc", "ap-lim");
     admin = login("admin");
     alice = login("alice");
-    agent.awaitReady(admin, "lim-vnc");
     ready = true;
   }
 
   @AfterAll
   void stop() {
-    if (agent != null) {
-      agent.close();
-    }
-    if (xvnc != null) {
-      xvnc.close();
+    if (fleet != null) {
+      fleet.close();
     }
   }
 
@@ -154,8 +133,8 @@ class SessionLimitsTest {
 
   @Test
   void aDesktopPowersOffOnceItsLastViewerLeftButNotWhileAViewerIsThere() throws Exception {
-    Map<String, Object> input = templateInput("lim-power");
-    String template = createTemplate(input);
+    Map<String, Object> input = SharedDisplayFleet.templateInput("lim-power");
+    String template = template(input);
     // Made without the limit, so it cannot power off before the viewer below is connected.
     String desktop = runningDesktop(template);
     DisplayClient display = open(ticket(desktop));
@@ -196,7 +175,7 @@ class SessionLimitsTest {
 
   @Test
   void aTemplateWithoutLimitsNeverClosesAViewerNorPowersOff() throws Exception {
-    String desktop = runningDesktop(createTemplate(templateInput("lim-none")));
+    String desktop = runningDesktop(template(SharedDisplayFleet.templateInput("lim-none")));
     JsonPath ticket = ticket(desktop);
     assertThat(ticket.getString("data.connectDesktop.idleTimeoutMinutes")).isNull();
     assertThat(ticket.getString("data.connectDesktop.sessionEndsAt")).isNull();
@@ -226,38 +205,15 @@ class SessionLimitsTest {
   }
 
   private String template(String name, Map<String, Object> limits) {
-    Map<String, Object> in = templateInput(name);
-    in.putAll(limits);
-    return createTemplate(in);
+    return fleet.template(admin, name, limits);
   }
 
-  private static Map<String, Object> templateInput(String name) {
-    Map<String, Object> t = new HashMap<>();
-    t.put("name", name);
-    t.put("image", "opencdi/desktop-openbox:0.1");
-    t.put("cpuMillis", 1000);
-    t.put("memoryMiB", 1024);
-    return t;
-  }
-
-  private String createTemplate(Map<String, Object> input) {
-    JsonPath created = run(admin, "templates", "CreateTemplate", "input", input);
-    String id = created.getString("data.createTemplate.id");
-    assertThat(id).as(created.prettify()).isNotNull();
-    return id;
+  private String template(Map<String, Object> input) {
+    return fleet.template(admin, input);
   }
 
   private String runningDesktop(String templateId) {
-    Map<String, Object> in = new HashMap<>();
-    in.put("templateId", templateId);
-    in.put("region", "ap-lim");
-    JsonPath created = run(alice, "desktops", "CreateDesktop", "input", in);
-    assertThat(created.getString("data.createDesktop.cluster.name"))
-        .as(created.prettify())
-        .isEqualTo("lim-vnc");
-    String id = created.getString("data.createDesktop.id");
-    await().atMost(WAIT).until(() -> "RUNNING".equals(state(id)));
-    return id;
+    return fleet.runningDesktop(alice, templateId);
   }
 
   private String state(String desktop) {
@@ -265,9 +221,7 @@ class SessionLimitsTest {
   }
 
   private JsonPath ticket(String desktop) {
-    JsonPath r = run(alice, "connect", "ConnectDesktop", "id", desktop);
-    assertThat(r.getString("data.connectDesktop.url")).as(r.prettify()).isNotNull();
-    return r;
+    return SharedDisplayFleet.ticket(alice, desktop);
   }
 
   private DisplayClient open(JsonPath ticket) throws Exception {
