@@ -13,7 +13,6 @@ import io.opencdi.gateway.desktop.CreationRepository.RequestKey;
 import io.opencdi.gateway.desktop.api.CreateDesktopInput;
 import io.opencdi.gateway.desktop.api.Desktop;
 import io.opencdi.gateway.events.Channels;
-import io.opencdi.gateway.events.NotifyPayloads;
 import io.opencdi.gateway.graphql.SharedLookups;
 import io.opencdi.gateway.placement.PlacementConfig;
 import io.opencdi.gateway.placement.PlacementService;
@@ -43,6 +42,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -584,17 +584,10 @@ public class CreationPipeline {
                       DesktopCommands.command(d.id, d.clusterId, CommandKind.START).encode());
                 }
               }
-              List<String> channels = new ArrayList<>();
-              List<String> payloads = new ArrayList<>();
-              for (String p : NotifyPayloads.pack(events, NotifyPayloads.LIMIT)) {
-                channels.add(Channels.DESKTOP);
-                payloads.add(p);
-              }
-              for (String p : NotifyPayloads.pack(agentCommands, NotifyPayloads.LIMIT)) {
-                channels.add(Channels.COMMAND);
-                payloads.add(p);
-              }
-              return repository.notifyOnCommit(tx, channels, payloads);
+              Map<String, List<String>> byChannel = new LinkedHashMap<>();
+              byChannel.put(Channels.DESKTOP, events);
+              byChannel.put(Channels.COMMAND, agentCommands);
+              return repository.notifyOnCommit(tx, byChannel);
             });
   }
 

@@ -1,6 +1,7 @@
 package io.opencdi.gateway.desktop;
 
 import io.opencdi.gateway.auth.UserEntity;
+import io.opencdi.gateway.events.NotifyPayloads;
 import io.opencdi.gateway.quota.Quotas;
 import io.opencdi.gateway.template.TemplateEntity;
 import io.smallrye.mutiny.Uni;
@@ -9,6 +10,7 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -237,10 +239,20 @@ public class CreationRepository {
   }
 
   /**
-   * Queues notifications that PostgreSQL delivers when the transaction commits, and only then: the
-   * events of a whole batch in one statement.
+   * Queues events that PostgreSQL delivers when the transaction commits, and only then: every
+   * channel's events packed into few payloads ({@link NotifyPayloads}), all in one statement, so in
+   * the order given (channel by channel, in the map's order).
    */
-  public Uni<Void> notifyOnCommit(SqlConnection tx, List<String> channels, List<String> payloads) {
+  public Uni<Void> notifyOnCommit(SqlConnection tx, Map<String, List<String>> eventsByChannel) {
+    List<String> channels = new ArrayList<>();
+    List<String> payloads = new ArrayList<>();
+    eventsByChannel.forEach(
+        (channel, events) -> {
+          for (String p : NotifyPayloads.pack(events, NotifyPayloads.LIMIT)) {
+            channels.add(channel);
+            payloads.add(p);
+          }
+        });
     if (payloads.isEmpty()) {
       return Uni.createFrom().voidItem();
     }

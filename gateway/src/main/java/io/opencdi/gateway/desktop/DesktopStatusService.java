@@ -1,7 +1,6 @@
 package io.opencdi.gateway.desktop;
 
 import io.opencdi.gateway.events.Channels;
-import io.opencdi.gateway.events.NotifyPayloads;
 import io.opencdi.protocol.DesktopHealth;
 import io.opencdi.protocol.DesktopStatus;
 import io.smallrye.mutiny.Multi;
@@ -207,14 +206,13 @@ public class DesktopStatusService {
     if (changes.isEmpty()) {
       return Uni.createFrom().voidItem();
     }
-    List<String> payloads =
-        NotifyPayloads.pack(
+    return repository.notifyOnCommit(
+        tx,
+        Map.of(
+            Channels.DESKTOP,
             changes.stream()
                 .map(c -> DesktopEventBus.event(c.desktop(), c.previous()).encode())
-                .toList(),
-            NotifyPayloads.LIMIT);
-    return repository.notifyOnCommit(
-        tx, java.util.Collections.nCopies(payloads.size(), Channels.DESKTOP), payloads);
+                .toList()));
   }
 
   /** The clusters {@code agent} owns, or null when the reports need no owner (no agent). */

@@ -43,12 +43,6 @@ public class PlacementService {
           + " and cpu_millis - external_cpu_millis - used_cpu_millis >= ?1"
           + " and memory_mib - external_memory_mib - used_memory_mib >= ?2"
           + " and max_desktops - used_desktops >= 1";
-  private static final String RELEASE =
-      "update node_group set used_cpu_millis = greatest(used_cpu_millis - ?1, 0),"
-          + " used_memory_mib = greatest(used_memory_mib - ?2, 0),"
-          + " used_desktops = greatest(used_desktops - 1, 0)"
-          + " where cluster_id = ?3 and name = ?4";
-
   private final Scheduler scheduler = new Scheduler(Profile.defaults());
   private final AssumeCache assumed = new AssumeCache();
   private final SnapshotLoader loader;
@@ -265,19 +259,6 @@ public class PlacementService {
         .setParameter(4, placement.nodeGroup())
         .executeUpdate()
         .map(updated -> updated == 1);
-  }
-
-  /** Gives capacity back in the database, inside the caller's transaction. */
-  public Uni<Void> release(
-      Mutiny.Session session, UUID clusterId, String nodeGroup, long cpuMillis, long memoryMiB) {
-    return session
-        .createNativeQuery(RELEASE)
-        .setParameter(1, cpuMillis)
-        .setParameter(2, memoryMiB)
-        .setParameter(3, clusterId)
-        .setParameter(4, nodeGroup)
-        .executeUpdate()
-        .replaceWithVoid();
   }
 
   public int maxAttempts() {
