@@ -44,6 +44,7 @@ export function desktop(
     placementSummary: null,
     createdAt: "2026-11-28T10:00:00Z",
     updatedAt: "2026-11-28T10:00:00Z",
+    fromPool: false,
     health: "OK",
     healthReason: null,
     owner: { id: "u-alice", username: "alice" },

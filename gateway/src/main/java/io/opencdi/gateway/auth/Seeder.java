@@ -54,7 +54,12 @@ public class Seeder {
             Db.lockUntilCommit(s, "opencdi.seed")
                 .chain(
                     () ->
-                        s.createSelectionQuery("select count(u) from UserEntity u", Long.class)
+                        // The gateway's own users (SystemUsers) come with the schema: not a sign
+                        // that anyone was seeded.
+                        s.createSelectionQuery(
+                                "select count(u) from UserEntity u where u.id <> :pools",
+                                Long.class)
+                            .setParameter("pools", SystemUsers.WARM_POOLS)
                             .getSingleResult())
                 .flatMap(
                     n -> {

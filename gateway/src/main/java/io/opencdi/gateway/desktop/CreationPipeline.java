@@ -1,6 +1,7 @@
 package io.opencdi.gateway.desktop;
 
 import io.opencdi.gateway.auth.Caller;
+import io.opencdi.gateway.auth.SystemUsers;
 import io.opencdi.gateway.auth.UserEntity;
 import io.opencdi.gateway.auth.api.User;
 import io.opencdi.gateway.cluster.ClusterQueries;
@@ -78,6 +79,7 @@ public class CreationPipeline {
   private final DesktopCommands commands;
   private final Quotas quotas;
   private final ClusterQueries clusters;
+  private final WarmMembers warm;
   private final int maxBatch;
   // Guarded by this.
   private final ArrayDeque<Job> queue = new ArrayDeque<>();
@@ -91,6 +93,7 @@ public class CreationPipeline {
       DesktopCommands commands,
       Quotas quotas,
       ClusterQueries clusters,
+      WarmMembers warm,
       PlacementConfig config) {
     this.pool = pool;
     this.repository = repository;
@@ -99,6 +102,7 @@ public class CreationPipeline {
     this.commands = commands;
     this.quotas = quotas;
     this.clusters = clusters;
+    this.warm = warm;
     this.maxBatch = Math.max(1, config.maxBatch());
   }
 
@@ -119,12 +123,34 @@ public class CreationPipeline {
       String region,
       String zone,
       String requestId) {
+    return createMany(templateId, owners, namePrefix, region, zone, requestId, null);
+  }
+
+  /**
+   * {@link #createMany} for the members of the warm pool {@code poolId}, owned by {@link
+   * SystemUsers#WARM_POOLS} until a user claims one (ADR 0035); null for users' own desktops.
+   */
+  public Uni<List<Desktop>> createMany(
+      UUID templateId,
+      List<String> owners,
+      String namePrefix,
+      String region,
+      String zone,
+      String requestId,
+      UUID poolId) {
     return Uni.createFrom()
         .emitter(
             emitter ->
                 enqueue(
                     new Bulk(
-                        templateId, owners, namePrefix, region, zone, requestId, answer(emitter))));
+                        templateId,
+                        owners,
+                        namePrefix,
+                        region,
+                        zone,
+                        requestId,
+                        poolId,
+                        answer(emitter))));
   }
 
   /** How many creations wait for their batch. */
@@ -220,7 +246,10 @@ public class CreationPipeline {
                             });
                         return repository.usage(tx, owners);
                       })
-                  .invoke(usage -> decideSingles(b, usage))
+                  .flatMap(
+                      usage ->
+                          warmMembers(tx, b, jobs)
+                              .invoke(members -> decideSingles(b, usage, members)))
                   .flatMap(v -> reserve(tx, b.placed()))
                   .flatMap(v -> write(tx, b));
             })
@@ -235,7 +264,7 @@ public class CreationPipeline {
       Item item = b.items.get(i);
       UserEntity owner = b.users.get(j.caller().userId());
       TemplateEntity t = templates.get(j.templateId());
-      if (owner == null) {
+      if (owner == null || SystemUsers.isSystem(owner.id)) {
         item.refusal = new NotFoundException("your user no longer exists");
         continue;
       }
@@ -267,7 +296,38 @@ public class CreationPipeline {
     }
   }
 
-  private void decideSingles(Batch b, Map<UUID, Quotas.Usage> usage) {
+  /**
+   * The ready members of the warm pools that could serve the batch's new desktops, locked for this
+   * transaction and grouped by pool, oldest first. Members another transaction holds (a claim on
+   * another replica, a report being applied) are skipped, not waited for. No query when no creation
+   * of the batch has a pool.
+   */
+  private Uni<Map<UUID, ArrayDeque<DesktopEntity>>> warmMembers(
+      SqlConnection tx, Batch b, List<Single> jobs) {
+    Set<UUID> pools = new LinkedHashSet<>();
+    for (int i = 0; i < jobs.size(); i++) {
+      Item item = b.items.get(i);
+      CreateDesktopInput in = jobs.get(i).input();
+      if (item.desktop == null || item.existing != null || item.sameAs != null) {
+        continue;
+      }
+      // A member has the template's resources; a creation that asks for others starts cold.
+      boolean templateSized =
+          item.desktop.cpuMillis == item.template.cpuMillis
+              && item.desktop.memoryMiB == item.template.memoryMiB;
+      if (templateSized) {
+        item.pools = warm.poolsFor(item.template.id, in.region(), in.zone());
+        pools.addAll(item.pools);
+      }
+    }
+    if (pools.isEmpty()) {
+      return Uni.createFrom().item(Map.of());
+    }
+    return repository.readyMembers(tx, pools, Math.min(4 * b.items.size(), 1000));
+  }
+
+  private void decideSingles(
+      Batch b, Map<UUID, Quotas.Usage> usage, Map<UUID, ArrayDeque<DesktopEntity>> members) {
     for (Item item : b.items) {
       if (item.desktop == null || item.existing != null || item.sameAs != null) {
         continue;
@@ -278,6 +338,17 @@ public class CreationPipeline {
         quotas.requireRoom(item.owner, used, 1, d.cpuMillis, d.memoryMiB);
       } catch (ApiException refused) {
         item.refusal = refused;
+        continue;
+      }
+      DesktopEntity member = take(members, item.pools);
+      if (member != null) {
+        item.claim(member);
+        usage.put(
+            d.ownerId,
+            new Quotas.Usage(
+                used.desktops() + 1,
+                used.cpuMillis() + member.cpuMillis,
+                used.memoryMiB() + member.memoryMiB));
         continue;
       }
       item.request = DesktopRequests.of(d, Optional.of(allowance(item.owner, used)), item.arch);
@@ -294,6 +365,18 @@ public class CreationPipeline {
         item.refusal = new UnschedulableException(DesktopRequests.refusal(decision));
       }
     }
+  }
+
+  /** The oldest ready member of the first of {@code pools} that still has one, or null. */
+  private static DesktopEntity take(
+      Map<UUID, ArrayDeque<DesktopEntity>> members, List<UUID> pools) {
+    for (UUID pool : pools) {
+      ArrayDeque<DesktopEntity> ready = members.get(pool);
+      if (ready != null && !ready.isEmpty()) {
+        return ready.poll();
+      }
+    }
+    return null;
   }
 
   private QuotaAllowance allowance(UserEntity owner, Quotas.Usage used) {
@@ -369,7 +452,8 @@ public class CreationPipeline {
     for (int i = 0; i < job.owners().size(); i++) {
       String name = job.owners().get(i);
       UserEntity owner = users.get(name);
-      if (owner == null) {
+      // Only the pool keeper creates desktops for the warm pools' owner.
+      if (owner == null || SystemUsers.isSystem(owner.id) != (job.poolId() != null)) {
         throw new NotFoundException("no user named '" + name + "'");
       }
       b.users.put(owner.id, owner);
@@ -388,6 +472,7 @@ public class CreationPipeline {
               job.region(),
               job.zone(),
               requestId);
+      item.desktop.poolId = job.poolId();
       b.items.add(item);
       if (requestId != null) {
         b.keys.put(new RequestKey(owner.id, requestId), item);
@@ -573,6 +658,7 @@ public class CreationPipeline {
                         d -> commands.prepare(d, CommandKind.START).invoke(() -> b.prepared.add(d)))
                     .collect()
                     .last())
+        .flatMap(v -> claim(tx, b.claimed()))
         .flatMap(
             v -> {
               List<String> events = new ArrayList<>();
@@ -584,11 +670,36 @@ public class CreationPipeline {
                       DesktopCommands.command(d.id, d.clusterId, CommandKind.START).encode());
                 }
               }
+              for (DesktopEntity d : b.claimed()) {
+                // New to its owner, as a created one is; its agent hears the new owner (a START
+                // of a running desktop changes nothing else). A direct backend keeps the owner it
+                // was created with (ADR 0035).
+                events.add(DesktopEventBus.event(Desktop.from(d), null).encode());
+                if (!commands.direct(d.clusterId)) {
+                  agentCommands.add(
+                      DesktopCommands.command(d.id, d.clusterId, CommandKind.START).encode());
+                }
+              }
               Map<String, List<String>> byChannel = new LinkedHashMap<>();
               byChannel.put(Channels.DESKTOP, events);
               byChannel.put(Channels.COMMAND, agentCommands);
               return repository.notifyOnCommit(tx, byChannel);
             });
+  }
+
+  /** Hands the claimed warm-pool members to their new owners, in one statement. */
+  private Uni<Void> claim(SqlConnection tx, List<DesktopEntity> claimed) {
+    return repository
+        .claimAll(tx, claimed)
+        .invoke(
+            n -> {
+              if (n != claimed.size()) {
+                // The members are locked by this transaction: only a bug could get here.
+                throw new IllegalStateException(
+                    (claimed.size() - n) + " claimed pool members changed under their lock");
+              }
+            })
+        .replaceWithVoid();
   }
 
   // ---- after the transaction ----
@@ -657,7 +768,7 @@ public class CreationPipeline {
     Set<UUID> ids = new HashSet<>();
     for (Item i : b.items) {
       Item source = i.sameAs != null ? i.sameAs : i;
-      if ((source.existing != null || source.placement != null)
+      if ((source.existing != null || source.placement != null || source.claimed != null)
           && source.result().clusterId != null) {
         ids.add(source.result().clusterId);
       }
@@ -722,6 +833,7 @@ public class CreationPipeline {
       String region,
       String zone,
       String requestId,
+      UUID poolId,
       Answer<List<Desktop>> answer)
       implements Job {}
 
@@ -735,6 +847,10 @@ public class CreationPipeline {
     List<Item> placed() {
       return items.stream().filter(i -> i.placement != null).toList();
     }
+
+    List<DesktopEntity> claimed() {
+      return items.stream().filter(i -> i.claimed != null).map(i -> i.claimed).toList();
+    }
   }
 
   /** One desktop of a batch: new and placed, already there, or refused. */
@@ -747,6 +863,8 @@ public class CreationPipeline {
     DesktopRequest request;
     Placement placement;
     DesktopEntity existing;
+    DesktopEntity claimed;
+    List<UUID> pools = List.of();
     Item sameAs;
     ApiException refusal;
 
@@ -770,13 +888,28 @@ public class CreationPipeline {
       return new Reservations.Want(placement, desktop.cpuMillis, desktop.memoryMiB);
     }
 
+    /**
+     * Takes a warm-pool member as this caller's desktop: their owner, name and idempotency key, out
+     * of its pool. Its home is fresh: nobody used the member before.
+     */
+    void claim(DesktopEntity member) {
+      member.ownerId = desktop.ownerId;
+      member.name = desktop.name;
+      member.requestId = desktop.requestId;
+      member.poolId = null;
+      member.fromPool = true;
+      member.createdAt = desktop.createdAt;
+      member.updatedAt = desktop.createdAt;
+      claimed = member;
+    }
+
     DesktopEntity result() {
-      return existing != null ? existing : desktop;
+      return existing != null ? existing : claimed != null ? claimed : desktop;
     }
 
     void answerCommitted(Map<UUID, Cluster> clusters) {
       Item source = sameAs != null ? sameAs : this;
-      if (source.existing != null || source.placement != null) {
+      if (source.existing != null || source.placement != null || source.claimed != null) {
         answer.succeed(Desktop.from(source.result()).withLookups(source.known(clusters)));
       } else {
         answer.fail(source.refusal);

@@ -1,5 +1,6 @@
 package io.opencdi.gateway.desktop;
 
+import io.opencdi.gateway.auth.SystemUsers;
 import io.opencdi.gateway.auth.UserEntity;
 import io.opencdi.gateway.events.NotifyPayloads;
 import io.opencdi.gateway.quota.Quotas;
@@ -10,6 +11,7 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.OffsetDateTime;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -168,6 +170,7 @@ public class CreationRepository {
     String[] requestId = new String[n];
     String[] summary = new String[n];
     UUID[] restoredFrom = new UUID[n];
+    UUID[] poolId = new UUID[n];
     OffsetDateTime[] createdAt = new OffsetDateTime[n];
     for (int i = 0; i < n; i++) {
       DesktopEntity d = desktops.get(i);
@@ -192,6 +195,7 @@ public class CreationRepository {
       requestId[i] = d.requestId;
       summary[i] = d.placementSummary;
       restoredFrom[i] = d.restoredFrom;
+      poolId[i] = d.poolId;
       createdAt[i] = d.createdAt;
     }
     Tuple values = Tuple.tuple();
@@ -218,6 +222,7 @@ public class CreationRepository {
           requestId,
           summary,
           restoredFrom,
+          poolId,
           createdAt
         }) {
       values.addValue(column);
@@ -226,15 +231,68 @@ public class CreationRepository {
             "insert into desktop (id, name, owner_id, template_id, state, power,"
                 + " holds_capacity, cluster_id, node_group, home_cluster_id, image, cpu_millis,"
                 + " memory_mib, runtime_class, storage_class, home_volume_gib, region, zone,"
-                + " request_id, placement_summary, restored_from, created_at, updated_at)"
+                + " request_id, placement_summary, restored_from, pool_id, created_at, updated_at)"
                 + " select *, c from unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[],"
                 + " $5::text[], $6::text[], $7::boolean[], $8::uuid[], $9::text[], $10::uuid[],"
                 + " $11::text[], $12::bigint[], $13::bigint[], $14::text[], $15::text[],"
                 + " $16::int[], $17::text[], $18::text[], $19::text[], $20::text[],"
-                + " $21::uuid[], $22::timestamptz[]) as r(id, name, o, t, s, p, h, cl, ng, hc,"
-                + " im, cpu, mem, rc, sc, hg, rg, zn, rq, ps, rf, c)"
+                + " $21::uuid[], $22::uuid[], $23::timestamptz[]) as r(id, name, o, t, s, p, h,"
+                + " cl, ng, hc, im, cpu, mem, rc, sc, hg, rg, zn, rq, ps, rf, pl, c)"
                 + " on conflict (owner_id, request_id) where request_id is not null do nothing")
         .execute(values)
+        .map(rows -> rows.rowCount());
+  }
+
+  /**
+   * The ready members of {@code pools} (running, healthy, not being deleted, never claimed), locked
+   * until the transaction ends; rows another transaction holds are skipped rather than waited for.
+   * Grouped by pool, oldest first, at most {@code limit} in all.
+   */
+  public Uni<Map<UUID, ArrayDeque<DesktopEntity>>> readyMembers(
+      SqlConnection tx, Collection<UUID> pools, int limit) {
+    return tx.preparedQuery(
+            "select "
+                + DesktopRows.COLUMNS
+                + " from desktop where pool_id = any($1) and state = 'RUNNING' and power = 'ON'"
+                + " and not delete_requested and health = 'OK' and owner_id = $2"
+                + " order by updated_at, id limit $3 for update skip locked")
+        .execute(Tuple.of(pools.toArray(UUID[]::new), SystemUsers.WARM_POOLS, limit))
+        .map(
+            rows -> {
+              Map<UUID, ArrayDeque<DesktopEntity>> byPool = new HashMap<>();
+              for (Row r : rows) {
+                DesktopEntity d = DesktopRows.read(r);
+                byPool.computeIfAbsent(d.poolId, p -> new ArrayDeque<>()).add(d);
+              }
+              return byPool;
+            });
+  }
+
+  /**
+   * Gives claimed warm-pool members their new owners, names and idempotency keys, in one statement;
+   * only members still unclaimed change. A member counts as created when it is claimed: that is
+   * when its owner got it, and where it sorts among their desktops.
+   *
+   * @return how many changed
+   */
+  public Uni<Integer> claimAll(SqlConnection tx, List<DesktopEntity> claimed) {
+    if (claimed.isEmpty()) {
+      return Uni.createFrom().item(0);
+    }
+    return tx.preparedQuery(
+            "update desktop d set owner_id = c.o, name = c.n, request_id = c.rq, pool_id = null,"
+                + " from_pool = true, created_at = c.at, updated_at = c.at"
+                + " from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[],"
+                + " $5::timestamptz[]) as c(id, o, n, rq, at)"
+                + " where d.id = c.id and d.owner_id = $6 and d.pool_id is not null")
+        .execute(
+            Tuple.of(
+                claimed.stream().map(d -> d.id).toArray(UUID[]::new),
+                claimed.stream().map(d -> d.ownerId).toArray(UUID[]::new),
+                claimed.stream().map(d -> d.name).toArray(String[]::new),
+                claimed.stream().map(d -> d.requestId).toArray(String[]::new),
+                claimed.stream().map(d -> d.updatedAt).toArray(OffsetDateTime[]::new),
+                SystemUsers.WARM_POOLS))
         .map(rows -> rows.rowCount());
   }
 

@@ -87,6 +87,14 @@ public class DesktopEntity {
   @Column(name = "restored_from")
   public UUID restoredFrom;
 
+  /** The warm pool this desktop waits in, unclaimed; null once a user has it (ADR 0035). */
+  @Column(name = "pool_id")
+  public UUID poolId;
+
+  /** Whether a user got this desktop from a warm pool rather than by a cold start. */
+  @Column(name = "from_pool")
+  public boolean fromPool;
+
   @Column(name = "created_at")
   public OffsetDateTime createdAt;
 

@@ -12,8 +12,8 @@ final class DesktopRows {
       "id, name, owner_id, template_id, state, power, delete_requested, holds_capacity,"
           + " cluster_id, node_group, home_cluster_id, image, cpu_millis, memory_mib,"
           + " runtime_class, storage_class, home_volume_gib, region, zone, request_id,"
-          + " status_reason, health, health_reason, placement_summary, restored_from, created_at,"
-          + " updated_at";
+          + " status_reason, health, health_reason, placement_summary, restored_from, pool_id,"
+          + " from_pool, created_at, updated_at";
 
   private DesktopRows() {}
 
@@ -44,6 +44,8 @@ final class DesktopRows {
     d.healthReason = r.getString("health_reason");
     d.placementSummary = r.getString("placement_summary");
     d.restoredFrom = r.getUUID("restored_from");
+    d.poolId = r.getUUID("pool_id");
+    d.fromPool = r.getBoolean("from_pool");
     d.createdAt = r.getOffsetDateTime("created_at");
     d.updatedAt = r.getOffsetDateTime("updated_at");
     return d;

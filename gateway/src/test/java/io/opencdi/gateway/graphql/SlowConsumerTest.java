@@ -112,6 +112,7 @@ class SlowConsumerTest {
           null,
           DesktopHealth.OK,
           null,
+          false,
           now,
           now,
           owner,

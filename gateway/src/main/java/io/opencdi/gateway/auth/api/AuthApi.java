@@ -4,6 +4,7 @@ import io.opencdi.gateway.admission.Admission;
 import io.opencdi.gateway.auth.AuthConfig;
 import io.opencdi.gateway.auth.CallerResolver;
 import io.opencdi.gateway.auth.Sessions;
+import io.opencdi.gateway.auth.SystemUsers;
 import io.opencdi.gateway.auth.TokenService;
 import io.opencdi.gateway.auth.UserEntity;
 import io.opencdi.gateway.common.ForbiddenException;
@@ -155,7 +156,10 @@ public class AuthApi {
                         db.session(
                             s ->
                                 s.createSelectionQuery(
-                                        "from UserEntity order by username", UserEntity.class)
+                                        "from UserEntity where id <> :pools order by username",
+                                        UserEntity.class)
+                                    // The gateway's own owner of warm-pool members is no user.
+                                    .setParameter("pools", SystemUsers.WARM_POOLS)
                                     .getResultList()
                                     .map(list -> list.stream().map(User::from).toList()))));
   }

@@ -47,6 +47,8 @@ public class AutoPowerOff {
           + " from desktop d join template t on t.id = d.template_id"
           + " left join desktop_viewer_seen v on v.desktop_id = d.id"
           + " where d.state = 'RUNNING' and d.power = 'ON' and not d.delete_requested"
+          // Warm-pool members wait for their user without a viewer by design (ADR 0035).
+          + " and d.pool_id is null"
           + " and t.auto_power_off_minutes is not null"
           + " and greatest(v.seen_at, d.updated_at)"
           + " < now() - make_interval(secs => t.auto_power_off_minutes * $1)"

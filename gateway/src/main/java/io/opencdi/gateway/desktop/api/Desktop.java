@@ -38,6 +38,10 @@ public record Desktop(
         @NonNull
         DesktopHealth health,
     @Description("Why the desktop is DEGRADED; null when it is OK.") String healthReason,
+    @Description(
+            "Whether the desktop came from a warm pool, started ahead of demand, rather than from"
+                + " a cold start.")
+        boolean fromPool,
     @NonNull OffsetDateTime createdAt,
     @NonNull OffsetDateTime updatedAt,
     @Ignore UUID ownerId,
@@ -61,6 +65,7 @@ public record Desktop(
         e.placementSummary,
         e.health == null ? DesktopHealth.OK : e.health,
         e.healthReason,
+        e.fromPool,
         e.createdAt,
         e.updatedAt,
         e.ownerId,
@@ -89,6 +94,7 @@ public record Desktop(
         placementSummary,
         health,
         healthReason,
+        fromPool,
         createdAt,
         updatedAt,
         ownerId,
@@ -114,6 +120,7 @@ public record Desktop(
         .put("placementSummary", placementSummary)
         .put("health", health.name())
         .put("healthReason", healthReason)
+        .put("fromPool", fromPool)
         .put("createdAt", createdAt.toString())
         .put("updatedAt", updatedAt.toString())
         .put("ownerId", ownerId.toString())
@@ -139,6 +146,7 @@ public record Desktop(
         j.getString("placementSummary"),
         DesktopHealth.valueOf(j.getString("health", DesktopHealth.OK.name())),
         j.getString("healthReason"),
+        j.getBoolean("fromPool", false),
         OffsetDateTime.parse(j.getString("createdAt")),
         OffsetDateTime.parse(j.getString("updatedAt")),
         UUID.fromString(j.getString("ownerId")),

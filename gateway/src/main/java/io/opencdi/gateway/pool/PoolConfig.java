@@ -1,0 +1,21 @@
+package io.opencdi.gateway.pool;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** How the gateway keeps its warm pools (docs/adr/0035-warm-pools.md). */
+@ConfigMapping(prefix = "opencdi.pools")
+public interface PoolConfig {
+  /**
+   * How often each replica reads the pools and one of them (an advisory lock decides) brings every
+   * pool back to its size. A change through the API is acted on at once on the replica that made
+   * it.
+   */
+  @WithDefault("2s")
+  Duration interval();
+
+  /** Members created in one placement pass at most; a larger shortfall takes several. */
+  @WithDefault("50")
+  int refillBatch();
+}

@@ -1,0 +1,177 @@
+package io.opencdi.gateway.pool;
+
+import io.opencdi.gateway.auth.SystemUsers;
+import io.opencdi.gateway.common.ConflictException;
+import io.opencdi.protocol.DesktopHealth;
+import io.opencdi.protocol.DesktopState;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.vertx.pgclient.PgException;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** The SQL of warm pools: the pools themselves and what their members are doing. */
+@ApplicationScoped
+public class PoolRepository {
+  private static final String COLUMNS =
+      "id, template_id, region, zone, size, status_reason, created_at, updated_at";
+
+  /** Members that no user has claimed and that are not on their way out. */
+  private static final String UNCLAIMED =
+      "owner_id = '" + SystemUsers.WARM_POOLS + "' and not delete_requested and state <> 'DELETED'";
+
+  /** How many of a pool's members are ready to hand over, and how many are on their way. */
+  public record Counts(int ready, int starting) {
+    public static final Counts NONE = new Counts(0, 0);
+  }
+
+  private final Pool pool;
+
+  public PoolRepository(Pool pool) {
+    this.pool = pool;
+  }
+
+  public Uni<List<WarmPool>> all() {
+    return pool.query("select " + COLUMNS + " from desktop_pool order by created_at, id")
+        .execute()
+        .map(
+            rows -> {
+              List<WarmPool> out = new ArrayList<>();
+              rows.forEach(r -> out.add(read(r)));
+              return out;
+            });
+  }
+
+  public Uni<WarmPool> find(UUID id) {
+    return pool.preparedQuery("select " + COLUMNS + " from desktop_pool where id = $1")
+        .execute(Tuple.of(id))
+        .map(rows -> rows.size() == 0 ? null : read(rows.iterator().next()));
+  }
+
+  public Uni<Boolean> templateExists(UUID templateId) {
+    return pool.preparedQuery("select 1 from template where id = $1")
+        .execute(Tuple.of(templateId))
+        .map(rows -> rows.size() > 0);
+  }
+
+  /** Adds a pool; a pool of the same template and place exists already: {@code CONFLICT}. */
+  public Uni<WarmPool> insert(UUID templateId, String region, String zone, int size) {
+    return pool.preparedQuery(
+            "insert into desktop_pool (id, template_id, region, zone, size)"
+                + " values ($1, $2, $3, $4, $5) returning "
+                + COLUMNS)
+        .execute(Tuple.of(UUID.randomUUID(), templateId, region, zone, size))
+        .map(rows -> read(rows.iterator().next()))
+        .onFailure(PgException.class)
+        .transform(
+            e ->
+                "23505".equals(((PgException) e).getSqlState())
+                    ? new ConflictException(
+                        "a pool of this template exists in "
+                            + region
+                            + (zone == null ? "" : " / " + zone)
+                            + "; change its size instead")
+                    : e);
+  }
+
+  /** The pool with its new size, or null when there is no such pool. */
+  public Uni<WarmPool> resize(UUID id, int size) {
+    return pool.preparedQuery(
+            "update desktop_pool set size = $2, updated_at = now() where id = $1 returning "
+                + COLUMNS)
+        .execute(Tuple.of(id, size))
+        .map(rows -> rows.size() == 0 ? null : read(rows.iterator().next()));
+  }
+
+  /**
+   * Removes a pool. Its unclaimed members lose their pool and are deleted by the next keeping pass
+   * (see {@link #orphans}); members users claimed are theirs and stay.
+   *
+   * @return whether there was such a pool
+   */
+  public Uni<Boolean> delete(UUID id) {
+    return pool.preparedQuery("delete from desktop_pool where id = $1")
+        .execute(Tuple.of(id))
+        .map(rows -> rows.rowCount() > 0);
+  }
+
+  /** Records why a pool is short of its size (null: it is not), without an update if unchanged. */
+  public Uni<Void> reason(UUID id, String reason) {
+    return pool.preparedQuery(
+            "update desktop_pool set status_reason = $2"
+                + " where id = $1 and status_reason is distinct from $2")
+        .execute(Tuple.of(id, reason))
+        .replaceWithVoid();
+  }
+
+  /** Ready and starting members of every pool that has any. */
+  public Uni<Map<UUID, Counts>> counts() {
+    return pool.query(
+            "select pool_id,"
+                + " count(*) filter (where state = 'RUNNING' and power = 'ON' and health = 'OK'),"
+                + " count(*) filter (where state in ('PENDING', 'SCHEDULED', 'STARTING'))"
+                + " from desktop where pool_id is not null and "
+                + UNCLAIMED
+                + " group by pool_id")
+        .execute()
+        .map(
+            rows -> {
+              Map<UUID, Counts> out = new HashMap<>();
+              for (Row r : rows) {
+                out.put(r.getUUID(0), new Counts(r.getInteger(1), r.getInteger(2)));
+              }
+              return out;
+            });
+  }
+
+  /** A pool's unclaimed members that are not being deleted. */
+  public Uni<List<PoolPlan.Member>> members(UUID poolId) {
+    return pool.preparedQuery(
+            "select id, state, health, created_at from desktop where pool_id = $1 and " + UNCLAIMED)
+        .execute(Tuple.of(poolId))
+        .map(
+            rows -> {
+              List<PoolPlan.Member> out = new ArrayList<>();
+              for (Row r : rows) {
+                out.add(
+                    new PoolPlan.Member(
+                        r.getUUID(0),
+                        DesktopState.valueOf(r.getString(1)),
+                        DesktopHealth.valueOf(r.getString(2)),
+                        r.getOffsetDateTime(3)));
+              }
+              return out;
+            });
+  }
+
+  /** Unclaimed members whose pool was deleted: nobody will claim them any more. */
+  public Uni<List<UUID>> orphans(int limit) {
+    return pool.preparedQuery(
+            "select id from desktop where pool_id is null and " + UNCLAIMED + " limit $1")
+        .execute(Tuple.of(limit))
+        .map(
+            rows -> {
+              List<UUID> out = new ArrayList<>();
+              rows.forEach(r -> out.add(r.getUUID(0)));
+              return out;
+            });
+  }
+
+  private static WarmPool read(Row r) {
+    return new WarmPool(
+        r.getUUID("id"),
+        r.getUUID("template_id"),
+        r.getString("region"),
+        r.getString("zone"),
+        r.getInteger("size"),
+        r.getString("status_reason"),
+        r.getOffsetDateTime("created_at"),
+        r.getOffsetDateTime("updated_at"));
+  }
+}
