@@ -362,9 +362,30 @@ public class CreationPipeline {
                 used.cpuMillis() + d.cpuMillis,
                 used.memoryMiB() + d.memoryMiB));
       } else {
-        item.refusal = new UnschedulableException(DesktopRequests.refusal(decision));
+        item.refusal = unschedulable(item, decision);
       }
     }
+  }
+
+  /**
+   * The refusal a user reads. Where only room was lacking and warm pools hold idle members on a
+   * cluster that lacked it, room is released there (ADR 0035) and the user is told to try again;
+   * the pools' own creations never release other members.
+   */
+  private UnschedulableException unschedulable(Item item, Decision decision) {
+    String message = DesktopRequests.refusal(decision);
+    DesktopEntity d = item.desktop;
+    if (!SystemUsers.isSystem(d.ownerId)) {
+      List<UUID> full = DesktopRequests.lackingRoom(decision);
+      String hint =
+          full.isEmpty()
+              ? null
+              : warm.roomRefused(full, d.ownerId, d.region, d.cpuMillis, d.memoryMiB);
+      if (hint != null) {
+        message = message + "; " + hint;
+      }
+    }
+    return new UnschedulableException(message);
   }
 
   /** The oldest ready member of the first of {@code pools} that still has one, or null. */
@@ -507,7 +528,7 @@ public class CreationPipeline {
         item.place(
             scheduled, DesktopRequests.summary(scheduled, clusterName(scheduled.placement())));
       } else {
-        item.refusal = new UnschedulableException(DesktopRequests.refusal(decisions.get(i)));
+        item.refusal = unschedulable(item, decisions.get(i));
       }
     }
     b.items.stream()
@@ -596,7 +617,7 @@ public class CreationPipeline {
   private Uni<Void> decideAlone(SqlConnection tx, Item item, int attempt) {
     Decision decision = placement.decide(item.reservationId(), item.request, Optional.empty());
     if (!(decision instanceof Decision.Scheduled scheduled)) {
-      item.refusal = new UnschedulableException(DesktopRequests.refusal(decision));
+      item.refusal = unschedulable(item, decision);
       return Uni.createFrom().voidItem();
     }
     item.place(scheduled, DesktopRequests.summary(scheduled, clusterName(scheduled.placement())));

@@ -1,9 +1,14 @@
 package io.opencdi.gateway.desktop;
 
+import io.opencdi.placement.framework.ClusterEvaluation;
 import io.opencdi.placement.framework.Decision;
+import io.opencdi.placement.framework.FilterVerdict;
 import io.opencdi.placement.model.DesktopRequest;
 import io.opencdi.placement.model.QuotaAllowance;
+import io.opencdi.placement.plugins.nodefit.NodeFit;
+import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
 /** A desktop as the placement engine sees it, and the engine's answer as the desktop keeps it. */
 final class DesktopRequests {
@@ -66,5 +71,32 @@ final class DesktopRequests {
   /** The engine's refusal as the caller reads it. */
   static String refusal(Decision d) {
     return d instanceof Decision.Unschedulable u ? u.summary() : "no cluster can run this desktop";
+  }
+
+  /**
+   * The clusters that refused the desktop for lack of room alone (every filter but node fit
+   * passed), in the snapshot's order: where releasing room would let it in.
+   */
+  static List<UUID> lackingRoom(Decision d) {
+    if (!(d instanceof Decision.Unschedulable u)) {
+      return List.of();
+    }
+    return u.evaluations().stream()
+        .filter(DesktopRequests::onlyRoomLacks)
+        .map(e -> UUID.fromString(e.clusterId()))
+        .toList();
+  }
+
+  private static boolean onlyRoomLacks(ClusterEvaluation e) {
+    boolean failed = false;
+    for (FilterVerdict v : e.filters()) {
+      if (!v.passed()) {
+        if (!NodeFit.NAME.equals(v.plugin())) {
+          return false;
+        }
+        failed = true;
+      }
+    }
+    return failed;
   }
 }

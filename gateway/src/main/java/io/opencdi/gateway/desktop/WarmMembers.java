@@ -17,4 +17,15 @@ public interface WarmMembers {
    * @param zone the zone the user prefers, or null for any
    */
   List<UUID> poolsFor(UUID templateId, String region, String zone);
+
+  /**
+   * A user's creation was refused for lack of room on {@code clusters} (ids, in the order placement
+   * sees them). When warm pools hold idle members on one of them, the pool keeper is asked to
+   * release that much room there (the user's region first) and the answer is a sentence for the
+   * user; otherwise null.
+   *
+   * @param region the region the user prefers, or null for any
+   */
+  String roomRefused(
+      List<UUID> clusters, UUID ownerId, String region, long cpuMillis, long memoryMiB);
 }

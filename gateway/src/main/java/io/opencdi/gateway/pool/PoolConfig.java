@@ -18,4 +18,12 @@ public interface PoolConfig {
   /** Members created in one placement pass at most; a larger shortfall takes several. */
   @WithDefault("50")
   int refillBatch();
+
+  /**
+   * How long after users were refused room on a cluster the pools of its region wait before they
+   * refill: the room their idle members gave up goes to the users trying again, not back to the
+   * pools.
+   */
+  @WithDefault("60s")
+  Duration hold();
 }

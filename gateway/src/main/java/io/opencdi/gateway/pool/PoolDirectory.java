@@ -6,7 +6,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import org.jboss.logging.Logger;
 
 /**
  * This replica's copy of the warm pools, read again at every keeping pass (and at once after a
@@ -16,16 +18,27 @@ import java.util.UUID;
  */
 @ApplicationScoped
 public class PoolDirectory implements WarmMembers {
+  private static final Logger LOG = Logger.getLogger(PoolDirectory.class);
+
   private final PoolRepository repository;
+  private final PoolConfig config;
   private volatile List<WarmPool> pools = List.of();
 
-  public PoolDirectory(PoolRepository repository) {
+  /** The clusters where pools hold idle members, with their regions, as of the last pass. */
+  private volatile Map<UUID, String> idleClusters = Map.of();
+
+  public PoolDirectory(PoolRepository repository, PoolConfig config) {
     this.repository = repository;
+    this.config = config;
   }
 
   /** Reads the pools from the inventory. */
   public Uni<List<WarmPool>> refresh() {
-    return repository.all().invoke(all -> pools = List.copyOf(all));
+    return repository
+        .clustersWithIdleMembers()
+        .invoke(idle -> idleClusters = Map.copyOf(idle))
+        .flatMap(v -> repository.all())
+        .invoke(all -> pools = List.copyOf(all));
   }
 
   public List<WarmPool> pools() {
@@ -43,5 +56,34 @@ public class PoolDirectory implements WarmMembers {
     }
     fitting.sort(Comparator.comparing((WarmPool p) -> p.zone() == null));
     return fitting.stream().map(WarmPool::id).toList();
+  }
+
+  /**
+   * Records the room wanted on the first of {@code clusters} where pools hold idle members, in the
+   * user's region if one of them is there; the keeper releases it at its next pass. The record is
+   * not waited for: a lost one costs the user a second refusal, never a wrong answer.
+   */
+  @Override
+  public String roomRefused(
+      List<UUID> clusters, UUID ownerId, String region, long cpuMillis, long memoryMiB) {
+    Map<UUID, String> idle = idleClusters;
+    UUID chosen = null;
+    for (UUID c : clusters) {
+      String r = idle.get(c);
+      if (r != null && (chosen == null || r.equals(region))) {
+        chosen = c;
+        if (region == null || r.equals(region)) {
+          break;
+        }
+      }
+    }
+    if (chosen == null) {
+      return null;
+    }
+    repository
+        .wanted(chosen, ownerId, cpuMillis, memoryMiB, config.hold())
+        .subscribe()
+        .with(v -> {}, e -> LOG.warnf("could not record room wanted from warm pools: %s", e));
+    return "idle warm-pool desktops are being released to make room: try again in a few seconds";
   }
 }

@@ -17,7 +17,9 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
@@ -140,12 +142,56 @@ public class PoolKeeper {
   }
 
   private Uni<Void> keepAll(List<WarmPool> pools) {
+    return repository
+        .pressure(config.hold())
+        .call(this::release)
+        .flatMap(pressure -> keepEach(pools, held(pressure)));
+  }
+
+  /** The regions whose pools wait: users were refused room there within the hold. */
+  private static Set<String> held(List<PoolRepository.Pressure> pressure) {
+    Set<String> regions = new HashSet<>();
+    for (PoolRepository.Pressure p : pressure) {
+      if (p.holding()) {
+        regions.add(p.region());
+      }
+    }
+    return regions;
+  }
+
+  /** Deletes enough idle members on each cluster where users want room to give them that room. */
+  private Uni<Void> release(List<PoolRepository.Pressure> pressure) {
+    return Multi.createFrom()
+        .iterable(pressure)
+        .onItem()
+        .transformToUniAndConcatenate(
+            p ->
+                repository
+                    .idleOn(p.clusterId())
+                    .map(idle -> Reclaim.choose(p.cpuMillis(), p.memoryMiB(), idle))
+                    .call(this::deleteAll)
+                    .call(ids -> repository.relieved(p.clusterId()))
+                    .invoke(
+                        ids -> {
+                          if (!ids.isEmpty()) {
+                            LOG.infof(
+                                "released %d warm-pool members on cluster %s for users refused"
+                                    + " room there",
+                                ids.size(), p.clusterId());
+                          }
+                        }))
+        .collect()
+        .last()
+        .replaceWithVoid();
+  }
+
+  private Uni<Void> keepEach(List<WarmPool> pools, Set<String> held) {
     return Multi.createFrom()
         .iterable(pools)
         .onItem()
         .transformToUniAndConcatenate(
             p ->
-                keepOne(p)
+                keepOne(p, held.contains(p.region()))
                     .onFailure()
                     .invoke(e -> LOG.warnf("could not keep warm pool %s: %s", p.id(), e.toString()))
                     .onFailure()
@@ -156,12 +202,22 @@ public class PoolKeeper {
         .flatMap(this::deleteAll);
   }
 
-  private Uni<Void> keepOne(WarmPool p) {
+  private Uni<Void> keepOne(WarmPool p, boolean held) {
     return repository
         .members(p.id())
         .map(members -> PoolPlan.of(p.size(), members))
         .flatMap(plan -> deleteAll(plan.delete()).replaceWith(plan))
-        .flatMap(plan -> refill(p, plan.create()));
+        .flatMap(
+            plan ->
+                held && plan.create() > 0
+                    ? repository.reason(
+                        p.id(),
+                        "waiting to refill "
+                            + plan.create()
+                            + ": users were refused room in "
+                            + p.region()
+                            + " lately, the room goes to them first")
+                    : refill(p, plan.create()));
   }
 
   private Uni<Void> deleteAll(List<UUID> ids) {

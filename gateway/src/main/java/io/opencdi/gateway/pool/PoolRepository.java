@@ -19,6 +19,10 @@ import java.util.UUID;
 /** The SQL of warm pools: the pools themselves and what their members are doing. */
 @ApplicationScoped
 public class PoolRepository {
+  /** Room was released for the user on the cluster within the hold ($5 seconds). */
+  private static final String RELIEVED_LATELY =
+      "p.relieved_at >= now() - make_interval(secs => $5)";
+
   private static final String COLUMNS =
       "id, template_id, region, zone, size, status_reason, created_at, updated_at";
 
@@ -159,6 +163,120 @@ public class PoolRepository {
             rows -> {
               List<UUID> out = new ArrayList<>();
               rows.forEach(r -> out.add(r.getUUID(0)));
+              return out;
+            });
+  }
+
+  /** Room users were refused on a cluster, still to be released, and whether it is recent. */
+  public record Pressure(
+      UUID clusterId, String region, long cpuMillis, long memoryMiB, boolean holding) {}
+
+  /** Idle members per cluster, with each cluster's region: where room could be released. */
+  public Uni<Map<UUID, String>> clustersWithIdleMembers() {
+    return pool.query(
+            "select c.id, c.region from cluster c where exists (select 1 from desktop"
+                + " where cluster_id = c.id and pool_id is not null and holds_capacity and "
+                + UNCLAIMED
+                + ")")
+        .execute()
+        .map(
+            rows -> {
+              Map<UUID, String> out = new HashMap<>();
+              rows.forEach(r -> out.put(r.getUUID(0), r.getString(1)));
+              return out;
+            });
+  }
+
+  /**
+   * Records the room a user was refused on a cluster for the keeper to release there; a user's
+   * repeated refusals count once, at their largest.
+   */
+  public Uni<Void> wanted(
+      UUID clusterId, UUID ownerId, long cpuMillis, long memoryMiB, java.time.Duration hold) {
+    return pool.preparedQuery(
+            "insert into pool_pressure as p (cluster_id, owner_id, wanted_cpu_millis,"
+                + " wanted_memory_mib, refused_at) values ($1, $2, $3, $4, now())"
+                + " on conflict (cluster_id, owner_id) do update set"
+                + " wanted_cpu_millis = case when "
+                + RELIEVED_LATELY
+                + " then p.wanted_cpu_millis"
+                + " else greatest(p.wanted_cpu_millis, excluded.wanted_cpu_millis) end,"
+                + " wanted_memory_mib = case when "
+                + RELIEVED_LATELY
+                + " then p.wanted_memory_mib"
+                + " else greatest(p.wanted_memory_mib, excluded.wanted_memory_mib) end,"
+                + " refused_at = now()")
+        .execute(Tuple.of(clusterId, ownerId, cpuMillis, memoryMiB, hold.toMillis() / 1000.0))
+        .replaceWithVoid();
+  }
+
+  /**
+   * Every cluster's pressure: the room users want there less the room members already being deleted
+   * there still hold (it comes free when the agent confirms); {@code holding} while the last
+   * refusal is younger than {@code hold}. Pressure older than that with nothing left to release is
+   * forgotten first.
+   */
+  public Uni<List<Pressure>> pressure(java.time.Duration hold) {
+    double seconds = hold.toMillis() / 1000.0;
+    return pool.preparedQuery(
+            "delete from pool_pressure where refused_at < now() - make_interval(secs => $1)"
+                + " and wanted_cpu_millis = 0 and wanted_memory_mib = 0")
+        .execute(Tuple.of(seconds))
+        .flatMap(
+            v ->
+                pool.preparedQuery(
+                        "select p.cluster_id, c.region,"
+                            + " greatest(sum(p.wanted_cpu_millis) - coalesce(r.cpu, 0), 0),"
+                            + " greatest(sum(p.wanted_memory_mib) - coalesce(r.mem, 0), 0),"
+                            + " bool_or(p.refused_at >= now() - make_interval(secs => $1))"
+                            + " from pool_pressure p join cluster c on c.id = p.cluster_id"
+                            + " left join lateral (select sum(d.cpu_millis) cpu,"
+                            + " sum(d.memory_mib) mem from desktop d where d.cluster_id ="
+                            + " p.cluster_id and d.owner_id = $2 and d.delete_requested"
+                            + " and d.holds_capacity) r on true"
+                            + " group by p.cluster_id, c.region, r.cpu, r.mem")
+                    .execute(Tuple.of(seconds, SystemUsers.WARM_POOLS)))
+        .map(
+            rows -> {
+              List<Pressure> out = new ArrayList<>();
+              for (Row r : rows) {
+                out.add(
+                    new Pressure(
+                        r.getUUID(0), r.getString(1), r.getLong(2), r.getLong(3), r.getBoolean(4)));
+              }
+              return out;
+            });
+  }
+
+  /** The keeper acted on a cluster's pressure: what users wanted there is being released. */
+  public Uni<Void> relieved(UUID clusterId) {
+    return pool.preparedQuery(
+            "update pool_pressure set wanted_cpu_millis = 0, wanted_memory_mib = 0,"
+                + " relieved_at = now() where cluster_id = $1"
+                + " and (wanted_cpu_millis > 0 or wanted_memory_mib > 0)")
+        .execute(Tuple.of(clusterId))
+        .replaceWithVoid();
+  }
+
+  /** The idle members of every pool on one cluster that hold room there. */
+  public Uni<List<Reclaim.Idle>> idleOn(UUID clusterId) {
+    return pool.preparedQuery(
+            "select id, state, cpu_millis, memory_mib, created_at from desktop"
+                + " where cluster_id = $1 and pool_id is not null and holds_capacity and "
+                + UNCLAIMED)
+        .execute(Tuple.of(clusterId))
+        .map(
+            rows -> {
+              List<Reclaim.Idle> out = new ArrayList<>();
+              for (Row r : rows) {
+                out.add(
+                    new Reclaim.Idle(
+                        r.getUUID(0),
+                        DesktopState.RUNNING.name().equals(r.getString(1)),
+                        r.getLong(2),
+                        r.getLong(3),
+                        r.getOffsetDateTime(4)));
+              }
               return out;
             });
   }

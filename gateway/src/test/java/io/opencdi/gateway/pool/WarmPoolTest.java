@@ -65,6 +65,13 @@ class WarmPoolTest {
           runtimeClasses: [runc]
           storageClasses: [longhorn]
           nodes: { count: 1, cpuMillis: 16000, memoryMiB: 65536, maxDesktops: 110 }
+        - name: warm-east
+          region: warm-east
+          zone: warm-east-1a
+          arch: [amd64]
+          runtimeClasses: [gvisor]
+          storageClasses: [longhorn]
+          nodes: { count: 1, cpuMillis: 8000, memoryMiB: 65536, maxDesktops: 110 }
       """;
 
   @TestHTTPResource("/")
@@ -85,7 +92,7 @@ class WarmPoolTest {
     }
     agent = AgentProcess.start(base.getPort(), PostgresResource.AGENT_TOKEN, FLEET, "warm-agent");
     admin = login("admin");
-    agent.awaitReady(admin, "warm-north", "warm-south");
+    agent.awaitReady(admin, "warm-north", "warm-south", "warm-east");
     Map<String, Object> template = new HashMap<>();
     template.put("name", "warm-openbox");
     template.put("image", "opencdi/desktop-openbox:0.1");
@@ -117,8 +124,12 @@ class WarmPoolTest {
   }
 
   private String createPool(String region, String zone, int size) {
+    return createPool(templateId, region, zone, size);
+  }
+
+  private String createPool(String template, String region, String zone, int size) {
     Map<String, Object> in = new HashMap<>();
-    in.put("templateId", templateId);
+    in.put("templateId", template);
     in.put("region", region);
     in.put("zone", zone);
     in.put("size", size);
@@ -198,6 +209,27 @@ class WarmPoolTest {
     awaitReady(poolId, 2);
     assertThat(memberIds(poolId)).doesNotContain(UUID.fromString(id));
 
+    // A member does not count against a quota until it is claimed, so a claim is checked
+    // against the quota first: at her limit of one desktop alice gets none, and the pool
+    // keeps both members.
+    JsonPath limit =
+        run(
+            admin,
+            "auth",
+            "SetUserQuota",
+            "username",
+            "warm-alice-1",
+            "quota",
+            Map.of("maxDesktops", 1));
+    assertThat(limit.getList("errors")).as(limit.prettify()).isNull();
+    Set<UUID> before = Set.copyOf(memberIds(poolId));
+    JsonPath over = create(alice, "warm-north", "second desk", "warm-req-2");
+    assertThat(over.getString("errors[0].extensions.code"))
+        .as(over.prettify())
+        .isEqualTo("QUOTA_EXCEEDED");
+    assertThat(Set.copyOf(memberIds(poolId))).isEqualTo(before);
+    assertThat(run(alice, "auth", "MyQuota").getInt("data.me.quota.usedDesktops")).isEqualTo(1);
+
     // Removing the pool removes its unclaimed members, never the desktop a user got from it.
     run(admin, "pools", "DeletePool", "id", poolId);
     pools.remove(poolId);
@@ -250,7 +282,7 @@ class WarmPoolTest {
                     + " from node_group n join cluster c on c.id = n.cluster_id"
                     + " left join desktop d on d.cluster_id = n.cluster_id"
                     + " and d.node_group = n.name"
-                    + " where c.name in ('warm-north', 'warm-south')"
+                    + " where c.name in ('warm-north', 'warm-south', 'warm-east')"
                     + " group by n.cluster_id, n.name, n.used_cpu_millis, n.used_desktops")
             .execute()
             .await()
@@ -261,6 +293,64 @@ class WarmPoolTest {
       assertThat(r.getLong("used_desktops")).isEqualTo(r.getLong("holding"));
     }
     awaitReady(poolId, 3);
+  }
+
+  @Test
+  void aUserRefusedRoomGetsTheRoomIdleMembersHeld() {
+    // warm-east alone runs gVisor desktops: 8 CPUs, 6 of them held by an idle pool.
+    Map<String, Object> template = new HashMap<>();
+    template.put("name", "warm-gvisor");
+    template.put("image", "opencdi/desktop-openbox:0.1");
+    template.put("cpuMillis", 1000);
+    template.put("memoryMiB", 1024);
+    template.put("runtimeClass", "gvisor");
+    JsonPath t = run(admin, "templates", "CreateTemplate", "input", template);
+    String gvisor = t.getString("data.createTemplate.id");
+    assertThat(gvisor).as(t.prettify()).isNotNull();
+    String poolId = createPool(gvisor, "warm-east", null, 6);
+    awaitReady(poolId, 6);
+
+    // A 4-CPU desktop does not fit beside them: refused, told that room is being made.
+    String carol = TestUsers.create(pool, tokens, "warm-carol", 1).get(0);
+    Map<String, Object> in = new HashMap<>();
+    in.put("templateId", gvisor);
+    in.put("region", "warm-east");
+    in.put("cpuMillis", 4000);
+    JsonPath refused = run(carol, "desktops", "CreateDesktop", "input", in);
+    assertThat(refused.getString("errors[0].extensions.code"))
+        .as(refused.prettify())
+        .isEqualTo("UNSCHEDULABLE");
+    assertThat(refused.getString("errors[0].message")).contains("being released to make room");
+
+    // The keeper releases members holding 4 CPUs and holds the refill, so trying again (as
+    // often as an impatient user would) gets in, and releases no more than that.
+    String[] id = new String[1];
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(
+            () -> {
+              JsonPath again = run(carol, "desktops", "CreateDesktop", "input", in);
+              id[0] = again.getString("data.createDesktop.id");
+              assertThat(id[0]).as(again.prettify()).isNotNull();
+            });
+    JsonPath mine = run(carol, "desktops", "Desktop", "id", id[0]);
+    assertThat(mine.getString("data.desktop.cluster.name")).isEqualTo("warm-east");
+    assertThat(mine.getBoolean("data.desktop.fromPool")).isFalse();
+    // Four 1-CPU members made the 4 CPUs; the other two are still the pool's.
+    assertThat(unclaimedMembers()).isEqualTo(2);
+
+    // Once the hold is over the pool grows back into what is left, not into the user's room.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              Map<String, Object> p = poolOf(poolId);
+              assertThat(p.get("ready")).as(p.toString()).isEqualTo(4);
+              assertThat((String) p.get("statusReason")).startsWith("short of 2 members");
+            });
+    assertThat(run(carol, "desktops", "Desktop", "id", id[0]).getString("data.desktop.state"))
+        .isIn("SCHEDULED", "STARTING", "RUNNING");
   }
 
   @Test
