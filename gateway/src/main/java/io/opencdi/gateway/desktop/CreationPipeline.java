@@ -661,15 +661,9 @@ public class CreationPipeline {
     List<DesktopEntity> desktops = placed.stream().map(i -> i.desktop).toList();
     return repository
         .insertAll(tx, desktops)
-        .invoke(
-            inserted -> {
-              if (inserted != desktops.size()) {
-                // Only an idempotency key taken by a transaction outside the owners' locks could
-                // do this; nothing of the batch is kept.
-                throw new IllegalStateException(
-                    (desktops.size() - inserted) + " desktops of the batch existed already");
-              }
-            })
+        // Only an idempotency key taken by a transaction outside the owners' locks could make
+        // rows go missing; nothing of the batch is kept then.
+        .invoke(inserted -> requireAll(inserted, desktops.size(), "desktops of the batch existed"))
         .flatMap(
             v ->
                 Multi.createFrom()
@@ -684,17 +678,12 @@ public class CreationPipeline {
             v -> {
               List<String> events = new ArrayList<>();
               List<String> agentCommands = new ArrayList<>();
-              for (DesktopEntity d : desktops) {
-                events.add(DesktopEventBus.event(Desktop.from(d), null).encode());
-                if (!commands.direct(d.clusterId)) {
-                  agentCommands.add(
-                      DesktopCommands.command(d.id, d.clusterId, CommandKind.START).encode());
-                }
-              }
-              for (DesktopEntity d : b.claimed()) {
-                // New to its owner, as a created one is; its agent hears the new owner (a START
-                // of a running desktop changes nothing else). A direct backend keeps the owner it
-                // was created with (ADR 0035).
+              // A claimed pool member is new to its owner, as a created desktop is; its agent
+              // hears the new owner (a START of a running desktop changes nothing else). A direct
+              // backend keeps the owner it was created with (ADR 0035).
+              List<DesktopEntity> announced = new ArrayList<>(desktops);
+              announced.addAll(b.claimed());
+              for (DesktopEntity d : announced) {
                 events.add(DesktopEventBus.event(Desktop.from(d), null).encode());
                 if (!commands.direct(d.clusterId)) {
                   agentCommands.add(
@@ -712,15 +701,16 @@ public class CreationPipeline {
   private Uni<Void> claim(SqlConnection tx, List<DesktopEntity> claimed) {
     return repository
         .claimAll(tx, claimed)
-        .invoke(
-            n -> {
-              if (n != claimed.size()) {
-                // The members are locked by this transaction: only a bug could get here.
-                throw new IllegalStateException(
-                    (claimed.size() - n) + " claimed pool members changed under their lock");
-              }
-            })
+        // The members are locked by this transaction: only a bug could make rows go missing.
+        .invoke(n -> requireAll(n, claimed.size(), "claimed pool members changed under their lock"))
         .replaceWithVoid();
+  }
+
+  /** Fails the batch's transaction when a statement wrote fewer rows than it was given. */
+  private static void requireAll(int written, int expected, String missing) {
+    if (written != expected) {
+      throw new IllegalStateException((expected - written) + " " + missing);
+    }
   }
 
   // ---- after the transaction ----

@@ -3,12 +3,10 @@ package io.opencdi.gateway.pool;
 import io.opencdi.gateway.common.NotFoundException;
 import io.opencdi.gateway.common.TextInputs;
 import io.opencdi.gateway.common.ValidationException;
-import io.opencdi.gateway.db.Db;
-import io.opencdi.gateway.template.TemplateEntity;
+import io.opencdi.gateway.template.TemplateQueries;
 import io.opencdi.gateway.template.api.Template;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -21,12 +19,12 @@ import java.util.UUID;
 public class PoolService {
   private final PoolRepository repository;
   private final PoolKeeper keeper;
-  private final Db db;
+  private final TemplateQueries templates;
 
-  public PoolService(PoolRepository repository, PoolKeeper keeper, Db db) {
+  public PoolService(PoolRepository repository, PoolKeeper keeper, TemplateQueries templates) {
     this.repository = repository;
     this.keeper = keeper;
-    this.db = db;
+    this.templates = templates;
   }
 
   /** Every pool with its ready and starting members. */
@@ -54,17 +52,7 @@ public class PoolService {
 
   /** The templates of {@code ids}, by id. */
   public Uni<Map<UUID, Template>> templates(List<UUID> ids) {
-    return db.session(
-        s ->
-            s.createSelectionQuery("from TemplateEntity where id in :ids", TemplateEntity.class)
-                .setParameter("ids", ids)
-                .getResultList()
-                .map(
-                    l -> {
-                      Map<UUID, Template> byId = new HashMap<>();
-                      l.forEach(t -> byId.put(t.id, Template.from(t)));
-                      return byId;
-                    }));
+    return templates.byIds(ids);
   }
 
   /** The pool with what its members are doing now. */

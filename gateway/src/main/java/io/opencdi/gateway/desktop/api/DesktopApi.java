@@ -12,7 +12,7 @@ import io.opencdi.gateway.desktop.DesktopQueries;
 import io.opencdi.gateway.desktop.DesktopService;
 import io.opencdi.gateway.graphql.SharedLookups;
 import io.opencdi.gateway.quota.CreateRate;
-import io.opencdi.gateway.template.TemplateEntity;
+import io.opencdi.gateway.template.TemplateQueries;
 import io.opencdi.gateway.template.api.Template;
 import io.smallrye.mutiny.Uni;
 import java.util.HashMap;
@@ -37,6 +37,7 @@ public class DesktopApi {
   private final DesktopQueries queries;
   private final ClusterQueries clusters;
   private final Db db;
+  private final TemplateQueries templates;
   private final Admission admission;
   private final CreateRate rate;
 
@@ -46,6 +47,7 @@ public class DesktopApi {
       DesktopQueries queries,
       ClusterQueries clusters,
       Db db,
+      TemplateQueries templates,
       Admission admission,
       CreateRate rate) {
     this.admission = admission;
@@ -55,6 +57,7 @@ public class DesktopApi {
     this.queries = queries;
     this.clusters = clusters;
     this.db = db;
+    this.templates = templates;
   }
 
   @Query
@@ -140,18 +143,9 @@ public class DesktopApi {
   }
 
   private Uni<List<Template>> loadTemplates(List<Desktop> desktops) {
-    List<UUID> ids = desktops.stream().map(Desktop::templateId).distinct().toList();
-    return db.session(
-        s ->
-            s.createSelectionQuery("from TemplateEntity where id in :ids", TemplateEntity.class)
-                .setParameter("ids", ids)
-                .getResultList()
-                .map(
-                    l -> {
-                      Map<UUID, Template> byId = new HashMap<>();
-                      l.forEach(t -> byId.put(t.id, Template.from(t)));
-                      return desktops.stream().map(d -> byId.get(d.templateId())).toList();
-                    }));
+    return templates
+        .byIds(desktops.stream().map(Desktop::templateId).distinct().toList())
+        .map(byId -> desktops.stream().map(d -> byId.get(d.templateId())).toList());
   }
 
   @Description("The desktop's owner.")
