@@ -501,6 +501,127 @@ await scenario(
   },
 );
 
+/**
+ * Launches `name` of the real desktops' template in the `local` region from the portal, connects
+ * when it runs and resolves with the time from the click on "Launch" to the first drawn frame.
+ */
+async function launchAndConnect(page, name) {
+  await page.goto(base);
+  await page.getByRole("button", { name: "Launch desktop" }).click();
+  const dialog = page.getByRole("dialog", { name: "Launch a desktop" });
+  await choose(page, "Template", /^local-desktop —/);
+  await dialog.getByRole("textbox", { name: "Name", exact: true }).fill(name);
+  await choose(page, "Preferred region", /^local$/);
+  const clicked = await page.evaluate(() => performance.now());
+  await dialog.getByRole("button", { name: "Launch", exact: true }).click();
+  const card = page.locator(`[data-desktop="${name}"]`);
+  await card
+    .getByRole("button", { name: `Connect to ${name}` })
+    .click({ timeout: DESKTOP_TIMEOUT });
+  const frame = await waitForFrame(page, { minColours: 2, timeout: DESKTOP_TIMEOUT });
+  return { card, ms: frame - clicked };
+}
+
+/** Deletes a desktop through the API and waits until its home has left this host. */
+/** Closes the viewer dialog of `name` with its close button (keys go to the desktop). */
+async function closeViewer(page, name) {
+  const viewer = page.getByRole("dialog", { name: `Viewer of ${name}` });
+  await viewer.getByRole("button", { name: "Close", exact: true }).click();
+  await viewer.waitFor({ state: "detached" });
+}
+
+async function deleteQuietly(page, name) {
+  const r = await api(page, "{ desktops(first: 100) { edges { node { id name } } } }");
+  const d = r.data.desktops.edges.map((e) => e.node).find((n) => n.name === name);
+  const del = await api(page, "mutation($id: ID!) { deleteDesktop(id: $id) { id } }", { id: d.id });
+  assert.ok(!del.errors, JSON.stringify(del.errors));
+  await waitForGone(join(localDataDir, "desktops", d.id));
+}
+
+const poolName = "local-desktop in local/any";
+
+await scenario(
+  'an admin keeps a warm pool of real desktops, a user gets one at once marked "from pool" and sees its first frame, and the pool is deleted after confirming',
+  async () => {
+    const percentile = (xs, p) => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+    };
+    const summary = (name, xs) =>
+      `${name}: n=${xs.length} p50=${percentile(xs, 50).toFixed(0)} ` +
+      `p90=${percentile(xs, 90).toFixed(0)} min=${Math.min(...xs).toFixed(0)} ` +
+      `max=${Math.max(...xs).toFixed(0)} ms; raw ${xs.map((x) => x.toFixed(0)).join(" ")}`;
+    // Cold launches first, while no pool serves the template there.
+    const cold = [];
+    for (let i = 0; i < ttffRuns; i++) {
+      const name = `alice-cold-${i}-${run}`;
+      cold.push((await launchAndConnect(alice, name)).ms);
+      await closeViewer(alice, name);
+      await deleteQuietly(alice, name);
+    }
+
+    // The pool, created in the console, fills to 1 ready member.
+    await admin.goto(base);
+    await admin
+      .getByRole("navigation", { name: "Main navigation" })
+      .getByRole("link", { name: "Warm pools", exact: true })
+      .click();
+    await admin.getByRole("heading", { name: "Warm pools", exact: true }).waitFor();
+    await admin.getByRole("button", { name: "New pool" }).click();
+    const form = admin.getByRole("dialog", { name: "New warm pool" });
+    await choose(admin, "Template", /^local-desktop$/);
+    await choose(admin, "Region", /^local$/);
+    await form.getByRole("textbox", { name: "Size", exact: true }).fill("1");
+    await shot(admin, "31-pool-create");
+    await form.getByRole("button", { name: "Create pool" }).click();
+    await form.waitFor({ state: "detached" });
+    const row = admin.locator(`[data-testid="pool-row"][data-pool="${poolName}"]`);
+    const ready = row.getByTestId("pool-ready").filter({ hasText: /^1 ready$/ });
+    await ready.waitFor({ timeout: DESKTOP_TIMEOUT });
+    await settled(admin);
+    await shot(admin, "32-pool-ready");
+
+    // The user's launch is served by the pool: the desktop says so and draws its first frame.
+    const pooledName = `alice-warm-${run}`;
+    const { card, ms } = await launchAndConnect(alice, pooledName);
+    await card.getByTestId("desktop-from-pool").waitFor();
+    await shot(alice, "33-from-pool-viewer");
+    await closeViewer(alice, pooledName);
+    await shot(alice, "34-from-pool-card");
+    // The pool refills behind the handed-over desktop.
+    await ready.waitFor({ timeout: DESKTOP_TIMEOUT });
+
+    const pooled = [ms];
+    await deleteQuietly(alice, pooledName);
+    for (let i = 1; i < ttffRuns; i++) {
+      await ready.waitFor({ timeout: DESKTOP_TIMEOUT });
+      const name = `alice-warm-${i}-${run}`;
+      const launched = await launchAndConnect(alice, name);
+      await launched.card.getByTestId("desktop-from-pool").waitFor();
+      pooled.push(launched.ms);
+      await closeViewer(alice, name);
+      await deleteQuietly(alice, name);
+    }
+    if (ttffRuns > 0) {
+      console.log(
+        `time to first frame of a launch, click on "Launch" → first drawn frame (${ttffRuns} runs each)\n` +
+          `${summary("cold launch", cold)}\n${summary("pooled launch", pooled)}`,
+      );
+    }
+
+    // Deleted after confirming, in the console; gone from the page and from the API.
+    await admin.getByRole("button", { name: `Delete pool ${poolName}`, exact: true }).click();
+    const confirm = admin.getByRole("dialog", { name: `Delete pool ${poolName}?` });
+    await confirm.waitFor();
+    await confirm.getByRole("button", { name: "Delete pool", exact: true }).click();
+    await row.waitFor({ state: "detached" });
+    const left = await api(admin, "{ pools { id template { name } region } }");
+    assert.ok(!left.errors, JSON.stringify(left.errors));
+    assert.equal(left.data.pools.filter((p) => p.region === "local").length, 0);
+    await shot(admin, "35-pool-deleted");
+  },
+);
+
 if (ttffRuns > 0) {
   await scenario(`time to first frame, ${ttffRuns} runs each`, async () => {
     const percentile = (xs, p) => {

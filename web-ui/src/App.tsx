@@ -11,6 +11,7 @@ import { MyDesktopsPage } from "./desktops/MyDesktopsPage";
 import { SnapshotsPage } from "./desktops/snapshots/SnapshotsPage";
 import { AppLayout } from "./layout/AppLayout";
 import { PlacementPreviewPage } from "./placement/PlacementPreviewPage";
+import { PoolsPage } from "./pools/PoolsPage";
 import { TemplatesPage } from "./templates/TemplatesPage";
 import { UsersPage } from "./users/UsersPage";
 
@@ -60,6 +61,7 @@ const router = createHashRouter([
       { path: "admin/clusters/:id", element: admin(<ClusterDetailPage />) },
       { path: "admin/desktops", element: admin(<DesktopsPage />) },
       { path: "admin/templates", element: admin(<TemplatesPage />) },
+      { path: "admin/pools", element: admin(<PoolsPage />) },
       { path: "admin/placement", element: admin(<PlacementPreviewPage />) },
       { path: "admin/users", element: admin(<UsersPage />) },
       { path: "*", element: <Navigate to="/" replace /> },

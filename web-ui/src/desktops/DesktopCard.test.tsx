@@ -29,6 +29,14 @@ describe("DesktopCard", () => {
     expect(screen.getAllByTestId("desktop-health")).toHaveLength(1);
   });
 
+  it("marks a desktop handed over from a warm pool, and a cold one not at all", () => {
+    const api = fakeClient({});
+    renderWithProviders(<DesktopCard desktop={desktop("8", { fromPool: true })} />, api.client);
+    expect(screen.getByTestId("desktop-from-pool")).toHaveTextContent("from pool");
+    renderWithProviders(<DesktopCard desktop={desktop("9")} />, api.client);
+    expect(screen.getAllByTestId("desktop-from-pool")).toHaveLength(1);
+  });
+
   it("powers a running desktop off", async () => {
     const api = fakeClient({
       StopDesktop: ({ id }) => ({

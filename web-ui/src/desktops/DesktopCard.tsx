@@ -13,6 +13,7 @@ import {
 } from "../gql/graphql";
 import { LiveUsage } from "./LiveUsage";
 import { SnapshotsButton } from "./snapshots/SnapshotsModal";
+import { FromPoolBadge } from "./FromPoolBadge";
 import { HealthBadge } from "./HealthBadge";
 import { StateBadge } from "./StateBadge";
 import { canDelete, canStart, canStop, transition } from "./states";
@@ -74,6 +75,11 @@ export function DesktopCard({
           <StateBadge state={desktop.state} />
           <HealthBadge health={desktop.health} reason={desktop.healthReason} />
         </Group>
+        {desktop.fromPool && (
+          <Group gap="xs">
+            <FromPoolBadge fromPool={desktop.fromPool} />
+          </Group>
+        )}
         <Text size="sm" c="dimmed">
           {desktop.template.name} · {formatCpu(desktop.cpuMillis)} ·{" "}
           {formatMemory(desktop.memoryMiB)} · {desktop.cluster.name} ({desktop.cluster.region})

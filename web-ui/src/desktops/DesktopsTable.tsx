@@ -2,6 +2,7 @@ import { Anchor, Checkbox, Group, Table, Text } from "@mantine/core";
 import { Link } from "react-router";
 import { formatCpu, formatMemory, formatTime } from "../common/format";
 import type { DesktopFieldsFragment } from "../gql/graphql";
+import { FromPoolBadge } from "./FromPoolBadge";
 import { HealthBadge } from "./HealthBadge";
 import { StateBadge } from "./StateBadge";
 
@@ -72,6 +73,7 @@ export function DesktopsTable({
                 <Group gap={4} wrap="nowrap">
                   <StateBadge state={d.state} />
                   <HealthBadge health={d.health} reason={d.healthReason} />
+                  <FromPoolBadge fromPool={d.fromPool} />
                 </Group>
               </Table.Td>
               <Table.Td>{d.owner.username}</Table.Td>

@@ -4,6 +4,7 @@ import {
   IconCamera,
   IconChartBar,
   IconDeviceDesktop,
+  IconFlame,
   IconLayoutList,
   IconLogout,
   IconRoute,
@@ -17,6 +18,7 @@ const ADMIN_LINKS = [
   { to: "/admin/fleet", label: "Fleet", icon: IconChartBar },
   { to: "/admin/desktops", label: "Desktops", icon: IconLayoutList },
   { to: "/admin/templates", label: "Templates", icon: IconTemplate },
+  { to: "/admin/pools", label: "Warm pools", icon: IconFlame },
   { to: "/admin/placement", label: "Placement preview", icon: IconRoute },
   { to: "/admin/users", label: "Users", icon: IconUsers },
 ];
