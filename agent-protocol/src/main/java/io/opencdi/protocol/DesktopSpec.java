@@ -1,5 +1,7 @@
 package io.opencdi.protocol;
 
+import java.util.List;
+
 /**
  * Desired state of one desktop, as the gateway placed it.
  *
@@ -18,6 +20,7 @@ package io.opencdi.protocol;
  * @param restoreFrom the id of a snapshot (in the same cluster) whose copy becomes the home volume
  *     when the volume is first created; null for an empty home. Later commands keep naming it, and
  *     an existing volume is never overwritten.
+ * @param layers application layers composed over {@code image}, lowest first; never null
  */
 public record DesktopSpec(
     String id,
@@ -32,7 +35,44 @@ public record DesktopSpec(
     String storageClass,
     int homeVolumeGiB,
     Power power,
-    String restoreFrom) {
+    String restoreFrom,
+    List<AppLayer> layers) {
+
+  public DesktopSpec {
+    layers = layers == null ? List.of() : List.copyOf(layers);
+  }
+
+  /** A desktop without application layers. */
+  public DesktopSpec(
+      String id,
+      String name,
+      String owner,
+      String cluster,
+      String node,
+      String image,
+      long cpuMillis,
+      long memoryMiB,
+      String runtimeClass,
+      String storageClass,
+      int homeVolumeGiB,
+      Power power,
+      String restoreFrom) {
+    this(
+        id,
+        name,
+        owner,
+        cluster,
+        node,
+        image,
+        cpuMillis,
+        memoryMiB,
+        runtimeClass,
+        storageClass,
+        homeVolumeGiB,
+        power,
+        restoreFrom,
+        List.of());
+  }
 
   /** A desktop with a fresh, empty home volume. */
   public DesktopSpec(
@@ -61,6 +101,26 @@ public record DesktopSpec(
         storageClass,
         homeVolumeGiB,
         power,
-        null);
+        null,
+        List.of());
+  }
+
+  /** The same desktop with {@code value} as its layers. */
+  public DesktopSpec withLayers(List<AppLayer> value) {
+    return new DesktopSpec(
+        id,
+        name,
+        owner,
+        cluster,
+        node,
+        image,
+        cpuMillis,
+        memoryMiB,
+        runtimeClass,
+        storageClass,
+        homeVolumeGiB,
+        power,
+        restoreFrom,
+        value);
   }
 }

@@ -87,6 +87,13 @@ class ProtocolCodecTest {
                     10,
                     Power.ON,
                     "s1")),
+            new Command(
+                "c4",
+                CommandKind.START,
+                spec.withLayers(
+                    List.of(
+                        new AppLayer("gimp", "2.10", "ghcr.io/opencdi/apps/gimp:2.10"),
+                        new AppLayer("fonts", "1", "ghcr.io/opencdi/apps/fonts:1")))),
             new SnapshotStatus("s1", "d1", "bj-1", SnapshotState.READY, 1073741824L, null, 43L),
             new SnapshotStatus("s2", "d1", "bj-1", SnapshotState.FAILED, null, "no class", 44L));
     for (Message frame : frames) {
@@ -103,6 +110,7 @@ class ProtocolCodecTest {
     assertThat(command).isInstanceOf(Command.class);
     assertThat(((Command) command).snapshot()).isNull();
     assertThat(((Command) command).desktop().restoreFrom()).isNull();
+    assertThat(((Command) command).desktop().layers()).isEmpty();
     assertThat(
             codec.encode(new SnapshotStatus("s1", "d1", "c", SnapshotState.DELETED, null, null, 1)))
         .startsWith("{\"type\":\"snapshot-status\",\"snapshotId\":\"s1\"");
