@@ -1,5 +1,6 @@
 package io.opencdi.gateway.agent;
 
+import io.opencdi.gateway.applayer.LayerStack;
 import io.opencdi.gateway.cluster.ClusterEntity;
 import io.opencdi.gateway.cluster.ClusterRegistry;
 import io.opencdi.gateway.cluster.NodeGroupEntity;
@@ -200,7 +201,8 @@ public class AgentInventory {
         d.storageClass,
         d.homeVolumeGiB,
         d.power,
-        d.restoredFrom == null ? null : d.restoredFrom.toString());
+        d.restoredFrom == null ? null : d.restoredFrom.toString(),
+        LayerStack.toProtocol(d.appLayers));
   }
 
   /** How clusters not in the inventory yet may join in one Hello. */

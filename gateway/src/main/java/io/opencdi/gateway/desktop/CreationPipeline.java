@@ -1,5 +1,8 @@
 package io.opencdi.gateway.desktop;
 
+import io.opencdi.gateway.applayer.AppLayerRepository;
+import io.opencdi.gateway.applayer.Layer;
+import io.opencdi.gateway.applayer.LayerStack;
 import io.opencdi.gateway.auth.Caller;
 import io.opencdi.gateway.auth.SystemUsers;
 import io.opencdi.gateway.auth.UserEntity;
@@ -7,6 +10,7 @@ import io.opencdi.gateway.auth.api.User;
 import io.opencdi.gateway.cluster.ClusterQueries;
 import io.opencdi.gateway.cluster.api.Cluster;
 import io.opencdi.gateway.common.ApiException;
+import io.opencdi.gateway.common.Ids;
 import io.opencdi.gateway.common.NotFoundException;
 import io.opencdi.gateway.common.UnavailableException;
 import io.opencdi.gateway.common.UnschedulableException;
@@ -80,6 +84,7 @@ public class CreationPipeline {
   private final Quotas quotas;
   private final ClusterQueries clusters;
   private final WarmMembers warm;
+  private final AppLayerRepository layers;
   private final int maxBatch;
   // Guarded by this.
   private final ArrayDeque<Job> queue = new ArrayDeque<>();
@@ -94,6 +99,7 @@ public class CreationPipeline {
       Quotas quotas,
       ClusterQueries clusters,
       WarmMembers warm,
+      AppLayerRepository layers,
       PlacementConfig config) {
     this.pool = pool;
     this.repository = repository;
@@ -103,6 +109,7 @@ public class CreationPipeline {
     this.quotas = quotas;
     this.clusters = clusters;
     this.warm = warm;
+    this.layers = layers;
     this.maxBatch = Math.max(1, config.maxBatch());
   }
 
@@ -231,10 +238,15 @@ public class CreationPipeline {
                         return repository.templates(tx, templates);
                       })
                   .flatMap(
-                      found -> {
-                        prepareSingles(b, jobs, found);
-                        return repository.existing(tx, b.keys.keySet());
-                      })
+                      found ->
+                          layers
+                              .byIds(tx, layerIds(jobs))
+                              .map(
+                                  known -> {
+                                    prepareSingles(b, jobs, found, known);
+                                    return known;
+                                  }))
+                  .flatMap(known -> repository.existing(tx, b.keys.keySet()))
                   .flatMap(
                       existing -> {
                         b.keys.forEach(
@@ -257,8 +269,35 @@ public class CreationPipeline {
         .transformToUni((v, failure) -> finish(b, failure, null));
   }
 
+  /** The well-formed layer ids the batch's creations add; ill-formed ones are refused later. */
+  private static Set<UUID> layerIds(List<Single> jobs) {
+    Set<UUID> ids = new HashSet<>();
+    for (Single j : jobs) {
+      if (j.input().apps() != null) {
+        for (String a : j.input().apps()) {
+          try {
+            ids.add(UUID.fromString(a));
+          } catch (IllegalArgumentException | NullPointerException bad) {
+            // refused with its reason in addedLayers
+          }
+        }
+      }
+    }
+    return ids;
+  }
+
+  /** The layers a creation adds to its template's, or a refusal. */
+  private static List<Layer> addedLayers(CreateDesktopInput in, Map<UUID, Layer> known) {
+    if (in.apps() == null || in.apps().isEmpty()) {
+      return List.of();
+    }
+    return LayerStack.resolve(
+        in.apps().stream().map(a -> Ids.parse(a, "app layer")).toList(), known);
+  }
+
   /** Builds each caller's desktop, or its refusal; keys each idempotent request once. */
-  private void prepareSingles(Batch b, List<Single> jobs, Map<UUID, TemplateEntity> templates) {
+  private void prepareSingles(
+      Batch b, List<Single> jobs, Map<UUID, TemplateEntity> templates, Map<UUID, Layer> known) {
     for (int i = 0; i < jobs.size(); i++) {
       Single j = jobs.get(i);
       Item item = b.items.get(i);
@@ -286,6 +325,18 @@ public class CreationPipeline {
               in.region(),
               in.zone(),
               in.requestId());
+      try {
+        List<Layer> added = addedLayers(in, known);
+        if (!added.isEmpty()) {
+          item.desktop.appLayers =
+              LayerStack.toJson(LayerStack.compose(LayerStack.fromJson(t.appLayers), added));
+          item.addsLayers = true;
+        }
+      } catch (ApiException refused) {
+        item.refusal = refused;
+        item.desktop = null;
+        continue;
+      }
       if (in.requestId() != null) {
         RequestKey key = new RequestKey(owner.id, in.requestId());
         Item first = b.keys.putIfAbsent(key, item);
@@ -311,11 +362,12 @@ public class CreationPipeline {
       if (item.desktop == null || item.existing != null || item.sameAs != null) {
         continue;
       }
-      // A member has the template's resources; a creation that asks for others starts cold.
+      // A member has the template's resources and layers; a creation that asks for others
+      // starts cold.
       boolean templateSized =
           item.desktop.cpuMillis == item.template.cpuMillis
               && item.desktop.memoryMiB == item.template.memoryMiB;
-      if (templateSized) {
+      if (templateSized && !item.addsLayers) {
         item.pools = warm.poolsFor(item.template.id, in.region(), in.zone());
         pools.addAll(item.pools);
       }
@@ -340,7 +392,7 @@ public class CreationPipeline {
         item.refusal = refused;
         continue;
       }
-      DesktopEntity member = take(members, item.pools);
+      DesktopEntity member = take(members, item.pools, d.appLayers);
       if (member != null) {
         item.claim(member);
         usage.put(
@@ -388,13 +440,23 @@ public class CreationPipeline {
     return new UnschedulableException(message);
   }
 
-  /** The oldest ready member of the first of {@code pools} that still has one, or null. */
+  /**
+   * The oldest ready member of the first of {@code pools} that still has one with {@code layers},
+   * or null. Members started before their template's layers changed are left to the keeper.
+   */
   private static DesktopEntity take(
-      Map<UUID, ArrayDeque<DesktopEntity>> members, List<UUID> pools) {
+      Map<UUID, ArrayDeque<DesktopEntity>> members, List<UUID> pools, String layers) {
     for (UUID pool : pools) {
       ArrayDeque<DesktopEntity> ready = members.get(pool);
-      if (ready != null && !ready.isEmpty()) {
-        return ready.poll();
+      if (ready == null) {
+        continue;
+      }
+      for (var it = ready.iterator(); it.hasNext(); ) {
+        DesktopEntity m = it.next();
+        if (layers.equals(m.appLayers)) {
+          it.remove();
+          return m;
+        }
       }
     }
     return null;
@@ -570,6 +632,7 @@ public class CreationPipeline {
     d.runtimeClass = t.runtimeClass;
     d.storageClass = t.storageClass;
     d.homeVolumeGiB = t.homeVolumeGiB;
+    d.appLayers = t.appLayers;
     d.region = region;
     d.zone = zone;
     d.requestId = requestId;
@@ -876,6 +939,7 @@ public class CreationPipeline {
     DesktopEntity existing;
     DesktopEntity claimed;
     List<UUID> pools = List.of();
+    boolean addsLayers;
     Item sameAs;
     ApiException refusal;
 

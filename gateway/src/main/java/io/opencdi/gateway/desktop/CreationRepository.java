@@ -67,7 +67,7 @@ public class CreationRepository {
   public Uni<Map<UUID, TemplateEntity>> templates(SqlConnection tx, Collection<UUID> ids) {
     return tx.preparedQuery(
             "select id, name, image, cpu_millis, memory_mib, runtime_class, storage_class,"
-                + " home_volume_gib, arch from template where id = any($1)")
+                + " home_volume_gib, arch, app_layers from template where id = any($1)")
         .execute(Tuple.of(ids.toArray(UUID[]::new)))
         .map(
             rows -> {
@@ -83,6 +83,7 @@ public class CreationRepository {
                 t.storageClass = r.getString("storage_class");
                 t.homeVolumeGiB = r.getInteger("home_volume_gib");
                 t.arch = r.getString("arch");
+                t.appLayers = r.getString("app_layers");
                 byId.put(t.id, t);
               }
               return byId;
@@ -171,6 +172,7 @@ public class CreationRepository {
     String[] summary = new String[n];
     UUID[] restoredFrom = new UUID[n];
     UUID[] poolId = new UUID[n];
+    String[] appLayers = new String[n];
     OffsetDateTime[] createdAt = new OffsetDateTime[n];
     for (int i = 0; i < n; i++) {
       DesktopEntity d = desktops.get(i);
@@ -196,6 +198,7 @@ public class CreationRepository {
       summary[i] = d.placementSummary;
       restoredFrom[i] = d.restoredFrom;
       poolId[i] = d.poolId;
+      appLayers[i] = d.appLayers;
       createdAt[i] = d.createdAt;
     }
     Tuple values = Tuple.tuple();
@@ -223,6 +226,7 @@ public class CreationRepository {
           summary,
           restoredFrom,
           poolId,
+          appLayers,
           createdAt
         }) {
       values.addValue(column);
@@ -231,13 +235,14 @@ public class CreationRepository {
             "insert into desktop (id, name, owner_id, template_id, state, power,"
                 + " holds_capacity, cluster_id, node_group, home_cluster_id, image, cpu_millis,"
                 + " memory_mib, runtime_class, storage_class, home_volume_gib, region, zone,"
-                + " request_id, placement_summary, restored_from, pool_id, created_at, updated_at)"
+                + " request_id, placement_summary, restored_from, pool_id, app_layers, created_at,"
+                + " updated_at)"
                 + " select *, c from unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[],"
                 + " $5::text[], $6::text[], $7::boolean[], $8::uuid[], $9::text[], $10::uuid[],"
                 + " $11::text[], $12::bigint[], $13::bigint[], $14::text[], $15::text[],"
                 + " $16::int[], $17::text[], $18::text[], $19::text[], $20::text[],"
-                + " $21::uuid[], $22::uuid[], $23::timestamptz[]) as r(id, name, o, t, s, p, h,"
-                + " cl, ng, hc, im, cpu, mem, rc, sc, hg, rg, zn, rq, ps, rf, pl, c)"
+                + " $21::uuid[], $22::uuid[], $23::text[], $24::timestamptz[]) as r(id, name, o, t,"
+                + " s, p, h, cl, ng, hc, im, cpu, mem, rc, sc, hg, rg, zn, rq, ps, rf, pl, al, c)"
                 + " on conflict (owner_id, request_id) where request_id is not null do nothing")
         .execute(values)
         .map(rows -> rows.rowCount());

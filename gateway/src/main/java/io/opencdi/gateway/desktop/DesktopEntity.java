@@ -95,6 +95,13 @@ public class DesktopEntity {
   @Column(name = "from_pool")
   public boolean fromPool;
 
+  /**
+   * Its application layers, lowest first, as {@link io.opencdi.gateway.applayer.LayerStack} keeps
+   * them.
+   */
+  @Column(name = "app_layers")
+  public String appLayers = "[]";
+
   @Column(name = "created_at")
   public OffsetDateTime createdAt;
 

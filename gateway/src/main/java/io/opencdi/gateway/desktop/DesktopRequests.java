@@ -1,5 +1,7 @@
 package io.opencdi.gateway.desktop;
 
+import io.opencdi.gateway.applayer.Layer;
+import io.opencdi.gateway.applayer.LayerStack;
 import io.opencdi.placement.framework.ClusterEvaluation;
 import io.opencdi.placement.framework.Decision;
 import io.opencdi.placement.framework.FilterVerdict;
@@ -19,7 +21,8 @@ final class DesktopRequests {
         DesktopRequest.builder(d.ownerId.toString(), d.cpuMillis, d.memoryMiB)
             .runtimeClass(d.runtimeClass)
             .storageClass(d.storageClass)
-            .image(d.image);
+            .image(d.image)
+            .layers(LayerStack.fromJson(d.appLayers).stream().map(Layer::image).toList());
     if (arch != null) {
       b.arch(arch);
     }

@@ -13,7 +13,7 @@ final class DesktopRows {
           + " cluster_id, node_group, home_cluster_id, image, cpu_millis, memory_mib,"
           + " runtime_class, storage_class, home_volume_gib, region, zone, request_id,"
           + " status_reason, health, health_reason, placement_summary, restored_from, pool_id,"
-          + " from_pool, created_at, updated_at";
+          + " from_pool, app_layers, created_at, updated_at";
 
   private DesktopRows() {}
 
@@ -46,6 +46,7 @@ final class DesktopRows {
     d.restoredFrom = r.getUUID("restored_from");
     d.poolId = r.getUUID("pool_id");
     d.fromPool = r.getBoolean("from_pool");
+    d.appLayers = r.getString("app_layers");
     d.createdAt = r.getOffsetDateTime("created_at");
     d.updatedAt = r.getOffsetDateTime("updated_at");
     return d;

@@ -139,6 +139,7 @@ public class DesktopService {
     d.runtimeClass = source.runtimeClass;
     d.storageClass = source.storageClass;
     d.homeVolumeGiB = source.homeVolumeGiB;
+    d.appLayers = source.appLayers;
     d.region = source.region;
     d.zone = source.zone;
     // Its volume will be made in the snapshot's cluster: power-ons come back there.

@@ -3,8 +3,11 @@ package io.opencdi.gateway.karmada;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.opencdi.gateway.applayer.LayerStack;
 import io.opencdi.gateway.desktop.DesktopEntity;
+import io.opencdi.protocol.AppLayer;
 import io.opencdi.protocol.Power;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,6 +115,17 @@ public final class KarmadaObjects {
       home.put("storageClassName", d.storageClass);
     }
     spec.put("home", home);
+    List<Map<String, Object>> apps = new ArrayList<>();
+    for (AppLayer l : LayerStack.toProtocol(d.appLayers)) {
+      Map<String, Object> app = new LinkedHashMap<>();
+      app.put("name", l.name());
+      app.put("version", l.version());
+      app.put("image", l.image());
+      apps.add(app);
+    }
+    if (!apps.isEmpty()) {
+      spec.put("layers", apps);
+    }
     return spec;
   }
 

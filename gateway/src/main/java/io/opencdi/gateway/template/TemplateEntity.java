@@ -70,6 +70,12 @@ public class TemplateEntity {
   @Column(name = "max_session_minutes")
   public Integer maxSessionMinutes;
 
+  /**
+   * Layers its desktops start with, as {@link io.opencdi.gateway.applayer.LayerStack} keeps them.
+   */
+  @Column(name = "app_layers")
+  public String appLayers = "[]";
+
   @Column(name = "created_at")
   public OffsetDateTime createdAt;
 }

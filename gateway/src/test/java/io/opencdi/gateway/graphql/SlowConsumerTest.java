@@ -113,6 +113,7 @@ class SlowConsumerTest {
           DesktopHealth.OK,
           null,
           false,
+          java.util.List.of(),
           now,
           now,
           owner,

@@ -372,10 +372,24 @@ class WarmPoolTest {
     in.put("cpuMillis", 2000);
     JsonPath bigger = run(bob, "desktops", "CreateDesktop", "input", in);
     assertThat(bigger.getBoolean("data.createDesktop.fromPool")).as(bigger.prettify()).isFalse();
+    in.remove("cpuMillis");
+    // Members have the template's layers: a launch that adds one starts cold.
+    Map<String, Object> layer = new HashMap<>();
+    layer.put("name", "warm-extra");
+    layer.put("version", "1");
+    layer.put("image", "example.org/apps/warm-extra:1");
+    in.put(
+        "apps",
+        List.of(
+            run(admin, "apps", "CreateAppLayer", "input", layer)
+                .getString("data.createAppLayer.id")));
+    JsonPath layered = run(bob, "apps", "CreateDesktopWithApps", "input", in);
+    assertThat(layered.getBoolean("data.createDesktop.fromPool")).as(layered.prettify()).isFalse();
+    assertThat(layered.getList("data.createDesktop.apps.name")).containsExactly("warm-extra");
     assertThat(poolOf(poolId).get("ready")).isEqualTo(1);
 
-    // The pool's own zone with the template's resources takes its member.
-    in.remove("cpuMillis");
+    // The pool's own zone with the template's resources and layers takes its member.
+    in.remove("apps");
     JsonPath served = run(bob, "desktops", "CreateDesktop", "input", in);
     assertThat(served.getBoolean("data.createDesktop.fromPool")).as(served.prettify()).isTrue();
   }

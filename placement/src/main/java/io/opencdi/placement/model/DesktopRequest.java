@@ -1,12 +1,14 @@
 package io.opencdi.placement.model;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * One desktop to place. Every optional constraint or preference left empty means "any": no
  * architecture, runtime class or storage class required, no locality preference, no quota limit.
- * Use {@link #builder(String, long, long)} to keep call sites readable.
+ * Use {@link #builder(String, long, long)} to keep call sites readable. {@code layers} are the
+ * images of the desktop's application layers, composed over {@code image}; empty for none.
  */
 public record DesktopRequest(
     String owner,
@@ -19,7 +21,8 @@ public record DesktopRequest(
     Optional<String> region,
     Optional<String> zone,
     Optional<String> homeClusterId,
-    Optional<QuotaAllowance> quota) {
+    Optional<QuotaAllowance> quota,
+    List<String> layers) {
 
   public DesktopRequest {
     Objects.requireNonNull(owner, "owner");
@@ -39,6 +42,7 @@ public record DesktopRequest(
     Objects.requireNonNull(zone, "zone");
     Objects.requireNonNull(homeClusterId, "homeClusterId");
     Objects.requireNonNull(quota, "quota");
+    layers = List.copyOf(layers);
   }
 
   public static Builder builder(String owner, long cpuMillis, long memoryMiB) {
@@ -58,7 +62,8 @@ public record DesktopRequest(
         region,
         zone,
         homeClusterId,
-        Optional.of(allowance));
+        Optional.of(allowance),
+        layers);
   }
 
   /** Collects the optional fields; unset ones stay empty. */
@@ -74,6 +79,7 @@ public record DesktopRequest(
     private Optional<String> zone = Optional.empty();
     private Optional<String> homeClusterId = Optional.empty();
     private Optional<QuotaAllowance> quota = Optional.empty();
+    private List<String> layers = List.of();
 
     private Builder(String owner, long cpuMillis, long memoryMiB) {
       this.owner = owner;
@@ -121,6 +127,11 @@ public record DesktopRequest(
       return this;
     }
 
+    public Builder layers(List<String> images) {
+      layers = images;
+      return this;
+    }
+
     public DesktopRequest build() {
       return new DesktopRequest(
           owner,
@@ -133,7 +144,8 @@ public record DesktopRequest(
           region,
           zone,
           homeClusterId,
-          quota);
+          quota,
+          layers);
     }
   }
 }

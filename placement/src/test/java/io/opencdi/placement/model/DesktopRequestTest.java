@@ -47,7 +47,8 @@ class DesktopRequestTest {
                     Optional.empty(),
                     Optional.empty(),
                     Optional.empty(),
-                    Optional.empty()))
+                    Optional.empty(),
+                    java.util.List.of()))
         .isInstanceOf(NullPointerException.class);
   }
 

@@ -1,5 +1,6 @@
 package io.opencdi.gateway.desktop.api;
 
+import java.util.List;
 import org.eclipse.microprofile.graphql.Description;
 import org.eclipse.microprofile.graphql.Id;
 import org.eclipse.microprofile.graphql.Input;
@@ -16,4 +17,9 @@ public record CreateDesktopInput(
     Long cpuMillis,
     Long memoryMiB,
     @Description("Idempotency key: the same requestId from the same user returns the same desktop.")
-        String requestId) {}
+        String requestId,
+    @Description(
+            "Application layers (ids) to add to the template's; a desktop with added layers always"
+                + " starts cold, never from a warm pool.")
+        @Id
+        List<String> apps) {}

@@ -1,5 +1,7 @@
 package io.opencdi.gateway.desktop.api;
 
+import io.opencdi.gateway.applayer.LayerStack;
+import io.opencdi.gateway.applayer.api.AppLayer;
 import io.opencdi.gateway.desktop.DesktopEntity;
 import io.opencdi.gateway.graphql.SharedLookups;
 import io.opencdi.protocol.DesktopHealth;
@@ -7,6 +9,7 @@ import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.Power;
 import io.vertx.core.json.JsonObject;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.graphql.Description;
 import org.eclipse.microprofile.graphql.Id;
@@ -42,6 +45,8 @@ public record Desktop(
             "Whether the desktop came from a warm pool, started ahead of demand, rather than from"
                 + " a cold start.")
         boolean fromPool,
+    @Description("Application layers composed over its image, lowest first.") @NonNull
+        List<@NonNull AppLayer> apps,
     @NonNull OffsetDateTime createdAt,
     @NonNull OffsetDateTime updatedAt,
     @Ignore UUID ownerId,
@@ -66,6 +71,7 @@ public record Desktop(
         e.health == null ? DesktopHealth.OK : e.health,
         e.healthReason,
         e.fromPool,
+        apps(e.appLayers),
         e.createdAt,
         e.updatedAt,
         e.ownerId,
@@ -95,12 +101,17 @@ public record Desktop(
         health,
         healthReason,
         fromPool,
+        apps,
         createdAt,
         updatedAt,
         ownerId,
         templateId,
         clusterId,
         known);
+  }
+
+  private static List<AppLayer> apps(String stored) {
+    return LayerStack.fromJson(stored).stream().map(AppLayer::from).toList();
   }
 
   /** The form in which replicas pass a changed desktop to each other. */
@@ -121,6 +132,7 @@ public record Desktop(
         .put("health", health.name())
         .put("healthReason", healthReason)
         .put("fromPool", fromPool)
+        .put("apps", LayerStack.toJson(apps.stream().map(AppLayer::toLayer).toList()))
         .put("createdAt", createdAt.toString())
         .put("updatedAt", updatedAt.toString())
         .put("ownerId", ownerId.toString())
@@ -147,6 +159,7 @@ public record Desktop(
         DesktopHealth.valueOf(j.getString("health", DesktopHealth.OK.name())),
         j.getString("healthReason"),
         j.getBoolean("fromPool", false),
+        apps(j.getString("apps")),
         OffsetDateTime.parse(j.getString("createdAt")),
         OffsetDateTime.parse(j.getString("updatedAt")),
         UUID.fromString(j.getString("ownerId")),

@@ -1,8 +1,11 @@
 package io.opencdi.gateway.template.api;
 
+import io.opencdi.gateway.applayer.LayerStack;
+import io.opencdi.gateway.applayer.api.AppLayer;
 import io.opencdi.gateway.template.ClipboardPolicy;
 import io.opencdi.gateway.template.FileTransferPolicy;
 import io.opencdi.gateway.template.TemplateEntity;
+import java.util.List;
 import org.eclipse.microprofile.graphql.Description;
 import org.eclipse.microprofile.graphql.Id;
 import org.eclipse.microprofile.graphql.NonNull;
@@ -50,7 +53,10 @@ public record Template(
                 + " home; null for never.")
         Integer autoPowerOffMinutes,
     @Description("Longest a viewer may stay connected, in minutes; null for no limit.")
-        Integer maxSessionMinutes) {
+        Integer maxSessionMinutes,
+    @Description("Application layers its desktops start with, lowest first; a launch may add more.")
+        @NonNull
+        List<@NonNull AppLayer> apps) {
 
   public static Template from(TemplateEntity t) {
     return new Template(
@@ -74,6 +80,7 @@ public record Template(
         t.microphone,
         t.idleTimeoutMinutes,
         t.autoPowerOffMinutes,
-        t.maxSessionMinutes);
+        t.maxSessionMinutes,
+        LayerStack.fromJson(t.appLayers).stream().map(AppLayer::from).toList());
   }
 }

@@ -1,5 +1,7 @@
 package io.opencdi.gateway.template.api;
 
+import io.opencdi.gateway.applayer.AppLayerRepository;
+import io.opencdi.gateway.applayer.LayerStack;
 import io.opencdi.gateway.auth.CallerResolver;
 import io.opencdi.gateway.common.ConflictException;
 import io.opencdi.gateway.common.Ids;
@@ -39,10 +41,12 @@ public class TemplateApi {
 
   private final Db db;
   private final CallerResolver callers;
+  private final AppLayerRepository layers;
 
-  public TemplateApi(Db db, CallerResolver callers) {
+  public TemplateApi(Db db, CallerResolver callers, AppLayerRepository layers) {
     this.db = db;
     this.callers = callers;
+    this.layers = layers;
   }
 
   @Query
@@ -67,6 +71,7 @@ public class TemplateApi {
         .caller()
         .map(c -> c.requireAdmin())
         .map(c -> toEntity(input))
+        .call(t -> withLayers(t, input))
         .flatMap(
             t ->
                 db.transaction(
@@ -103,6 +108,7 @@ public class TemplateApi {
               wanted.id = templateId;
               return wanted;
             })
+        .call(wanted -> withLayers(wanted, input))
         .flatMap(
             wanted ->
                 db.transaction(
@@ -146,9 +152,33 @@ public class TemplateApi {
                                             t.idleTimeoutMinutes = wanted.idleTimeoutMinutes;
                                             t.autoPowerOffMinutes = wanted.autoPowerOffMinutes;
                                             t.maxSessionMinutes = wanted.maxSessionMinutes;
+                                            t.appLayers = wanted.appLayers;
                                             return Template.from(t);
                                           });
                                 })));
+  }
+
+  /**
+   * Gives {@code t} the layers {@code in} names. Layers never change or go away, so what is read
+   * here still holds when the template is written.
+   */
+  private Uni<Void> withLayers(TemplateEntity t, TemplateInput in) {
+    List<UUID> ids =
+        in.apps() == null
+            ? List.of()
+            : in.apps().stream().map(a -> Ids.parse(a, "app layer")).toList();
+    if (ids.isEmpty()) {
+      t.appLayers = "[]";
+      return Uni.createFrom().voidItem();
+    }
+    return layers
+        .byIds(ids)
+        .invoke(
+            found ->
+                t.appLayers =
+                    LayerStack.toJson(
+                        LayerStack.compose(LayerStack.resolve(ids, found), List.of())))
+        .replaceWithVoid();
   }
 
   static TemplateEntity toEntity(TemplateInput in) {

@@ -2,6 +2,9 @@ package io.opencdi.gateway.template.api;
 
 import io.opencdi.gateway.template.ClipboardPolicy;
 import io.opencdi.gateway.template.FileTransferPolicy;
+import java.util.List;
+import org.eclipse.microprofile.graphql.Description;
+import org.eclipse.microprofile.graphql.Id;
 import org.eclipse.microprofile.graphql.Input;
 import org.eclipse.microprofile.graphql.NonNull;
 
@@ -27,4 +30,7 @@ public record TemplateInput(
     Boolean microphone,
     Integer idleTimeoutMinutes,
     Integer autoPowerOffMinutes,
-    Integer maxSessionMinutes) {}
+    Integer maxSessionMinutes,
+    @Description("Application layers (ids) its desktops start with, lowest first; none if null.")
+        @Id
+        List<String> apps) {}
