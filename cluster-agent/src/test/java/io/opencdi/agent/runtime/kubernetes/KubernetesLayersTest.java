@@ -9,16 +9,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.opencdi.agent.runtime.RuntimeListener;
 import io.opencdi.agent.runtime.kubernetes.crd.Desktop;
 import io.opencdi.agent.runtime.kubernetes.crd.DesktopResourceSpec;
 import io.opencdi.protocol.AppLayer;
 import io.opencdi.protocol.DesktopSpec;
+import io.opencdi.protocol.DesktopState;
+import io.opencdi.protocol.DesktopStatus;
 import io.opencdi.protocol.Power;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -166,6 +171,103 @@ class KubernetesLayersTest {
     assertThat(env(pod))
         .containsEntry(
             "OPENCDI_LAYERS", "/opt/opencdi/layers/00-fonts:/opt/opencdi/layers/01-gimp");
+  }
+
+  @Test
+  void aLayerImageThatCannotBePulledOrCopiedFailsTheDesktopWithTheLayersReason() {
+    List<DesktopStatus> statuses = new CopyOnWriteArrayList<>();
+    Pod pod = startLayered(MockCluster.settings().withImageVolumes(false), LAYERS);
+    runtime.addListener(
+        new RuntimeListener() {
+          @Override
+          public void statusChanged(DesktopStatus status) {
+            statuses.add(status);
+          }
+
+          @Override
+          public void capacityChanged(String name) {}
+        });
+    pod.setStatus(
+        new PodStatusBuilder()
+            .withPhase("Pending")
+            .addNewInitContainerStatus()
+            .withName("layer-00")
+            .withImage("ghcr.io/opencdi/apps/fonts:1")
+            .withNewState()
+            .withNewTerminated()
+            .withExitCode(0)
+            .endTerminated()
+            .endState()
+            .endInitContainerStatus()
+            .addNewInitContainerStatus()
+            .withName("layer-01")
+            .withImage("ghcr.io/opencdi/apps/gimp:2.10")
+            .withNewState()
+            .withNewWaiting()
+            .withReason("ImagePullBackOff")
+            .withMessage("Back-off pulling image \"ghcr.io/opencdi/apps/gimp:2.10\"")
+            .endWaiting()
+            .endState()
+            .endInitContainerStatus()
+            .addNewContainerStatus()
+            .withName(DesktopResources.CONTAINER)
+            .withNewState()
+            .withNewWaiting()
+            .withReason("PodInitializing")
+            .endWaiting()
+            .endState()
+            .endContainerStatus()
+            .build());
+    cluster.admin.pods().inNamespace(NS).resource(pod).updateStatus();
+
+    eventually()
+        .until(
+            () ->
+                !statuses.isEmpty()
+                    && statuses.get(statuses.size() - 1).state() == DesktopState.FAILED);
+    assertThat(statuses.get(statuses.size() - 1).reason())
+        .isEqualTo(
+            "layer image pull failed: ghcr.io/opencdi/apps/gimp:2.10: ImagePullBackOff: Back-off"
+                + " pulling image \"ghcr.io/opencdi/apps/gimp:2.10\"");
+    eventually().until(() -> pod() == null && desktop().getSpec().power.name().equals("Off"));
+  }
+
+  @Test
+  void aLayerCopyThatKeepsFailingSaysWhatTheLayerImageNeeds() {
+    Pod pod =
+        new DesktopResources(MockCluster.settings().withImageVolumes(false)).pod(layered(LAYERS));
+    pod.setStatus(
+        new PodStatusBuilder()
+            .withPhase("Pending")
+            .addNewInitContainerStatus()
+            .withName("layer-00")
+            .withImage("ghcr.io/opencdi/apps/fonts:1")
+            .withRestartCount(4)
+            .withNewState()
+            .withNewWaiting()
+            .withReason("CrashLoopBackOff")
+            .endWaiting()
+            .endState()
+            .withNewLastState()
+            .withNewTerminated()
+            .withExitCode(127)
+            .withReason("Error")
+            .endTerminated()
+            .endLastState()
+            .endInitContainerStatus()
+            .build());
+    assertThat(DesktopStateMapper.failure(pod, "opencdi/desktop-xfce:0.1", List.of()))
+        .isEqualTo(
+            "layer layer-00 could not be copied (ghcr.io/opencdi/apps/fonts:1 needs /bin/sh and"
+                + " cp): exit code 127 (Error)");
+  }
+
+  static Desktop layered(List<AppLayer> layers) {
+    Desktop desktop =
+        new DesktopResources(MockCluster.settings())
+            .desktop(KubernetesRuntimeTest.spec().withLayers(layers), Power.ON, "amd64");
+    desktop.getMetadata().setUid("uid-1");
+    return desktop;
   }
 
   @Test
