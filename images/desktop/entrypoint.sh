@@ -4,6 +4,8 @@
 #
 #   entrypoint.sh [run]    start Xvnc, the window manager and the session; stay in the foreground
 #   entrypoint.sh health   exit 0 when the VNC port answers with an RFB banner, 1 otherwise
+#   entrypoint.sh layers   print PATH, LD_LIBRARY_PATH and XDG_DATA_DIRS as the layers in
+#                          OPENCDI_LAYERS make them without OverlayFS (mounts nothing)
 #
 # Configuration (environment):
 #   OPENCDI_DISPLAY        X display number                          (default 1)
@@ -113,6 +115,7 @@ path_prepend() {
 # files under absolute /usr paths see only the image's in that case. A layer's opt/<app>/bin and
 # opt/<app>/lib are used from the layer's own directory either way (/opt is not overlaid: the
 # layers are mounted under it).
+# $1: "overlay" tries OverlayFS first, "paths" only sets the search paths.
 compose_layers() {
   [ -n "${OPENCDI_LAYERS:-}" ] || return 0
   local dir top_first="" lowest_first="" lower="" count=0 saved_ifs="$IFS"
@@ -136,7 +139,7 @@ compose_layers() {
   [ "$count" -gt 0 ] || return 0
 
   local overlaid=false rest
-  if [ "$(id -u)" = 0 ]; then
+  if [ "${1:-paths}" = overlay ] && [ "$(id -u)" = 0 ]; then
     rest="$top_first"
     while [ -n "$rest" ]; do
       dir="${rest%%:*}"
@@ -253,7 +256,7 @@ run() {
 
   # Xvnc keeps the image's own programs and libraries; the session and its applications get the
   # layers.
-  compose_layers
+  compose_layers overlay
 
   # The terminal is the desktop's first application; closing it does not end the desktop. It
   # starts once the window manager manages the screen, so that it gets the keyboard focus.
@@ -294,6 +297,10 @@ case "${1:-run}" in
   run) run ;;
   # A Unix socket's banner is read by the agent itself; here only the socket's presence.
   health) if [[ -n "$unix_socket" ]]; then [[ -S "$unix_socket" ]]; else rfb_banner "$listen"; fi ;;
+  layers)
+    compose_layers paths
+    printf 'PATH=%s\nLD_LIBRARY_PATH=%s\nXDG_DATA_DIRS=%s\n' \
+      "$PATH" "${LD_LIBRARY_PATH:-}" "${XDG_DATA_DIRS:-}" ;;
   -h | --help) sed -n '2,/^set -u/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//' ;;
-  *) echo "usage: entrypoint.sh [run|health]" >&2; exit 2 ;;
+  *) echo "usage: entrypoint.sh [run|health|layers]" >&2; exit 2 ;;
 esac
