@@ -4,6 +4,8 @@
 #
 #   entrypoint.sh [run]    start Xvnc, the window manager and the session; stay in the foreground
 #   entrypoint.sh health   exit 0 when the VNC port answers with an RFB banner, 1 otherwise
+#   entrypoint.sh layers   print PATH, LD_LIBRARY_PATH and XDG_DATA_DIRS as the layers in
+#                          OPENCDI_LAYERS make them without OverlayFS (mounts nothing)
 #
 # Configuration (environment):
 #   OPENCDI_DISPLAY        X display number                          (default 1)
@@ -22,6 +24,9 @@
 #   OPENCDI_VNC_BLACKLIST_THRESHOLD  connections that end before authenticating after which
 #                          Xvnc refuses a host for a while; health probes are such connections,
 #                          so the default is high (only the agent reaches the port; ADR 0006)
+#   OPENCDI_LAYERS         application layers: read-only directories, lowest first, separated
+#                          by ':' (the kubernetes runtime mounts one per layer image under
+#                          /opt/opencdi/layers); composed over the image before the session starts
 #   HOME                   the user's home: the persistent volume    (required, created if absent)
 #
 # The X display accepts only clients holding its cookie: a fresh one each start, written to
@@ -86,6 +91,91 @@ validate() {
   else
     command -v xfce4-session >/dev/null || die "xfce4-session is not installed (Debian: xfce4)"
   fi
+}
+
+# Puts $2 in front of the ':'-separated list in the variable named $1, when $2 is a directory.
+path_prepend() {
+  [ -d "$2" ] || return 0
+  eval "_current=\${$1:-}"
+  if [ -n "$_current" ]; then eval "$1=\$2:\$_current"; else eval "$1=\$2"; fi
+}
+
+# Composes the application layers in OPENCDI_LAYERS over the image, for the session and every
+# program it starts. Higher layers win over lower ones, every layer over the image. Only a layer's
+# usr/ and opt/ count (never etc/: the image's users and configuration stay the image's). Layers
+# are read-only mounts, so whatever the user installs or changes lands in $HOME, never in a layer.
+#
+# With OverlayFS: /usr becomes a read-only overlay, lowerdir=<top>/usr:...:<lowest>/usr:/usr and no
+# upperdir. Mounting needs CAP_SYS_ADMIN, so it is tried only when this script already runs as
+# root; nothing more runs as root than before. A desktop pod runs as uid 1000 with no
+# capabilities, no privilege escalation and the RuntimeDefault seccomp profile, which also refuses
+# the user namespace an unprivileged overlay would need: there, and whenever the mount fails, the
+# layers go on the search paths instead - bin directories on PATH, library directories on
+# LD_LIBRARY_PATH, share directories on XDG_DATA_DIRS (menus, icons). Programs that look for their
+# files under absolute /usr paths see only the image's in that case. A layer's opt/<app>/bin and
+# opt/<app>/lib are used from the layer's own directory either way (/opt is not overlaid: the
+# layers are mounted under it).
+# $1: "overlay" tries OverlayFS first, "paths" only sets the search paths.
+compose_layers() {
+  [ -n "${OPENCDI_LAYERS:-}" ] || return 0
+  local dir top_first="" lowest_first="" lower="" count=0 saved_ifs="$IFS"
+  IFS=:
+  set -f
+  for dir in $OPENCDI_LAYERS; do
+    case "$dir" in
+      /*) ;;
+      *) log "layer directory '$dir' is not an absolute path; skipped"; continue ;;
+    esac
+    if [ ! -d "$dir" ]; then
+      log "layer directory $dir does not exist; skipped"
+      continue
+    fi
+    top_first="$dir:$top_first"
+    lowest_first="$lowest_first$dir:"
+    count=$((count + 1))
+  done
+  set +f
+  IFS="$saved_ifs"
+  [ "$count" -gt 0 ] || return 0
+
+  local overlaid=false rest
+  if [ "${1:-paths}" = overlay ] && [ "$(id -u)" = 0 ]; then
+    rest="$top_first"
+    while [ -n "$rest" ]; do
+      dir="${rest%%:*}"
+      rest="${rest#*:}"
+      # ',' would end the mount option; such a layer cannot be a lowerdir.
+      case "$dir" in *,*) lower=""; break ;; esac
+      [ -d "$dir/usr" ] && lower="$lower$dir/usr:"
+    done
+    if [ -n "$lower" ] \
+      && mount -t overlay opencdi-layers -o "ro,lowerdir=$lower/usr" /usr 2>/dev/null; then
+      overlaid=true
+      log "$count layer(s) composed over /usr with OverlayFS"
+    fi
+  fi
+
+  : "${XDG_DATA_DIRS:=/usr/local/share:/usr/share}"
+  local sub
+  rest="$lowest_first"
+  while [ -n "$rest" ]; do
+    dir="${rest%%:*}"
+    rest="${rest#*:}"
+    if ! $overlaid; then
+      path_prepend PATH "$dir/usr/bin"
+      path_prepend PATH "$dir/usr/local/bin"
+      path_prepend LD_LIBRARY_PATH "$dir/usr/lib"
+      for sub in "$dir"/usr/lib/*-linux-gnu*; do path_prepend LD_LIBRARY_PATH "$sub"; done
+      path_prepend LD_LIBRARY_PATH "$dir/usr/local/lib"
+      path_prepend XDG_DATA_DIRS "$dir/usr/share"
+      path_prepend XDG_DATA_DIRS "$dir/usr/local/share"
+    fi
+    for sub in "$dir"/opt/*/lib; do path_prepend LD_LIBRARY_PATH "$sub"; done
+    for sub in "$dir"/opt/*/bin; do path_prepend PATH "$sub"; done
+  done
+  export PATH XDG_DATA_DIRS
+  [ -z "${LD_LIBRARY_PATH:-}" ] || export LD_LIBRARY_PATH
+  $overlaid || log "$count layer(s) composed on PATH, LD_LIBRARY_PATH and XDG_DATA_DIRS (no OverlayFS)"
 }
 
 pids=()
@@ -164,6 +254,10 @@ run() {
   done
   [[ -S "/tmp/.X11-unix/X$display" ]] || { log "Xvnc made no X socket in 5 s"; shutdown 1; }
 
+  # Xvnc keeps the image's own programs and libraries; the session and its applications get the
+  # layers.
+  compose_layers overlay
+
   # The terminal is the desktop's first application; closing it does not end the desktop. It
   # starts once the window manager manages the screen, so that it gets the keyboard focus.
   local terminal="xterm -geometry 100x30+40+40 -title terminal"
@@ -203,6 +297,10 @@ case "${1:-run}" in
   run) run ;;
   # A Unix socket's banner is read by the agent itself; here only the socket's presence.
   health) if [[ -n "$unix_socket" ]]; then [[ -S "$unix_socket" ]]; else rfb_banner "$listen"; fi ;;
+  layers)
+    compose_layers paths
+    printf 'PATH=%s\nLD_LIBRARY_PATH=%s\nXDG_DATA_DIRS=%s\n' \
+      "$PATH" "${LD_LIBRARY_PATH:-}" "${XDG_DATA_DIRS:-}" ;;
   -h | --help) sed -n '2,/^set -u/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//' ;;
-  *) echo "usage: entrypoint.sh [run|health]" >&2; exit 2 ;;
+  *) echo "usage: entrypoint.sh [run|health|layers]" >&2; exit 2 ;;
 esac

@@ -90,7 +90,8 @@ class AgentChartTest {
         .containsEntry("OPENCDI_AGENT_KUBERNETES_STORAGE_CLASS", "longhorn")
         .containsEntry("OPENCDI_AGENT_KUBERNETES_DISPLAY_PORT", "5901")
         .containsEntry("OPENCDI_AGENT_KUBERNETES_START_FAILURE_AFTER", "3m")
-        .containsEntry("OPENCDI_AGENT_KUBERNETES_START_DEADLINE", "10m");
+        .containsEntry("OPENCDI_AGENT_KUBERNETES_START_DEADLINE", "10m")
+        .containsEntry("OPENCDI_AGENT_KUBERNETES_IMAGE_VOLUMES", "true");
     // The pod labels the runtime admits in each desktop's NetworkPolicy are the agent's own.
     assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())
         .containsEntry("app.kubernetes.io/name", "opencdi-agent")
@@ -361,6 +362,7 @@ class AgentChartTest {
     assertRefused(Map.of("desktops.startDeadline", "ten minutes"), "startDeadline");
     assertRefused(Map.of("desktops.startFailureAfter", "0s"), "startFailureAfter");
     assertRefused(Map.of("desktops.podSecurity", "none"), "podSecurity");
+    assertRefused(Map.of("desktops.imageVolumes", "yes"), "imageVolumes");
     assertRefused(Map.of("longhorn.storageClass.dataLocality", "nearby"), "dataLocality");
   }
 

@@ -1,5 +1,8 @@
 package io.opencdi.agent.runtime.kubernetes;
 
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -11,8 +14,11 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.opencdi.agent.runtime.kubernetes.crd.Desktop;
@@ -23,6 +29,7 @@ import io.opencdi.agent.runtime.kubernetes.crd.VolumeSnapshot;
 import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.Power;
 import io.opencdi.protocol.SnapshotSpec;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,6 +107,14 @@ public final class DesktopResources {
     s.home.storageClassName = blankToNull(spec.storageClass());
     s.home.restoreFrom =
         spec.restoreFrom() == null ? null : DesktopNames.snapshot(spec.restoreFrom());
+    // None is left out, not written as []: a merge patch from a command that carries no layers
+    // keeps those the Desktop was created with.
+    s.layers =
+        spec.layers().isEmpty()
+            ? null
+            : spec.layers().stream()
+                .map(l -> new DesktopResourceSpec.Layer(l.name(), l.version(), l.image()))
+                .toList();
     return s;
   }
 
@@ -269,7 +284,73 @@ public final class DesktopResources {
           .endAffinity()
           .endSpec();
     }
-    return pod.build();
+    Pod built = pod.build();
+    addLayers(built, spec, resources);
+    return built;
+  }
+
+  /**
+   * Mounts the desktop's application layers read-only into its container, lowest first, and names
+   * their directories in {@link LayerMounts#ENV}. With image volumes the kubelet mounts each layer
+   * image itself; otherwise an init container per layer copies the layer into an emptyDir. The init
+   * containers run as the desktop does (non-root, no capabilities) with the desktop container's
+   * resources, so they change neither the Pod's requests nor its QoS class.
+   */
+  private void addLayers(Pod pod, DesktopResourceSpec spec, Map<String, Quantity> resources) {
+    List<LayerMounts.Mount> mounts = LayerMounts.of(spec.layers);
+    if (mounts.isEmpty()) {
+      return;
+    }
+    Container desktop = pod.getSpec().getContainers().get(0);
+    List<Container> initContainers = new ArrayList<>();
+    for (LayerMounts.Mount mount : mounts) {
+      VolumeBuilder volume = new VolumeBuilder().withName(mount.volume());
+      if (settings.imageVolumes()) {
+        volume
+            .withNewImage()
+            .withReference(mount.image())
+            .withPullPolicy("IfNotPresent")
+            .endImage();
+      } else {
+        volume.withNewEmptyDir().endEmptyDir();
+        initContainers.add(
+            new ContainerBuilder()
+                .withName(mount.volume())
+                .withImage(mount.image())
+                .withImagePullPolicy("IfNotPresent")
+                .withCommand("/bin/sh", "-c", LayerMounts.COPY_SCRIPT)
+                .withNewResources()
+                .withRequests(resources)
+                .withLimits(resources)
+                .endResources()
+                .withSecurityContext(
+                    new SecurityContextBuilder(desktop.getSecurityContext()).build())
+                .addNewVolumeMount()
+                .withName(mount.volume())
+                .withMountPath(LayerMounts.COPY_TARGET)
+                .endVolumeMount()
+                .build());
+      }
+      pod.getSpec().getVolumes().add(volume.build());
+      desktop
+          .getVolumeMounts()
+          .add(
+              new VolumeMountBuilder()
+                  .withName(mount.volume())
+                  .withMountPath(mount.path())
+                  .withReadOnly(true)
+                  .build());
+    }
+    desktop
+        .getEnv()
+        .add(
+            new EnvVarBuilder()
+                .withName(LayerMounts.ENV)
+                .withValue(LayerMounts.env(mounts))
+                .build());
+    if (!initContainers.isEmpty()) {
+      pod.getSpec().setInitContainers(initContainers);
+    }
   }
 
   /** The home volume; restored from a VolumeSnapshot when {@code restoreFromSnapshot} is set. */

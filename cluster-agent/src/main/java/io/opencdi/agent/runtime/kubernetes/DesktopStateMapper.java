@@ -170,6 +170,32 @@ public final class DesktopStateMapper {
     if (unschedulable != null && !PodWarnings.waitsForVolume(unschedulable)) {
       return "unschedulable: " + unschedulable;
     }
+    // A layer's init container (layers copied without image volumes) runs before the desktop's:
+    // its image and its copy fail the desktop the same way, named as the layer's.
+    for (ContainerStatus init : nonNull(status.getInitContainerStatuses())) {
+      var state = init.getState();
+      String reason =
+          state == null || state.getWaiting() == null ? null : state.getWaiting().getReason();
+      if (reason == null) {
+        continue;
+      }
+      String message = state.getWaiting().getMessage();
+      if (IMAGE_FAILURES.contains(reason)) {
+        return "layer image pull failed: " + init.getImage() + ": " + join(reason, message, null);
+      }
+      if (CONTAINER_FAILURES.contains(reason)) {
+        return "layer " + init.getName() + " could not be copied: " + join(reason, message, null);
+      }
+      if ("CrashLoopBackOff".equals(reason)) {
+        return "layer "
+            + init.getName()
+            + " could not be copied ("
+            + init.getImage()
+            + " needs /bin/sh and cp): "
+            + join(
+                crashDetail(init, message), null, "restarted " + init.getRestartCount() + " times");
+      }
+    }
     for (ContainerStatus container : nonNull(status.getContainerStatuses())) {
       var state = container.getState();
       if (state == null || state.getWaiting() == null) {
@@ -187,19 +213,24 @@ public final class DesktopStateMapper {
         return "container could not start: " + join(reason, message, null);
       }
       if ("CrashLoopBackOff".equals(reason)) {
-        var last =
-            container.getLastState() == null ? null : container.getLastState().getTerminated();
-        String detail =
-            last == null
-                ? message
-                : "exit code "
-                    + last.getExitCode()
-                    + (last.getReason() == null ? "" : " (" + last.getReason() + ")");
         return "desktop keeps crashing: "
-            + join(detail, null, "restarted " + container.getRestartCount() + " times");
+            + join(
+                crashDetail(container, message),
+                null,
+                "restarted " + container.getRestartCount() + " times");
       }
     }
     return null;
+  }
+
+  /** The last exit of a crash-looping container, else the kubelet's message. */
+  private static String crashDetail(ContainerStatus container, String message) {
+    var last = container.getLastState() == null ? null : container.getLastState().getTerminated();
+    return last == null
+        ? message
+        : "exit code "
+            + last.getExitCode()
+            + (last.getReason() == null ? "" : " (" + last.getReason() + ")");
   }
 
   /**

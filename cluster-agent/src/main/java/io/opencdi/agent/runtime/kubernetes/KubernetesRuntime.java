@@ -31,6 +31,7 @@ import io.opencdi.agent.runtime.kubernetes.crd.DesktopResourceStatus;
 import io.opencdi.agent.runtime.kubernetes.crd.DesktopSnapshot;
 import io.opencdi.agent.runtime.kubernetes.crd.DesktopSnapshotStatus;
 import io.opencdi.agent.runtime.kubernetes.crd.VolumeSnapshot;
+import io.opencdi.protocol.AppLayer;
 import io.opencdi.protocol.ClusterReport;
 import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.DesktopState;
@@ -759,6 +760,12 @@ public final class KubernetesRuntime implements DesktopRuntime {
     }
     if (spec.image() == null || spec.image().isBlank()) {
       return Admission.refuse("desktop " + spec.id() + " names no image");
+    }
+    for (AppLayer layer : spec.layers()) {
+      Optional<String> invalidLayer = LayerMounts.invalid(layer);
+      if (invalidLayer.isPresent()) {
+        return Admission.refuse("desktop " + spec.id() + ": " + invalidLayer.get());
+      }
     }
     ClusterReport report = report();
     String runtimeClass = spec.runtimeClass();

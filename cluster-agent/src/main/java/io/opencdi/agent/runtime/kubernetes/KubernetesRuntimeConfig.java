@@ -67,6 +67,17 @@ public interface KubernetesRuntimeConfig {
   @WithDefault("10m")
   Duration startDeadline();
 
+  /**
+   * How a desktop's application layers reach its Pod. {@code true}: one image volume per layer
+   * ({@code volumes[].image}), which needs Kubernetes 1.33 or later with the ImageVolume feature
+   * gate on and a container runtime that supports image volumes (containerd 2.1, CRI-O 1.31).
+   * {@code false}, for clusters without it: one emptyDir per layer, filled before the desktop
+   * starts by an init container that runs the layer's image and copies its {@code usr} and {@code
+   * opt} with {@code /bin/sh} and {@code cp}, which the layer image must then contain.
+   */
+  @WithDefault("true")
+  boolean imageVolumes();
+
   /** The settings as plain values. */
   default KubernetesSettings settings() {
     return new KubernetesSettings(
@@ -81,6 +92,7 @@ public interface KubernetesRuntimeConfig {
         displayPort(),
         capacityDebounce(),
         startFailureAfter(),
-        startDeadline());
+        startDeadline(),
+        imageVolumes());
   }
 }

@@ -23,6 +23,9 @@ import java.util.Optional;
  *     or attached yet) may keep recurring before a starting desktop fails with it
  * @param startDeadline how long a desktop's Pod may take to become ready, whatever holds it up,
  *     before the desktop fails (so no user waits for ever on a start nobody reports a reason for)
+ * @param imageVolumes true: a desktop's application layers are image volumes (Kubernetes 1.33 or
+ *     later with the ImageVolume feature); false: each layer is copied into an emptyDir by an init
+ *     container that runs the layer's image
  */
 public record KubernetesSettings(
     String clusterName,
@@ -36,7 +39,8 @@ public record KubernetesSettings(
     int displayPort,
     Duration capacityDebounce,
     Duration startFailureAfter,
-    Duration startDeadline) {
+    Duration startDeadline,
+    boolean imageVolumes) {
 
   public KubernetesSettings {
     agentPodLabels = Map.copyOf(agentPodLabels);
@@ -59,6 +63,24 @@ public record KubernetesSettings(
       throw new IllegalArgumentException(
           "opencdi.agent.kubernetes.agent-pod-labels must name at least one label");
     }
+  }
+
+  /** The same settings with {@code value} as {@link #imageVolumes()}. */
+  public KubernetesSettings withImageVolumes(boolean value) {
+    return new KubernetesSettings(
+        clusterName,
+        region,
+        zone,
+        namespace,
+        agentNamespace,
+        agentPodLabels,
+        storageClass,
+        volumeSnapshotClass,
+        displayPort,
+        capacityDebounce,
+        startFailureAfter,
+        startDeadline,
+        value);
   }
 
   /**

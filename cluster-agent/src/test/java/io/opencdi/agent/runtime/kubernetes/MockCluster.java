@@ -128,7 +128,8 @@ final class MockCluster implements AutoCloseable {
         5901,
         Duration.ofMillis(20),
         Duration.ofMinutes(3),
-        startDeadline);
+        startDeadline,
+        true);
   }
 
   <T extends HasMetadata> T create(T object) {

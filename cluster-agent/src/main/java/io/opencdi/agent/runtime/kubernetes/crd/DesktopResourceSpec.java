@@ -3,7 +3,10 @@ package io.opencdi.agent.runtime.kubernetes.crd;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import java.util.List;
 
 /** What a {@link Desktop} should be. Written by the agent from the gateway's commands. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -54,6 +57,11 @@ public class DesktopResourceSpec {
   @JsonPropertyDescription("Display (VNC) settings.")
   public Display display;
 
+  @JsonPropertyDescription(
+      "Application layers composed over the image, lowest first. Fixed when the desktop is"
+          + " created: a running Pod keeps the layers it started with.")
+  public List<Layer> layers;
+
   /** Power state wanted by the user, like a VM's. */
   public enum Power {
     On,
@@ -73,6 +81,34 @@ public class DesktopResourceSpec {
     @JsonPropertyDescription(
         "A DesktopSnapshot in the same namespace: a new home volume is restored from it.")
     public String restoreFrom;
+  }
+
+  /**
+   * One application layer: an OCI image whose files the Pod mounts read-only under {@code
+   * /opt/opencdi/layers/<position>-<name>}.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Layer {
+    @Required
+    @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    @Size(min = 1, max = 63)
+    @JsonPropertyDescription("Name of the layer, a DNS label; part of its mount directory.")
+    public String name;
+
+    @JsonPropertyDescription("Version of the layer (informational; the image is what runs).")
+    public String version;
+
+    @Required
+    @JsonPropertyDescription("OCI image reference holding the layer's files at its root.")
+    public String image;
+
+    public Layer() {}
+
+    public Layer(String name, String version, String image) {
+      this.name = name;
+      this.version = version;
+      this.image = image;
+    }
   }
 
   /** Display settings of a desktop. */
