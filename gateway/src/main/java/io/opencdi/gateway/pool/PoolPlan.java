@@ -15,8 +15,10 @@ import java.util.UUID;
  * decided from the pool's unclaimed members as the inventory has them.
  *
  * <p>A member is useful while it is on its way up or running and healthy. Members that failed, were
- * powered off or went DEGRADED are deleted and replaced: nobody should be handed one. Beyond the
- * size, members still starting go first (they have cost least), then the newest running ones.
+ * powered off or went DEGRADED are deleted and replaced: nobody should be handed one; so are
+ * members made before their template's image or layers changed, which a user would no longer get
+ * from a cold start (and which a claim passes over, ADR 0038). Beyond the size, members still
+ * starting go first (they have cost least), then the newest running ones.
  *
  * @param create members to create
  * @param delete members to delete
@@ -29,11 +31,23 @@ public record PoolPlan(int create, List<UUID> delete) {
           DesktopState.STARTING,
           DesktopState.RUNNING);
 
-  /** An unclaimed member of the pool that is not being deleted. */
+  /**
+   * An unclaimed member of the pool that is not being deleted; {@code current} when it has its
+   * template's image and layers as they are now.
+   */
   public record Member(
-      UUID id, DesktopState state, DesktopHealth health, OffsetDateTime createdAt) {
+      UUID id,
+      DesktopState state,
+      DesktopHealth health,
+      OffsetDateTime createdAt,
+      boolean current) {
+
+    public Member(UUID id, DesktopState state, DesktopHealth health, OffsetDateTime createdAt) {
+      this(id, state, health, createdAt, true);
+    }
+
     boolean useful() {
-      return USEFUL.contains(state) && health == DesktopHealth.OK;
+      return current && USEFUL.contains(state) && health == DesktopHealth.OK;
     }
 
     boolean running() {

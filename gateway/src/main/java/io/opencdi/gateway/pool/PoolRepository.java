@@ -134,10 +134,17 @@ public class PoolRepository {
             });
   }
 
-  /** A pool's unclaimed members that are not being deleted. */
+  /**
+   * A pool's unclaimed members that are not being deleted, each with whether it still has its
+   * template's image and layers.
+   */
   public Uni<List<PoolPlan.Member>> members(UUID poolId) {
     return pool.preparedQuery(
-            "select id, state, health, created_at from desktop where pool_id = $1 and " + UNCLAIMED)
+            "select id, state, health, created_at, exists (select 1 from desktop_pool p"
+                + " join template t on t.id = p.template_id where p.id = $1"
+                + " and t.image = desktop.image and t.app_layers = desktop.app_layers)"
+                + " from desktop where pool_id = $1 and "
+                + UNCLAIMED)
         .execute(Tuple.of(poolId))
         .map(
             rows -> {
@@ -148,7 +155,8 @@ public class PoolRepository {
                         r.getUUID(0),
                         DesktopState.valueOf(r.getString(1)),
                         DesktopHealth.valueOf(r.getString(2)),
-                        r.getOffsetDateTime(3)));
+                        r.getOffsetDateTime(3),
+                        r.getBoolean(4)));
               }
               return out;
             });

@@ -53,4 +53,12 @@ class PoolPlanTest {
     assertThat(one.delete()).containsExactlyInAnyOrder(starting.id(), newRunning.id());
     assertThat(PoolPlan.of(0, List.of(oldRunning)).delete()).containsExactly(oldRunning.id());
   }
+
+  @Test
+  void membersMadeBeforeTheirTemplateChangedAreReplaced() {
+    Member stale = new Member(new UUID(0, 1), DesktopState.RUNNING, DesktopHealth.OK, T0, false);
+    Member fine = member(2, DesktopState.RUNNING, DesktopHealth.OK);
+    assertThat(PoolPlan.of(2, List.of(stale, fine)))
+        .isEqualTo(new PoolPlan(1, List.of(stale.id())));
+  }
 }

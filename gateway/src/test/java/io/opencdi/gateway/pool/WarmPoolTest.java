@@ -395,6 +395,50 @@ class WarmPoolTest {
   }
 
   @Test
+  void membersOfAChangedTemplateAreReplacedNeverHandedOut() {
+    Map<String, Object> template = new HashMap<>();
+    template.put("name", "warm-changing");
+    template.put("image", "opencdi/desktop-openbox:0.1");
+    template.put("cpuMillis", 1000);
+    template.put("memoryMiB", 1024);
+    String changing =
+        run(admin, "templates", "CreateTemplate", "input", template)
+            .getString("data.createTemplate.id");
+    String poolId = createPool(changing, "warm-south", null, 1);
+    awaitReady(poolId, 1);
+    UUID before = memberIds(poolId).get(0);
+
+    Map<String, Object> layer = new HashMap<>();
+    layer.put("name", "warm-added");
+    layer.put("version", "1");
+    layer.put("image", "example.org/apps/warm-added:1");
+    template.put(
+        "apps",
+        List.of(
+            run(admin, "apps", "CreateAppLayer", "input", layer)
+                .getString("data.createAppLayer.id")));
+    JsonPath changed = run(admin, "templates", "UpdateTemplate", "id", changing, "input", template);
+    assertThat(changed.getString("data.updateTemplate.id")).as(changed.prettify()).isNotNull();
+
+    // The member without the layer is replaced by one with it; a user gets the new one.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              assertThat(memberIds(poolId)).doesNotContain(before).hasSize(1);
+              awaitReady(poolId, 1);
+            });
+    String dave = TestUsers.create(pool, tokens, "warm-dave", 1).get(0);
+    Map<String, Object> in = new HashMap<>();
+    in.put("templateId", changing);
+    in.put("region", "warm-south");
+    JsonPath got = run(dave, "apps", "CreateDesktopWithApps", "input", in);
+    assertThat(got.getBoolean("data.createDesktop.fromPool")).as(got.prettify()).isTrue();
+    assertThat(got.getString("data.createDesktop.id")).isNotEqualTo(before.toString());
+    assertThat(got.getList("data.createDesktop.apps.name")).containsExactly("warm-added");
+  }
+
+  @Test
   void aSmallerSizeDeletesTheMembersBeyondIt() {
     String poolId = createPool("warm-south", null, 3);
     awaitReady(poolId, 3);
