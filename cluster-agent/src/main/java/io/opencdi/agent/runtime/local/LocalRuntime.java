@@ -58,7 +58,9 @@ import org.jboss.logging.Logger;
  * desktop image's own {@code entrypoint.sh} (Xvnc, window manager, session) in a process group of
  * its own, with its own display, VNC port and home directory under the data directory. A desktop
  * whose runtime class is {@code gvisor} runs inside a gVisor sandbox ({@link Gvisor}); without a
- * usable {@code runsc} it is refused, never run unsandboxed. See ADR 0006.
+ * usable {@code runsc} it is refused, never run unsandboxed. See ADR 0006. A desktop's application
+ * layers are unpacked once per host and composed read-only into its own mount namespace ({@link
+ * LayerCache}, ADR 0037).
  *
  * <p>State transitions are guarded by one lock; blocking work (spawning, waiting for the RFB
  * banner, stopping, deleting) runs on virtual threads, serialised per desktop by its own lock.
@@ -1165,6 +1167,10 @@ public final class LocalRuntime implements DesktopRuntime {
     boolean gvisorClass = "gvisor".equals(spec.runtimeClass());
     // Namespaces of its own need root; an unprivileged agent's desktops share its user and host.
     boolean namespaces = dropPrivileges && !gvisorClass;
+    if (!overlays.isEmpty() && !namespaces) {
+      // Admission refuses these; a desktop never runs without the layers it asked for.
+      throw new IOException("application layers need the desktop's own mount namespace");
+    }
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
     env.put("HOME", namespaces ? DESKTOP_HOME : home.toString());
@@ -1240,9 +1246,6 @@ public final class LocalRuntime implements DesktopRuntime {
           command.add(overlay.target());
           command.add(overlay.lowerdir());
         }
-      } else if (!overlays.isEmpty()) {
-        // Admission refuses these; a desktop never runs without the layers it asked for.
-        throw new IOException("application layers need the desktop's own mount namespace");
       } else {
         // Without a PID namespace the init reaps as a subreaper what the session orphans.
         DesktopInit.path().ifPresent(init -> command.addAll(List.of(init.toString(), "-s", "--")));

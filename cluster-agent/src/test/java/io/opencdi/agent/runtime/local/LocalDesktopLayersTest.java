@@ -83,11 +83,13 @@ class LocalDesktopLayersTest {
   void aDesktopWithALayerRunsItsProgramAndTheSameDesktopWithoutItDoesNot() throws Exception {
     rootOnly();
     LocalRuntime runtime = runtime();
-    // Two desktops with the same layer, started at once.
+    // Two desktops with the same layer, started at once, and one without it.
     assertThat(runtime.start(spec("l1").withLayers(List.of(HELLO))).accepted()).isTrue();
     assertThat(runtime.start(spec("l2").withLayers(List.of(HELLO))).accepted()).isTrue();
+    assertThat(runtime.start(spec("p1")).accepted()).isTrue();
     awaitState("l1", RUNNING);
     awaitState("l2", RUNNING);
+    awaitState("p1", RUNNING);
 
     for (String id : List.of("l1", "l2")) {
       HostCommands.Result hello =
@@ -103,12 +105,20 @@ class LocalDesktopLayersTest {
             l1,
             "/usr/bin/setpriv --version; cat /opt/hello/README;"
                 + " test -e /etc/opencdi-hello-layer.conf && echo LAYER-ETC;"
-                + " findmnt -n -o OPTIONS /usr");
+                + " findmnt -n -o OPTIONS /usr;"
+                + " grep -q opencdi-layers /proc/self/mountinfo && echo LAYERS-MOUNTED");
     assertThat(composed.output())
-        .contains("setpriv from util-linux", "the hello layer")
+        .contains("setpriv from util-linux", "the hello layer", "LAYERS-MOUNTED")
         .doesNotContain("LAYER-SETPRIV", "LAYER-ETC")
         .containsPattern("(^|\\n|,)ro,nosuid,nodev");
-    // Nothing of the layer reached the host's own directories.
+    // Nothing of the layer reached the host's own directories, nor the desktop without it.
+    assertThat(
+            inDesktop(
+                    runtime.launch("p1").orElseThrow(),
+                    "opencdi-hello-layer; ls /opt/hello; grep -q opencdi-layers /proc/self/mountinfo && echo LAYERS-MOUNTED")
+                .output())
+        .doesNotContain(MARKER, "LAYERS-MOUNTED")
+        .contains("not found");
     assertThat(Path.of("/usr/local/bin/opencdi-hello-layer")).doesNotExist();
     assertThat(Path.of("/opt/hello")).doesNotExist();
 
