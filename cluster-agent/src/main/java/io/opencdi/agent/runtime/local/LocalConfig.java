@@ -54,6 +54,15 @@ public interface LocalConfig {
    */
   Optional<Path> entrypoint();
 
+  /**
+   * Where application layers are found: a directory of OCI image layouts, the image {@code
+   * <name>:<tag>} being the layout {@code <layer-store>/<name>} (registry host and path elements as
+   * directories) with that tag, as {@code skopeo copy docker://<name>:<tag>
+   * oci:<layer-store>/<name>:<tag>} writes it. Defaults to {@code <data-dir>/layer-store}. Layers
+   * are unpacked once per host into {@code <data-dir>/layers} (ADR 0037).
+   */
+  Optional<Path> layerStore();
+
   /** gVisor's {@code runsc}: a path or a command name looked up on {@code PATH}. */
   @WithDefault("runsc")
   String runsc();

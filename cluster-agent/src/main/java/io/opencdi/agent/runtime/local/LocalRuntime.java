@@ -58,7 +58,9 @@ import org.jboss.logging.Logger;
  * desktop image's own {@code entrypoint.sh} (Xvnc, window manager, session) in a process group of
  * its own, with its own display, VNC port and home directory under the data directory. A desktop
  * whose runtime class is {@code gvisor} runs inside a gVisor sandbox ({@link Gvisor}); without a
- * usable {@code runsc} it is refused, never run unsandboxed. See ADR 0006.
+ * usable {@code runsc} it is refused, never run unsandboxed. See ADR 0006. A desktop's application
+ * layers are unpacked once per host and composed read-only into its own mount namespace ({@link
+ * LayerCache}, ADR 0037).
  *
  * <p>State transitions are guarded by one lock; blocking work (spawning, waiting for the RFB
  * banner, stopping, deleting) runs on virtual threads, serialised per desktop by its own lock.
@@ -107,6 +109,8 @@ public final class LocalRuntime implements DesktopRuntime {
   // Snapshots are taken and deleted one after another, so a delete never races its copy.
   private final ExecutorService snapshotWorker;
   private final HomeSnapshots homeSnapshots;
+  // Application layers: found in the layer store, unpacked once per host (ADR 0037).
+  private final LayerCache layers;
   private final List<RuntimeListener> listeners = new CopyOnWriteArrayList<>();
 
   private final Object lock = new Object();
@@ -129,6 +133,8 @@ public final class LocalRuntime implements DesktopRuntime {
     this.dropPrivileges = HostCommands.uid() == 0;
     this.desktopsDir = settings.dataDir().resolve("desktops");
     this.entrypoint = settings.dataDir().resolve("bin").resolve("entrypoint.sh");
+    this.layers =
+        new LayerCache(settings.layerStore(), settings.dataDir().resolve("layers"), "umoci");
     prepareDataDir();
     // gVisor checks the path to a home as the desktop's user: it needs a traversable data dir.
     String unreachableDataDir = dropPrivileges ? unreachableByOthers(desktopsDir) : null;
@@ -554,6 +560,26 @@ public final class LocalRuntime implements DesktopRuntime {
       return Admission.refuse("cluster " + cluster + " has no node " + spec.node());
     }
     String runtimeClass = spec.runtimeClass() == null ? "runc" : spec.runtimeClass();
+    if (!spec.layers().isEmpty()) {
+      // Layers are mounted in the desktop's own mount namespace: never launched without them.
+      if (runtimeClass.equals("gvisor")) {
+        return Admission.refuse(
+            "cluster "
+                + cluster
+                + " cannot run application layers on runtime class gvisor: a gVisor desktop's"
+                + " file system is the host's, read-only, and the local runtime does not compose"
+                + " layers into it; use runtime class runc");
+      }
+      if (!dropPrivileges) {
+        return Admission.refuse(
+            "cluster "
+                + cluster
+                + " cannot run application layers: they are mounted in a desktop's own mount"
+                + " namespace, which needs the agent to run as root (this one runs as uid "
+                + HostCommands.uid()
+                + ")");
+      }
+    }
     if (runtimeClass.equals("gvisor") && gvisor == null) {
       return Admission.refuse(
           "cluster "
@@ -1041,21 +1067,39 @@ public final class LocalRuntime implements DesktopRuntime {
    * private /tmp, /var/tmp and /dev/shm; the home bound at {@value #DESKTOP_HOME} on a /home of its
    * own (its host path may lie under directories its user cannot enter); the agent's copy of the
    * entrypoint and the directory of the VNC socket under {@value #DESKTOP_RUN}; an account named
-   * {@code desktop} for its user; a network namespace with only its loopback. Arguments: host home,
-   * VNC socket directory, entrypoint, uid, init (empty: none).
+   * {@code desktop} for its user; a network namespace with only its loopback; and last its
+   * application layers composed read-only (and nosuid, nodev) over {@code /usr} and {@code /opt}
+   * with the host's files on top (ADR 0037). Arguments: host home, VNC socket directory,
+   * entrypoint, uid, init (empty: none), then for each overlay its target and lower directories.
+   *
+   * <p>The overlays are made while the layers' cache is still in view and moved over {@code /usr}
+   * and {@code /opt} last. Root's own commands are found on a PATH without {@code /usr/local}, and
+   * those it runs after the move ({@code mount}, {@code rm}, {@code setpriv}) are resolved before:
+   * nothing root runs comes from a layer.
    */
   private static final String NAMESPACE_SETUP =
       """
       set -eu
       home=$1 vnc=$2 entry=$3 uid=$4 init=${5:-}
+      shift 5
+      desktop_path=$PATH
+      PATH=/usr/sbin:/usr/bin:/sbin:/bin
+      setpriv=$(command -v setpriv) mount=$(command -v mount) rm=$(command -v rm)
       ip link set lo up 2>/dev/null || true
       # Staged on the desktop's own /dev/shm while the host paths are still in view.
       mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
       stage=/dev/shm/.opencdi-stage
-      mkdir -m 700 "$stage" "$stage/home" "$stage/vnc"
+      mkdir -m 700 "$stage" "$stage/home" "$stage/vnc" "$stage/layers"
       mount --bind "$home" "$stage/home"
       mount --bind "$vnc" "$stage/vnc"
       install -m 755 "$entry" "$stage/entrypoint.sh"
+      # Application layers (target, lower directories): composed read-only while the cache is in
+      # view, moved into place last.
+      while [ $# -ge 2 ]; do
+        mkdir "$stage/layers/${1#/}"
+        mount -t overlay -o "ro,nosuid,nodev,lowerdir=$2" opencdi-layers "$stage/layers/${1#/}"
+        shift 2
+      done
       mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp
       if [ -d /var/tmp ]; then mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /var/tmp; fi
       mkdir -m 1777 /tmp/.X11-unix /tmp/.ICE-unix
@@ -1072,10 +1116,15 @@ public final class LocalRuntime implements DesktopRuntime {
       mount -t tmpfs -o mode=755,nosuid,nodev tmpfs /home
       mkdir /home/desktop
       mount --move "$stage/home" /home/desktop
-      rm -rf "$stage"
       cd /home/desktop
+      # The layers over /usr and /opt, last: from here on root runs only what it resolved before.
+      for layer in "$stage"/layers/*; do
+        if [ -d "$layer" ]; then "$mount" --move "$layer" "/${layer##*/}"; fi
+      done
+      "$rm" -rf "$stage"
+      PATH=$desktop_path
       # The namespace's PID 1 is an init that reaps the orphans a session leaves (when installed).
-      exec setpriv --reuid="$uid" --regid="$uid" --clear-groups --no-new-privs \
+      exec "$setpriv" --reuid="$uid" --regid="$uid" --clear-groups --no-new-privs \
         ${init:+"$init" --} /tmp/.opencdi/entrypoint.sh run
       """;
 
@@ -1088,6 +1137,12 @@ public final class LocalRuntime implements DesktopRuntime {
       """;
 
   private Launch spawn(LocalDesktop d, DesktopSpec spec) throws IOException {
+    // Its layers first: a layer that is missing or cannot be unpacked fails the start before
+    // anything of the desktop is made.
+    List<LayerCache.Overlay> overlays =
+        spec.layers().isEmpty()
+            ? List.of()
+            : LayerCache.overlays(layers.unpackAll(spec.layers()), Path.of("/"));
     Path dir = desktopsDir.resolve(spec.id());
     Path home = dir.resolve("home");
     if (spec.restoreFrom() != null && !Files.exists(home, LinkOption.NOFOLLOW_LINKS)) {
@@ -1112,6 +1167,10 @@ public final class LocalRuntime implements DesktopRuntime {
     boolean gvisorClass = "gvisor".equals(spec.runtimeClass());
     // Namespaces of its own need root; an unprivileged agent's desktops share its user and host.
     boolean namespaces = dropPrivileges && !gvisorClass;
+    if (!overlays.isEmpty() && !namespaces) {
+      // Admission refuses these; a desktop never runs without the layers it asked for.
+      throw new IOException("application layers need the desktop's own mount namespace");
+    }
     Map<String, String> env = new LinkedHashMap<>();
     env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
     env.put("HOME", namespaces ? DESKTOP_HOME : home.toString());
@@ -1183,6 +1242,10 @@ public final class LocalRuntime implements DesktopRuntime {
                 entrypoint.toString(),
                 Integer.toString(uid),
                 DesktopInit.path().map(Path::toString).orElse("")));
+        for (LayerCache.Overlay overlay : overlays) {
+          command.add(overlay.target());
+          command.add(overlay.lowerdir());
+        }
       } else {
         // Without a PID namespace the init reaps as a subreaper what the session orphans.
         DesktopInit.path().ifPresent(init -> command.addAll(List.of(init.toString(), "-s", "--")));
@@ -1405,6 +1468,7 @@ public final class LocalRuntime implements DesktopRuntime {
       setMode(partial, "rwxr-xr-x");
       Files.move(
           partial, entrypoint, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      layers.prepare();
     } catch (IOException e) {
       throw new IllegalStateException(
           "opencdi.agent.local.data-dir " + settings.dataDir() + " is not usable: " + e, e);

@@ -33,6 +33,8 @@ import java.util.Locale;
  * @param startTimeout launch to RFB banner, at most
  * @param stopGrace SIGTERM to SIGKILL
  * @param hygiene log cap, health checks and restarts of each desktop
+ * @param layerStore directory of OCI image layouts where application layers are found; null means
+ *     {@code <data-dir>/layer-store}
  */
 public record LocalSettings(
     String clusterName,
@@ -55,13 +57,21 @@ public record LocalSettings(
     int displayBase,
     Duration startTimeout,
     Duration stopGrace,
-    Hygiene hygiene) {
+    Hygiene hygiene,
+    Path layerStore) {
 
   static final String DEFAULT_ENTRYPOINT = "images/desktop/entrypoint.sh";
+
+  /** The layer store's directory under the data directory when none is configured. */
+  static final String DEFAULT_LAYER_STORE = "layer-store";
 
   public LocalSettings {
     storageClasses = List.copyOf(storageClasses);
     dataDir = dataDir.toAbsolutePath().normalize();
+    layerStore =
+        layerStore == null
+            ? dataDir.resolve(DEFAULT_LAYER_STORE)
+            : layerStore.toAbsolutePath().normalize();
     if (!geometry.matches("\\d{3,5}x\\d{3,5}")) {
       throw new IllegalArgumentException(
           "opencdi.agent.local.geometry must be WIDTHxHEIGHT, was " + geometry);
@@ -84,6 +94,54 @@ public record LocalSettings(
       throw new IllegalArgumentException(
           "opencdi.agent.local.desktop-pids-max must be at least 64, was " + desktopPidsMax);
     }
+  }
+
+  /** Settings whose layer store is {@code <data-dir>/layer-store}. */
+  public LocalSettings(
+      String clusterName,
+      String region,
+      String zone,
+      String nodeName,
+      String arch,
+      long cpuMillis,
+      long memoryMiB,
+      int maxDesktops,
+      List<String> storageClasses,
+      Path dataDir,
+      Path entrypoint,
+      String runsc,
+      int desktopUidBase,
+      int desktopUidCount,
+      int desktopPidsMax,
+      String geometry,
+      String session,
+      int displayBase,
+      Duration startTimeout,
+      Duration stopGrace,
+      Hygiene hygiene) {
+    this(
+        clusterName,
+        region,
+        zone,
+        nodeName,
+        arch,
+        cpuMillis,
+        memoryMiB,
+        maxDesktops,
+        storageClasses,
+        dataDir,
+        entrypoint,
+        runsc,
+        desktopUidBase,
+        desktopUidCount,
+        desktopPidsMax,
+        geometry,
+        session,
+        displayBase,
+        startTimeout,
+        stopGrace,
+        hygiene,
+        null);
   }
 
   /**
@@ -114,7 +172,8 @@ public record LocalSettings(
         config.displayBase(),
         config.startTimeout(),
         config.stopGrace(),
-        Hygiene.from(config.hygiene()));
+        Hygiene.from(config.hygiene()),
+        config.layerStore().orElse(null));
   }
 
   /**

@@ -1,0 +1,447 @@
+package io.opencdi.agent.runtime.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.opencdi.protocol.AppLayer;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
+
+/**
+ * The application layers of local desktops (ADR 0037): OCI images found in the layer store (a
+ * directory of OCI image layouts), each unpacked once per host with {@code umoci raw unpack} into
+ * {@code <cache>/<manifest digest>}, owned by the agent (root), never writable by others, and
+ * composed read-only into a desktop's own mount namespace by {@link #overlays}.
+ *
+ * <p>A reference {@code <name>[:<tag>][@<digest>]} is the layout {@code <store>/<name>} (its path
+ * elements as directories, registry host included: what {@code skopeo copy docker://REF
+ * oci:<store>/NAME:TAG} writes) and, in it, the manifest tagged {@code <tag>} (default {@code
+ * latest}) or with that digest. The cache is keyed by the manifest's digest: the same image is
+ * unpacked once, whatever the desktops and references that ask for it; a tag moved to another image
+ * unpacks that image anew.
+ */
+final class LayerCache {
+  /**
+   * The host directories a layer may add to, each composed over the host's own. Never {@code /etc}:
+   * a file a layer adds there (e.g. {@code ld.so.preload}) would be read by root in the desktop's
+   * namespace while it sets the desktop up.
+   */
+  static final List<String> TARGETS = List.of("usr", "opt");
+
+  private static final Logger LOG = Logger.getLogger(LayerCache.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String REF_NAME = "org.opencontainers.image.ref.name";
+  private static final String PARTIAL_PREFIX = ".partial-";
+  private static final long UNPACK_TIMEOUT_MILLIS = 10 * 60_000;
+
+  // host[:port] first, then path elements; never "." or ".." (each starts with a letter or digit).
+  private static final Pattern FIRST_ELEMENT =
+      Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*(:\\d+)?");
+  private static final Pattern ELEMENT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+  private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
+  private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}");
+  // Characters an overlayfs option cannot hold in a lower directory's path.
+  private static final Pattern OVERLAY_UNSAFE = Pattern.compile("[:,\\\\\\s]");
+
+  /**
+   * A parsed image reference.
+   *
+   * @param name repository, path elements separated by {@code /}
+   * @param tag the tag, or null when only a digest is given
+   * @param digest the manifest's digest, or null
+   */
+  record Reference(String name, String tag, String digest) {
+
+    /**
+     * Parses {@code <name>[:<tag>][@<digest>]}; a reference with neither tag nor digest means tag
+     * {@code latest}.
+     *
+     * @throws IllegalArgumentException with the reason when it is no reference
+     */
+    static Reference parse(String image) {
+      if (image == null || image.isBlank()) {
+        throw new IllegalArgumentException("names no image");
+      }
+      String rest = image;
+      String digest = null;
+      int at = rest.indexOf('@');
+      if (at >= 0) {
+        digest = rest.substring(at + 1);
+        rest = rest.substring(0, at);
+        if (!DIGEST.matcher(digest).matches()) {
+          throw new IllegalArgumentException(
+              "image " + image + " has no valid digest (sha256:<64 hex digits>)");
+        }
+      }
+      String tag = null;
+      int colon = rest.lastIndexOf(':');
+      if (colon > rest.lastIndexOf('/')) {
+        tag = rest.substring(colon + 1);
+        rest = rest.substring(0, colon);
+        if (!TAG.matcher(tag).matches()) {
+          throw new IllegalArgumentException("image " + image + " has no valid tag");
+        }
+      }
+      String[] elements = rest.split("/", -1);
+      for (int i = 0; i < elements.length; i++) {
+        if (!(i == 0 ? FIRST_ELEMENT : ELEMENT).matcher(elements[i]).matches()) {
+          throw new IllegalArgumentException(
+              "image " + image + " is not a reference <name>[:<tag>][@<digest>]");
+        }
+      }
+      if (tag == null && digest == null) {
+        tag = "latest";
+      }
+      return new Reference(rest, tag, digest);
+    }
+
+    @Override
+    public String toString() {
+      return name + (tag == null ? "" : ":" + tag) + (digest == null ? "" : "@" + digest);
+    }
+  }
+
+  /**
+   * A layer found in the store.
+   *
+   * @param layout the OCI image layout that holds it
+   * @param tag the tag umoci unpacks
+   * @param digest the manifest's digest (the cache's key)
+   */
+  record Found(Path layout, String tag, String digest) {}
+
+  /**
+   * One overlay mount of a desktop: {@code target} (a host directory) composed read-only of {@code
+   * lowerdir}, topmost first: the host's own directory, then the layers, highest first.
+   */
+  record Overlay(String target, String lowerdir) {}
+
+  private final Path store;
+  private final Path cache;
+  private final String umoci;
+  private final ConcurrentHashMap<String, ReentrantLock> unpacking = new ConcurrentHashMap<>();
+
+  /**
+   * @param store the layer store: a directory of OCI image layouts
+   * @param cache where unpacked layers are kept, one directory per manifest digest
+   * @param umoci umoci, a path or a command name
+   */
+  LayerCache(Path store, Path cache, String umoci) {
+    this.store = store;
+    this.cache = cache;
+    this.umoci = umoci;
+  }
+
+  /** The layer store. */
+  Path store() {
+    return store;
+  }
+
+  /** Where unpacked layers are kept. */
+  Path cache() {
+    return cache;
+  }
+
+  /**
+   * Makes the cache directory (the agent's alone, mode 700: nothing in it is for other host users)
+   * and removes unpacks an agent that stopped meanwhile left unfinished.
+   */
+  void prepare() throws IOException {
+    Files.createDirectories(cache);
+    Files.setPosixFilePermissions(cache, PosixFilePermissions.fromString("rwx------"));
+    try (var entries = Files.list(cache)) {
+      for (Path p : (Iterable<Path>) entries::iterator) {
+        if (p.getFileName().toString().startsWith(PARTIAL_PREFIX)) {
+          LocalRuntime.deleteTree(p);
+        }
+      }
+    }
+  }
+
+  /**
+   * Unpacks a desktop's layers (each once per host) and returns their trees, lowest first.
+   *
+   * @throws IOException with a reason naming the layer when one is not in the store or cannot be
+   *     unpacked
+   */
+  List<Path> unpackAll(List<AppLayer> layers) throws IOException {
+    if (OVERLAY_UNSAFE.matcher(cache.toString()).find()) {
+      throw new IOException(
+          "application layers cannot be mounted from "
+              + cache
+              + ": overlayfs options cannot hold ':', ',', '\\' or spaces in a path; choose"
+              + " another opencdi.agent.local.data-dir");
+    }
+    List<Path> trees = new ArrayList<>();
+    for (AppLayer layer : layers) {
+      trees.add(unpack(layer));
+    }
+    return trees;
+  }
+
+  /** One layer's unpacked tree: from the cache, or unpacked now (once, however many ask). */
+  Path unpack(AppLayer layer) throws IOException {
+    Found found = find(layer);
+    Path dir = cache.resolve(dirName(found.digest()));
+    if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return dir;
+    }
+    ReentrantLock lock = unpacking.computeIfAbsent(found.digest(), d -> new ReentrantLock());
+    lock.lock();
+    try {
+      if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        return dir; // another desktop unpacked it meanwhile
+      }
+      Path tool = HostCommands.which(umoci);
+      if (tool == null) {
+        throw new IOException(
+            describe(layer)
+                + ": umoci is not installed on this host (Debian package umoci), so the layer"
+                + " cannot be unpacked");
+      }
+      Path partial =
+          cache.resolve(
+              PARTIAL_PREFIX
+                  + dirName(found.digest())
+                  + "-"
+                  + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+      try {
+        long started = System.nanoTime();
+        HostCommands.Result result =
+            HostCommands.run(
+                UNPACK_TIMEOUT_MILLIS,
+                tool.toString(),
+                "raw",
+                "unpack",
+                "--rootless",
+                "--image",
+                found.layout() + ":" + found.tag(),
+                partial.toString());
+        if (!result.ok()) {
+          throw new IOException(
+              describe(layer) + ": umoci could not unpack it: " + lastLines(result.output()));
+        }
+        harden(partial, HostCommands.uid() == 0);
+        Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
+        LOG.infof(
+            "layer %s unpacked from %s into %s in %d ms",
+            describe(layer), found.layout(), dir, (System.nanoTime() - started) / 1_000_000);
+      } finally {
+        LocalRuntime.deleteTree(partial);
+      }
+      return dir;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Where the store holds a layer's image.
+   *
+   * @throws IOException with the reason when it is not there
+   */
+  Found find(AppLayer layer) throws IOException {
+    Reference ref;
+    try {
+      ref = Reference.parse(layer.image());
+    } catch (IllegalArgumentException e) {
+      throw new IOException(describe(layer) + ": " + e.getMessage());
+    }
+    Path layout = layout(ref);
+    Path index = layout.resolve("index.json");
+    if (!Files.isRegularFile(index) || !Files.isRegularFile(layout.resolve("oci-layout"))) {
+      throw new IOException(
+          describe(layer)
+              + ": image "
+              + ref
+              + " is not in the layer store: no OCI image layout at "
+              + layout
+              + " (copy it there, e.g. skopeo copy docker://"
+              + ref
+              + " oci:"
+              + layout
+              + ":"
+              + (ref.tag() == null ? "<tag>" : ref.tag())
+              + ")");
+    }
+    JsonNode json;
+    try {
+      json = JSON.readTree(index.toFile());
+    } catch (IOException e) {
+      throw new IOException(describe(layer) + ": cannot read " + index + ": " + e.getMessage());
+    }
+    try {
+      return select(layout, json, ref);
+    } catch (IllegalArgumentException e) {
+      throw new IOException(describe(layer) + ": " + e.getMessage());
+    }
+  }
+
+  /** The layout directory of a reference: {@code <store>/<name>}. */
+  Path layout(Reference ref) {
+    Path layout = store;
+    for (String element : ref.name().split("/")) {
+      layout = layout.resolve(element);
+    }
+    return layout;
+  }
+
+  /**
+   * The manifest a reference names in a layout's {@code index.json}: the one tagged (annotation
+   * {@code org.opencontainers.image.ref.name}) with its tag and, when it names one, with its
+   * digest.
+   *
+   * @throws IllegalArgumentException with the reason when there is none
+   */
+  static Found select(Path layout, JsonNode index, Reference ref) {
+    List<String> tags = new ArrayList<>();
+    for (JsonNode m : index.path("manifests")) {
+      String tag = m.path("annotations").path(REF_NAME).asText(null);
+      String digest = m.path("digest").asText("");
+      if (tag != null) {
+        tags.add(tag);
+      }
+      boolean tagMatches = ref.tag() == null || ref.tag().equals(tag);
+      boolean digestMatches = ref.digest() == null || ref.digest().equals(digest);
+      if (tagMatches && digestMatches) {
+        if (!DIGEST.matcher(digest).matches()) {
+          throw new IllegalArgumentException(
+              layout + " names " + ref + " with an invalid digest " + digest);
+        }
+        if (tag == null) {
+          throw new IllegalArgumentException(
+              layout + " holds " + ref + " untagged; tag it (umoci unpacks tagged images)");
+        }
+        return new Found(layout, tag, digest);
+      }
+    }
+    throw new IllegalArgumentException(
+        "image "
+            + ref
+            + " is not in the layer store: "
+            + layout
+            + " has no "
+            + (ref.tag() == null ? "manifest " + ref.digest() : "tag " + ref.tag())
+            + (ref.tag() != null && ref.digest() != null ? " with digest " + ref.digest() : "")
+            + " (it has "
+            + (tags.isEmpty() ? "none" : String.join(", ", tags))
+            + ")");
+  }
+
+  /**
+   * The overlay mounts that compose a desktop's layers over {@code hostRoot} ({@code /} but in
+   * tests): for each of {@link #TARGETS} that a layer has as a directory (a symbolic link there is
+   * ignored: the mount would follow it on the host), the host's own directory on top, then the
+   * layers, highest first. The host's files win over a layer's, so that nothing root runs while it
+   * sets a desktop up comes from a layer; a higher layer wins over a lower one.
+   *
+   * @param layers unpacked trees, lowest first
+   * @throws IOException when a layer has a directory the host lacks (it could not be shown)
+   */
+  static List<Overlay> overlays(List<Path> layers, Path hostRoot) throws IOException {
+    List<Overlay> overlays = new ArrayList<>();
+    for (String target : TARGETS) {
+      List<String> lower = new ArrayList<>();
+      for (Path layer : layers.reversed()) {
+        Path dir = layer.resolve(target);
+        if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+          lower.add(dir.toString());
+        }
+      }
+      if (lower.isEmpty()) {
+        continue;
+      }
+      Path host = hostRoot.resolve(target);
+      if (!Files.isDirectory(host, LinkOption.NOFOLLOW_LINKS)) {
+        throw new IOException(
+            "a layer adds to /"
+                + target
+                + ", which this host lacks ("
+                + host
+                + " is no directory)");
+      }
+      lower.addFirst(host.toString());
+      overlays.add(new Overlay("/" + target, String.join(":", lower)));
+    }
+    return overlays;
+  }
+
+  /**
+   * A cache directory's name for a manifest digest: {@code sha256-<hex>} (no ':' for overlayfs).
+   */
+  static String dirName(String digest) {
+    return digest.replace(':', '-');
+  }
+
+  /**
+   * Makes an unpacked tree the agent's and read-only to everyone else: owned by root (when {@code
+   * asRoot}; umoci's rootless unpack already makes it the unpacker's), no write bit for group or
+   * others, no set-user-id or set-group-id bit (the overlay is mounted nosuid too), no device, pipe
+   * or socket. Symbolic links are changed, never followed.
+   */
+  static void harden(Path root, boolean asRoot) throws IOException {
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs)
+              throws IOException {
+            fix(dir);
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            if (attrs.isOther()) {
+              Files.delete(file);
+            } else {
+              fix(file);
+            }
+            return FileVisitResult.CONTINUE;
+          }
+
+          private void fix(Path p) throws IOException {
+            if (asRoot) {
+              for (String owner : List.of("unix:uid", "unix:gid")) {
+                if (!Files.getAttribute(p, owner, LinkOption.NOFOLLOW_LINKS).equals(0)) {
+                  Files.setAttribute(p, owner, 0, LinkOption.NOFOLLOW_LINKS);
+                }
+              }
+            }
+            if (Files.isSymbolicLink(p)) {
+              return;
+            }
+            int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            // Keep the permission bits and sticky; drop set-id bits and write for group and others.
+            int wanted = mode & 01755;
+            if ((mode & 07777) != wanted) {
+              Files.setAttribute(p, "unix:mode", wanted, LinkOption.NOFOLLOW_LINKS);
+            }
+          }
+        });
+  }
+
+  private static String describe(AppLayer layer) {
+    return "layer " + layer.name() + " " + layer.version() + " (" + layer.image() + ")";
+  }
+
+  private static String lastLines(String output) {
+    List<String> lines = output.lines().filter(l -> !l.isBlank()).toList();
+    String text = String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+    return text.length() <= 400 ? text : "…" + text.substring(text.length() - 400);
+  }
+}

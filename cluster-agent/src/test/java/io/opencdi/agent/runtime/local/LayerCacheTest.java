@@ -1,0 +1,191 @@
+package io.opencdi.agent.runtime.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.opencdi.protocol.AppLayer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The layer store and cache of the local runtime without a desktop: how references find layouts,
+ * which manifest a reference names, the overlay mounts a desktop's layers make, and unpacking with
+ * umoci once however many ask at once. Needs umoci (Debian package umoci), not root.
+ */
+class LayerCacheTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String D1 = "sha256:" + "1".repeat(64);
+  private static final String D2 = "sha256:" + "2".repeat(64);
+
+  @TempDir Path tmp;
+
+  @Test
+  void aReferenceIsALayoutUnderTheStoreNamedByItsRegistryAndPath() {
+    LayerCache cache = new LayerCache(tmp.resolve("store"), tmp.resolve("cache"), "umoci");
+    LayerCache.Reference hello = LayerCache.Reference.parse("ghcr.io/opencdi/apps/hello:1");
+    assertThat(hello).isEqualTo(new LayerCache.Reference("ghcr.io/opencdi/apps/hello", "1", null));
+    assertThat(cache.layout(hello)).isEqualTo(tmp.resolve("store/ghcr.io/opencdi/apps/hello"));
+    assertThat(LayerCache.Reference.parse("localhost:5000/tools/editor"))
+        .isEqualTo(new LayerCache.Reference("localhost:5000/tools/editor", "latest", null));
+    assertThat(LayerCache.Reference.parse("example.org/x:2.1@" + D1))
+        .isEqualTo(new LayerCache.Reference("example.org/x", "2.1", D1));
+    assertThat(LayerCache.Reference.parse("example.org/x@" + D1))
+        .isEqualTo(new LayerCache.Reference("example.org/x", null, D1));
+    // Nothing outside the store: no "." or ".." elements, no absolute paths, no empty elements.
+    for (String bad :
+        List.of(
+            "../etc:1",
+            "example.org/../../etc:1",
+            "/etc/hello:1",
+            "example.org//x:1",
+            "example.org/./x:1",
+            "x:bad tag",
+            "x@sha256:short",
+            " ")) {
+      assertThatThrownBy(() -> LayerCache.Reference.parse(bad))
+          .as(bad)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
+  @Test
+  void aReferenceNamesTheManifestWithItsTagOrDigestOrNone() throws IOException {
+    Path layout = tmp.resolve("store/example.org/x");
+    JsonNode index =
+        JSON.readTree(
+            """
+            {"schemaVersion": 2, "manifests": [
+              {"digest": "%s", "annotations": {"org.opencontainers.image.ref.name": "1"}},
+              {"digest": "%s", "annotations": {"org.opencontainers.image.ref.name": "2"}}]}
+            """
+                .formatted(D1, D2));
+    assertThat(LayerCache.select(layout, index, LayerCache.Reference.parse("example.org/x:2")))
+        .isEqualTo(new LayerCache.Found(layout, "2", D2));
+    assertThat(LayerCache.select(layout, index, LayerCache.Reference.parse("example.org/x@" + D1)))
+        .isEqualTo(new LayerCache.Found(layout, "1", D1));
+    assertThatThrownBy(
+            () -> LayerCache.select(layout, index, LayerCache.Reference.parse("example.org/x:3")))
+        .hasMessageContaining("image example.org/x:3 is not in the layer store")
+        .hasMessageContaining("has no tag 3 (it has 1, 2)");
+    assertThatThrownBy(
+            () ->
+                LayerCache.select(
+                    layout, index, LayerCache.Reference.parse("example.org/x:1@" + D2)))
+        .hasMessageContaining("has no tag 1 with digest " + D2);
+  }
+
+  @Test
+  void layersAreComposedUnderTheHostsOwnDirectoriesHighestFirstSkippingLinks() throws IOException {
+    Path host = Files.createDirectories(tmp.resolve("host"));
+    Files.createDirectories(host.resolve("usr"));
+    Files.createDirectories(host.resolve("opt"));
+    Path low = Files.createDirectories(tmp.resolve("low"));
+    Files.createDirectories(low.resolve("usr/local/bin"));
+    Path mid = Files.createDirectories(tmp.resolve("mid"));
+    Files.createDirectories(mid.resolve("usr"));
+    Files.createDirectories(mid.resolve("opt/app"));
+    Files.createDirectories(mid.resolve("etc"));
+    // A link where a directory belongs would make the mount follow it on the host: ignored.
+    Path high = Files.createDirectories(tmp.resolve("high"));
+    Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere-on-the-host"));
+    Files.createSymbolicLink(high.resolve("usr"), elsewhere);
+    Files.createSymbolicLink(high.resolve("opt"), elsewhere);
+
+    assertThat(LayerCache.overlays(List.of(low, mid, high), host))
+        .containsExactly(
+            new LayerCache.Overlay(
+                "/usr", host.resolve("usr") + ":" + mid.resolve("usr") + ":" + low.resolve("usr")),
+            new LayerCache.Overlay("/opt", host.resolve("opt") + ":" + mid.resolve("opt")));
+    assertThat(LayerCache.overlays(List.of(high), host)).isEmpty();
+
+    Files.delete(host.resolve("opt"));
+    assertThatThrownBy(() -> LayerCache.overlays(List.of(mid), host))
+        .hasMessageContaining("a layer adds to /opt, which this host lacks");
+  }
+
+  @Test
+  void aLayerIsUnpackedOnceHoweverManyAskAtOnceAndNothingInItIsWritableByOthers() throws Exception {
+    Path store = tmp.resolve("store");
+    Path src = Files.createDirectories(tmp.resolve("src"));
+    Files.setPosixFilePermissions(src, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path bin = Files.createDirectories(src.resolve("usr/local/bin"));
+    Files.writeString(bin.resolve("tool"), "#!/bin/sh\necho tool\n");
+    Files.setAttribute(bin.resolve("tool"), "unix:mode", 06777);
+    Path shared = Files.createDirectories(src.resolve("opt/shared"));
+    Files.setAttribute(shared, "unix:mode", 0777);
+    LayerImages.build(store, "example.org/apps/tool", "1", src);
+
+    Path cacheDir = tmp.resolve("data/layers");
+    LayerCache cache = new LayerCache(store, cacheDir, "umoci");
+    cache.prepare();
+    AppLayer tool = new AppLayer("tool", "1", "example.org/apps/tool:1");
+    List<Callable<Path>> asks = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      asks.add(() -> cache.unpack(tool));
+    }
+    List<Path> trees = new ArrayList<>();
+    try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (Future<Path> f : pool.invokeAll(asks)) {
+        trees.add(f.get());
+      }
+    }
+    assertThat(trees).containsOnly(trees.getFirst());
+    try (var entries = Files.list(cacheDir)) {
+      assertThat(entries.map(p -> p.getFileName().toString()))
+          .singleElement()
+          .satisfies(name -> assertThat(name).matches("sha256-[0-9a-f]{64}"));
+    }
+    Path tree = trees.getFirst();
+    assertThat(tree.resolve("usr/local/bin/tool")).hasContent("#!/bin/sh\necho tool");
+    assertThat(Files.getAttribute(tree.resolve("usr/local/bin/tool"), "unix:mode"))
+        .isEqualTo(0100755);
+    assertThat(Files.getAttribute(tree.resolve("opt/shared"), "unix:mode")).isEqualTo(040755);
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cacheDir)))
+        .isEqualTo("rwx------");
+    Object inode = Files.getAttribute(tree, "unix:ino", LinkOption.NOFOLLOW_LINKS);
+
+    // Asked again (another desktop, a new agent): the same tree, not unpacked anew.
+    LayerCache again = new LayerCache(store, cacheDir, "umoci");
+    Files.createDirectories(cacheDir.resolve(".partial-left-by-a-crash"));
+    again.prepare();
+    assertThat(again.unpack(tool)).isEqualTo(tree);
+    assertThat(Files.getAttribute(tree, "unix:ino", LinkOption.NOFOLLOW_LINKS)).isEqualTo(inode);
+    try (var entries = Files.list(cacheDir)) {
+      assertThat(entries).containsExactly(tree);
+    }
+  }
+
+  @Test
+  void aLayerNotInTheStoreIsNamedWithWhereItWasLookedFor() throws IOException {
+    Path store = tmp.resolve("store");
+    LayerImages.build(store, "example.org/apps/hello", "1", Map.of("usr/share/hello", "hi"));
+    LayerCache cache = new LayerCache(store, tmp.resolve("cache"), "umoci");
+    cache.prepare();
+    assertThatThrownBy(() -> cache.unpack(new AppLayer("nope", "1", "example.org/apps/nope:1")))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("layer nope 1 (example.org/apps/nope:1)")
+        .hasMessageContaining(
+            "not in the layer store: no OCI image layout at "
+                + store.resolve("example.org/apps/nope"));
+    assertThatThrownBy(() -> cache.unpack(new AppLayer("hello", "2", "example.org/apps/hello:2")))
+        .hasMessageContaining("has no tag 2 (it has 1)");
+    assertThatThrownBy(() -> cache.unpack(new AppLayer("bad", "1", "../../etc:1")))
+        .hasMessageContaining("is not a reference");
+    try (var entries = Files.list(tmp.resolve("cache"))) {
+      assertThat(entries).isEmpty();
+    }
+  }
+}
