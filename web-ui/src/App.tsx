@@ -1,6 +1,7 @@
 import { Alert } from "@mantine/core";
 import type { ReactNode } from "react";
 import { createHashRouter, Navigate, RouterProvider } from "react-router";
+import { AppLayersPage } from "./applayers/AppLayersPage";
 import { useAuth } from "./auth/AuthContext";
 import { LoginPage } from "./auth/LoginPage";
 import { ClusterDetailPage } from "./clusters/ClusterDetailPage";
@@ -62,6 +63,7 @@ const router = createHashRouter([
       { path: "admin/desktops", element: admin(<DesktopsPage />) },
       { path: "admin/templates", element: admin(<TemplatesPage />) },
       { path: "admin/pools", element: admin(<PoolsPage />) },
+      { path: "admin/apps", element: admin(<AppLayersPage />) },
       { path: "admin/placement", element: admin(<PlacementPreviewPage />) },
       { path: "admin/users", element: admin(<UsersPage />) },
       { path: "*", element: <Navigate to="/" replace /> },

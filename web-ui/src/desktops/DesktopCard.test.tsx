@@ -1,4 +1,4 @@
-import { screen, waitFor } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { apiError, fakeClient } from "../test/fakeClient";
@@ -35,6 +35,47 @@ describe("DesktopCard", () => {
     expect(screen.getByTestId("desktop-from-pool")).toHaveTextContent("from pool");
     renderWithProviders(<DesktopCard desktop={desktop("9")} />, api.client);
     expect(screen.getAllByTestId("desktop-from-pool")).toHaveLength(1);
+  });
+
+  it("shows a desktop's apps: two as badges, more as a count that names the rest", () => {
+    const api = fakeClient({});
+    const layer = (id: string, name: string, version: string) => ({ id, name, version });
+    renderWithProviders(
+      <DesktopCard
+        desktop={desktop("10", {
+          apps: [layer("a1", "fonts", "3"), layer("a2", "gimp", "2.10")],
+        })}
+      />,
+      api.client,
+    );
+    const few = screen.getByRole("list", { name: "Apps of desk-10" });
+    expect(
+      within(few)
+        .getAllByRole("listitem")
+        .map((i) => i.textContent),
+    ).toEqual(["fonts 3", "gimp 2.10"]);
+    renderWithProviders(
+      <DesktopCard
+        desktop={desktop("11", {
+          apps: [
+            layer("a1", "fonts", "3"),
+            layer("a2", "gimp", "2.10"),
+            layer("a4", "inkscape", "1.3"),
+            layer("a5", "vscode", "1.95"),
+          ],
+        })}
+      />,
+      api.client,
+    );
+    const many = within(screen.getByRole("list", { name: "Apps of desk-11" })).getAllByRole(
+      "listitem",
+    );
+    expect(many).toHaveLength(3);
+    expect(many[2]).toHaveTextContent("+2 apps: inkscape 1.3, vscode 1.95");
+    expect(many[2]).toHaveAttribute("title", "inkscape 1.3, vscode 1.95");
+    // A desktop without apps shows no list at all.
+    renderWithProviders(<DesktopCard desktop={desktop("12")} />, api.client);
+    expect(screen.getAllByTestId("desktop-apps")).toHaveLength(2);
   });
 
   it("powers a running desktop off", async () => {

@@ -13,6 +13,7 @@ import {
 } from "../gql/graphql";
 import { LiveUsage } from "./LiveUsage";
 import { SnapshotsButton } from "./snapshots/SnapshotsModal";
+import { AppBadges } from "./AppBadges";
 import { FromPoolBadge } from "./FromPoolBadge";
 import { HealthBadge } from "./HealthBadge";
 import { StateBadge } from "./StateBadge";
@@ -75,9 +76,10 @@ export function DesktopCard({
           <StateBadge state={desktop.state} />
           <HealthBadge health={desktop.health} reason={desktop.healthReason} />
         </Group>
-        {desktop.fromPool && (
+        {(desktop.fromPool || desktop.apps.length > 0) && (
           <Group gap="xs">
             <FromPoolBadge fromPool={desktop.fromPool} />
+            <AppBadges apps={desktop.apps} desktopName={desktop.name} />
           </Group>
         )}
         <Text size="sm" c="dimmed">

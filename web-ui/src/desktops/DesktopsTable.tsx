@@ -2,6 +2,7 @@ import { Anchor, Checkbox, Group, Table, Text } from "@mantine/core";
 import { Link } from "react-router";
 import { formatCpu, formatMemory, formatTime } from "../common/format";
 import type { DesktopFieldsFragment } from "../gql/graphql";
+import { AppBadges } from "./AppBadges";
 import { FromPoolBadge } from "./FromPoolBadge";
 import { HealthBadge } from "./HealthBadge";
 import { StateBadge } from "./StateBadge";
@@ -77,7 +78,10 @@ export function DesktopsTable({
                 </Group>
               </Table.Td>
               <Table.Td>{d.owner.username}</Table.Td>
-              <Table.Td>{d.template.name}</Table.Td>
+              <Table.Td>
+                <Text size="sm">{d.template.name}</Text>
+                <AppBadges apps={d.apps} desktopName={d.name} max={1} />
+              </Table.Td>
               {showCluster && (
                 <Table.Td>
                   <Group gap={4} wrap="nowrap">

@@ -5,6 +5,7 @@ import { useMutation, useQuery } from "urql";
 import { ErrorAlert } from "../api/ErrorAlert";
 import { formatCpu, formatMemory } from "../common/format";
 import { ClustersDocument, CreateDesktopDocument, TemplatesDocument } from "../gql/graphql";
+import { AppLayerPicker } from "./AppLayerPicker";
 
 /** Launches a desktop from a template; placement picks the cluster (a region is a preference). */
 export function LaunchDesktopModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
@@ -13,6 +14,7 @@ export function LaunchDesktopModal({ opened, onClose }: { opened: boolean; onClo
   const [templateId, setTemplateId] = useState<string | null>(null);
   const [name, setName] = useState("");
   const [region, setRegion] = useState<string | null>(null);
+  const [apps, setApps] = useState<string[]>([]);
   const [result, create] = useMutation(CreateDesktopDocument);
 
   const regions = useMemo(
@@ -28,6 +30,7 @@ export function LaunchDesktopModal({ opened, onClose }: { opened: boolean; onClo
         templateId,
         name: name.trim() || undefined,
         region: region ?? undefined,
+        apps: apps.length > 0 ? apps : undefined,
         // Idempotency: a double click or a retry yields the same desktop.
         requestId: crypto.randomUUID(),
       },
@@ -63,6 +66,12 @@ export function LaunchDesktopModal({ opened, onClose }: { opened: boolean; onClo
             description="Defaults to the template's name"
             value={name}
             onChange={(e) => setName(e.currentTarget.value)}
+          />
+          <AppLayerPicker
+            opened={opened}
+            included={templates.data?.templates.find((t) => t.id === templateId)?.apps}
+            value={apps}
+            onChange={setApps}
           />
           <Select
             label="Preferred region"

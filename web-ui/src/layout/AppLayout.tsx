@@ -8,6 +8,7 @@ import {
   IconLayoutList,
   IconLogout,
   IconRoute,
+  IconStack2,
   IconTemplate,
   IconUsers,
 } from "../common/icons";
@@ -19,6 +20,7 @@ const ADMIN_LINKS = [
   { to: "/admin/desktops", label: "Desktops", icon: IconLayoutList },
   { to: "/admin/templates", label: "Templates", icon: IconTemplate },
   { to: "/admin/pools", label: "Warm pools", icon: IconFlame },
+  { to: "/admin/apps", label: "App layers", icon: IconStack2 },
   { to: "/admin/placement", label: "Placement preview", icon: IconRoute },
   { to: "/admin/users", label: "Users", icon: IconUsers },
 ];

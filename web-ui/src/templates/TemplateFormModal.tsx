@@ -2,6 +2,7 @@ import {
   Button,
   Group,
   Modal,
+  MultiSelect,
   NumberInput,
   Select,
   SimpleGrid,
@@ -11,9 +12,10 @@ import {
 } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useEffect } from "react";
-import type { CombinedError } from "urql";
+import { useQuery, type CombinedError } from "urql";
 import { ErrorAlert } from "../api/ErrorAlert";
-import type { TemplateFieldsFragment, TemplateInput } from "../gql/graphql";
+import { layerOptions, MAX_LAYERS } from "../applayers/layers";
+import { AppLayersDocument, type TemplateFieldsFragment, type TemplateInput } from "../gql/graphql";
 
 /** The values the form edits; empty strings stand for "not set". */
 export interface TemplateValues {
@@ -26,6 +28,8 @@ export interface TemplateValues {
   runtimeClass: string;
   storageClass: string;
   arch: string | null;
+  /** Ids of the app layers its desktops start with, lowest first. */
+  apps: string[];
   /** The desktop policies (ADR 28), carried through an edit unchanged: the API replaces every
    * field, and a policy left out would fall back to its loosest default. */
   policies: Partial<TemplateInput>;
@@ -41,6 +45,7 @@ export const EMPTY_TEMPLATE: TemplateValues = {
   runtimeClass: "runc",
   storageClass: "longhorn",
   arch: null,
+  apps: [],
   policies: {},
 };
 
@@ -55,6 +60,7 @@ export function valuesOf(t: TemplateFieldsFragment): TemplateValues {
     runtimeClass: t.runtimeClass,
     storageClass: t.storageClass,
     arch: t.arch ?? null,
+    apps: t.apps.map((a) => a.id),
     policies: {
       clipboard: t.clipboard,
       clipboardMaxBytes: t.clipboardMaxBytes,
@@ -83,6 +89,8 @@ export function inputOf(v: TemplateValues): TemplateInput {
     runtimeClass: v.runtimeClass,
     storageClass: v.storageClass.trim() || null,
     arch: v.arch || null,
+    // Always sent: the API replaces every field, and no apps means none.
+    apps: v.apps,
   };
 }
 
@@ -130,6 +138,7 @@ export function TemplateFormModal({
     initialValues: initial,
     validate: templateRules,
   });
+  const [layers] = useQuery({ query: AppLayersDocument, pause: !opened });
   const { setValues, resetDirty } = form;
   useEffect(() => {
     if (opened) {
@@ -190,6 +199,18 @@ export function TemplateFormModal({
               {...form.getInputProps("arch")}
             />
           </SimpleGrid>
+          <ErrorAlert error={layers.error} title="App layers could not be loaded" />
+          <MultiSelect
+            label="Default apps"
+            description="App layers every desktop of this template starts with, lowest first; users may add more at launch"
+            placeholder={layers.fetching ? "Loading…" : "None"}
+            searchable
+            clearable
+            maxValues={MAX_LAYERS}
+            data={layerOptions(layers.data?.appLayers ?? [], form.values.apps)}
+            nothingFoundMessage="No app layers"
+            {...form.getInputProps("apps")}
+          />
           <Textarea label="Description" {...form.getInputProps("description")} />
           <ErrorAlert error={error} title="The template could not be saved" />
           <Group justify="flex-end">

@@ -2,7 +2,7 @@ import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 import { apiError, fakeClient } from "../test/fakeClient";
-import { XFCE } from "../test/fixtures";
+import { appLayer, XFCE } from "../test/fixtures";
 import { renderWithProviders } from "../test/render";
 import { TemplatesPage } from "./TemplatesPage";
 
@@ -62,6 +62,7 @@ describe("TemplatesPage", () => {
               idleTimeoutMinutes: null,
               autoPowerOffMinutes: null,
               maxSessionMinutes: null,
+              apps: [],
             },
           },
         }),
@@ -106,4 +107,62 @@ describe("TemplatesPage", () => {
       expect(alert).toHaveTextContent("FORBIDDEN");
     },
   );
+
+  it(
+    "shows a template's default apps and sends the ones chosen, one version of each program",
+    { timeout: 30_000 },
+    async () => {
+      const fonts = appLayer("a1", "fonts", "3");
+      const api = fakeClient({
+        Templates: () => ({ templates: [{ ...XFCE, apps: [fonts] }] }),
+        AppLayers: () => ({
+          appLayers: [fonts, appLayer("a2", "gimp", "2.10"), appLayer("a3", "gimp", "2.8")],
+        }),
+        UpdateTemplate: ({ id }) => ({
+          updateTemplate: { ...XFCE, id, apps: [fonts] },
+        }),
+      });
+      renderWithProviders(<TemplatesPage />, api.client);
+      expect(await screen.findByTestId("template-apps")).toHaveTextContent("fonts 3");
+      await userEvent.click(screen.getByRole("button", { name: "Edit template xfce" }));
+      const dialog = await screen.findByRole("dialog", { name: "Edit template xfce" });
+      const apps = within(dialog).getByRole("textbox", { name: /^Default apps/ });
+      await userEvent.click(apps);
+      await userEvent.click(await screen.findByRole("option", { name: "gimp 2.10", hidden: true }));
+      // A desktop runs one version of a program: the other gimp cannot be chosen beside it.
+      expect(screen.getByRole("option", { name: "gimp 2.8", hidden: true })).toHaveAttribute(
+        "data-combobox-disabled",
+        "true",
+      );
+      await userEvent.click(within(dialog).getByRole("button", { name: "Save changes" }));
+      await waitFor(() =>
+        expect(api.calls.find((c) => c.name === "UpdateTemplate")?.variables).toMatchObject({
+          id: "t1",
+          input: { name: "xfce", apps: ["a1", "a2"] },
+        }),
+      );
+    },
+  );
+
+  it("creates a template with default apps", { timeout: 30_000 }, async () => {
+    const api = fakeClient({
+      Templates: () => ({ templates: [] }),
+      AppLayers: () => ({ appLayers: [appLayer("a2", "gimp", "2.10")] }),
+      CreateTemplate: ({ input }) => ({ createTemplate: { ...XFCE, ...(input as object) } }),
+    });
+    renderWithProviders(<TemplatesPage />, api.client);
+    await userEvent.click(await screen.findByRole("button", { name: "New template" }));
+    const dialog = await screen.findByRole("dialog", { name: "New template" });
+    await userEvent.type(within(dialog).getByLabelText(/^Name/), "gimp-desk");
+    await userEvent.click(within(dialog).getByLabelText(/^Image/));
+    await userEvent.paste("opencdi/desktop-xfce:1");
+    await userEvent.click(within(dialog).getByRole("textbox", { name: /^Default apps/ }));
+    await userEvent.click(await screen.findByRole("option", { name: "gimp 2.10", hidden: true }));
+    await userEvent.click(within(dialog).getByRole("button", { name: "Create template" }));
+    await waitFor(() =>
+      expect(api.calls.find((c) => c.name === "CreateTemplate")?.variables).toMatchObject({
+        input: { name: "gimp-desk", image: "opencdi/desktop-xfce:1", apps: ["a2"] },
+      }),
+    );
+  });
 });

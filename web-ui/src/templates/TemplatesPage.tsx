@@ -3,6 +3,7 @@ import { IconPencil, IconPlus } from "../common/icons";
 import { useMemo, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { ErrorAlert } from "../api/ErrorAlert";
+import { layerLabel } from "../applayers/layers";
 import { formatCpu, formatMemory } from "../common/format";
 import {
   CreateTemplateDocument,
@@ -42,6 +43,7 @@ export function TemplatesPage() {
                 <Table.Th>Isolation</Table.Th>
                 <Table.Th>Storage</Table.Th>
                 <Table.Th>Arch</Table.Th>
+                <Table.Th>Apps</Table.Th>
                 <Table.Th>
                   <VisuallyHidden>Actions</VisuallyHidden>
                 </Table.Th>
@@ -71,6 +73,15 @@ export function TemplatesPage() {
                     {t.storageClass}, {t.homeVolumeGiB} GiB
                   </Table.Td>
                   <Table.Td>{t.arch ?? "any"}</Table.Td>
+                  <Table.Td data-testid="template-apps">
+                    {t.apps.length > 0 ? (
+                      t.apps.map(layerLabel).join(", ")
+                    ) : (
+                      <Text size="sm" c="dimmed">
+                        none
+                      </Text>
+                    )}
+                  </Table.Td>
                   <Table.Td>
                     <Button
                       size="xs"

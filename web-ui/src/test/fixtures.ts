@@ -24,6 +24,7 @@ export const XFCE = {
   idleTimeoutMinutes: null,
   autoPowerOffMinutes: null,
   maxSessionMinutes: null,
+  apps: [],
 };
 
 /** A desktop as the API returns it, with fields overridden per test. */
@@ -45,6 +46,7 @@ export function desktop(
     createdAt: "2026-11-28T10:00:00Z",
     updatedAt: "2026-11-28T10:00:00Z",
     fromPool: false,
+    apps: [],
     health: "OK",
     healthReason: null,
     owner: { id: "u-alice", username: "alice" },
@@ -105,5 +107,23 @@ export function restoredDesktop({ snapshotId, name }: Record<string, unknown>, i
       createdAt: "2026-11-28T10:01:00Z",
       cluster: { __typename: "Cluster", id: "c1", name: "fra" },
     },
+  };
+}
+
+/** An application layer as the API lists it (image apps/<name>:<version>), overridable. */
+export function appLayer(
+  id: string,
+  name: string,
+  version: string,
+  over: Record<string, unknown> = {},
+) {
+  return {
+    __typename: "AppLayer",
+    id,
+    name,
+    version,
+    image: `apps/${name}:${version}`,
+    createdAt: "2026-12-06T10:00:00Z",
+    ...over,
   };
 }
