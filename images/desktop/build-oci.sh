@@ -39,7 +39,8 @@ trap 'rm -rf "$work"' EXIT
 packages=$(IFS=,; echo "${common_pkgs[*]},${session_pkgs[*]}")
 
 # minbase is what debian:*-slim is made of (Essential, Priority required, apt); like the
-# Dockerfile, no recommended packages.
+# Dockerfile, no recommended packages. The hooks' "$1" is the root mmdebstrap passes them.
+# shellcheck disable=SC2016
 mmdebstrap --variant=minbase --aptopt='APT::Install-Recommends "false"' \
   --include="$packages" \
   --customize-hook='mkdir -p "$1/tmp/.X11-unix" && chmod 1777 "$1/tmp/.X11-unix"' \
