@@ -300,28 +300,7 @@ class LocalDesktopIsolationTest {
 
   /** Runs a bash script as a program of the desktop: in its namespaces, as its user. */
   private static HostCommands.Result inDesktop(LocalRuntime.Launch desktop, String script) {
-    long init = desktop.namespaceInit().orElseThrow().pid();
-    return HostCommands.run(
-        20_000,
-        "nsenter",
-        "--target=" + init,
-        "--pid",
-        "--mount",
-        "--net",
-        "--ipc",
-        "--",
-        "setpriv",
-        "--reuid=" + desktop.uid(),
-        "--regid=" + desktop.uid(),
-        "--clear-groups",
-        "--no-new-privs",
-        "/usr/bin/env",
-        "-i",
-        "PATH=/usr/bin:/bin",
-        "HOME=" + LocalRuntime.DESKTOP_HOME,
-        "/bin/bash",
-        "-c",
-        "cd; " + script);
+    return DesktopShell.run(desktop, script);
   }
 
   /** Bash that completes an RFB version handshake with host:port and prints the banner. */

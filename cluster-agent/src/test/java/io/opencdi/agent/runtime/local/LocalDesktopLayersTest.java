@@ -242,30 +242,7 @@ class LocalDesktopLayersTest {
 
   /** Runs a bash script as a program of the desktop: in its namespaces, as its user. */
   private static HostCommands.Result inDesktop(LocalRuntime.Launch desktop, String script) {
-    long init = desktop.namespaceInit().orElseThrow().pid();
-    // Root enters the desktop's mount namespace: the programs it runs there are named by their
-    // host paths, never looked up where a layer could add one.
-    return HostCommands.run(
-        20_000,
-        "/usr/bin/nsenter",
-        "--target=" + init,
-        "--pid",
-        "--mount",
-        "--net",
-        "--ipc",
-        "--",
-        "/usr/bin/setpriv",
-        "--reuid=" + desktop.uid(),
-        "--regid=" + desktop.uid(),
-        "--clear-groups",
-        "--no-new-privs",
-        "/usr/bin/env",
-        "-i",
-        "PATH=/usr/local/bin:/usr/bin:/bin",
-        "HOME=" + LocalRuntime.DESKTOP_HOME,
-        "/bin/bash",
-        "-c",
-        "cd; " + script + " 2>&1");
+    return DesktopShell.run(desktop, script + " 2>&1");
   }
 
   private LocalRuntime runtime() {
