@@ -512,7 +512,8 @@ await scenario(
  * "Open when ready" on (the default): the launch itself opens the viewer, which connects when the
  * desktop runs. Resolves with the time from the click on "Launch" to the first drawn frame, and
  * its parts from the page's performance marks: the click to the submit, createDesktop's round
- * trip, its answer to the viewer's connectDesktop, that to the RFB handshake, and the rest.
+ * trip, its answer to the viewer's connectDesktop, connectDesktop's round trip, the ticket to the
+ * RFB handshake (WebSocket, broker, agent tunnel, RFB greeting), and the first frame drawn.
  */
 async function launchAndConnect(page, name) {
   await page.goto(base);
@@ -527,14 +528,16 @@ async function launchAndConnect(page, name) {
   await page.getByRole("dialog", { name: `Viewer of ${name}` }).waitFor();
   const frame = await waitForFrame(page, { minColours: 2, timeout: DESKTOP_TIMEOUT });
   const at = {};
-  for (const mark of ["launch", "launch-created", "connect-desktop", "rfb-connected"]) {
+  const marks = ["launch", "launch-created", "connect-desktop", "display-ticket", "rfb-connected"];
+  for (const mark of marks) {
     at[mark] = await markTime(page, `opencdi:${mark}`);
   }
   const parts = {
     submit: at.launch - clicked,
     create: at["launch-created"] - at.launch,
     toConnect: at["connect-desktop"] - at["launch-created"],
-    handshake: at["rfb-connected"] - at["connect-desktop"],
+    ticket: at["display-ticket"] - at["connect-desktop"],
+    handshake: at["rfb-connected"] - at["display-ticket"],
     drawn: frame - at["rfb-connected"],
   };
   const card = page.locator(`[data-desktop="${name}"]`);
@@ -652,7 +655,7 @@ await scenario(
           `${summary("cold launch", cold)}\n${summary("pooled launch", pooled)}\n` +
           `${breakdown("cold launch", coldParts)}\n${breakdown("pooled launch", pooledParts)}\n` +
           "(parts: click → submit / createDesktop round trip / its answer → connectDesktop / " +
-          "→ RFB handshake done / → first frame drawn)",
+          "connectDesktop round trip / ticket → RFB handshake done / → first frame drawn)",
       );
     }
 

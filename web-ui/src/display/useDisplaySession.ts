@@ -17,6 +17,8 @@ export type DisplayPhase =
 /** Names of the performance marks the viewer sets, for measuring time to first frame. */
 export const MARKS = {
   connect: "opencdi:connect-desktop",
+  /** connectDesktop answered with a ticket (or a refusal). */
+  ticket: "opencdi:display-ticket",
   rfbConnected: "opencdi:rfb-connected",
 } as const;
 
@@ -56,6 +58,7 @@ export function useDisplaySession(desktopId: string, screen: RefObject<HTMLDivEl
     preloadRfb().catch(() => {});
     const ticket = await connectDesktop({ id: desktopId });
     if (!current()) return;
+    performance.mark(MARKS.ticket);
     if (ticket.error || !ticket.data) {
       if (ticket.error) setPhase({ kind: "refused", error: ticket.error });
       return;
