@@ -364,9 +364,18 @@ await scenario(
     const nameField = alice.getByRole("textbox", { name: "Name", exact: true });
     await waitForFocus(alice, nameField);
     await alice.keyboard.type(desktopName);
+    // This desktop runs on the simulated fleet, which draws nothing: "Open when ready" (on by
+    // default) is turned off with the Space key, and the Launch button is reached with Tab.
+    const launchDialog = alice.getByRole("dialog", { name: "Launch a desktop" });
+    const openWhenReady = launchDialog.getByRole("checkbox", { name: "Open when ready" });
+    assert.ok(await openWhenReady.isChecked(), '"Open when ready" is not on by default');
+    await tabTo(alice, openWhenReady);
+    await alice.keyboard.press("Space");
+    assert.ok(!(await openWhenReady.isChecked()), '"Open when ready" did not turn off');
     await shot(alice, "04-launch");
+    await tabTo(alice, launchDialog.getByRole("button", { name: "Launch", exact: true }));
     await alice.keyboard.press("Enter");
-    await alice.getByRole("dialog", { name: "Launch a desktop" }).waitFor({ state: "detached" });
+    await launchDialog.waitFor({ state: "detached" });
     // Closing the dialog gives the focus back to the control that opened it.
     await waitForFocus(alice, launch);
     const card = alice.locator(`[data-desktop="${desktopName}"]`);
@@ -397,17 +406,14 @@ await scenario(
     await alice.getByRole("textbox", { name: "Name", exact: true }).fill(realName);
     await alice.getByRole("button", { name: "Launch", exact: true }).click();
     const card = alice.locator(`[data-desktop="${realName}"]`);
-    await card
-      .getByTestId("desktop-state")
-      .filter({ hasText: "RUNNING" })
-      .waitFor({ timeout: DESKTOP_TIMEOUT });
-    await shot(alice, "12-real-desktop-running");
-
-    // Embedded in the portal: the desktop is drawn (its black root window and the white xterm).
-    await card.getByRole("button", { name: "Connect" }).click();
-    const dialog = alice.getByRole("dialog");
-    await waitForFrame(alice, { minColours: 2 });
+    // "Open when ready" (the default) opens the viewer at once; it shows the start's progress
+    // and connects when the desktop runs: its black root window and the white xterm are drawn.
+    const dialog = alice.getByRole("dialog", { name: `Viewer of ${realName}` });
+    await dialog.waitFor();
+    await shot(alice, "12-real-desktop-opening");
+    await waitForFrame(alice, { minColours: 2, timeout: DESKTOP_TIMEOUT });
     await shot(alice, "13-viewer-embedded");
+    await card.getByTestId("desktop-state").filter({ hasText: "RUNNING" }).waitFor();
 
     // The same viewer as a page of its own.
     await dialog.getByRole("link", { name: "Open in its own page" }).click();
@@ -502,8 +508,12 @@ await scenario(
 );
 
 /**
- * Launches `name` of the real desktops' template in the `local` region from the portal, connects
- * when it runs and resolves with the time from the click on "Launch" to the first drawn frame.
+ * Launches `name` of the real desktops' template in the `local` region from the portal with
+ * "Open when ready" on (the default): the launch itself opens the viewer, which connects when the
+ * desktop runs. Resolves with the time from the click on "Launch" to the first drawn frame, and
+ * its parts from the page's performance marks: the click to the submit, createDesktop's round
+ * trip, its answer to the viewer's connectDesktop, connectDesktop's round trip, the ticket to the
+ * RFB handshake (WebSocket, broker, agent tunnel, RFB greeting), and the first frame drawn.
  */
 async function launchAndConnect(page, name) {
   await page.goto(base);
@@ -512,14 +522,26 @@ async function launchAndConnect(page, name) {
   await choose(page, "Template", /^local-desktop —/);
   await dialog.getByRole("textbox", { name: "Name", exact: true }).fill(name);
   await choose(page, "Preferred region", /^local$/);
+  assert.ok(await dialog.getByRole("checkbox", { name: "Open when ready" }).isChecked());
   const clicked = await page.evaluate(() => performance.now());
   await dialog.getByRole("button", { name: "Launch", exact: true }).click();
-  const card = page.locator(`[data-desktop="${name}"]`);
-  await card
-    .getByRole("button", { name: `Connect to ${name}` })
-    .click({ timeout: DESKTOP_TIMEOUT });
+  await page.getByRole("dialog", { name: `Viewer of ${name}` }).waitFor();
   const frame = await waitForFrame(page, { minColours: 2, timeout: DESKTOP_TIMEOUT });
-  return { card, ms: frame - clicked };
+  const at = {};
+  const marks = ["launch", "launch-created", "connect-desktop", "display-ticket", "rfb-connected"];
+  for (const mark of marks) {
+    at[mark] = await markTime(page, `opencdi:${mark}`);
+  }
+  const parts = {
+    submit: at.launch - clicked,
+    create: at["launch-created"] - at.launch,
+    toConnect: at["connect-desktop"] - at["launch-created"],
+    ticket: at["display-ticket"] - at["connect-desktop"],
+    handshake: at["rfb-connected"] - at["display-ticket"],
+    drawn: frame - at["rfb-connected"],
+  };
+  const card = page.locator(`[data-desktop="${name}"]`);
+  return { card, ms: frame - clicked, parts };
 }
 
 /** Deletes a desktop through the API and waits until its home has left this host. */
@@ -551,11 +573,34 @@ await scenario(
       `${name}: n=${xs.length} p50=${percentile(xs, 50).toFixed(0)} ` +
       `p90=${percentile(xs, 90).toFixed(0)} min=${Math.min(...xs).toFixed(0)} ` +
       `max=${Math.max(...xs).toFixed(0)} ms; raw ${xs.map((x) => x.toFixed(0)).join(" ")}`;
+    // Where a launch's time goes: the medians of its parts (launchAndConnect), and each run's.
+    const breakdown = (name, runs) =>
+      `${name} parts, p50 ms: ` +
+      Object.keys(runs[0])
+        .map(
+          (k) =>
+            `${k}=${percentile(
+              runs.map((r) => r[k]),
+              50,
+            ).toFixed(0)}`,
+        )
+        .join(" ") +
+      "; raw " +
+      runs
+        .map((r) =>
+          Object.values(r)
+            .map((x) => x.toFixed(0))
+            .join("/"),
+        )
+        .join(" ");
     // Cold launches first, while no pool serves the template there.
     const cold = [];
+    const coldParts = [];
     for (let i = 0; i < ttffRuns; i++) {
       const name = `alice-cold-${i}-${run}`;
-      cold.push((await launchAndConnect(alice, name)).ms);
+      const launched = await launchAndConnect(alice, name);
+      cold.push(launched.ms);
+      coldParts.push(launched.parts);
       await closeViewer(alice, name);
       await deleteQuietly(alice, name);
     }
@@ -583,7 +628,7 @@ await scenario(
 
     // The user's launch is served by the pool: the desktop says so and draws its first frame.
     const pooledName = `alice-warm-${run}`;
-    const { card, ms } = await launchAndConnect(alice, pooledName);
+    const { card, ms, parts } = await launchAndConnect(alice, pooledName);
     await card.getByTestId("desktop-from-pool").waitFor();
     await shot(alice, "33-from-pool-viewer");
     await closeViewer(alice, pooledName);
@@ -592,6 +637,7 @@ await scenario(
     await ready.waitFor({ timeout: DESKTOP_TIMEOUT });
 
     const pooled = [ms];
+    const pooledParts = [parts];
     await deleteQuietly(alice, pooledName);
     for (let i = 1; i < ttffRuns; i++) {
       await ready.waitFor({ timeout: DESKTOP_TIMEOUT });
@@ -599,13 +645,17 @@ await scenario(
       const launched = await launchAndConnect(alice, name);
       await launched.card.getByTestId("desktop-from-pool").waitFor();
       pooled.push(launched.ms);
+      pooledParts.push(launched.parts);
       await closeViewer(alice, name);
       await deleteQuietly(alice, name);
     }
     if (ttffRuns > 0) {
       console.log(
         `time to first frame of a launch, click on "Launch" → first drawn frame (${ttffRuns} runs each)\n` +
-          `${summary("cold launch", cold)}\n${summary("pooled launch", pooled)}`,
+          `${summary("cold launch", cold)}\n${summary("pooled launch", pooled)}\n` +
+          `${breakdown("cold launch", coldParts)}\n${breakdown("pooled launch", pooledParts)}\n` +
+          "(parts: click → submit / createDesktop round trip / its answer → connectDesktop / " +
+          "connectDesktop round trip / ticket → RFB handshake done / → first frame drawn)",
       );
     }
 

@@ -1,21 +1,52 @@
-import { Button, Group, Modal, Select, Stack, TextInput } from "@mantine/core";
-import { useMemo, useState } from "react";
+import { Button, Checkbox, Group, Modal, Select, Stack, TextInput } from "@mantine/core";
+import { useEffect, useMemo, useState } from "react";
 import type { FormEvent } from "react";
 import { useMutation, useQuery } from "urql";
 import { ErrorAlert } from "../api/ErrorAlert";
 import { formatCpu, formatMemory } from "../common/format";
-import { ClustersDocument, CreateDesktopDocument, TemplatesDocument } from "../gql/graphql";
+import { preloadRfb } from "../display/novnc";
+import {
+  ClustersDocument,
+  CreateDesktopDocument,
+  TemplatesDocument,
+  type DesktopFieldsFragment,
+} from "../gql/graphql";
 import { AppLayerPicker } from "./AppLayerPicker";
 
-/** Launches a desktop from a template; placement picks the cluster (a region is a preference). */
-export function LaunchDesktopModal({ opened, onClose }: { opened: boolean; onClose: () => void }) {
+/** Performance marks of a launch: the submit, and createDesktop's answer. */
+export const LAUNCH_MARKS = {
+  launch: "opencdi:launch",
+  created: "opencdi:launch-created",
+} as const;
+
+/**
+ * Launches a desktop from a template; placement picks the cluster (a region is a preference).
+ * With "Open when ready" (the default) the new desktop is handed to `onOpen`, which shows its
+ * viewer: at once for a desktop that already runs (from a warm pool), else once it runs.
+ */
+export function LaunchDesktopModal({
+  opened,
+  onClose,
+  onOpen,
+}: {
+  opened: boolean;
+  onClose: () => void;
+  onOpen?: (desktop: DesktopFieldsFragment) => void;
+}) {
   const [templates] = useQuery({ query: TemplatesDocument, pause: !opened });
   const [clusters] = useQuery({ query: ClustersDocument, pause: !opened });
   const [templateId, setTemplateId] = useState<string | null>(null);
   const [name, setName] = useState("");
   const [region, setRegion] = useState<string | null>(null);
   const [apps, setApps] = useState<string[]>([]);
+  const [openWhenReady, setOpenWhenReady] = useState(true);
   const [result, create] = useMutation(CreateDesktopDocument);
+
+  // The viewer's noVNC loads while the user fills in the dialog, not after the launch.
+  const preload = opened && onOpen !== undefined && openWhenReady;
+  useEffect(() => {
+    if (preload) preloadRfb().catch(() => {});
+  }, [preload]);
 
   const regions = useMemo(
     () => [...new Set(clusters.data?.clusters.map((c) => c.region) ?? [])].sort(),
@@ -25,6 +56,7 @@ export function LaunchDesktopModal({ opened, onClose }: { opened: boolean; onClo
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!templateId) return;
+    performance.mark(LAUNCH_MARKS.launch);
     const r = await create({
       input: {
         templateId,
@@ -36,8 +68,11 @@ export function LaunchDesktopModal({ opened, onClose }: { opened: boolean; onClo
       },
     });
     if (!r.error) {
+      performance.mark(LAUNCH_MARKS.created);
       setName("");
       onClose();
+      const desktop = r.data?.createDesktop;
+      if (desktop && openWhenReady) onOpen?.(desktop);
     }
   };
 
@@ -81,6 +116,14 @@ export function LaunchDesktopModal({ opened, onClose }: { opened: boolean; onClo
             value={region}
             onChange={setRegion}
           />
+          {onOpen && (
+            <Checkbox
+              label="Open when ready"
+              description="Shows the desktop as soon as it runs"
+              checked={openWhenReady}
+              onChange={(e) => setOpenWhenReady(e.currentTarget.checked)}
+            />
+          )}
           <ErrorAlert error={result.error} title="The desktop could not be launched" />
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>

@@ -13,7 +13,7 @@ import { IconPlus } from "../common/icons";
 import { useCallback, useMemo, useState } from "react";
 import { ErrorAlert } from "../api/ErrorAlert";
 import { useAuth } from "../auth/AuthContext";
-import { DesktopViewer } from "../display/DesktopViewer";
+import { DesktopViewer, type KnownDesktop } from "../display/DesktopViewer";
 import type { DesktopFieldsFragment } from "../gql/graphql";
 import { DesktopCard } from "./DesktopCard";
 import { LaunchDesktopModal } from "./LaunchDesktopModal";
@@ -23,7 +23,7 @@ import { useLiveDesktops } from "./useLiveDesktops";
 export function MyDesktopsPage() {
   const { session } = useAuth();
   const [launching, setLaunching] = useState(false);
-  const [viewing, setViewing] = useState<{ id: string; name: string } | null>(null);
+  const [viewing, setViewing] = useState<(KnownDesktop & { id: string }) | null>(null);
   const username = session?.user.username ?? "";
   const userId = session?.user.id;
   // Admins see every desktop through the API; the portal shows their own.
@@ -56,15 +56,15 @@ export function MyDesktopsPage() {
       ) : (
         <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
           {desktops.map((d) => (
-            <DesktopCard
-              key={d.id}
-              desktop={d}
-              onConnect={(c) => setViewing({ id: c.id, name: c.name })}
-            />
+            <DesktopCard key={d.id} desktop={d} onConnect={setViewing} />
           ))}
         </SimpleGrid>
       )}
-      <LaunchDesktopModal opened={launching} onClose={() => setLaunching(false)} />
+      <LaunchDesktopModal
+        opened={launching}
+        onClose={() => setLaunching(false)}
+        onOpen={setViewing}
+      />
       {/* Named after the desktop by its title (aria-labelledby), so a screen reader announces
           which desktop's screen this dialog holds. */}
       <Modal
@@ -73,7 +73,7 @@ export function MyDesktopsPage() {
         size="90%"
         title={viewing ? `Viewer of ${viewing.name}` : "Viewer"}
       >
-        {viewing && <DesktopViewer desktopId={viewing.id} embedded />}
+        {viewing && <DesktopViewer desktopId={viewing.id} embedded known={viewing} />}
       </Modal>
     </Stack>
   );

@@ -44,7 +44,9 @@ class FakeRfb extends EventTarget {
 }
 
 const sessions: FakeRfb[] = [];
+const preloads = vi.fn(async () => ({}));
 vi.mock("./novnc", () => ({
+  preloadRfb: () => preloads(),
   openRfb: vi.fn(async (_target: HTMLElement, url: string, onClose: (c: DisplayClose) => void) => {
     const rfb = new FakeRfb(url, onClose);
     sessions.push(rfb);
@@ -96,6 +98,46 @@ describe("DesktopViewer", () => {
     sessions[0].connected();
     expect(viewer()).toHaveAttribute("data-phase", "connected");
     expect(screen.queryByText("Connecting to dev-box…")).not.toBeInTheDocument();
+  });
+
+  // The viewer's own Desktop query stays unanswered in these two: what the page knows is enough.
+  const ticketsOnly = () =>
+    fakeClient({
+      ConnectDesktop: ({ id }) => ({
+        connectDesktop: {
+          url: "ws://gw/display/v1/dt_k",
+          expiresAt: "2026-11-28T10:00:30Z",
+          desktopId: id,
+        },
+      }),
+    });
+
+  it("connects at once to a desktop the page knows is running, before its own query answers", async () => {
+    const gql = ticketsOnly();
+    preloads.mockClear();
+    renderWithProviders(
+      <DesktopViewer desktopId="d1" known={{ name: "dev-box", state: "RUNNING" }} />,
+      gql.client,
+    );
+    expect(screen.getByText("Connecting to dev-box…")).toBeInTheDocument();
+    await waitFor(() => expect(sessions).toHaveLength(1));
+    expect(sessions[0].url).toBe("ws://gw/display/v1/dt_k");
+    // noVNC is loaded while the ticket is asked for, not after it.
+    expect(preloads).toHaveBeenCalled();
+  });
+
+  it("opened on a desktop the page knows is starting, shows the progress and connects once it runs", async () => {
+    const gql = ticketsOnly();
+    renderWithProviders(
+      <DesktopViewer desktopId="d1" known={{ name: "dev-box", state: "PENDING" }} />,
+      gql.client,
+    );
+    expect(screen.getByText("dev-box is not running")).toBeInTheDocument();
+    expect(screen.getByText(/the viewer connects when it is running/)).toBeInTheDocument();
+    act(() => gql.push("DesktopEvents", event("STARTING")));
+    expect(gql.calls.some((c) => c.name === "ConnectDesktop")).toBe(false);
+    act(() => gql.push("DesktopEvents", event("RUNNING")));
+    await waitFor(() => expect(sessions).toHaveLength(1));
   });
 
   it("says a stopped desktop is not running, powers it on, and connects once it runs", async () => {

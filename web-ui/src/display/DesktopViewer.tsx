@@ -40,18 +40,24 @@ export const POWER_ON_MARK = "opencdi:power-on";
 
 type Live = { state: DesktopState; statusReason?: string | null };
 
+/** What a page that opens the viewer already knows of the desktop (e.g. from its creation). */
+export type KnownDesktop = { name: string; state: DesktopState; statusReason?: string | null };
+
 /**
  * The desktop's screen in the browser (noVNC), used as the full-page viewer and embedded in the
  * portal. Connects whenever the desktop is RUNNING (also when it becomes RUNNING while the viewer
  * is open), explains refusals and disconnections in plain words, and offers reconnect, full
- * screen and clipboard text in both directions.
+ * screen and clipboard text in both directions. Given what the opening page already `known`s of
+ * the desktop, it shows it and connects at once, without waiting for its own query to answer.
  */
 export function DesktopViewer({
   desktopId,
   embedded = false,
+  known,
 }: {
   desktopId: string;
   embedded?: boolean;
+  known?: KnownDesktop;
 }) {
   const [desktop] = useQuery({ query: DesktopDocument, variables: { id: desktopId } });
   const [live] = useSubscription<DesktopEventsSubscription, Live | null>(
@@ -72,7 +78,7 @@ export function DesktopViewer({
   const [outgoing, setOutgoing] = useState("");
   const [fullscreen, setFullscreen] = useState(false);
 
-  const info = desktop.data?.desktop;
+  const info = desktop.data?.desktop ?? known;
   const state: DesktopState | undefined = live.data?.state ?? info?.state;
   const reason = live.data?.statusReason ?? info?.statusReason;
   const running = state === "RUNNING";

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState, type RefObject } from "react"
 import { useMutation, type CombinedError } from "urql";
 import { ConnectDesktopDocument } from "../gql/graphql";
 import { AUTO_RETRY_DELAYS_MS, explainClose, type CloseExplanation } from "./closeCodes";
-import { openRfb, type DisplayClose, type RfbSession } from "./novnc";
+import { openRfb, preloadRfb, type DisplayClose, type RfbSession } from "./novnc";
 
 /** Where a display connection stands. */
 export type DisplayPhase =
@@ -17,6 +17,8 @@ export type DisplayPhase =
 /** Names of the performance marks the viewer sets, for measuring time to first frame. */
 export const MARKS = {
   connect: "opencdi:connect-desktop",
+  /** connectDesktop answered with a ticket (or a refusal). */
+  ticket: "opencdi:display-ticket",
   rfbConnected: "opencdi:rfb-connected",
 } as const;
 
@@ -52,8 +54,11 @@ export function useDisplaySession(desktopId: string, screen: RefObject<HTMLDivEl
     const current = () => generation.current === mine;
     setPhase({ kind: "connecting" });
     performance.mark(MARKS.connect);
+    // noVNC loads while the ticket is asked for, not after it (a failed load shows in openRfb).
+    preloadRfb().catch(() => {});
     const ticket = await connectDesktop({ id: desktopId });
     if (!current()) return;
+    performance.mark(MARKS.ticket);
     if (ticket.error || !ticket.data) {
       if (ticket.error) setPhase({ kind: "refused", error: ticket.error });
       return;
