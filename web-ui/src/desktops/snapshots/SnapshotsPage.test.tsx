@@ -132,9 +132,10 @@ describe("SnapshotsPage", () => {
     // Deleted only once confirmed; the list is read again after it.
     const reads = api.calls.filter((c) => c.name === "Snapshots").length;
     await userEvent.click(screen.getByRole("button", { name: "Delete snapshot before-upgrade" }));
-    expect(
-      await screen.findByRole("dialog", { name: "Delete snapshot before-upgrade?" }),
-    ).toBeVisible();
+    // The dialog fades in: visible once its transition is done, however slow the machine.
+    await waitFor(() =>
+      expect(screen.getByRole("dialog", { name: "Delete snapshot before-upgrade?" })).toBeVisible(),
+    );
     expect(api.calls.some((c) => c.name === "DeleteSnapshot")).toBe(false);
     await userEvent.click(screen.getByRole("button", { name: "Delete snapshot" }));
     await waitFor(() =>
