@@ -7,7 +7,16 @@
 // this host); the viewer scenario checks the files it types into a desktop there, the restore
 // scenario the home of the desktop restored from a snapshot. With
 // $TTFF_RUNS=N it also measures time to first frame N times (docs/perf/time-to-first-frame.md).
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, join } from "node:path";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
@@ -723,6 +732,99 @@ if (ttffRuns > 0) {
     );
   });
 }
+
+/**
+ * Builds the layer image `example.org/apps/<name>:1` in the local runtime's layer store with
+ * umoci, as an administrator would fill the store (docs/adr/0037): one script in /usr/local/bin.
+ */
+function buildLayer(name) {
+  const src = join(localDataDir, `layer-src-${name}`);
+  mkdirSync(join(src, "usr/local/bin"), { recursive: true });
+  const program = join(src, "usr/local/bin", name);
+  writeFileSync(program, `#!/bin/sh\necho ${name}\n`);
+  chmodSync(program, 0o755);
+  const layout = join(localDataDir, "layer-store/example.org/apps", name);
+  mkdirSync(join(layout, ".."), { recursive: true });
+  const umoci = (...args) => execFileSync("umoci", args, { stdio: "pipe" });
+  umoci("init", "--layout", layout);
+  umoci("new", "--image", `${layout}:1`);
+  umoci("insert", "--rootless", "--image", `${layout}:1`, src, "/");
+  rmSync(src, { recursive: true });
+}
+
+await scenario(
+  "an admin adds app layers in the console; a user's real desktop launched with one runs with it, and one the host lacks fails with the reason",
+  async () => {
+    assert.ok(localDataDir, "OPENCDI_LOCAL_DATA_DIR (the local runtime's data directory) is unset");
+    const present = `e2e-hello-${run}`;
+    const absent = `e2e-absent-${run}`;
+    buildLayer(present);
+
+    // Both layers added in the console; the catalogue cannot tell which hosts have them.
+    await admin.goto(base);
+    await admin
+      .getByRole("navigation", { name: "Main navigation" })
+      .getByRole("link", { name: "App layers", exact: true })
+      .click();
+    await admin.getByRole("heading", { name: "App layers", exact: true }).waitFor();
+    for (const name of [present, absent]) {
+      await admin.getByRole("button", { name: "New app layer" }).click();
+      const form = admin.getByRole("dialog", { name: "New app layer" });
+      await form.getByRole("textbox", { name: "Name", exact: true }).fill(name);
+      await form.getByRole("textbox", { name: "Version", exact: true }).fill("1");
+      await form
+        .getByRole("textbox", { name: "Image", exact: true })
+        .fill(`example.org/apps/${name}:1`);
+      await form.getByRole("button", { name: "Add app layer" }).click();
+      await form.waitFor({ state: "detached" });
+      await admin.locator(`[data-testid="app-layer-row"][data-layer="${name} 1"]`).waitFor();
+    }
+    await shot(admin, "36-app-layers");
+
+    const launchWith = async (name, layer) => {
+      await alice.goto(base);
+      await alice.getByRole("button", { name: "Launch desktop" }).click();
+      const dialog = alice.getByRole("dialog", { name: "Launch a desktop" });
+      await choose(alice, "Template", /^local-desktop —/);
+      await dialog.getByRole("textbox", { name: "Name", exact: true }).fill(name);
+      await choose(alice, "Add apps", `${layer} 1`);
+      // The options close when the focus leaves the field (Escape would close the dialog).
+      await dialog.getByRole("textbox", { name: "Name", exact: true }).click();
+      await dialog.getByRole("checkbox", { name: "Open when ready" }).uncheck();
+      await dialog.getByRole("button", { name: "Launch", exact: true }).click();
+      await dialog.waitFor({ state: "detached" });
+      return alice.locator(`[data-desktop="${name}"]`);
+    };
+
+    // The layer the host has: unpacked once into the runtime's cache, the desktop runs with it.
+    const withLayer = `alice-apps-${run}`;
+    const card = await launchWith(withLayer, present);
+    await card.getByText(`${present} 1`).first().waitFor();
+    await card
+      .getByTestId("desktop-state")
+      .filter({ hasText: "RUNNING" })
+      .waitFor({ timeout: DESKTOP_TIMEOUT });
+    const cache = join(localDataDir, "layers");
+    assert.ok(
+      readdirSync(cache).some((d) => d.startsWith("sha256-")),
+      `no unpacked layer in ${cache}`,
+    );
+    await shot(alice, "37-desktop-with-app");
+
+    // A layer the host's store lacks: the start fails and the card says which layer and why.
+    const without = `alice-absent-${run}`;
+    const failed = await launchWith(without, absent);
+    await failed
+      .getByTestId("desktop-state")
+      .filter({ hasText: "FAILED" })
+      .waitFor({ timeout: DESKTOP_TIMEOUT });
+    await failed.getByText(new RegExp(absent)).first().waitFor();
+    await shot(alice, "38-desktop-layer-missing");
+
+    await deleteQuietly(alice, withLayer);
+    await deleteQuietly(alice, without);
+  },
+);
 
 let restoredId;
 

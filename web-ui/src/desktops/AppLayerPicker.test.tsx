@@ -49,6 +49,9 @@ describe("Launch dialog: Add apps", () => {
         "true",
       );
       await userEvent.click(screen.getByRole("option", { name: "inkscape 1.3", hidden: true }));
+      expect(apps).toHaveAccessibleDescription(
+        "Included: fonts 3. With added apps the desktop starts fresh, not from a warm pool",
+      );
       await userEvent.click(within(dialog).getByRole("button", { name: "Launch" }));
       await waitFor(() =>
         expect(api.calls.find((c) => c.name === "CreateDesktop")?.variables.input).toMatchObject({

@@ -45,11 +45,15 @@ export function AppLayerPicker({
       <MultiSelect
         label="Add apps"
         description={
-          included === undefined
+          (included === undefined
             ? "App layers added to the template's"
             : included.length > 0
               ? `Included: ${included.map(layerLabel).join(", ")}`
-              : "The template includes no apps"
+              : "The template includes no apps") +
+          // Warm-pool desktops have only their template's apps (docs/api.md).
+          (value.length > 0
+            ? ". With added apps the desktop starts fresh, not from a warm pool"
+            : "")
         }
         placeholder={layers.fetching ? "Loading…" : options.length > 0 ? "None" : undefined}
         searchable
