@@ -14,6 +14,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
@@ -133,6 +134,8 @@ final class LayerCache {
   private final Path cache;
   private final String umoci;
   private final ConcurrentHashMap<String, ReentrantLock> unpacking = new ConcurrentHashMap<>();
+  // The references desktops found here since the agent started, for placement's image locality.
+  private final Set<String> images = ConcurrentHashMap.newKeySet();
 
   /**
    * @param store the layer store: a directory of OCI image layouts
@@ -153,6 +156,14 @@ final class LayerCache {
   /** Where unpacked layers are kept. */
   Path cache() {
     return cache;
+  }
+
+  /**
+   * The layer images this host has unpacked for desktops since the agent started, sorted: what the
+   * cluster reports as cached, so that placement prefers it for desktops with those layers.
+   */
+  List<String> images() {
+    return images.stream().sorted().toList();
   }
 
   /**
@@ -197,12 +208,14 @@ final class LayerCache {
     Found found = find(layer);
     Path dir = cache.resolve(dirName(found.digest()));
     if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      images.add(layer.image());
       return dir;
     }
     ReentrantLock lock = unpacking.computeIfAbsent(found.digest(), d -> new ReentrantLock());
     lock.lock();
     try {
       if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        images.add(layer.image());
         return dir; // another desktop unpacked it meanwhile
       }
       Path tool = HostCommands.which(umoci);
@@ -242,6 +255,7 @@ final class LayerCache {
       } finally {
         LocalRuntime.deleteTree(partial);
       }
+      images.add(layer.image());
       return dir;
     } finally {
       lock.unlock();

@@ -1139,10 +1139,14 @@ public final class LocalRuntime implements DesktopRuntime {
   private Launch spawn(LocalDesktop d, DesktopSpec spec) throws IOException {
     // Its layers first: a layer that is missing or cannot be unpacked fails the start before
     // anything of the desktop is made.
-    List<LayerCache.Overlay> overlays =
-        spec.layers().isEmpty()
-            ? List.of()
-            : LayerCache.overlays(layers.unpackAll(spec.layers()), Path.of("/"));
+    List<LayerCache.Overlay> overlays = List.of();
+    if (!spec.layers().isEmpty()) {
+      int known = layers.images().size();
+      overlays = LayerCache.overlays(layers.unpackAll(spec.layers()), Path.of("/"));
+      if (layers.images().size() != known) {
+        capacityChanged(); // the cluster's report now names more cached images
+      }
+    }
     Path dir = desktopsDir.resolve(spec.id());
     Path home = dir.resolve("home");
     if (spec.restoreFrom() != null && !Files.exists(home, LinkOption.NOFOLLOW_LINKS)) {
@@ -1649,7 +1653,7 @@ public final class LocalRuntime implements DesktopRuntime {
         List.of(settings.arch()),
         runtimeClasses,
         settings.storageClasses(),
-        List.of(),
+        layers.images(),
         List.of(
             new NodeGroupReport(
                 settings.nodeName(),

@@ -90,6 +90,8 @@ class LocalDesktopLayersTest {
     awaitState("l1", RUNNING);
     awaitState("l2", RUNNING);
     awaitState("p1", RUNNING);
+    // The cluster now reports the layer as cached: placement prefers this host for it.
+    assertThat(runtime.clusters().get(0).cachedImages()).containsExactly(HELLO.image());
 
     for (String id : List.of("l1", "l2")) {
       HostCommands.Result hello =
