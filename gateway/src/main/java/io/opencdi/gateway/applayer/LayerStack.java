@@ -22,12 +22,18 @@ import java.util.regex.Pattern;
 public final class LayerStack {
   public static final int MAX_LAYERS = 16;
 
-  /** A DNS label, as the agents use it in mount paths and Kubernetes volume names. */
+  /**
+   * A DNS label, as the agents use it in mount paths and Kubernetes volume names; template names
+   * follow the same rule.
+   */
   public static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
 
   public static final Pattern VERSION = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
-  /** An OCI image reference: registry, repository, tag or digest; no spaces or shell syntax. */
+  /**
+   * An OCI image reference: registry, repository, tag or digest; no spaces or shell syntax. Also
+   * the rule for a template's desktop image.
+   */
   public static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}");
 
   private LayerStack() {}

@@ -30,14 +30,11 @@ import org.hibernate.LockMode;
 public class TemplateApi {
   private static final Set<String> RUNTIME_CLASSES = Set.of("runc", "gvisor", "kata");
   private static final Set<String> ARCHES = Set.of("amd64", "arm64");
-  private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
   private static final Pattern STORAGE_CLASS =
       Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
 
   /** Printable text without control characters, so it cannot break the desktop's drawing. */
   private static final Pattern WATERMARK = Pattern.compile("[\\p{L}\\p{N}\\p{P}\\p{S} ]{1,120}");
-
-  private static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}");
 
   private final Db db;
   private final CallerResolver callers;
@@ -182,11 +179,11 @@ public class TemplateApi {
   }
 
   static TemplateEntity toEntity(TemplateInput in) {
-    if (!NAME.matcher(in.name()).matches()) {
+    if (!LayerStack.NAME.matcher(in.name()).matches()) {
       throw new ValidationException(
           "name must be a DNS label: lower-case letters, digits and '-', at most 63");
     }
-    if (!IMAGE.matcher(in.image()).matches()) {
+    if (!LayerStack.IMAGE.matcher(in.image()).matches()) {
       throw new ValidationException("image must be an image reference such as repo/name:tag");
     }
     if (in.cpuMillis() < 100 || in.cpuMillis() > 128_000) {
