@@ -26,7 +26,8 @@ done
 layout=$1
 
 # The Dockerfile's packages: keep the two lists the same (a test compares them).
-common_pkgs=(tigervnc-standalone-server xauth xterm x11-utils fonts-dejavu-core ca-certificates tini)
+common_pkgs=(tigervnc-standalone-server xauth xterm x11-utils fonts-dejavu-core ca-certificates tini
+  python3-xlib xfonts-base)
 case "$session" in
   openbox) session_pkgs=(openbox) ;;
   xfce) session_pkgs=(xfce4 xfce4-terminal dbus-x11) ;;

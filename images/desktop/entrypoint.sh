@@ -27,6 +27,9 @@
 #   OPENCDI_LAYERS         application layers: read-only directories, lowest first, separated
 #                          by ':' (the kubernetes runtime mounts one per layer image under
 #                          /opt/opencdi/layers); composed over the image before the session starts
+#   OPENCDI_WATERMARK_FILE when set, the text in this file (first line, {time} kept current) is
+#                          drawn over every window; the file is the runtime's to write and may
+#                          appear, change or go at any time (no file: no watermark; ADR 0040)
 #   HOME                   the user's home: the persistent volume    (required, created if absent)
 #
 # The X display accepts only clients holding its cookie: a fresh one each start, written to
@@ -178,6 +181,98 @@ compose_layers() {
   $overlaid || log "$count layer(s) composed on PATH, LD_LIBRARY_PATH and XDG_DATA_DIRS (no OverlayFS)"
 }
 
+# The watermark program (ADR 0040): draws the first line of the file named by its argument, with
+# {time} kept current, in rows across the whole screen in an override-redirect window shaped to the
+# glyphs (so only the text covers anything) whose input shape is empty (clicks and keys go to the
+# windows below). It raises itself over every window mapped or restacked after it, follows the
+# screen's size, maps itself again when another client unmaps it, and hides when the file is
+# missing or empty.
+IFS= read -r -d '' WATERMARK_PROGRAM <<'PY' || true
+import select, sys, time
+from Xlib import X, display
+from Xlib.ext import shape
+
+path = sys.argv[1]
+d = display.Display()
+screen = d.screen()
+root = screen.root
+if not d.has_extension("SHAPE"):
+    sys.exit("the X server has no SHAPE extension")
+FONTS = ("-misc-fixed-bold-r-normal--18-*-*-*-*-*-iso10646-1",
+         "-misc-fixed-bold-r-normal--15-*-*-*-*-*-iso10646-1", "9x15bold", "fixed")
+font = next(f for f in (d.open_font(n) for n in FONTS) if f is not None)
+char_width = font.query().max_bounds.character_width
+colour = screen.default_colormap.alloc_color(0x9A9A, 0x9A9A, 0x9A9A).pixel
+win = root.create_window(0, 0, 1, 1, 0, screen.root_depth, X.InputOutput, X.CopyFromParent,
+                         background_pixel=colour, override_redirect=True,
+                         event_mask=X.StructureNotifyMask)
+win.set_wm_name("opencdi-watermark")
+win.shape_rectangles(shape.SO.Set, shape.SK.Input, X.Unsorted, 0, 0, [])
+root.change_attributes(event_mask=X.StructureNotifyMask | X.SubstructureNotifyMask)
+
+def text_now():
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            t = f.readline().strip()
+    except OSError:
+        return ""
+    t = "".join(c for c in t if c.isprintable())[:400]
+    return t.replace("{time}", time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+
+shown = None
+def draw(text):
+    global shown
+    g = root.get_geometry()
+    key = (text, g.width, g.height)
+    if key == shown:
+        return
+    shown = key
+    if not text:
+        win.unmap()
+        return
+    win.configure(x=0, y=0, width=g.width, height=g.height)
+    mask = win.create_pixmap(g.width, g.height, 1)
+    gc = mask.create_gc(foreground=0, background=0, font=font)
+    mask.fill_rectangle(gc, 0, 0, g.width, g.height)
+    gc.change(foreground=1)
+    # Core fonts draw 8-bit text: what Latin-1 lacks is drawn as '?'.
+    data = text.encode("latin-1", "replace").decode("latin-1")
+    step_x = len(data) * char_width + 160
+    row = 0
+    for y in range(90, g.height, 150):
+        for x in range(-(row * 97) % step_x - step_x, g.width, step_x):
+            mask.draw_text(gc, x, y, data)
+        row += 1
+    win.shape_mask(shape.SO.Set, shape.SK.Bounding, 0, 0, mask)
+    gc.free()
+    mask.free()
+    win.map()
+    win.configure(stack_mode=X.Above)
+
+def on_top():
+    children = root.query_tree().children
+    if shown and shown[0] and children and children[-1] != win:
+        win.configure(stack_mode=X.Above)
+
+draw(text_now())
+d.flush()
+while True:
+    select.select([d], [], [], 0.5)
+    others_moved = False
+    while d.pending_events():
+        e = d.next_event()
+        if e.type == X.ConfigureNotify and e.window == root:
+            shown = None  # the screen changed size
+        elif e.type in (X.MapNotify, X.ConfigureNotify) and e.window != win:
+            others_moved = True
+        elif e.type == X.UnmapNotify and e.window == win and shown and shown[0]:
+            shown = None  # unmapped by someone else: map again
+    draw(text_now())
+    if others_moved:
+        on_top()
+    d.flush()
+PY
+
 pids=()
 stopping=false
 
@@ -279,6 +374,19 @@ run() {
   else
     openbox --sm-disable &
     pids+=($!)
+  fi
+
+  # The template's watermark, when the runtime gives the desktop a file for one: its program is
+  # started again a second after it ends, so a user who closes it (xkill) gets it back.
+  if [[ -n "${OPENCDI_WATERMARK_FILE:-}" ]]; then
+    if command -v python3 >/dev/null && python3 -c 'import Xlib.ext.shape' 2>/dev/null; then
+      (while :; do
+        python3 -c "$WATERMARK_PROGRAM" "$OPENCDI_WATERMARK_FILE" || log "watermark program ended ($?)"
+        sleep 1
+      done) &
+    else
+      log "warning: no watermark can be drawn: python3-xlib is not installed"
+    fi
   fi
 
   # Xvnc and the window manager are the desktop: when either ends, the desktop ends.

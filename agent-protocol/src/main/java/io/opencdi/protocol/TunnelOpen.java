@@ -14,16 +14,21 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *     the viewer, when that is not the one the agent's link goes to; null means the link's own. The
  *     agent dials it only if its host is one the agent trusts, else it answers {@link
  *     TunnelRefused.Cause#DIAL_BACK_REFUSED}. Added within version 1: older agents ignore it.
+ * @param watermark the text the desktop draws over its screen from this connection on, its
+ *     placeholders {@code {user}} and {@code {desktop}} already filled in for this viewer and
+ *     {@code {time}} left for the desktop to keep current; null for none. Added within version 1:
+ *     older agents ignore it, older gateways send none.
  */
 public record TunnelOpen(
     String tunnelId,
     String desktopId,
     String cluster,
-    @JsonInclude(JsonInclude.Include.NON_NULL) String dialBackUrl)
+    @JsonInclude(JsonInclude.Include.NON_NULL) String dialBackUrl,
+    @JsonInclude(JsonInclude.Include.NON_NULL) String watermark)
     implements Message {
 
-  /** A tunnel dialled back over the link's own gateway address. */
+  /** A tunnel dialled back over the link's own gateway address, for a desktop with no watermark. */
   public TunnelOpen(String tunnelId, String desktopId, String cluster) {
-    this(tunnelId, desktopId, cluster, null);
+    this(tunnelId, desktopId, cluster, null, null);
   }
 }

@@ -64,6 +64,7 @@ class ProtocolCodecTest {
             new Command("c1", CommandKind.START, spec),
             new CommandAck("c1", false, "no room"),
             new TunnelOpen("t1", "d1", "bj-1"),
+            new TunnelOpen("t2", "d1", "bj-1", null, "{user} on {desktop} at {time}"),
             new TunnelRefused("t1", TunnelRefused.Cause.NO_DISPLAY, "no display"),
             new Command(
                 "c2",
@@ -128,10 +129,20 @@ class ProtocolCodecTest {
         .isEqualTo(
             "{\"type\":\"tunnel-open\",\"tunnelId\":\"t1\",\"desktopId\":\"d1\",\"cluster\":\"bj-1\"}");
     assertThat(ProtocolVersion.tunnelPath("t1")).isEqualTo("/agent/v1/tunnel/t1");
-    assertThat(codec.encode(new TunnelOpen("t1", "d1", "bj-1", "ws://gw-2:8080")))
+    assertThat(codec.encode(new TunnelOpen("t1", "d1", "bj-1", "ws://gw-2:8080", null)))
         .isEqualTo(
             "{\"type\":\"tunnel-open\",\"tunnelId\":\"t1\",\"desktopId\":\"d1\","
                 + "\"cluster\":\"bj-1\",\"dialBackUrl\":\"ws://gw-2:8080\"}");
+    assertThat(codec.encode(new TunnelOpen("t1", "d1", "bj-1", null, "alice {time}")))
+        .isEqualTo(
+            "{\"type\":\"tunnel-open\",\"tunnelId\":\"t1\",\"desktopId\":\"d1\","
+                + "\"cluster\":\"bj-1\",\"watermark\":\"alice {time}\"}");
+    // What a gateway before watermarks sent still decodes, with none.
+    assertThat(
+            codec.decode(
+                "{\"type\":\"tunnel-open\",\"tunnelId\":\"t1\",\"desktopId\":\"d1\","
+                    + "\"cluster\":\"bj-1\",\"dialBackUrl\":\"ws://gw-2:8080\"}"))
+        .isEqualTo(new TunnelOpen("t1", "d1", "bj-1", "ws://gw-2:8080", null));
     assertThat(
             codec.decode(
                 "{\"type\":\"tunnel-refused\",\"tunnelId\":\"t1\","

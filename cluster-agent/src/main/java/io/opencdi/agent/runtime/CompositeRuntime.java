@@ -115,6 +115,11 @@ public final class CompositeRuntime implements DesktopRuntime {
   }
 
   @Override
+  public void watermark(String cluster, String desktopId, String text) {
+    route(cluster).ifPresent(r -> r.watermark(cluster, desktopId, text));
+  }
+
+  @Override
   public LiveReport live(LiveQuery query) {
     return route(query.cluster())
         .map(r -> r.live(query))

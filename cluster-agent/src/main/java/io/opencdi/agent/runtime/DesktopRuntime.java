@@ -85,6 +85,16 @@ public interface DesktopRuntime extends AutoCloseable {
   Optional<DisplayEndpoint> display(String cluster, String desktopId);
 
   /**
+   * Has the desktop draw {@code text} over its screen from now on, or nothing when {@code text} is
+   * null (ADR 0040). {@code text} is the template's watermark as the gateway filled it in for the
+   * connection that is being opened, printable and at most {@value
+   * io.opencdi.agent.runtime.Watermark#MAX_CHARS} characters; {@code {time}} in it is the desktop's
+   * to keep current. Called on a worker thread before the display is connected; may block briefly.
+   * A runtime without real displays, or a desktop it does not run, ignores it.
+   */
+  default void watermark(String cluster, String desktopId, String text) {}
+
+  /**
    * What some desktops of one cluster use now and, when asked, the cluster's nodes (see {@code
    * docs/agent-protocol.md}, "Live state"). Called on a worker thread; may block briefly (a runtime
    * reads {@code /proc} or asks its API server) but must not wait for long.

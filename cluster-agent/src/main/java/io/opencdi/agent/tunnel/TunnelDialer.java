@@ -3,6 +3,7 @@ package io.opencdi.agent.tunnel;
 import io.opencdi.agent.link.LinkConfig;
 import io.opencdi.agent.runtime.DesktopRuntime;
 import io.opencdi.agent.runtime.DisplayEndpoint;
+import io.opencdi.agent.runtime.Watermark;
 import io.opencdi.protocol.ProtocolVersion;
 import io.opencdi.protocol.TunnelOpen;
 import io.opencdi.protocol.TunnelRefused;
@@ -142,6 +143,34 @@ public class TunnelDialer {
       return;
     }
     DisplayEndpoint display = endpoint.get();
+    // The desktop is told its watermark before its display is reached, and a watermark that
+    // cannot be applied refuses the display: the template asked for every frame to carry it.
+    String watermark = Watermark.of(request.watermark()).orElse(null);
+    vertx
+        .executeBlocking(
+            () -> {
+              runtime.watermark(request.cluster(), request.desktopId(), watermark);
+              return null;
+            },
+            false)
+        .onFailure(
+            e -> {
+              LOG.warnf(
+                  "tunnel %s: cannot set the watermark of desktop %s: %s",
+                  request.tunnelId(), request.desktopId(), e.toString());
+              refuse.accept(
+                  new TunnelRefused(
+                      request.tunnelId(),
+                      TunnelRefused.Cause.NO_DISPLAY,
+                      "the watermark of desktop "
+                          + request.desktopId()
+                          + " could not be applied, so its display is not opened"));
+            })
+        .onSuccess(v -> connectDisplay(request, base, display, refuse));
+  }
+
+  private void connectDisplay(
+      TunnelOpen request, URI base, DisplayEndpoint display, Consumer<TunnelRefused> refuse) {
     displays
         .connect(display.port(), display.host())
         .onFailure(

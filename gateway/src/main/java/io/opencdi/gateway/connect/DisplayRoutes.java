@@ -153,8 +153,8 @@ public class DisplayRoutes {
                                                                         c.agentId,
                                                                         mayActOn(u, d),
                                                                         clipboardRules(t),
-                                                                        viewerLimits(
-                                                                            t, redeemed)))))))
+                                                                        viewerLimits(t, redeemed),
+                                                                        watermark(t, u, d)))))))
         .invoke(
             target -> {
               if (target != null && !target.userMayAct()) {
@@ -175,7 +175,8 @@ public class DisplayRoutes {
                     target.desktopId(),
                     target.agentId(),
                     target.clipboard(),
-                    target.limits());
+                    target.limits(),
+                    target.watermark());
                 closeAtSessionEnd(ws, redeemed);
               }
             })
@@ -242,6 +243,16 @@ public class DisplayRoutes {
         limits.minute());
   }
 
+  /**
+   * The watermark of the desktop's template as it is now (like the clipboard), for the user who
+   * connects: an admin looking at a user's desktop is named, not the owner.
+   */
+  private static String watermark(TemplateEntity t, UserEntity viewer, DesktopEntity d) {
+    return t == null || viewer == null
+        ? null
+        : WatermarkText.fill(t.watermark, viewer.username, d.name);
+  }
+
   private record Target(
       UUID desktopId,
       DesktopState state,
@@ -250,7 +261,8 @@ public class DisplayRoutes {
       UUID agentId,
       boolean userMayAct,
       ClipboardRules clipboard,
-      ViewerLimits limits) {}
+      ViewerLimits limits,
+      String watermark) {}
 
   // ---- the agent's dial-back
 

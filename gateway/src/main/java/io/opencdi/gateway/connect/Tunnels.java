@@ -121,7 +121,7 @@ public class Tunnels {
    * (paused), which is closed with a code if none comes. {@code clusterAgentId} is the agent that
    * owns the cluster in the database: the only one that may dial back when another replica holds
    * its link. {@code rules} and {@code limits} are the template's clipboard policy and time limits
-   * for this connection.
+   * for this connection, {@code watermark} the text its desktop is to draw (null: none).
    */
   void request(
       ServerWebSocket viewer,
@@ -130,7 +130,8 @@ public class Tunnels {
       UUID desktopId,
       UUID clusterAgentId,
       ClipboardRules rules,
-      ViewerLimits limits) {
+      ViewerLimits limits,
+      String watermark) {
     String tunnelId = Tickets.tunnelId();
     // Registered before the request goes out: the dial-back may be faster than this thread.
     long timer =
@@ -159,7 +160,11 @@ public class Tunnels {
         links.sendToCluster(
             clusterId,
             new TunnelOpen(
-                tunnelId, desktopId.toString(), clusterName, config.replicaUrl().orElse(null)));
+                tunnelId,
+                desktopId.toString(),
+                clusterName,
+                config.replicaUrl().orElse(null),
+                watermark));
     if (agent.isPresent()) {
       waiting.replace(tunnelId, entry, entry.from(agent.get()));
       return;
@@ -177,7 +182,8 @@ public class Tunnels {
             .put("clusterId", clusterId.toString())
             .put("clusterName", clusterName)
             .put("desktopId", desktopId.toString())
-            .put("dialBackUrl", replicaUrl());
+            .put("dialBackUrl", replicaUrl())
+            .put("watermark", watermark);
     notifications
         .publish(Channels.TUNNEL, open)
         .subscribe()
@@ -340,7 +346,8 @@ public class Tunnels {
                 tunnelId,
                 event.getString("desktopId"),
                 event.getString("clusterName"),
-                event.getString("dialBackUrl")))
+                event.getString("dialBackUrl"),
+                event.getString("watermark")))
         .ifPresent(
             agentId -> {
               relayed.put(tunnelId, agentId);

@@ -44,7 +44,7 @@ public final class ApiPermissions {
               ns("opencdi.io", "desktopsnapshots", "list", "watch", "create", "delete"),
               ns("opencdi.io", "desktopsnapshots/status", "patch"),
               // What a Desktop becomes; informers tell what exists, so no get.
-              ns("", "pods", "create", "delete"),
+              ns("", "pods", "create", "patch", "delete"),
               // Warning events of the desktops' Pods (sandbox, volumes, scheduler): informer only.
               ns("", "events", "list", "watch"),
               ns("", "persistentvolumeclaims", "list", "watch", "create", "delete"),

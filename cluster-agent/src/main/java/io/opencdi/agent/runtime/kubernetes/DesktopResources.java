@@ -57,6 +57,15 @@ public final class DesktopResources {
    */
   public static final String SCRATCH_LIMIT = "1Gi";
 
+  /**
+   * The Pod annotation that holds the desktop's watermark (ADR 0040), set by the agent when a
+   * viewer connects; the kubelet projects it into the container as {@link #WATERMARK_FILE}.
+   */
+  public static final String WATERMARK_ANNOTATION = "opencdi.io/watermark";
+
+  /** Where the desktop reads its watermark: a downward API file, read-only, empty for none. */
+  public static final String WATERMARK_FILE = "/opt/opencdi/policy/watermark";
+
   public static final String DEFAULT_GEOMETRY = "1920x1080";
   public static final int DEFAULT_HOME_GIB = 10;
   public static final String SNAPSHOT_API_GROUP = "snapshot.storage.k8s.io";
@@ -217,6 +226,10 @@ public final class DesktopResources {
             .withName("HOME")
             .withValue(HOME)
             .endEnv()
+            .addNewEnv()
+            .withName("OPENCDI_WATERMARK_FILE")
+            .withValue(WATERMARK_FILE)
+            .endEnv()
             .withNewResources()
             .withRequests(resources)
             .withLimits(resources)
@@ -254,12 +267,29 @@ public final class DesktopResources {
             .withName("home")
             .withMountPath(HOME)
             .endVolumeMount()
+            .addNewVolumeMount()
+            .withName("policy")
+            .withMountPath(WATERMARK_FILE.substring(0, WATERMARK_FILE.lastIndexOf('/')))
+            .withReadOnly(true)
+            .endVolumeMount()
             .endContainer()
             .addNewVolume()
             .withName("home")
             .withNewPersistentVolumeClaim()
             .withClaimName(homeClaimName(desktop))
             .endPersistentVolumeClaim()
+            .endVolume()
+            // The watermark the agent annotates the Pod with; the kubelet keeps the file current.
+            .addNewVolume()
+            .withName("policy")
+            .withNewDownwardAPI()
+            .addNewItem()
+            .withPath(WATERMARK_FILE.substring(WATERMARK_FILE.lastIndexOf('/') + 1))
+            .withNewFieldRef()
+            .withFieldPath("metadata.annotations['" + WATERMARK_ANNOTATION + "']")
+            .endFieldRef()
+            .endItem()
+            .endDownwardAPI()
             .endVolume()
             .endSpec();
     if (spec.arch != null) {

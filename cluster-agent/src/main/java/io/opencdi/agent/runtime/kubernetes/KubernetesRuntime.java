@@ -632,6 +632,58 @@ public final class KubernetesRuntime implements DesktopRuntime {
   }
 
   /**
+   * Annotates the desktop's Pod with its watermark (ADR 0040), which the kubelet projects into the
+   * container; an annotation already saying so is left alone. Needs {@code patch} on Pods, no more.
+   */
+  @Override
+  public void watermark(String cluster, String desktopId, String text) {
+    if (!settings.clusterName().equals(cluster)
+        || desktopId == null
+        || DesktopNames.invalidId(desktopId).isPresent()) {
+      return;
+    }
+    String name = DesktopNames.desktop(desktopId);
+    Pod pod = pods.getStore().getByKey(ns + "/" + name);
+    if (pod == null) {
+      return;
+    }
+    Map<String, String> annotations = pod.getMetadata().getAnnotations();
+    String wanted = text == null ? "" : text;
+    String current =
+        annotations == null ? null : annotations.get(DesktopResources.WATERMARK_ANNOTATION);
+    if (wanted.equals(current == null ? "" : current)) {
+      return;
+    }
+    // A JSON Patch of the one annotation, or of all annotations when the Pod has none (a merge
+    // patch would do as well). An empty value is an empty file: no watermark.
+    Object change =
+        annotations == null
+            ? Map.of(
+                "op",
+                "add",
+                "path",
+                "/metadata/annotations",
+                "value",
+                Map.of(DesktopResources.WATERMARK_ANNOTATION, wanted))
+            : Map.of(
+                "op",
+                "add",
+                "path",
+                "/metadata/annotations/"
+                    + DesktopResources.WATERMARK_ANNOTATION.replace("~", "~0").replace("/", "~1"),
+                "value",
+                wanted);
+    // Named by the informer's copy: fabric8 reads a Pod named only by its name first.
+    client
+        .pods()
+        .inNamespace(ns)
+        .resource(pod)
+        .patch(
+            PatchContext.of(PatchType.JSON),
+            client.getKubernetesSerialization().asJson(List.of(change)));
+  }
+
+  /**
    * Desktops' CPU and memory from metrics.k8s.io (what {@code kubectl top} reads: one list call for
    * the desktop Pods of the namespace), nodes from the informer cache plus their metrics. No
    * process lists: reading them would need {@code pods/exec} into users' desktops (ADR 0012).

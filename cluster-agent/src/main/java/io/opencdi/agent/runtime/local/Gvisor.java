@@ -87,6 +87,7 @@ final class Gvisor {
       Path bundleDir,
       Path home,
       Path entrypoint,
+      Path policy,
       int uid,
       int gid,
       Map<String, String> env,
@@ -149,7 +150,7 @@ final class Gvisor {
       JSON.writerWithDefaultPrettyPrinter()
           .writeValue(
               bundleDir.resolve("config.json").toFile(),
-              spec(home, entrypoint, uid, gid, sandboxEnv, netns));
+              spec(home, entrypoint, policy, uid, gid, sandboxEnv, netns));
       return sandbox;
     } catch (IOException | RuntimeException e) {
       destroy(sandbox);
@@ -235,7 +236,13 @@ final class Gvisor {
    * user without capabilities, and the prepared network namespace.
    */
   private static Map<String, Object> spec(
-      Path home, Path entrypoint, int uid, int gid, Map<String, String> env, String netns) {
+      Path home,
+      Path entrypoint,
+      Path policy,
+      int uid,
+      int gid,
+      Map<String, String> env,
+      String netns) {
     List<String> envList = new ArrayList<>();
     env.forEach((k, v) -> envList.add(k + "=" + v));
     List<String> none = List.of();
@@ -268,6 +275,8 @@ final class Gvisor {
             // The entrypoint is bound in by itself, read-only: its folder may lie under /tmp,
             // which the sandbox replaces with its own.
             mount(entrypoint.toString(), "bind", entrypoint.toString(), List.of("bind", "ro")),
+            // What the agent tells the desktop (its watermark), read-only to the desktop.
+            mount(policy.toString(), "bind", policy.toString(), List.of("bind", "ro")),
             mount(home.toString(), "bind", home.toString(), List.of("rbind", "rw")));
     Map<String, Object> spec = new LinkedHashMap<>();
     spec.put("ociVersion", "1.0.0");

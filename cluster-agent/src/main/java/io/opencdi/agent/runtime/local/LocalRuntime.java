@@ -218,6 +218,21 @@ public final class LocalRuntime implements DesktopRuntime {
   }
 
   @Override
+  public void watermark(String cluster, String desktopId, String text) {
+    synchronized (lock) {
+      LocalDesktop d = desktops.get(desktopId);
+      if (d == null || !settings.clusterName().equals(cluster) || d.launch == null) {
+        return;
+      }
+    }
+    try {
+      DesktopWatermark.of(desktopsDir.resolve(desktopId)).show(text);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot set the watermark of desktop " + desktopId, e);
+    }
+  }
+
+  @Override
   public void addListener(RuntimeListener listener) {
     listeners.add(listener);
   }
@@ -1069,8 +1084,10 @@ public final class LocalRuntime implements DesktopRuntime {
    * entrypoint and the directory of the VNC socket under {@value #DESKTOP_RUN}; an account named
    * {@code desktop} for its user; a network namespace with only its loopback; and last its
    * application layers composed read-only (and nosuid, nodev) over {@code /usr} and {@code /opt}
-   * with the host's files on top (ADR 0037). Arguments: host home, VNC socket directory,
-   * entrypoint, uid, init (empty: none), then for each overlay its target and lower directories.
+   * with the host's files on top (ADR 0037); the agent's policy directory (the watermark, ADR 0040)
+   * read-only under {@value #DESKTOP_RUN}. Arguments: host home, VNC socket directory, entrypoint,
+   * uid, init (empty: none), policy directory, then for each overlay its target and lower
+   * directories.
    *
    * <p>The overlays are made while the layers' cache is still in view and moved over {@code /usr}
    * and {@code /opt} last. Root's own commands are found on a PATH without {@code /usr/local}, and
@@ -1080,8 +1097,8 @@ public final class LocalRuntime implements DesktopRuntime {
   private static final String NAMESPACE_SETUP =
       """
       set -eu
-      home=$1 vnc=$2 entry=$3 uid=$4 init=${5:-}
-      shift 5
+      home=$1 vnc=$2 entry=$3 uid=$4 init=${5:-} policy=$6
+      shift 6
       desktop_path=$PATH
       PATH=/usr/sbin:/usr/bin:/sbin:/bin
       setpriv=$(command -v setpriv) mount=$(command -v mount) rm=$(command -v rm)
@@ -1089,9 +1106,10 @@ public final class LocalRuntime implements DesktopRuntime {
       # Staged on the desktop's own /dev/shm while the host paths are still in view.
       mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
       stage=/dev/shm/.opencdi-stage
-      mkdir -m 700 "$stage" "$stage/home" "$stage/vnc" "$stage/layers"
+      mkdir -m 700 "$stage" "$stage/home" "$stage/vnc" "$stage/policy" "$stage/layers"
       mount --bind "$home" "$stage/home"
       mount --bind "$vnc" "$stage/vnc"
+      mount --bind "$policy" "$stage/policy"
       install -m 755 "$entry" "$stage/entrypoint.sh"
       # Application layers (target, lower directories): composed read-only while the cache is in
       # view, moved into place last.
@@ -1113,6 +1131,10 @@ public final class LocalRuntime implements DesktopRuntime {
       mount --bind /tmp/.opencdi/passwd /etc/passwd
       mount --bind /tmp/.opencdi/group /etc/group
       mount --move "$stage/vnc" /tmp/.opencdi/vnc
+      # What the agent tells the desktop (its watermark): the agent's to write, the desktop's to read.
+      mkdir -m 755 /tmp/.opencdi/policy
+      mount --move "$stage/policy" /tmp/.opencdi/policy
+      mount -o remount,bind,ro,nosuid,nodev,noexec /tmp/.opencdi/policy
       mount -t tmpfs -o mode=755,nosuid,nodev tmpfs /home
       mkdir /home/desktop
       mount --move "$stage/home" /home/desktop
@@ -1166,6 +1188,7 @@ public final class LocalRuntime implements DesktopRuntime {
     }
     setMode(home, "rwx------");
     setMode(vncDir, "rwx------");
+    DesktopWatermark watermark = DesktopWatermark.create(dir);
     Files.deleteIfExists(vncDir.resolve(VNC_SOCKET));
     DesktopLog log = new DesktopLog(dir.resolve("desktop.log"), settings.hygiene().logMaxBytes());
     boolean gvisorClass = "gvisor".equals(spec.runtimeClass());
@@ -1187,6 +1210,11 @@ public final class LocalRuntime implements DesktopRuntime {
     env.put("OPENCDI_GEOMETRY", settings.geometry());
     env.put("OPENCDI_SESSION", settings.session());
     env.put("OPENCDI_VNC_SECURITY", "None");
+    env.put(
+        "OPENCDI_WATERMARK_FILE",
+        namespaces
+            ? DESKTOP_RUN + "/policy/" + DesktopWatermark.FILE
+            : watermark.file().toString());
 
     List<String> command = new ArrayList<>();
     // A session of its own makes the desktop one process group that a stop can signal whole.
@@ -1199,7 +1227,15 @@ public final class LocalRuntime implements DesktopRuntime {
     if (gvisorClass) {
       sandbox =
           gvisor.create(
-              spec.id(), dir.resolve("bundle"), home, entrypoint, uid, uid, env, SANDBOX_VNC_PORT);
+              spec.id(),
+              dir.resolve("bundle"),
+              home,
+              entrypoint,
+              watermark.dir(),
+              uid,
+              uid,
+              env,
+              SANDBOX_VNC_PORT);
       command.addAll(sandbox.command());
       endpoint = new DisplayEndpoint(sandbox.sandboxIp(), SANDBOX_VNC_PORT);
     } else {
@@ -1245,7 +1281,8 @@ public final class LocalRuntime implements DesktopRuntime {
                 vncDir.toString(),
                 entrypoint.toString(),
                 Integer.toString(uid),
-                DesktopInit.path().map(Path::toString).orElse("")));
+                DesktopInit.path().map(Path::toString).orElse(""),
+                watermark.dir().toString()));
         for (LayerCache.Overlay overlay : overlays) {
           command.add(overlay.target());
           command.add(overlay.lowerdir());

@@ -285,7 +285,9 @@ class KubernetesLayersTest {
       String name = DesktopNames.desktop(id);
       eventually().until(() -> cluster.admin.pods().inNamespace(NS).withName(name).get() != null);
       Pod pod = cluster.admin.pods().inNamespace(NS).withName(name).get();
-      assertThat(pod.getSpec().getVolumes()).extracting(Volume::getName).containsExactly("home");
+      assertThat(pod.getSpec().getVolumes())
+          .extracting(Volume::getName)
+          .containsExactly("home", "policy");
       assertThat(pod.getSpec().getInitContainers()).isEmpty();
       assertThat(layerMounts(pod)).isEmpty();
       assertThat(env(pod)).doesNotContainKey("OPENCDI_LAYERS");

@@ -987,6 +987,7 @@ class KubernetesRuntimeTest {
     eventually().until(() -> pod(NAME) != null);
     kubeletRuns(NAME, "node-a");
     eventually().until(() -> lastState(ID) == DesktopState.RUNNING);
+    runtime.watermark(CLUSTER, ID, "alice at {time}");
     runtime.live(new io.opencdi.protocol.LiveQuery("q", CLUSTER, List.of(ID), true));
     runtime.delete(CLUSTER, ID);
     eventually().until(() -> lastState(ID) == DesktopState.DELETED);
