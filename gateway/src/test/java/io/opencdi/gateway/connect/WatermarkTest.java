@@ -88,6 +88,8 @@ class WatermarkTest {
         // The owner looks: the watermark comes with the connection and is in the frame.
         BitSet forAlice = awaitWatermark(alice, id, null, agent);
         assertThat(forAlice.cardinality()).isGreaterThan(DRAWN);
+        // What any client receives, kept for the README (docs/screenshots/watermark.png).
+        save(frame(alice, id), 1280, 800, Path.of("target/screenshots/watermark.png"));
 
         // An admin looks at the same desktop: the watermark now names the admin, drawn anew.
         BitSet forAdmin = awaitWatermark(admin, id, forAlice, agent);
@@ -144,6 +146,14 @@ class WatermarkTest {
       Rfb.ServerInit init = Rfb.handshake(viewer);
       return Rfb.framebuffer(viewer, init);
     }
+  }
+
+  private static void save(int[] pixels, int width, int height, Path png) throws Exception {
+    java.awt.image.BufferedImage image =
+        new java.awt.image.BufferedImage(width, height, java.awt.image.BufferedImage.TYPE_INT_RGB);
+    image.setRGB(0, 0, width, height, pixels, 0, width);
+    Files.createDirectories(png.getParent());
+    javax.imageio.ImageIO.write(image, "png", png.toFile());
   }
 
   private static BitSet grey(int[] pixels) {
