@@ -1,4 +1,4 @@
-import { act, screen, waitFor } from "@testing-library/react";
+import { act, fireEvent, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { apiError, fakeClient } from "../test/fakeClient";
@@ -6,6 +6,7 @@ import { desktop } from "../test/fixtures";
 import { renderWithProviders } from "../test/render";
 import { DesktopViewer } from "./DesktopViewer";
 import type { DisplayClose } from "./novnc";
+import { formatEndTime } from "./sessionLimits";
 
 /** Stands in for noVNC's RFB object: the one boundary these tests replace. */
 class FakeRfb extends EventTarget {
@@ -63,6 +64,8 @@ function api(state: "RUNNING" | "STOPPED", over: Record<string, () => unknown> =
         url: `ws://gw/display/v1/dt_${++tickets}`,
         expiresAt: "2026-11-28T10:00:30Z",
         desktopId: id,
+        idleTimeoutMinutes: null,
+        sessionEndsAt: null,
       },
     }),
     StartDesktop: ({ id }) => ({ startDesktop: { id, state: "PENDING", power: "ON" } }),
@@ -108,6 +111,8 @@ describe("DesktopViewer", () => {
           url: "ws://gw/display/v1/dt_k",
           expiresAt: "2026-11-28T10:00:30Z",
           desktopId: id,
+          idleTimeoutMinutes: null,
+          sessionEndsAt: null,
         },
       }),
     });
@@ -236,5 +241,145 @@ describe("DesktopViewer", () => {
     sessions[0].connected();
     view.unmount();
     expect(sessions[0].disconnected).toBe(true);
+  });
+});
+
+describe("DesktopViewer's time limits", () => {
+  const MIN = 60_000;
+  // Local time, so that the end shown in the toolbar is the time written here.
+  const start = new Date(2026, 10, 28, 14, 0).getTime();
+
+  beforeEach(() => {
+    sessions.length = 0;
+    vi.useFakeTimers();
+    vi.setSystemTime(start);
+  });
+  afterEach(() => vi.useRealTimers());
+
+  /** Lets `ms` of fake time pass, running the timers and promises due meanwhile. */
+  const pass = (ms: number) => act(() => vi.advanceTimersByTimeAsync(ms));
+  /** Lets fake time pass until `at` (epoch ms). */
+  const until = (at: number) => pass(at - Date.now());
+
+  /** Connects with a ticket announcing `limits`; answers when the display connected. */
+  async function connectWith(limits: {
+    sessionEndsAt?: string | null;
+    idleTimeoutMinutes?: number | null;
+  }) {
+    const gql = api("RUNNING", {
+      ConnectDesktop: () => ({
+        connectDesktop: {
+          url: `ws://gw/display/v1/dt_${++tickets}`,
+          expiresAt: new Date(start + 30_000).toISOString(),
+          desktopId: "d1",
+          idleTimeoutMinutes: null,
+          sessionEndsAt: null,
+          ...limits,
+        },
+      }),
+    });
+    renderWithProviders(<DesktopViewer desktopId="d1" />, gql.client);
+    // The desktop's query, then the ticket, each answered a moment later; then noVNC opens.
+    for (let i = 0; i < 20 && sessions.length === 0; i++) await pass(10);
+    expect(sessions).toHaveLength(1);
+    sessions[0].connected();
+    expect(viewer()).toHaveAttribute("data-phase", "connected");
+    return Date.now();
+  }
+
+  const endWarning = () => screen.queryByTestId("session-end-warning");
+  const idleWarning = () => screen.queryByTestId("idle-warning");
+
+  it("shows when the session ends and counts down its last five minutes", async () => {
+    const end = start + 30 * MIN;
+    await connectWith({ sessionEndsAt: new Date(end).toISOString() });
+    expect(screen.getByTestId("session-ends-at")).toHaveTextContent(
+      `Session ends at ${formatEndTime(end, start)}`,
+    );
+    expect(screen.getByTestId("session-ends-at")).toHaveTextContent(/(14|02):30/);
+    expect(endWarning()).not.toBeInTheDocument();
+
+    await until(end - 5 * MIN - 1000);
+    expect(endWarning()).not.toBeInTheDocument();
+    await pass(1000);
+    expect(endWarning()).toHaveTextContent("Session ends in 5:00 — save your work");
+    await pass(1000);
+    expect(endWarning()).toHaveTextContent("Session ends in 4:59 — save your work");
+    await until(end - 7000);
+    expect(endWarning()).toHaveTextContent("Session ends in 0:07");
+    // Input does not postpone the end.
+    fireEvent.pointerMove(screen.getByTestId("display-screen"));
+    await pass(0);
+    expect(endWarning()).toHaveTextContent("Session ends in 0:07");
+
+    // The broker closes the display at the end; the viewer explains it and the countdown goes.
+    sessions[0].closed(4003);
+    expect(screen.getByRole("alert")).toHaveTextContent("Session time limit reached");
+    expect(endWarning()).not.toBeInTheDocument();
+    expect(screen.queryByTestId("session-ends-at")).not.toBeInTheDocument();
+  });
+
+  it("warns a minute before the idle limit and hides the warning on input", async () => {
+    const connectedAt = await connectWith({ idleTimeoutMinutes: 15 });
+    expect(screen.queryByTestId("session-ends-at")).not.toBeInTheDocument();
+
+    await until(connectedAt + 14 * MIN - 1000);
+    expect(idleWarning()).not.toBeInTheDocument();
+    await pass(1000);
+    expect(idleWarning()).toHaveTextContent(
+      "No input for a while: you will be disconnected in 1:00 — move the mouse or press a key to stay",
+    );
+    await pass(1000);
+    expect(idleWarning()).toHaveTextContent("you will be disconnected in 0:59");
+
+    // The mouse moves over the screen: the warning goes, and comes back 14 minutes later.
+    const display = screen.getByTestId("display-screen");
+    fireEvent.pointerMove(display);
+    const moved = Date.now();
+    await pass(0);
+    expect(idleWarning()).not.toBeInTheDocument();
+    await until(moved + 14 * MIN - 1000);
+    expect(idleWarning()).not.toBeInTheDocument();
+    await pass(1000);
+    expect(idleWarning()).toHaveTextContent("you will be disconnected in 1:00");
+
+    // A key pressed on noVNC's canvas, which keeps the event to itself, counts too.
+    const canvas = document.createElement("canvas");
+    canvas.addEventListener("keydown", (e) => e.stopPropagation());
+    display.appendChild(canvas);
+    fireEvent.keyDown(canvas, { key: "a" });
+    await pass(0);
+    expect(idleWarning()).not.toBeInTheDocument();
+
+    // Without input the countdown runs out, but only the broker closes the display.
+    await pass(15 * MIN + 5000);
+    expect(idleWarning()).toHaveTextContent("you will be disconnected in 0:00");
+    expect(sessions[0].disconnected).toBe(false);
+    expect(viewer()).toHaveAttribute("data-phase", "connected");
+    sessions[0].closed(4002);
+    expect(screen.getByRole("alert")).toHaveTextContent("Disconnected for inactivity");
+    expect(idleWarning()).not.toBeInTheDocument();
+  });
+
+  it("counts text sent to the desktop's clipboard as input", async () => {
+    const connectedAt = await connectWith({ idleTimeoutMinutes: 10 });
+    await until(connectedAt + 9 * MIN + 30_000);
+    expect(idleWarning()).toHaveTextContent("you will be disconnected in 0:30");
+    fireEvent.click(screen.getByRole("button", { name: "Clipboard" }));
+    fireEvent.change(screen.getByLabelText("To the desktop"), { target: { value: "notes" } });
+    fireEvent.click(screen.getByRole("button", { name: "Send to the desktop" }));
+    await pass(0);
+    expect(sessions[0].pasted).toEqual(["notes"]);
+    expect(idleWarning()).not.toBeInTheDocument();
+  });
+
+  it("shows no limits for a ticket without them, however long the connection", async () => {
+    await connectWith({});
+    fireEvent.pointerMove(screen.getByTestId("display-screen"));
+    await pass(10 * 60 * MIN);
+    expect(screen.queryByTestId("session-ends-at")).not.toBeInTheDocument();
+    expect(endWarning()).not.toBeInTheDocument();
+    expect(idleWarning()).not.toBeInTheDocument();
+    expect(screen.queryByText(/Session ends|No input for a while/)).not.toBeInTheDocument();
   });
 });

@@ -33,7 +33,9 @@ import {
   type DesktopEventsSubscription,
   type DesktopState,
 } from "../gql/graphql";
+import { formatCountdown, formatEndTime, type LimitsNotice } from "./sessionLimits";
 import { useDisplaySession } from "./useDisplaySession";
+import { useSessionLimits } from "./useSessionLimits";
 
 /** Performance mark set when the user powers the desktop on from the viewer. */
 export const POWER_ON_MARK = "opencdi:power-on";
@@ -83,6 +85,8 @@ export function DesktopViewer({
   const reason = live.data?.statusReason ?? info?.statusReason;
   const running = state === "RUNNING";
   const { phase, connect } = display;
+  const limits = phase.kind === "connected" ? phase.limits : null;
+  const { notice, noteInput } = useSessionLimits(limits, screen);
 
   // Connect when the desktop is (or becomes) RUNNING and nothing is connected or pending. A
   // closed session stays closed with its message until the user reconnects, unless the
@@ -209,6 +213,17 @@ export function DesktopViewer({
             {info.name}
           </Title>
           {state && <StateBadge state={state} />}
+          {limits && notice.endsAt !== null && (
+            <Text
+              size="sm"
+              c="dimmed"
+              style={{ whiteSpace: "nowrap" }}
+              title={new Date(notice.endsAt).toLocaleString()}
+              data-testid="session-ends-at"
+            >
+              Session ends at {formatEndTime(notice.endsAt, limits.startedAt)}
+            </Text>
+          )}
         </Group>
         <Group gap="xs" wrap="nowrap">
           {embedded && (
@@ -267,7 +282,11 @@ export function DesktopViewer({
               <Button
                 size="xs"
                 disabled={phase.kind !== "connected" || outgoing === ""}
-                onClick={() => display.sendClipboard(outgoing)}
+                onClick={() => {
+                  display.sendClipboard(outgoing);
+                  // A paste reaches the desktop as input, which the idle limit counts.
+                  noteInput();
+                }}
               >
                 Send to the desktop
               </Button>
@@ -295,6 +314,7 @@ export function DesktopViewer({
           aria-label={`Screen of ${info.name}`}
           style={{ position: "absolute", inset: 0 }}
         />
+        <LimitWarnings notice={notice} />
         {overlay && (
           <Center
             pos="absolute"
@@ -306,6 +326,53 @@ export function DesktopViewer({
           </Center>
         )}
       </Box>
+    </Stack>
+  );
+}
+
+/**
+ * The countdowns to a close by the broker, over the top of the screen: they neither move the
+ * screen (which would resize the desktop) nor catch the pointer. Each is announced once when it
+ * appears; its seconds tick silently.
+ */
+function LimitWarnings({ notice }: { notice: LimitsNotice }) {
+  if (notice.endsInMs === null && notice.idleCloseInMs === null) return null;
+  return (
+    <Stack
+      gap={6}
+      pos="absolute"
+      top={8}
+      left="50%"
+      maw="calc(100% - 16px)"
+      style={{ transform: "translateX(-50%)", zIndex: 2, pointerEvents: "none" }}
+    >
+      {notice.endsInMs !== null && (
+        <Alert
+          color="orange"
+          variant="filled"
+          role="alert"
+          p="xs"
+          icon={<IconAlertTriangle size={18} />}
+          data-testid="session-end-warning"
+        >
+          Session ends in <span role="timer">{formatCountdown(notice.endsInMs)}</span> — save your
+          work
+        </Alert>
+      )}
+      {notice.idleCloseInMs !== null && (
+        <Alert
+          color="yellow"
+          variant="filled"
+          role="alert"
+          p="xs"
+          icon={<IconAlertTriangle size={18} />}
+          data-testid="idle-warning"
+        >
+          No input for a while: you will be disconnected in{" "}
+          <span role="timer">{formatCountdown(notice.idleCloseInMs)}</span> — move the mouse or
+          press a key to stay
+        </Alert>
+      )}
     </Stack>
   );
 }

@@ -3,12 +3,14 @@ import { useMutation, type CombinedError } from "urql";
 import { ConnectDesktopDocument } from "../gql/graphql";
 import { AUTO_RETRY_DELAYS_MS, explainClose, type CloseExplanation } from "./closeCodes";
 import { openRfb, preloadRfb, type DisplayClose, type RfbSession } from "./novnc";
+import { limitsOfTicket, type SessionLimits } from "./sessionLimits";
 
 /** Where a display connection stands. */
 export type DisplayPhase =
   | { kind: "idle" }
   | { kind: "connecting" }
-  | { kind: "connected" }
+  /** `limits`: the time limits the ticket announced, which the broker enforces. */
+  | { kind: "connected"; limits: SessionLimits }
   /** connectDesktop itself was refused (the API's code and reason are in `error`). */
   | { kind: "refused"; error: CombinedError }
   /** The display WebSocket closed; `retryIn` is set while an automatic reconnect is pending. */
@@ -63,6 +65,7 @@ export function useDisplaySession(desktopId: string, screen: RefObject<HTMLDivEl
       if (ticket.error) setPhase({ kind: "refused", error: ticket.error });
       return;
     }
+    const limits = limitsOfTicket(ticket.data.connectDesktop, Date.now());
     const target = screen.current;
     if (!target) return;
     let lastClose: DisplayClose | null = null;
@@ -91,7 +94,7 @@ export function useDisplaySession(desktopId: string, screen: RefObject<HTMLDivEl
       if (!current()) return;
       performance.mark(MARKS.rfbConnected);
       attempts.current = 0;
-      setPhase({ kind: "connected" });
+      setPhase({ kind: "connected", limits });
       rfb.focus();
     });
     rfb.addEventListener("disconnect", () => {
