@@ -5,6 +5,7 @@ import io.opencdi.agent.live.LiveAnswers;
 import io.opencdi.agent.runtime.Admission;
 import io.opencdi.agent.runtime.DesktopRuntime;
 import io.opencdi.agent.runtime.RuntimeListener;
+import io.opencdi.agent.tunnel.DialBack;
 import io.opencdi.agent.tunnel.TunnelDialer;
 import io.opencdi.protocol.CapacityUpdate;
 import io.opencdi.protocol.CloseCodes;
@@ -434,7 +435,11 @@ public class GatewayLink {
     switch (message) {
       case Welcome welcome -> onWelcome(s, welcome);
       case Command command -> onCommand(s, command);
-      case TunnelOpen open -> tunnels.open(open, s.base, refused -> submit(() -> send(s, refused)));
+      case TunnelOpen open ->
+          tunnels.open(
+              open,
+              new DialBack(s.base, config.token(), config.dialBackHosts().orElse(List.of())),
+              refused -> submit(() -> send(s, refused)));
       case LiveQuery query -> live.answer(query, report -> submit(() -> send(s, report)));
       default ->
           LOG.warnf(

@@ -1,6 +1,5 @@
 package io.opencdi.agent.tunnel;
 
-import io.opencdi.agent.link.LinkConfig;
 import io.opencdi.agent.runtime.DesktopRuntime;
 import io.opencdi.agent.runtime.DisplayEndpoint;
 import io.opencdi.agent.runtime.Watermark;
@@ -54,16 +53,14 @@ public class TunnelDialer {
   static final int MAX_TUNNELS = 100_000;
 
   private final DesktopRuntime runtime;
-  private final LinkConfig config;
   private final NetClient displays;
   private final WebSocketClient gateway;
   private final AtomicInteger open = new AtomicInteger();
   private final Vertx vertx;
 
-  TunnelDialer(DesktopRuntime runtime, LinkConfig config, Vertx vertx) {
+  TunnelDialer(DesktopRuntime runtime, Vertx vertx) {
     this.vertx = vertx;
     this.runtime = runtime;
-    this.config = config;
     this.displays =
         vertx.createNetClient(
             new NetClientOptions()
@@ -95,17 +92,17 @@ public class TunnelDialer {
    * Opens the tunnel; {@code refuse} is called (at most once, on any thread) when the tunnel cannot
    * be opened and the gateway must be told.
    *
-   * @param gatewayBase the gateway's base URL ({@code ws://} or {@code wss://}) the link uses
+   * @param link how the link reaches the gateway, which the tunnel dials back to
    */
-  public void open(TunnelOpen request, URI gatewayBase, Consumer<TunnelRefused> refuse) {
+  public void open(TunnelOpen request, DialBack link, Consumer<TunnelRefused> refuse) {
     // Connect from an event loop: the link calls from its own thread, and a connection that
     // completes before the listener below is attached would hand the RFB server's greeting to a
     // socket with no handler yet, which drops it. On the event loop the listener is attached
     // before the connection can complete, and it pauses the socket before any read.
-    vertx.getOrCreateContext().runOnContext(v -> connect(request, gatewayBase, refuse));
+    vertx.getOrCreateContext().runOnContext(v -> connect(request, link, refuse));
   }
 
-  private void connect(TunnelOpen request, URI gatewayBase, Consumer<TunnelRefused> refuse) {
+  private void connect(TunnelOpen request, DialBack link, Consumer<TunnelRefused> refuse) {
     if (request.tunnelId() == null || !TUNNEL_ID.matcher(request.tunnelId()).matches()) {
       LOG.warnf("ignoring a tunnel request with a malformed id");
       return;
@@ -128,8 +125,7 @@ public class TunnelDialer {
                   + " runtime draws none"));
       return;
     }
-    URI base =
-        dialBackBase(request.dialBackUrl(), gatewayBase, config.dialBackHosts().orElse(List.of()));
+    URI base = dialBackBase(request.dialBackUrl(), link.gatewayBase(), link.trustedHosts());
     if (base == null) {
       LOG.warnf(
           "tunnel %s: refusing to dial back to %s, a host that is neither the gateway's nor in"
@@ -166,11 +162,14 @@ public class TunnelDialer {
                           + request.desktopId()
                           + " could not be applied, so its display is not opened"));
             })
-        .onSuccess(v -> connectDisplay(request, base, display, refuse));
+        .onSuccess(
+            v ->
+                connectDisplay(
+                    request, new DialBack(base, link.token(), List.of()), display, refuse));
   }
 
   private void connectDisplay(
-      TunnelOpen request, URI base, DisplayEndpoint display, Consumer<TunnelRefused> refuse) {
+      TunnelOpen request, DialBack to, DisplayEndpoint display, Consumer<TunnelRefused> refuse) {
     displays
         .connect(display.port(), display.host())
         .onFailure(
@@ -188,7 +187,7 @@ public class TunnelDialer {
                       TunnelRefused.Cause.DISPLAY_UNREACHABLE,
                       "the display of desktop " + request.desktopId() + " does not answer"));
             })
-        .onSuccess(socket -> dialBack(request, base, socket));
+        .onSuccess(socket -> dialBack(request, to, socket));
   }
 
   /**
@@ -228,13 +227,13 @@ public class TunnelDialer {
             + (path.endsWith("/") ? path.substring(0, path.length() - 1) : path));
   }
 
-  private void dialBack(TunnelOpen request, URI gatewayBase, NetSocket display) {
+  private void dialBack(TunnelOpen request, DialBack to, NetSocket display) {
     // The RFB server speaks first; hold its greeting until the gateway side is there.
     display.pause();
     WebSocketConnectOptions options =
         new WebSocketConnectOptions()
-            .setAbsoluteURI(gatewayBase + ProtocolVersion.tunnelPath(request.tunnelId()))
-            .addHeader("Authorization", "Bearer " + config.token());
+            .setAbsoluteURI(to.gatewayBase() + ProtocolVersion.tunnelPath(request.tunnelId()))
+            .addHeader("Authorization", "Bearer " + to.token());
     gateway
         .connect(options)
         .onFailure(
