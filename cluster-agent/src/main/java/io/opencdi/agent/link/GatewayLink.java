@@ -593,8 +593,8 @@ public class GatewayLink {
           .cluster(cluster)
           .map(report -> new CapacityUpdate(report, runtime.isReady(cluster)))
           // What a cluster reports rarely changes when desktops come and go; a ready cluster's
-          // report is sent only when it does. Not ready is said every time (the gateway's
-          // heartbeat would otherwise mark the cluster ready again).
+          // report is sent only when it does. Not ready is said every time: older gateways
+          // marked a cluster ready again at each heartbeat.
           .filter(update -> !update.ready() || !update.equals(s.capacitySent.get(cluster)))
           .ifPresent(
               update -> {

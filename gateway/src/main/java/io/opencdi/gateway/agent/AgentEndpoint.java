@@ -164,7 +164,7 @@ public class AgentEndpoint {
     LOG.infof("agent %s disconnected", link.agentName());
     return link.liveness()
         .close()
-        .flatMap(v -> inventory.disconnected(link.clusterIds()))
+        .flatMap(v -> inventory.disconnected(link.id(), link.clusterIds()))
         .flatMap(v -> publishAll(link.clusterIds(), "health"));
   }
 
@@ -189,6 +189,7 @@ public class AgentEndpoint {
     return inventory
         .register(
             link.agentId(),
+            link.id(),
             hello.runtime(),
             hello.clusters(),
             hello.joinTokens(),

@@ -51,15 +51,18 @@ public class AgentInventory {
   }
 
   /**
-   * Registers or updates the agent's clusters, all or none. A cluster not in the inventory yet
-   * joins only with its join token among {@code joinTokens}, or, when {@code claimsUnregistered}
-   * (the embedded default's own agent), if no administrator registered the name for another agent.
+   * Registers or updates the agent's clusters, all or none, as announced on the link {@code
+   * linkId}; they count as ready until the agent's first capacity report says otherwise. A cluster
+   * not in the inventory yet joins only with its join token among {@code joinTokens}, or, when
+   * {@code claimsUnregistered} (the embedded default's own agent), if no administrator registered
+   * the name for another agent.
    *
    * @return the cluster ids by name, or a failure {@link ClusterRefused} when a name belongs to
    *     another agent or may not join
    */
   public Uni<Map<String, UUID>> register(
       UUID agentId,
+      UUID linkId,
       String runtime,
       List<ClusterReport> clusters,
       List<String> joinTokens,
@@ -78,42 +81,52 @@ public class AgentInventory {
                             .iterable(clusters)
                             .onItem()
                             .transformToUniAndConcatenate(
-                                r -> upsert(s, agentId, runtime, r, true, joining))
+                                r -> upsert(s, agentId, runtime, r, true, joining, linkId))
                             .collect()
                             .asMap(c -> c.name, c -> c.id)));
   }
 
   /** Applies a capacity report of one of the agent's clusters. */
   public Uni<UUID> capacity(UUID agentId, String runtime, ClusterReport report, boolean ready) {
-    return db.transaction(s -> upsert(s, agentId, runtime, report, ready, null).map(c -> c.id));
+    return db.transaction(
+        s -> upsert(s, agentId, runtime, report, ready, null, null).map(c -> c.id));
   }
 
   /**
-   * Records a heartbeat for all the agent's clusters: the agent was heard from at {@code at}. One
-   * plain statement, no ORM session: it must stay cheap when the gateway is busiest. The rows are
-   * locked in id order, as a Hello's updates do, so the two cannot deadlock; a heartbeat that lost
-   * a race with a later one never moves the time back.
+   * Records a heartbeat for all the agent's clusters: the agent was heard from at {@code at}. It
+   * proves the link alive and nothing more: whether a cluster is ready is the agent's to say, in
+   * its capacity reports, and a heartbeat leaves it as it is. One plain statement, no ORM session:
+   * it must stay cheap when the gateway is busiest. The rows are locked in id order, as a Hello's
+   * updates do, so the two cannot deadlock; a heartbeat that lost a race with a later one never
+   * moves the time back.
    */
   public Uni<Void> heartbeat(Collection<UUID> clusterIds, OffsetDateTime at) {
     if (clusterIds.isEmpty()) {
       return Uni.createFrom().voidItem();
     }
     return pool.preparedQuery(
-            "update cluster set heartbeat_at = greatest(heartbeat_at, $1), ready = true"
+            "update cluster set heartbeat_at = greatest(heartbeat_at, $1)"
                 + " where id in (select id from cluster where id = any($2) order by id for no key update)")
         .execute(Tuple.of(at, clusterIds.toArray(UUID[]::new)))
         .replaceWithVoid();
   }
 
-  /** Marks the clusters not ready: their agent is gone. */
-  public Uni<Void> disconnected(Collection<UUID> clusterIds) {
+  /**
+   * Marks the clusters not ready: the link {@code linkId} that announced them is gone. A cluster
+   * that a later Hello of the agent announced on another link is left as that link has it: the
+   * agent came back before this link's end was noticed (a half-open connection, a close handled
+   * late), and heartbeats, which leave readiness alone, would not mark it ready again.
+   */
+  public Uni<Void> disconnected(UUID linkId, Collection<UUID> clusterIds) {
     if (clusterIds.isEmpty()) {
       return Uni.createFrom().voidItem();
     }
     return db.transaction(
         s ->
-            s.createMutationQuery("update ClusterEntity set ready = false where id in :ids")
+            s.createMutationQuery(
+                    "update ClusterEntity set ready = false where id in :ids and linkId = :link")
                 .setParameter("ids", clusterIds)
+                .setParameter("link", linkId)
                 .executeUpdate()
                 .replaceWithVoid());
   }
@@ -235,13 +248,18 @@ public class AgentInventory {
                 });
   }
 
+  /**
+   * Writes what the agent reports of one cluster. {@code joining} and {@code linkId} are those of a
+   * Hello; a capacity report has neither and leaves the cluster to the link that announced it.
+   */
   private Uni<ClusterEntity> upsert(
       Mutiny.Session s,
       UUID agentId,
       String runtime,
       ClusterReport r,
       boolean ready,
-      Joining joining) {
+      Joining joining,
+      UUID linkId) {
     return s.createSelectionQuery("from ClusterEntity where name = :n", ClusterEntity.class)
         .setParameter("n", r.name())
         .getSingleResultOrNull()
@@ -265,6 +283,9 @@ public class AgentInventory {
               c.region = r.region();
               c.zone = r.zone();
               c.ready = ready;
+              if (linkId != null) {
+                c.linkId = linkId;
+              }
               c.heartbeatAt = OffsetDateTime.now();
               c.architectures = r.architectures().toArray(String[]::new);
               c.runtimeClasses = r.runtimeClasses().toArray(String[]::new);

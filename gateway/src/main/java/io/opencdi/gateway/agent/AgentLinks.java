@@ -83,6 +83,7 @@ public class AgentLinks {
         connection.id(),
         new Link(
             connection,
+            UUID.randomUUID(),
             agentId,
             agentName,
             null,
@@ -269,9 +270,13 @@ public class AgentLinks {
             v -> {}, e -> LOG.warnf("could not send %s for %s: %s", kind, desktopId, e.toString()));
   }
 
-  /** One agent's link. */
+  /**
+   * One agent's link; {@code id} tells it from the agent's other links, on this replica or another
+   * (see {@link AgentInventory#disconnected}).
+   */
   record Link(
       WebSocketConnection connection,
+      UUID id,
       UUID agentId,
       String agentName,
       String runtime,
@@ -287,6 +292,7 @@ public class AgentLinks {
     Link with(String runtime, Map<String, UUID> clusterNames, boolean welcomed) {
       return new Link(
           connection,
+          id,
           agentId,
           agentName,
           runtime,

@@ -16,8 +16,8 @@ final class CapacityMemo {
 
   /**
    * Whether {@code update} says exactly what the last update applied for its cluster said. A
-   * cluster reported not ready is never skipped: a heartbeat marks the row ready again, so saying
-   * it once more is not saying nothing.
+   * cluster reported not ready is never skipped: such reports are rare, and applying one again
+   * keeps the row not ready whatever wrote it meanwhile.
    */
   boolean repeats(CapacityUpdate update) {
     return update.ready() && update.equals(applied.get(update.cluster().name()));

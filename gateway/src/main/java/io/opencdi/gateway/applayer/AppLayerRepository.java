@@ -1,12 +1,11 @@
 package io.opencdi.gateway.applayer;
 
-import io.opencdi.gateway.common.ConflictException;
+import io.opencdi.gateway.common.UniqueViolations;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
-import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -51,17 +50,14 @@ public class AppLayerRepository {
                 + COLUMNS)
         .execute(Tuple.of(UUID.randomUUID(), name, version, image))
         .map(rows -> read(rows.iterator().next()))
-        .onFailure(PgException.class)
+        .onFailure()
         .transform(
-            e ->
-                "23505".equals(((PgException) e).getSqlState())
-                    ? new ConflictException(
-                        "layer "
-                            + name
-                            + " "
-                            + version
-                            + " exists; layers do not change, add a new version instead")
-                    : e);
+            UniqueViolations.asConflict(
+                "layer "
+                    + name
+                    + " "
+                    + version
+                    + " exists; layers do not change, add a new version instead"));
   }
 
   /** The layers of {@code ids} that exist, by id, through {@code client} (a pool or a tx). */

@@ -25,6 +25,10 @@ public class ClusterEntity {
   @Column(name = "agent_id")
   public UUID agentId;
 
+  /** The agent link whose Hello last announced the cluster; null for clusters without an agent. */
+  @Column(name = "link_id")
+  public UUID linkId;
+
   public String runtime;
   public String region;
   public String zone;

@@ -1,14 +1,13 @@
 package io.opencdi.gateway.pool;
 
 import io.opencdi.gateway.auth.SystemUsers;
-import io.opencdi.gateway.common.ConflictException;
+import io.opencdi.gateway.common.UniqueViolations;
 import io.opencdi.protocol.DesktopHealth;
 import io.opencdi.protocol.DesktopState;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
-import io.vertx.pgclient.PgException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -72,16 +71,13 @@ public class PoolRepository {
                 + COLUMNS)
         .execute(Tuple.of(UUID.randomUUID(), templateId, region, zone, size))
         .map(rows -> read(rows.iterator().next()))
-        .onFailure(PgException.class)
+        .onFailure()
         .transform(
-            e ->
-                "23505".equals(((PgException) e).getSqlState())
-                    ? new ConflictException(
-                        "a pool of this template exists in "
-                            + region
-                            + (zone == null ? "" : " / " + zone)
-                            + "; change its size instead")
-                    : e);
+            UniqueViolations.asConflict(
+                "a pool of this template exists in "
+                    + region
+                    + (zone == null ? "" : " / " + zone)
+                    + "; change its size instead"));
   }
 
   /** The pool with its new size, or null when there is no such pool. */

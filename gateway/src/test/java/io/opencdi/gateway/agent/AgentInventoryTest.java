@@ -76,8 +76,10 @@ class AgentInventoryTest {
         Uni.combine()
             .all()
             .unis(
-                inventory.register(agent.id, "simulated", clusters, List.of(), true),
-                inventory.register(agent.id, "simulated", clusters, List.of(), true))
+                inventory.register(
+                    agent.id, UUID.randomUUID(), "simulated", clusters, List.of(), true),
+                inventory.register(
+                    agent.id, UUID.randomUUID(), "simulated", clusters, List.of(), true))
             .with((Map<String, UUID> a, Map<String, UUID> b) -> List.of(a, b))
             .await()
             .atMost(WAIT);

@@ -340,7 +340,7 @@ class AgentTrustTest {
       await().atMost(WAIT).until(() -> repeated() >= repeatedBefore + 20);
       assertThat(updatedAt(home)).as("nothing was written again").isEqualTo(written);
 
-      // A cluster that is not ready says so every time: a heartbeat marks it ready in between.
+      // A cluster that is not ready says so every time, and every time it is applied.
       owner.send(new CapacityUpdate(busy, false));
       owner.send(new CapacityUpdate(busy, false));
       owner.send(new CapacityUpdate(withExternalCpu(busy, 3_000), true));
@@ -350,6 +350,84 @@ class AgentTrustTest {
           .as("only the identical ready reports were skipped")
           .isEqualTo(repeatedBefore + 20);
     }
+  }
+
+  @Test
+  void aClusterItsAgentReportsNotReadyStaysNotReadyAcrossHeartbeatsUntilReportedReady()
+      throws Exception {
+    String home = "unready-" + s;
+    String admin = login("admin");
+    try (RawAgent owner = ownerOf(home, "unready-" + s)) {
+      ClusterReport report = cluster(home, "unready-" + s, 1);
+      await().atMost(WAIT).until(() -> ready(admin, home));
+
+      owner.send(new CapacityUpdate(report, false));
+      await().atMost(WAIT).until(() -> !ready(admin, home));
+      // The owner beats every second: two heartbeats are written after the report.
+      awaitHeartbeatWritten(home);
+      awaitHeartbeatWritten(home);
+      assertThat(ready(admin, home)).as("a heartbeat does not overrule the agent").isFalse();
+
+      owner.send(new CapacityUpdate(report, true));
+      await().atMost(WAIT).until(() -> ready(admin, home));
+    }
+  }
+
+  @Test
+  void aClusterWhoseAgentLeftIsReadyAgainOnceTheAgentIsBackAndReportsItReady() throws Exception {
+    String home = "back-" + s;
+    String admin = login("admin");
+    ClusterReport report = cluster(home, "back-" + s, 1);
+    try (RawAgent owner = ownerOf(home, "back-" + s)) {
+      owner.send(new CapacityUpdate(report, true));
+      await().atMost(WAIT).until(() -> ready(admin, home));
+    }
+    await().atMost(WAIT).until(() -> !storedReady(home));
+
+    try (RawAgent back = ownerOf(home, "back-" + s)) {
+      // As an agent does after every Welcome: each cluster's capacity, here the same as before.
+      back.send(new CapacityUpdate(report, true));
+      await().atMost(WAIT).until(() -> ready(admin, home));
+      awaitHeartbeatWritten(home);
+      assertThat(ready(admin, home)).isTrue();
+    }
+  }
+
+  @Test
+  void anOldLinkThatClosesAfterTheAgentCameBackLeavesItsClustersReady() throws Exception {
+    String home = "late-close-" + s;
+    String admin = login("admin");
+    try (RawAgent old = ownerOf(home, "late-close-" + s)) {
+      // The agent is back on a new link before the gateway noticed the old one was gone.
+      try (RawAgent current = ownerOf(home, "late-close-" + s)) {
+        await().atMost(WAIT).until(() -> ready(admin, home));
+        old.close();
+        await()
+            .during(Duration.ofSeconds(3))
+            .atMost(WAIT)
+            .until(() -> storedReady(home) && ready(admin, home));
+      }
+    }
+  }
+
+  /** Whether the console shows {@code cluster} ready. */
+  private static boolean ready(String admin, String cluster) {
+    return run(admin, "clusters", "Clusters")
+        .getBoolean("data.clusters.find { it.name == '" + cluster + "' }.ready");
+  }
+
+  private boolean storedReady(String cluster) {
+    return one("select ready from cluster where name = $1", cluster).getBoolean(0);
+  }
+
+  /** Waits until a heartbeat later than the cluster's last one is written. */
+  private void awaitHeartbeatWritten(String cluster) {
+    String before = heartbeatAt(cluster);
+    await().atMost(WAIT).until(() -> !heartbeatAt(cluster).equals(before));
+  }
+
+  private String heartbeatAt(String cluster) {
+    return one("select heartbeat_at::text from cluster where name = $1", cluster).getString(0);
   }
 
   private static ClusterReport withExternalCpu(ClusterReport c, long external) {
