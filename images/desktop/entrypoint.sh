@@ -9,6 +9,7 @@
 #
 # Configuration (environment):
 #   OPENCDI_DISPLAY        X display number                          (default 1)
+#   OPENCDI_DESKTOP_ID     the desktop's id, for programs of the session (not read here)
 #   OPENCDI_VNC_PORT       RFB TCP port                              (default 5900 + display)
 #   OPENCDI_VNC_LISTEN     address Xvnc binds: 127.0.0.1, a pod or sandbox IP, or 0.0.0.0
 #                                                                    (default 127.0.0.1)

@@ -20,8 +20,9 @@ public interface AgentLinkConfig {
 
   /**
    * A token registered at start-up for an agent named {@code bootstrap-agent-name}. The embedded
-   * default generates one per data directory so that its own agent can connect; production
-   * registers agents through the {@code registerAgent} mutation instead.
+   * default generates one per data directory so that its own agent can connect; in production the
+   * chart sets it from a Secret for each new agent ({@code agents.bootstrap}, docs/deployment.md),
+   * and the agent's cluster joins with the one-time token of {@code registerCluster}.
    */
   Optional<String> bootstrapToken();
 

@@ -181,7 +181,7 @@ class KubernetesRuntimeTest {
   }
 
   @Test
-  void aDesktopBecomesAPodAHomeVolumeAServiceAndANetworkPolicy() {
+  void aDesktopBecomesAPodAHomeVolumeAServiceAndANetworkPolicy() throws Exception {
     startRuntime();
     assertThat(runtime.start(spec())).isEqualTo(Admission.accept());
 
@@ -253,9 +253,15 @@ class KubernetesRuntimeTest {
         .isEqualTo(new IntOrString("vnc"));
     assertThat(container.getEnv())
         .anySatisfy(
-            e ->
-                assertThat(e.getName() + "=" + e.getValue())
-                    .isEqualTo("OPENCDI_DISPLAY_PORT=5901"));
+            e -> assertThat(e.getName() + "=" + e.getValue()).isEqualTo("OPENCDI_VNC_PORT=5901"));
+    // Every setting the Pod gives the desktop is one the image's entrypoint reads.
+    String entrypoint =
+        java.nio.file.Files.readString(java.nio.file.Path.of("../images/desktop/entrypoint.sh"));
+    assertThat(container.getEnv())
+        .extracting(io.fabric8.kubernetes.api.model.EnvVar::getName)
+        .filteredOn(n -> n.startsWith("OPENCDI_"))
+        .allSatisfy(
+            n -> assertThat(entrypoint).as("entrypoint.sh documents " + n).contains("#   " + n));
     assertThat(container.getVolumeMounts().get(0).getMountPath()).isEqualTo("/home/desktop");
     assertThat(podSpec.getVolumes().get(0).getPersistentVolumeClaim().getClaimName())
         .isEqualTo(NAME + "-home");
