@@ -15,7 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-/** The catalogue of application layers. Layers are only ever added: none changes or goes away. */
+/**
+ * The catalogue of application layers. A layer never changes; an admin may take one out of the
+ * catalogue once no template names it (desktops keep theirs: they hold layers by value).
+ */
 @ApplicationScoped
 public class AppLayerRepository {
   private static final String COLUMNS = "id, name, version, image, created_at";
@@ -58,6 +61,45 @@ public class AppLayerRepository {
                     + " "
                     + version
                     + " exists; layers do not change, add a new version instead"));
+  }
+
+  /** What {@link #delete} did. */
+  public sealed interface Deletion {
+    /** The layer left the catalogue. */
+    record Deleted() implements Deletion {}
+
+    /** No layer has that id. */
+    record Unknown() implements Deletion {}
+
+    /** Templates (by name) still name the layer; nothing changed. */
+    record InUse(List<String> templates) implements Deletion {}
+  }
+
+  /**
+   * Takes the layer {@code id} out of the catalogue unless a template names it among its default
+   * apps: one statement, so a template naming it is seen whatever else runs meanwhile.
+   */
+  public Uni<Deletion> delete(UUID id) {
+    return pool.preparedQuery(
+            "with used as (select t.name from template t"
+                + " where nullif(t.app_layers, '')::jsonb @> jsonb_build_array(jsonb_build_object('id', $2::text))),"
+                + " gone as (delete from app_layer where id = $1 and not exists (select 1 from used)"
+                + " returning id)"
+                + " select (select count(*) from gone) as deleted,"
+                + " exists (select 1 from app_layer where id = $1) as known,"
+                + " array(select name from used order by name) as templates")
+        .execute(Tuple.of(id, id.toString()))
+        .map(
+            rows -> {
+              Row r = rows.iterator().next();
+              if (r.getLong("deleted") > 0) {
+                return new Deletion.Deleted();
+              }
+              if (!r.getBoolean("known")) {
+                return new Deletion.Unknown();
+              }
+              return new Deletion.InUse(List.of(r.getArrayOfStrings("templates")));
+            });
   }
 
   /** The layers of {@code ids} that exist, by id, through {@code client} (a pool or a tx). */

@@ -147,6 +147,51 @@ class AppLayerTest {
   }
 
   @Test
+  void aLayerLeavesTheCatalogueOnceNoTemplateNamesItAndDesktopsKeepTheirs() {
+    String old = addLayer("legacy-viewer", "0.9");
+    String template = addTemplate("with-legacy-viewer", List.of(old));
+    JsonPath launched = launch(alice, template, List.of());
+    String desktop = launched.getString("data.createDesktop.id");
+    assertThat(desktop).as(launched.prettify()).isNotNull();
+
+    // Refused while a template names it, naming the template; nothing changes.
+    JsonPath inUse = run(admin, "apps", "DeleteAppLayer", "id", old);
+    assertThat(errorCode(inUse)).as(inUse.prettify()).isEqualTo("CONFLICT");
+    assertThat(inUse.getString("errors[0].message")).contains("with-legacy-viewer");
+    assertThat(layerNames(admin)).contains("legacy-viewer");
+
+    // Users may not take layers out; bad and unknown ids change nothing either.
+    assertThat(errorCode(run(alice, "apps", "DeleteAppLayer", "id", old))).isEqualTo("FORBIDDEN");
+    assertThat(errorCode(run(null, "apps", "DeleteAppLayer", "id", old)))
+        .isEqualTo("UNAUTHENTICATED");
+    assertThat(errorCode(run(admin, "apps", "DeleteAppLayer", "id", "x'; drop table app_layer;--")))
+        .isEqualTo("VALIDATION");
+    assertThat(errorCode(run(admin, "apps", "DeleteAppLayer", "id", UUID.randomUUID().toString())))
+        .isEqualTo("NOT_FOUND");
+    assertThat(layerNames(admin)).contains("legacy-viewer");
+
+    // Once the template no longer names it, it goes.
+    Map<String, Object> plain = new HashMap<>();
+    plain.put("name", "with-legacy-viewer");
+    plain.put("image", "opencdi/desktop-xfce:0.1");
+    plain.put("cpuMillis", 1000);
+    plain.put("memoryMiB", 2048);
+    plain.put("apps", List.of());
+    JsonPath updated = run(admin, "templates", "UpdateTemplate", "id", template, "input", plain);
+    assertThat(updated.getList("data.updateTemplate.apps")).as(updated.prettify()).isEmpty();
+    JsonPath deleted = run(admin, "apps", "DeleteAppLayer", "id", old);
+    assertThat(deleted.getBoolean("data.deleteAppLayer")).as(deleted.prettify()).isTrue();
+    assertThat(layerNames(alice)).doesNotContain("legacy-viewer");
+
+    // It can no longer be added at launch; the desktop that has it keeps it.
+    JsonPath again = launch(alice, template, List.of(old));
+    assertThat(errorCode(again)).as(again.prettify()).isEqualTo("NOT_FOUND");
+    assertThat(run(alice, "apps", "DesktopApps", "id", desktop).getList("data.desktop.apps.name"))
+        .containsExactly("legacy-viewer");
+    assertThat(errorCode(run(admin, "apps", "DeleteAppLayer", "id", old))).isEqualTo("NOT_FOUND");
+  }
+
+  @Test
   void badLayersAreRefusedAndChangeNothing() {
     addLayer("inkscape", "1.2");
     // A layer never changes: the same name and version again is a conflict.
