@@ -7,11 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.opencdi.agent.runtime.Admission;
-import io.opencdi.agent.runtime.RuntimeListener;
 import io.opencdi.protocol.AppLayer;
 import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.DesktopState;
-import io.opencdi.protocol.DesktopStatus;
 import io.opencdi.protocol.Power;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -248,56 +246,13 @@ class LocalDesktopLayersTest {
   }
 
   private LocalRuntime runtime() {
-    LocalSettings settings =
-        new LocalSettings(
-            "local",
-            "local",
-            "local-a",
-            LocalSettings.hostNodeName(),
-            LocalSettings.hostArch(),
-            Runtime.getRuntime().availableProcessors() * 1000L,
-            LocalSettings.hostMemoryMiB(),
-            8,
-            List.of("local-home"),
-            dataDir,
-            LocalSettings.resolveEntrypoint(null, Path.of("")),
-            "runsc",
-            LocalRuntimeTest.TEST_UID_BASE,
-            100,
-            2048,
-            "1024x768",
-            "openbox",
-            80,
-            START,
-            Duration.ofSeconds(3),
-            LocalSettings.Hygiene.DEFAULTS,
-            store);
-    LocalRuntime runtime = new LocalRuntime(settings);
-    runtime.addListener(
-        new RuntimeListener() {
-          @Override
-          public void statusChanged(DesktopStatus status) {
-            statuses.add(status);
-          }
-        });
+    LocalRuntime runtime = LocalDesktops.runtime(dataDir, store, START, statuses);
     runtimes.add(runtime);
     return runtime;
   }
 
   private static DesktopSpec spec(String id) {
-    return new DesktopSpec(
-        id,
-        "desktop " + id,
-        "alice",
-        "local",
-        LocalSettings.hostNodeName(),
-        "opencdi/desktop-openbox:0.1",
-        500,
-        512,
-        "runc",
-        "local-home",
-        1,
-        Power.ON);
+    return LocalDesktops.spec(id);
   }
 
   private void awaitState(String id, DesktopState state) {

@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.opencdi.agent.runtime.RuntimeListener;
 import io.opencdi.protocol.DesktopSpec;
-import io.opencdi.protocol.DesktopStatus;
-import io.opencdi.protocol.Power;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -143,55 +140,12 @@ class LocalDesktopWatermarkTest {
   private LocalRuntime runtime() throws Exception {
     Path parent = Files.createDirectories(tmp.resolve("private"));
     Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwx------"));
-    LocalSettings settings =
-        new LocalSettings(
-            "local",
-            "local",
-            "local-a",
-            LocalSettings.hostNodeName(),
-            LocalSettings.hostArch(),
-            Runtime.getRuntime().availableProcessors() * 1000L,
-            LocalSettings.hostMemoryMiB(),
-            8,
-            List.of("local-home"),
-            parent.resolve("data"),
-            LocalSettings.resolveEntrypoint(null, Path.of("")),
-            "runsc",
-            LocalRuntimeTest.TEST_UID_BASE,
-            100,
-            2048,
-            "1024x768",
-            "openbox",
-            80,
-            START,
-            Duration.ofSeconds(3),
-            LocalSettings.Hygiene.DEFAULTS,
-            null);
-    LocalRuntime runtime = new LocalRuntime(settings);
-    runtime.addListener(
-        new RuntimeListener() {
-          @Override
-          public void statusChanged(DesktopStatus status) {
-            statuses.add(status);
-          }
-        });
+    LocalRuntime runtime = LocalDesktops.runtime(parent.resolve("data"), null, START, statuses);
     runtimes.add(runtime);
     return runtime;
   }
 
   private static DesktopSpec spec(String id) {
-    return new DesktopSpec(
-        id,
-        "desktop " + id,
-        "alice",
-        "local",
-        LocalSettings.hostNodeName(),
-        "opencdi/desktop-openbox:0.1",
-        500,
-        512,
-        "runc",
-        "local-home",
-        1,
-        Power.ON);
+    return LocalDesktops.spec(id);
   }
 }
