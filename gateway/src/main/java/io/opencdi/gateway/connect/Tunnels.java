@@ -176,14 +176,9 @@ public class Tunnels {
     // Another replica may hold the link: it forwards the request, the agent dials back here.
     waiting.replace(tunnelId, entry, entry.from(clusterAgentId));
     JsonObject open =
-        new JsonObject()
-            .put("op", "open")
-            .put("tunnelId", tunnelId)
-            .put("clusterId", clusterId.toString())
-            .put("clusterName", clusterName)
-            .put("desktopId", desktopId.toString())
-            .put("dialBackUrl", replicaUrl())
-            .put("watermark", watermark);
+        openEvent(
+            clusterId,
+            new TunnelOpen(tunnelId, desktopId.toString(), clusterName, replicaUrl(), watermark));
     notifications
         .publish(Channels.TUNNEL, open)
         .subscribe()
@@ -340,20 +335,38 @@ public class Tunnels {
       return;
     }
     links
-        .sendToCluster(
-            clusterId,
-            new TunnelOpen(
-                tunnelId,
-                event.getString("desktopId"),
-                event.getString("clusterName"),
-                event.getString("dialBackUrl"),
-                event.getString("watermark")))
+        .sendToCluster(clusterId, requestOf(tunnelId, event))
         .ifPresent(
             agentId -> {
               relayed.put(tunnelId, agentId);
               vertx.setTimer(
                   config.tunnelTimeout().toMillis(), t -> relayed.remove(tunnelId, agentId));
             });
+  }
+
+  /**
+   * The NOTIFY event that asks the replica holding the link of {@code clusterId} to send {@code
+   * request} to its agent: everything the agent is to be told travels in it.
+   */
+  static JsonObject openEvent(UUID clusterId, TunnelOpen request) {
+    return new JsonObject()
+        .put("op", "open")
+        .put("tunnelId", request.tunnelId())
+        .put("clusterId", clusterId.toString())
+        .put("clusterName", request.cluster())
+        .put("desktopId", request.desktopId())
+        .put("dialBackUrl", request.dialBackUrl())
+        .put("watermark", request.watermark());
+  }
+
+  /** The request an {@link #openEvent} carries for {@code tunnelId}. */
+  static TunnelOpen requestOf(String tunnelId, JsonObject event) {
+    return new TunnelOpen(
+        tunnelId,
+        event.getString("desktopId"),
+        event.getString("clusterName"),
+        event.getString("dialBackUrl"),
+        event.getString("watermark"));
   }
 
   static void close(ServerWebSocket ws, int code, String reason) {
