@@ -41,9 +41,13 @@ describe("AppLayersPage", () => {
     expect(within(rows[1]).getByRole("cell", { name: "2.10" })).toBeInTheDocument();
     expect(rows[1]).toHaveTextContent("registry.example.org/apps/gimp:2.10.3");
     expect(rows[1]).toHaveTextContent(new Date("2026-12-06T10:00:00Z").toLocaleString());
-    // Layers are immutable: nothing to edit or delete, and the page says why.
-    expect(within(table).queryByRole("button")).not.toBeInTheDocument();
-    expect(screen.getByText(/never change and are never deleted/)).toBeInTheDocument();
+    // Layers are immutable: nothing to edit, only a delete named after each layer.
+    expect(
+      within(table)
+        .getAllByRole("button")
+        .map((b) => b.getAttribute("aria-label")),
+    ).toEqual(["Delete app layer fonts 3", "Delete app layer gimp 2.10"]);
+    expect(screen.getByText(/Layers never change/)).toBeInTheDocument();
   });
 
   it("says so when there are no layers yet", async () => {
@@ -132,6 +136,92 @@ describe("AppLayersPage", () => {
         "true",
       );
       expect(api.calls.some((c) => c.name === "CreateAppLayer")).toBe(false);
+    },
+  );
+
+  it(
+    "deletes a layer after confirming, naming it, and reads the list again without it",
+    { timeout: 30_000 },
+    async () => {
+      let deleted = false;
+      const api = fakeClient({
+        AppLayers: () => ({
+          appLayers: [
+            appLayer("a1", "fonts", "3"),
+            ...(deleted ? [] : [appLayer("a2", "gimp", "2.10")]),
+          ],
+        }),
+        DeleteAppLayer: () => {
+          deleted = true;
+          return { deleteAppLayer: true };
+        },
+      });
+      renderWithProviders(<AppLayersPage />, api.client);
+      await userEvent.click(
+        await screen.findByRole("button", { name: "Delete app layer gimp 2.10" }),
+      );
+      const confirm = await screen.findByRole("dialog", { name: "Delete app layer gimp 2.10?" });
+      expect(confirm).toHaveTextContent("Desktops that have it keep it.");
+      expect(api.calls.some((c) => c.name === "DeleteAppLayer")).toBe(false);
+      await userEvent.click(within(confirm).getByRole("button", { name: "Delete app layer" }));
+      await waitFor(() =>
+        expect(api.calls).toContainEqual({ name: "DeleteAppLayer", variables: { id: "a2" } }),
+      );
+      await waitFor(() =>
+        expect(
+          screen.getAllByTestId("app-layer-row").map((r) => r.getAttribute("data-layer")),
+        ).toEqual(["fonts 3"]),
+      );
+      await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
+      expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+    },
+  );
+
+  it("sends nothing when the deletion is cancelled", { timeout: 30_000 }, async () => {
+    const api = fakeClient({
+      AppLayers: () => ({ appLayers: [appLayer("a2", "gimp", "2.10")] }),
+      DeleteAppLayer: () => ({ deleteAppLayer: true }),
+    });
+    renderWithProviders(<AppLayersPage />, api.client);
+    await userEvent.click(
+      await screen.findByRole("button", { name: "Delete app layer gimp 2.10" }),
+    );
+    const confirm = await screen.findByRole("dialog", { name: "Delete app layer gimp 2.10?" });
+    await userEvent.click(within(confirm).getByRole("button", { name: "Cancel" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
+    expect(api.calls.some((c) => c.name === "DeleteAppLayer")).toBe(false);
+    expect(screen.getByTestId("app-layer-row")).toHaveAttribute("data-layer", "gimp 2.10");
+  });
+
+  it(
+    "shows a CONFLICT naming the templates that still use the layer, and keeps it",
+    { timeout: 30_000 },
+    async () => {
+      const api = fakeClient({
+        AppLayers: () => ({ appLayers: [appLayer("a2", "gimp", "2.10")] }),
+        DeleteAppLayer: () =>
+          apiError(
+            "CONFLICT",
+            "app layer a2 is a default app of template(s) xfce, design; remove it from them first",
+          ),
+      });
+      renderWithProviders(<AppLayersPage />, api.client);
+      await userEvent.click(
+        await screen.findByRole("button", { name: "Delete app layer gimp 2.10" }),
+      );
+      await userEvent.click(
+        within(
+          await screen.findByRole("dialog", { name: "Delete app layer gimp 2.10?" }),
+        ).getByRole("button", { name: "Delete app layer" }),
+      );
+      const alert = await screen.findByRole("alert");
+      expect(alert).toHaveTextContent("App layer gimp 2.10 could not be deleted");
+      expect(alert).toHaveTextContent(
+        "app layer a2 is a default app of template(s) xfce, design; remove it from them first",
+      );
+      expect(alert).toHaveTextContent("CONFLICT");
+      expect(api.calls).toContainEqual({ name: "DeleteAppLayer", variables: { id: "a2" } });
+      expect(screen.getByTestId("app-layer-row")).toHaveAttribute("data-layer", "gimp 2.10");
     },
   );
 });

@@ -1,17 +1,35 @@
-import { Button, Group, Loader, Modal, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import {
+  Button,
+  Group,
+  Loader,
+  Modal,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+  VisuallyHidden,
+} from "@mantine/core";
 import { useForm } from "@mantine/form";
+import { modals } from "@mantine/modals";
 import { useState } from "react";
 import { useMutation, useQuery, type CombinedError } from "urql";
 import { ErrorAlert } from "../api/ErrorAlert";
 import { formatTime } from "../common/format";
-import { IconPlus } from "../common/icons";
-import { AppLayersDocument, CreateAppLayerDocument } from "../gql/graphql";
+import { IconPlus, IconTrash } from "../common/icons";
+import {
+  AppLayersDocument,
+  CreateAppLayerDocument,
+  DeleteAppLayerDocument,
+  type AppLayerFieldsFragment,
+} from "../gql/graphql";
 import { appLayerRules, layerLabel } from "./layers";
 
 /** Admin: the catalogue of application layers templates and launches may add to a desktop. */
 export function AppLayersPage() {
   const [result, reexecute] = useQuery({ query: AppLayersDocument });
   const [creating, setCreating] = useState(false);
+  const refresh = () => reexecute({ requestPolicy: "network-only" });
   const layers = result.data?.appLayers ?? [];
   return (
     <Stack>
@@ -23,8 +41,9 @@ export function AppLayersPage() {
       </Group>
       <Text size="sm" c="dimmed">
         A layer adds programs to a desktop without a new desktop image: templates name the layers
-        their desktops start with, and users may add more at launch. Layers never change and are
-        never deleted; a new version of a program is a new layer.
+        their desktops start with, and users may add more at launch. Layers never change; a new
+        version of a program is a new layer. A layer no template names can be deleted: launches can
+        no longer add it, and desktops that have it keep it.
       </Text>
       <ErrorAlert error={result.error} title="App layers could not be loaded" />
       {result.fetching && !result.data ? (
@@ -40,24 +59,14 @@ export function AppLayersPage() {
                 <Table.Th>Version</Table.Th>
                 <Table.Th>Image</Table.Th>
                 <Table.Th>Added</Table.Th>
+                <Table.Th>
+                  <VisuallyHidden>Actions</VisuallyHidden>
+                </Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
               {layers.map((l) => (
-                <Table.Tr key={l.id} data-testid="app-layer-row" data-layer={layerLabel(l)}>
-                  <Table.Td>
-                    <Text size="sm" fw={500}>
-                      {l.name}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>{l.version}</Table.Td>
-                  <Table.Td style={{ overflowWrap: "anywhere" }}>
-                    <code>{l.image}</code>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">{formatTime(l.createdAt)}</Text>
-                  </Table.Td>
-                </Table.Tr>
+                <AppLayerRow key={l.id} layer={l} onDeleted={refresh} />
               ))}
             </Table.Tbody>
           </Table>
@@ -68,10 +77,88 @@ export function AppLayersPage() {
         onClose={() => setCreating(false)}
         onCreated={() => {
           setCreating(false);
-          reexecute({ requestPolicy: "network-only" });
+          refresh();
         }}
       />
     </Stack>
+  );
+}
+
+/**
+ * One layer, and its removal from the catalogue after a confirmation. A refusal (CONFLICT while a
+ * template names the layer) shows under the row with the gateway's reason; the row stays.
+ */
+function AppLayerRow({
+  layer,
+  onDeleted,
+}: {
+  layer: AppLayerFieldsFragment;
+  onDeleted: () => void;
+}) {
+  const [del, deleteLayer] = useMutation(DeleteAppLayerDocument);
+  const [error, setError] = useState<CombinedError | null>(null);
+  const label = layerLabel(layer);
+
+  const confirmDelete = () =>
+    modals.openConfirmModal({
+      title: `Delete app layer ${label}?`,
+      children: (
+        <Text size="sm">
+          Templates and launches can no longer add {label}. Desktops that have it keep it.
+        </Text>
+      ),
+      labels: { confirm: "Delete app layer", cancel: "Cancel" },
+      confirmProps: { color: "red" },
+      onConfirm: () =>
+        void (async () => {
+          setError(null);
+          const r = await deleteLayer({ id: layer.id });
+          if (r.error) setError(r.error);
+          else onDeleted();
+        })(),
+    });
+
+  return (
+    <>
+      <Table.Tr data-testid="app-layer-row" data-layer={label}>
+        <Table.Td>
+          <Text size="sm" fw={500}>
+            {layer.name}
+          </Text>
+        </Table.Td>
+        <Table.Td>{layer.version}</Table.Td>
+        <Table.Td style={{ overflowWrap: "anywhere" }}>
+          <code>{layer.image}</code>
+        </Table.Td>
+        <Table.Td>
+          <Text size="sm">{formatTime(layer.createdAt)}</Text>
+        </Table.Td>
+        <Table.Td>
+          <Button
+            size="xs"
+            variant="subtle"
+            color="red"
+            leftSection={<IconTrash size={14} />}
+            loading={del.fetching}
+            aria-label={`Delete app layer ${label}`}
+            onClick={confirmDelete}
+          >
+            Delete
+          </Button>
+        </Table.Td>
+      </Table.Tr>
+      {error && (
+        <Table.Tr>
+          <Table.Td colSpan={5}>
+            <ErrorAlert
+              error={error}
+              title={`App layer ${label} could not be deleted`}
+              onClose={() => setError(null)}
+            />
+          </Table.Td>
+        </Table.Tr>
+      )}
+    </>
   );
 }
 
