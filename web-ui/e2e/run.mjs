@@ -1156,14 +1156,18 @@ await scenario("the portal and the console fit a laptop screen (1280×720)", asy
       ],
       ["#/admin/templates", () => admin.locator(`[data-template="${template}"]`).waitFor()],
       ["#/admin/users", () => admin.locator('[data-testid="user-row"]').first().waitFor()],
+      ["#/admin/apps", () => admin.locator('[data-testid="app-layer-row"]').first().waitFor()],
+      ["#/admin/pools", () => admin.getByRole("heading", { name: "Warm pools" }).waitFor()],
     ];
     for (const [hash, ready] of pages) {
       await admin.goto(`${base}${hash}`);
       await ready();
       await settled(admin);
       await fits(admin, hash);
+      if (hash === "#/admin/users") {
+        await shot(admin, "25-laptop-users");
+      }
     }
-    await shot(admin, "25-laptop-users");
     // Cluster detail of the cluster with the real desktops, and a placement explanation.
     await admin.goto(`${base}#/admin/desktops`);
     await choose(admin, "Cluster", "web-local");
