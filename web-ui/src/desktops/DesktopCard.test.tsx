@@ -29,6 +29,25 @@ describe("DesktopCard", () => {
     expect(screen.getAllByTestId("desktop-health")).toHaveLength(1);
   });
 
+  it("says why a desktop was powered off, and nothing for one the user powered off", () => {
+    const api = fakeClient({});
+    const reason = "powered off after 30 minutes without a viewer";
+    renderWithProviders(
+      <DesktopCard
+        desktop={desktop("5", { state: "STOPPED", power: "OFF", statusReason: reason })}
+      />,
+      api.client,
+    );
+    expect(screen.getByTestId("stopped-reason")).toHaveTextContent(reason);
+    renderWithProviders(
+      <DesktopCard
+        desktop={desktop("6", { state: "STOPPED", power: "OFF", statusReason: null })}
+      />,
+      api.client,
+    );
+    expect(screen.getAllByTestId("stopped-reason")).toHaveLength(1);
+  });
+
   it("marks a desktop handed over from a warm pool, and a cold one not at all", () => {
     const api = fakeClient({});
     renderWithProviders(<DesktopCard desktop={desktop("8", { fromPool: true })} />, api.client);

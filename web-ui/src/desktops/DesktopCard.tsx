@@ -104,6 +104,11 @@ export function DesktopCard({
             {desktop.statusReason}
           </Text>
         )}
+        {desktop.statusReason && desktop.state === "STOPPED" && (
+          <Text size="sm" c="dimmed" data-testid="stopped-reason">
+            {desktop.statusReason}
+          </Text>
+        )}
         {desktop.state === "RUNNING" && (
           <LiveUsage desktopId={desktop.id} desktopName={desktop.name} />
         )}

@@ -4,6 +4,7 @@ import io.opencdi.gateway.desktop.api.Desktop;
 import io.opencdi.protocol.DesktopHealth;
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.DesktopStatus;
+import io.opencdi.protocol.Power;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -108,7 +109,7 @@ final class ReportEffects {
       return null;
     }
     if (d.state == reported
-        && Objects.equals(d.statusReason, status.reason())
+        && Objects.equals(d.statusReason, reasonAfter(d, status))
         && (status.health() == null
             || (d.health == status.health()
                 && Objects.equals(d.healthReason, status.healthReason())))) {
@@ -138,12 +139,27 @@ final class ReportEffects {
         capacity);
   }
 
+  /**
+   * The reason a desktop is in its state once {@code status} is applied. An agent reports a
+   * power-off's progress without a reason; the reason the gateway gave the power-off it asked for
+   * (an unattended desktop powered off, ADR 0034) stays until the desktop is on again or the agent
+   * gives one of its own.
+   */
+  static String reasonAfter(DesktopEntity d, DesktopStatus status) {
+    boolean powerOffProgress =
+        status.state() == DesktopState.STOPPING || status.state() == DesktopState.STOPPED;
+    if (status.reason() == null && d.power == Power.OFF && powerOffProgress) {
+      return d.statusReason;
+    }
+    return status.reason();
+  }
+
   private static DesktopEventBus.Change record(
       DesktopEntity d, DesktopStatus status, OffsetDateTime now, Map<Group, Delta> capacity) {
     DesktopState previous = d.state;
     StatusTransition t = StatusTransition.of(d.holdsCapacity, status.state());
     d.state = t.state();
-    d.statusReason = status.reason();
+    d.statusReason = reasonAfter(d, status);
     if (status.health() != null) {
       // Judged by agents that measure it; a status without one leaves the last verdict.
       d.health = status.health();

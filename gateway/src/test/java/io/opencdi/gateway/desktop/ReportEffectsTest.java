@@ -168,6 +168,32 @@ class ReportEffectsTest {
   }
 
   @Test
+  void theReasonTheGatewayGaveAPowerOffOutlivesTheAgentsReportsOfIt() {
+    DesktopEntity d = desktop(DesktopState.STOPPING, true, "g1");
+    d.power = Power.OFF;
+    d.statusReason = "powered off after 30 minutes without a viewer";
+
+    ReportEffects.apply(locked, List.of(observed(d, DesktopState.STOPPING)), NOW);
+    ReportEffects.apply(locked, List.of(observed(d, DesktopState.STOPPED)), NOW);
+    assertThat(d.state).isEqualTo(DesktopState.STOPPED);
+    assertThat(d.statusReason).isEqualTo("powered off after 30 minutes without a viewer");
+
+    // A reason of the agent's own replaces it; so does the desktop being on again.
+    ReportEffects.apply(
+        locked,
+        List.of(
+            new DesktopReport.Observed(
+                new DesktopStatus(
+                    d.id.toString(), "c", "n", DesktopState.STOPPED, "node drained", 0L))),
+        NOW);
+    assertThat(d.statusReason).isEqualTo("node drained");
+    d.power = Power.ON;
+    d.statusReason = "powered off after 30 minutes without a viewer";
+    ReportEffects.apply(locked, List.of(observed(d, DesktopState.RUNNING)), NOW);
+    assertThat(d.statusReason).isNull();
+  }
+
+  @Test
   void reportsAboutDesktopsNotLockedOrNotNamedChangeNothing() {
     ReportEffects.Outcome out =
         ReportEffects.apply(

@@ -165,6 +165,10 @@ class SessionLimitsTest {
             });
     // Powered off, not deleted: it comes back on its cluster, where its home volume is.
     await().atMost(WAIT).until(() -> "STOPPED".equals(state(desktop)));
+    // The user is told why, also once the agent has reported the desktop stopped.
+    assertThat(
+            run(alice, "desktops", "Desktop", "id", desktop).getString("data.desktop.statusReason"))
+        .matches("powered off after \\d+ minutes? without a viewer");
     JsonPath started = run(alice, "desktops", "StartDesktop", "id", desktop);
     assertThat(started.getString("data.startDesktop.power")).as(started.prettify()).isEqualTo("ON");
     await().atMost(WAIT).until(() -> "RUNNING".equals(state(desktop)));
