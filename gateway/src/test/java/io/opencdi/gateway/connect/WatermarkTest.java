@@ -8,7 +8,7 @@ import static org.awaitility.Awaitility.await;
 import io.opencdi.gateway.testing.AgentProcess;
 import io.opencdi.gateway.testing.DisplayClient;
 import io.opencdi.gateway.testing.PostgresResource;
-import io.opencdi.gateway.testing.Rfb;
+import io.opencdi.gateway.testing.RfbPeer;
 import io.opencdi.gateway.testing.SharedDisplayFleet;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -136,15 +136,24 @@ class WatermarkTest {
     return seen.get();
   }
 
-  /** The whole screen of the desktop, read through the broker on a fresh ticket. */
+  /** The whole screen of the desktop (0xRRGGBB per pixel), through the broker on a new ticket. */
   private int[] frame(String token, String id) throws Exception {
-    try (DisplayClient viewer =
-        DisplayClient.open(
-            SharedDisplayFleet.ticket(token, id).getString("data.connectDesktop.url"),
-            "http://localhost:" + base.getPort(),
-            "binary")) {
-      Rfb.ServerInit init = Rfb.handshake(viewer);
-      return Rfb.framebuffer(viewer, init);
+    try (RfbPeer viewer =
+        RfbPeer.through(
+                DisplayClient.open(
+                    SharedDisplayFleet.ticket(token, id).getString("data.connectDesktop.url"),
+                    "http://localhost:" + base.getPort(),
+                    "binary"))
+            .handshake()) {
+      viewer.setEncodings(RfbPeer.RAW);
+      viewer.fullUpdate();
+      int[] pixels = new int[viewer.width() * viewer.height()];
+      for (int y = 0; y < viewer.height(); y++) {
+        for (int x = 0; x < viewer.width(); x++) {
+          pixels[y * viewer.width() + x] = viewer.pixel(x, y);
+        }
+      }
+      return pixels;
     }
   }
 

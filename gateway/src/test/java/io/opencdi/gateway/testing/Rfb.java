@@ -59,44 +59,4 @@ public final class Rfb {
     c.write(request.array());
     return c.read(1, WAIT)[0] & 0xff;
   }
-
-  /**
-   * Reads the whole screen as the viewer would see it: asks for 32-bit true colour in Raw encoding
-   * and returns one {@code 0xRRGGBB} per pixel, row by row, from the first framebuffer update.
-   */
-  public static int[] framebuffer(DisplayClient c, ServerInit init) throws InterruptedException {
-    ByteBuffer format = ByteBuffer.allocate(20);
-    format.put((byte) 0).put(new byte[3]); // SetPixelFormat
-    format.put((byte) 32).put((byte) 24).put((byte) 0).put((byte) 1); // bpp, depth, LE, true colour
-    format.putShort((short) 255).putShort((short) 255).putShort((short) 255);
-    format.put((byte) 16).put((byte) 8).put((byte) 0).put(new byte[3]);
-    c.write(format.array());
-    ByteBuffer encodings = ByteBuffer.allocate(8);
-    encodings.put((byte) 2).put((byte) 0).putShort((short) 1).putInt(0); // SetEncodings: Raw
-    c.write(encodings.array());
-    int type = requestFullUpdate(c, init);
-    if (type != 0) {
-      throw new AssertionError("expected a FramebufferUpdate, got message type " + type);
-    }
-    int rects = ByteBuffer.wrap(c.read(3, WAIT)).getShort(1) & 0xffff;
-    int[] pixels = new int[init.width() * init.height()];
-    for (int r = 0; r < rects; r++) {
-      ByteBuffer h = ByteBuffer.wrap(c.read(12, WAIT));
-      int x = h.getShort(0) & 0xffff;
-      int y = h.getShort(2) & 0xffff;
-      int w = h.getShort(4) & 0xffff;
-      int hh = h.getShort(6) & 0xffff;
-      if (h.getInt(8) != 0) {
-        throw new AssertionError("expected Raw pixels, got encoding " + h.getInt(8));
-      }
-      ByteBuffer data =
-          ByteBuffer.wrap(c.read(w * hh * 4, WAIT)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-      for (int row = 0; row < hh; row++) {
-        for (int col = 0; col < w; col++) {
-          pixels[(y + row) * init.width() + x + col] = data.getInt() & 0xffffff;
-        }
-      }
-    }
-    return pixels;
-  }
 }
