@@ -21,6 +21,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
   @JsonSubTypes.Type(value = LiveQuery.class, name = "live-query"),
   @JsonSubTypes.Type(value = LiveReport.class, name = "live-report"),
   @JsonSubTypes.Type(value = SnapshotStatus.class, name = "snapshot-status"),
+  @JsonSubTypes.Type(value = FileOpen.class, name = "file-open"),
 })
 public sealed interface Message
     permits Hello,
@@ -34,4 +35,5 @@ public sealed interface Message
         TunnelRefused,
         LiveQuery,
         LiveReport,
-        SnapshotStatus {}
+        SnapshotStatus,
+        FileOpen {}

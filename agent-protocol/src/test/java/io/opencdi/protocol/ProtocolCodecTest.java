@@ -66,6 +66,9 @@ class ProtocolCodecTest {
             new TunnelOpen("t1", "d1", "bj-1"),
             new TunnelOpen("t2", "d1", "bj-1", null, "{user} on {desktop} at {time}"),
             new TunnelRefused("t1", TunnelRefused.Cause.NO_DISPLAY, "no display"),
+            new FileOpen("t3", "d1", "bj-1", null, FileOpen.Op.LIST, null, 0),
+            new FileOpen(
+                "t4", "d1", "bj-1", "ws://gw-2:8080", FileOpen.Op.UPLOAD, "report.pdf", 1 << 20),
             new Command(
                 "c2",
                 CommandKind.SNAPSHOT,
@@ -121,6 +124,17 @@ class ProtocolCodecTest {
   void frameNamesItsTypeSoOtherLanguagesCanSpeakIt() {
     assertThat(codec.encode(new Heartbeat(1L)))
         .isEqualTo("{\"type\":\"heartbeat\",\"sentAtEpochMillis\":1}");
+  }
+
+  @Test
+  void fileFramesHaveTheDocumentedShape() {
+    assertThat(
+            codec.encode(
+                new FileOpen("t1", "d1", "bj-1", null, FileOpen.Op.DOWNLOAD, "a.txt", 1048576)))
+        .isEqualTo(
+            "{\"type\":\"file-open\",\"tunnelId\":\"t1\",\"desktopId\":\"d1\","
+                + "\"cluster\":\"bj-1\",\"op\":\"DOWNLOAD\",\"name\":\"a.txt\","
+                + "\"maxBytes\":1048576}");
   }
 
   @Test
