@@ -10,6 +10,8 @@ import io.opencdi.gateway.connect.rfb.ClipboardRules;
 import io.opencdi.gateway.connect.rfb.RfbInspector;
 import io.opencdi.gateway.events.Channels;
 import io.opencdi.gateway.events.Notifications;
+import io.opencdi.protocol.FileOpen;
+import io.opencdi.protocol.Message;
 import io.opencdi.protocol.TunnelOpen;
 import io.opencdi.protocol.TunnelRefused;
 import io.quarkus.runtime.StartupEvent;
@@ -25,13 +27,14 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 /**
- * Display tunnels of this replica: a viewer waits here until the agent dials back with its tunnel
- * (then the two are spliced), refuses it, or the wait times out. Only the agent the tunnel was
- * requested from may claim or refuse it.
+ * Tunnels of this replica: a viewer (or a file transfer, ADR 0042) waits here until the agent dials
+ * back with its tunnel (then a viewer is spliced with it), refuses it, or the wait times out. Only
+ * the agent the tunnel was requested from may claim or refuse it.
  *
  * <p>When another replica holds the agent's link, the request travels there through NOTIFY ({@link
  * Channels#TUNNEL}) with this replica's own address; that replica forwards it to the agent, which
@@ -96,18 +99,80 @@ public class Tunnels {
   }
 
   /**
-   * A viewer of {@code desktopId} waiting for its tunnel from agent {@code agentId} (null until it
-   * was sent), with the policies of the desktop's template.
+   * Who waits for a tunnel: a viewer to splice with the display, or a file transfer (ADR 0042).
+   * Called on an event loop, at most one of the two and at most once.
    */
-  private record Waiting(
-      UUID agentId,
-      ServerWebSocket viewer,
-      long timer,
-      UUID desktopId,
-      ClipboardRules rules,
-      ViewerLimits limits) {
+  public interface Waiter {
+    /** The agent dialled back with {@code tunnel} (paused). */
+    void claimed(ServerWebSocket tunnel);
+
+    /** No tunnel comes, for this reason; {@code message} is for a person. */
+    void failed(Failure failure, String message);
+  }
+
+  /** Why a waiter gets no tunnel. */
+  public enum Failure {
+    /** The agent did not dial back within {@code opencdi.connect.tunnel-timeout}. */
+    TIMEOUT,
+    /** No replica holds a link to the cluster's agent, or the request could not be passed on. */
+    AGENT_UNAVAILABLE,
+    /** The agent does not trust the address it was to dial back to. */
+    DIAL_BACK_REFUSED,
+    /** The desktop's display does not answer. */
+    UNREACHABLE,
+    /** The agent has nothing to open: the desktop does not run there or its runtime cannot. */
+    REFUSED
+  }
+
+  /** A waiter for agent {@code agentId} (null until the request was sent). */
+  private record Waiting(UUID agentId, long timer, Waiter waiter) {
     Waiting from(UUID agent) {
-      return new Waiting(agent, viewer, timer, desktopId, rules, limits);
+      return new Waiting(agent, timer, waiter);
+    }
+  }
+
+  /** A viewer of {@code desktopId} with the policies of the desktop's template. */
+  private final class Viewer implements Waiter {
+    private final ServerWebSocket viewer;
+    private final UUID desktopId;
+    private final ClipboardRules rules;
+    private final ViewerLimits limits;
+
+    Viewer(ServerWebSocket viewer, UUID desktopId, ClipboardRules rules, ViewerLimits limits) {
+      this.viewer = viewer;
+      this.desktopId = desktopId;
+      this.rules = rules;
+      this.limits = limits;
+    }
+
+    @Override
+    public void claimed(ServerWebSocket tunnel) {
+      spliced.incrementAndGet();
+      presence.joined(desktopId);
+      Splice.start(
+          vertx,
+          viewer,
+          tunnel,
+          config.maxFrameBytes(),
+          config.idleTimeout(),
+          () -> {
+            spliced.decrementAndGet();
+            presence.left(desktopId);
+          },
+          new RfbInspector(rules, clock),
+          limits,
+          clock);
+    }
+
+    @Override
+    public void failed(Failure failure, String message) {
+      switch (failure) {
+        case TIMEOUT -> close(viewer, DisplayCloseCodes.TUNNEL_TIMEOUT, message);
+        case AGENT_UNAVAILABLE, DIAL_BACK_REFUSED ->
+            close(viewer, DisplayCloseCodes.AGENT_UNAVAILABLE, message);
+        case UNREACHABLE -> close(viewer, DisplayCloseCodes.DISPLAY_UNREACHABLE, message);
+        case REFUSED -> close(viewer, DisplayCloseCodes.NO_DISPLAY, message);
+      }
     }
   }
 
@@ -132,6 +197,38 @@ public class Tunnels {
       ClipboardRules rules,
       ViewerLimits limits,
       String watermark) {
+    Runnable forget =
+        request(
+            clusterId,
+            clusterName,
+            clusterAgentId,
+            (tunnelId, dialBackUrl) ->
+                new TunnelOpen(tunnelId, desktopId.toString(), clusterName, dialBackUrl, watermark),
+            new Viewer(viewer, desktopId, rules, limits));
+    viewer.closeHandler(v -> forget.run());
+  }
+
+  /**
+   * Asks the agent of {@code clusterId} for a file tunnel (ADR 0042): {@code open} makes the
+   * request from the tunnel id and the address to dial back to (null: the link's own). {@code
+   * waiter} gets the tunnel or the reason there is none. Returns what forgets the wait, for when
+   * the user goes away first.
+   */
+  public Runnable requestFile(
+      UUID clusterId,
+      String clusterName,
+      UUID clusterAgentId,
+      BiFunction<String, String, FileOpen> open,
+      Waiter waiter) {
+    return request(clusterId, clusterName, clusterAgentId, open::apply, waiter);
+  }
+
+  private Runnable request(
+      UUID clusterId,
+      String clusterName,
+      UUID clusterAgentId,
+      BiFunction<String, String, Message> open,
+      Waiter waiter) {
     String tunnelId = Tickets.tunnelId();
     // Registered before the request goes out: the dial-back may be faster than this thread.
     long timer =
@@ -140,47 +237,38 @@ public class Tunnels {
             id -> {
               Waiting w = waiting.remove(tunnelId);
               if (w != null) {
-                LOG.infof("no tunnel for desktop %s within %s", desktopId, config.tunnelTimeout());
-                close(
-                    w.viewer, DisplayCloseCodes.TUNNEL_TIMEOUT, "the agent did not open a tunnel");
+                LOG.infof(
+                    "no tunnel %s from cluster %s within %s",
+                    tunnelId, clusterName, config.tunnelTimeout());
+                w.waiter.failed(Failure.TIMEOUT, "the agent did not open a tunnel");
               }
             });
     // The cluster's owner is known before the request goes out, so a dial-back that beats the
     // rest of this method is still matched to its agent.
-    Waiting entry = new Waiting(clusterAgentId, viewer, timer, desktopId, rules, limits);
+    Waiting entry = new Waiting(clusterAgentId, timer, waiter);
     waiting.put(tunnelId, entry);
-    viewer.closeHandler(
-        v -> {
+    Runnable forget =
+        () -> {
           Waiting w = waiting.remove(tunnelId);
           if (w != null) {
             vertx.cancelTimer(w.timer);
           }
-        });
+        };
     var agent =
-        links.sendToCluster(
-            clusterId,
-            new TunnelOpen(
-                tunnelId,
-                desktopId.toString(),
-                clusterName,
-                config.replicaUrl().orElse(null),
-                watermark));
+        links.sendToCluster(clusterId, open.apply(tunnelId, config.replicaUrl().orElse(null)));
     if (agent.isPresent()) {
       waiting.replace(tunnelId, entry, entry.from(agent.get()));
-      return;
+      return forget;
     }
     if (clusterAgentId == null) {
       unavailable(tunnelId, clusterName);
-      return;
+      return forget;
     }
     // Another replica may hold the link: it forwards the request, the agent dials back here.
     waiting.replace(tunnelId, entry, entry.from(clusterAgentId));
-    JsonObject open =
-        openEvent(
-            clusterId,
-            new TunnelOpen(tunnelId, desktopId.toString(), clusterName, replicaUrl(), watermark));
+    JsonObject event = openEvent(clusterId, open.apply(tunnelId, replicaUrl()));
     notifications
-        .publish(Channels.TUNNEL, open)
+        .publish(Channels.TUNNEL, event)
         .subscribe()
         .with(
             v -> {},
@@ -188,15 +276,15 @@ public class Tunnels {
               LOG.warnf("could not ask the other replicas for a tunnel: %s", e.toString());
               unavailable(tunnelId, clusterName);
             });
+    return forget;
   }
 
   private void unavailable(String tunnelId, String clusterName) {
     Waiting w = waiting.remove(tunnelId);
     if (w != null) {
       vertx.cancelTimer(w.timer);
-      close(
-          w.viewer,
-          DisplayCloseCodes.AGENT_UNAVAILABLE,
+      w.waiter.failed(
+          Failure.AGENT_UNAVAILABLE,
           "the agent of cluster " + clusterName + " is not connected to the gateway");
     }
   }
@@ -226,21 +314,7 @@ public class Tunnels {
       return Claim.UNKNOWN;
     }
     vertx.cancelTimer(w.timer);
-    spliced.incrementAndGet();
-    presence.joined(w.desktopId);
-    Splice.start(
-        vertx,
-        w.viewer,
-        tunnel,
-        config.maxFrameBytes(),
-        config.idleTimeout(),
-        () -> {
-          spliced.decrementAndGet();
-          presence.left(w.desktopId);
-        },
-        new RfbInspector(w.rules, clock),
-        w.limits,
-        clock);
+    w.waiter.claimed(tunnel);
     return Claim.SPLICED;
   }
 
@@ -256,7 +330,8 @@ public class Tunnels {
           new JsonObject()
               .put("op", "refused")
               .put("tunnelId", refusal.tunnelId())
-              .put("cause", refusal.cause() == null ? null : refusal.cause().name());
+              .put("cause", refusal.cause() == null ? null : refusal.cause().name())
+              .put("message", refusal.message());
       notifications
           .publish(Channels.TUNNEL, back)
           .subscribe()
@@ -275,27 +350,29 @@ public class Tunnels {
     if (w == null) {
       return;
     }
-    refuse(refusal.tunnelId(), w, refusal.cause());
+    refuse(refusal.tunnelId(), w, refusal.cause(), refusal.message());
   }
 
-  private void refuse(String tunnelId, Waiting w, TunnelRefused.Cause cause) {
+  private void refuse(String tunnelId, Waiting w, TunnelRefused.Cause cause, String message) {
     if (!waiting.remove(tunnelId, w)) {
       return;
     }
     vertx.cancelTimer(w.timer);
+    // The agent's message is kept only when it is short plain text: it reaches the user.
+    String said =
+        message != null
+                && message.length() <= 200
+                && message.chars().noneMatch(Character::isISOControl)
+            ? message
+            : null;
     switch (cause == null ? TunnelRefused.Cause.NO_DISPLAY : cause) {
       case DISPLAY_UNREACHABLE ->
-          close(
-              w.viewer,
-              DisplayCloseCodes.DISPLAY_UNREACHABLE,
-              "the desktop's display does not answer");
+          w.waiter.failed(Failure.UNREACHABLE, "the desktop's display does not answer");
       case DIAL_BACK_REFUSED ->
-          close(
-              w.viewer,
-              DisplayCloseCodes.AGENT_UNAVAILABLE,
-              "the agent does not trust this gateway replica's address");
+          w.waiter.failed(
+              Failure.DIAL_BACK_REFUSED, "the agent does not trust this gateway replica's address");
       case NO_DISPLAY ->
-          close(w.viewer, DisplayCloseCodes.NO_DISPLAY, "the desktop has no display");
+          w.waiter.failed(Failure.REFUSED, said == null ? "the desktop has no display" : said);
     }
   }
 
@@ -316,7 +393,7 @@ public class Tunnels {
           } catch (RuntimeException unknown) {
             cause = TunnelRefused.Cause.NO_DISPLAY;
           }
-          refuse(tunnelId, w, cause);
+          refuse(tunnelId, w, cause, event.getString("message"));
         }
       }
       default -> LOG.debugf("ignoring tunnel event %s", event.getString("op"));
@@ -329,13 +406,15 @@ public class Tunnels {
       return; // this replica's own request: it was offered to its own links already
     }
     UUID clusterId;
+    Message request;
     try {
       clusterId = UUID.fromString(event.getString("clusterId"));
+      request = requestOf(tunnelId, event);
     } catch (RuntimeException malformed) {
       return;
     }
     links
-        .sendToCluster(clusterId, requestOf(tunnelId, event))
+        .sendToCluster(clusterId, request)
         .ifPresent(
             agentId -> {
               relayed.put(tunnelId, agentId);
@@ -346,21 +425,48 @@ public class Tunnels {
 
   /**
    * The NOTIFY event that asks the replica holding the link of {@code clusterId} to send {@code
-   * request} to its agent: everything the agent is to be told travels in it.
+   * request} (a {@link TunnelOpen} or a {@link FileOpen}) to its agent: everything the agent is to
+   * be told travels in it.
    */
-  static JsonObject openEvent(UUID clusterId, TunnelOpen request) {
-    return new JsonObject()
-        .put("op", "open")
-        .put("tunnelId", request.tunnelId())
-        .put("clusterId", clusterId.toString())
-        .put("clusterName", request.cluster())
-        .put("desktopId", request.desktopId())
-        .put("dialBackUrl", request.dialBackUrl())
-        .put("watermark", request.watermark());
+  static JsonObject openEvent(UUID clusterId, Message request) {
+    return switch (request) {
+      case TunnelOpen open ->
+          new JsonObject()
+              .put("op", "open")
+              .put("tunnelId", open.tunnelId())
+              .put("clusterId", clusterId.toString())
+              .put("clusterName", open.cluster())
+              .put("desktopId", open.desktopId())
+              .put("dialBackUrl", open.dialBackUrl())
+              .put("watermark", open.watermark());
+      case FileOpen open ->
+          new JsonObject()
+              .put("op", "open")
+              .put("kind", "file")
+              .put("tunnelId", open.tunnelId())
+              .put("clusterId", clusterId.toString())
+              .put("clusterName", open.cluster())
+              .put("desktopId", open.desktopId())
+              .put("dialBackUrl", open.dialBackUrl())
+              .put("fileOp", open.op().name())
+              .put("name", open.name())
+              .put("maxBytes", open.maxBytes());
+      default -> throw new IllegalArgumentException("not a tunnel request: " + request);
+    };
   }
 
   /** The request an {@link #openEvent} carries for {@code tunnelId}. */
-  static TunnelOpen requestOf(String tunnelId, JsonObject event) {
+  static Message requestOf(String tunnelId, JsonObject event) {
+    if ("file".equals(event.getString("kind"))) {
+      return new FileOpen(
+          tunnelId,
+          event.getString("desktopId"),
+          event.getString("clusterName"),
+          event.getString("dialBackUrl"),
+          FileOpen.Op.valueOf(event.getString("fileOp")),
+          event.getString("name"),
+          event.getLong("maxBytes", 0L));
+    }
     return new TunnelOpen(
         tunnelId,
         event.getString("desktopId"),

@@ -12,5 +12,15 @@ public enum FileTransferPolicy {
   /** Only from the home to the user's machine. */
   DOWNLOAD,
   /** Neither. */
-  NONE
+  NONE;
+
+  /** Whether files may go from the user's machine into the home. */
+  public boolean uploads() {
+    return this == BOTH || this == UPLOAD;
+  }
+
+  /** Whether files may go from the home to the user's machine. */
+  public boolean downloads() {
+    return this == BOTH || this == DOWNLOAD;
+  }
 }

@@ -96,6 +96,8 @@ class ArchitectureTest {
         .or()
         .haveSimpleName("WatermarkText")
         .or()
+        .haveSimpleName("FileRules")
+        .or()
         .resideInAPackage("io.opencdi.protocol..")
         .should()
         .dependOnClassesThat()

@@ -1,0 +1,221 @@
+package io.opencdi.gateway.files;
+
+import io.opencdi.gateway.auth.Caller;
+import io.opencdi.gateway.auth.Sessions;
+import io.opencdi.gateway.cluster.ClusterEntity;
+import io.opencdi.gateway.common.UnauthenticatedException;
+import io.opencdi.gateway.connect.Tunnels;
+import io.opencdi.gateway.db.Db;
+import io.opencdi.gateway.desktop.DesktopEntity;
+import io.opencdi.gateway.template.TemplateEntity;
+import io.opencdi.protocol.FileOpen;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * File transfer between a user's browser and a running desktop's home (ADR 0042), on plain Vert.x
+ * routes because the bytes stream with back-pressure and GraphQL carries none:
+ *
+ * <ul>
+ *   <li>{@code GET /files/v1/{desktop}}: the template's policy and limit, and the files at the top
+ *       of the home;
+ *   <li>{@code PUT /files/v1/{desktop}/{name}}: a new file (never replaces one);
+ *   <li>{@code GET /files/v1/{desktop}/{name}}: a file of the home.
+ * </ul>
+ *
+ * The caller signs in with the session's bearer token, as for GraphQL; the owner or an admin may
+ * move files, within the desktop's template's policy as it is now. The bytes go through the agent's
+ * dial-back tunnel, never straight to the cluster.
+ */
+@ApplicationScoped
+public class FileRoutes {
+  /** Path prefix of the file API. */
+  public static final String PREFIX = "/files/v1/";
+
+  private static final Logger LOG = Logger.getLogger(FileRoutes.class);
+
+  private final Sessions sessions;
+  private final Db db;
+  private final Tunnels tunnels;
+
+  public FileRoutes(Sessions sessions, Db db, Tunnels tunnels) {
+    this.sessions = sessions;
+    this.db = db;
+    this.tunnels = tunnels;
+  }
+
+  void routes(@Observes Router router) {
+    router.get(PREFIX + ":desktop").handler(rc -> handle(rc, FileOpen.Op.LIST));
+    router.put(PREFIX + ":desktop/:name").handler(rc -> handle(rc, FileOpen.Op.UPLOAD));
+    router.get(PREFIX + ":desktop/:name").handler(rc -> handle(rc, FileOpen.Op.DOWNLOAD));
+  }
+
+  /** The desktop, its cluster and what the rules need, as the database has them now. */
+  private record Target(
+      UUID desktopId, UUID clusterId, String clusterName, UUID agentId, FileRules.Facts facts) {}
+
+  private void handle(RoutingContext rc, FileOpen.Op op) {
+    HttpServerRequest request = rc.request();
+    // Nothing of an upload is read before the caller, the desktop and the agent are ready.
+    request.pause();
+    String name = op == FileOpen.Op.LIST ? null : rc.pathParam("name");
+    UUID desktopId;
+    try {
+      desktopId = UUID.fromString(rc.pathParam("desktop"));
+    } catch (IllegalArgumentException malformed) {
+      refuse(rc, new FileRules.Refusal(400, "VALIDATION", "the desktop id is not a valid id"));
+      return;
+    }
+    String authorization = request.getHeader("Authorization");
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      rc.response().putHeader("WWW-Authenticate", "Bearer");
+      refuse(
+          rc,
+          new FileRules.Refusal(
+              401, "UNAUTHENTICATED", "send the token as Authorization: Bearer <token>"));
+      return;
+    }
+    long declared = declaredLength(request);
+    sessions
+        .verify(authorization.substring(7).trim())
+        .flatMap(session -> target(desktopId).map(t -> new Object[] {session.caller(), t}))
+        .subscribe()
+        .with(
+            found -> {
+              Caller caller = (Caller) found[0];
+              Target target = (Target) found[1];
+              var refusal =
+                  FileRules.check(
+                      caller.userId(),
+                      caller.admin(),
+                      target == null ? null : target.facts(),
+                      op,
+                      name,
+                      declared);
+              if (refusal.isPresent()) {
+                refuse(rc, refusal.get());
+                return;
+              }
+              LOG.infof(
+                  "%s: %s %s of desktop %s",
+                  caller.username(), op, name == null ? "the files" : "'" + name + "'", desktopId);
+              start(rc, caller, target, op, name);
+            },
+            e -> {
+              if (e instanceof UnauthenticatedException) {
+                rc.response().putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+                refuse(rc, new FileRules.Refusal(401, "UNAUTHENTICATED", e.getMessage()));
+              } else {
+                LOG.warnf("file request for desktop %s failed: %s", desktopId, e.toString());
+                refuse(rc, new FileRules.Refusal(500, "INTERNAL", "System error"));
+              }
+            });
+  }
+
+  private void start(RoutingContext rc, Caller caller, Target target, FileOpen.Op op, String name) {
+    if (target.clusterId() == null) {
+      refuse(rc, new FileRules.Refusal(409, "INVALID_STATE", "the desktop runs on no cluster"));
+      return;
+    }
+    FileExchange exchange =
+        new FileExchange(rc, op, name, target.facts().maxBytes(), policyOf(target.facts()));
+    Runnable forget =
+        tunnels.requestFile(
+            target.clusterId(),
+            target.clusterName(),
+            target.agentId(),
+            (tunnelId, dialBackUrl) ->
+                new FileOpen(
+                    tunnelId,
+                    target.desktopId().toString(),
+                    target.clusterName(),
+                    dialBackUrl,
+                    op,
+                    name,
+                    target.facts().maxBytes()),
+            exchange);
+    exchange.forgetWith(forget);
+  }
+
+  private static String policyOf(FileRules.Facts facts) {
+    if (facts.uploads() && facts.downloads()) {
+      return "BOTH";
+    }
+    return facts.uploads() ? "UPLOAD" : facts.downloads() ? "DOWNLOAD" : "NONE";
+  }
+
+  private Uni<Target> target(UUID desktopId) {
+    return db.session(
+        s ->
+            s.find(DesktopEntity.class, desktopId)
+                .flatMap(
+                    d ->
+                        d == null
+                            ? Uni.createFrom().<Target>nullItem()
+                            : s.find(TemplateEntity.class, d.templateId)
+                                .flatMap(
+                                    t ->
+                                        (d.clusterId == null
+                                                ? Uni.createFrom().<ClusterEntity>nullItem()
+                                                : s.find(ClusterEntity.class, d.clusterId))
+                                            .map(c -> targetOf(d, t, c)))));
+  }
+
+  private static Target targetOf(DesktopEntity d, TemplateEntity t, ClusterEntity c) {
+    FileRules.Facts facts =
+        new FileRules.Facts(
+            d.ownerId,
+            d.state,
+            t != null,
+            t != null && t.fileTransfer.uploads(),
+            t != null && t.fileTransfer.downloads(),
+            t == null ? 0 : FileRules.maxBytes(t.fileTransferMaxMiB));
+    return new Target(
+        d.id,
+        c == null ? null : c.id,
+        c == null ? null : c.name,
+        c == null ? null : c.agentId,
+        facts);
+  }
+
+  private static long declaredLength(HttpServerRequest request) {
+    String length = request.getHeader("Content-Length");
+    if (length == null) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(length.strip());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** Answers {@code refusal} as JSON with its status; nothing was changed. */
+  static void refuse(RoutingContext rc, FileRules.Refusal refusal) {
+    if (rc.response().headWritten() || rc.response().ended()) {
+      rc.response().reset();
+      return;
+    }
+    // A download may have set its headers before the agent failed.
+    rc.response().headers().remove("Content-Length").remove("Content-Disposition");
+    rc.response()
+        .setStatusCode(refusal.status())
+        .putHeader("Content-Type", "application/json")
+        .putHeader("Cache-Control", "no-store")
+        // An unread upload body is not worth keeping the connection for.
+        .putHeader("Connection", rc.request().isEnded() ? "keep-alive" : "close")
+        .end(
+            new JsonObject()
+                .put(
+                    "error",
+                    new JsonObject().put("code", refusal.code()).put("message", refusal.message()))
+                .encode());
+  }
+}
