@@ -6,6 +6,7 @@ import io.opencdi.agent.runtime.Admission;
 import io.opencdi.agent.runtime.DesktopRuntime;
 import io.opencdi.agent.runtime.RuntimeListener;
 import io.opencdi.agent.tunnel.DialBack;
+import io.opencdi.agent.tunnel.FileTunnels;
 import io.opencdi.agent.tunnel.TunnelDialer;
 import io.opencdi.protocol.CapacityUpdate;
 import io.opencdi.protocol.CloseCodes;
@@ -14,6 +15,7 @@ import io.opencdi.protocol.Command;
 import io.opencdi.protocol.CommandAck;
 import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.DesktopStatus;
+import io.opencdi.protocol.FileOpen;
 import io.opencdi.protocol.Heartbeat;
 import io.opencdi.protocol.Hello;
 import io.opencdi.protocol.LiveQuery;
@@ -92,6 +94,7 @@ public class GatewayLink {
   private final DesktopRuntime runtime;
   private final Instance<BasicWebSocketConnector> connectors;
   private final TunnelDialer tunnels;
+  private final FileTunnels files;
   private final LiveAnswers live;
   private final ProtocolCodec codec = new ProtocolCodec();
   private final ScheduledExecutorService executor;
@@ -112,7 +115,9 @@ public class GatewayLink {
       DesktopRuntime runtime,
       Instance<BasicWebSocketConnector> connectors,
       TunnelDialer tunnels,
+      FileTunnels files,
       LiveAnswers live) {
+    this.files = files;
     this.live = live;
     this.config = config;
     this.runtime = runtime;
@@ -440,11 +445,16 @@ public class GatewayLink {
               open,
               new DialBack(s.base, config.token(), config.dialBackHosts().orElse(List.of())),
               refused -> submit(() -> send(s, refused)));
+      case FileOpen open ->
+          files.open(
+              open,
+              new DialBack(s.base, config.token(), config.dialBackHosts().orElse(List.of())),
+              refused -> submit(() -> send(s, refused)));
       case LiveQuery query -> live.answer(query, report -> submit(() -> send(s, report)));
       default ->
           LOG.warnf(
-              "ignoring a %s frame from the gateway; it only sends welcome, command, tunnel-open"
-                  + " and live-query",
+              "ignoring a %s frame from the gateway; it only sends welcome, command, tunnel-open,"
+                  + " file-open and live-query",
               message.getClass().getSimpleName());
     }
   }

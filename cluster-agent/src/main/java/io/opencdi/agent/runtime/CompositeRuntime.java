@@ -120,6 +120,11 @@ public final class CompositeRuntime implements DesktopRuntime {
   }
 
   @Override
+  public Optional<DesktopFiles> files(String cluster, String desktopId) {
+    return route(cluster).flatMap(r -> r.files(cluster, desktopId));
+  }
+
+  @Override
   public LiveReport live(LiveQuery query) {
     return route(query.cluster())
         .map(r -> r.live(query))

@@ -95,6 +95,16 @@ public interface DesktopRuntime extends AutoCloseable {
   default void watermark(String cluster, String desktopId, String text) {}
 
   /**
+   * The files of the home of a desktop that is {@code RUNNING} in this runtime, as its user sees
+   * them (ADR 0042), or empty when it does not run here or this runtime transfers no files. The
+   * {@code simulated} runtime has no homes; the {@code kubernetes} runtime would need a file
+   * sidecar in the desktop's pod, as the agent may not exec into pods, and transfers none for now.
+   */
+  default Optional<DesktopFiles> files(String cluster, String desktopId) {
+    return Optional.empty();
+  }
+
+  /**
    * What some desktops of one cluster use now and, when asked, the cluster's nodes (see {@code
    * docs/agent-protocol.md}, "Live state"). Called on a worker thread; may block briefly (a runtime
    * reads {@code /proc} or asks its API server) but must not wait for long.

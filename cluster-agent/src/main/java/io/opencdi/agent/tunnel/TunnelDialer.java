@@ -67,15 +67,23 @@ public class TunnelDialer {
                 .setConnectTimeout(DISPLAY_CONNECT_TIMEOUT_MILLIS)
                 // RFB sends many small messages (input events, small updates): no Nagle delay.
                 .setTcpNoDelay(true));
-    this.gateway =
-        vertx.createWebSocketClient(
-            new WebSocketClientOptions()
-                .setConnectTimeout(DISPLAY_CONNECT_TIMEOUT_MILLIS)
-                .setMaxFrameSize(MAX_FRAME_BYTES)
-                // Every display connection is its own WebSocket to the same gateway; Vert.x'
-                // default of 50 per host would queue the 51st dial-back past the gateway's timeout.
-                .setMaxConnections(MAX_TUNNELS)
-                .setTcpNoDelay(true));
+    this.gateway = vertx.createWebSocketClient(dialBackOptions());
+  }
+
+  /** How tunnels, display and file ones alike, dial back to the gateway. */
+  static WebSocketClientOptions dialBackOptions() {
+    return new WebSocketClientOptions()
+        .setConnectTimeout(DISPLAY_CONNECT_TIMEOUT_MILLIS)
+        .setMaxFrameSize(MAX_FRAME_BYTES)
+        // Every tunnel is its own WebSocket to the same gateway; Vert.x' default of 50 per host
+        // would queue the 51st dial-back past the gateway's timeout.
+        .setMaxConnections(MAX_TUNNELS)
+        .setTcpNoDelay(true);
+  }
+
+  /** Whether {@code tunnelId} looks like one of the gateway's tokens, fit for a URL path. */
+  static boolean validTunnelId(String tunnelId) {
+    return tunnelId != null && TUNNEL_ID.matcher(tunnelId).matches();
   }
 
   void onStop(@Observes ShutdownEvent event) {
@@ -103,7 +111,7 @@ public class TunnelDialer {
   }
 
   private void connect(TunnelOpen request, DialBack link, Consumer<TunnelRefused> refuse) {
-    if (request.tunnelId() == null || !TUNNEL_ID.matcher(request.tunnelId()).matches()) {
+    if (!validTunnelId(request.tunnelId())) {
       LOG.warnf("ignoring a tunnel request with a malformed id");
       return;
     }

@@ -1,6 +1,7 @@
 package io.opencdi.agent.runtime.local;
 
 import io.opencdi.agent.runtime.Admission;
+import io.opencdi.agent.runtime.DesktopFiles;
 import io.opencdi.agent.runtime.DesktopRuntime;
 import io.opencdi.agent.runtime.DisplayEndpoint;
 import io.opencdi.agent.runtime.RuntimeListener;
@@ -214,6 +215,26 @@ public final class LocalRuntime implements DesktopRuntime {
         return Optional.empty();
       }
       return Optional.of(d.launch.endpoint());
+    }
+  }
+
+  /**
+   * The home of a desktop that runs here, its files read and written as the desktop's user (the
+   * agent's own when it is not root, as its desktops then are).
+   */
+  @Override
+  public Optional<DesktopFiles> files(String cluster, String desktopId) {
+    synchronized (lock) {
+      LocalDesktop d = desktops.get(desktopId);
+      if (d == null
+          || !settings.clusterName().equals(cluster)
+          || d.state != DesktopState.RUNNING
+          || d.launch == null) {
+        return Optional.empty();
+      }
+      return Optional.of(
+          new LocalDesktopFiles(
+              home(desktopId), dropPrivileges ? d.launch.uid() : -1, LocalDesktopFiles.STALL));
     }
   }
 
