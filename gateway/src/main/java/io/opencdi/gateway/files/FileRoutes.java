@@ -11,6 +11,7 @@ import io.opencdi.gateway.template.TemplateEntity;
 import io.opencdi.protocol.FileOpen;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -55,6 +56,20 @@ public class FileRoutes {
     router.get(PREFIX + ":desktop").handler(rc -> handle(rc, FileOpen.Op.LIST));
     router.put(PREFIX + ":desktop/:name").handler(rc -> handle(rc, FileOpen.Op.UPLOAD));
     router.get(PREFIX + ":desktop/:name").handler(rc -> handle(rc, FileOpen.Op.DOWNLOAD));
+    // Anything else under the prefix (a name that decodes to a path, another method) is a JSON
+    // refusal too, not the router's bare status.
+    router
+        .route(PREFIX + "*")
+        .order(Integer.MAX_VALUE)
+        .handler(
+            rc ->
+                refuse(
+                    rc,
+                    new FileRules.Refusal(
+                        400,
+                        "VALIDATION",
+                        "not a file request: GET /files/v1/{desktop}, PUT or GET"
+                            + " /files/v1/{desktop}/{name}, where the name is one file name")));
   }
 
   /** The desktop, its cluster and what the rules need, as the database has them now. */
@@ -205,12 +220,15 @@ public class FileRoutes {
     }
     // A download may have set its headers before the agent failed.
     rc.response().headers().remove("Content-Length").remove("Content-Disposition");
+    if (!rc.request().isEnded() && rc.request().version() != HttpVersion.HTTP_2) {
+      // An unread upload body is not worth keeping an HTTP/1 connection for (HTTP/2 resets the
+      // stream alone, and forbids the header).
+      rc.response().putHeader("Connection", "close");
+    }
     rc.response()
         .setStatusCode(refusal.status())
         .putHeader("Content-Type", "application/json")
         .putHeader("Cache-Control", "no-store")
-        // An unread upload body is not worth keeping the connection for.
-        .putHeader("Connection", rc.request().isEnded() ? "keep-alive" : "close")
         .end(
             new JsonObject()
                 .put(
