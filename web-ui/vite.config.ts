@@ -15,6 +15,7 @@ export default defineConfig({
     proxy: {
       "/graphql": { target: gateway, ws: true },
       "/display": { target: gateway, ws: true },
+      "/files": { target: gateway },
     },
   },
   test: {

@@ -7,7 +7,10 @@
 // this host); the viewer scenario checks the files it types into a desktop there, the restore
 // scenario the home of the desktop restored from a snapshot. With
 // $TTFF_RUNS=N it also measures time to first frame N times (docs/perf/time-to-first-frame.md).
+// $E2E_ONLY runs only the scenarios whose names contain it (ignoring case), e.g.
+// E2E_ONLY="Files dialog"; the others are skipped and not counted.
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import {
   chmodSync,
   existsSync,
@@ -45,7 +48,12 @@ const browser = await chromium.launch({
 });
 
 const results = [];
+const only = process.env.E2E_ONLY?.toLowerCase();
 async function scenario(name, fn) {
+  if (only && !name.toLowerCase().includes(only)) {
+    console.log(`skip ${name}`);
+    return;
+  }
   const started = Date.now();
   try {
     await fn();
@@ -899,6 +907,82 @@ await scenario(
       assert.ok(existsSync(join(source, later)), `${later} is missing from the source desktop`);
       assert.ok(!existsSync(join(home, later)), `${later} was written after the snapshot`);
     }
+  },
+);
+
+await scenario(
+  "a user uploads a file to a real desktop's home from the Files dialog, finds it listed there and on the host, and downloads the same bytes",
+  async () => {
+    assert.ok(localDataDir, "OPENCDI_LOCAL_DATA_DIR (the local runtime's data directory) is unset");
+    // A desktop of its own (the real desktops' template lets files move both ways), so this
+    // scenario also runs alone (E2E_ONLY).
+    const call = async (query, variables) => {
+      const r = await api(alice, query, variables);
+      assert.ok(!r.errors, JSON.stringify(r.errors));
+      return r.data;
+    };
+    const { templates } = await call("{ templates { id name fileTransfer fileTransferMaxMiB } }");
+    const local = templates.find((t) => t.name === "local-desktop");
+    assert.equal(local.fileTransfer, "BOTH");
+    const name = `alice-files-${run}`;
+    const { createDesktop } = await call(
+      "mutation($input: CreateDesktopInput!) { createDesktop(input: $input) { id } }",
+      { input: { templateId: local.id, name } },
+    );
+    const home = join(localDataDir, "desktops", createDesktop.id, "home");
+
+    await alice.goto(base);
+    const card = alice.locator(`[data-desktop="${name}"]`);
+    await card
+      .getByTestId("desktop-state")
+      .filter({ hasText: "RUNNING" })
+      .waitFor({ timeout: DESKTOP_TIMEOUT });
+    await card.getByTestId("files-button").click();
+    const dialog = alice.getByRole("dialog", { name: `Files of ${name}` });
+    const panel = dialog.getByTestId("files-panel");
+    await panel.waitFor();
+    assert.match(await panel.innerText(), new RegExp(`up to ${local.fileTransferMaxMiB} MiB`));
+    await settled(alice); // the listing is in
+
+    // A few hundred KiB of random bytes, picked in the file input, land in the home on the host
+    // and are listed with their size.
+    const bytes = randomBytes(300 * 1024);
+    const file = `upload-${run}.bin`;
+    const upload = { name: file, mimeType: "application/octet-stream", buffer: bytes };
+    await panel.getByTestId("files-upload-input").setInputFiles(upload);
+    const row = panel.locator(`[data-testid="files-row"][data-file="${file}"]`);
+    await row.waitFor();
+    assert.match(await row.innerText(), /300 KiB/);
+    assert.equal(await panel.getByTestId("files-error").count(), 0);
+    assert.ok(readFileSync(join(home, file)).equals(bytes), `${file} in the home differs`);
+    await shot(alice, "39-files-uploaded");
+
+    // Downloaded through the browser: the same name, the same bytes.
+    const [download] = await Promise.all([
+      alice.waitForEvent("download"),
+      row.getByTestId("files-download").click(),
+    ]);
+    assert.equal(download.suggestedFilename(), file);
+    const saved = readFileSync(await download.path());
+    assert.equal(saved.length, bytes.length, "the download's size differs from the upload's");
+    assert.ok(saved.equals(bytes), "the downloaded bytes differ from the uploaded ones");
+
+    // The same name again never replaces the file: refused with the API's code, shown in place.
+    await panel.getByTestId("files-upload-input").setInputFiles(upload);
+    const error = panel.getByTestId("files-error");
+    await error.waitFor();
+    assert.match(await error.innerText(), /CONFLICT/);
+    // A hidden file's name is refused before anything is sent.
+    await panel
+      .getByTestId("files-upload-input")
+      .setInputFiles({ ...upload, name: `.hidden-${run}` });
+    await error.filter({ hasText: "VALIDATION" }).waitFor();
+    assert.ok(!existsSync(join(home, `.hidden-${run}`)), "a hidden file reached the home");
+    await shot(alice, "40-files-refused");
+
+    await dialog.getByRole("button", { name: "Close" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await deleteQuietly(alice, name);
   },
 );
 

@@ -11,6 +11,7 @@ import {
   StopDesktopDocument,
   type DesktopFieldsFragment,
 } from "../gql/graphql";
+import { FilesButton, type FileTransferAccess } from "../files/FilesModal";
 import { LiveUsage } from "./LiveUsage";
 import { SnapshotsButton } from "./snapshots/SnapshotsModal";
 import { AppBadges } from "./AppBadges";
@@ -27,9 +28,12 @@ import { canDelete, canStart, canStop, transition } from "./states";
 export function DesktopCard({
   desktop,
   onConnect,
+  fileTransfer,
 }: {
   desktop: DesktopFieldsFragment;
   onConnect?: (d: DesktopFieldsFragment) => void;
+  /** The template's file transfer policy; without it (not known yet) no Files button. */
+  fileTransfer?: FileTransferAccess;
 }) {
   const [start, startDesktop] = useMutation(StartDesktopDocument);
   const [stop, stopDesktop] = useMutation(StopDesktopDocument);
@@ -123,6 +127,9 @@ export function DesktopCard({
             >
               Connect
             </Button>
+          )}
+          {fileTransfer && desktop.state === "RUNNING" && (
+            <FilesButton desktop={desktop} access={fileTransfer} />
           )}
           {canStart(desktop.state) && (
             <Button

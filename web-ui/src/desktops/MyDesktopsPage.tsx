@@ -11,10 +11,12 @@ import {
 } from "@mantine/core";
 import { IconPlus } from "../common/icons";
 import { useCallback, useMemo, useState } from "react";
+import { useQuery } from "urql";
 import { ErrorAlert } from "../api/ErrorAlert";
 import { useAuth } from "../auth/AuthContext";
 import { DesktopViewer, type KnownDesktop } from "../display/DesktopViewer";
-import type { DesktopFieldsFragment } from "../gql/graphql";
+import type { FileTransferAccess } from "../files/FilesModal";
+import { TemplatesDocument, type DesktopFieldsFragment } from "../gql/graphql";
 import { DesktopCard } from "./DesktopCard";
 import { LaunchDesktopModal } from "./LaunchDesktopModal";
 import { useLiveDesktops } from "./useLiveDesktops";
@@ -34,6 +36,19 @@ export function MyDesktopsPage() {
     first: 200,
     includeNew,
   });
+  // Each desktop's template says whether (and which way) files may move; until the templates are
+  // read, no Files button is offered rather than one the template may refuse.
+  const [templates] = useQuery({ query: TemplatesDocument });
+  const fileTransfer = useMemo(
+    () =>
+      new Map<string, FileTransferAccess>(
+        (templates.data?.templates ?? []).map((t) => [
+          t.id,
+          { policy: t.fileTransfer, maxMiB: t.fileTransferMaxMiB },
+        ]),
+      ),
+    [templates.data],
+  );
 
   return (
     <Stack>
@@ -56,7 +71,12 @@ export function MyDesktopsPage() {
       ) : (
         <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }}>
           {desktops.map((d) => (
-            <DesktopCard key={d.id} desktop={d} onConnect={setViewing} />
+            <DesktopCard
+              key={d.id}
+              desktop={d}
+              onConnect={setViewing}
+              fileTransfer={fileTransfer.get(d.template.id)}
+            />
           ))}
         </SimpleGrid>
       )}
