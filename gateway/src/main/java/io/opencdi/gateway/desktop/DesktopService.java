@@ -86,6 +86,7 @@ public class DesktopService {
   public Uni<Desktop> restore(Caller caller, UUID snapshotId, String name) {
     String valid = name == null ? null : SnapshotService.validName(name);
     List<Placed> placed = new ArrayList<>();
+    List<DesktopEntity> prepared = new ArrayList<>();
     return db.transaction(
             s ->
                 // Read-locked: the snapshot cannot be deleted while it is being restored.
@@ -113,11 +114,19 @@ public class DesktopService {
                                                       source,
                                                       valid == null ? snap.name : valid,
                                                       owner,
-                                                      placed)));
+                                                      placed,
+                                                      prepared)));
                         }))
         .invoke(() -> settle(placed))
         .onFailure()
-        .invoke(e -> forget(placed))
+        .call(
+            e -> {
+              forget(placed);
+              // What a direct backend was told inside the failed transaction is taken back.
+              return prepared.isEmpty()
+                  ? Uni.createFrom().voidItem()
+                  : commands.undo(prepared.get(0).id, prepared.get(0).clusterId);
+            })
         .flatMap(entity -> announceNew(entity).replaceWith(Desktop.from(entity)));
   }
 
@@ -127,7 +136,8 @@ public class DesktopService {
       DesktopEntity source,
       String name,
       UserEntity owner,
-      List<Placed> placed) {
+      List<Placed> placed,
+      List<DesktopEntity> prepared) {
     DesktopEntity d = new DesktopEntity();
     d.id = UUID.randomUUID();
     d.name = name;
@@ -158,7 +168,12 @@ public class DesktopService {
               d.nodeGroup = p.placement.nodeGroup();
               d.placementSummary = p.summary;
               d.holdsCapacity = true;
-              return s.persist(d).call(s::flush).replaceWith(d);
+              // A direct backend (Karmada) is written inside the transaction, as for a creation.
+              return s.persist(d)
+                  .call(s::flush)
+                  .call(() -> commands.prepare(d, CommandKind.START))
+                  .invoke(() -> prepared.add(d))
+                  .replaceWith(d);
             });
   }
 

@@ -11,12 +11,15 @@ import io.opencdi.gateway.testing.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -39,6 +42,7 @@ class KarmadaBackendTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   @Inject KarmadaBackend backend;
+  @Inject Pool pool;
 
   private KarmadaMock karmada;
   private String admin;
@@ -328,6 +332,46 @@ class KarmadaBackendTest {
 
   @Test
   @Order(7)
+  void aSnapshotRestoredOnAKarmadaClusterIsWrittenToKarmadaPinnedToThatCluster() {
+    String source = create("xfce", "eu-west").getString("data.createDesktop.id");
+    await().atMost(WAIT).until(() -> "SCHEDULED".equals(state(source)));
+    // Karmada's members take no snapshot commands yet: the snapshot is recorded as a member's
+    // volume snapshot would be once READY.
+    UUID snapshot = UUID.randomUUID();
+    pool.preparedQuery(
+            "insert into desktop_snapshot (id, name, desktop_id, owner_id, cluster_id, state,"
+                + " size_bytes) select $1, 'before-upgrade', d.id, d.owner_id, d.cluster_id,"
+                + " 'READY', 1024 from desktop d where d.id = $2")
+        .execute(Tuple.of(snapshot, UUID.fromString(source)))
+        .await()
+        .indefinitely();
+
+    JsonPath restored =
+        run(
+            alice,
+            "snapshots",
+            "RestoreDesktop",
+            "snapshotId",
+            snapshot.toString(),
+            "name",
+            "back");
+    String id = restored.getString("data.restoreDesktop.id");
+    assertThat(id).as(restored.prettify()).isNotNull();
+    assertThat(restored.getString("data.restoreDesktop.cluster.name")).isEqualTo("kmd-fra");
+    GenericKubernetesResource desktop = karmada.desktop("desktop-" + id).get();
+    assertThat(desktop).as("the restored Desktop on the Karmada API server").isNotNull();
+    assertThat(spec(desktop)).containsEntry("desktopId", id).containsEntry("power", "On");
+    assertThat(karmada.policy("desktop-" + id).get()).as("its PropagationPolicy").isNotNull();
+    // Acknowledged as a created desktop is: nothing waits for an agent that will never answer.
+    await().atMost(WAIT).until(() -> "SCHEDULED".equals(state(id)));
+
+    for (String d : List.of(id, source)) {
+      run(alice, "desktops", "DeleteDesktop", "id", d);
+    }
+  }
+
+  @Test
+  @Order(8)
   void everyRequestTheGatewaySentIsDeclaredAndEveryDeclarationIsUsed() {
     assertThat(karmada.permissionsUsed())
         .as("%s", karmada.gatewayRequests())
