@@ -6,6 +6,7 @@ import io.opencdi.gateway.common.InvalidStateException;
 import io.opencdi.gateway.common.NotFoundException;
 import io.opencdi.gateway.common.ValidationException;
 import io.opencdi.gateway.db.Db;
+import io.opencdi.gateway.desktop.DesktopCommands;
 import io.opencdi.gateway.desktop.DesktopEntity;
 import io.opencdi.gateway.quota.Quotas;
 import io.opencdi.gateway.snapshot.api.DesktopSnapshot;
@@ -38,9 +39,12 @@ public class SnapshotService {
 
   private final Db db;
   private final SnapshotCommands commands;
+  private final DesktopCommands desktopCommands;
   private final Quotas quotas;
 
-  public SnapshotService(Db db, SnapshotCommands commands, Quotas quotas) {
+  public SnapshotService(
+      Db db, SnapshotCommands commands, Quotas quotas, DesktopCommands desktopCommands) {
+    this.desktopCommands = desktopCommands;
     this.quotas = quotas;
     this.db = db;
     this.commands = commands;
@@ -76,6 +80,12 @@ public class SnapshotService {
                             throw new InvalidStateException(
                                 "the desktop has no home volume yet; take a snapshot once it has"
                                     + " run");
+                          }
+                          if (desktopCommands.direct(d.homeClusterId)) {
+                            // Karmada's members run no agent to take it: it would stay PENDING.
+                            throw new InvalidStateException(
+                                "snapshots of desktops on Karmada clusters are not taken yet; the"
+                                    + " desktop is unchanged");
                           }
                           return requireRoom(s, d).map(v -> newSnapshot(d, valid));
                         })

@@ -365,6 +365,12 @@ class KarmadaBackendTest {
     // Acknowledged as a created desktop is: nothing waits for an agent that will never answer.
     await().atMost(WAIT).until(() -> "SCHEDULED".equals(state(id)));
 
+    // A snapshot of a desktop that runs on a Karmada member is refused, not left PENDING for ever.
+    karmada.desktopStatus("desktop-" + id, "RUNNING", "fra-node-1", null);
+    await().atMost(WAIT).until(() -> "RUNNING".equals(state(id)));
+    JsonPath refused = run(alice, "snapshots", "SnapshotDesktop", "id", id, "name", "again");
+    assertThat(errorCode(refused)).as(refused.prettify()).isEqualTo("INVALID_STATE");
+
     for (String d : List.of(id, source)) {
       run(alice, "desktops", "DeleteDesktop", "id", d);
     }
