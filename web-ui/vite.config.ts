@@ -23,5 +23,8 @@ export default defineConfig({
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
     css: false,
+    // Component tests assert what a user sees, not how fast: on a shared, loaded machine a
+    // render with user-event may take seconds, so the bound is wide.
+    testTimeout: 30_000,
   },
 });
