@@ -13,6 +13,8 @@ import io.opencdi.gateway.testing.AgentProcess;
 import io.opencdi.gateway.testing.DisplayClient;
 import io.opencdi.gateway.testing.GatewayProcess;
 import io.opencdi.gateway.testing.Rfb;
+import io.opencdi.gateway.testing.RfbPeer;
+import io.opencdi.gateway.testing.SharedDisplayFleet;
 import io.opencdi.gateway.testing.Xvnc;
 import io.opencdi.protocol.CloseCodes;
 import io.opencdi.protocol.ProtocolVersion;
@@ -28,6 +30,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -75,6 +78,9 @@ class CrossReplicaDisplayIT {
     Map<String, String> config = new HashMap<>(postgres.datasourceConfig());
     config.putAll(KeyMaterial.ensure(dir.resolve("keys")));
     config.put("opencdi.agents.bootstrap-agent-name", "display-agent");
+    // A template's minutes pass in seconds here, as in the test profile (auto power-off below).
+    config.put("opencdi.limits.minute", "1s");
+    config.put("opencdi.limits.check-interval", "0.2s");
     a = GatewayProcess.start("gateway-a", config, agentToken);
     b = GatewayProcess.start("gateway-b", config, agentToken);
     xvnc = Xvnc.start();
@@ -285,6 +291,69 @@ class CrossReplicaDisplayIT {
       events.add(new JsonObject(n.getParameter()));
     }
     return events;
+  }
+
+  /**
+   * Whichever replica sweeps for unused desktops, a viewer on the other one keeps its desktop on:
+   * presence is recorded in the database, not in the replica that holds the agent's link.
+   */
+  @Test
+  void aViewerOnEitherReplicaKeepsItsDesktopOnAndItPowersOffOnceTheViewerLeaves() throws Exception {
+    String admin = loginAt(a.port(), "admin");
+    Map<String, Object> template = SharedDisplayFleet.templateInput("xr-power");
+    template.put("autoPowerOffMinutes", 2);
+    JsonPath made = runAt(a.port(), admin, "templates", "CreateTemplate", "input", template);
+    String templateId = made.getString("data.createTemplate.id");
+    assertThat(templateId).as(made.prettify()).isNotNull();
+    Map<String, Object> in = new HashMap<>();
+    in.put("templateId", templateId);
+    in.put("region", "xr-vnc");
+    String id =
+        runAt(b.port(), alice, "desktops", "CreateDesktop", "input", in)
+            .getString("data.createDesktop.id");
+    await().atMost(WAIT).until(() -> "RUNNING".equals(stateOf(id)));
+
+    // A viewer on B (which has no link to the agent), then one on A taking over before B's
+    // leaves: each holds the desktop on for three times the limit while it only looks.
+    DisplayClient onB = viewerAt(b, id);
+    holdOn(id, onB, "a viewer on B");
+    DisplayClient onA = viewerAt(a, id);
+    onB.close();
+    holdOn(id, onA, "a viewer on A");
+    onA.close();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              JsonPath d = runAt(b.port(), alice, "desktops", "Desktop", "id", id);
+              assertThat(d.getString("data.desktop.power")).isEqualTo("OFF");
+              assertThat(d.getString("data.desktop.statusReason"))
+                  .matches("powered off after \\d+ minutes? without a viewer");
+            });
+    runAt(b.port(), alice, "desktops", "DeleteDesktop", "id", id);
+  }
+
+  private DisplayClient viewerAt(GatewayProcess replica, String id) throws Exception {
+    String url =
+        runAt(a.port(), alice, "connect", "ConnectDesktop", "id", id)
+            .getString("data.connectDesktop.url");
+    return DisplayClient.open(onReplica(url, replica), origin(replica), "binary");
+  }
+
+  private void holdOn(String id, DisplayClient display, String viewer) throws Exception {
+    RfbPeer peer = RfbPeer.through(display).handshake();
+    Instant until = Instant.now().plusSeconds(6);
+    while (Instant.now().isBefore(until)) {
+      assertThat(stateOf(id)).as("a desktop with " + viewer).isEqualTo("RUNNING");
+      // A FramebufferUpdateRequest of 16 × 16 pixels: looking, not input.
+      peer.writeRaw(new byte[] {3, 0, 0, 0, 0, 0, 0, 16, 0, 16});
+      Thread.sleep(500);
+    }
+    assertThat(display.isClosed()).as(viewer + " is still connected").isFalse();
+  }
+
+  private String stateOf(String id) {
+    return runAt(b.port(), alice, "desktops", "Desktop", "id", id).getString("data.desktop.state");
   }
 
   private String ticketAt(GatewayProcess replica) {
