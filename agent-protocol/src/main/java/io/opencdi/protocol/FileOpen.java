@@ -22,6 +22,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *     the top of the home; null for {@code LIST}
  * @param maxBytes the largest file the template lets through, for {@code UPLOAD} and {@code
  *     DOWNLOAD}
+ * @param folder where the file is: {@link Folder#HOME} (also when null, as older gateways send) or
+ *     {@link Folder#PRINTS}, which takes no uploads (ADR 0043)
  */
 public record FileOpen(
     String tunnelId,
@@ -30,8 +32,37 @@ public record FileOpen(
     @JsonInclude(JsonInclude.Include.NON_NULL) String dialBackUrl,
     Op op,
     @JsonInclude(JsonInclude.Include.NON_NULL) String name,
-    long maxBytes)
+    long maxBytes,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Folder folder)
     implements Message {
+
+  /** A request about the top of the desktop's home. */
+  public FileOpen(
+      String tunnelId,
+      String desktopId,
+      String cluster,
+      String dialBackUrl,
+      Op op,
+      String name,
+      long maxBytes) {
+    this(tunnelId, desktopId, cluster, dialBackUrl, op, name, maxBytes, null);
+  }
+
+  /** The folder meant: the home unless the request names the prints. */
+  public Folder folderOrHome() {
+    return folder == null ? Folder.HOME : folder;
+  }
+
+  /** Where the files of a request are. */
+  public enum Folder {
+    /** The top of the desktop's home. */
+    HOME,
+    /**
+     * The PDFs the desktop's virtual printer made, one per print job, outside the home: listed and
+     * downloaded only.
+     */
+    PRINTS
+  }
 
   /** One file operation. */
   public enum Op {

@@ -135,6 +135,26 @@ class ProtocolCodecTest {
             "{\"type\":\"file-open\",\"tunnelId\":\"t1\",\"desktopId\":\"d1\","
                 + "\"cluster\":\"bj-1\",\"op\":\"DOWNLOAD\",\"name\":\"a.txt\","
                 + "\"maxBytes\":1048576}");
+    assertThat(
+            codec.encode(
+                new FileOpen(
+                    "t1",
+                    "d1",
+                    "bj-1",
+                    null,
+                    FileOpen.Op.LIST,
+                    null,
+                    1048576,
+                    FileOpen.Folder.PRINTS)))
+        .endsWith("\"maxBytes\":1048576,\"folder\":\"PRINTS\"}");
+    // What a gateway before prints sent means the home.
+    assertThat(
+            ((FileOpen)
+                    codec.decode(
+                        "{\"type\":\"file-open\",\"tunnelId\":\"t1\",\"desktopId\":\"d1\","
+                            + "\"cluster\":\"bj-1\",\"op\":\"LIST\",\"maxBytes\":1}"))
+                .folderOrHome())
+        .isEqualTo(FileOpen.Folder.HOME);
   }
 
   @Test

@@ -450,7 +450,8 @@ public class Tunnels {
               .put("dialBackUrl", open.dialBackUrl())
               .put("fileOp", open.op().name())
               .put("name", open.name())
-              .put("maxBytes", open.maxBytes());
+              .put("maxBytes", open.maxBytes())
+              .put("folder", open.folder() == null ? null : open.folder().name());
       default -> throw new IllegalArgumentException("not a tunnel request: " + request);
     };
   }
@@ -465,7 +466,10 @@ public class Tunnels {
           event.getString("dialBackUrl"),
           FileOpen.Op.valueOf(event.getString("fileOp")),
           event.getString("name"),
-          event.getLong("maxBytes", 0L));
+          event.getLong("maxBytes", 0L),
+          event.getString("folder") == null
+              ? null
+              : FileOpen.Folder.valueOf(event.getString("folder")));
     }
     return new TunnelOpen(
         tunnelId,

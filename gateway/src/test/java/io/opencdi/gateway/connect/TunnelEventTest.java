@@ -47,5 +47,17 @@ class TunnelEventTest {
             104_857_600L);
     JsonObject heard = new JsonObject(Tunnels.openEvent(UUID.randomUUID(), asked).encode());
     assertThat(Tunnels.requestOf(heard.getString("tunnelId"), heard)).isEqualTo(asked);
+    FileOpen prints =
+        new FileOpen(
+            "t0123456789abcdef",
+            "d-42",
+            "bj-1",
+            null,
+            FileOpen.Op.DOWNLOAD,
+            "job-3.pdf",
+            1024L,
+            FileOpen.Folder.PRINTS);
+    JsonObject printed = new JsonObject(Tunnels.openEvent(UUID.randomUUID(), prints).encode());
+    assertThat(Tunnels.requestOf(printed.getString("tunnelId"), printed)).isEqualTo(prints);
   }
 }
