@@ -12,12 +12,18 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
 
@@ -33,6 +39,12 @@ import org.jboss.logging.Logger;
  * latest}) or with that digest. The cache is keyed by the manifest's digest: the same image is
  * unpacked once, whatever the desktops and references that ask for it; a tag moved to another image
  * unpacks that image anew.
+ *
+ * <p>Unpacked trees no desktop uses are removed by {@link #collect}: a tree is <em>in use</em>
+ * while a start holds it ({@link #acquireAll} to {@link #release}) or while a desktop the runtime
+ * knows references it; once neither holds for the grace period it is renamed to a {@code .trash-}
+ * name (never composed) and deleted. The per-digest lock that serialises unpacking also serialises
+ * acquiring and removing, so a start never composes a tree being removed.
  */
 final class LayerCache {
   /**
@@ -46,6 +58,9 @@ final class LayerCache {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String REF_NAME = "org.opencontainers.image.ref.name";
   private static final String PARTIAL_PREFIX = ".partial-";
+  private static final String TRASH_PREFIX = ".trash-";
+  private static final Pattern DIR_NAME =
+      Pattern.compile("sha256-[0-9a-f]{64}|sha512-[0-9a-f]{128}");
   private static final long UNPACK_TIMEOUT_MILLIS = 10 * 60_000;
 
   // host[:port] first, then path elements; never "." or ".." (each starts with a letter or digit).
@@ -130,12 +145,28 @@ final class LayerCache {
    */
   record Overlay(String target, String lowerdir) {}
 
+  /**
+   * A layer held for a desktop's start.
+   *
+   * @param digest the manifest's digest
+   * @param tree its unpacked tree
+   */
+  record Held(String digest, Path tree) {}
+
   private final Path store;
   private final Path cache;
   private final String umoci;
+  private final LongSupplier nanoClock;
   private final ConcurrentHashMap<String, ReentrantLock> unpacking = new ConcurrentHashMap<>();
-  // The references desktops found here since the agent started, for placement's image locality.
-  private final Set<String> images = ConcurrentHashMap.newKeySet();
+  // The references desktops found here since the agent started (and the digest each named last),
+  // for placement's image locality.
+  private final Map<String, String> images = new ConcurrentHashMap<>();
+  // Guarded by the digest's lock in unpacking: how many starts hold the tree right now.
+  private final Map<String, Integer> holds = new ConcurrentHashMap<>();
+  // When each digest was last in use (nanoClock); unknown ones count from when first seen.
+  private final Map<String, Long> lastUsed = new ConcurrentHashMap<>();
+  // One collection at a time.
+  private final Object collecting = new Object();
 
   /**
    * @param store the layer store: a directory of OCI image layouts
@@ -143,9 +174,17 @@ final class LayerCache {
    * @param umoci umoci, a path or a command name
    */
   LayerCache(Path store, Path cache, String umoci) {
+    this(store, cache, umoci, System::nanoTime);
+  }
+
+  /**
+   * @param nanoClock a monotonic clock in nanoseconds ({@link System#nanoTime} but in tests)
+   */
+  LayerCache(Path store, Path cache, String umoci, LongSupplier nanoClock) {
     this.store = store;
     this.cache = cache;
     this.umoci = umoci;
+    this.nanoClock = nanoClock;
   }
 
   /** The layer store. */
@@ -163,32 +202,167 @@ final class LayerCache {
    * cluster reports as cached, so that placement prefers it for desktops with those layers.
    */
   List<String> images() {
-    return images.stream().sorted().toList();
+    return images.keySet().stream().sorted().toList();
   }
 
   /**
    * Makes the cache directory (the agent's alone, mode 700: nothing in it is for other host users)
-   * and removes unpacks an agent that stopped meanwhile left unfinished.
+   * and removes unpacks and removals an agent that stopped meanwhile left unfinished.
    */
   void prepare() throws IOException {
     Files.createDirectories(cache);
     Files.setPosixFilePermissions(cache, PosixFilePermissions.fromString("rwx------"));
     try (var entries = Files.list(cache)) {
       for (Path p : (Iterable<Path>) entries::iterator) {
-        if (p.getFileName().toString().startsWith(PARTIAL_PREFIX)) {
+        String name = p.getFileName().toString();
+        if (name.startsWith(PARTIAL_PREFIX) || name.startsWith(TRASH_PREFIX)) {
           LocalRuntime.deleteTree(p);
         }
       }
     }
   }
 
+  /** The digests of the trees unpacked here now (not those being unpacked or removed). */
+  Set<String> digests() throws IOException {
+    Set<String> digests = new HashSet<>();
+    if (!Files.isDirectory(cache)) {
+      return digests;
+    }
+    try (var entries = Files.list(cache)) {
+      for (Path p : (Iterable<Path>) entries::iterator) {
+        String name = p.getFileName().toString();
+        if (DIR_NAME.matcher(name).matches() && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+          digests.add(digest(name));
+        }
+      }
+    }
+    return digests;
+  }
+
   /**
-   * Unpacks a desktop's layers (each once per host) and returns their trees, lowest first.
+   * Unpacks a desktop's layers (each once per host) and holds them, so that no {@link #collect}
+   * removes them until {@link #release}d: the caller records the digests with its desktop first.
+   * Nothing stays held when this throws.
    *
+   * @return the held layers, lowest first
    * @throws IOException with a reason naming the layer when one is not in the store or cannot be
    *     unpacked
    */
-  List<Path> unpackAll(List<AppLayer> layers) throws IOException {
+  List<Held> acquireAll(List<AppLayer> layers) throws IOException {
+    checkCachePath();
+    List<Held> held = new ArrayList<>();
+    try {
+      for (AppLayer layer : layers) {
+        held.add(acquire(layer));
+      }
+    } catch (IOException | RuntimeException e) {
+      release(held.stream().map(Held::digest).toList());
+      throw e;
+    }
+    return held;
+  }
+
+  /** Ends holds taken by {@link #acquireAll}; the trees count as used until now. */
+  void release(Collection<String> digests) {
+    for (String digest : digests) {
+      ReentrantLock lock = lockOf(digest);
+      lock.lock();
+      try {
+        holds.computeIfPresent(digest, (d, n) -> n <= 1 ? null : n - 1);
+        lastUsed.put(digest, nanoClock.getAsLong());
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /** Marks trees as used now: a desktop no longer needs them, their grace period starts. */
+  void touch(Collection<String> digests) {
+    long now = nanoClock.getAsLong();
+    for (String digest : digests) {
+      lastUsed.put(digest, now);
+    }
+  }
+
+  /**
+   * Removes the unpacked trees that no start holds, that {@code inUse} does not name and that were
+   * last used at least {@code grace} ago (a tree first seen by this agent counts as used when
+   * seen), and what earlier removals left. A tree is renamed to a {@code .trash-} name under its
+   * digest's lock, then deleted: no start finds it half removed. A tree being unpacked or held by a
+   * start is skipped.
+   *
+   * @param inUse the digests the runtime's desktops reference, asked for each candidate under its
+   *     digest's lock (after the holds are checked, so a start that records its digests before it
+   *     releases them is never missed)
+   * @return the digests removed
+   */
+  List<String> collect(Duration grace, Supplier<Set<String>> inUse) throws IOException {
+    synchronized (collecting) {
+      if (!Files.isDirectory(cache)) {
+        return List.of();
+      }
+      long now = nanoClock.getAsLong();
+      List<Path> entries;
+      try (var list = Files.list(cache)) {
+        entries = list.toList();
+      }
+      List<String> removed = new ArrayList<>();
+      Set<String> present = new HashSet<>();
+      for (Path p : entries) {
+        String name = p.getFileName().toString();
+        if (name.startsWith(TRASH_PREFIX)) {
+          LocalRuntime.deleteTree(p); // a removal that failed half-way
+          continue;
+        }
+        if (!DIR_NAME.matcher(name).matches() || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+          continue;
+        }
+        String digest = digest(name);
+        present.add(digest);
+        Long last = lastUsed.putIfAbsent(digest, now);
+        if (last == null || now - last < grace.toNanos()) {
+          continue;
+        }
+        ReentrantLock lock = lockOf(digest);
+        if (!lock.tryLock()) {
+          continue; // being unpacked or acquired right now: in use
+        }
+        Path trash;
+        try {
+          if (holds.containsKey(digest)) {
+            continue;
+          }
+          if (inUse.get().contains(digest)) {
+            lastUsed.put(digest, now);
+            continue;
+          }
+          Long used = lastUsed.get(digest);
+          if (used != null && now - used < grace.toNanos()) {
+            continue; // released meanwhile
+          }
+          trash =
+              cache.resolve(
+                  TRASH_PREFIX
+                      + name
+                      + "-"
+                      + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+          Files.move(p, trash, StandardCopyOption.ATOMIC_MOVE);
+          lastUsed.remove(digest);
+          images.values().removeIf(digest::equals);
+        } finally {
+          lock.unlock();
+        }
+        LocalRuntime.deleteTree(trash);
+        removed.add(digest);
+        LOG.infof("layer %s removed from %s: no desktop has used it for %s", digest, cache, grace);
+      }
+      // Forget the times of trees that are gone (removed by hand, say).
+      lastUsed.keySet().retainAll(present);
+      return removed;
+    }
+  }
+
+  private void checkCachePath() throws IOException {
     if (OVERLAY_UNSAFE.matcher(cache.toString()).find()) {
       throw new IOException(
           "application layers cannot be mounted from "
@@ -196,70 +370,83 @@ final class LayerCache {
               + ": overlayfs options cannot hold ':', ',', '\\' or spaces in a path; choose"
               + " another opencdi.agent.local.data-dir");
     }
-    List<Path> trees = new ArrayList<>();
-    for (AppLayer layer : layers) {
-      trees.add(unpack(layer));
-    }
-    return trees;
   }
 
   /** One layer's unpacked tree: from the cache, or unpacked now (once, however many ask). */
   Path unpack(AppLayer layer) throws IOException {
+    return take(layer, false).tree();
+  }
+
+  /** One layer's tree, held until {@link #release}d. */
+  Held acquire(AppLayer layer) throws IOException {
+    return take(layer, true);
+  }
+
+  private Held take(AppLayer layer, boolean hold) throws IOException {
     Found found = find(layer);
     Path dir = cache.resolve(dirName(found.digest()));
-    if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-      images.add(layer.image());
-      return dir;
-    }
-    ReentrantLock lock = unpacking.computeIfAbsent(found.digest(), d -> new ReentrantLock());
+    // Always under the digest's lock: a collection may be renaming the tree away right now.
+    ReentrantLock lock = lockOf(found.digest());
     lock.lock();
     try {
-      if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-        images.add(layer.image());
-        return dir; // another desktop unpacked it meanwhile
+      Path tree = unpackLocked(layer, found, dir);
+      images.put(layer.image(), found.digest());
+      lastUsed.put(found.digest(), nanoClock.getAsLong());
+      if (hold) {
+        holds.merge(found.digest(), 1, Integer::sum);
       }
-      Path tool = HostCommands.which(umoci);
-      if (tool == null) {
-        throw new IOException(
-            describe(layer)
-                + ": umoci is not installed on this host (Debian package umoci), so the layer"
-                + " cannot be unpacked");
-      }
-      Path partial =
-          cache.resolve(
-              PARTIAL_PREFIX
-                  + dirName(found.digest())
-                  + "-"
-                  + Long.toHexString(ThreadLocalRandom.current().nextLong()));
-      try {
-        long started = System.nanoTime();
-        HostCommands.Result result =
-            HostCommands.run(
-                UNPACK_TIMEOUT_MILLIS,
-                tool.toString(),
-                "raw",
-                "unpack",
-                "--rootless",
-                "--image",
-                found.layout() + ":" + found.tag(),
-                partial.toString());
-        if (!result.ok()) {
-          throw new IOException(
-              describe(layer) + ": umoci could not unpack it: " + lastLines(result.output()));
-        }
-        harden(partial, HostCommands.uid() == 0);
-        Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
-        LOG.infof(
-            "layer %s unpacked from %s into %s in %d ms",
-            describe(layer), found.layout(), dir, (System.nanoTime() - started) / 1_000_000);
-      } finally {
-        LocalRuntime.deleteTree(partial);
-      }
-      images.add(layer.image());
-      return dir;
+      return new Held(found.digest(), tree);
     } finally {
       lock.unlock();
     }
+  }
+
+  private ReentrantLock lockOf(String digest) {
+    return unpacking.computeIfAbsent(digest, d -> new ReentrantLock());
+  }
+
+  private Path unpackLocked(AppLayer layer, Found found, Path dir) throws IOException {
+    if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return dir; // unpacked earlier, by this agent or another
+    }
+    Path tool = HostCommands.which(umoci);
+    if (tool == null) {
+      throw new IOException(
+          describe(layer)
+              + ": umoci is not installed on this host (Debian package umoci), so the layer"
+              + " cannot be unpacked");
+    }
+    Path partial =
+        cache.resolve(
+            PARTIAL_PREFIX
+                + dirName(found.digest())
+                + "-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    try {
+      long started = System.nanoTime();
+      HostCommands.Result result =
+          HostCommands.run(
+              UNPACK_TIMEOUT_MILLIS,
+              tool.toString(),
+              "raw",
+              "unpack",
+              "--rootless",
+              "--image",
+              found.layout() + ":" + found.tag(),
+              partial.toString());
+      if (!result.ok()) {
+        throw new IOException(
+            describe(layer) + ": umoci could not unpack it: " + lastLines(result.output()));
+      }
+      harden(partial, HostCommands.uid() == 0);
+      Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
+      LOG.infof(
+          "layer %s unpacked from %s into %s in %d ms",
+          describe(layer), found.layout(), dir, (System.nanoTime() - started) / 1_000_000);
+    } finally {
+      LocalRuntime.deleteTree(partial);
+    }
+    return dir;
   }
 
   /**
@@ -398,6 +585,16 @@ final class LayerCache {
    */
   static String dirName(String digest) {
     return digest.replace(':', '-');
+  }
+
+  /** The manifest digest a cache directory's name stands for: {@link #dirName}'s inverse. */
+  static String digest(String dirName) {
+    return dirName.replaceFirst("-", ":");
+  }
+
+  /** Whether {@code digest} is a manifest digest as the cache keys them. */
+  static boolean isDigest(String digest) {
+    return DIGEST.matcher(digest).matches();
   }
 
   /**

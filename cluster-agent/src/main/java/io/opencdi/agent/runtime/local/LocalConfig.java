@@ -63,6 +63,15 @@ public interface LocalConfig {
    */
   Optional<Path> layerStore();
 
+  /**
+   * How long an unpacked application layer stays in {@code <data-dir>/layers} once no desktop on
+   * this host references it (running or stopped: only deleting a desktop, or starting it with other
+   * layers, lets go of its layers). Layers are checked every few minutes and after each delete; a
+   * restarted agent counts from its start. {@code 0s} removes unused layers at the next check.
+   */
+  @WithDefault("1h")
+  Duration layerGrace();
+
   /** gVisor's {@code runsc}: a path or a command name looked up on {@code PATH}. */
   @WithDefault("runsc")
   String runsc();

@@ -82,6 +82,14 @@ public final class LocalRuntime implements DesktopRuntime {
   private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final String RUN_FILE = "run.properties";
   private static final String UID_FILE = "uid";
+  // The manifest digests of the layers a desktop last started with, one a line.
+  private static final String LAYERS_FILE = "layers";
+
+  /** Longest time between two looks for unused application layers. */
+  private static final Duration LAYER_SWEEP_MAX = Duration.ofMinutes(5);
+
+  /** Shortest time between two looks for unused application layers (a grace of zero). */
+  private static final Duration LAYER_SWEEP_MIN = Duration.ofSeconds(1);
 
   /** A desktop's home inside its own mount namespace (as in the desktop image's pods). */
   static final String DESKTOP_HOME = "/home/desktop";
@@ -157,6 +165,7 @@ public final class LocalRuntime implements DesktopRuntime {
     prepareSnapshots();
     recover();
     workers.execute(this::watchHealth);
+    workers.execute(this::sweepLayers);
     LOG.infof(
         "local cluster %s: node %s (%s, %dm CPU, %d MiB), runtime classes %s%s, entrypoint %s,"
             + " data in %s, %d desktops found",
@@ -914,6 +923,11 @@ public final class LocalRuntime implements DesktopRuntime {
         }
         desktops.remove(d.id);
         transition(d, DesktopState.DELETED, null);
+        if (!d.layerDigests.isEmpty()) {
+          // Its layers' grace period starts now; they go after it unless another desktop uses them.
+          layers.touch(d.layerDigests);
+          workers.execute(this::collectLayersAfterGrace);
+        }
       }
     } finally {
       d.ops.unlock();
@@ -963,6 +977,60 @@ public final class LocalRuntime implements DesktopRuntime {
             d.health.health(),
             d.health.reason());
     emit(d.last);
+  }
+
+  // --- long-run hygiene: unused application layers
+
+  /** Looks for unused application layers every few minutes until the runtime closes. */
+  private void sweepLayers() {
+    Duration every = settings.layerGrace();
+    if (every.compareTo(LAYER_SWEEP_MAX) > 0) {
+      every = LAYER_SWEEP_MAX;
+    } else if (every.compareTo(LAYER_SWEEP_MIN) < 0) {
+      every = LAYER_SWEEP_MIN;
+    }
+    while (!Thread.currentThread().isInterrupted()) {
+      sleep(every);
+      if (!Thread.currentThread().isInterrupted()) {
+        collectLayers();
+      }
+    }
+  }
+
+  /** Collects once a deleted desktop's layers have been unused for the grace period. */
+  private void collectLayersAfterGrace() {
+    sleep(settings.layerGrace());
+    if (!Thread.currentThread().isInterrupted()) {
+      collectLayers();
+    }
+  }
+
+  /**
+   * Removes the unpacked layers that no desktop known here references (running or stopped) and that
+   * none has used for {@code opencdi.agent.local.layer-grace}; returns their digests.
+   */
+  List<String> collectLayers() {
+    try {
+      List<String> removed = layers.collect(settings.layerGrace(), this::layersInUse);
+      if (!removed.isEmpty()) {
+        capacityChanged(); // the cluster's report names fewer cached images
+      }
+      return removed;
+    } catch (IOException | UncheckedIOException e) {
+      LOG.warnf("could not remove unused application layers: %s", e.toString());
+      return List.of();
+    }
+  }
+
+  /** The digests of the layers the desktops known here reference. */
+  private Set<String> layersInUse() {
+    synchronized (lock) {
+      Set<String> used = new HashSet<>();
+      for (LocalDesktop d : desktops.values()) {
+        used.addAll(d.layerDigests);
+      }
+      return used;
+    }
   }
 
   // --- long-run hygiene: health checks and restarts
@@ -1181,15 +1249,81 @@ public final class LocalRuntime implements DesktopRuntime {
 
   private Launch spawn(LocalDesktop d, DesktopSpec spec) throws IOException {
     // Its layers first: a layer that is missing or cannot be unpacked fails the start before
-    // anything of the desktop is made.
-    List<LayerCache.Overlay> overlays = List.of();
-    if (!spec.layers().isEmpty()) {
-      int known = layers.images().size();
-      overlays = LayerCache.overlays(layers.unpackAll(spec.layers()), Path.of("/"));
+    // anything of the desktop is made. They are held (no collection removes them) until the
+    // desktop references them, in memory and in its directory (for an agent that restarts).
+    if (spec.layers().isEmpty()) {
+      recordLayers(d, List.of());
+      return spawn(d, spec, List.of());
+    }
+    int known = layers.images().size();
+    List<LayerCache.Held> held = layers.acquireAll(spec.layers());
+    List<String> digests = held.stream().map(LayerCache.Held::digest).toList();
+    try {
+      recordLayers(d, digests);
       if (layers.images().size() != known) {
         capacityChanged(); // the cluster's report now names more cached images
       }
+      return spawn(
+          d,
+          spec,
+          LayerCache.overlays(held.stream().map(LayerCache.Held::tree).toList(), Path.of("/")));
+    } finally {
+      layers.release(digests);
     }
+  }
+
+  /**
+   * Records the layers a desktop starts with: it references them (and no longer those of its last
+   * start) until it starts with others or is deleted, whether it runs or not.
+   */
+  private void recordLayers(LocalDesktop d, List<String> digests) throws IOException {
+    Set<String> now = Set.copyOf(digests);
+    Set<String> before;
+    synchronized (lock) {
+      before = d.layerDigests;
+      d.layerDigests = now;
+    }
+    Set<String> released = new HashSet<>(before);
+    released.removeAll(now);
+    layers.touch(released);
+    Path file = desktopsDir.resolve(d.id).resolve(LAYERS_FILE);
+    if (now.isEmpty() && !Files.exists(file.getParent(), LinkOption.NOFOLLOW_LINKS)) {
+      return; // a new desktop without layers: nothing to remember
+    }
+    Files.createDirectories(file.getParent());
+    Path partial = file.resolveSibling("." + LAYERS_FILE + ".partial");
+    Files.writeString(partial, digests.stream().map(x -> x + "\n").reduce("", String::concat));
+    Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /**
+   * The layers a desktop found in its directory last started with, or null when it has no record
+   * (an agent without layer collection started it) or the record cannot be read.
+   */
+  private static Set<String> readLayers(Path dir) {
+    Path file = dir.resolve(LAYERS_FILE);
+    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+      return null;
+    }
+    try {
+      Set<String> digests = new HashSet<>();
+      for (String line : Files.readAllLines(file)) {
+        if (line.isBlank()) {
+          continue;
+        }
+        if (!LayerCache.isDigest(line.strip())) {
+          return null;
+        }
+        digests.add(line.strip());
+      }
+      return Set.copyOf(digests);
+    } catch (IOException | UncheckedIOException e) {
+      return null;
+    }
+  }
+
+  private Launch spawn(LocalDesktop d, DesktopSpec spec, List<LayerCache.Overlay> overlays)
+      throws IOException {
     Path dir = desktopsDir.resolve(spec.id());
     Path home = dir.resolve("home");
     if (spec.restoreFrom() != null && !Files.exists(home, LinkOption.NOFOLLOW_LINKS)) {
@@ -1570,8 +1704,11 @@ public final class LocalRuntime implements DesktopRuntime {
 
   private void recover() {
     List<Path> dirs;
+    // A desktop without a record of its layers keeps every layer there is now (conservatively).
+    Set<String> unpacked;
     try (var list = Files.list(desktopsDir)) {
       dirs = list.filter(Files::isDirectory).toList();
+      unpacked = Set.copyOf(layers.digests());
     } catch (IOException e) {
       throw new IllegalStateException("cannot list " + desktopsDir + ": " + e, e);
     }
@@ -1584,6 +1721,8 @@ public final class LocalRuntime implements DesktopRuntime {
       synchronized (lock) {
         LocalDesktop d = new LocalDesktop(id);
         d.uid = dropPrivileges ? readUid(dir) : -1;
+        Set<String> recorded = readLayers(dir);
+        d.layerDigests = recorded != null ? recorded : unpacked;
         desktops.put(id, d);
         transition(d, DesktopState.STOPPED, null);
       }
@@ -1769,6 +1908,8 @@ public final class LocalRuntime implements DesktopRuntime {
     Launch launch;
     long epoch;
     int uid = -1; // its own user id when the agent is root, assigned at its first start
+    // The manifest digests of the layers it last started with: kept while it exists.
+    Set<String> layerDigests = Set.of();
     DesktopHealthWatch.Judgement health = DesktopHealthWatch.Judgement.OK;
     // When its session was restarted (epoch millis), within the restart window; and why last.
     final ArrayDeque<Long> restarts = new ArrayDeque<>();

@@ -35,6 +35,8 @@ import java.util.Locale;
  * @param hygiene log cap, health checks and restarts of each desktop
  * @param layerStore directory of OCI image layouts where application layers are found; null means
  *     {@code <data-dir>/layer-store}
+ * @param layerGrace how long an unpacked application layer no desktop references stays on the host
+ *     before it is removed
  */
 public record LocalSettings(
     String clusterName,
@@ -58,12 +60,16 @@ public record LocalSettings(
     Duration startTimeout,
     Duration stopGrace,
     Hygiene hygiene,
-    Path layerStore) {
+    Path layerStore,
+    Duration layerGrace) {
 
   static final String DEFAULT_ENTRYPOINT = "images/desktop/entrypoint.sh";
 
   /** The layer store's directory under the data directory when none is configured. */
   static final String DEFAULT_LAYER_STORE = "layer-store";
+
+  /** The default of {@link LocalConfig#layerGrace}. */
+  static final Duration DEFAULT_LAYER_GRACE = Duration.ofHours(1);
 
   public LocalSettings {
     storageClasses = List.copyOf(storageClasses);
@@ -90,10 +96,66 @@ public record LocalSettings(
               + " and "
               + desktopUidCount);
     }
+    if (layerGrace == null) {
+      layerGrace = DEFAULT_LAYER_GRACE;
+    } else if (layerGrace.isNegative()) {
+      throw new IllegalArgumentException(
+          "opencdi.agent.local.layer-grace must not be negative, was " + layerGrace);
+    }
     if (desktopPidsMax < 64) {
       throw new IllegalArgumentException(
           "opencdi.agent.local.desktop-pids-max must be at least 64, was " + desktopPidsMax);
     }
+  }
+
+  /** Settings whose unused layers stay on the host for {@link #DEFAULT_LAYER_GRACE}. */
+  public LocalSettings(
+      String clusterName,
+      String region,
+      String zone,
+      String nodeName,
+      String arch,
+      long cpuMillis,
+      long memoryMiB,
+      int maxDesktops,
+      List<String> storageClasses,
+      Path dataDir,
+      Path entrypoint,
+      String runsc,
+      int desktopUidBase,
+      int desktopUidCount,
+      int desktopPidsMax,
+      String geometry,
+      String session,
+      int displayBase,
+      Duration startTimeout,
+      Duration stopGrace,
+      Hygiene hygiene,
+      Path layerStore) {
+    this(
+        clusterName,
+        region,
+        zone,
+        nodeName,
+        arch,
+        cpuMillis,
+        memoryMiB,
+        maxDesktops,
+        storageClasses,
+        dataDir,
+        entrypoint,
+        runsc,
+        desktopUidBase,
+        desktopUidCount,
+        desktopPidsMax,
+        geometry,
+        session,
+        displayBase,
+        startTimeout,
+        stopGrace,
+        hygiene,
+        layerStore,
+        null);
   }
 
   /** Settings whose layer store is {@code <data-dir>/layer-store}. */
@@ -141,6 +203,7 @@ public record LocalSettings(
         startTimeout,
         stopGrace,
         hygiene,
+        null,
         null);
   }
 
@@ -173,7 +236,8 @@ public record LocalSettings(
         config.startTimeout(),
         config.stopGrace(),
         Hygiene.from(config.hygiene()),
-        config.layerStore().orElse(null));
+        config.layerStore().orElse(null),
+        config.layerGrace());
   }
 
   /**
@@ -228,6 +292,34 @@ public record LocalSettings(
           c.restartBackoffMax(),
           c.restartWindow());
     }
+  }
+
+  /** These settings with another {@link #layerGrace}. */
+  public LocalSettings withLayerGrace(Duration grace) {
+    return new LocalSettings(
+        clusterName,
+        region,
+        zone,
+        nodeName,
+        arch,
+        cpuMillis,
+        memoryMiB,
+        maxDesktops,
+        storageClasses,
+        dataDir,
+        entrypoint,
+        runsc,
+        desktopUidBase,
+        desktopUidCount,
+        desktopPidsMax,
+        geometry,
+        session,
+        displayBase,
+        startTimeout,
+        stopGrace,
+        hygiene,
+        layerStore,
+        grace);
   }
 
   /** Width of the screen in pixels. */

@@ -11,24 +11,37 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The layer store and cache of the local runtime without a desktop: how references find layouts,
  * which manifest a reference names, the overlay mounts a desktop's layers make, and unpacking with
- * umoci once however many ask at once. Needs umoci (Debian package umoci), not root.
+ * umoci once however many ask at once, and the removal of trees no desktop uses. Needs umoci
+ * (Debian package umoci), not root.
  */
 class LayerCacheTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String D1 = "sha256:" + "1".repeat(64);
   private static final String D2 = "sha256:" + "2".repeat(64);
+  private static final Duration HOUR = Duration.ofHours(1);
+  private static final AppLayer HELLO = new AppLayer("hello", "1", "example.org/apps/hello:1");
+  private static final AppLayer OTHER = new AppLayer("other", "1", "example.org/apps/other:1");
 
   @TempDir Path tmp;
 
@@ -187,5 +200,202 @@ class LayerCacheTest {
     try (var entries = Files.list(tmp.resolve("cache"))) {
       assertThat(entries).isEmpty();
     }
+  }
+
+  // --- removal of unused trees
+
+  @Test
+  void anUnusedLayerIsRemovedOnlyOnceTheGracePeriodHasPassedSinceItWasLastUsed() throws Exception {
+    Path store = tmp.resolve("store");
+    LayerImages.build(store, "example.org/apps/hello", "1", Map.of("usr/share/hello", "hi"));
+    LayerImages.build(store, "example.org/apps/other", "1", Map.of("opt/other/x", "x"));
+    AtomicLong clock = new AtomicLong(1_000);
+    Path cacheDir = tmp.resolve("cache");
+    LayerCache cache = new LayerCache(store, cacheDir, "umoci", clock::get);
+    cache.prepare();
+    LayerCache.Held hello = cache.acquireAll(List.of(HELLO)).getFirst();
+    LayerCache.Held other = cache.acquireAll(List.of(OTHER)).getFirst();
+    cache.release(List.of(hello.digest(), other.digest()));
+    assertThat(cache.digests()).containsExactlyInAnyOrder(hello.digest(), other.digest());
+    assertThat(cache.images()).containsExactly(HELLO.image(), OTHER.image());
+    // A desktop references hello; other was last used now.
+    Set<String> inUse = ConcurrentHashMap.newKeySet();
+    inUse.add(hello.digest());
+
+    clock.addAndGet(HOUR.toNanos() - 1);
+    assertThat(cache.collect(HOUR, () -> inUse)).isEmpty();
+    assertThat(other.tree()).isDirectory();
+    clock.addAndGet(1);
+    assertThat(cache.collect(HOUR, () -> inUse)).containsExactly(other.digest());
+    assertThat(other.tree()).doesNotExist();
+    assertThat(hello.tree().resolve("usr/share/hello")).hasContent("hi");
+    assertThat(cache.images()).containsExactly(HELLO.image());
+
+    // Referenced for days: kept; its grace starts when the desktop lets go of it.
+    clock.addAndGet(HOUR.toNanos() * 48);
+    assertThat(cache.collect(HOUR, () -> inUse)).isEmpty();
+    inUse.clear();
+    clock.addAndGet(HOUR.toNanos() / 2);
+    assertThat(cache.collect(HOUR, () -> inUse)).isEmpty();
+    // The runtime marks a deleted desktop's layers as used at its deletion: grace from then.
+    cache.touch(List.of(hello.digest()));
+    clock.addAndGet(HOUR.toNanos() * 3 / 4);
+    assertThat(cache.collect(HOUR, () -> inUse)).isEmpty();
+    clock.addAndGet(HOUR.toNanos() / 4);
+    assertThat(cache.collect(HOUR, () -> inUse)).containsExactly(hello.digest());
+    try (var entries = Files.list(cacheDir)) {
+      assertThat(entries).isEmpty(); // no trash left behind
+    }
+    assertThat(cache.images()).isEmpty();
+
+    // Asked for again: unpacked anew.
+    assertThat(cache.unpack(HELLO).resolve("usr/share/hello")).hasContent("hi");
+  }
+
+  @Test
+  void aTreeFoundByANewAgentCountsAsUsedWhenFirstSeen() throws Exception {
+    Path store = tmp.resolve("store");
+    LayerImages.build(store, "example.org/apps/hello", "1", Map.of("usr/share/hello", "hi"));
+    Path cacheDir = tmp.resolve("cache");
+    LayerCache first = new LayerCache(store, cacheDir, "umoci");
+    first.prepare();
+    Path tree = first.unpack(HELLO);
+
+    AtomicLong clock = new AtomicLong(5);
+    LayerCache again = new LayerCache(store, cacheDir, "umoci", clock::get);
+    again.prepare();
+    assertThat(again.collect(HOUR, Set::of)).isEmpty();
+    clock.addAndGet(HOUR.toNanos() - 1);
+    assertThat(again.collect(HOUR, Set::of)).isEmpty();
+    assertThat(tree).isDirectory();
+    clock.addAndGet(1);
+    assertThat(again.collect(HOUR, Set::of)).hasSize(1);
+    assertThat(tree).doesNotExist();
+  }
+
+  @Test
+  void aLayerHeldForAStartIsNeverRemovedAndOnlyTreesAreTouched() throws Exception {
+    Path store = tmp.resolve("store");
+    LayerImages.build(store, "example.org/apps/hello", "1", Map.of("usr/share/hello", "hi"));
+    Path cacheDir = tmp.resolve("cache");
+    LayerCache cache = new LayerCache(store, cacheDir, "umoci");
+    cache.prepare();
+    // Held twice (two desktops starting at once): kept until both let go, grace or not.
+    LayerCache.Held a = cache.acquireAll(List.of(HELLO)).getFirst();
+    LayerCache.Held b = cache.acquireAll(List.of(HELLO)).getFirst();
+    assertThat(b).isEqualTo(a);
+    // What is no tree of the cache's is not the collector's: nothing else there is removed.
+    Path stranger = Files.createDirectories(cacheDir.resolve("not-a-digest"));
+    Path unpacking = Files.createDirectories(cacheDir.resolve(".partial-sha256-being-unpacked"));
+    assertThat(cache.collect(Duration.ZERO, Set::of)).isEmpty();
+    cache.release(List.of(a.digest()));
+    assertThat(cache.collect(Duration.ZERO, Set::of)).isEmpty();
+    assertThat(a.tree().resolve("usr/share/hello")).hasContent("hi");
+    cache.release(List.of(b.digest()));
+    assertThat(cache.collect(Duration.ZERO, Set::of)).containsExactly(a.digest());
+    assertThat(a.tree()).doesNotExist();
+    assertThat(stranger).isDirectory();
+    assertThat(unpacking).isDirectory();
+    // A layer that cannot be found holds nothing.
+    assertThatThrownBy(
+            () ->
+                cache.acquireAll(
+                    List.of(HELLO, new AppLayer("nope", "1", "example.org/apps/nope:1"))))
+        .hasMessageContaining("nope");
+    assertThat(cache.collect(Duration.ZERO, Set::of)).hasSize(1);
+  }
+
+  @Test
+  void startsRacingCollectionsAlwaysComposeWholeTrees() throws Exception {
+    Path store = tmp.resolve("store");
+    LayerImages.build(store, "example.org/apps/hello", "1", Map.of("usr/share/hello", "hi"));
+    Path cacheDir = tmp.resolve("cache");
+    LayerCache cache = new LayerCache(store, cacheDir, "umoci");
+    cache.prepare();
+    AtomicBoolean done = new AtomicBoolean();
+    List<String> removed = new CopyOnWriteArrayList<>();
+    List<String> problems = new CopyOnWriteArrayList<>();
+    CountDownLatch starts = new CountDownLatch(2);
+    Thread collector =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  while (!done.get()) {
+                    try {
+                      removed.addAll(cache.collect(Duration.ZERO, Set::of));
+                    } catch (IOException e) {
+                      problems.add("collect: " + e);
+                    }
+                  }
+                });
+    List<Thread> starters = new ArrayList<>();
+    for (int t = 0; t < 2; t++) {
+      starters.add(
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      for (int i = 0; i < 12; i++) {
+                        LayerCache.Held held = cache.acquireAll(List.of(HELLO)).getFirst();
+                        try {
+                          // As a start composing it would: the whole tree, for a while.
+                          Thread.sleep(ThreadLocalRandom.current().nextInt(1, 20));
+                          if (!Files.readString(held.tree().resolve("usr/share/hello"))
+                              .equals("hi")) {
+                            problems.add("tree changed under a start");
+                          }
+                        } finally {
+                          cache.release(List.of(held.digest()));
+                        }
+                        Thread.sleep(ThreadLocalRandom.current().nextInt(0, 30));
+                      }
+                    } catch (Exception e) {
+                      problems.add("start: " + e);
+                    } finally {
+                      starts.countDown();
+                    }
+                  }));
+    }
+    starts.await();
+    done.set(true);
+    collector.join();
+    assertThat(problems).isEmpty();
+    // The collector did race the starts: trees were removed between them and unpacked anew.
+    assertThat(removed).isNotEmpty();
+    Set<String> names = new HashSet<>();
+    try (var entries = Files.list(cacheDir)) {
+      entries.forEach(p -> names.add(p.getFileName().toString()));
+    }
+    assertThat(names).allMatch(n -> n.matches("sha256-[0-9a-f]{64}"));
+  }
+
+  @Test
+  void removalsAndUnpacksACrashLeftUnfinishedAreCleanedUp() throws Exception {
+    Path store = tmp.resolve("store");
+    LayerImages.build(store, "example.org/apps/hello", "1", Map.of("usr/share/hello", "hi"));
+    Path cacheDir = tmp.resolve("cache");
+    LayerCache cache = new LayerCache(store, cacheDir, "umoci");
+    cache.prepare();
+    Path tree = cache.unpack(HELLO);
+    // A removal cut short: the tree renamed, half deleted.
+    Path trash = cacheDir.resolve(".trash-" + tree.getFileName() + "-1f");
+    Files.move(tree, trash);
+    Files.delete(trash.resolve("usr/share/hello"));
+    Path partial = Files.createDirectories(cacheDir.resolve(".partial-sha256-x-2e/usr/bin"));
+
+    // A new agent finds neither as a layer and removes both.
+    LayerCache again = new LayerCache(store, cacheDir, "umoci");
+    assertThat(again.digests()).isEmpty();
+    again.prepare();
+    assertThat(trash).doesNotExist();
+    assertThat(partial.getParent().getParent()).doesNotExist();
+    // The layer is unpacked anew, whole.
+    assertThat(again.unpack(HELLO).resolve("usr/share/hello")).hasContent("hi");
+
+    // A removal that failed while the agent ran is finished by the next collection.
+    Path late = Files.createDirectories(cacheDir.resolve(".trash-sha256-y-3d/opt"));
+    again.collect(HOUR, Set::of);
+    assertThat(late.getParent()).doesNotExist();
+    assertThat(tree).isDirectory();
   }
 }

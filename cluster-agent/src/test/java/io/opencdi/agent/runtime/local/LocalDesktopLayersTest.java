@@ -1,5 +1,6 @@
 package io.opencdi.agent.runtime.local;
 
+import static io.opencdi.protocol.DesktopState.DELETED;
 import static io.opencdi.protocol.DesktopState.FAILED;
 import static io.opencdi.protocol.DesktopState.RUNNING;
 import static io.opencdi.protocol.DesktopState.STOPPED;
@@ -233,6 +234,87 @@ class LocalDesktopLayersTest {
     assertThat(statuses).isEmpty();
   }
 
+  @Test
+  void layersOfDeletedDesktopsAreRemovedAndThoseOfStoppedOnesKeptAcrossAgentRestarts()
+      throws Exception {
+    rootOnly();
+    AppLayer other = new AppLayer("other", "1", "example.org/apps/other:1");
+    LayerImages.build(store, "example.org/apps/other", "1", Map.of("opt/other/README", "other\n"));
+    // No grace: an unused layer goes at the next collection (the runtime's own, every second, too).
+    LocalRuntime runtime = runtime(Duration.ZERO);
+    runtime.start(spec("k1").withLayers(List.of(HELLO)));
+    runtime.start(spec("k2").withLayers(List.of(other)));
+    awaitState("k1", RUNNING);
+    awaitState("k2", RUNNING);
+    Path cache = dataDir.resolve("layers");
+    List<Path> trees = trees(cache);
+    assertThat(trees).hasSize(2);
+    Path helloTree = treeOf(cache, HELLO);
+    Path otherTree = treeOf(cache, other);
+    assertThat(runtime.collectLayers()).isEmpty();
+
+    // Stopped, a desktop keeps its layers for its next start, also across an agent restart.
+    runtime.stop(spec("k1").withLayers(List.of(HELLO)));
+    awaitState("k1", STOPPED);
+    assertThat(runtime.collectLayers()).isEmpty();
+    runtime.close();
+    runtimes.remove(runtime);
+    statuses.clear();
+    LocalRuntime again = runtime(Duration.ZERO);
+    assertThat(again.collectLayers()).isEmpty();
+    assertThat(trees(cache)).containsExactlyInAnyOrderElementsOf(trees);
+
+    // Deleted, it lets go of them: gone once no desktop has used them for the grace period.
+    again.delete("local", "k2");
+    awaitState("k2", DELETED);
+    awaitGone(again, otherTree);
+    assertThat(helloTree.resolve("usr/local/bin/opencdi-hello-layer")).exists();
+
+    // A desktop an earlier agent started has no record of its layers: it keeps all there were.
+    Files.delete(dataDir.resolve("desktops/k1/layers"));
+    again.close();
+    runtimes.remove(again);
+    LocalRuntime third = runtime(Duration.ZERO);
+    assertThat(third.collectLayers()).isEmpty();
+    assertThat(helloTree).isDirectory();
+    // Started again, it records what it uses; the same layer, still there.
+    statuses.clear();
+    third.start(spec("k1").withLayers(List.of(HELLO)));
+    awaitState("k1", RUNNING);
+    assertThat(dataDir.resolve("desktops/k1/layers"))
+        .content()
+        .contains("sha256:" + helloTree.getFileName().toString().substring("sha256-".length()));
+    assertThat(inDesktop(third.launch("k1").orElseThrow(), "opencdi-hello-layer").output())
+        .contains(MARKER);
+    third.delete("local", "k1");
+    awaitState("k1", DELETED);
+    awaitGone(third, helloTree);
+    // Renamed away first, then deleted (the runtime's own collection may still be deleting it).
+    long deadline = System.nanoTime() + START.toNanos();
+    while (!trees(cache).isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(trees(cache)).isEmpty();
+  }
+
+  @Test
+  void aDeletedDesktopsLayerStaysForTheGracePeriod() throws Exception {
+    rootOnly();
+    LocalRuntime runtime = runtime(Duration.ofHours(1));
+    runtime.start(spec("g1").withLayers(List.of(HELLO)));
+    awaitState("g1", RUNNING);
+    Path tree = treeOf(dataDir.resolve("layers"), HELLO);
+    runtime.delete("local", "g1");
+    awaitState("g1", DELETED);
+    assertThat(runtime.collectLayers()).isEmpty();
+    assertThat(tree.resolve("usr/local/bin/opencdi-hello-layer")).exists();
+    // Another desktop starting with it meanwhile finds it, not unpacked anew.
+    Object inode = Files.getAttribute(tree, "unix:ino");
+    runtime.start(spec("g2").withLayers(List.of(HELLO)));
+    awaitState("g2", RUNNING);
+    assertThat(Files.getAttribute(tree, "unix:ino")).isEqualTo(inode);
+  }
+
   // --- helpers
 
   private static void rootOnly() {
@@ -246,9 +328,37 @@ class LocalDesktopLayersTest {
   }
 
   private LocalRuntime runtime() {
-    LocalRuntime runtime = LocalDesktops.runtime(dataDir, store, START, statuses);
+    return runtime(LocalSettings.DEFAULT_LAYER_GRACE);
+  }
+
+  private LocalRuntime runtime(Duration layerGrace) {
+    LocalRuntime runtime = LocalDesktops.runtime(dataDir, store, START, statuses, layerGrace);
     runtimes.add(runtime);
     return runtime;
+  }
+
+  private static List<Path> trees(Path cache) throws IOException {
+    try (var entries = Files.list(cache)) {
+      return entries.toList();
+    }
+  }
+
+  /** The unpacked tree of a layer: its manifest's digest, as the store names it. */
+  private Path treeOf(Path cache, AppLayer layer) throws IOException {
+    LayerCache.Found found = new LayerCache(store, cache, "umoci").find(layer);
+    Path tree = cache.resolve(LayerCache.dirName(found.digest()));
+    assertThat(tree).isDirectory();
+    return tree;
+  }
+
+  /** Collects until the tree is gone (the runtime's own collections may be first). */
+  private static void awaitGone(LocalRuntime runtime, Path tree) throws InterruptedException {
+    long deadline = System.nanoTime() + START.toNanos();
+    while (Files.exists(tree) && System.nanoTime() < deadline) {
+      runtime.collectLayers();
+      Thread.sleep(50);
+    }
+    assertThat(tree).doesNotExist();
   }
 
   private static DesktopSpec spec(String id) {

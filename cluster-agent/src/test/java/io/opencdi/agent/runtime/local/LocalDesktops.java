@@ -21,6 +21,16 @@ final class LocalDesktops {
    */
   static LocalRuntime runtime(
       Path dataDir, Path layerStore, Duration startTimeout, Statuses statuses) {
+    return runtime(dataDir, layerStore, startTimeout, statuses, LocalSettings.DEFAULT_LAYER_GRACE);
+  }
+
+  /** As above, unused layers being removed after {@code layerGrace}. */
+  static LocalRuntime runtime(
+      Path dataDir,
+      Path layerStore,
+      Duration startTimeout,
+      Statuses statuses,
+      Duration layerGrace) {
     LocalSettings settings =
         new LocalSettings(
             "local",
@@ -44,7 +54,8 @@ final class LocalDesktops {
             startTimeout,
             Duration.ofSeconds(3),
             LocalSettings.Hygiene.DEFAULTS,
-            layerStore);
+            layerStore,
+            layerGrace);
     LocalRuntime runtime = new LocalRuntime(settings);
     runtime.addListener(
         new RuntimeListener() {
