@@ -180,8 +180,7 @@ final class FileExchange implements Tunnels.Waiter {
         .putHeader("Content-Type", "application/json")
         .putHeader("Cache-Control", "no-store")
         .end(
-            new JsonObject()
-                .put("policy", policy)
+            (policy == null ? new JsonObject() : new JsonObject().put("policy", policy))
                 .put("maxBytes", maxBytes)
                 .put("files", shown)
                 .encode());

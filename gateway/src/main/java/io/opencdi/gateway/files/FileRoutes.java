@@ -40,6 +40,9 @@ public class FileRoutes {
   /** Path prefix of the file API. */
   public static final String PREFIX = "/files/v1/";
 
+  /** Path prefix of the prints of the desktop's virtual printer (ADR 0043). */
+  public static final String PRINTS_PREFIX = "/prints/v1/";
+
   private static final Logger LOG = Logger.getLogger(FileRoutes.class);
 
   private final Sessions sessions;
@@ -53,30 +56,39 @@ public class FileRoutes {
   }
 
   void routes(@Observes Router router) {
-    router.get(PREFIX + ":desktop").handler(rc -> handle(rc, FileOpen.Op.LIST));
-    router.put(PREFIX + ":desktop/:name").handler(rc -> handle(rc, FileOpen.Op.UPLOAD));
-    router.get(PREFIX + ":desktop/:name").handler(rc -> handle(rc, FileOpen.Op.DOWNLOAD));
+    FileOpen.Folder home = FileOpen.Folder.HOME;
+    FileOpen.Folder prints = FileOpen.Folder.PRINTS;
+    router.get(PREFIX + ":desktop").handler(rc -> handle(rc, home, FileOpen.Op.LIST));
+    router.put(PREFIX + ":desktop/:name").handler(rc -> handle(rc, home, FileOpen.Op.UPLOAD));
+    router.get(PREFIX + ":desktop/:name").handler(rc -> handle(rc, home, FileOpen.Op.DOWNLOAD));
+    router.get(PRINTS_PREFIX + ":desktop").handler(rc -> handle(rc, prints, FileOpen.Op.LIST));
+    router
+        .get(PRINTS_PREFIX + ":desktop/:name")
+        .handler(rc -> handle(rc, prints, FileOpen.Op.DOWNLOAD));
     // Anything else under the prefix (a name that decodes to a path, another method) is a JSON
     // refusal too, not the router's bare status.
-    router
-        .route(PREFIX + "*")
-        .order(Integer.MAX_VALUE)
-        .handler(
-            rc ->
-                refuse(
-                    rc,
-                    new FileRules.Refusal(
-                        400,
-                        "VALIDATION",
-                        "not a file request: GET /files/v1/{desktop}, PUT or GET"
-                            + " /files/v1/{desktop}/{name}, where the name is one file name")));
+    for (String prefix : new String[] {PREFIX, PRINTS_PREFIX}) {
+      router
+          .route(prefix + "*")
+          .order(Integer.MAX_VALUE)
+          .handler(
+              rc ->
+                  refuse(
+                      rc,
+                      new FileRules.Refusal(
+                          400,
+                          "VALIDATION",
+                          "not a file request: GET /files/v1/{desktop}, PUT or GET"
+                              + " /files/v1/{desktop}/{name}, GET /prints/v1/{desktop} or"
+                              + " /prints/v1/{desktop}/{name}, where the name is one file name")));
+    }
   }
 
   /** The desktop, its cluster and what the rules need, as the database has them now. */
   private record Target(
       UUID desktopId, UUID clusterId, String clusterName, UUID agentId, FileRules.Facts facts) {}
 
-  private void handle(RoutingContext rc, FileOpen.Op op) {
+  private void handle(RoutingContext rc, FileOpen.Folder folder, FileOpen.Op op) {
     HttpServerRequest request = rc.request();
     // Nothing of an upload is read before the caller, the desktop and the agent are ready.
     request.pause();
@@ -111,6 +123,7 @@ public class FileRoutes {
                       caller.userId(),
                       caller.admin(),
                       target == null ? null : target.facts(),
+                      folder,
                       op,
                       name,
                       declared);
@@ -120,8 +133,12 @@ public class FileRoutes {
               }
               LOG.infof(
                   "%s: %s %s of desktop %s",
-                  caller.username(), op, name == null ? "the files" : "'" + name + "'", desktopId);
-              start(rc, caller, target, op, name);
+                  caller.username(),
+                  op,
+                  (name == null ? "the files" : "'" + name + "'")
+                      + (folder == FileOpen.Folder.PRINTS ? " (prints)" : ""),
+                  desktopId);
+              start(rc, target, folder, op, name);
             },
             e -> {
               if (e instanceof UnauthenticatedException) {
@@ -134,13 +151,19 @@ public class FileRoutes {
             });
   }
 
-  private void start(RoutingContext rc, Caller caller, Target target, FileOpen.Op op, String name) {
+  private void start(
+      RoutingContext rc, Target target, FileOpen.Folder folder, FileOpen.Op op, String name) {
     if (target.clusterId() == null) {
       refuse(rc, new FileRules.Refusal(409, "INVALID_STATE", "the desktop runs on no cluster"));
       return;
     }
     FileExchange exchange =
-        new FileExchange(rc, op, name, target.facts().maxBytes(), policyOf(target.facts()));
+        new FileExchange(
+            rc,
+            op,
+            name,
+            target.facts().maxBytes(),
+            folder == FileOpen.Folder.PRINTS ? null : policyOf(target.facts()));
     Runnable forget =
         tunnels.requestFile(
             target.clusterId(),
@@ -154,7 +177,8 @@ public class FileRoutes {
                     dialBackUrl,
                     op,
                     name,
-                    target.facts().maxBytes()),
+                    target.facts().maxBytes(),
+                    folder == FileOpen.Folder.HOME ? null : folder),
             exchange);
     exchange.forgetWith(forget);
   }
@@ -191,6 +215,7 @@ public class FileRoutes {
             t != null,
             t != null && t.fileTransfer.uploads(),
             t != null && t.fileTransfer.downloads(),
+            t != null && t.printing,
             t == null ? 0 : FileRules.maxBytes(t.fileTransferMaxMiB));
     return new Target(
         d.id,

@@ -24,6 +24,7 @@ public final class FileRules {
       boolean templateKnown,
       boolean uploads,
       boolean downloads,
+      boolean printing,
       long maxBytes) {}
 
   /** The largest file a template limit of {@code mib} lets through. */
@@ -38,6 +39,22 @@ public final class FileRules {
    */
   public static Optional<Refusal> check(
       UUID callerId, boolean admin, Facts facts, FileOpen.Op op, String name, long declaredBytes) {
+    return check(callerId, admin, facts, FileOpen.Folder.HOME, op, name, declaredBytes);
+  }
+
+  /**
+   * As {@link #check(UUID, boolean, Facts, FileOpen.Op, String, long)} for a file of {@code
+   * folder}: the prints of the desktop's virtual printer are listed and downloaded when the
+   * template has printing on, whatever its file transfer policy, and never uploaded to (ADR 0043).
+   */
+  public static Optional<Refusal> check(
+      UUID callerId,
+      boolean admin,
+      Facts facts,
+      FileOpen.Folder folder,
+      FileOpen.Op op,
+      String name,
+      long declaredBytes) {
     // Another user's desktop looks like none, so ids cannot be probed.
     if (facts == null || !admin && !facts.ownerId().equals(callerId)) {
       return Optional.of(new Refusal(404, "NOT_FOUND", "no such desktop"));
@@ -50,13 +67,22 @@ public final class FileRules {
               "a file name is one name at the top of the home: no '/', no control characters,"
                   + " not starting with '.', no leading or trailing space, at most 255 bytes"));
     }
+    if (folder == FileOpen.Folder.PRINTS) {
+      if (op == FileOpen.Op.UPLOAD) {
+        return Optional.of(new Refusal(400, "VALIDATION", "prints are made by the desktop only"));
+      }
+      if (!facts.templateKnown() || !facts.printing()) {
+        return Optional.of(new Refusal(403, "FORBIDDEN", "the desktop's template has no printing"));
+      }
+    }
     boolean allowed =
-        facts.templateKnown()
-            && switch (op) {
-              case LIST -> facts.uploads() || facts.downloads();
-              case UPLOAD -> facts.uploads();
-              case DOWNLOAD -> facts.downloads();
-            };
+        folder == FileOpen.Folder.PRINTS
+            || facts.templateKnown()
+                && switch (op) {
+                  case LIST -> facts.uploads() || facts.downloads();
+                  case UPLOAD -> facts.uploads();
+                  case DOWNLOAD -> facts.downloads();
+                };
     if (!allowed) {
       return Optional.of(
           new Refusal(

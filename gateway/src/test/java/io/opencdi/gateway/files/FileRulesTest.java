@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.FileCloseCodes;
+import io.opencdi.protocol.FileOpen;
 import io.opencdi.protocol.FileOpen.Op;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -14,7 +15,7 @@ class FileRulesTest {
   private static final long MIB = 1024 * 1024;
 
   private static FileRules.Facts facts(boolean uploads, boolean downloads, DesktopState state) {
-    return new FileRules.Facts(ALICE, state, true, uploads, downloads, MIB);
+    return new FileRules.Facts(ALICE, state, true, uploads, downloads, false, MIB);
   }
 
   private static String code(UUID caller, boolean admin, FileRules.Facts f, Op op, String name) {
@@ -47,7 +48,8 @@ class FileRulesTest {
     assertThat(code(ALICE, false, none, Op.LIST, null)).isEqualTo("FORBIDDEN");
     // An admin is held to the template too: the policy is about the data, not the person.
     assertThat(code(BOB, true, none, Op.DOWNLOAD, "a")).isEqualTo("FORBIDDEN");
-    FileRules.Facts orphan = new FileRules.Facts(ALICE, DesktopState.RUNNING, false, true, true, 1);
+    FileRules.Facts orphan =
+        new FileRules.Facts(ALICE, DesktopState.RUNNING, false, true, true, true, 1);
     assertThat(code(ALICE, false, orphan, Op.LIST, null)).isEqualTo("FORBIDDEN");
   }
 
@@ -76,6 +78,26 @@ class FileRulesTest {
         .doesNotContain("\n");
     assertThat(FileRules.ofClose(4999, "whatever").message()).doesNotContain("whatever");
     assertThat(FileRules.ofClose(1006, null).status()).isEqualTo(503);
+  }
+
+  @Test
+  void printsFollowThePrintingSwitchNotTheFilePolicyAndTakeNoUploads() {
+    FileRules.Facts printingNoFiles =
+        new FileRules.Facts(ALICE, DesktopState.RUNNING, true, false, false, true, MIB);
+    FileRules.Facts filesNoPrinting =
+        new FileRules.Facts(ALICE, DesktopState.RUNNING, true, true, true, false, MIB);
+    FileOpen.Folder prints = FileOpen.Folder.PRINTS;
+    assertThat(FileRules.check(ALICE, false, printingNoFiles, prints, Op.LIST, null, -1)).isEmpty();
+    assertThat(FileRules.check(ALICE, false, printingNoFiles, prints, Op.DOWNLOAD, "a.pdf", -1))
+        .isEmpty();
+    assertThat(FileRules.check(ALICE, false, filesNoPrinting, prints, Op.LIST, null, -1))
+        .hasValueSatisfying(r -> assertThat(r.code()).isEqualTo("FORBIDDEN"));
+    assertThat(FileRules.check(ALICE, false, printingNoFiles, prints, Op.UPLOAD, "a.pdf", 1))
+        .hasValueSatisfying(r -> assertThat(r.code()).isEqualTo("VALIDATION"));
+    assertThat(FileRules.check(BOB, false, printingNoFiles, prints, Op.LIST, null, -1))
+        .hasValueSatisfying(r -> assertThat(r.code()).isEqualTo("NOT_FOUND"));
+    // The home stays closed under that template.
+    assertThat(code(ALICE, false, printingNoFiles, Op.LIST, null)).isEqualTo("FORBIDDEN");
   }
 
   @Test
