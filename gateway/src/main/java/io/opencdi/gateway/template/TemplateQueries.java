@@ -6,16 +6,29 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-/** Templates read for other features' batch resolvers (desktops, pools): one query per batch. */
+/**
+ * Templates read for the API: every template, and for other features' batch resolvers (desktops,
+ * pools) one query per batch.
+ */
 @ApplicationScoped
 public class TemplateQueries {
   private final Db db;
 
   public TemplateQueries(Db db) {
     this.db = db;
+  }
+
+  /** Every template, by name. */
+  public Uni<List<Template>> all() {
+    return db.session(
+        s ->
+            s.createSelectionQuery("from TemplateEntity order by name", TemplateEntity.class)
+                .getResultList()
+                .map(l -> l.stream().map(Template::from).toList()));
   }
 
   /** The templates of {@code ids} that exist, by id. */

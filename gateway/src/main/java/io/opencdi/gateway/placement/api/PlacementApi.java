@@ -3,39 +3,32 @@ package io.opencdi.gateway.placement.api;
 import io.opencdi.gateway.admission.Admission;
 import io.opencdi.gateway.auth.Caller;
 import io.opencdi.gateway.auth.CallerResolver;
-import io.opencdi.gateway.auth.UserEntity;
 import io.opencdi.gateway.common.ForbiddenException;
 import io.opencdi.gateway.common.Ids;
 import io.opencdi.gateway.common.NotFoundException;
 import io.opencdi.gateway.common.TextInputs;
 import io.opencdi.gateway.common.ValidationException;
-import io.opencdi.gateway.db.Db;
-import io.opencdi.gateway.placement.PlacementService;
-import io.opencdi.gateway.template.TemplateEntity;
+import io.opencdi.gateway.placement.PlacementPreviews;
 import io.opencdi.placement.framework.ClusterEvaluation;
 import io.opencdi.placement.framework.Decision;
-import io.opencdi.placement.model.DesktopRequest;
 import io.smallrye.mutiny.Uni;
+import java.util.Optional;
 import java.util.UUID;
 import org.eclipse.microprofile.graphql.Description;
 import org.eclipse.microprofile.graphql.GraphQLApi;
 import org.eclipse.microprofile.graphql.NonNull;
 import org.eclipse.microprofile.graphql.Query;
-import org.hibernate.reactive.mutiny.Mutiny;
 
 /** "Why would my desktop land there?" */
 @GraphQLApi
 public class PlacementApi {
   private final CallerResolver callers;
-  private final PlacementService placement;
-  private final Db db;
+  private final PlacementPreviews previews;
   private final Admission admission;
 
-  public PlacementApi(
-      CallerResolver callers, PlacementService placement, Db db, Admission admission) {
+  public PlacementApi(CallerResolver callers, PlacementPreviews previews, Admission admission) {
     this.callers = callers;
-    this.placement = placement;
-    this.db = db;
+    this.previews = previews;
     this.admission = admission;
   }
 
@@ -54,59 +47,32 @@ public class PlacementApi {
     } catch (ValidationException e) {
       return Uni.createFrom().failure(e);
     }
+    var hypothesis =
+        new PlacementPreviews.Hypothesis(
+            templateId, input.cpuMillis(), input.memoryMiB(), input.region(), input.zone());
     return admission.admitRead(
         () ->
             callers
                 .caller()
-                .flatMap(
-                    c ->
-                        db.session(
-                            s ->
-                                owner(s, c, input.owner())
-                                    .flatMap(
-                                        owner ->
-                                            s.find(TemplateEntity.class, templateId)
-                                                .map(t -> preview(owner, t, input))))));
+                .flatMap(c -> decide(c, input.owner(), hypothesis))
+                .map(
+                    d ->
+                        toPreview(
+                            d.orElseThrow(
+                                () ->
+                                    new NotFoundException(
+                                        "no template with id " + input.templateId())))));
   }
 
-  private PlacementPreview preview(
-      UserEntity owner, TemplateEntity t, PlacementPreviewInput input) {
-    if (t == null) {
-      throw new NotFoundException("no template with id " + input.templateId());
-    }
-    var b =
-        DesktopRequest.builder(
-                owner.id.toString(),
-                input.cpuMillis() == null ? t.cpuMillis : input.cpuMillis(),
-                input.memoryMiB() == null ? t.memoryMiB : input.memoryMiB())
-            .runtimeClass(t.runtimeClass)
-            .storageClass(t.storageClass)
-            .image(t.image);
-    if (t.arch != null) {
-      b.arch(t.arch);
-    }
-    if (input.region() != null) {
-      b.region(input.region());
-    }
-    if (input.zone() != null) {
-      b.zone(input.zone());
-    }
-    return toPreview(placement.preview(b.build()));
-  }
-
-  private static Uni<UserEntity> owner(Mutiny.Session s, Caller caller, String username) {
-    if (username == null || username.equals(caller.username())) {
-      return s.find(UserEntity.class, caller.userId());
+  private Uni<Optional<Decision>> decide(
+      Caller caller, String owner, PlacementPreviews.Hypothesis hypothesis) {
+    if (owner == null || owner.equals(caller.username())) {
+      return previews.forUser(caller.userId(), hypothesis);
     }
     if (!caller.admin()) {
       throw new ForbiddenException("only admins preview placement for other users");
     }
-    return s.createSelectionQuery("from UserEntity where username = :u", UserEntity.class)
-        .setParameter("u", username)
-        .getSingleResultOrNull()
-        .onItem()
-        .ifNull()
-        .failWith(() -> new NotFoundException("no user named '" + username + "'"));
+    return previews.forUsername(owner, hypothesis);
   }
 
   static PlacementPreview toPreview(Decision decision) {

@@ -1,16 +1,14 @@
 package io.opencdi.gateway.template.api;
 
-import io.opencdi.gateway.applayer.AppLayerRepository;
 import io.opencdi.gateway.applayer.LayerStack;
 import io.opencdi.gateway.auth.CallerResolver;
-import io.opencdi.gateway.common.ConflictException;
 import io.opencdi.gateway.common.Ids;
-import io.opencdi.gateway.common.NotFoundException;
 import io.opencdi.gateway.common.ValidationException;
-import io.opencdi.gateway.db.Db;
 import io.opencdi.gateway.template.ClipboardPolicy;
 import io.opencdi.gateway.template.FileTransferPolicy;
 import io.opencdi.gateway.template.TemplateEntity;
+import io.opencdi.gateway.template.TemplateQueries;
+import io.opencdi.gateway.template.TemplateService;
 import io.smallrye.mutiny.Uni;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -23,7 +21,6 @@ import org.eclipse.microprofile.graphql.Id;
 import org.eclipse.microprofile.graphql.Mutation;
 import org.eclipse.microprofile.graphql.NonNull;
 import org.eclipse.microprofile.graphql.Query;
-import org.hibernate.LockMode;
 
 /** Desktop templates: everyone reads them, admins create and change them. */
 @GraphQLApi
@@ -36,29 +33,20 @@ public class TemplateApi {
   /** Printable text without control characters, so it cannot break the desktop's drawing. */
   private static final Pattern WATERMARK = Pattern.compile("[\\p{L}\\p{N}\\p{P}\\p{S} ]{1,120}");
 
-  private final Db db;
   private final CallerResolver callers;
-  private final AppLayerRepository layers;
+  private final TemplateQueries queries;
+  private final TemplateService service;
 
-  public TemplateApi(Db db, CallerResolver callers, AppLayerRepository layers) {
-    this.db = db;
+  public TemplateApi(CallerResolver callers, TemplateQueries queries, TemplateService service) {
     this.callers = callers;
-    this.layers = layers;
+    this.queries = queries;
+    this.service = service;
   }
 
   @Query
   @Description("Desktop templates.")
   public Uni<@NonNull List<@NonNull Template>> templates() {
-    return callers
-        .caller()
-        .flatMap(
-            c ->
-                db.session(
-                    s ->
-                        s.createSelectionQuery(
-                                "from TemplateEntity order by name", TemplateEntity.class)
-                            .getResultList()
-                            .map(l -> l.stream().map(Template::from).toList())));
+    return callers.caller().flatMap(c -> queries.all());
   }
 
   @Mutation
@@ -68,25 +56,7 @@ public class TemplateApi {
         .caller()
         .map(c -> c.requireAdmin())
         .map(c -> toEntity(input))
-        .call(t -> withLayers(t, input))
-        .flatMap(
-            t ->
-                db.transaction(
-                        s ->
-                            s.createSelectionQuery(
-                                    "select count(t) from TemplateEntity t where t.name = :n",
-                                    Long.class)
-                                .setParameter("n", t.name)
-                                .getSingleResult()
-                                .flatMap(
-                                    n -> {
-                                      if (n > 0) {
-                                        throw new ConflictException(
-                                            "a template named '" + t.name + "' exists");
-                                      }
-                                      return s.persist(t);
-                                    }))
-                    .replaceWith(() -> Template.from(t)));
+        .flatMap(t -> service.create(t, apps(input)));
   }
 
   @Mutation
@@ -105,77 +75,14 @@ public class TemplateApi {
               wanted.id = templateId;
               return wanted;
             })
-        .call(wanted -> withLayers(wanted, input))
-        .flatMap(
-            wanted ->
-                db.transaction(
-                    s ->
-                        s.find(TemplateEntity.class, wanted.id, LockMode.PESSIMISTIC_WRITE)
-                            .flatMap(
-                                t -> {
-                                  if (t == null) {
-                                    throw new NotFoundException("no template with id " + wanted.id);
-                                  }
-                                  return s.createSelectionQuery(
-                                          "select count(t) from TemplateEntity t where t.name = :n"
-                                              + " and t.id <> :id",
-                                          Long.class)
-                                      .setParameter("n", wanted.name)
-                                      .setParameter("id", wanted.id)
-                                      .getSingleResult()
-                                      .map(
-                                          n -> {
-                                            if (n > 0) {
-                                              throw new ConflictException(
-                                                  "a template named '" + wanted.name + "' exists");
-                                            }
-                                            t.name = wanted.name;
-                                            t.description = wanted.description;
-                                            t.image = wanted.image;
-                                            t.cpuMillis = wanted.cpuMillis;
-                                            t.memoryMiB = wanted.memoryMiB;
-                                            t.runtimeClass = wanted.runtimeClass;
-                                            t.storageClass = wanted.storageClass;
-                                            t.homeVolumeGiB = wanted.homeVolumeGiB;
-                                            t.arch = wanted.arch;
-                                            t.clipboard = wanted.clipboard;
-                                            t.clipboardMaxBytes = wanted.clipboardMaxBytes;
-                                            t.watermark = wanted.watermark;
-                                            t.fileTransfer = wanted.fileTransfer;
-                                            t.fileTransferMaxMiB = wanted.fileTransferMaxMiB;
-                                            t.printing = wanted.printing;
-                                            t.audio = wanted.audio;
-                                            t.microphone = wanted.microphone;
-                                            t.idleTimeoutMinutes = wanted.idleTimeoutMinutes;
-                                            t.autoPowerOffMinutes = wanted.autoPowerOffMinutes;
-                                            t.maxSessionMinutes = wanted.maxSessionMinutes;
-                                            t.appLayers = wanted.appLayers;
-                                            return Template.from(t);
-                                          });
-                                })));
+        .flatMap(wanted -> service.update(wanted, apps(input)));
   }
 
-  /**
-   * Gives {@code t} the layers {@code in} names. Layers never change or go away, so what is read
-   * here still holds when the template is written.
-   */
-  private Uni<Void> withLayers(TemplateEntity t, TemplateInput in) {
-    List<UUID> ids =
-        in.apps() == null
-            ? List.of()
-            : in.apps().stream().map(a -> Ids.parse(a, "app layer")).toList();
-    if (ids.isEmpty()) {
-      t.appLayers = "[]";
-      return Uni.createFrom().voidItem();
-    }
-    return layers
-        .byIds(ids)
-        .invoke(
-            found ->
-                t.appLayers =
-                    LayerStack.toJson(
-                        LayerStack.compose(LayerStack.resolve(ids, found), List.of())))
-        .replaceWithVoid();
+  /** The application layers {@code in} names, lowest first. */
+  private static List<UUID> apps(TemplateInput in) {
+    return in.apps() == null
+        ? List.of()
+        : in.apps().stream().map(a -> Ids.parse(a, "app layer")).toList();
   }
 
   static TemplateEntity toEntity(TemplateInput in) {
