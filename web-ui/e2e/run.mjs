@@ -5,7 +5,8 @@
 //
 // $OPENCDI_LOCAL_DATA_DIR is the data directory of the agent's `local` runtime (real desktops on
 // this host); the viewer scenario checks the files it types into a desktop there, the restore
-// scenario the home of the desktop restored from a snapshot. With
+// scenario the home of the desktop restored from a snapshot, the print scenario that the
+// desktop's shell reads before it prints. With
 // $TTFF_RUNS=N it also measures time to first frame N times (docs/perf/time-to-first-frame.md).
 // $E2E_ONLY runs only the scenarios whose names contain it (ignoring case), e.g.
 // E2E_ONLY="Files dialog"; the others are skipped and not counted.
@@ -982,6 +983,126 @@ await scenario(
 
     await dialog.getByRole("button", { name: "Close" }).click();
     await dialog.waitFor({ state: "detached" });
+    await deleteQuietly(alice, name);
+  },
+);
+
+await scenario(
+  "a user prints from a real desktop's terminal to its PDF printer and downloads the PDF from the Prints dialog",
+  async () => {
+    assert.ok(localDataDir, "OPENCDI_LOCAL_DATA_DIR (the local runtime's data directory) is unset");
+    const call = async (page, query, variables) => {
+      const r = await api(page, query, variables);
+      assert.ok(!r.errors, JSON.stringify(r.errors));
+      return r.data;
+    };
+    // A template of real desktops with the printer on: local-desktop itself when it prints,
+    // else a copy of it with printing on, made by the admin for this scenario. (Templates cannot
+    // be deleted; the copy stays, as the template of the template scenario does.)
+    const fields = `id name description image cpuMillis memoryMiB runtimeClass storageClass
+      homeVolumeGiB arch clipboard clipboardMaxBytes watermark fileTransfer fileTransferMaxMiB
+      printing audio microphone idleTimeoutMinutes autoPowerOffMinutes maxSessionMinutes
+      apps { id }`;
+    const { templates } = await call(admin, `{ templates { ${fields} } }`);
+    const local = templates.find((t) => t.name === "local-desktop");
+    assert.ok(local, "the seeded local-desktop template is missing");
+    let printing = local;
+    if (!local.printing) {
+      const input = {
+        ...local,
+        name: `local-print-${run}`,
+        description: "Local desktop with the PDF printer (end-to-end test)",
+        printing: true,
+        apps: local.apps.map((a) => a.id),
+      };
+      delete input.id;
+      const { createTemplate } = await call(
+        admin,
+        `mutation($input: TemplateInput!) { createTemplate(input: $input) { id name printing } }`,
+        { input },
+      );
+      assert.equal(createTemplate.printing, true);
+      printing = createTemplate;
+    }
+
+    const name = `alice-print-${run}`;
+    const { createDesktop } = await call(
+      alice,
+      "mutation($input: CreateDesktopInput!) { createDesktop(input: $input) { id } }",
+      { input: { templateId: printing.id, name } },
+    );
+    const id = createDesktop.id;
+    const card = alice.locator(`[data-desktop="${name}"]`);
+    const dialog = alice.getByRole("dialog", { name: `Prints of ${name}` });
+    const panel = dialog.getByTestId("prints-panel");
+    const openPrints = async () => {
+      await alice.goto(base);
+      await card
+        .getByTestId("desktop-state")
+        .filter({ hasText: "RUNNING" })
+        .waitFor({ timeout: DESKTOP_TIMEOUT });
+      await card.getByTestId("prints-button").click();
+      await panel.waitFor();
+      await settled(alice); // the listing is in
+    };
+    const closePrints = async () => {
+      await dialog.getByRole("button", { name: "Close" }).click();
+      await dialog.waitFor({ state: "detached" });
+    };
+
+    // Nothing printed yet: the dialog says how to print.
+    await openPrints();
+    const empty = await panel.innerText();
+    assert.match(empty, /Nothing printed yet/, `the new desktop's prints: ${empty}`);
+    await closePrints();
+
+    // Connect and print from the terminal: once the shell is known to read (a file it writes
+    // appears in the home), `lp` sends a line of text to the default printer, OpenCDI's.
+    await alice.goto(`${base}#/desktops/${id}/display`);
+    await waitForFrame(alice, { minColours: 2, timeout: DESKTOP_TIMEOUT });
+    const home = join(localDataDir, "desktops", id, "home");
+    await typeUntilFile(
+      alice,
+      `echo ready-${run} > ~/ready-${run}.txt`,
+      join(home, `ready-${run}.txt`),
+      `ready-${run}\n`,
+    );
+    await typeInDesktop(alice, "echo printed-by-e2e | lp");
+
+    // The printer takes a few seconds to make the PDF: refreshed until it is listed.
+    await openPrints();
+    const rows = panel.getByTestId("prints-row");
+    const deadline = Date.now() + 60_000;
+    while ((await rows.count()) === 0) {
+      assert.equal(
+        await panel.getByTestId("prints-error").count(),
+        0,
+        `the prints could not be listed: ${await panel.innerText()}`,
+      );
+      if (Date.now() > deadline) {
+        await shot(alice, "failed-prints");
+        throw new Error("no PDF was listed within 60 s of printing");
+      }
+      await alice.waitForTimeout(2000);
+      await panel.getByTestId("prints-refresh").click();
+      await settled(alice);
+    }
+    const row = rows.first();
+    const file = await row.getAttribute("data-file");
+    assert.match(file, /\.pdf$/);
+    await shot(alice, "41-prints");
+
+    // Downloaded through the browser under its name: a PDF.
+    const [download] = await Promise.all([
+      alice.waitForEvent("download"),
+      row.getByTestId("prints-download").click(),
+    ]);
+    assert.equal(download.suggestedFilename(), file);
+    const pdf = readFileSync(await download.path());
+    assert.equal(pdf.subarray(0, 4).toString("latin1"), "%PDF", "the download is not a PDF");
+    assert.equal(await panel.getByTestId("prints-error").count(), 0);
+
+    await closePrints();
     await deleteQuietly(alice, name);
   },
 );

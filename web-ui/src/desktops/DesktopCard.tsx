@@ -12,6 +12,7 @@ import {
   type DesktopFieldsFragment,
 } from "../gql/graphql";
 import { FilesButton, type FileTransferAccess } from "../files/FilesModal";
+import { PrintsButton } from "../files/PrintsModal";
 import { LiveUsage } from "./LiveUsage";
 import { SnapshotsButton } from "./snapshots/SnapshotsModal";
 import { AppBadges } from "./AppBadges";
@@ -29,11 +30,14 @@ export function DesktopCard({
   desktop,
   onConnect,
   fileTransfer,
+  printing = false,
 }: {
   desktop: DesktopFieldsFragment;
   onConnect?: (d: DesktopFieldsFragment) => void;
   /** The template's file transfer policy; without it (not known yet) no Files button. */
   fileTransfer?: FileTransferAccess;
+  /** Whether the template gives the desktop a virtual PDF printer; false until known. */
+  printing?: boolean;
 }) {
   const [start, startDesktop] = useMutation(StartDesktopDocument);
   const [stop, stopDesktop] = useMutation(StopDesktopDocument);
@@ -131,6 +135,7 @@ export function DesktopCard({
           {fileTransfer && desktop.state === "RUNNING" && (
             <FilesButton desktop={desktop} access={fileTransfer} />
           )}
+          {printing && desktop.state === "RUNNING" && <PrintsButton desktop={desktop} />}
           {canStart(desktop.state) && (
             <Button
               size="xs"

@@ -49,6 +49,11 @@ export function MyDesktopsPage() {
       ),
     [templates.data],
   );
+  // Likewise a Prints button only once the template is known to give the desktop a printer.
+  const printing = useMemo(
+    () => new Set((templates.data?.templates ?? []).filter((t) => t.printing).map((t) => t.id)),
+    [templates.data],
+  );
 
   return (
     <Stack>
@@ -76,6 +81,7 @@ export function MyDesktopsPage() {
               desktop={d}
               onConnect={setViewing}
               fileTransfer={fileTransfer.get(d.template.id)}
+              printing={printing.has(d.template.id)}
             />
           ))}
         </SimpleGrid>

@@ -4,8 +4,11 @@ import { bytesOf, fakeFilesGateway, filesError } from "../test/fakeFiles";
 import {
   FilesApiError,
   downloadFile,
+  downloadPrint,
   errorFromResponse,
   listFiles,
+  listPrints,
+  newestFirst,
   uploadFile,
   validateFileName,
 } from "./filesApi";
@@ -134,5 +137,50 @@ describe("the file API client", () => {
       code: "TOO_LARGE",
       message: "a.bin is over the limit of 1 MiB",
     });
+  });
+});
+
+describe("the print API client", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("lists a desktop's prints with the bearer token under /prints/v1", async () => {
+    const listing = {
+      maxBytes: 104857600,
+      files: [{ name: "a.pdf", size: 10, modifiedAt: "2026-12-07T10:00:02Z" }],
+    };
+    const gw = fakeFilesGateway(() => ({ status: 200, json: listing }));
+    expect(await listPrints("d 1", "t0k3n")).toEqual(listing);
+    expect(gw.requests[0].method).toBe("GET");
+    expect(gw.requests[0].url).toBe("/prints/v1/d%201");
+    expect(gw.requests[0].headers.authorization).toBe("Bearer t0k3n");
+  });
+
+  it("downloads a print's bytes, its name encoded in the path", async () => {
+    const bytes = new TextEncoder().encode("%PDF-1.7");
+    const gw = fakeFilesGateway(() => ({ status: 200, bytes }));
+    const blob = await downloadPrint("d1", "2026-12-07T10-00-00Z-job-3-a b#.pdf", "t0k3n");
+    expect(gw.requests[0].url).toBe("/prints/v1/d1/2026-12-07T10-00-00Z-job-3-a%20b%23.pdf");
+    expect(gw.requests[0].headers.authorization).toBe("Bearer t0k3n");
+    expect(new TextDecoder().decode(await blob.arrayBuffer())).toBe("%PDF-1.7");
+  });
+
+  it("turns a refusal into an error carrying the API's code", async () => {
+    fakeFilesGateway(() => filesError(403, "FORBIDDEN", "the template of d1 has no printer"));
+    await expect(listPrints("d1", "t")).rejects.toMatchObject({
+      code: "FORBIDDEN",
+      message: "the template of d1 has no printer",
+      status: 403,
+    });
+    await expect(downloadPrint("d1", "a.pdf", "t")).rejects.toMatchObject({ code: "FORBIDDEN" });
+  });
+
+  it("sorts newest first, by time and then by name, without changing its input", () => {
+    const files = [
+      { name: "b.pdf", size: 1, modifiedAt: "2026-12-07T09:00:00Z" },
+      { name: "c.pdf", size: 1, modifiedAt: "2026-12-07T11:00:00Z" },
+      { name: "a.pdf", size: 1, modifiedAt: "2026-12-07T09:00:00Z" },
+    ];
+    expect(newestFirst(files).map((f) => f.name)).toEqual(["c.pdf", "b.pdf", "a.pdf"]);
+    expect(files.map((f) => f.name)).toEqual(["b.pdf", "c.pdf", "a.pdf"]);
   });
 });

@@ -66,8 +66,8 @@ function networkError(e: unknown): FilesApiError {
   return new FilesApiError(0, "NETWORK", `The gateway cannot be reached: ${reason}`);
 }
 
-const urlOf = (desktopId: string, name?: string) =>
-  `${BASE}/${encodeURIComponent(desktopId)}` +
+const urlOf = (desktopId: string, name?: string, base = BASE) =>
+  `${base}/${encodeURIComponent(desktopId)}` +
   (name === undefined ? "" : `/${encodeURIComponent(name)}`);
 
 const authorization = (token: string | null): Record<string, string> =>
@@ -102,6 +102,47 @@ export async function downloadFile(
 ): Promise<Blob> {
   const response = await send(urlOf(desktopId, name), { headers: authorization(token) });
   return response.blob();
+}
+
+/**
+ * The gateway's print API, beside the file API and answered the same way: the PDFs the desktop's
+ * virtual printer made, one per print job, when the template has `printing` on.
+ */
+const PRINTS = "/prints/v1";
+
+/** The PDFs of a desktop's virtual printer, in the gateway's order, and the size limit. */
+export interface PrintListing {
+  maxBytes: number;
+  files: HomeFile[];
+}
+
+/** The PDFs the desktop's virtual printer made. */
+export async function listPrints(desktopId: string, token: string | null): Promise<PrintListing> {
+  const response = await send(urlOf(desktopId, undefined, PRINTS), {
+    headers: { Accept: "application/json", ...authorization(token) },
+  });
+  return (await response.json()) as PrintListing;
+}
+
+/** The bytes of one PDF of the desktop's virtual printer. */
+export async function downloadPrint(
+  desktopId: string,
+  name: string,
+  token: string | null,
+): Promise<Blob> {
+  const response = await send(urlOf(desktopId, name, PRINTS), { headers: authorization(token) });
+  return response.blob();
+}
+
+/** Files newest first (by time, then by name: a print's name starts with its time). */
+export function newestFirst<F extends HomeFile>(files: readonly F[]): F[] {
+  const time = (f: F) => {
+    const t = Date.parse(f.modifiedAt);
+    return Number.isNaN(t) ? 0 : t;
+  };
+  return [...files].sort(
+    (a, b) => time(b) - time(a) || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0),
+  );
 }
 
 /**
