@@ -135,6 +135,10 @@ public class Seeder {
                               "gvisor",
                               "local-home",
                               1));
+                      // The host's own desktops show off the virtual PDF printer (ADR 0043).
+                      rows.stream()
+                          .filter(t -> "local-home".equals(t.storageClass))
+                          .forEach(t -> t.printing = true);
                       return s.persistAll(rows.toArray());
                     }));
   }
