@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.opencdi.agent.runtime.DesktopFiles;
 import io.opencdi.agent.runtime.FileEntry;
+import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.FileNames;
 import io.opencdi.protocol.FileOpen;
 import java.nio.file.Files;
@@ -135,6 +136,61 @@ class LocalDesktopPrintingTest {
     assertThat(names(prints)).containsExactly(name);
     assertThat(runtime.delete("local", "p1").accepted()).isTrue();
     statuses.awaitState("p1", DELETED, START);
+    assertThat(prints).doesNotExist();
+  }
+
+  @Test
+  void aGvisorDesktopPrintsToItsPrintsFolderToo() throws Exception {
+    Gvisor.Probe probe = Gvisor.probe("runsc");
+    assumeTrue(probe.available(), () -> "gVisor is not usable here: " + probe.reason());
+    assumeTrue(
+        Files.isExecutable(Path.of("/usr/sbin/cupsd")), "CUPS is not installed (cups-daemon)");
+    // gVisor desktops need every ancestor of their data traversable.
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+    LocalRuntime runtime = LocalDesktops.runtime(tmp.resolve("data"), null, START, statuses);
+    runtimes.add(runtime);
+    DesktopSpec plain = LocalDesktops.spec("g1");
+    DesktopSpec spec =
+        new DesktopSpec(
+            plain.id(),
+            plain.name(),
+            plain.owner(),
+            plain.cluster(),
+            plain.node(),
+            plain.image(),
+            plain.cpuMillis(),
+            plain.memoryMiB(),
+            "gvisor",
+            plain.storageClass(),
+            plain.homeVolumeGiB(),
+            plain.power());
+    var admission = runtime.start(spec);
+    assertThat(admission.accepted()).as(admission.reason()).isTrue();
+    statuses.awaitState("g1", RUNNING, START);
+    Path prints = tmp.resolve("data/desktops/g1/prints");
+
+    HostCommands.Result printed =
+        runtime.execInSandbox(
+            "g1",
+            "/bin/bash",
+            "-c",
+            "export $("
+                + SESSION_CUPS_SERVER.strip()
+                + " | head -1); echo \"$CUPS_SERVER\";"
+                + " echo from-gvisor | lp -t 'Quarterly report (draft)' && echo QUEUED");
+    assertThat(printed.output()).containsPattern("/tmp/\\S+/cups\\.sock").contains("QUEUED");
+    await()
+        .atMost(WAIT)
+        .untilAsserted(() -> assertThat(names(prints)).anyMatch(n -> n.matches(PDF_NAME)));
+    String name = names(prints).stream().filter(n -> n.matches(PDF_NAME)).findFirst().get();
+    assertThat(Files.readString(prints.resolve(name), java.nio.charset.StandardCharsets.ISO_8859_1))
+        .startsWith("%PDF-");
+    assertThat(
+            runtime.files("local", "g1", FileOpen.Folder.PRINTS).orElseThrow().list().stream()
+                .map(FileEntry::name))
+        .containsExactly(name);
+    runtime.delete("local", "g1");
+    statuses.awaitState("g1", DELETED, START);
     assertThat(prints).doesNotExist();
   }
 
