@@ -31,6 +31,11 @@
 #   OPENCDI_WATERMARK_FILE when set, the text in this file (first line, {time} kept current) is
 #                          drawn over every window; the file is the runtime's to write and may
 #                          appear, change or go at any time (no file: no watermark; ADR 0040)
+#   OPENCDI_PRINT_DIR      when set (and CUPS is installed), the desktop has a virtual PDF printer,
+#                          OpenCDI-PDF, the default of every program of the session (CUPS_SERVER):
+#                          a cupsd of the session's user writes each job to this directory as
+#                          <UTC yyyy-mm-ddThh-mm-ssZ>-job-<id>[-<title>].pdf, mode 644, outside the
+#                          home, for the runtime to hand out (ADR 0043)
 #   HOME                   the user's home: the persistent volume    (required, created if absent)
 #
 # The X display accepts only clients holding its cookie: a fresh one each start, written to
@@ -274,6 +279,108 @@ while True:
     d.flush()
 PY
 
+# The virtual PDF printer (ADR 0043): a cupsd of the session's user, configured in a private
+# directory outside the home (its socket, spool and logs go with the session), with one queue,
+# OpenCDI-PDF, whose backend writes each job's PDF to OPENCDI_PRINT_DIR. Jobs arrive as PDF (GTK,
+# Firefox) or are made PDF by cups-filters (text, images, PostScript). Exports CUPS_SERVER, for
+# every program of the session; does nothing when OPENCDI_PRINT_DIR is unset or CUPS is missing.
+cups_pid=""
+start_printer() {
+  [[ -n "${OPENCDI_PRINT_DIR:-}" ]] || return 0
+  local cupsd
+  cupsd=$(command -v cupsd || echo /usr/sbin/cupsd)
+  if [[ ! -x "$cupsd" || ! -d /usr/lib/cups/filter ]]; then
+    log "warning: no printer: CUPS is not installed (Debian: cups-daemon cups-client cups-filters)"
+    return 0
+  fi
+  if [[ "$OPENCDI_PRINT_DIR" != /* ]]; then
+    log "warning: no printer: OPENCDI_PRINT_DIR must be an absolute path"
+    return 0
+  fi
+  local dir="$XDG_RUNTIME_DIR/cups"
+  rm -rf "$dir"
+  if ! mkdir -m 700 "$dir" "$dir/ppd" "$dir/bin" "$dir/bin/filter" "$dir/bin/backend" \
+    "$dir/spool" "$dir/cache" "$dir/state" "$dir/tmp" "$dir/log"; then
+    log "warning: no printer: cannot make $dir"
+    return 0
+  fi
+  local f
+  for f in /usr/lib/cups/filter/*; do ln -s "$f" "$dir/bin/filter/"; done
+  ln -s /usr/lib/cups/daemon "$dir/bin/daemon" # cups-exec, which runs every filter and backend
+  printf '%s\n' "ServerRoot $dir" "ServerBin $dir/bin" "DataDir /usr/share/cups" \
+    "RequestRoot $dir/spool" "CacheDir $dir/cache" "StateDir $dir/state" "TempDir $dir/tmp" \
+    "ErrorLog $dir/log/error_log" "AccessLog $dir/log/access_log" "PageLog $dir/log/page_log" \
+    "FileDevice No" "Sandboxing Relaxed" >"$dir/cups-files.conf"
+  printf '%s\n' "Listen $dir/cups.sock" "LogLevel warn" "Browsing Off" "DefaultAuthType None" \
+    "WebInterface No" "<Location />" "  Order allow,deny" "  Allow all" "</Location>" \
+    "<Policy default>" "  <Limit All>" "    Order deny,allow" "  </Limit>" "</Policy>" \
+    >"$dir/cupsd.conf"
+  printf '%s\n' "<DefaultPrinter OpenCDI-PDF>" "Info OpenCDI PDF printer" \
+    "MakeModel OpenCDI PDF printer" "DeviceURI opencdi-pdf:/" "State Idle" "Accepting Yes" \
+    "Shared No" "JobSheets none none" "OpPolicy default" "ErrorPolicy abort-job" \
+    "</DefaultPrinter>" >"$dir/printers.conf"
+  # A generic PDF printer: what arrives as PDF goes to the backend as it is.
+  printf '%s\n' '*PPD-Adobe: "4.3"' '*FormatVersion: "4.3"' '*FileVersion: "1.0"' \
+    '*LanguageVersion: English' '*LanguageEncoding: ISOLatin1' '*PCFileName: "OPENCDI.PPD"' \
+    '*Manufacturer: "OpenCDI"' '*Product: "(OpenCDI PDF)"' '*ModelName: "OpenCDI PDF printer"' \
+    '*ShortNickName: "OpenCDI PDF"' '*NickName: "OpenCDI PDF printer"' \
+    '*PSVersion: "(3010.000) 0"' '*LanguageLevel: "3"' '*ColorDevice: True' \
+    '*DefaultColorSpace: RGB' '*FileSystem: False' '*Throughput: "1"' \
+    '*LandscapeOrientation: Plus90' '*TTRasterizer: Type42' '*cupsVersion: 2.4' \
+    '*cupsFilter2: "application/pdf application/vnd.cups-pdf 0 -"' \
+    '*OpenUI *PageSize/Page Size: PickOne' '*OrderDependency: 10 AnySetup *PageSize' \
+    '*DefaultPageSize: A4' '*PageSize A4/A4: "<</PageSize[595 842]>>setpagedevice"' \
+    '*PageSize Letter/US Letter: "<</PageSize[612 792]>>setpagedevice"' '*CloseUI: *PageSize' \
+    '*OpenUI *PageRegion/Page Region: PickOne' '*OrderDependency: 10 AnySetup *PageRegion' \
+    '*DefaultPageRegion: A4' '*PageRegion A4/A4: "<</PageSize[595 842]>>setpagedevice"' \
+    '*PageRegion Letter/US Letter: "<</PageSize[612 792]>>setpagedevice"' \
+    '*CloseUI: *PageRegion' '*DefaultImageableArea: A4' '*ImageableArea A4/A4: "0 0 595 842"' \
+    '*ImageableArea Letter/US Letter: "0 0 612 792"' '*DefaultPaperDimension: A4' \
+    '*PaperDimension A4/A4: "595 842"' '*PaperDimension Letter/US Letter: "612 792"' \
+    >"$dir/ppd/OpenCDI-PDF.ppd"
+  # The backend: argv job user title copies options [file], the PDF on stdin when no file. Each
+  # job becomes <UTC time>-job-<id>[-<title>].pdf, written under a hidden name and then renamed,
+  # so the runtime never hands out half a PDF.
+  {
+    printf '#!/bin/bash\nout=%q\n' "$OPENCDI_PRINT_DIR"
+    printf '%s\n' \
+      'if [ $# -eq 0 ]; then echo "direct opencdi-pdf \"Unknown\" \"OpenCDI PDF\""; exit 0; fi' \
+      '[ $# -ge 5 ] || { echo "ERROR: usage: opencdi-pdf job user title copies options [file]" >&2; exit 1; }' \
+      'job=$(printf "%s" "$1" | LC_ALL=C tr -cd 0-9)' \
+      'title=$(printf "%s" "$3" | LC_ALL=C sed -e "s/[^A-Za-z0-9._-]\{1,\}/-/g" -e "s/^[-.]*//" \' \
+      '  | cut -c1-60 | LC_ALL=C sed -e "s/[-.]*$//")' \
+      'name="$(date -u +%Y-%m-%dT%H-%M-%SZ)-job-${job:-0}${title:+-$title}.pdf"' \
+      'partial="$out/.partial-$name"' \
+      'umask 022' \
+      'if [ -n "${6:-}" ]; then cat -- "$6" >"$partial"; else cat >"$partial"; fi \' \
+      '  && chmod 644 "$partial" && mv -f "$partial" "$out/$name" \' \
+      '  || { rm -f "$partial"; echo "ERROR: cannot write $name" >&2; exit 1; }' \
+      'echo "INFO: printed to $name" >&2'
+  } >"$dir/bin/backend/opencdi-pdf"
+  chmod 755 "$dir/bin/backend/opencdi-pdf"
+  export CUPS_SERVER="$dir/cups.sock"
+  # Started again a second after it ends, like the watermark's program.
+  (while :; do
+    "$cupsd" -f -c "$dir/cupsd.conf" -s "$dir/cups-files.conf" || log "cupsd ended ($?)"
+    sleep 1
+  done) &
+  cups_pid=$!
+  log "printer OpenCDI-PDF writes to $OPENCDI_PRINT_DIR (CUPS_SERVER $CUPS_SERVER)"
+}
+
+# Waits (at most 10 s) until the printer's scheduler answers, so that the session's first programs
+# find it; a printer that does not come up is logged, never fatal.
+await_printer() {
+  [[ -n "$cups_pid" ]] || return 0
+  for _ in $(seq 1 100); do
+    if [[ -S "$CUPS_SERVER" ]] && { ! command -v lpstat >/dev/null || lpstat -r >/dev/null 2>&1; }; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  log "warning: the printer's cupsd did not answer in 10 s (its log: ${CUPS_SERVER%/*}/log)"
+}
+
 pids=()
 stopping=false
 
@@ -338,6 +445,9 @@ run() {
   fi
   [[ "$security" == VncAuth ]] && xvnc_args+=(-PasswordFile "$OPENCDI_VNC_PASSWORD_FILE")
 
+  # The printer starts while Xvnc does; the session waits for both.
+  start_printer
+
   log "Xvnc on display :$display, RFB on $rfb_at, $geometry, session $session, HOME $HOME"
   Xvnc "${xvnc_args[@]}" &
   pids+=($!)
@@ -353,6 +463,7 @@ run() {
   # Xvnc keeps the image's own programs and libraries; the session and its applications get the
   # layers.
   compose_layers overlay
+  await_printer
 
   # The terminal is the desktop's first application; closing it does not end the desktop. It
   # starts once the window manager manages the screen, so that it gets the keyboard focus.

@@ -3,6 +3,7 @@ package io.opencdi.agent.runtime;
 import io.opencdi.protocol.ClusterReport;
 import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.DesktopStatus;
+import io.opencdi.protocol.FileOpen;
 import io.opencdi.protocol.LiveQuery;
 import io.opencdi.protocol.LiveReport;
 import io.opencdi.protocol.SnapshotSpec;
@@ -122,6 +123,11 @@ public final class CompositeRuntime implements DesktopRuntime {
   @Override
   public Optional<DesktopFiles> files(String cluster, String desktopId) {
     return route(cluster).flatMap(r -> r.files(cluster, desktopId));
+  }
+
+  @Override
+  public Optional<DesktopFiles> files(String cluster, String desktopId, FileOpen.Folder folder) {
+    return route(cluster).flatMap(r -> r.files(cluster, desktopId, folder));
   }
 
   @Override

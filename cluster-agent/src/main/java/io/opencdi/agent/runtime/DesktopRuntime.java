@@ -3,6 +3,7 @@ package io.opencdi.agent.runtime;
 import io.opencdi.protocol.ClusterReport;
 import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.DesktopStatus;
+import io.opencdi.protocol.FileOpen;
 import io.opencdi.protocol.LiveQuery;
 import io.opencdi.protocol.LiveReport;
 import io.opencdi.protocol.SnapshotSpec;
@@ -102,6 +103,16 @@ public interface DesktopRuntime extends AutoCloseable {
    */
   default Optional<DesktopFiles> files(String cluster, String desktopId) {
     return Optional.empty();
+  }
+
+  /**
+   * The files of one folder of a desktop that is {@code RUNNING} in this runtime: its home as
+   * {@link #files(String, String)}, or the PDFs of its virtual printer (ADR 0043), which the caller
+   * only lists and downloads. Empty when the desktop does not run here or this runtime has no such
+   * folder (only the {@code local} runtime has prints for now).
+   */
+  default Optional<DesktopFiles> files(String cluster, String desktopId, FileOpen.Folder folder) {
+    return folder == FileOpen.Folder.HOME ? files(cluster, desktopId) : Optional.empty();
   }
 
   /**

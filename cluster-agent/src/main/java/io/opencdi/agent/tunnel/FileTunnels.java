@@ -104,7 +104,7 @@ public class FileTunnels {
     Optional<DesktopFiles> files =
         request.cluster() == null || request.desktopId() == null
             ? Optional.empty()
-            : runtime.files(request.cluster(), request.desktopId());
+            : runtime.files(request.cluster(), request.desktopId(), request.folderOrHome());
     if (files.isEmpty()) {
       refuse.accept(
           new TunnelRefused(
@@ -161,6 +161,11 @@ public class FileTunnels {
         request.tunnelId(), request.op(), request.desktopId());
     if (request.op() == null) {
       t.close(FileCloseCodes.PROTOCOL_ERROR, "no file operation was asked for");
+      return;
+    }
+    if (request.op() == FileOpen.Op.UPLOAD && request.folderOrHome() == FileOpen.Folder.PRINTS) {
+      // The prints are the printer's to write: nothing is uploaded there (ADR 0043).
+      t.close(FileCloseCodes.PROTOCOL_ERROR, "the prints folder takes no uploads");
       return;
     }
     if (request.op() != FileOpen.Op.LIST && !FileNames.valid(request.name())) {

@@ -25,6 +25,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -55,6 +56,7 @@ class FileTunnelsTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
 
   @TempDir Path home;
+  @TempDir Path prints;
 
   private Vertx vertx;
   private HttpServer server;
@@ -95,7 +97,10 @@ class FileTunnelsTest {
             URI.create("ws://127.0.0.1:" + server.actualPort()), TOKEN, List.of("localhost"));
     tunnels =
         new FileTunnels(
-            new OneDesktop(new LocalDesktopFiles(home, -1, LocalDesktopFiles.STALL)), vertx);
+            new OneDesktop(
+                new LocalDesktopFiles(home, -1, LocalDesktopFiles.STALL),
+                new LocalDesktopFiles(prints, -1, LocalDesktopFiles.STALL)),
+            vertx);
   }
 
   @AfterEach
@@ -207,6 +212,55 @@ class FileTunnelsTest {
   }
 
   @Test
+  void thePrintsFolderIsListedAndDownloadedButTakesNoUploads() throws Exception {
+    Files.writeString(home.resolve("notes.txt"), "home");
+    Files.writeString(prints.resolve("2026-12-07T10-00-00Z-job-1-report.pdf"), "%PDF-1.7 one");
+    Files.writeString(prints.resolve(".partial-2026-12-07T10-00-01Z-job-2.pdf"), "%PDF-");
+
+    GatewayEnd list = open(FileOpen.Op.LIST, null, 0, FileOpen.Folder.PRINTS);
+    assertThat(list.closeCode()).isEqualTo(1000);
+    JsonArray files = new JsonObject(list.texts.getFirst()).getJsonArray("files");
+    assertThat(files.size()).isEqualTo(1);
+    assertThat(files.getJsonObject(0).getString("name"))
+        .isEqualTo("2026-12-07T10-00-00Z-job-1-report.pdf");
+
+    GatewayEnd download =
+        open(
+            FileOpen.Op.DOWNLOAD,
+            "2026-12-07T10-00-00Z-job-1-report.pdf",
+            100,
+            FileOpen.Folder.PRINTS);
+    assertThat(download.closeCode()).isEqualTo(1000);
+    assertThat(download.binary.toString(StandardCharsets.UTF_8)).isEqualTo("%PDF-1.7 one");
+    // The home's files are not the prints folder's.
+    assertThat(open(FileOpen.Op.DOWNLOAD, "notes.txt", 100, FileOpen.Folder.PRINTS).closeCode())
+        .isEqualTo(FileCloseCodes.NOT_FOUND);
+
+    // An upload into the prints is dialled back and closed at once: nothing is written anywhere.
+    GatewayEnd upload = open(FileOpen.Op.UPLOAD, "fake.pdf", 100, FileOpen.Folder.PRINTS);
+    assertThat(upload.closeCode()).isEqualTo(FileCloseCodes.PROTOCOL_ERROR);
+    assertThat(upload.texts).isEmpty();
+    assertThat(prints.resolve("fake.pdf")).doesNotExist();
+    assertThat(home.resolve("fake.pdf")).doesNotExist();
+    try (Stream<Path> all = Files.list(prints)) {
+      assertThat(all.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder(
+              "2026-12-07T10-00-00Z-job-1-report.pdf", ".partial-2026-12-07T10-00-01Z-job-2.pdf");
+    }
+    assertThat(entries()).containsExactly("notes.txt");
+
+    // A request without a folder, as older gateways send, means the home.
+    GatewayEnd older = open(FileOpen.Op.LIST, null, 0, null);
+    assertThat(
+            new JsonObject(older.texts.getFirst())
+                .getJsonArray("files")
+                .getJsonObject(0)
+                .getString("name"))
+        .isEqualTo("notes.txt");
+    assertThat(refused).isEmpty();
+  }
+
+  @Test
   void anUnknownDesktopOrAnUntrustedGatewayIsRefused() throws Exception {
     String unknown = tunnelId();
     tunnels.open(
@@ -252,8 +306,14 @@ class FileTunnelsTest {
   // --- helpers
 
   private GatewayEnd open(FileOpen.Op op, String name, long maxBytes) throws Exception {
+    return open(op, name, maxBytes, FileOpen.Folder.HOME);
+  }
+
+  private GatewayEnd open(FileOpen.Op op, String name, long maxBytes, FileOpen.Folder folder)
+      throws Exception {
     String id = tunnelId();
-    tunnels.open(new FileOpen(id, "d-1", "bj-1", null, op, name, maxBytes), link, refused::add);
+    tunnels.open(
+        new FileOpen(id, "d-1", "bj-1", null, op, name, maxBytes, folder), link, refused::add);
     GatewayEnd end = dialled(id);
     end.closed.get(WAIT.toSeconds(), TimeUnit.SECONDS);
     return end;
@@ -336,12 +396,19 @@ class FileTunnelsTest {
     }
   }
 
-  /** A runtime of one cluster {@code bj-1} whose one desktop, {@code d-1}, has a home. */
-  private record OneDesktop(DesktopFiles home) implements DesktopRuntime {
+  /**
+   * A runtime of one cluster {@code bj-1} whose one desktop, {@code d-1}, has a home and prints.
+   */
+  private record OneDesktop(DesktopFiles home, DesktopFiles prints) implements DesktopRuntime {
     @Override
     public Optional<DesktopFiles> files(String cluster, String desktopId) {
+      return files(cluster, desktopId, FileOpen.Folder.HOME);
+    }
+
+    @Override
+    public Optional<DesktopFiles> files(String cluster, String desktopId, FileOpen.Folder folder) {
       return "bj-1".equals(cluster) && "d-1".equals(desktopId)
-          ? Optional.of(home)
+          ? Optional.of(folder == FileOpen.Folder.PRINTS ? prints : home)
           : Optional.empty();
     }
 

@@ -88,6 +88,7 @@ final class Gvisor {
       Path home,
       Path entrypoint,
       Path policy,
+      Path prints,
       int uid,
       int gid,
       Map<String, String> env,
@@ -150,7 +151,7 @@ final class Gvisor {
       JSON.writerWithDefaultPrettyPrinter()
           .writeValue(
               bundleDir.resolve("config.json").toFile(),
-              spec(home, entrypoint, policy, uid, gid, sandboxEnv, netns));
+              spec(home, entrypoint, policy, prints, uid, gid, sandboxEnv, netns));
       return sandbox;
     } catch (IOException | RuntimeException e) {
       destroy(sandbox);
@@ -239,6 +240,7 @@ final class Gvisor {
       Path home,
       Path entrypoint,
       Path policy,
+      Path prints,
       int uid,
       int gid,
       Map<String, String> env,
@@ -277,6 +279,12 @@ final class Gvisor {
             mount(entrypoint.toString(), "bind", entrypoint.toString(), List.of("bind", "ro")),
             // What the agent tells the desktop (its watermark), read-only to the desktop.
             mount(policy.toString(), "bind", policy.toString(), List.of("bind", "ro")),
+            // Where its printer writes PDFs (ADR 0043): the desktop's to write, never to run.
+            mount(
+                prints.toString(),
+                "bind",
+                prints.toString(),
+                List.of("bind", "rw", "nosuid", "nodev", "noexec")),
             mount(home.toString(), "bind", home.toString(), List.of("rbind", "rw")));
     Map<String, Object> spec = new LinkedHashMap<>();
     spec.put("ociVersion", "1.0.0");

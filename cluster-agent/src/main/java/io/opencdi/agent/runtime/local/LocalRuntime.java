@@ -11,6 +11,7 @@ import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.DesktopStatus;
 import io.opencdi.protocol.DesktopUsage;
+import io.opencdi.protocol.FileOpen;
 import io.opencdi.protocol.LiveQuery;
 import io.opencdi.protocol.LiveReport;
 import io.opencdi.protocol.NodeGroupReport;
@@ -233,6 +234,12 @@ public final class LocalRuntime implements DesktopRuntime {
    */
   @Override
   public Optional<DesktopFiles> files(String cluster, String desktopId) {
+    return files(cluster, desktopId, FileOpen.Folder.HOME);
+  }
+
+  /** Its home, or its prints folder (ADR 0043), as the desktop's user. */
+  @Override
+  public Optional<DesktopFiles> files(String cluster, String desktopId, FileOpen.Folder folder) {
     synchronized (lock) {
       LocalDesktop d = desktops.get(desktopId);
       if (d == null
@@ -243,7 +250,11 @@ public final class LocalRuntime implements DesktopRuntime {
       }
       return Optional.of(
           new LocalDesktopFiles(
-              home(desktopId), dropPrivileges ? d.launch.uid() : -1, LocalDesktopFiles.STALL));
+              folder == FileOpen.Folder.PRINTS
+                  ? DesktopPrints.dir(desktopsDir.resolve(desktopId))
+                  : home(desktopId),
+              dropPrivileges ? d.launch.uid() : -1,
+              LocalDesktopFiles.STALL));
     }
   }
 
@@ -1174,9 +1185,9 @@ public final class LocalRuntime implements DesktopRuntime {
    * {@code desktop} for its user; a network namespace with only its loopback; and last its
    * application layers composed read-only (and nosuid, nodev) over {@code /usr} and {@code /opt}
    * with the host's files on top (ADR 0037); the agent's policy directory (the watermark, ADR 0040)
-   * read-only under {@value #DESKTOP_RUN}. Arguments: host home, VNC socket directory, entrypoint,
-   * uid, init (empty: none), policy directory, then for each overlay its target and lower
-   * directories.
+   * read-only under {@value #DESKTOP_RUN}; its prints folder (ADR 0043) read-write but noexec
+   * there. Arguments: host home, VNC socket directory, entrypoint, uid, init (empty: none), policy
+   * directory, prints directory, then for each overlay its target and lower directories.
    *
    * <p>The overlays are made while the layers' cache is still in view and moved over {@code /usr}
    * and {@code /opt} last. Root's own commands are found on a PATH without {@code /usr/local}, and
@@ -1186,8 +1197,8 @@ public final class LocalRuntime implements DesktopRuntime {
   private static final String NAMESPACE_SETUP =
       """
       set -eu
-      home=$1 vnc=$2 entry=$3 uid=$4 init=${5:-} policy=$6
-      shift 6
+      home=$1 vnc=$2 entry=$3 uid=$4 init=${5:-} policy=$6 prints=$7
+      shift 7
       desktop_path=$PATH
       PATH=/usr/sbin:/usr/bin:/sbin:/bin
       setpriv=$(command -v setpriv) mount=$(command -v mount) rm=$(command -v rm)
@@ -1195,10 +1206,11 @@ public final class LocalRuntime implements DesktopRuntime {
       # Staged on the desktop's own /dev/shm while the host paths are still in view.
       mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm
       stage=/dev/shm/.opencdi-stage
-      mkdir -m 700 "$stage" "$stage/home" "$stage/vnc" "$stage/policy" "$stage/layers"
+      mkdir -m 700 "$stage" "$stage/home" "$stage/vnc" "$stage/policy" "$stage/prints" "$stage/layers"
       mount --bind "$home" "$stage/home"
       mount --bind "$vnc" "$stage/vnc"
       mount --bind "$policy" "$stage/policy"
+      mount --bind "$prints" "$stage/prints"
       install -m 755 "$entry" "$stage/entrypoint.sh"
       # Application layers (target, lower directories): composed read-only while the cache is in
       # view, moved into place last.
@@ -1224,6 +1236,10 @@ public final class LocalRuntime implements DesktopRuntime {
       mkdir -m 755 /tmp/.opencdi/policy
       mount --move "$stage/policy" /tmp/.opencdi/policy
       mount -o remount,bind,ro,nosuid,nodev,noexec /tmp/.opencdi/policy
+      # Where its printer writes PDFs (ADR 0043): the desktop's to write, never to run.
+      mkdir -m 700 /tmp/.opencdi/prints
+      mount --move "$stage/prints" /tmp/.opencdi/prints
+      mount -o remount,bind,nosuid,nodev,noexec /tmp/.opencdi/prints
       mount -t tmpfs -o mode=755,nosuid,nodev tmpfs /home
       mkdir /home/desktop
       mount --move "$stage/home" /home/desktop
@@ -1344,6 +1360,7 @@ public final class LocalRuntime implements DesktopRuntime {
     setMode(home, "rwx------");
     setMode(vncDir, "rwx------");
     DesktopWatermark watermark = DesktopWatermark.create(dir);
+    Path prints = DesktopPrints.create(dir, dropPrivileges ? uid : -1);
     Files.deleteIfExists(vncDir.resolve(VNC_SOCKET));
     DesktopLog log = new DesktopLog(dir.resolve("desktop.log"), settings.hygiene().logMaxBytes());
     boolean gvisorClass = "gvisor".equals(spec.runtimeClass());
@@ -1370,6 +1387,9 @@ public final class LocalRuntime implements DesktopRuntime {
         namespaces
             ? DESKTOP_RUN + "/policy/" + DesktopWatermark.FILE
             : watermark.file().toString());
+    env.put(
+        "OPENCDI_PRINT_DIR",
+        namespaces ? DESKTOP_RUN + "/" + DesktopPrints.DIR : prints.toString());
 
     List<String> command = new ArrayList<>();
     // A session of its own makes the desktop one process group that a stop can signal whole.
@@ -1387,6 +1407,7 @@ public final class LocalRuntime implements DesktopRuntime {
               home,
               entrypoint,
               watermark.dir(),
+              prints,
               uid,
               uid,
               env,
@@ -1437,7 +1458,8 @@ public final class LocalRuntime implements DesktopRuntime {
                 entrypoint.toString(),
                 Integer.toString(uid),
                 DesktopInit.path().map(Path::toString).orElse(""),
-                watermark.dir().toString()));
+                watermark.dir().toString(),
+                prints.toString()));
         for (LayerCache.Overlay overlay : overlays) {
           command.add(overlay.target());
           command.add(overlay.lowerdir());
