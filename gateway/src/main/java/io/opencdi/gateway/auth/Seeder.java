@@ -136,9 +136,12 @@ public class Seeder {
                               "local-home",
                               1));
                       // The host's own desktops show off the virtual PDF printer (ADR 0043).
-                      rows.stream()
-                          .filter(t -> "local-home".equals(t.storageClass))
-                          .forEach(t -> t.printing = true);
+                      for (Object row : rows) {
+                        if (row instanceof TemplateEntity t
+                            && "local-home".equals(t.storageClass)) {
+                          t.printing = true;
+                        }
+                      }
                       return s.persistAll(rows.toArray());
                     }));
   }
