@@ -1,36 +1,25 @@
 import { Button, Group, Loader, Modal, Progress, Stack, Table, Text } from "@mantine/core";
-import { useCallback, useEffect, useRef, useState, type ChangeEvent } from "react";
+import { useCallback, useRef, useState, type ChangeEvent } from "react";
 import { ErrorAlert } from "../api/ErrorAlert";
-import type { ApiProblem } from "../api/errors";
 import { useAuth } from "../auth/AuthContext";
 import { formatTime } from "../common/format";
-import { IconDownload, IconFolder, IconRefresh, IconUpload } from "../common/icons";
+import { IconFolder, IconRefresh, IconUpload } from "../common/icons";
 import { formatBytes } from "../desktops/snapshots/snapshots";
 import type { FileTransferPolicy } from "../gql/graphql";
 import {
-  FilesApiError,
   downloadFile,
   listFiles,
-  saveBlob,
   uploadFile,
   validateFileName,
   type HomeListing,
 } from "./filesApi";
+import { DownloadButton, problemOf, useDownload, useFolderListing } from "./folder";
 
 /** What the desktop's template says about file transfer, as the portal knows it from GraphQL. */
 export interface FileTransferAccess {
   policy: FileTransferPolicy;
   maxMiB: number;
 }
-
-interface Problem extends ApiProblem {
-  title: string;
-}
-
-const problemOf = (title: string, e: unknown): Problem =>
-  e instanceof FilesApiError
-    ? { title, code: e.code, message: e.message }
-    : { title, code: "ERROR", message: e instanceof Error ? e.message : String(e) };
 
 const mayUpload = (policy: FileTransferPolicy) => policy === "BOTH" || policy === "UPLOAD";
 const mayDownload = (policy: FileTransferPolicy) => policy === "BOTH" || policy === "DOWNLOAD";
@@ -54,50 +43,20 @@ export function FilesModal({
 }) {
   const { session } = useAuth();
   const token = session?.token ?? null;
-  const [listing, setListing] = useState<HomeListing | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [problem, setProblem] = useState<Problem | null>(null);
+  const list = useCallback(() => listFiles(desktop.id, token), [desktop.id, token]);
+  const { listing, loading, problem, setProblem, refresh } = useFolderListing<HomeListing>(
+    opened,
+    list,
+    "The files could not be listed",
+  );
   const [notice, setNotice] = useState<string | null>(null);
   const [upload, setUpload] = useState<{ name: string; sent: number; total: number } | null>(null);
-  const [downloading, setDownloading] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
 
   const policy = listing?.policy ?? access.policy;
   const maxBytes = listing?.maxBytes ?? access.maxMiB * 1024 * 1024;
   const canUpload = mayUpload(policy);
   const canDownload = mayDownload(policy);
-
-  // Only the latest listing counts: an answer overtaken by a newer request (a refresh after an
-  // upload) or arriving after the dialog closed is dropped.
-  const latest = useRef(0);
-  const refresh = useCallback(async () => {
-    const request = ++latest.current;
-    setLoading(true);
-    try {
-      const answer = await listFiles(desktop.id, token);
-      if (request === latest.current) setListing(answer);
-    } catch (e) {
-      if (request === latest.current) setProblem(problemOf("The files could not be listed", e));
-    } finally {
-      if (request === latest.current) setLoading(false);
-    }
-  }, [desktop.id, token]);
-
-  useEffect(() => {
-    if (!opened) return;
-    const request = ++latest.current;
-    let open = true;
-    const counts = () => open && request === latest.current;
-    listFiles(desktop.id, token)
-      .then(
-        (answer) => counts() && setListing(answer),
-        (e: unknown) => counts() && setProblem(problemOf("The files could not be listed", e)),
-      )
-      .finally(() => counts() && setLoading(false));
-    return () => {
-      open = false;
-    };
-  }, [opened, desktop.id, token]);
 
   const send = async (file: File) => {
     setProblem(null);
@@ -137,18 +96,13 @@ export function FilesModal({
     if (file) void send(file);
   };
 
-  const download = async (name: string) => {
-    setProblem(null);
-    setNotice(null);
-    setDownloading(name);
-    try {
-      saveBlob(await downloadFile(desktop.id, name, token), name);
-    } catch (e) {
-      setProblem(problemOf("The download failed", e));
-    } finally {
-      setDownloading(null);
-    }
-  };
+  const { downloading, download } = useDownload(
+    (name) => downloadFile(desktop.id, name, token),
+    (p) => {
+      setNotice(null);
+      setProblem(p);
+    },
+  );
 
   const files = listing?.files ?? [];
 
@@ -250,17 +204,12 @@ export function FilesModal({
                     <Table.Td>{formatTime(f.modifiedAt)}</Table.Td>
                     {canDownload && (
                       <Table.Td>
-                        <Button
-                          size="xs"
-                          variant="light"
-                          leftSection={<IconDownload size={16} />}
-                          loading={downloading === f.name}
-                          aria-label={`Download ${f.name}`}
-                          data-testid="files-download"
+                        <DownloadButton
+                          name={f.name}
+                          busy={downloading === f.name}
+                          testId="files-download"
                           onClick={() => void download(f.name)}
-                        >
-                          Download
-                        </Button>
+                        />
                       </Table.Td>
                     )}
                   </Table.Tr>

@@ -1,28 +1,12 @@
 import { Button, Group, Loader, Modal, Stack, Table, Text } from "@mantine/core";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useState } from "react";
 import { ErrorAlert } from "../api/ErrorAlert";
-import type { ApiProblem } from "../api/errors";
 import { useAuth } from "../auth/AuthContext";
 import { formatTime } from "../common/format";
-import { IconDownload, IconPrinter, IconRefresh } from "../common/icons";
+import { IconPrinter, IconRefresh } from "../common/icons";
 import { formatBytes } from "../desktops/snapshots/snapshots";
-import {
-  FilesApiError,
-  downloadPrint,
-  listPrints,
-  newestFirst,
-  saveBlob,
-  type PrintListing,
-} from "./filesApi";
-
-interface Problem extends ApiProblem {
-  title: string;
-}
-
-const problemOf = (title: string, e: unknown): Problem =>
-  e instanceof FilesApiError
-    ? { title, code: e.code, message: e.message }
-    : { title, code: "ERROR", message: e instanceof Error ? e.message : String(e) };
+import { downloadPrint, listPrints, newestFirst, type PrintListing } from "./filesApi";
+import { DownloadButton, useDownload, useFolderListing } from "./folder";
 
 /** What the dialog says when the printer has made nothing yet. */
 export const NOTHING_PRINTED =
@@ -44,60 +28,16 @@ export function PrintsModal({
 }) {
   const { session } = useAuth();
   const token = session?.token ?? null;
-  const [listing, setListing] = useState<PrintListing | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [downloading, setDownloading] = useState<string | null>(null);
-
-  // Only the latest listing counts: an answer overtaken by a newer request or arriving after the
-  // dialog closed is dropped. The dialog opens loading; Refresh shows it loads again.
-  const latest = useRef(0);
-  const load = useCallback(
-    (isOpen: () => boolean = () => true) => {
-      const request = ++latest.current;
-      const counts = () => isOpen() && request === latest.current;
-      return listPrints(desktop.id, token)
-        .then(
-          (answer) => {
-            if (counts()) {
-              setListing(answer);
-              setProblem(null);
-            }
-          },
-          (e: unknown) => {
-            if (counts()) setProblem(problemOf("The prints could not be listed", e));
-          },
-        )
-        .finally(() => counts() && setLoading(false));
-    },
-    [desktop.id, token],
+  const list = useCallback(() => listPrints(desktop.id, token), [desktop.id, token]);
+  const { listing, loading, problem, setProblem, refresh } = useFolderListing<PrintListing>(
+    opened,
+    list,
+    "The prints could not be listed",
   );
-
-  useEffect(() => {
-    if (!opened) return;
-    let open = true;
-    void load(() => open);
-    return () => {
-      open = false;
-    };
-  }, [opened, load]);
-
-  const refresh = () => {
-    setLoading(true);
-    void load();
-  };
-
-  const download = async (name: string) => {
-    setProblem(null);
-    setDownloading(name);
-    try {
-      saveBlob(await downloadPrint(desktop.id, name, token), name);
-    } catch (e) {
-      setProblem(problemOf("The download failed", e));
-    } finally {
-      setDownloading(null);
-    }
-  };
+  const { downloading, download } = useDownload(
+    (name) => downloadPrint(desktop.id, name, token),
+    setProblem,
+  );
 
   const prints = listing ? newestFirst(listing.files) : [];
 
@@ -116,7 +56,10 @@ export function PrintsModal({
             loading={loading}
             aria-label={`Refresh prints of ${desktop.name}`}
             data-testid="prints-refresh"
-            onClick={refresh}
+            onClick={() => {
+              setProblem(null);
+              void refresh();
+            }}
           >
             Refresh
           </Button>
@@ -150,17 +93,12 @@ export function PrintsModal({
                     <Table.Td style={{ overflowWrap: "anywhere" }}>{f.name}</Table.Td>
                     <Table.Td style={{ whiteSpace: "nowrap" }}>{formatBytes(f.size)}</Table.Td>
                     <Table.Td>
-                      <Button
-                        size="xs"
-                        variant="light"
-                        leftSection={<IconDownload size={16} />}
-                        loading={downloading === f.name}
-                        aria-label={`Download ${f.name}`}
-                        data-testid="prints-download"
+                      <DownloadButton
+                        name={f.name}
+                        busy={downloading === f.name}
+                        testId="prints-download"
                         onClick={() => void download(f.name)}
-                      >
-                        Download
-                      </Button>
+                      />
                     </Table.Td>
                   </Table.Tr>
                 ))}

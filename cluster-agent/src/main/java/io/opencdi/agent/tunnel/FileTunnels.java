@@ -7,7 +7,6 @@ import io.opencdi.agent.runtime.FileTransferException;
 import io.opencdi.protocol.FileCloseCodes;
 import io.opencdi.protocol.FileNames;
 import io.opencdi.protocol.FileOpen;
-import io.opencdi.protocol.ProtocolVersion;
 import io.opencdi.protocol.TunnelRefused;
 import io.quarkus.runtime.ShutdownEvent;
 import io.vertx.core.Context;
@@ -119,24 +118,12 @@ public class FileTunnels {
                   + " runtime transfers no files"));
       return;
     }
-    URI base =
-        TunnelDialer.dialBackBase(request.dialBackUrl(), link.gatewayBase(), link.trustedHosts());
+    URI base = TunnelDialer.trustedBase(request.tunnelId(), request.dialBackUrl(), link, refuse);
     if (base == null) {
-      LOG.warnf(
-          "file tunnel %s: refusing to dial back to %s, a host that is neither the gateway's nor in"
-              + " opencdi.agent.dial-back-hosts",
-          request.tunnelId(), request.dialBackUrl());
-      refuse.accept(
-          new TunnelRefused(
-              request.tunnelId(),
-              TunnelRefused.Cause.DIAL_BACK_REFUSED,
-              "the agent does not dial back to that gateway address"));
       return;
     }
     WebSocketConnectOptions options =
-        new WebSocketConnectOptions()
-            .setAbsoluteURI(base + ProtocolVersion.tunnelPath(request.tunnelId()))
-            .addHeader("Authorization", "Bearer " + link.token());
+        TunnelDialer.dialBackTo(base, request.tunnelId(), link.token());
     gateway
         .connect(options)
         .onFailure(

@@ -133,17 +133,8 @@ public class TunnelDialer {
                   + " runtime draws none"));
       return;
     }
-    URI base = dialBackBase(request.dialBackUrl(), link.gatewayBase(), link.trustedHosts());
+    URI base = trustedBase(request.tunnelId(), request.dialBackUrl(), link, refuse);
     if (base == null) {
-      LOG.warnf(
-          "tunnel %s: refusing to dial back to %s, a host that is neither the gateway's nor in"
-              + " opencdi.agent.dial-back-hosts",
-          request.tunnelId(), request.dialBackUrl());
-      refuse.accept(
-          new TunnelRefused(
-              request.tunnelId(),
-              TunnelRefused.Cause.DIAL_BACK_REFUSED,
-              "the agent does not dial back to that gateway address"));
       return;
     }
     DisplayEndpoint display = endpoint.get();
@@ -203,6 +194,35 @@ public class TunnelDialer {
    * trusted and the scheme is the link's (a {@code wss://} link never dials back in clear). Null
    * when the named address is refused: the token is never sent to an untrusted host.
    */
+  /**
+   * Where tunnel {@code tunnelId} dials back ({@link #dialBackBase}), or null after telling the
+   * gateway through {@code refuse} that the agent does not trust {@code dialBackUrl}: its token
+   * goes to no other host.
+   */
+  static URI trustedBase(
+      String tunnelId, String dialBackUrl, DialBack link, Consumer<TunnelRefused> refuse) {
+    URI base = dialBackBase(dialBackUrl, link.gatewayBase(), link.trustedHosts());
+    if (base == null) {
+      LOG.warnf(
+          "tunnel %s: refusing to dial back to %s, a host that is neither the gateway's nor in"
+              + " opencdi.agent.dial-back-hosts",
+          tunnelId, dialBackUrl);
+      refuse.accept(
+          new TunnelRefused(
+              tunnelId,
+              TunnelRefused.Cause.DIAL_BACK_REFUSED,
+              "the agent does not dial back to that gateway address"));
+    }
+    return base;
+  }
+
+  /** The dial-back WebSocket of tunnel {@code tunnelId} to {@code base}, with the agent's token. */
+  static WebSocketConnectOptions dialBackTo(URI base, String tunnelId, String token) {
+    return new WebSocketConnectOptions()
+        .setAbsoluteURI(base + ProtocolVersion.tunnelPath(tunnelId))
+        .addHeader("Authorization", "Bearer " + token);
+  }
+
   static URI dialBackBase(String dialBackUrl, URI gatewayBase, List<String> trustedHosts) {
     if (dialBackUrl == null) {
       return gatewayBase;
@@ -238,10 +258,7 @@ public class TunnelDialer {
   private void dialBack(TunnelOpen request, DialBack to, NetSocket display) {
     // The RFB server speaks first; hold its greeting until the gateway side is there.
     display.pause();
-    WebSocketConnectOptions options =
-        new WebSocketConnectOptions()
-            .setAbsoluteURI(to.gatewayBase() + ProtocolVersion.tunnelPath(request.tunnelId()))
-            .addHeader("Authorization", "Bearer " + to.token());
+    WebSocketConnectOptions options = dialBackTo(to.gatewayBase(), request.tunnelId(), to.token());
     gateway
         .connect(options)
         .onFailure(

@@ -42,20 +42,13 @@ class LocalDesktopConnectTest {
     String alice = login("alice");
     String admin = login("admin");
     try (AgentProcess agent =
-        AgentProcess.start(
+        AgentProcess.local(
             base.getPort(),
-            PostgresResource.AGENT_TOKEN,
-            "clusters: []\n",
             "local-agent",
-            Map.of(
-                "opencdi.agent.runtime", "local",
-                "opencdi.agent.local.cluster-name", "e2e-local",
-                "opencdi.agent.local.region", "ap-local",
-                "opencdi.agent.local.cpu-millis", "16000",
-                "opencdi.agent.local.storage-classes", "longhorn",
-                "opencdi.agent.local.session", "openbox",
-                "opencdi.agent.local.geometry", "1280x800",
-                "opencdi.agent.local.data-dir", data.toString()))) {
+            "e2e-local",
+            "ap-local",
+            data,
+            Map.of("opencdi.agent.local.geometry", "1280x800"))) {
       agent.awaitReady(admin, "e2e-local");
       Map<String, Object> in = new HashMap<>();
       in.put(

@@ -50,20 +50,13 @@ class WatermarkTest {
     String alice = login("alice");
     String admin = login("admin");
     try (AgentProcess agent =
-        AgentProcess.start(
+        AgentProcess.local(
             base.getPort(),
-            PostgresResource.AGENT_TOKEN,
-            "clusters: []\n",
             "watermark-agent",
-            Map.of(
-                "opencdi.agent.runtime", "local",
-                "opencdi.agent.local.cluster-name", "wm-local",
-                "opencdi.agent.local.region", "ap-wm",
-                "opencdi.agent.local.cpu-millis", "16000",
-                "opencdi.agent.local.storage-classes", "longhorn",
-                "opencdi.agent.local.session", "openbox",
-                "opencdi.agent.local.geometry", "1280x800",
-                "opencdi.agent.local.data-dir", data.toString()))) {
+            "wm-local",
+            "ap-wm",
+            data,
+            Map.of("opencdi.agent.local.geometry", "1280x800"))) {
       agent.awaitReady(admin, "wm-local");
       Map<String, Object> template = SharedDisplayFleet.templateInput("watermarked");
       template.put("watermark", "{user} on {desktop} at {time}");

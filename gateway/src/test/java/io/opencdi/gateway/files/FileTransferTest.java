@@ -57,19 +57,8 @@ class FileTransferTest {
     String bob = login("bob");
     String admin = login("admin");
     try (AgentProcess agent =
-        AgentProcess.start(
-            base.getPort(),
-            PostgresResource.AGENT_TOKEN,
-            "clusters: []\n",
-            "files-agent",
-            Map.of(
-                "opencdi.agent.runtime", "local",
-                "opencdi.agent.local.cluster-name", "files-local",
-                "opencdi.agent.local.region", "ap-files",
-                "opencdi.agent.local.cpu-millis", "16000",
-                "opencdi.agent.local.storage-classes", "longhorn",
-                "opencdi.agent.local.session", "openbox",
-                "opencdi.agent.local.data-dir", data.toString()))) {
+        AgentProcess.local(
+            base.getPort(), "files-agent", "files-local", "ap-files", data, Map.of())) {
       agent.awaitReady(admin, "files-local");
       Map<String, Object> template = SharedDisplayFleet.templateInput("file-moves");
       template.put("fileTransfer", "BOTH");

@@ -51,19 +51,8 @@ class PrintDownloadTest {
     String bob = login("bob");
     String admin = login("admin");
     try (AgentProcess agent =
-        AgentProcess.start(
-            base.getPort(),
-            PostgresResource.AGENT_TOKEN,
-            "clusters: []\n",
-            "print-agent",
-            Map.of(
-                "opencdi.agent.runtime", "local",
-                "opencdi.agent.local.cluster-name", "print-local",
-                "opencdi.agent.local.region", "ap-print",
-                "opencdi.agent.local.cpu-millis", "16000",
-                "opencdi.agent.local.storage-classes", "longhorn",
-                "opencdi.agent.local.session", "openbox",
-                "opencdi.agent.local.data-dir", data.toString()))) {
+        AgentProcess.local(
+            base.getPort(), "print-agent", "print-local", "ap-print", data, Map.of())) {
       agent.awaitReady(admin, "print-local");
       // Printing on, files closed: prints still come out, the home stays shut.
       Map<String, Object> template = SharedDisplayFleet.templateInput("prints-only");

@@ -30,6 +30,31 @@ public final class AgentProcess implements AutoCloseable {
     return start(gatewayPort, token, fleetYaml, id, Map.of());
   }
 
+  /**
+   * Starts an agent of the {@code local} runtime (real desktops on this host, an Openbox session,
+   * 16 CPUs, storage class {@code longhorn}) serving {@code cluster} in {@code region}, its
+   * desktops under {@code dataDir}, with {@code extra} settings on top (e.g. the screen's
+   * geometry).
+   */
+  public static AgentProcess local(
+      int gatewayPort,
+      String id,
+      String cluster,
+      String region,
+      Path dataDir,
+      Map<String, String> extra) {
+    Map<String, String> settings = new java.util.HashMap<>();
+    settings.put("opencdi.agent.runtime", "local");
+    settings.put("opencdi.agent.local.cluster-name", cluster);
+    settings.put("opencdi.agent.local.region", region);
+    settings.put("opencdi.agent.local.cpu-millis", "16000");
+    settings.put("opencdi.agent.local.storage-classes", "longhorn");
+    settings.put("opencdi.agent.local.session", "openbox");
+    settings.put("opencdi.agent.local.data-dir", dataDir.toString());
+    settings.putAll(extra);
+    return start(gatewayPort, PostgresResource.AGENT_TOKEN, "clusters: []\n", id, settings);
+  }
+
   /** Starts an agent with extra {@code -D} settings, e.g. a runtime's options. */
   public static AgentProcess start(
       int gatewayPort, String token, String fleetYaml, String id, Map<String, String> settings) {

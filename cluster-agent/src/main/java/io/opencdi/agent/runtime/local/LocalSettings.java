@@ -108,56 +108,6 @@ public record LocalSettings(
     }
   }
 
-  /** Settings whose unused layers stay on the host for {@link #DEFAULT_LAYER_GRACE}. */
-  public LocalSettings(
-      String clusterName,
-      String region,
-      String zone,
-      String nodeName,
-      String arch,
-      long cpuMillis,
-      long memoryMiB,
-      int maxDesktops,
-      List<String> storageClasses,
-      Path dataDir,
-      Path entrypoint,
-      String runsc,
-      int desktopUidBase,
-      int desktopUidCount,
-      int desktopPidsMax,
-      String geometry,
-      String session,
-      int displayBase,
-      Duration startTimeout,
-      Duration stopGrace,
-      Hygiene hygiene,
-      Path layerStore) {
-    this(
-        clusterName,
-        region,
-        zone,
-        nodeName,
-        arch,
-        cpuMillis,
-        memoryMiB,
-        maxDesktops,
-        storageClasses,
-        dataDir,
-        entrypoint,
-        runsc,
-        desktopUidBase,
-        desktopUidCount,
-        desktopPidsMax,
-        geometry,
-        session,
-        displayBase,
-        startTimeout,
-        stopGrace,
-        hygiene,
-        layerStore,
-        null);
-  }
-
   /** Settings whose layer store is {@code <data-dir>/layer-store}. */
   public LocalSettings(
       String clusterName,
