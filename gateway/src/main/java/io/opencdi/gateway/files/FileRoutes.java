@@ -18,6 +18,7 @@ import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
@@ -48,11 +49,35 @@ public class FileRoutes {
   private final Sessions sessions;
   private final Db db;
   private final Tunnels tunnels;
+  private final FilesConfig config;
+  // Requests under way per user on this replica (FilesConfig#maxPerUser).
+  private final ConcurrentHashMap<UUID, Integer> underWay = new ConcurrentHashMap<>();
 
-  public FileRoutes(Sessions sessions, Db db, Tunnels tunnels) {
+  public FileRoutes(Sessions sessions, Db db, Tunnels tunnels, FilesConfig config) {
     this.sessions = sessions;
     this.db = db;
     this.tunnels = tunnels;
+    this.config = config;
+  }
+
+  /** Counts a request of {@code user} as under way, unless they already have the most allowed. */
+  private boolean admit(UUID user) {
+    boolean[] admitted = {false};
+    underWay.compute(
+        user,
+        (k, n) -> {
+          int now = n == null ? 0 : n;
+          if (now >= config.maxPerUser()) {
+            return n;
+          }
+          admitted[0] = true;
+          return now + 1;
+        });
+    return admitted[0];
+  }
+
+  private void release(UUID user) {
+    underWay.computeIfPresent(user, (k, n) -> n <= 1 ? null : n - 1);
   }
 
   void routes(@Observes Router router) {
@@ -131,6 +156,19 @@ public class FileRoutes {
                 refuse(rc, refusal.get());
                 return;
               }
+              if (!admit(caller.userId())) {
+                refuse(
+                    rc,
+                    new FileRules.Refusal(
+                        429,
+                        "OVERLOADED",
+                        "at most "
+                            + config.maxPerUser()
+                            + " file requests of one user at a time; wait for one to end"));
+                return;
+              }
+              // Released when the answer ends or the connection goes, whichever way it ended.
+              rc.addEndHandler(ended -> release(caller.userId()));
               LOG.infof(
                   "%s: %s %s of desktop %s",
                   caller.username(),

@@ -153,6 +153,31 @@ class FileTransferTest {
         assertRefused(list(alice, "not-an-id"), 400, "VALIDATION");
         assertThat(Files.exists(home.resolve("from-bob.txt"))).isFalse();
 
+        // A user who opens uploads and never finishes them holds at most 8 at once (a tunnel
+        // and a helper process each); the next request is refused until one ends.
+        List<java.net.Socket> held = new java.util.ArrayList<>();
+        try {
+          for (int i = 0; i < 8; i++) {
+            held.add(unfinishedUpload(alice, id, "held-" + i + ".bin"));
+          }
+          await()
+              .atMost(WAIT)
+              .untilAsserted(() -> assertRefused(list(alice, id), 429, "OVERLOADED"));
+          // Another user's requests are theirs to count.
+          assertThat(list(admin, id).statusCode()).isEqualTo(200);
+        } finally {
+          for (java.net.Socket socket : held) {
+            socket.close();
+          }
+        }
+        await().atMost(WAIT).until(() -> list(alice, id).statusCode() == 200);
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .untilAsserted(
+                () ->
+                    assertThat(names(new JsonObject(list(alice, id).body())))
+                        .noneMatch(n -> n.startsWith("held-")));
+
         // An admin may look into a user's desktop, as with its display.
         assertThat(download(admin, id, "figures.bin").body()).isEqualTo(figures);
 
@@ -261,6 +286,23 @@ class FileTransferTest {
       // The gateway may close the connection while the rest of the body is still coming.
       throw new AssertionError("the over-size upload got no answer: " + reset, reset);
     }
+  }
+
+  /** An upload that says 1 MiB is coming, sends 10 bytes and then nothing: it stays under way. */
+  private java.net.Socket unfinishedUpload(String token, String id, String name) throws Exception {
+    java.net.Socket socket = new java.net.Socket("localhost", base.getPort());
+    String head =
+        "PUT "
+            + uri(id, name).getRawPath()
+            + " HTTP/1.1\r\nHost: localhost:"
+            + base.getPort()
+            + "\r\nAuthorization: Bearer "
+            + token
+            + "\r\nContent-Length: 1048576\r\n\r\n";
+    socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+    socket.getOutputStream().write(random(10));
+    socket.getOutputStream().flush();
+    return socket;
   }
 
   private HttpResponse<byte[]> download(String token, String id, String name) throws Exception {
