@@ -279,6 +279,16 @@ function cutOff(page, selector) {
 const settled = (page) =>
   page.waitForFunction(() => !document.querySelector(".mantine-Loader-root"));
 
+/**
+ * Waits until the element of `testId` (a dialog's panel) shows no loader: its own listing is in,
+ * whatever other cards behind the dialog are still busy with.
+ */
+const settledWithin = (page, testId) =>
+  page.waitForFunction(
+    (id) => !document.querySelector(`[data-testid="${id}"] .mantine-Loader-root`),
+    testId,
+  );
+
 /** Cordons or uncordons a cluster from its card in the fleet overview. */
 async function setCordon(page, cluster, cordoned) {
   await page.goto(`${base}#/admin/fleet`);
@@ -943,7 +953,7 @@ await scenario(
     const panel = dialog.getByTestId("files-panel");
     await panel.waitFor();
     assert.match(await panel.innerText(), new RegExp(`up to ${local.fileTransferMaxMiB} MiB`));
-    await settled(alice); // the listing is in
+    await settledWithin(alice, "files-panel"); // the listing is in
 
     // A few hundred KiB of random bytes, picked in the file input, land in the home on the host
     // and are listed with their size.
@@ -1043,7 +1053,7 @@ await scenario(
         .waitFor({ timeout: DESKTOP_TIMEOUT });
       await card.getByTestId("prints-button").click();
       await panel.waitFor();
-      await settled(alice); // the listing is in
+      await settledWithin(alice, "prints-panel"); // the listing is in
     };
     const closePrints = async () => {
       await dialog.getByRole("button", { name: "Close" }).click();
