@@ -22,6 +22,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
   @JsonSubTypes.Type(value = LiveReport.class, name = "live-report"),
   @JsonSubTypes.Type(value = SnapshotStatus.class, name = "snapshot-status"),
   @JsonSubTypes.Type(value = FileOpen.class, name = "file-open"),
+  @JsonSubTypes.Type(value = AudioOpen.class, name = "audio-open"),
 })
 public sealed interface Message
     permits Hello,
@@ -36,4 +37,5 @@ public sealed interface Message
         LiveQuery,
         LiveReport,
         SnapshotStatus,
-        FileOpen {}
+        FileOpen,
+        AudioOpen {}
