@@ -1,5 +1,6 @@
 package io.opencdi.gateway.connect;
 
+import io.opencdi.gateway.audio.AudioRoutes;
 import io.opencdi.gateway.auth.Caller;
 import io.opencdi.gateway.auth.Session;
 import io.opencdi.gateway.common.InvalidStateException;
@@ -20,7 +21,10 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 
-/** Issues display tickets for running desktops the caller may act on. */
+/**
+ * Issues display tickets, and audio tickets when the template has audio, for running desktops the
+ * caller may act on.
+ */
 @ApplicationScoped
 public class ConnectService {
   private final Db db;
@@ -82,22 +86,51 @@ public class ConnectService {
                       limits.minute());
               OffsetDateTime connectionEndsAt =
                   endsAt == null ? null : endsAt.atOffset(ZoneOffset.UTC);
-              return tickets
-                  .issue(
-                      ticket,
-                      caller.userId(),
-                      d.id,
+              // The sound has a ticket of its own, issued only when the template has audio.
+              boolean audio = t != null && t.audio;
+              String audioTicket = audio ? Tickets.generate() : null;
+              Uni<Void> issued =
+                  issue(
+                      TicketStore.Purpose.DISPLAY, ticket, session, d, expiresAt, connectionEndsAt);
+              if (audio) {
+                issued =
+                    issued.chain(
+                        () ->
+                            issue(
+                                TicketStore.Purpose.AUDIO,
+                                audioTicket,
+                                session,
+                                d,
+                                expiresAt,
+                                connectionEndsAt));
+              }
+              return issued.replaceWith(
+                  new ConnectionTicket(
+                      displayBase + DisplayRoutes.DISPLAY_PATH_PREFIX + ticket,
                       expiresAt,
-                      session.expiresAt().atOffset(ZoneOffset.UTC),
-                      session.tokenHash(),
-                      connectionEndsAt)
-                  .replaceWith(
-                      new ConnectionTicket(
-                          displayBase + DisplayRoutes.DISPLAY_PATH_PREFIX + ticket,
-                          expiresAt,
-                          d.id.toString(),
-                          t == null ? null : t.idleTimeoutMinutes,
-                          connectionEndsAt));
+                      d.id.toString(),
+                      t == null ? null : t.idleTimeoutMinutes,
+                      connectionEndsAt,
+                      audio ? displayBase + AudioRoutes.AUDIO_PATH_PREFIX + audioTicket : null,
+                      audio && t.microphone));
             });
+  }
+
+  private Uni<Void> issue(
+      TicketStore.Purpose purpose,
+      String ticket,
+      Session session,
+      DesktopEntity d,
+      OffsetDateTime expiresAt,
+      OffsetDateTime connectionEndsAt) {
+    return tickets.issue(
+        purpose,
+        ticket,
+        session.caller().userId(),
+        d.id,
+        expiresAt,
+        session.expiresAt().atOffset(ZoneOffset.UTC),
+        session.tokenHash(),
+        connectionEndsAt);
   }
 }

@@ -2,29 +2,21 @@ package io.opencdi.gateway.connect;
 
 import io.opencdi.gateway.agent.AgentInventory;
 import io.opencdi.gateway.agent.AgentRefusals;
-import io.opencdi.gateway.auth.Roles;
 import io.opencdi.gateway.auth.UserEntity;
-import io.opencdi.gateway.cluster.ClusterEntity;
 import io.opencdi.gateway.connect.limits.LimitsConfig;
 import io.opencdi.gateway.connect.limits.ViewerLimits;
 import io.opencdi.gateway.connect.rfb.ClipboardRules;
-import io.opencdi.gateway.db.Db;
 import io.opencdi.gateway.desktop.DesktopEntity;
-import io.opencdi.gateway.events.SessionEnds;
 import io.opencdi.gateway.template.TemplateEntity;
 import io.opencdi.protocol.CloseCodes;
-import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.ProtocolVersion;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.UUID;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
@@ -52,33 +44,27 @@ public class DisplayRoutes {
   private final Tunnels tunnels;
   private final PublicUrl publicUrl;
   private final AgentInventory agents;
-  private final Db db;
+  private final ConnectTargets targets;
   private final ConnectConfig config;
-  private final Vertx vertx;
-  private final SessionEnds sessionEnds;
   private final AgentRefusals refusals;
   private final LimitsConfig limits;
 
   public DisplayRoutes(
-      Vertx vertx,
       TicketStore tickets,
       Tunnels tunnels,
       PublicUrl publicUrl,
       AgentInventory agents,
-      Db db,
+      ConnectTargets targets,
       ConnectConfig config,
-      SessionEnds sessionEnds,
       AgentRefusals refusals,
       LimitsConfig limits) {
-    this.vertx = vertx;
     this.limits = limits;
-    this.sessionEnds = sessionEnds;
     this.refusals = refusals;
     this.tickets = tickets;
     this.tunnels = tunnels;
     this.publicUrl = publicUrl;
     this.agents = agents;
-    this.db = db;
+    this.targets = targets;
     this.config = config;
   }
 
@@ -108,7 +94,7 @@ public class DisplayRoutes {
             return;
           }
           tickets
-              .redeem(ticket)
+              .redeem(TicketStore.Purpose.DISPLAY, ticket)
               .flatMap(
                   r ->
                       switch (r) {
@@ -129,95 +115,27 @@ public class DisplayRoutes {
   }
 
   private Uni<Void> connect(ServerWebSocket ws, TicketStore.Redeemed redeemed) {
-    return db.session(
-            s ->
-                s.find(DesktopEntity.class, redeemed.desktopId())
-                    .flatMap(
-                        d ->
-                            d == null || d.clusterId == null
-                                ? Uni.createFrom().<Target>nullItem()
-                                : s.find(UserEntity.class, redeemed.userId())
-                                    .flatMap(
-                                        u ->
-                                            s.find(ClusterEntity.class, d.clusterId)
-                                                .flatMap(
-                                                    c ->
-                                                        s.find(TemplateEntity.class, d.templateId)
-                                                            .map(
-                                                                t ->
-                                                                    new Target(
-                                                                        d.id,
-                                                                        d.state,
-                                                                        c.id,
-                                                                        c.name,
-                                                                        c.agentId,
-                                                                        mayActOn(u, d),
-                                                                        clipboardRules(t),
-                                                                        viewerLimits(t, redeemed),
-                                                                        watermark(t, u, d)))))))
+    return targets
+        .find(redeemed)
         .invoke(
-            target -> {
-              if (target != null && !target.userMayAct()) {
-                // The ticket's user lost the right to this desktop since the ticket was issued.
-                Tunnels.close(ws, DisplayCloseCodes.TICKET_INVALID, "invalid ticket");
-              } else if (target == null || target.state() != DesktopState.RUNNING) {
-                Tunnels.close(
-                    ws,
-                    DisplayCloseCodes.DESKTOP_NOT_RUNNING,
-                    "the desktop is "
-                        + (target == null ? "gone" : target.state().name())
-                        + ", not RUNNING");
-              } else {
-                tunnels.request(
-                    ws,
-                    target.clusterId(),
-                    target.clusterName(),
-                    target.desktopId(),
-                    target.agentId(),
-                    target.clipboard(),
-                    target.limits(),
-                    target.watermark());
-                closeAtSessionEnd(ws, redeemed);
+            found -> {
+              if (!targets.admit(ws, found)) {
+                return;
               }
+              ConnectTargets.Target target = found.get();
+              TemplateEntity t = target.template();
+              tunnels.request(
+                  ws,
+                  target.cluster().id,
+                  target.cluster().name,
+                  target.desktop().id,
+                  target.cluster().agentId,
+                  clipboardRules(t),
+                  viewerLimits(t, redeemed),
+                  watermark(t, target.user(), target.desktop()));
+              targets.closeAtSessionEnd(ws, redeemed);
             })
         .replaceWithVoid();
-  }
-
-  /**
-   * Ends the display when the session that asked for it expires or is signed out (on any replica),
-   * as the GraphQL WebSocket does. The sign-out hook is forgotten at the session's expiry at the
-   * latest, so hooks of displays closed earlier are bounded by the session's lifetime.
-   */
-  private void closeAtSessionEnd(ServerWebSocket ws, TicketStore.Redeemed redeemed) {
-    Runnable forget = () -> {};
-    if (redeemed.sessionHash() != null) {
-      forget =
-          sessionEnds.whenEnded(
-              redeemed.sessionHash(),
-              () -> {
-                if (!ws.isClosed()) {
-                  Tunnels.close(ws, DisplayCloseCodes.SESSION_EXPIRED, "signed out");
-                }
-              });
-    }
-    OffsetDateTime sessionExpiresAt = redeemed.sessionExpiresAt();
-    if (sessionExpiresAt == null) {
-      return;
-    }
-    Runnable forgetAtExpiry = forget;
-    long delay = Math.max(1, Duration.between(OffsetDateTime.now(), sessionExpiresAt).toMillis());
-    vertx.setTimer(
-        delay,
-        t -> {
-          forgetAtExpiry.run();
-          if (!ws.isClosed()) {
-            Tunnels.close(ws, DisplayCloseCodes.SESSION_EXPIRED, "the session expired");
-          }
-        });
-  }
-
-  private static boolean mayActOn(UserEntity user, DesktopEntity desktop) {
-    return user != null && (Roles.ADMIN.equals(user.role) || user.id.equals(desktop.ownerId));
   }
 
   /**
@@ -252,17 +170,6 @@ public class DisplayRoutes {
         ? null
         : WatermarkText.fill(t.watermark, viewer.username, d.name);
   }
-
-  private record Target(
-      UUID desktopId,
-      DesktopState state,
-      UUID clusterId,
-      String clusterName,
-      UUID agentId,
-      boolean userMayAct,
-      ClipboardRules clipboard,
-      ViewerLimits limits,
-      String watermark) {}
 
   // ---- the agent's dial-back
 
@@ -306,7 +213,7 @@ public class DisplayRoutes {
   }
 
   /** Upgrades to a WebSocket that stays paused until the handler lets bytes flow. */
-  private static void upgrade(RoutingContext rc, Consumer<ServerWebSocket> then) {
+  public static void upgrade(RoutingContext rc, Consumer<ServerWebSocket> then) {
     rc.request()
         .toWebSocket()
         .onSuccess(

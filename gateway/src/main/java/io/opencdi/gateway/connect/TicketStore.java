@@ -33,6 +33,12 @@ public class TicketStore {
     this.pool = pool;
   }
 
+  /** What a ticket opens; each endpoint redeems only tickets of its own purpose. */
+  public enum Purpose {
+    DISPLAY,
+    AUDIO
+  }
+
   /** What redeeming a ticket gave. */
   public sealed interface Redemption {}
 
@@ -54,12 +60,13 @@ public class TicketStore {
   public record Refused(int code, String reason) implements Redemption {}
 
   /**
-   * Stores a ticket for {@code userId} and {@code desktopId} that expires at {@code expiresAt}; the
-   * display it opens ends at {@code sessionExpiresAt}, or when the session {@code sessionHash} is
-   * signed out, as the user's session does, and at {@code connectionEndsAt} (null: no limit) by the
-   * template's session limit.
+   * Stores a ticket of {@code purpose} for {@code userId} and {@code desktopId} that expires at
+   * {@code expiresAt}; the display (or sound) it opens ends at {@code sessionExpiresAt}, or when
+   * the session {@code sessionHash} is signed out, as the user's session does, and at {@code
+   * connectionEndsAt} (null: no limit) by the template's session limit.
    */
   public Uni<Void> issue(
+      Purpose purpose,
       String ticket,
       UUID userId,
       UUID desktopId,
@@ -69,8 +76,8 @@ public class TicketStore {
       OffsetDateTime connectionEndsAt) {
     return pool.preparedQuery(
             "insert into display_ticket (token_hash, user_id, desktop_id, expires_at,"
-                + " session_expires_at, session_hash, connection_ends_at)"
-                + " values ($1, $2, $3, $4, $5, $6, $7)")
+                + " session_expires_at, session_hash, connection_ends_at, purpose)"
+                + " values ($1, $2, $3, $4, $5, $6, $7, $8)")
         .execute(
             Tuple.from(
                 new Object[] {
@@ -80,23 +87,28 @@ public class TicketStore {
                   expiresAt,
                   sessionExpiresAt,
                   sessionHash,
-                  connectionEndsAt
+                  connectionEndsAt,
+                  purpose.name()
                 }))
         .replaceWithVoid();
   }
 
-  /** Uses the ticket up, or says why it cannot be used. */
-  public Uni<Redemption> redeem(String ticket) {
+  /**
+   * Uses the ticket up, or says why it cannot be used. A ticket of another purpose is not touched
+   * and is refused as unknown.
+   */
+  public Uni<Redemption> redeem(Purpose purpose, String ticket) {
     if (!Tickets.wellFormed(ticket)) {
       return Uni.createFrom().item(new Refused(DisplayCloseCodes.TICKET_INVALID, "invalid ticket"));
     }
     String hash = Tickets.hash(ticket);
     return pool.preparedQuery(
             "update display_ticket set used_at = now()"
-                + " where token_hash = $1 and used_at is null and expires_at > now()"
+                + " where token_hash = $1 and purpose = $2 and used_at is null"
+                + " and expires_at > now()"
                 + " returning user_id, desktop_id, session_expires_at, session_hash,"
                 + " connection_ends_at")
-        .execute(Tuple.of(hash))
+        .execute(Tuple.of(hash, purpose.name()))
         .flatMap(
             rows -> {
               if (rows.size() == 1) {
@@ -112,8 +124,9 @@ public class TicketStore {
               }
               // Not redeemable: say why. The update above already decided; this only explains.
               return pool.preparedQuery(
-                      "select used_at is not null as used from display_ticket where token_hash = $1")
-                  .execute(Tuple.of(hash))
+                      "select used_at is not null as used from display_ticket"
+                          + " where token_hash = $1 and purpose = $2")
+                  .execute(Tuple.of(hash, purpose.name()))
                   .map(TicketStore::whyRefused);
             });
   }

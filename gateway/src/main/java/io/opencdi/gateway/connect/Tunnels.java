@@ -10,6 +10,7 @@ import io.opencdi.gateway.connect.rfb.ClipboardRules;
 import io.opencdi.gateway.connect.rfb.RfbInspector;
 import io.opencdi.gateway.events.Channels;
 import io.opencdi.gateway.events.Notifications;
+import io.opencdi.protocol.AudioOpen;
 import io.opencdi.protocol.FileOpen;
 import io.opencdi.protocol.Message;
 import io.opencdi.protocol.TunnelOpen;
@@ -166,13 +167,21 @@ public class Tunnels {
 
     @Override
     public void failed(Failure failure, String message) {
-      switch (failure) {
-        case TIMEOUT -> close(viewer, DisplayCloseCodes.TUNNEL_TIMEOUT, message);
-        case AGENT_UNAVAILABLE, DIAL_BACK_REFUSED ->
-            close(viewer, DisplayCloseCodes.AGENT_UNAVAILABLE, message);
-        case UNREACHABLE -> close(viewer, DisplayCloseCodes.DISPLAY_UNREACHABLE, message);
-        case REFUSED -> close(viewer, DisplayCloseCodes.NO_DISPLAY, message);
-      }
+      closeFor(viewer, failure, message);
+    }
+  }
+
+  /**
+   * Closes a viewer's WebSocket (display or sound) that gets no tunnel, with the code of the
+   * failure.
+   */
+  public static void closeFor(ServerWebSocket viewer, Failure failure, String message) {
+    switch (failure) {
+      case TIMEOUT -> close(viewer, DisplayCloseCodes.TUNNEL_TIMEOUT, message);
+      case AGENT_UNAVAILABLE, DIAL_BACK_REFUSED ->
+          close(viewer, DisplayCloseCodes.AGENT_UNAVAILABLE, message);
+      case UNREACHABLE -> close(viewer, DisplayCloseCodes.DISPLAY_UNREACHABLE, message);
+      case REFUSED -> close(viewer, DisplayCloseCodes.NO_DISPLAY, message);
     }
   }
 
@@ -209,16 +218,16 @@ public class Tunnels {
   }
 
   /**
-   * Asks the agent of {@code clusterId} for a file tunnel (ADR 0042): {@code open} makes the
-   * request from the tunnel id and the address to dial back to (null: the link's own). {@code
-   * waiter} gets the tunnel or the reason there is none. Returns what forgets the wait, for when
-   * the user goes away first.
+   * Asks the agent of {@code clusterId} for a file tunnel (ADR 0042) or an audio tunnel (ADR 0044):
+   * {@code open} makes the request ({@link FileOpen} or {@link AudioOpen}) from the tunnel id and
+   * the address to dial back to (null: the link's own). {@code waiter} gets the tunnel or the
+   * reason there is none. Returns what forgets the wait, for when the user goes away first.
    */
-  public Runnable requestFile(
+  public Runnable requestTunnel(
       UUID clusterId,
       String clusterName,
       UUID clusterAgentId,
-      BiFunction<String, String, FileOpen> open,
+      BiFunction<String, String, ? extends Message> open,
       Waiter waiter) {
     return request(clusterId, clusterName, clusterAgentId, open::apply, waiter);
   }
@@ -425,8 +434,8 @@ public class Tunnels {
 
   /**
    * The NOTIFY event that asks the replica holding the link of {@code clusterId} to send {@code
-   * request} (a {@link TunnelOpen} or a {@link FileOpen}) to its agent: everything the agent is to
-   * be told travels in it.
+   * request} (a {@link TunnelOpen}, {@link FileOpen} or {@link AudioOpen}) to its agent: everything
+   * the agent is to be told travels in it.
    */
   static JsonObject openEvent(UUID clusterId, Message request) {
     return switch (request) {
@@ -452,12 +461,30 @@ public class Tunnels {
               .put("name", open.name())
               .put("maxBytes", open.maxBytes())
               .put("folder", open.folder() == null ? null : open.folder().name());
+      case AudioOpen open ->
+          new JsonObject()
+              .put("op", "open")
+              .put("kind", "audio")
+              .put("tunnelId", open.tunnelId())
+              .put("clusterId", clusterId.toString())
+              .put("clusterName", open.cluster())
+              .put("desktopId", open.desktopId())
+              .put("dialBackUrl", open.dialBackUrl())
+              .put("microphone", open.microphone());
       default -> throw new IllegalArgumentException("not a tunnel request: " + request);
     };
   }
 
   /** The request an {@link #openEvent} carries for {@code tunnelId}. */
   static Message requestOf(String tunnelId, JsonObject event) {
+    if ("audio".equals(event.getString("kind"))) {
+      return new AudioOpen(
+          tunnelId,
+          event.getString("desktopId"),
+          event.getString("clusterName"),
+          event.getString("dialBackUrl"),
+          event.getBoolean("microphone", false));
+    }
     if ("file".equals(event.getString("kind"))) {
       return new FileOpen(
           tunnelId,
@@ -479,7 +506,8 @@ public class Tunnels {
         event.getString("watermark"));
   }
 
-  static void close(ServerWebSocket ws, int code, String reason) {
+  /** Closes {@code ws} with {@code code}, the reason cut to what a close frame holds. */
+  public static void close(ServerWebSocket ws, int code, String reason) {
     if (!ws.isClosed()) {
       // A close reason must fit in a control frame (123 bytes).
       String text = reason.length() > 120 ? reason.substring(0, 120) : reason;

@@ -203,7 +203,7 @@ public class FileRoutes {
             target.facts().maxBytes(),
             folder == FileOpen.Folder.PRINTS ? null : policyOf(target.facts()));
     Runnable forget =
-        tunnels.requestFile(
+        tunnels.requestTunnel(
             target.clusterId(),
             target.clusterName(),
             target.agentId(),

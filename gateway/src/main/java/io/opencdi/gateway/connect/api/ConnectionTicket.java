@@ -26,4 +26,15 @@ public record ConnectionTicket(
     @Description(
             "When the template's maxSessionMinutes closes the display opened with this ticket (code"
                 + " 4003). Null: no limit.")
-        OffsetDateTime sessionEndsAt) {}
+        OffsetDateTime sessionEndsAt,
+    @Description(
+            "WebSocket URL of the desktop's sound carrying its own single-use ticket: Opus packets"
+                + " (48 kHz, stereo, 20 ms), one per binary message; with `microphone`, the viewer"
+                + " sends its microphone the same way (mono). Null when the template has no audio."
+                + " Open it before expiresAt.")
+        String audioUrl,
+    @NonNull
+        @Description(
+            "Whether the audio WebSocket takes the viewer's microphone (the template's microphone"
+                + " policy); sending on it otherwise closes it with 4423.")
+        boolean microphone) {}

@@ -1,0 +1,176 @@
+package io.opencdi.gateway.audio;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opencdi.gateway.connect.ConnectConfig;
+import io.opencdi.gateway.connect.ConnectTargets;
+import io.opencdi.gateway.connect.DisplayCloseCodes;
+import io.opencdi.gateway.connect.DisplayRoutes;
+import io.opencdi.gateway.connect.PublicUrl;
+import io.opencdi.gateway.connect.TicketStore;
+import io.opencdi.gateway.connect.Tunnels;
+import io.opencdi.gateway.template.TemplateEntity;
+import io.opencdi.protocol.AudioOpen;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+
+/**
+ * The audio endpoint of the broker (ADR 0044), {@code /audio/v1/{ticket}}: a viewer opens it with
+ * the audio ticket of {@code connectDesktop} and gets the desktop's sound as Opus packets; with the
+ * template's microphone it sends its own. The template's {@code audio} and {@code microphone} are
+ * read at each connection, as the display's policies are; the ticket's user, the desktop's state
+ * and the session that asked for the ticket are checked as for the display, and refusals close the
+ * WebSocket with the display's codes.
+ */
+@ApplicationScoped
+public class AudioRoutes {
+  /** Path of the viewer's audio endpoint; the ticket follows. */
+  public static final String AUDIO_PATH_PREFIX = "/audio/v1/";
+
+  private static final Logger LOG = Logger.getLogger(AudioRoutes.class);
+
+  /**
+   * The desktop sends a packet every 20 ms, silence included: this long without one is a dead
+   * connection (or the display's idle timeout, when shorter).
+   */
+  static final Duration DEAD_AFTER = Duration.ofSeconds(30);
+
+  private final Vertx vertx;
+  private final TicketStore tickets;
+  private final Tunnels tunnels;
+  private final PublicUrl publicUrl;
+  private final ConnectTargets targets;
+  private final ConnectConfig config;
+  private final AtomicInteger open = new AtomicInteger();
+  private final Counter dropped;
+
+  public AudioRoutes(
+      Vertx vertx,
+      TicketStore tickets,
+      Tunnels tunnels,
+      PublicUrl publicUrl,
+      ConnectTargets targets,
+      ConnectConfig config,
+      MeterRegistry meters) {
+    this.vertx = vertx;
+    this.tickets = tickets;
+    this.tunnels = tunnels;
+    this.publicUrl = publicUrl;
+    this.targets = targets;
+    this.config = config;
+    meters.gauge("opencdi.audio.connections", open);
+    this.dropped = meters.counter("opencdi.audio.dropped.packets");
+  }
+
+  void routes(@Observes Router router) {
+    router.get(AUDIO_PATH_PREFIX + ":ticket").handler(this::viewer);
+  }
+
+  private void viewer(RoutingContext rc) {
+    String ticket = rc.pathParam("ticket");
+    boolean originAllowed = publicUrl.originAllowed(rc.request().getHeader("Origin"), rc.request());
+    DisplayRoutes.upgrade(
+        rc,
+        ws -> {
+          if (!originAllowed) {
+            Tunnels.close(ws, DisplayCloseCodes.ORIGIN_FORBIDDEN, "origin not allowed");
+            return;
+          }
+          tickets
+              .redeem(TicketStore.Purpose.AUDIO, ticket)
+              .flatMap(
+                  r ->
+                      switch (r) {
+                        case TicketStore.Refused refused -> {
+                          Tunnels.close(ws, refused.code(), refused.reason());
+                          yield Uni.createFrom().voidItem();
+                        }
+                        case TicketStore.Redeemed redeemed -> connect(ws, redeemed);
+                      })
+              .subscribe()
+              .with(
+                  v -> {},
+                  e -> {
+                    LOG.warnf("audio connection failed: %s", e.toString());
+                    Tunnels.close(ws, 1011, "gateway error");
+                  });
+        });
+  }
+
+  private Uni<Void> connect(ServerWebSocket ws, TicketStore.Redeemed redeemed) {
+    return targets
+        .find(redeemed)
+        .invoke(
+            found -> {
+              if (!targets.admit(ws, found)) {
+                return;
+              }
+              ConnectTargets.Target target = found.get();
+              TemplateEntity t = target.template();
+              if (t == null || !t.audio) {
+                // The template lost its audio since the ticket was issued.
+                Tunnels.close(
+                    ws, DisplayCloseCodes.NO_DISPLAY, "the desktop's template has no audio");
+                return;
+              }
+              boolean microphone = t.microphone;
+              String desktopId = target.desktop().id.toString();
+              String clusterName = target.cluster().name;
+              Runnable forget =
+                  tunnels.requestTunnel(
+                      target.cluster().id,
+                      clusterName,
+                      target.cluster().agentId,
+                      (tunnelId, dialBack) ->
+                          new AudioOpen(tunnelId, desktopId, clusterName, dialBack, microphone),
+                      new Tunnels.Waiter() {
+                        @Override
+                        public void claimed(ServerWebSocket tunnel) {
+                          if (ws.isClosed()) {
+                            Tunnels.close(tunnel, DisplayCloseCodes.NORMAL, "viewer gone");
+                            return;
+                          }
+                          open.incrementAndGet();
+                          AudioRelay.start(
+                              vertx,
+                              ws,
+                              tunnel,
+                              microphone,
+                              DEAD_AFTER.compareTo(config.idleTimeout()) < 0
+                                  ? DEAD_AFTER
+                                  : config.idleTimeout(),
+                              redeemed.connectionEndsAt() == null
+                                  ? null
+                                  : redeemed.connectionEndsAt().toInstant(),
+                              new AudioRelay.Counters() {
+                                @Override
+                                public void dropped() {
+                                  dropped.increment();
+                                }
+
+                                @Override
+                                public void ended() {
+                                  open.decrementAndGet();
+                                }
+                              });
+                        }
+
+                        @Override
+                        public void failed(Tunnels.Failure failure, String message) {
+                          Tunnels.closeFor(ws, failure, message);
+                        }
+                      });
+              ws.closeHandler(v -> forget.run());
+              targets.closeAtSessionEnd(ws, redeemed);
+            })
+        .replaceWithVoid();
+  }
+}

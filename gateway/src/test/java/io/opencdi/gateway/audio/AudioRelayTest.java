@@ -1,0 +1,26 @@
+package io.opencdi.gateway.audio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opencdi.protocol.AudioCodec;
+import org.junit.jupiter.api.Test;
+
+/** What the broker takes from a viewer's audio WebSocket (ADR 0044). */
+class AudioRelayTest {
+  @Test
+  void aPacketPassesOnlyWhereTheTemplateAllowsAMicrophone() {
+    assertThat(AudioRelay.check(true, true, 80)).isNull();
+    assertThat(AudioRelay.check(true, true, AudioCodec.MAX_PACKET_BYTES)).isNull();
+    assertThat(AudioRelay.check(false, true, 80).code()).isEqualTo(AudioCodec.MICROPHONE_REFUSED);
+  }
+
+  @Test
+  void whatIsNoPacketIsRefusedWhateverThePolicy() {
+    for (boolean microphone : new boolean[] {true, false}) {
+      assertThat(AudioRelay.check(microphone, false, 0).code()).isEqualTo(AudioCodec.NOT_A_PACKET);
+      assertThat(AudioRelay.check(microphone, true, 0).code()).isEqualTo(AudioCodec.NOT_A_PACKET);
+      assertThat(AudioRelay.check(microphone, true, AudioCodec.MAX_PACKET_BYTES + 1).code())
+          .isEqualTo(AudioCodec.NOT_A_PACKET);
+    }
+  }
+}
