@@ -110,6 +110,9 @@ public class FileRoutes {
   }
 
   /** The desktop, its cluster and what the rules need, as the database has them now. */
+  /** Who asks about which desktop (null target: no such desktop). */
+  private record Asked(Caller caller, Target target) {}
+
   private record Target(
       UUID desktopId, UUID clusterId, String clusterName, UUID agentId, FileRules.Facts facts) {}
 
@@ -137,12 +140,12 @@ public class FileRoutes {
     long declared = declaredLength(request);
     sessions
         .verify(authorization.substring(7).trim())
-        .flatMap(session -> target(desktopId).map(t -> new Object[] {session.caller(), t}))
+        .flatMap(session -> target(desktopId).map(t -> new Asked(session.caller(), t)))
         .subscribe()
         .with(
             found -> {
-              Caller caller = (Caller) found[0];
-              Target target = (Target) found[1];
+              Caller caller = found.caller();
+              Target target = found.target();
               var refusal =
                   FileRules.check(
                       caller.userId(),

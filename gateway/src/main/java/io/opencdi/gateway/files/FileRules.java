@@ -33,19 +33,11 @@ public final class FileRules {
   }
 
   /**
-   * Whether {@code op} on {@code name} (null for a listing) of a desktop described by {@code facts}
-   * (null: no such desktop) is refused for the caller, and why. {@code declaredBytes} is an
-   * upload's {@code Content-Length} (-1: not sent).
-   */
-  public static Optional<Refusal> check(
-      UUID callerId, boolean admin, Facts facts, FileOpen.Op op, String name, long declaredBytes) {
-    return check(callerId, admin, facts, FileOpen.Folder.HOME, op, name, declaredBytes);
-  }
-
-  /**
-   * As {@link #check(UUID, boolean, Facts, FileOpen.Op, String, long)} for a file of {@code
-   * folder}: the prints of the desktop's virtual printer are listed and downloaded when the
-   * template has printing on, whatever its file transfer policy, and never uploaded to (ADR 0043).
+   * Whether {@code op} on {@code name} (null for a listing) in {@code folder} of a desktop
+   * described by {@code facts} (null: no such desktop) is refused for the caller, and why. {@code
+   * declaredBytes} is an upload's {@code Content-Length} (-1: not sent). The prints of the
+   * desktop's virtual printer are listed and downloaded when the template has printing on, whatever
+   * its file transfer policy, and never uploaded to (ADR 0043).
    */
   public static Optional<Refusal> check(
       UUID callerId,

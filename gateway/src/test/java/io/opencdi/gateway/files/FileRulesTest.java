@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.FileCloseCodes;
 import io.opencdi.protocol.FileOpen;
+import io.opencdi.protocol.FileOpen.Folder;
 import io.opencdi.protocol.FileOpen.Op;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,7 @@ class FileRulesTest {
   }
 
   private static String code(UUID caller, boolean admin, FileRules.Facts f, Op op, String name) {
-    return FileRules.check(caller, admin, f, op, name, -1)
+    return FileRules.check(caller, admin, f, Folder.HOME, op, name, -1)
         .map(FileRules.Refusal::code)
         .orElse("OK");
   }
@@ -60,9 +61,9 @@ class FileRulesTest {
     assertThat(code(ALICE, false, both, Op.DOWNLOAD, "../../etc/passwd")).isEqualTo("VALIDATION");
     assertThat(code(ALICE, false, facts(true, true, DesktopState.STOPPED), Op.LIST, null))
         .isEqualTo("INVALID_STATE");
-    assertThat(FileRules.check(ALICE, false, both, Op.UPLOAD, "a", MIB + 1))
+    assertThat(FileRules.check(ALICE, false, both, Folder.HOME, Op.UPLOAD, "a", MIB + 1))
         .hasValueSatisfying(r -> assertThat(r.status()).isEqualTo(413));
-    assertThat(FileRules.check(ALICE, false, both, Op.UPLOAD, "a", MIB)).isEmpty();
+    assertThat(FileRules.check(ALICE, false, both, Folder.HOME, Op.UPLOAD, "a", MIB)).isEmpty();
   }
 
   @Test
