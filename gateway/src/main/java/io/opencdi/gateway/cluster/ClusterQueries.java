@@ -3,6 +3,7 @@ package io.opencdi.gateway.cluster;
 import io.opencdi.gateway.cluster.api.Cluster;
 import io.opencdi.gateway.cluster.api.ClusterCapacity;
 import io.opencdi.gateway.cluster.api.NodeGroup;
+import io.opencdi.gateway.common.NotFoundException;
 import io.opencdi.gateway.db.Db;
 import io.opencdi.gateway.placement.PlacementConfig;
 import io.smallrye.mutiny.Uni;
@@ -71,6 +72,25 @@ public class ClusterQueries {
               }
               return out;
             });
+  }
+
+  /**
+   * Cordons cluster {@code id} (no new desktops go there) or lifts the cordon; no such cluster:
+   * {@code NOT_FOUND}.
+   */
+  public Uni<Cluster> cordon(UUID id, boolean cordoned) {
+    return db.transaction(
+        s ->
+            s.find(ClusterEntity.class, id)
+                .map(
+                    e -> {
+                      if (e == null) {
+                        throw new NotFoundException("no cluster with id " + id);
+                      }
+                      e.cordoned = cordoned;
+                      e.updatedAt = OffsetDateTime.now();
+                      return view(e);
+                    }));
   }
 
   public Cluster view(ClusterEntity c) {

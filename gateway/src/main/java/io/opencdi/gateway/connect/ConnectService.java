@@ -1,11 +1,11 @@
 package io.opencdi.gateway.connect;
 
-import io.opencdi.gateway.audio.AudioRoutes;
 import io.opencdi.gateway.auth.Caller;
 import io.opencdi.gateway.auth.Session;
 import io.opencdi.gateway.common.InvalidStateException;
 import io.opencdi.gateway.common.NotFoundException;
 import io.opencdi.gateway.connect.api.ConnectionTicket;
+import io.opencdi.gateway.connect.audio.AudioRoutes;
 import io.opencdi.gateway.connect.limits.LimitsConfig;
 import io.opencdi.gateway.connect.limits.ViewerLimits;
 import io.opencdi.gateway.db.Db;

@@ -4,15 +4,13 @@ import io.opencdi.gateway.admission.Admission;
 import io.opencdi.gateway.auth.AuthConfig;
 import io.opencdi.gateway.auth.CallerResolver;
 import io.opencdi.gateway.auth.Sessions;
-import io.opencdi.gateway.auth.SystemUsers;
 import io.opencdi.gateway.auth.TokenService;
-import io.opencdi.gateway.auth.UserEntity;
+import io.opencdi.gateway.auth.UserRepository;
 import io.opencdi.gateway.common.ForbiddenException;
 import io.opencdi.gateway.common.NotFoundException;
 import io.opencdi.gateway.common.RateLimitedException;
 import io.opencdi.gateway.common.UnauthenticatedException;
 import io.opencdi.gateway.common.ValidationException;
-import io.opencdi.gateway.db.Db;
 import io.quarkus.elytron.security.common.BcryptUtil;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.smallrye.mutiny.Uni;
@@ -34,7 +32,7 @@ public class AuthApi {
   // which user names exist.
   private static final String DUMMY_HASH = BcryptUtil.bcryptHash("not-a-password");
 
-  private final Db db;
+  private final UserRepository users;
   private final TokenService tokens;
   private final CallerResolver callers;
   private final AuthConfig config;
@@ -44,7 +42,7 @@ public class AuthApi {
   private final Sessions sessions;
 
   public AuthApi(
-      Db db,
+      UserRepository users,
       TokenService tokens,
       CallerResolver callers,
       AuthConfig config,
@@ -55,7 +53,7 @@ public class AuthApi {
     this.sessions = sessions;
     this.backoff = backoff;
     this.request = request;
-    this.db = db;
+    this.users = users;
     this.tokens = tokens;
     this.callers = callers;
     this.config = config;
@@ -81,11 +79,8 @@ public class AuthApi {
     } catch (RateLimitedException e) {
       return Uni.createFrom().failure(e);
     }
-    return db.session(
-            s ->
-                s.createSelectionQuery("from UserEntity where username = :u", UserEntity.class)
-                    .setParameter("u", username)
-                    .getSingleResultOrNull())
+    return users
+        .byName(username)
         // bcrypt is deliberately slow: keep it off the event loop.
         .emitOn(Infrastructure.getDefaultWorkerPool())
         .map(
@@ -131,16 +126,15 @@ public class AuthApi {
         .caller()
         .flatMap(
             c ->
-                db.session(
-                    s ->
-                        s.find(UserEntity.class, c.userId())
-                            .map(
-                                u -> {
-                                  if (u == null) {
-                                    throw new NotFoundException("your user no longer exists");
-                                  }
-                                  return User.from(u);
-                                })));
+                users
+                    .byId(c.userId())
+                    .map(
+                        u -> {
+                          if (u == null) {
+                            throw new NotFoundException("your user no longer exists");
+                          }
+                          return User.from(u);
+                        }));
   }
 
   @Query
@@ -151,16 +145,7 @@ public class AuthApi {
             callers
                 .caller()
                 .map(c -> c.requireAdmin())
-                .flatMap(
-                    c ->
-                        db.session(
-                            s ->
-                                s.createSelectionQuery(
-                                        "from UserEntity where id <> :pools order by username",
-                                        UserEntity.class)
-                                    // The gateway's own owner of warm-pool members is no user.
-                                    .setParameter("pools", SystemUsers.WARM_POOLS)
-                                    .getResultList()
-                                    .map(list -> list.stream().map(User::from).toList()))));
+                .flatMap(c -> users.people())
+                .map(list -> list.stream().map(User::from).toList()));
   }
 }

@@ -2,16 +2,13 @@ package io.opencdi.gateway.cluster.api;
 
 import io.opencdi.gateway.admission.Admission;
 import io.opencdi.gateway.auth.CallerResolver;
-import io.opencdi.gateway.cluster.ClusterEntity;
 import io.opencdi.gateway.cluster.ClusterEventBus;
 import io.opencdi.gateway.cluster.ClusterQueries;
 import io.opencdi.gateway.common.Ids;
 import io.opencdi.gateway.common.NotFoundException;
-import io.opencdi.gateway.db.Db;
 import io.opencdi.gateway.graphql.SharedLookups;
 import io.opencdi.gateway.placement.PlacementService;
 import io.smallrye.mutiny.Uni;
-import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.graphql.Description;
@@ -27,7 +24,6 @@ import org.eclipse.microprofile.graphql.Source;
 public class ClusterApi {
   private final ClusterQueries queries;
   private final CallerResolver callers;
-  private final Db db;
   private final ClusterEventBus events;
   private final PlacementService placement;
   private final Admission admission;
@@ -35,13 +31,11 @@ public class ClusterApi {
   public ClusterApi(
       ClusterQueries queries,
       CallerResolver callers,
-      Db db,
       ClusterEventBus events,
       PlacementService placement,
       Admission admission) {
     this.queries = queries;
     this.callers = callers;
-    this.db = db;
     this.events = events;
     this.placement = placement;
     this.admission = admission;
@@ -77,20 +71,7 @@ public class ClusterApi {
     return callers
         .caller()
         .map(c -> c.requireAdmin())
-        .flatMap(
-            c ->
-                db.transaction(
-                    s ->
-                        s.find(ClusterEntity.class, uuid)
-                            .map(
-                                e -> {
-                                  if (e == null) {
-                                    throw new NotFoundException("no cluster with id " + id);
-                                  }
-                                  e.cordoned = cordoned;
-                                  e.updatedAt = OffsetDateTime.now();
-                                  return queries.view(e);
-                                })))
+        .flatMap(c -> queries.cordon(uuid, cordoned))
         // This replica's next decision must already see the cordon; others reload on the event.
         .call(view -> placement.refresh(uuid))
         .call(view -> events.publish(uuid, "cordon"));

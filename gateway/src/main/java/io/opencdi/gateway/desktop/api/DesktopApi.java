@@ -2,12 +2,11 @@ package io.opencdi.gateway.desktop.api;
 
 import io.opencdi.gateway.admission.Admission;
 import io.opencdi.gateway.auth.CallerResolver;
-import io.opencdi.gateway.auth.UserEntity;
+import io.opencdi.gateway.auth.UserRepository;
 import io.opencdi.gateway.auth.api.User;
 import io.opencdi.gateway.cluster.ClusterQueries;
 import io.opencdi.gateway.cluster.api.Cluster;
 import io.opencdi.gateway.common.Ids;
-import io.opencdi.gateway.db.Db;
 import io.opencdi.gateway.desktop.DesktopQueries;
 import io.opencdi.gateway.desktop.DesktopService;
 import io.opencdi.gateway.graphql.SharedLookups;
@@ -36,7 +35,7 @@ public class DesktopApi {
   private final DesktopService service;
   private final DesktopQueries queries;
   private final ClusterQueries clusters;
-  private final Db db;
+  private final UserRepository users;
   private final TemplateQueries templates;
   private final Admission admission;
   private final CreateRate rate;
@@ -46,7 +45,7 @@ public class DesktopApi {
       DesktopService service,
       DesktopQueries queries,
       ClusterQueries clusters,
-      Db db,
+      UserRepository users,
       TemplateQueries templates,
       Admission admission,
       CreateRate rate) {
@@ -56,7 +55,7 @@ public class DesktopApi {
     this.service = service;
     this.queries = queries;
     this.clusters = clusters;
-    this.db = db;
+    this.users = users;
     this.templates = templates;
   }
 
@@ -155,17 +154,14 @@ public class DesktopApi {
 
   private Uni<List<User>> loadOwners(List<Desktop> desktops) {
     List<UUID> ids = desktops.stream().map(Desktop::ownerId).distinct().toList();
-    return db.session(
-        s ->
-            s.createSelectionQuery("from UserEntity where id in :ids", UserEntity.class)
-                .setParameter("ids", ids)
-                .getResultList()
-                .map(
-                    l -> {
-                      Map<UUID, User> byId = new HashMap<>();
-                      l.forEach(u -> byId.put(u.id, User.from(u)));
-                      return desktops.stream().map(d -> byId.get(d.ownerId())).toList();
-                    }));
+    return users
+        .byIds(ids)
+        .map(
+            l -> {
+              Map<UUID, User> byId = new HashMap<>();
+              l.forEach(u -> byId.put(u.id, User.from(u)));
+              return desktops.stream().map(d -> byId.get(d.ownerId())).toList();
+            });
   }
 
   private static <T> Uni<List<T>> shared(

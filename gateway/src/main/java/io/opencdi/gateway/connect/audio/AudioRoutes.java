@@ -1,4 +1,4 @@
-package io.opencdi.gateway.audio;
+package io.opencdi.gateway.connect.audio;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,4 +1,4 @@
-package io.opencdi.gateway.audio;
+package io.opencdi.gateway.connect.audio;
 
 import static io.opencdi.gateway.testing.GraphQL.login;
 import static io.opencdi.gateway.testing.GraphQL.run;

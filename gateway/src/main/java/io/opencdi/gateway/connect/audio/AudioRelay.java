@@ -1,4 +1,4 @@
-package io.opencdi.gateway.audio;
+package io.opencdi.gateway.connect.audio;
 
 import io.opencdi.gateway.connect.DisplayCloseCodes;
 import io.opencdi.protocol.AudioCodec;

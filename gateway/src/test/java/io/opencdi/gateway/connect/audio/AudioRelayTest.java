@@ -1,4 +1,4 @@
-package io.opencdi.gateway.audio;
+package io.opencdi.gateway.connect.audio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
