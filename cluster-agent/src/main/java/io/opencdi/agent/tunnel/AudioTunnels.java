@@ -62,6 +62,13 @@ public class AudioTunnels {
    */
   static final int WRITE_QUEUE_BYTES = 4096;
 
+  /**
+   * Frames of the desktop's sound waiting unread beyond which the oldest are skipped: an encoder
+   * still being compiled, or a pause of the agent, must not leave the sound that far behind for
+   * good (the desktop produces exactly as fast as it plays).
+   */
+  static final int MAX_BEHIND_FRAMES = 3;
+
   /** Microphone packets waiting for the desktop (100 ms); more are dropped. */
   static final int MICROPHONE_BACKLOG = 5;
 
@@ -199,9 +206,9 @@ public class AudioTunnels {
           tunnels.remove(t);
           t.end();
           LOG.debugf(
-              "audio tunnel %s closed: %d packets sent, %d dropped; %d microphone packets"
-                  + " dropped",
-              request.tunnelId(), t.sent, t.dropped, t.microphoneDropped);
+              "audio tunnel %s closed: %d packets sent, %d dropped, %d frames skipped; %d"
+                  + " microphone packets dropped",
+              request.tunnelId(), t.sent, t.dropped, t.skipped, t.microphoneDropped);
         });
     ws.exceptionHandler(e -> LOG.debugf("audio tunnel %s: %s", request.tunnelId(), e));
     ws.textMessageHandler(
@@ -243,6 +250,13 @@ public class AudioTunnels {
       encoder.setBitrate(AudioCodec.OUTPUT_BITRATE);
       InputStream in = t.streams.sound;
       while (in.readNBytes(pcm, 0, pcm.length) == pcm.length) {
+        int behind = in.available() / pcm.length;
+        if (behind > MAX_BEHIND_FRAMES) {
+          // Whole frames only: the stream stays aligned to samples.
+          in.skipNBytes((long) behind * pcm.length);
+          t.skipped += behind;
+          continue;
+        }
         for (int i = 0; i < samples.length; i++) {
           samples[i] = (short) ((pcm[2 * i] & 0xff) | (pcm[2 * i + 1] << 8));
         }
@@ -328,6 +342,7 @@ public class AudioTunnels {
     volatile Future<?> microphoneTask;
     long sent;
     long dropped;
+    volatile long skipped; // frames, by the sound's thread
     long microphoneDropped;
 
     Tunnel(AudioOpen request, WebSocket ws, Streams streams, Context context) {
