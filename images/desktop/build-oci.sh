@@ -27,7 +27,7 @@ layout=$1
 
 # The Dockerfile's packages: keep the two lists the same (a test compares them).
 common_pkgs=(tigervnc-standalone-server xauth xterm x11-utils fonts-dejavu-core ca-certificates tini
-  python3-xlib xfonts-base cups-daemon cups-client cups-filters)
+  python3-xlib xfonts-base cups-daemon cups-client cups-filters pulseaudio pulseaudio-utils socat)
 case "$session" in
   openbox) session_pkgs=(openbox) ;;
   xfce) session_pkgs=(xfce4 xfce4-terminal dbus-x11) ;;

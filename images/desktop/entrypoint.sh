@@ -36,6 +36,14 @@
 #                          a cupsd of the session's user writes each job to this directory as
 #                          <UTC yyyy-mm-ddThh-mm-ssZ>-job-<id>[-<title>].pdf, mode 644, outside the
 #                          home, for the runtime to hand out (ADR 0043)
+#   OPENCDI_AUDIO_SOCKET   when set (and PulseAudio is installed), the session has sound (ADR 0044):
+#                          a PulseAudio of the session's user (PULSE_SERVER) whose default sink,
+#                          opencdi, plays into nothing, and this Unix socket (mode 600) gives each
+#                          client that connects what the session plays, raw s16le 48 kHz stereo,
+#                          about 20 ms behind (needs pulseaudio-utils and socat)
+#   OPENCDI_MIC_SOCKET     with OPENCDI_AUDIO_SOCKET: a Unix socket (mode 600) taking raw s16le
+#                          48 kHz mono that the session's programs hear as their default source
+#                          (the microphone)
 #   HOME                   the user's home: the persistent volume    (required, created if absent)
 #
 # The X display accepts only clients holding its cookie: a fresh one each start, written to
@@ -381,6 +389,66 @@ await_printer() {
   log "warning: the printer's cupsd did not answer in 10 s (its log: ${CUPS_SERVER%/*}/log)"
 }
 
+# Desktop sound (ADR 0044): a PulseAudio of the session's user with two null sinks, opencdi (48 kHz
+# stereo, the default sink: what programs play) and opencdi_mic (mono; its monitor is the default
+# source, so programs recording the microphone hear what is written into it), its native socket in
+# the private runtime directory. The runtime reaches the sound through two Unix sockets in raw PCM:
+# parec and pacat with short latencies, as PulseAudio's simple protocol module buffers about 250 ms.
+# Every part is started again a second after it ends, like cupsd. Exports PULSE_SERVER; does
+# nothing when OPENCDI_AUDIO_SOCKET is unset or PulseAudio is missing.
+audio_pids=()
+start_audio() {
+  [[ -n "${OPENCDI_AUDIO_SOCKET:-}" ]] || return 0
+  local tool
+  for tool in pulseaudio parec pacat socat; do
+    if ! command -v "$tool" >/dev/null; then
+      log "warning: no sound: $tool is not installed (Debian: pulseaudio pulseaudio-utils socat)"
+      return 0
+    fi
+  done
+  local dir="$XDG_RUNTIME_DIR/pulse"
+  rm -rf "$dir"
+  if ! mkdir -m 700 "$dir"; then
+    log "warning: no sound: cannot make $dir"
+    return 0
+  fi
+  # Anonymous clients: only the session's user can enter the directory of the socket.
+  printf '%s\n' \
+    "load-module module-native-protocol-unix auth-anonymous=1 socket=$dir/native" \
+    "load-module module-null-sink sink_name=opencdi rate=48000 channels=2 sink_properties=device.description=OpenCDI" \
+    "load-module module-null-sink sink_name=opencdi_mic rate=48000 channels=1 sink_properties=device.description=OpenCDI-microphone" \
+    "set-default-sink opencdi" \
+    "set-default-source opencdi_mic.monitor" >"$dir/opencdi.pa"
+  export PULSE_SERVER="unix:$dir/native"
+  # Its state and cookie go with the session.
+  export PULSE_STATE_PATH="$dir/state" PULSE_RUNTIME_PATH="$dir" PULSE_COOKIE="$dir/cookie"
+  (while :; do
+    pulseaudio -n -F "$dir/opencdi.pa" --daemonize=no --exit-idle-time=-1 --use-pid-file=no \
+      --system=no --realtime=no --high-priority=no \
+      --log-target=stderr --log-level=warning || log "pulseaudio ended ($?)"
+    sleep 1
+  done) &
+  audio_pids+=($!)
+  local pcm="--raw --rate=48000 --format=s16le"
+  (while :; do
+    socat "UNIX-LISTEN:$OPENCDI_AUDIO_SOCKET,mode=600,unlink-early,fork" \
+      EXEC:"parec $pcm --channels=2 --latency-msec=10 -d opencdi.monitor" \
+      || log "the sound socket's socat ended ($?)"
+    sleep 1
+  done) &
+  audio_pids+=($!)
+  if [[ -n "${OPENCDI_MIC_SOCKET:-}" ]]; then
+    (while :; do
+      socat "UNIX-LISTEN:$OPENCDI_MIC_SOCKET,mode=600,unlink-early,fork" \
+        EXEC:"pacat --playback $pcm --channels=1 --latency-msec=20 -d opencdi_mic" \
+        || log "the microphone socket's socat ended ($?)"
+      sleep 1
+    done) &
+    audio_pids+=($!)
+  fi
+  log "sound on $OPENCDI_AUDIO_SOCKET${OPENCDI_MIC_SOCKET:+, microphone on $OPENCDI_MIC_SOCKET} (PULSE_SERVER $PULSE_SERVER)"
+}
+
 pids=()
 stopping=false
 
@@ -445,8 +513,9 @@ run() {
   fi
   [[ "$security" == VncAuth ]] && xvnc_args+=(-PasswordFile "$OPENCDI_VNC_PASSWORD_FILE")
 
-  # The printer starts while Xvnc does; the session waits for both.
+  # The printer and the sound start while Xvnc does; the session waits for the printer.
   start_printer
+  start_audio
 
   log "Xvnc on display :$display, RFB on $rfb_at, $geometry, session $session, HOME $HOME"
   Xvnc "${xvnc_args[@]}" &

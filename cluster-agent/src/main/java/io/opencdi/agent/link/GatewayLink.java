@@ -5,9 +5,11 @@ import io.opencdi.agent.live.LiveAnswers;
 import io.opencdi.agent.runtime.Admission;
 import io.opencdi.agent.runtime.DesktopRuntime;
 import io.opencdi.agent.runtime.RuntimeListener;
+import io.opencdi.agent.tunnel.AudioTunnels;
 import io.opencdi.agent.tunnel.DialBack;
 import io.opencdi.agent.tunnel.FileTunnels;
 import io.opencdi.agent.tunnel.TunnelDialer;
+import io.opencdi.protocol.AudioOpen;
 import io.opencdi.protocol.CapacityUpdate;
 import io.opencdi.protocol.CloseCodes;
 import io.opencdi.protocol.ClusterReport;
@@ -95,6 +97,7 @@ public class GatewayLink {
   private final Instance<BasicWebSocketConnector> connectors;
   private final TunnelDialer tunnels;
   private final FileTunnels files;
+  private final AudioTunnels audio;
   private final LiveAnswers live;
   private final ProtocolCodec codec = new ProtocolCodec();
   private final ScheduledExecutorService executor;
@@ -116,8 +119,10 @@ public class GatewayLink {
       Instance<BasicWebSocketConnector> connectors,
       TunnelDialer tunnels,
       FileTunnels files,
+      AudioTunnels audio,
       LiveAnswers live) {
     this.files = files;
+    this.audio = audio;
     this.live = live;
     this.config = config;
     this.runtime = runtime;
@@ -450,11 +455,16 @@ public class GatewayLink {
               open,
               new DialBack(s.base, config.token(), config.dialBackHosts().orElse(List.of())),
               refused -> submit(() -> send(s, refused)));
+      case AudioOpen open ->
+          audio.open(
+              open,
+              new DialBack(s.base, config.token(), config.dialBackHosts().orElse(List.of())),
+              refused -> submit(() -> send(s, refused)));
       case LiveQuery query -> live.answer(query, report -> submit(() -> send(s, report)));
       default ->
           LOG.warnf(
               "ignoring a %s frame from the gateway; it only sends welcome, command, tunnel-open,"
-                  + " file-open and live-query",
+                  + " file-open, audio-open and live-query",
               message.getClass().getSimpleName());
     }
   }

@@ -121,6 +121,11 @@ public final class CompositeRuntime implements DesktopRuntime {
   }
 
   @Override
+  public Optional<DesktopAudio> audio(String cluster, String desktopId) {
+    return route(cluster).flatMap(r -> r.audio(cluster, desktopId));
+  }
+
+  @Override
   public Optional<DesktopFiles> files(String cluster, String desktopId) {
     return route(cluster).flatMap(r -> r.files(cluster, desktopId));
   }

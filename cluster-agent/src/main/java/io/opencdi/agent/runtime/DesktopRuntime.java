@@ -116,6 +116,16 @@ public interface DesktopRuntime extends AutoCloseable {
   }
 
   /**
+   * The sound of a desktop that is {@code RUNNING} in this runtime (ADR 0044), or empty when it
+   * does not run here or has no sound this agent can reach: the {@code simulated} runtime has none,
+   * the {@code kubernetes} runtime none for now (the agent does not reach into pods), the {@code
+   * local} runtime none for gVisor desktops.
+   */
+  default Optional<DesktopAudio> audio(String cluster, String desktopId) {
+    return Optional.empty();
+  }
+
+  /**
    * What some desktops of one cluster use now and, when asked, the cluster's nodes (see {@code
    * docs/agent-protocol.md}, "Live state"). Called on a worker thread; may block briefly (a runtime
    * reads {@code /proc} or asks its API server) but must not wait for long.

@@ -113,8 +113,16 @@ final class DisplayRelay implements AutoCloseable {
    * the desktop's user.
    */
   static SocketChannel openDisplay(Path socket, int uid) throws IOException {
+    return openOwned(socket, uid, "display");
+  }
+
+  /**
+   * Opens one of the desktop's Unix sockets ({@code what} names it in messages), refusing one that
+   * is not a socket or whose listening process is not the desktop's user ({@code uid}; -1: any).
+   */
+  static SocketChannel openOwned(Path socket, int uid, String what) throws IOException {
     if (!Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
-      throw new NoSuchFileException(socket.toString(), null, "Xvnc has not made it yet");
+      throw new NoSuchFileException(socket.toString(), null, "the desktop has not made it yet");
     }
     if (!isSocket(socket)) {
       throw new SecurityException(socket + " is not a socket");
@@ -126,7 +134,7 @@ final class DisplayRelay implements AutoCloseable {
         String peer = display.getOption(ExtendedSocketOptions.SO_PEERCRED).user().getName();
         if (!peer.equals(Integer.toString(uid)) && !peer.equals(userName(uid))) {
           throw new SecurityException(
-              "the display socket " + socket + " is served by user " + peer + ", not " + uid);
+              "the " + what + " socket " + socket + " is served by user " + peer + ", not " + uid);
         }
       }
       return display;

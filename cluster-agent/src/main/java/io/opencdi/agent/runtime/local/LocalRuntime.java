@@ -1,6 +1,7 @@
 package io.opencdi.agent.runtime.local;
 
 import io.opencdi.agent.runtime.Admission;
+import io.opencdi.agent.runtime.DesktopAudio;
 import io.opencdi.agent.runtime.DesktopFiles;
 import io.opencdi.agent.runtime.DesktopRuntime;
 import io.opencdi.agent.runtime.DisplayEndpoint;
@@ -255,6 +256,26 @@ public final class LocalRuntime implements DesktopRuntime {
                   : home(desktopId),
               dropPrivileges ? d.launch.uid() : -1,
               LocalDesktopFiles.STALL));
+    }
+  }
+
+  /**
+   * Its sound through the sockets beside its display's (ADR 0044). gVisor desktops have none: a
+   * Unix socket made inside the sandbox lives in gVisor's own kernel, and a host process cannot
+   * connect to it (the sandbox's display is reached over its network namespace instead).
+   */
+  @Override
+  public Optional<DesktopAudio> audio(String cluster, String desktopId) {
+    synchronized (lock) {
+      LocalDesktop d = desktops.get(desktopId);
+      if (d == null
+          || !settings.clusterName().equals(cluster)
+          || d.state != DesktopState.RUNNING
+          || d.launch == null
+          || d.launch.relay() == null) {
+        return Optional.empty();
+      }
+      return Optional.of(LocalDesktopAudio.beside(d.launch.relay().socketPath(), d.launch.uid()));
     }
   }
 
@@ -1362,6 +1383,8 @@ public final class LocalRuntime implements DesktopRuntime {
     DesktopWatermark watermark = DesktopWatermark.create(dir);
     Path prints = DesktopPrints.create(dir, dropPrivileges ? uid : -1);
     Files.deleteIfExists(vncDir.resolve(VNC_SOCKET));
+    Files.deleteIfExists(vncDir.resolve(LocalDesktopAudio.SOUND_SOCKET));
+    Files.deleteIfExists(vncDir.resolve(LocalDesktopAudio.MICROPHONE_SOCKET));
     DesktopLog log = new DesktopLog(dir.resolve("desktop.log"), settings.hygiene().logMaxBytes());
     boolean gvisorClass = "gvisor".equals(spec.runtimeClass());
     // Namespaces of its own need root; an unprivileged agent's desktops share its user and host.
@@ -1421,6 +1444,19 @@ public final class LocalRuntime implements DesktopRuntime {
       env.put(
           "OPENCDI_VNC_UNIX_SOCKET",
           namespaces ? DESKTOP_RUN + "/vnc/" + VNC_SOCKET : relay.socketPath().toString());
+      // Sound always: the gateway enforces the template's audio policy before any tunnel is asked
+      // for (ADR 0044). The sockets sit beside the display's, reached the same way.
+      LocalDesktopAudio audio = LocalDesktopAudio.beside(relay.socketPath(), uid);
+      env.put(
+          "OPENCDI_AUDIO_SOCKET",
+          namespaces
+              ? DESKTOP_RUN + "/vnc/" + LocalDesktopAudio.SOUND_SOCKET
+              : audio.soundSocket().toString());
+      env.put(
+          "OPENCDI_MIC_SOCKET",
+          namespaces
+              ? DESKTOP_RUN + "/vnc/" + LocalDesktopAudio.MICROPHONE_SOCKET
+              : audio.microphoneSocket().toString());
       endpoint = new DisplayEndpoint("127.0.0.1", relay.port());
       if (namespaces) {
         cgroups =
