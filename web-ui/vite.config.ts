@@ -18,7 +18,7 @@ export default defineConfig({
     proxy: {
       "/graphql": { target: gateway, ws: true },
       "/display": { target: gateway, ws: true },
-      "/audio": { target: gateway, ws: true },
+      "/audio/": { target: gateway, ws: true },
       "/files": { target: gateway },
     },
   },

@@ -24,7 +24,7 @@ export function AudioControls({ audio }: { audio: DesktopAudio }) {
       wrap="nowrap"
       data-testid="viewer-audio"
       data-sound={soundOn ? "on" : "off"}
-      data-audio-connected={audio.available}
+      data-audio-live={audio.live}
       data-audio-packets={stats.packets}
       data-audio-decoded={stats.decoded}
       data-audio-peak={stats.peak.toFixed(3)}
@@ -56,7 +56,7 @@ export function AudioControls({ audio }: { audio: DesktopAudio }) {
           variant={micOn ? "light" : "default"}
           color={micOn ? "red" : undefined}
           aria-pressed={micOn}
-          disabled={!audio.available}
+          disabled={!audio.live}
           leftSection={micOn ? <IconMicrophone size={16} /> : <IconMicrophoneOff size={16} />}
           onClick={audio.toggleMic}
         >

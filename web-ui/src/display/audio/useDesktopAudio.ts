@@ -194,8 +194,8 @@ export function useDesktopAudio(link: AudioLink | null, microphone: boolean) {
     (closeMessage ? closed.message : null);
 
   return {
-    /** The template has sound and a connection carries it. */
-    available,
+    /** A display connection carries sound now (its socket was not closed). */
+    live,
     soundOn,
     toggleSound,
     /** The template takes the microphone. */
