@@ -1200,12 +1200,21 @@ await scenario(
       `python3 -c "import math,struct,sys;sys.stdout.buffer.write(b''.join(struct.pack('<hh',int(9000*math.sin(i/7)),int(9000*math.sin(i/7))) for i in range(48000*8)))" | pacat --raw --rate=48000 --channels=2 --format=s16le`,
     );
     // The page decodes it: the level of the last second shows the tone, and decoding goes on.
-    await alice.waitForFunction(
-      () =>
-        Number(document.querySelector('[data-testid="viewer-audio"]')?.dataset.audioPeak) > 0.05,
-      null,
-      { timeout: TIMEOUT },
-    );
+    // Should it not, the failure says what the viewer showed (a close of the sound's socket).
+    await alice
+      .waitForFunction(
+        () =>
+          Number(document.querySelector('[data-testid="viewer-audio"]')?.dataset.audioPeak) > 0.05,
+        null,
+        { timeout: TIMEOUT },
+      )
+      .catch(async (e) => {
+        await shot(alice, "failed-sound");
+        const message = alice.getByTestId("audio-message");
+        const shown = (await message.count()) ? await message.innerText() : "no message";
+        const stats = JSON.stringify(await audioStats(alice));
+        throw new Error(`no sound reached the page (${shown}): ${stats}`, { cause: e });
+      });
     const loud = await audioStats(alice);
     await until(
       async () => (await audioStats(alice)).decoded >= loud.decoded + 25,
