@@ -1223,8 +1223,8 @@ await scenario(
     assert.ok(loud.packets > 0 && loud.peak < 0.5, `unexpected sound: ${JSON.stringify(loud)}`);
     await shot(alice, "42-viewer-sound");
 
-    // The template takes the microphone: the browser's (fake) microphone goes to the desktop
-    // as one Opus packet every 20 ms, and the gateway keeps the socket open.
+    // The template takes the microphone: the browser's fake microphone (a beep every second)
+    // goes to the desktop as one Opus packet every 20 ms, and the gateway keeps the socket open.
     const mic = alice.getByRole("button", { name: "Microphone", exact: true });
     await mic.click();
     await until(
@@ -1242,6 +1242,20 @@ await scenario(
       "the sound's socket was closed while the microphone was on",
     );
     await controls.waitFor(); // still live
+    // The desktop hears it: its default source (the microphone) records the fake device's beeps.
+    const recording = join(home, `mic-${run}.raw`);
+    await typeInDesktop(
+      alice,
+      `timeout 3 parec --raw --rate=48000 --channels=1 --format=s16le > ~/mic-${run}.part; mv ~/mic-${run}.part ~/mic-${run}.raw`,
+    );
+    await until(() => existsSync(recording), "the desktop recording its microphone");
+    const pcm = readFileSync(recording);
+    let micPeak = 0;
+    for (let i = 0; i + 1 < pcm.length; i += 2) {
+      micPeak = Math.max(micPeak, Math.abs(pcm.readInt16LE(i)));
+    }
+    assert.ok(pcm.length >= 48_000 * 2, `the desktop recorded ${pcm.length} bytes only`);
+    assert.ok(micPeak > 1000, `the desktop's microphone heard silence (peak ${micPeak})`);
     await mic.click();
     assert.equal(await mic.getAttribute("aria-pressed"), "false");
     await shot(alice, "43-viewer-microphone");
