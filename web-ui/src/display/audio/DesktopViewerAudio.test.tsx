@@ -225,6 +225,18 @@ describe("the viewer's sound (jsdom: no WebCodecs, no WebAudio)", () => {
     expect(screen.queryByTestId("audio-message")).not.toBeInTheDocument();
   });
 
+  it("disables the microphone once the sound's socket is closed", async () => {
+    renderWithProviders(<DesktopViewer desktopId="d1" />, api({ microphone: true }).client);
+    await waitFor(() => expect(FakeSocket.all).toHaveLength(1));
+    rfbs[0].connected();
+    const mic = screen.getByRole("button", { name: "Microphone" });
+    expect(mic).toBeEnabled();
+    FakeSocket.all[0].closedBy(4423);
+    expect(await screen.findByTestId("audio-message")).toHaveTextContent("Microphone not allowed");
+    expect(mic).toBeDisabled();
+    expect(controls()).toHaveAttribute("data-audio-live", "false");
+  });
+
   it("does not lose a refusal that comes before the viewer listens", async () => {
     renderWithProviders(<DesktopViewer desktopId="d1" />, api().client);
     await waitFor(() => expect(FakeSocket.all).toHaveLength(1));
