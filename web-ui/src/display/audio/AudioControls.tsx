@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Progress } from "@mantine/core";
+import { Alert, Button, Group, Progress, Text } from "@mantine/core";
 import {
   IconAlertTriangle,
   IconMicrophone,
@@ -40,7 +40,12 @@ export function AudioControls({ audio }: { audio: DesktopAudio }) {
       >
         Sound
       </Button>
-      {soundOn && (
+      {soundOn && audio.waitingForGesture && (
+        <Text size="xs" c="dimmed" style={{ whiteSpace: "nowrap" }} data-testid="audio-waiting">
+          Click to start
+        </Text>
+      )}
+      {soundOn && !audio.waitingForGesture && (
         <Progress
           size="sm"
           w={36}
