@@ -10,11 +10,15 @@ export default defineConfig({
     outDir: "dist",
     sourcemap: false,
     chunkSizeWarningLimit: 1200,
+    // An AudioWorklet module is a script, and the gateway's Content-Security-Policy allows
+    // scripts from 'self' only: the microphone's worklet must stay a file, not a data: URL.
+    assetsInlineLimit: (file) => (file.endsWith(".worklet.js") ? false : undefined),
   },
   server: {
     proxy: {
       "/graphql": { target: gateway, ws: true },
       "/display": { target: gateway, ws: true },
+      "/audio/": { target: gateway, ws: true },
       "/files": { target: gateway },
     },
   },

@@ -45,6 +45,11 @@ const browser = await chromium.launch({
     "--disable-background-networking",
     "--disable-component-update",
     "--no-first-run",
+    // The viewer's sound plays without a real user's gesture, and a fake microphone (a beep)
+    // is granted without a prompt.
+    "--autoplay-policy=no-user-gesture-required",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
   ],
 });
 
@@ -1113,6 +1118,149 @@ await scenario(
     assert.equal(await panel.getByTestId("prints-error").count(), 0);
 
     await closePrints();
+    await deleteQuietly(alice, name);
+  },
+);
+
+/** The viewer's sound counters (data attributes of its sound controls), as numbers. */
+const audioStats = (page) =>
+  page.getByTestId("viewer-audio").evaluate((el) => ({
+    packets: Number(el.dataset.audioPackets),
+    decoded: Number(el.dataset.audioDecoded),
+    peak: Number(el.dataset.audioPeak),
+    micPackets: Number(el.dataset.micPackets),
+  }));
+
+await scenario(
+  "sound played in the desktop reaches the page as decoded audio, and the microphone is sent back",
+  async () => {
+    assert.ok(localDataDir, "OPENCDI_LOCAL_DATA_DIR (the local runtime's data directory) is unset");
+    const call = async (page, query, variables) => {
+      const r = await api(page, query, variables);
+      assert.ok(!r.errors, JSON.stringify(r.errors));
+      return r.data;
+    };
+    // A template of real desktops with sound and microphone: local-desktop when it has both,
+    // else a copy of it with both on (templates cannot be deleted; the copy stays).
+    const fields = `id name description image cpuMillis memoryMiB runtimeClass storageClass
+      homeVolumeGiB arch clipboard clipboardMaxBytes watermark fileTransfer fileTransferMaxMiB
+      printing audio microphone idleTimeoutMinutes autoPowerOffMinutes maxSessionMinutes
+      apps { id }`;
+    const { templates } = await call(admin, `{ templates { ${fields} } }`);
+    const local = templates.find((t) => t.name === "local-desktop");
+    assert.ok(local, "the seeded local-desktop template is missing");
+    let withSound = local;
+    if (!local.audio || !local.microphone) {
+      const input = {
+        ...local,
+        name: `local-sound-${run}`,
+        description: "Local desktop with sound and microphone (end-to-end test)",
+        audio: true,
+        microphone: true,
+        apps: local.apps.map((a) => a.id),
+      };
+      delete input.id;
+      const { createTemplate } = await call(
+        admin,
+        `mutation($input: TemplateInput!) { createTemplate(input: $input) { id audio microphone } }`,
+        { input },
+      );
+      assert.ok(createTemplate.audio && createTemplate.microphone);
+      withSound = createTemplate;
+    }
+
+    const name = `alice-sound-${run}`;
+    const { createDesktop } = await call(
+      alice,
+      "mutation($input: CreateDesktopInput!) { createDesktop(input: $input) { id } }",
+      { input: { templateId: withSound.id, name } },
+    );
+    const id = createDesktop.id;
+    await alice.goto(`${base}#/desktops/${id}/display`);
+    await waitForFrame(alice, { minColours: 2, timeout: DESKTOP_TIMEOUT });
+    const controls = alice.locator('[data-testid="viewer-audio"][data-audio-live="true"]');
+    await controls.waitFor();
+
+    // Sound is off until the user turns it on (the choice is remembered: on after this).
+    const sound = alice.getByRole("button", { name: "Sound", exact: true });
+    if ((await sound.getAttribute("aria-pressed")) !== "true") await sound.click();
+    assert.equal(await sound.getAttribute("aria-pressed"), "true");
+
+    // Once the shell reads (a file it writes appears in the home), it plays eight seconds of a
+    // tone (about 1.1 kHz at 0.27 of full scale) to the desktop's sound server.
+    const home = join(localDataDir, "desktops", id, "home");
+    await typeUntilFile(
+      alice,
+      `echo ready-${run} > ~/ready-${run}.txt`,
+      join(home, `ready-${run}.txt`),
+      `ready-${run}\n`,
+    );
+    await typeInDesktop(
+      alice,
+      `python3 -c "import math,struct,sys;sys.stdout.buffer.write(b''.join(struct.pack('<hh',int(9000*math.sin(i/7)),int(9000*math.sin(i/7))) for i in range(48000*8)))" | pacat --raw --rate=48000 --channels=2 --format=s16le`,
+    );
+    // The page decodes it: the level of the last second shows the tone, and decoding goes on.
+    // Should it not, the failure says what the viewer showed (a close of the sound's socket).
+    await alice
+      .waitForFunction(
+        () =>
+          Number(document.querySelector('[data-testid="viewer-audio"]')?.dataset.audioPeak) > 0.05,
+        null,
+        { timeout: TIMEOUT },
+      )
+      .catch(async (e) => {
+        await shot(alice, "failed-sound");
+        const message = alice.getByTestId("audio-message");
+        const shown = (await message.count()) ? await message.innerText() : "no message";
+        const stats = JSON.stringify(await audioStats(alice));
+        throw new Error(`no sound reached the page (${shown}): ${stats}`, { cause: e });
+      });
+    const loud = await audioStats(alice);
+    await until(
+      async () => (await audioStats(alice)).decoded >= loud.decoded + 25,
+      "decoding half a second more of the tone",
+    );
+    assert.ok(loud.packets > 0 && loud.peak < 0.5, `unexpected sound: ${JSON.stringify(loud)}`);
+    await shot(alice, "42-viewer-sound");
+
+    // The template takes the microphone: the browser's fake microphone (a beep every second)
+    // goes to the desktop as one Opus packet every 20 ms, and the gateway keeps the socket open.
+    const mic = alice.getByRole("button", { name: "Microphone", exact: true });
+    await mic.click();
+    await until(
+      async () => (await mic.getAttribute("aria-pressed")) === "true",
+      "the microphone turning on",
+    );
+    const micFrom = (await audioStats(alice)).micPackets;
+    await until(
+      async () => (await audioStats(alice)).micPackets >= micFrom + 50,
+      "a second of microphone packets sent",
+    );
+    assert.equal(
+      await alice.getByTestId("audio-message").count(),
+      0,
+      "the sound's socket was closed while the microphone was on",
+    );
+    await controls.waitFor(); // still live
+    // The desktop hears it: its default source (the microphone) records the fake device's beeps.
+    const recording = join(home, `mic-${run}.raw`);
+    await typeInDesktop(
+      alice,
+      `timeout 3 parec --raw --rate=48000 --channels=1 --format=s16le > ~/mic-${run}.part; mv ~/mic-${run}.part ~/mic-${run}.raw`,
+    );
+    await until(() => existsSync(recording), "the desktop recording its microphone");
+    const pcm = readFileSync(recording);
+    let micPeak = 0;
+    for (let i = 0; i + 1 < pcm.length; i += 2) {
+      micPeak = Math.max(micPeak, Math.abs(pcm.readInt16LE(i)));
+    }
+    assert.ok(pcm.length >= 48_000 * 2, `the desktop recorded ${pcm.length} bytes only`);
+    assert.ok(micPeak > 1000, `the desktop's microphone heard silence (peak ${micPeak})`);
+    await mic.click();
+    assert.equal(await mic.getAttribute("aria-pressed"), "false");
+    await shot(alice, "43-viewer-microphone");
+
+    await alice.goto(base);
     await deleteQuietly(alice, name);
   },
 );

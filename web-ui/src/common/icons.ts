@@ -13,6 +13,8 @@ import Flame from "@tabler/icons-react/icons/IconFlame";
 import Folder from "@tabler/icons-react/icons/IconFolder";
 import LayoutList from "@tabler/icons-react/icons/IconLayoutList";
 import Logout from "@tabler/icons-react/icons/IconLogout";
+import Microphone from "@tabler/icons-react/icons/IconMicrophone";
+import MicrophoneOff from "@tabler/icons-react/icons/IconMicrophoneOff";
 import Pencil from "@tabler/icons-react/icons/IconPencil";
 import PlayerPlay from "@tabler/icons-react/icons/IconPlayerPlay";
 import PlayerStop from "@tabler/icons-react/icons/IconPlayerStop";
@@ -27,6 +29,8 @@ import Template from "@tabler/icons-react/icons/IconTemplate";
 import Trash from "@tabler/icons-react/icons/IconTrash";
 import Upload from "@tabler/icons-react/icons/IconUpload";
 import Users from "@tabler/icons-react/icons/IconUsers";
+import Volume from "@tabler/icons-react/icons/IconVolume";
+import VolumeOff from "@tabler/icons-react/icons/IconVolumeOff";
 
 /**
  * Every icon in this app sits beside a text or inside a control that carries its own accessible
@@ -53,6 +57,8 @@ export const IconFlame = decorative(Flame);
 export const IconFolder = decorative(Folder);
 export const IconLayoutList = decorative(LayoutList);
 export const IconLogout = decorative(Logout);
+export const IconMicrophone = decorative(Microphone);
+export const IconMicrophoneOff = decorative(MicrophoneOff);
 export const IconPencil = decorative(Pencil);
 export const IconPlayerPlay = decorative(PlayerPlay);
 export const IconPlayerStop = decorative(PlayerStop);
@@ -67,3 +73,5 @@ export const IconTemplate = decorative(Template);
 export const IconTrash = decorative(Trash);
 export const IconUpload = decorative(Upload);
 export const IconUsers = decorative(Users);
+export const IconVolume = decorative(Volume);
+export const IconVolumeOff = decorative(VolumeOff);

@@ -33,6 +33,8 @@ import {
   type DesktopEventsSubscription,
   type DesktopState,
 } from "../gql/graphql";
+import { AudioControls, AudioMessage } from "./audio/AudioControls";
+import { useDesktopAudio } from "./audio/useDesktopAudio";
 import { formatCountdown, formatEndTime, type LimitsNotice } from "./sessionLimits";
 import { useDisplaySession } from "./useDisplaySession";
 import { useSessionLimits } from "./useSessionLimits";
@@ -87,6 +89,7 @@ export function DesktopViewer({
   const { phase, connect } = display;
   const limits = phase.kind === "connected" ? phase.limits : null;
   const { notice, noteInput } = useSessionLimits(limits, screen);
+  const audio = useDesktopAudio(display.audio?.link ?? null, display.audio?.microphone ?? false);
 
   // Connect when the desktop is (or becomes) RUNNING and nothing is connected or pending. A
   // closed session stays closed with its message until the user reconnects, unless the
@@ -226,6 +229,7 @@ export function DesktopViewer({
           )}
         </Group>
         <Group gap="xs" wrap="nowrap">
+          {display.audio && <AudioControls audio={audio} />}
           {embedded && (
             <Anchor component={Link} to={`/desktops/${desktopId}/display`} size="sm">
               Open in its own page
@@ -315,6 +319,7 @@ export function DesktopViewer({
           style={{ position: "absolute", inset: 0 }}
         />
         <LimitWarnings notice={notice} />
+        {phase.kind === "connected" && <AudioMessage audio={audio} />}
         {overlay && (
           <Center
             pos="absolute"

@@ -5,7 +5,8 @@ describe("explainClose", () => {
   it("explains every close code the gateway sends", () => {
     // DisplayCloseCodes in the gateway (docs/api.md): each has its own explanation.
     const codes = [
-      1000, 1003, 1009, 4000, 4002, 4003, 4401, 4403, 4404, 4408, 4409, 4410, 4502, 4503, 4504,
+      1000, 1003, 1009, 4000, 4001, 4002, 4003, 4401, 4403, 4404, 4408, 4409, 4410, 4422, 4502,
+      4503, 4504,
     ];
     const messages = codes.map((c) => explainClose(c).message);
     expect(new Set(messages).size).toBe(codes.length);
@@ -21,7 +22,7 @@ describe("explainClose", () => {
 
   it("retries by itself only where a new ticket or a moment's wait helps", () => {
     const auto = [1006, 4408, 4409, 4502, 4503, 4504];
-    const manual = [1000, 1003, 1009, 4000, 4002, 4003, 4401, 4403, 4404, 4410];
+    const manual = [1000, 1003, 1009, 4000, 4001, 4002, 4003, 4401, 4403, 4404, 4410];
     for (const c of auto) expect(explainClose(c).retry, String(c)).toBe("auto");
     for (const c of manual) expect(explainClose(c).retry, String(c)).toBe("manual");
   });

@@ -42,6 +42,12 @@ const EXPLANATIONS: Record<number, CloseExplanation> = {
     message: "Nothing happened on the display for a long time. Your desktop is still running.",
     retry: "manual",
   },
+  4001: {
+    title: "Signed out",
+    message:
+      "Your session ended (it expired or you signed out), and a connection lasts no longer than the session. Sign in again to reconnect; your desktop is still running.",
+    retry: "manual",
+  },
   4002: {
     title: "Disconnected for inactivity",
     message:
@@ -84,6 +90,12 @@ const EXPLANATIONS: Record<number, CloseExplanation> = {
   4410: {
     title: "No display",
     message: "This desktop has no display to show (a simulated desktop draws nothing).",
+    retry: "manual",
+  },
+  4422: {
+    title: "Disconnected",
+    message:
+      "The gateway does not pass on what the viewer or the desktop sent (an unsupported display protocol). Reconnect to start afresh.",
     retry: "manual",
   },
   4502: {

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type RefObject } from "react";
 import { useMutation, type CombinedError } from "urql";
 import { ConnectDesktopDocument } from "../gql/graphql";
+import { AudioLink } from "./audio/audioLink";
 import { AUTO_RETRY_DELAYS_MS, explainClose, type CloseExplanation } from "./closeCodes";
 import { openRfb, preloadRfb, type DisplayClose, type RfbSession } from "./novnc";
 import { limitsOfTicket, type SessionLimits } from "./sessionLimits";
@@ -15,6 +16,16 @@ export type DisplayPhase =
   | { kind: "refused"; error: CombinedError }
   /** The display WebSocket closed; `retryIn` is set while an automatic reconnect is pending. */
   | { kind: "closed"; code: number; explanation: CloseExplanation; retryIn: number | null };
+
+/**
+ * The sound of the desktop as of the latest ticket: null when its template has no audio.
+ * `link` is the current connection's audio socket, null while no display is connected.
+ */
+export interface DisplayAudio {
+  link: AudioLink | null;
+  /** The template takes the viewer's microphone. */
+  microphone: boolean;
+}
 
 /** Names of the performance marks the viewer sets, for measuring time to first frame. */
 export const MARKS = {
@@ -33,13 +44,24 @@ export function useDisplaySession(desktopId: string, screen: RefObject<HTMLDivEl
   const [, connectDesktop] = useMutation(ConnectDesktopDocument);
   const [phase, setPhase] = useState<DisplayPhase>({ kind: "idle" });
   const [remoteClipboard, setRemoteClipboard] = useState("");
+  const [audio, setAudio] = useState<DisplayAudio | null>(null);
   const session = useRef<RfbSession | null>(null);
+  const audioLink = useRef<AudioLink | null>(null);
   // Every connect() starts a new generation; events of older sessions are ignored.
   const generation = useRef(0);
   const attempts = useRef(0);
   const retryTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   // The automatic retry calls the newest connect().
   const connectRef = useRef<() => Promise<void>>(async () => {});
+
+  // The sound's socket lives and dies with the display's.
+  const closeAudio = useCallback(() => {
+    const link = audioLink.current;
+    audioLink.current = null;
+    if (!link) return;
+    link.close();
+    setAudio((a) => (a ? { ...a, link: null } : a));
+  }, []);
 
   const teardown = useCallback(() => {
     generation.current++;
@@ -48,7 +70,8 @@ export function useDisplaySession(desktopId: string, screen: RefObject<HTMLDivEl
     const old = session.current;
     session.current = null;
     old?.disconnect();
-  }, []);
+    closeAudio();
+  }, [closeAudio]);
 
   const connect = useCallback(async () => {
     teardown();
@@ -84,6 +107,10 @@ export function useDisplaySession(desktopId: string, screen: RefObject<HTMLDivEl
       return;
     }
     session.current = rfb;
+    // The sound's ticket is single-use like the display's: opened once, right after it.
+    const { audioUrl, microphone } = ticket.data.connectDesktop;
+    audioLink.current = audioUrl ? new AudioLink(audioUrl) : null;
+    setAudio(audioUrl ? { link: audioLink.current, microphone } : null);
     // Ask the desktop to take the element's size (Xvnc accepts SetDesktopSize); until it does,
     // or if it never does, noVNC scales the picture to fit instead of cropping it.
     rfb.resizeSession = true;
@@ -100,6 +127,7 @@ export function useDisplaySession(desktopId: string, screen: RefObject<HTMLDivEl
     rfb.addEventListener("disconnect", () => {
       if (!current()) return;
       session.current = null;
+      closeAudio();
       const close = lastClose ?? { code: 1006, reason: "" };
       const explanation = explainClose(close.code, close.reason);
       const delay =
@@ -118,7 +146,7 @@ export function useDisplaySession(desktopId: string, screen: RefObject<HTMLDivEl
       // the clipboard panel shows the text either way.
       navigator.clipboard?.writeText(text).catch(() => {});
     });
-  }, [connectDesktop, desktopId, screen, teardown]);
+  }, [connectDesktop, desktopId, screen, teardown, closeAudio]);
 
   useEffect(() => {
     connectRef.current = connect;
@@ -146,5 +174,14 @@ export function useDisplaySession(desktopId: string, screen: RefObject<HTMLDivEl
 
   useEffect(() => teardown, [teardown]);
 
-  return { phase, connect, reconnect, disconnect, remoteClipboard, sendClipboard, sendCtrlAltDel };
+  return {
+    phase,
+    connect,
+    reconnect,
+    disconnect,
+    remoteClipboard,
+    sendClipboard,
+    sendCtrlAltDel,
+    audio,
+  };
 }

@@ -1,0 +1,66 @@
+/** What the viewer's sound hook hears of an audio socket. */
+export interface AudioListener {
+  /** One Opus packet from the desktop. */
+  packet(data: ArrayBuffer): void;
+  /** The gateway (or the network) closed the socket; not called for `close()`. */
+  closed(code: number, reason: string): void;
+}
+
+/** The microphone's packets are dropped while this much is still unsent, so it stays live. */
+const MAX_UNSENT_BYTES = 16 * 1024;
+
+/**
+ * The sound's WebSocket of one display connection (ADR 0044), opened by the display session
+ * right after the display's own socket (each ticket works once, so it is opened exactly once,
+ * outside React's effects) and closed with it. It remembers a close that came before anyone
+ * listened, so a refusal is never lost between opening and the hook's effect.
+ */
+export class AudioLink {
+  private readonly socket: WebSocket;
+  private listener: AudioListener | null = null;
+  private closedWith: { code: number; reason: string } | null = null;
+  private ended = false;
+
+  constructor(url: string) {
+    this.socket = new WebSocket(url);
+    this.socket.binaryType = "arraybuffer";
+    this.socket.addEventListener("message", (e: MessageEvent) => {
+      if (e.data instanceof ArrayBuffer) this.listener?.packet(e.data);
+    });
+    this.socket.addEventListener("close", (e) => {
+      if (this.ended) return;
+      this.ended = true;
+      this.closedWith = { code: e.code, reason: e.reason };
+      this.listener?.closed(e.code, e.reason);
+    });
+  }
+
+  /** Whether the socket is (still) there to carry sound; false once either side closed it. */
+  get live() {
+    return !this.ended;
+  }
+
+  /** Sets the one listener; a close that already happened is reported at once. */
+  listen(listener: AudioListener): () => void {
+    this.listener = listener;
+    if (this.closedWith) listener.closed(this.closedWith.code, this.closedWith.reason);
+    return () => {
+      if (this.listener === listener) this.listener = null;
+    };
+  }
+
+  /** Sends one microphone packet; false when it was dropped (not open, or too much unsent). */
+  send(packet: ArrayBuffer): boolean {
+    if (this.socket.readyState !== WebSocket.OPEN) return false;
+    if (this.socket.bufferedAmount > MAX_UNSENT_BYTES) return false;
+    this.socket.send(packet);
+    return true;
+  }
+
+  /** Closes the socket with the display; no listener hears of it. */
+  close() {
+    if (this.ended) return;
+    this.ended = true;
+    this.socket.close(1000);
+  }
+}
