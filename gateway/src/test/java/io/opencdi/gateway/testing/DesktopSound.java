@@ -36,7 +36,7 @@ public final class DesktopSound {
   /** The sound of the desktop whose files are in {@code desktopDir}; fails until it has some. */
   public static DesktopSound of(Path desktopDir) throws IOException, InterruptedException {
     Properties run = new Properties();
-    try (InputStream in = Files.newInputStream(desktopDir.resolve("run"))) {
+    try (InputStream in = Files.newInputStream(desktopDir.resolve("run.properties"))) {
       run.load(in);
     }
     int uid = Integer.parseInt(run.getProperty("uid"));
