@@ -63,6 +63,13 @@ public class AudioTunnels {
   static final int WRITE_QUEUE_BYTES = 4096;
 
   /**
+   * The kernel's send buffer of a dial-back, which the kernel doubles: about half a second of
+   * sound. Left to autotuning it grows to megabytes, minutes of Opus, that a slow viewer would hear
+   * late; 16 kB/s needs no more even at a long round trip.
+   */
+  static final int SEND_BUFFER_BYTES = 4096;
+
+  /**
    * Frames of the desktop's sound waiting unread beyond which the oldest are skipped: an encoder
    * still being compiled, or a pause of the agent, must not leave the sound that far behind for
    * good (the desktop produces exactly as fast as it plays).
@@ -86,7 +93,9 @@ public class AudioTunnels {
   public AudioTunnels(DesktopRuntime runtime, Vertx vertx) {
     this.runtime = runtime;
     this.vertx = vertx;
-    this.gateway = vertx.createWebSocketClient(TunnelDialer.dialBackOptions());
+    this.gateway =
+        vertx.createWebSocketClient(
+            TunnelDialer.dialBackOptions().setSendBufferSize(SEND_BUFFER_BYTES));
   }
 
   void onStop(@Observes ShutdownEvent event) {

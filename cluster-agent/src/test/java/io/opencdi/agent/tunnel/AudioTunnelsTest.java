@@ -22,6 +22,7 @@ import io.opencdi.protocol.TunnelRefused;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -64,13 +65,16 @@ class AudioTunnelsTest {
   private final Map<String, CompletableFuture<GatewayEnd>> dialled = new ConcurrentHashMap<>();
   private final List<TunnelRefused> refused = new CopyOnWriteArrayList<>();
   private final TestDesktop desktop = new TestDesktop();
+  private final AtomicBoolean stalled = new AtomicBoolean();
 
   @BeforeEach
   void gateway() throws Exception {
     vertx = Vertx.vertx();
     server =
         vertx
-            .createHttpServer()
+            // A small receive buffer, as a gateway far away or busy gives: a stalled reader fills
+            // the agent's side quickly.
+            .createHttpServer(new HttpServerOptions().setReceiveBufferSize(4096))
             .webSocketHandler(
                 ws -> {
                   String path = ws.path();
@@ -80,6 +84,9 @@ class AudioTunnelsTest {
                     return;
                   }
                   String id = path.substring(ProtocolVersion.TUNNEL_PATH_PREFIX.length());
+                  if (stalled.get()) {
+                    ws.pause();
+                  }
                   GatewayEnd end = new GatewayEnd(ws);
                   dialled.computeIfAbsent(id, k -> new CompletableFuture<>()).complete(end);
                 })
@@ -116,6 +123,23 @@ class AudioTunnelsTest {
     assertThat(Tones.contains(decoded, 2, 1000, 440, 1_000)).isFalse();
     assertThat(desktop.microphonesOpened.get()).isZero();
     await().atMost(WAIT).until(() -> tunnels.openTunnels() == 0);
+  }
+
+  @Test
+  void aGatewayThatReadsTooSlowlyMissesPacketsInsteadOfHearingThemLate() throws Exception {
+    // Five seconds of sound; the gateway reads nothing for the first four.
+    desktop.sound = Tones.pcm(440, 5.0, 10_000, 2);
+    desktop.endAfterSound = true;
+    stalled.set(true);
+
+    GatewayEnd end = open(false);
+    Thread.sleep(4000);
+    vertx.runOnContext(v -> end.ws.resume());
+
+    assertThat(end.closeCode()).isEqualTo(1000);
+    // 250 packets were made; what the buffers could not hold was dropped, not queued.
+    assertThat(end.packets.size()).isLessThan(225);
+    assertThat(end.packets.size()).isGreaterThan(20);
   }
 
   @Test

@@ -13,6 +13,7 @@ import io.opencdi.agent.tunnel.DialBack;
 import io.opencdi.agent.tunnel.Tones;
 import io.opencdi.protocol.AudioCodec;
 import io.opencdi.protocol.AudioOpen;
+import io.opencdi.protocol.DesktopSpec;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.ServerWebSocket;
@@ -307,6 +308,37 @@ class LocalDesktopAudioTest {
     } finally {
       tunnels.close();
     }
+  }
+
+  @Test
+  void aGvisorDesktopHasNoSound() throws Exception {
+    Gvisor.Probe probe = Gvisor.probe("runsc");
+    assumeTrue(probe.available(), () -> "gVisor is not usable here: " + probe.reason());
+    // gVisor desktops need every ancestor of their data traversable.
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+    LocalRuntime runtime = LocalDesktops.runtime(tmp.resolve("data"), null, START, statuses);
+    runtimes.add(runtime);
+    DesktopSpec plain = LocalDesktops.spec("g1");
+    DesktopSpec spec =
+        new DesktopSpec(
+            plain.id(),
+            plain.name(),
+            plain.owner(),
+            plain.cluster(),
+            plain.node(),
+            plain.image(),
+            plain.cpuMillis(),
+            plain.memoryMiB(),
+            "gvisor",
+            plain.storageClass(),
+            plain.homeVolumeGiB(),
+            plain.power());
+    assertThat(runtime.start(spec).accepted()).isTrue();
+    statuses.awaitState("g1", RUNNING, START);
+    // A socket made in the sandbox cannot be reached from the host: no sound, so audio tunnels to
+    // it are refused rather than dialled back in vain.
+    assertThat(runtime.display("local", "g1")).isPresent();
+    assertThat(runtime.audio("local", "g1")).isEmpty();
   }
 
   /** Reads 20 ms frames of {@code sound} until it ends, noting when the first loud one came. */

@@ -1,0 +1,46 @@
+package io.opencdi.agent.runtime.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The entrypoint's sound when the image lacks PulseAudio: a warning, a silent desktop, never a
+ * failed start. (With PulseAudio, LocalDesktopAudioTest runs the whole entrypoint in a desktop.)
+ */
+class EntrypointSoundTest {
+  private static final Path ENTRYPOINT = Path.of("../images/desktop/entrypoint.sh");
+
+  @TempDir Path tmp;
+
+  @Test
+  void withoutPulseAudioTheDesktopIsSilentNotBroken() throws Exception {
+    assertThat(ENTRYPOINT).isRegularFile();
+    // The entrypoint's start_audio alone, run where no program can be found.
+    String script =
+        """
+        log() { printf '%s\\n' "$*" >&2; }
+        eval "$(/usr/bin/sed -n '/^audio_pids=()/,/^}/p' "$1")"
+        export XDG_RUNTIME_DIR="$2" OPENCDI_AUDIO_SOCKET="$2/snd.sock" PATH="$2/empty"
+        start_audio; echo "rc=$? pulse=${PULSE_SERVER:-none} started=${#audio_pids[@]}"
+        """;
+    Files.createDirectory(tmp.resolve("empty"));
+    HostCommands.Result result =
+        HostCommands.run(
+            10_000,
+            "/bin/bash",
+            "-c",
+            script,
+            "test",
+            ENTRYPOINT.toAbsolutePath().toString(),
+            tmp.toString());
+    assertThat(result.exitCode()).isZero();
+    assertThat(result.output())
+        .contains("warning: no sound: pulseaudio is not installed")
+        .contains("rc=0 pulse=none started=0");
+    assertThat(tmp.resolve("snd.sock")).doesNotExist();
+  }
+}
