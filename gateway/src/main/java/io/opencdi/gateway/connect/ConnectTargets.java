@@ -11,10 +11,13 @@ import io.opencdi.protocol.DesktopState;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Optional;
+import java.util.function.BiFunction;
+import org.jboss.logging.Logger;
 
 /**
  * What a redeemed ticket connects to, for the display and the audio endpoint alike: the desktop as
@@ -23,14 +26,61 @@ import java.util.Optional;
  */
 @ApplicationScoped
 public class ConnectTargets {
+  private static final Logger LOG = Logger.getLogger(ConnectTargets.class);
+
   private final Db db;
   private final Vertx vertx;
   private final SessionEnds sessionEnds;
+  private final TicketStore tickets;
+  private final PublicUrl publicUrl;
 
-  public ConnectTargets(Db db, Vertx vertx, SessionEnds sessionEnds) {
+  public ConnectTargets(
+      Db db, Vertx vertx, SessionEnds sessionEnds, TicketStore tickets, PublicUrl publicUrl) {
     this.db = db;
     this.vertx = vertx;
     this.sessionEnds = sessionEnds;
+    this.tickets = tickets;
+    this.publicUrl = publicUrl;
+  }
+
+  /**
+   * Serves a viewer's WebSocket that carries a ticket of {@code purpose} in the path parameter
+   * {@code ticket}: upgrades it (paused), refuses a foreign origin before the ticket is touched (so
+   * a foreign page cannot even use it up), redeems the ticket and hands the socket to {@code
+   * connect}; every refusal closes the socket with its code.
+   */
+  public void serve(
+      RoutingContext rc,
+      TicketStore.Purpose purpose,
+      BiFunction<ServerWebSocket, TicketStore.Redeemed, Uni<Void>> connect) {
+    String ticket = rc.pathParam("ticket");
+    boolean originAllowed = publicUrl.originAllowed(rc.request().getHeader("Origin"), rc.request());
+    DisplayRoutes.upgrade(
+        rc,
+        ws -> {
+          if (!originAllowed) {
+            Tunnels.close(ws, DisplayCloseCodes.ORIGIN_FORBIDDEN, "origin not allowed");
+            return;
+          }
+          tickets
+              .redeem(purpose, ticket)
+              .flatMap(
+                  r ->
+                      switch (r) {
+                        case TicketStore.Refused refused -> {
+                          Tunnels.close(ws, refused.code(), refused.reason());
+                          yield Uni.createFrom().voidItem();
+                        }
+                        case TicketStore.Redeemed redeemed -> connect.apply(ws, redeemed);
+                      })
+              .subscribe()
+              .with(
+                  v -> {},
+                  e -> {
+                    LOG.warnf("%s connection failed: %s", purpose, e.toString());
+                    Tunnels.close(ws, 1011, "gateway error");
+                  });
+        });
   }
 
   /**

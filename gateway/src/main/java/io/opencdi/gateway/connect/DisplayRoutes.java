@@ -18,7 +18,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.OffsetDateTime;
 import java.util.function.Consumer;
-import org.jboss.logging.Logger;
 
 /**
  * The two WebSocket endpoints of the display broker, on plain Vert.x routes because splicing needs
@@ -38,11 +37,7 @@ public class DisplayRoutes {
   /** Path of the viewer's endpoint; the ticket follows. */
   public static final String DISPLAY_PATH_PREFIX = "/display/v1/";
 
-  private static final Logger LOG = Logger.getLogger(DisplayRoutes.class);
-
-  private final TicketStore tickets;
   private final Tunnels tunnels;
-  private final PublicUrl publicUrl;
   private final AgentInventory agents;
   private final ConnectTargets targets;
   private final ConnectConfig config;
@@ -50,9 +45,7 @@ public class DisplayRoutes {
   private final LimitsConfig limits;
 
   public DisplayRoutes(
-      TicketStore tickets,
       Tunnels tunnels,
-      PublicUrl publicUrl,
       AgentInventory agents,
       ConnectTargets targets,
       ConnectConfig config,
@@ -60,9 +53,7 @@ public class DisplayRoutes {
       LimitsConfig limits) {
     this.limits = limits;
     this.refusals = refusals;
-    this.tickets = tickets;
     this.tunnels = tunnels;
-    this.publicUrl = publicUrl;
     this.agents = agents;
     this.targets = targets;
     this.config = config;
@@ -83,35 +74,7 @@ public class DisplayRoutes {
   // ---- the viewer
 
   private void viewer(RoutingContext rc) {
-    String ticket = rc.pathParam("ticket");
-    boolean originAllowed = publicUrl.originAllowed(rc.request().getHeader("Origin"), rc.request());
-    upgrade(
-        rc,
-        ws -> {
-          if (!originAllowed) {
-            // Checked before the ticket is touched: a foreign page cannot even use it up.
-            Tunnels.close(ws, DisplayCloseCodes.ORIGIN_FORBIDDEN, "origin not allowed");
-            return;
-          }
-          tickets
-              .redeem(TicketStore.Purpose.DISPLAY, ticket)
-              .flatMap(
-                  r ->
-                      switch (r) {
-                        case TicketStore.Refused refused -> {
-                          Tunnels.close(ws, refused.code(), refused.reason());
-                          yield Uni.createFrom().voidItem();
-                        }
-                        case TicketStore.Redeemed redeemed -> connect(ws, redeemed);
-                      })
-              .subscribe()
-              .with(
-                  v -> {},
-                  e -> {
-                    LOG.warnf("display connection failed: %s", e.toString());
-                    Tunnels.close(ws, 1011, "gateway error");
-                  });
-        });
+    targets.serve(rc, TicketStore.Purpose.DISPLAY, this::connect);
   }
 
   private Uni<Void> connect(ServerWebSocket ws, TicketStore.Redeemed redeemed) {

@@ -5,8 +5,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.opencdi.gateway.connect.ConnectConfig;
 import io.opencdi.gateway.connect.ConnectTargets;
 import io.opencdi.gateway.connect.DisplayCloseCodes;
-import io.opencdi.gateway.connect.DisplayRoutes;
-import io.opencdi.gateway.connect.PublicUrl;
 import io.opencdi.gateway.connect.TicketStore;
 import io.opencdi.gateway.connect.Tunnels;
 import io.opencdi.gateway.template.TemplateEntity;
@@ -20,7 +18,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.jboss.logging.Logger;
 
 /**
  * The audio endpoint of the broker (ADR 0044), {@code /audio/v1/{ticket}}: a viewer opens it with
@@ -35,8 +32,6 @@ public class AudioRoutes {
   /** Path of the viewer's audio endpoint; the ticket follows. */
   public static final String AUDIO_PATH_PREFIX = "/audio/v1/";
 
-  private static final Logger LOG = Logger.getLogger(AudioRoutes.class);
-
   /**
    * The desktop sends a packet every 20 ms, silence included: this long without one is a dead
    * connection (or the display's idle timeout, when shorter).
@@ -44,9 +39,7 @@ public class AudioRoutes {
   static final Duration DEAD_AFTER = Duration.ofSeconds(30);
 
   private final Vertx vertx;
-  private final TicketStore tickets;
   private final Tunnels tunnels;
-  private final PublicUrl publicUrl;
   private final ConnectTargets targets;
   private final ConnectConfig config;
   private final AtomicInteger open = new AtomicInteger();
@@ -54,16 +47,12 @@ public class AudioRoutes {
 
   public AudioRoutes(
       Vertx vertx,
-      TicketStore tickets,
       Tunnels tunnels,
-      PublicUrl publicUrl,
       ConnectTargets targets,
       ConnectConfig config,
       MeterRegistry meters) {
     this.vertx = vertx;
-    this.tickets = tickets;
     this.tunnels = tunnels;
-    this.publicUrl = publicUrl;
     this.targets = targets;
     this.config = config;
     meters.gauge("opencdi.audio.connections", open);
@@ -75,34 +64,7 @@ public class AudioRoutes {
   }
 
   private void viewer(RoutingContext rc) {
-    String ticket = rc.pathParam("ticket");
-    boolean originAllowed = publicUrl.originAllowed(rc.request().getHeader("Origin"), rc.request());
-    DisplayRoutes.upgrade(
-        rc,
-        ws -> {
-          if (!originAllowed) {
-            Tunnels.close(ws, DisplayCloseCodes.ORIGIN_FORBIDDEN, "origin not allowed");
-            return;
-          }
-          tickets
-              .redeem(TicketStore.Purpose.AUDIO, ticket)
-              .flatMap(
-                  r ->
-                      switch (r) {
-                        case TicketStore.Refused refused -> {
-                          Tunnels.close(ws, refused.code(), refused.reason());
-                          yield Uni.createFrom().voidItem();
-                        }
-                        case TicketStore.Redeemed redeemed -> connect(ws, redeemed);
-                      })
-              .subscribe()
-              .with(
-                  v -> {},
-                  e -> {
-                    LOG.warnf("audio connection failed: %s", e.toString());
-                    Tunnels.close(ws, 1011, "gateway error");
-                  });
-        });
+    targets.serve(rc, TicketStore.Purpose.AUDIO, this::connect);
   }
 
   private Uni<Void> connect(ServerWebSocket ws, TicketStore.Redeemed redeemed) {
