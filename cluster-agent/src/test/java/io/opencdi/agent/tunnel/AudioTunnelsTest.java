@@ -6,18 +6,10 @@ import static org.awaitility.Awaitility.await;
 import io.github.jaredmdobson.concentus.OpusApplication;
 import io.github.jaredmdobson.concentus.OpusDecoder;
 import io.github.jaredmdobson.concentus.OpusEncoder;
-import io.opencdi.agent.runtime.Admission;
 import io.opencdi.agent.runtime.DesktopAudio;
-import io.opencdi.agent.runtime.DesktopRuntime;
-import io.opencdi.agent.runtime.DisplayEndpoint;
-import io.opencdi.agent.runtime.RuntimeListener;
 import io.opencdi.protocol.AudioCodec;
 import io.opencdi.protocol.AudioOpen;
-import io.opencdi.protocol.ClusterReport;
-import io.opencdi.protocol.DesktopSpec;
-import io.opencdi.protocol.DesktopStatus;
 import io.opencdi.protocol.ProtocolVersion;
-import io.opencdi.protocol.SnapshotSpec;
 import io.opencdi.protocol.TunnelRefused;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -342,73 +334,12 @@ class AudioTunnelsTest {
   }
 
   /** A runtime of one cluster {@code bj-1} whose one desktop, {@code d-1}, has sound. */
-  private record OneDesktop(DesktopAudio audio) implements DesktopRuntime {
+  private record OneDesktop(DesktopAudio audio) implements OneDesktopRuntime {
     @Override
     public Optional<DesktopAudio> audio(String cluster, String desktopId) {
-      return "bj-1".equals(cluster) && "d-1".equals(desktopId)
+      return OneDesktopRuntime.isTheDesktop(cluster, desktopId)
           ? Optional.of(audio)
           : Optional.empty();
     }
-
-    @Override
-    public String kind() {
-      return "test";
-    }
-
-    @Override
-    public List<ClusterReport> clusters() {
-      return List.of();
-    }
-
-    @Override
-    public Optional<ClusterReport> cluster(String name) {
-      return Optional.empty();
-    }
-
-    @Override
-    public boolean isReady(String cluster) {
-      return false;
-    }
-
-    @Override
-    public List<DesktopStatus> inventory() {
-      return List.of();
-    }
-
-    @Override
-    public Admission start(DesktopSpec spec) {
-      return Admission.refuse("test");
-    }
-
-    @Override
-    public Admission stop(DesktopSpec spec) {
-      return Admission.refuse("test");
-    }
-
-    @Override
-    public Admission delete(String cluster, String desktopId) {
-      return Admission.refuse("test");
-    }
-
-    @Override
-    public Admission snapshot(SnapshotSpec snapshot) {
-      return Admission.refuse("test");
-    }
-
-    @Override
-    public Admission deleteSnapshot(String cluster, String snapshotId) {
-      return Admission.refuse("test");
-    }
-
-    @Override
-    public Optional<DisplayEndpoint> display(String cluster, String desktopId) {
-      return Optional.empty();
-    }
-
-    @Override
-    public void addListener(RuntimeListener listener) {}
-
-    @Override
-    public void close() {}
   }
 }

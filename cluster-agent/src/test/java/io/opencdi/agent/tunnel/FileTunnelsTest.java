@@ -3,19 +3,11 @@ package io.opencdi.agent.tunnel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.opencdi.agent.runtime.Admission;
 import io.opencdi.agent.runtime.DesktopFiles;
-import io.opencdi.agent.runtime.DesktopRuntime;
-import io.opencdi.agent.runtime.DisplayEndpoint;
-import io.opencdi.agent.runtime.RuntimeListener;
 import io.opencdi.agent.runtime.local.LocalDesktopFiles;
-import io.opencdi.protocol.ClusterReport;
-import io.opencdi.protocol.DesktopSpec;
-import io.opencdi.protocol.DesktopStatus;
 import io.opencdi.protocol.FileCloseCodes;
 import io.opencdi.protocol.FileOpen;
 import io.opencdi.protocol.ProtocolVersion;
-import io.opencdi.protocol.SnapshotSpec;
 import io.opencdi.protocol.TunnelRefused;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -399,7 +391,7 @@ class FileTunnelsTest {
   /**
    * A runtime of one cluster {@code bj-1} whose one desktop, {@code d-1}, has a home and prints.
    */
-  private record OneDesktop(DesktopFiles home, DesktopFiles prints) implements DesktopRuntime {
+  private record OneDesktop(DesktopFiles home, DesktopFiles prints) implements OneDesktopRuntime {
     @Override
     public Optional<DesktopFiles> files(String cluster, String desktopId) {
       return files(cluster, desktopId, FileOpen.Folder.HOME);
@@ -407,70 +399,9 @@ class FileTunnelsTest {
 
     @Override
     public Optional<DesktopFiles> files(String cluster, String desktopId, FileOpen.Folder folder) {
-      return "bj-1".equals(cluster) && "d-1".equals(desktopId)
+      return OneDesktopRuntime.isTheDesktop(cluster, desktopId)
           ? Optional.of(folder == FileOpen.Folder.PRINTS ? prints : home)
           : Optional.empty();
     }
-
-    @Override
-    public String kind() {
-      return "test";
-    }
-
-    @Override
-    public List<ClusterReport> clusters() {
-      return List.of();
-    }
-
-    @Override
-    public Optional<ClusterReport> cluster(String name) {
-      return Optional.empty();
-    }
-
-    @Override
-    public boolean isReady(String cluster) {
-      return false;
-    }
-
-    @Override
-    public List<DesktopStatus> inventory() {
-      return List.of();
-    }
-
-    @Override
-    public Admission start(DesktopSpec spec) {
-      return Admission.refuse("test");
-    }
-
-    @Override
-    public Admission stop(DesktopSpec spec) {
-      return Admission.refuse("test");
-    }
-
-    @Override
-    public Admission delete(String cluster, String desktopId) {
-      return Admission.refuse("test");
-    }
-
-    @Override
-    public Admission snapshot(SnapshotSpec snapshot) {
-      return Admission.refuse("test");
-    }
-
-    @Override
-    public Admission deleteSnapshot(String cluster, String snapshotId) {
-      return Admission.refuse("test");
-    }
-
-    @Override
-    public Optional<DisplayEndpoint> display(String cluster, String desktopId) {
-      return Optional.empty();
-    }
-
-    @Override
-    public void addListener(RuntimeListener listener) {}
-
-    @Override
-    public void close() {}
   }
 }

@@ -318,21 +318,7 @@ class LocalDesktopAudioTest {
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
     LocalRuntime runtime = LocalDesktops.runtime(tmp.resolve("data"), null, START, statuses);
     runtimes.add(runtime);
-    DesktopSpec plain = LocalDesktops.spec("g1");
-    DesktopSpec spec =
-        new DesktopSpec(
-            plain.id(),
-            plain.name(),
-            plain.owner(),
-            plain.cluster(),
-            plain.node(),
-            plain.image(),
-            plain.cpuMillis(),
-            plain.memoryMiB(),
-            "gvisor",
-            plain.storageClass(),
-            plain.homeVolumeGiB(),
-            plain.power());
+    DesktopSpec spec = LocalDesktops.spec("g1", "gvisor");
     assertThat(runtime.start(spec).accepted()).isTrue();
     statuses.awaitState("g1", RUNNING, START);
     // A socket made in the sandbox cannot be reached from the host: no sound, so audio tunnels to

@@ -149,21 +149,7 @@ class LocalDesktopPrintingTest {
     Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
     LocalRuntime runtime = LocalDesktops.runtime(tmp.resolve("data"), null, START, statuses);
     runtimes.add(runtime);
-    DesktopSpec plain = LocalDesktops.spec("g1");
-    DesktopSpec spec =
-        new DesktopSpec(
-            plain.id(),
-            plain.name(),
-            plain.owner(),
-            plain.cluster(),
-            plain.node(),
-            plain.image(),
-            plain.cpuMillis(),
-            plain.memoryMiB(),
-            "gvisor",
-            plain.storageClass(),
-            plain.homeVolumeGiB(),
-            plain.power());
+    DesktopSpec spec = LocalDesktops.spec("g1", "gvisor");
     var admission = runtime.start(spec);
     assertThat(admission.accepted()).as(admission.reason()).isTrue();
     statuses.awaitState("g1", RUNNING, START);

@@ -69,6 +69,13 @@ final class LocalDesktops {
 
   /** A plain Openbox desktop of alice's, 0.5 CPU and 512 MiB, powered on. */
   static DesktopSpec spec(String id) {
+    return spec(id, "runc");
+  }
+
+  /**
+   * As {@link #spec(String)}, isolated by {@code runtimeClass} ({@code runc} or {@code gvisor}).
+   */
+  static DesktopSpec spec(String id, String runtimeClass) {
     return new DesktopSpec(
         id,
         "desktop " + id,
@@ -78,7 +85,7 @@ final class LocalDesktops {
         "opencdi/desktop-openbox:0.1",
         500,
         512,
-        "runc",
+        runtimeClass,
         "local-home",
         1,
         Power.ON);
