@@ -295,6 +295,48 @@ const settledWithin = (page, testId) =>
   );
 
 /** Cordons or uncordons a cluster from its card in the fleet overview. */
+/** The data of a GraphQL call as `page`'s user; errors fail the scenario. */
+async function apiData(page, query, variables) {
+  const r = await api(page, query, variables);
+  assert.ok(!r.errors, JSON.stringify(r.errors));
+  return r.data;
+}
+
+/**
+ * A template of real desktops with `policies` (template fields) on: the seeded local-desktop when
+ * it has them already, else a copy of it with them, made by the admin for this run. (Templates
+ * cannot be deleted; the copy stays, as the template of the template scenario does.)
+ */
+async function localTemplateWith(policies, tag, what) {
+  const fields = `id name description image cpuMillis memoryMiB runtimeClass storageClass
+    homeVolumeGiB arch clipboard clipboardMaxBytes watermark fileTransfer fileTransferMaxMiB
+    printing audio microphone idleTimeoutMinutes autoPowerOffMinutes maxSessionMinutes
+    apps { id }`;
+  const { templates } = await apiData(admin, `{ templates { ${fields} } }`);
+  const local = templates.find((t) => t.name === "local-desktop");
+  assert.ok(local, "the seeded local-desktop template is missing");
+  if (Object.entries(policies).every(([k, v]) => local[k] === v)) {
+    return local;
+  }
+  const input = {
+    ...local,
+    ...policies,
+    name: `local-${tag}-${run}`,
+    description: `Local desktop with ${what} (end-to-end test)`,
+    apps: local.apps.map((a) => a.id),
+  };
+  delete input.id;
+  const { createTemplate } = await apiData(
+    admin,
+    `mutation($input: TemplateInput!) { createTemplate(input: $input) { ${fields} } }`,
+    { input },
+  );
+  for (const [k, v] of Object.entries(policies)) {
+    assert.equal(createTemplate[k], v, `${k} of the new template`);
+  }
+  return createTemplate;
+}
+
 async function setCordon(page, cluster, cordoned) {
   await page.goto(`${base}#/admin/fleet`);
   const card = page.locator(`[data-testid="cluster-card"][data-cluster="${cluster}"]`);
@@ -1006,39 +1048,9 @@ await scenario(
   "a user prints from a real desktop's terminal to its PDF printer and downloads the PDF from the Prints dialog",
   async () => {
     assert.ok(localDataDir, "OPENCDI_LOCAL_DATA_DIR (the local runtime's data directory) is unset");
-    const call = async (page, query, variables) => {
-      const r = await api(page, query, variables);
-      assert.ok(!r.errors, JSON.stringify(r.errors));
-      return r.data;
-    };
-    // A template of real desktops with the printer on: local-desktop itself when it prints,
-    // else a copy of it with printing on, made by the admin for this scenario. (Templates cannot
-    // be deleted; the copy stays, as the template of the template scenario does.)
-    const fields = `id name description image cpuMillis memoryMiB runtimeClass storageClass
-      homeVolumeGiB arch clipboard clipboardMaxBytes watermark fileTransfer fileTransferMaxMiB
-      printing audio microphone idleTimeoutMinutes autoPowerOffMinutes maxSessionMinutes
-      apps { id }`;
-    const { templates } = await call(admin, `{ templates { ${fields} } }`);
-    const local = templates.find((t) => t.name === "local-desktop");
-    assert.ok(local, "the seeded local-desktop template is missing");
-    let printing = local;
-    if (!local.printing) {
-      const input = {
-        ...local,
-        name: `local-print-${run}`,
-        description: "Local desktop with the PDF printer (end-to-end test)",
-        printing: true,
-        apps: local.apps.map((a) => a.id),
-      };
-      delete input.id;
-      const { createTemplate } = await call(
-        admin,
-        `mutation($input: TemplateInput!) { createTemplate(input: $input) { id name printing } }`,
-        { input },
-      );
-      assert.equal(createTemplate.printing, true);
-      printing = createTemplate;
-    }
+    // local-desktop itself when it prints, else a copy of it with printing on.
+    const printing = await localTemplateWith({ printing: true }, "print", "the PDF printer");
+    const call = apiData;
 
     const name = `alice-print-${run}`;
     const { createDesktop } = await call(
@@ -1135,39 +1147,12 @@ await scenario(
   "sound played in the desktop reaches the page as decoded audio, and the microphone is sent back",
   async () => {
     assert.ok(localDataDir, "OPENCDI_LOCAL_DATA_DIR (the local runtime's data directory) is unset");
-    const call = async (page, query, variables) => {
-      const r = await api(page, query, variables);
-      assert.ok(!r.errors, JSON.stringify(r.errors));
-      return r.data;
-    };
-    // A template of real desktops with sound and microphone: local-desktop when it has both,
-    // else a copy of it with both on (templates cannot be deleted; the copy stays).
-    const fields = `id name description image cpuMillis memoryMiB runtimeClass storageClass
-      homeVolumeGiB arch clipboard clipboardMaxBytes watermark fileTransfer fileTransferMaxMiB
-      printing audio microphone idleTimeoutMinutes autoPowerOffMinutes maxSessionMinutes
-      apps { id }`;
-    const { templates } = await call(admin, `{ templates { ${fields} } }`);
-    const local = templates.find((t) => t.name === "local-desktop");
-    assert.ok(local, "the seeded local-desktop template is missing");
-    let withSound = local;
-    if (!local.audio || !local.microphone) {
-      const input = {
-        ...local,
-        name: `local-sound-${run}`,
-        description: "Local desktop with sound and microphone (end-to-end test)",
-        audio: true,
-        microphone: true,
-        apps: local.apps.map((a) => a.id),
-      };
-      delete input.id;
-      const { createTemplate } = await call(
-        admin,
-        `mutation($input: TemplateInput!) { createTemplate(input: $input) { id audio microphone } }`,
-        { input },
-      );
-      assert.ok(createTemplate.audio && createTemplate.microphone);
-      withSound = createTemplate;
-    }
+    const withSound = await localTemplateWith(
+      { audio: true, microphone: true },
+      "sound",
+      "sound and microphone",
+    );
+    const call = apiData;
 
     const name = `alice-sound-${run}`;
     const { createDesktop } = await call(
