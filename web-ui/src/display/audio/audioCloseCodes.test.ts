@@ -3,10 +3,10 @@ import { explainAudioClose, explainMicrophoneError } from "./audioCloseCodes";
 
 describe("explainAudioClose", () => {
   it("explains every close code the sound's socket may get", () => {
-    // The display's codes that apply to sound (docs/api.md) and the sound's own 4422, 4423.
+    // The display's codes that apply to sound (docs/api.md) and the sound's own 4422, 4423, 4429.
     const codes = [
-      1000, 1006, 1011, 4000, 4001, 4401, 4403, 4404, 4408, 4409, 4410, 4422, 4423, 4502, 4503,
-      4504,
+      1000, 1006, 1011, 4000, 4001, 4401, 4403, 4404, 4408, 4409, 4410, 4422, 4423, 4429, 4502,
+      4503, 4504,
     ];
     const messages = codes.map((c) => explainAudioClose(c).message);
     expect(new Set(messages).size).toBe(codes.length);

@@ -1,6 +1,6 @@
 /**
  * What the sound WebSocket's close codes mean to a user (ADR 0044, docs/api.md): the display's
- * codes where they apply, worded for sound, plus 4422 and 4423. The sound never reconnects by
+ * codes where they apply, worded for sound, plus 4422, 4423 and 4429. The sound never reconnects by
  * itself: it needs a new connectDesktop ticket, which the display's reconnect brings.
  */
 export interface AudioNotice {
@@ -63,6 +63,11 @@ const EXPLANATIONS: Record<number, AudioNotice> = {
   4423: {
     title: "Microphone not allowed",
     message: `This desktop's template does not take the microphone; the viewer sent it anyway. ${RECONNECT}`,
+  },
+  4429: {
+    title: "Too many sound connections",
+    message:
+      "You already hold as many sound connections as the gateway allows one user (in other viewers or tabs); close one of them and reconnect.",
   },
   4502: {
     title: "Sound not reachable",

@@ -51,4 +51,12 @@ public interface ConnectConfig {
    * --gateways N}). The agent dials only hosts it trusts ({@code opencdi.agent.dial-back-hosts}).
    */
   Optional<String> replicaUrl();
+
+  /**
+   * Sound connections ({@code /audio/v1}) one user may hold at once on this replica: each holds a
+   * tunnel, an Opus encoder on the agent and a recorder in the desktop. Beyond it the connection is
+   * closed with {@code 4429}.
+   */
+  @WithDefault("4")
+  int maxAudioPerUser();
 }

@@ -77,4 +77,10 @@ public final class DisplayCloseCodes {
   public static final int TUNNEL_TIMEOUT = 4504;
 
   private DisplayCloseCodes() {}
+
+  /**
+   * The user already holds {@code opencdi.connect.max-audio-per-user} sound connections on this
+   * replica (audio endpoint only); closing one makes room.
+   */
+  public static final int TOO_MANY = 4429;
 }

@@ -3,6 +3,7 @@ package io.opencdi.gateway.files;
 import io.opencdi.gateway.auth.Caller;
 import io.opencdi.gateway.auth.Sessions;
 import io.opencdi.gateway.cluster.ClusterEntity;
+import io.opencdi.gateway.common.PerUserCount;
 import io.opencdi.gateway.common.UnauthenticatedException;
 import io.opencdi.gateway.connect.Tunnels;
 import io.opencdi.gateway.db.Db;
@@ -18,7 +19,6 @@ import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
@@ -51,7 +51,7 @@ public class FileRoutes {
   private final Tunnels tunnels;
   private final FilesConfig config;
   // Requests under way per user on this replica (FilesConfig#maxPerUser).
-  private final ConcurrentHashMap<UUID, Integer> underWay = new ConcurrentHashMap<>();
+  private final PerUserCount underWay = new PerUserCount();
 
   public FileRoutes(Sessions sessions, Db db, Tunnels tunnels, FilesConfig config) {
     this.sessions = sessions;
@@ -62,22 +62,11 @@ public class FileRoutes {
 
   /** Counts a request of {@code user} as under way, unless they already have the most allowed. */
   private boolean admit(UUID user) {
-    boolean[] admitted = {false};
-    underWay.compute(
-        user,
-        (k, n) -> {
-          int now = n == null ? 0 : n;
-          if (now >= config.maxPerUser()) {
-            return n;
-          }
-          admitted[0] = true;
-          return now + 1;
-        });
-    return admitted[0];
+    return underWay.take(user, config.maxPerUser());
   }
 
   private void release(UUID user) {
-    underWay.computeIfPresent(user, (k, n) -> n <= 1 ? null : n - 1);
+    underWay.release(user);
   }
 
   void routes(@Observes Router router) {

@@ -2,6 +2,7 @@ package io.opencdi.gateway.connect.audio;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opencdi.gateway.common.PerUserCount;
 import io.opencdi.gateway.connect.ConnectConfig;
 import io.opencdi.gateway.connect.ConnectTargets;
 import io.opencdi.gateway.connect.DisplayCloseCodes;
@@ -17,7 +18,9 @@ import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The audio endpoint of the broker (ADR 0044), {@code /audio/v1/{ticket}}: a viewer opens it with
@@ -43,6 +46,7 @@ public class AudioRoutes {
   private final ConnectTargets targets;
   private final ConnectConfig config;
   private final AtomicInteger open = new AtomicInteger();
+  private final PerUserCount held = new PerUserCount();
   private final Counter dropped;
 
   public AudioRoutes(
@@ -83,10 +87,28 @@ public class AudioRoutes {
                     ws, DisplayCloseCodes.NO_DISPLAY, "the desktop's template has no audio");
                 return;
               }
+              UUID user = redeemed.userId();
+              if (!held.take(user, config.maxAudioPerUser())) {
+                Tunnels.close(
+                    ws,
+                    DisplayCloseCodes.TOO_MANY,
+                    "at most "
+                        + config.maxAudioPerUser()
+                        + " sound connections of one user at a time; close one first");
+                return;
+              }
               boolean microphone = t.microphone;
               String desktopId = target.desktop().id.toString();
               String clusterName = target.cluster().name;
-              Runnable forget =
+              // Set before the tunnel is asked for: the relay, once a tunnel comes, takes the
+              // socket's close (and the release) over.
+              AtomicReference<Runnable> forget = new AtomicReference<>(() -> {});
+              ws.closeHandler(
+                  v -> {
+                    held.release(user);
+                    forget.get().run();
+                  });
+              forget.set(
                   tunnels.requestTunnel(
                       target.cluster().id,
                       clusterName,
@@ -121,6 +143,7 @@ public class AudioRoutes {
                                 @Override
                                 public void ended() {
                                   open.decrementAndGet();
+                                  held.release(user);
                                 }
                               });
                         }
@@ -129,8 +152,7 @@ public class AudioRoutes {
                         public void failed(Tunnels.Failure failure, String message) {
                           Tunnels.closeFor(ws, failure, message);
                         }
-                      });
-              ws.closeHandler(v -> forget.run());
+                      }));
               targets.closeAtSessionEnd(ws, redeemed);
             })
         .replaceWithVoid();

@@ -158,6 +158,34 @@ class AudioBrokerTest {
           assertThat(again.closeCode(CLOSE)).isEqualTo(4409);
         }
 
+        // A user who opens sound connections one after another holds at most four at once (each
+        // is a tunnel, an encoder on the agent and a recorder in the desktop); closing one makes
+        // room again.
+        List<AudioClient> listening = new java.util.ArrayList<>();
+        try {
+          for (int i = 0; i < 4; i++) {
+            AudioClient c = AudioClient.open(connect(alice, id).getString("audioUrl"), origin());
+            listening.add(c);
+            assertThat(c.next(Duration.ofSeconds(20))).as("sound on connection " + i).isNotNull();
+          }
+          try (AudioClient fifth =
+              AudioClient.open(connect(alice, id).getString("audioUrl"), origin())) {
+            assertThat(fifth.closeCode(CLOSE)).isEqualTo(4429);
+          }
+          listening.remove(0).close();
+          await()
+              .atMost(WAIT)
+              .untilAsserted(
+                  () -> {
+                    try (AudioClient again =
+                        AudioClient.open(connect(alice, id).getString("audioUrl"), origin())) {
+                      assertThat(again.next(Duration.ofSeconds(5))).isNotNull();
+                    }
+                  });
+        } finally {
+          listening.forEach(AudioClient::close);
+        }
+
         // The admin takes audio away: tickets carry none, and one issued before no longer opens.
         String issuedBefore = connect(alice, id).getString("audioUrl");
         template.put("audio", false);
