@@ -33,7 +33,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
@@ -88,7 +87,6 @@ public class AudioTunnels {
   private final ExecutorService blocking =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("opencdi-audio-", 0).factory());
   private final Set<Tunnel> tunnels = ConcurrentHashMap.newKeySet();
-  private final AtomicInteger open = new AtomicInteger();
 
   public AudioTunnels(DesktopRuntime runtime, Vertx vertx) {
     this.runtime = runtime;
@@ -114,7 +112,7 @@ public class AudioTunnels {
 
   /** How many audio tunnels are open now. */
   public int openTunnels() {
-    return open.get();
+    return tunnels.size();
   }
 
   /**
@@ -207,11 +205,9 @@ public class AudioTunnels {
   private void serve(AudioOpen request, Streams streams, WebSocket ws, Context context) {
     Tunnel t = new Tunnel(request, ws, streams, context);
     tunnels.add(t);
-    open.incrementAndGet();
     ws.setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
     ws.closeHandler(
         v -> {
-          open.decrementAndGet();
           tunnels.remove(t);
           t.end();
           LOG.debugf(
@@ -236,7 +232,7 @@ public class AudioTunnels {
         "audio tunnel %s open: desktop %s, microphone %s",
         request.tunnelId(), request.desktopId(), request.microphone());
     try {
-      t.soundTask = blocking.submit(() -> sendSound(t));
+      blocking.execute(() -> sendSound(t));
       if (request.microphone()) {
         t.microphoneTask = blocking.submit(() -> receiveMicrophone(t));
       }
@@ -347,7 +343,6 @@ public class AudioTunnels {
     final Streams streams;
     final Context context;
     final BlockingQueue<byte[]> microphone = new ArrayBlockingQueue<>(MICROPHONE_BACKLOG);
-    volatile Future<?> soundTask;
     volatile Future<?> microphoneTask;
     long sent;
     long dropped;

@@ -190,11 +190,6 @@ public class TunnelDialer {
   }
 
   /**
-   * Where to dial back: the link's own gateway, or the replica the gateway named if its host is
-   * trusted and the scheme is the link's (a {@code wss://} link never dials back in clear). Null
-   * when the named address is refused: the token is never sent to an untrusted host.
-   */
-  /**
    * Where tunnel {@code tunnelId} dials back ({@link #dialBackBase}), or null after telling the
    * gateway through {@code refuse} that the agent does not trust {@code dialBackUrl}: its token
    * goes to no other host.
@@ -223,6 +218,11 @@ public class TunnelDialer {
         .addHeader("Authorization", "Bearer " + token);
   }
 
+  /**
+   * Where to dial back: the link's own gateway, or the replica the gateway named if its host is
+   * trusted and the scheme is the link's (a {@code wss://} link never dials back in clear). Null
+   * when the named address is refused: the token is never sent to an untrusted host.
+   */
   static URI dialBackBase(String dialBackUrl, URI gatewayBase, List<String> trustedHosts) {
     if (dialBackUrl == null) {
       return gatewayBase;
