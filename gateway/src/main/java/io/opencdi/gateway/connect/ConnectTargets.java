@@ -16,7 +16,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Optional;
-import java.util.function.BiFunction;
 import org.jboss.logging.Logger;
 
 /**
@@ -46,13 +45,11 @@ public class ConnectTargets {
   /**
    * Serves a viewer's WebSocket that carries a ticket of {@code purpose} in the path parameter
    * {@code ticket}: upgrades it (paused), refuses a foreign origin before the ticket is touched (so
-   * a foreign page cannot even use it up), redeems the ticket and hands the socket to {@code
-   * connect}; every refusal closes the socket with its code.
+   * a foreign page cannot even use it up), redeems the ticket, finds its target, {@link #admit
+   * admits} it and hands the socket to {@code connect}; every refusal closes the socket with its
+   * code.
    */
-  public void serve(
-      RoutingContext rc,
-      TicketStore.Purpose purpose,
-      BiFunction<ServerWebSocket, TicketStore.Redeemed, Uni<Void>> connect) {
+  public void serve(RoutingContext rc, TicketStore.Purpose purpose, Connect connect) {
     String ticket = rc.pathParam("ticket");
     boolean originAllowed = publicUrl.originAllowed(rc.request().getHeader("Origin"), rc.request());
     DisplayRoutes.upgrade(
@@ -71,7 +68,15 @@ public class ConnectTargets {
                           Tunnels.close(ws, refused.code(), refused.reason());
                           yield Uni.createFrom().voidItem();
                         }
-                        case TicketStore.Redeemed redeemed -> connect.apply(ws, redeemed);
+                        case TicketStore.Redeemed redeemed ->
+                            find(redeemed)
+                                .invoke(
+                                    found -> {
+                                      if (admit(ws, found)) {
+                                        connect.to(ws, redeemed, found.get());
+                                      }
+                                    })
+                                .replaceWithVoid();
                       })
               .subscribe()
               .with(
@@ -81,6 +86,13 @@ public class ConnectTargets {
                     Tunnels.close(ws, 1011, "gateway error");
                   });
         });
+  }
+
+  /** What an endpoint does with a viewer's socket whose ticket and target were admitted. */
+  @FunctionalInterface
+  public interface Connect {
+    /** Connects {@code ws} (paused) to {@code target} for the ticket {@code redeemed}. */
+    void to(ServerWebSocket ws, TicketStore.Redeemed redeemed, Target target);
   }
 
   /**
@@ -96,7 +108,7 @@ public class ConnectTargets {
   }
 
   /** The target of {@code redeemed}; empty when the desktop is gone or not placed. */
-  public Uni<Optional<Target>> find(TicketStore.Redeemed redeemed) {
+  Uni<Optional<Target>> find(TicketStore.Redeemed redeemed) {
     return db.session(
         s ->
             s.find(DesktopEntity.class, redeemed.desktopId())
@@ -121,7 +133,7 @@ public class ConnectTargets {
    * Whether {@code ws} may go on to {@code target}: closed with a code when the ticket's user lost
    * the right to the desktop since the ticket was issued, or the desktop is not running.
    */
-  public boolean admit(ServerWebSocket ws, Optional<Target> target) {
+  boolean admit(ServerWebSocket ws, Optional<Target> target) {
     if (target.isPresent() && !target.get().userMayAct()) {
       Tunnels.close(ws, DisplayCloseCodes.TICKET_INVALID, "invalid ticket");
       return false;

@@ -10,7 +10,6 @@ import io.opencdi.gateway.desktop.DesktopEntity;
 import io.opencdi.gateway.template.TemplateEntity;
 import io.opencdi.protocol.CloseCodes;
 import io.opencdi.protocol.ProtocolVersion;
-import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -77,28 +76,19 @@ public class DisplayRoutes {
     targets.serve(rc, TicketStore.Purpose.DISPLAY, this::connect);
   }
 
-  private Uni<Void> connect(ServerWebSocket ws, TicketStore.Redeemed redeemed) {
-    return targets
-        .find(redeemed)
-        .invoke(
-            found -> {
-              if (!targets.admit(ws, found)) {
-                return;
-              }
-              ConnectTargets.Target target = found.get();
-              TemplateEntity t = target.template();
-              tunnels.request(
-                  ws,
-                  target.cluster().id,
-                  target.cluster().name,
-                  target.desktop().id,
-                  target.cluster().agentId,
-                  clipboardRules(t),
-                  viewerLimits(t, redeemed),
-                  watermark(t, target.user(), target.desktop()));
-              targets.closeAtSessionEnd(ws, redeemed);
-            })
-        .replaceWithVoid();
+  private void connect(
+      ServerWebSocket ws, TicketStore.Redeemed redeemed, ConnectTargets.Target target) {
+    TemplateEntity t = target.template();
+    tunnels.request(
+        ws,
+        target.cluster().id,
+        target.cluster().name,
+        target.desktop().id,
+        target.cluster().agentId,
+        clipboardRules(t),
+        viewerLimits(t, redeemed),
+        watermark(t, target.user(), target.desktop()));
+    targets.closeAtSessionEnd(ws, redeemed);
   }
 
   /**

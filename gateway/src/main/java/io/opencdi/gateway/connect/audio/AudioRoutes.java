@@ -10,7 +10,6 @@ import io.opencdi.gateway.connect.TicketStore;
 import io.opencdi.gateway.connect.Tunnels;
 import io.opencdi.gateway.template.TemplateEntity;
 import io.opencdi.protocol.AudioOpen;
-import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.Router;
@@ -71,90 +70,80 @@ public class AudioRoutes {
     targets.serve(rc, TicketStore.Purpose.AUDIO, this::connect);
   }
 
-  private Uni<Void> connect(ServerWebSocket ws, TicketStore.Redeemed redeemed) {
-    return targets
-        .find(redeemed)
-        .invoke(
-            found -> {
-              if (!targets.admit(ws, found)) {
-                return;
-              }
-              ConnectTargets.Target target = found.get();
-              TemplateEntity t = target.template();
-              if (t == null || !t.audio) {
-                // The template lost its audio since the ticket was issued.
-                Tunnels.close(
-                    ws, DisplayCloseCodes.NO_DISPLAY, "the desktop's template has no audio");
-                return;
-              }
-              UUID user = redeemed.userId();
-              if (!held.take(user, config.maxAudioPerUser())) {
-                Tunnels.close(
+  private void connect(
+      ServerWebSocket ws, TicketStore.Redeemed redeemed, ConnectTargets.Target target) {
+    TemplateEntity t = target.template();
+    if (t == null || !t.audio) {
+      // The template lost its audio since the ticket was issued.
+      Tunnels.close(ws, DisplayCloseCodes.NO_DISPLAY, "the desktop's template has no audio");
+      return;
+    }
+    UUID user = redeemed.userId();
+    if (!held.take(user, config.maxAudioPerUser())) {
+      Tunnels.close(
+          ws,
+          DisplayCloseCodes.TOO_MANY,
+          "at most "
+              + config.maxAudioPerUser()
+              + " sound connections of one user at a time; close one first");
+      return;
+    }
+    boolean microphone = t.microphone;
+    String desktopId = target.desktop().id.toString();
+    String clusterName = target.cluster().name;
+    // Set before the tunnel is asked for: the relay, once a tunnel comes, takes the
+    // socket's close (and the release) over.
+    AtomicReference<Runnable> forget = new AtomicReference<>(() -> {});
+    ws.closeHandler(
+        v -> {
+          held.release(user);
+          forget.get().run();
+        });
+    forget.set(
+        tunnels.requestTunnel(
+            target.cluster().id,
+            clusterName,
+            target.cluster().agentId,
+            (tunnelId, dialBack) ->
+                new AudioOpen(tunnelId, desktopId, clusterName, dialBack, microphone),
+            new Tunnels.Waiter() {
+              @Override
+              public void claimed(ServerWebSocket tunnel) {
+                if (ws.isClosed()) {
+                  Tunnels.close(tunnel, DisplayCloseCodes.NORMAL, "viewer gone");
+                  return;
+                }
+                open.incrementAndGet();
+                AudioRelay.start(
+                    vertx,
                     ws,
-                    DisplayCloseCodes.TOO_MANY,
-                    "at most "
-                        + config.maxAudioPerUser()
-                        + " sound connections of one user at a time; close one first");
-                return;
+                    tunnel,
+                    microphone,
+                    DEAD_AFTER.compareTo(config.idleTimeout()) < 0
+                        ? DEAD_AFTER
+                        : config.idleTimeout(),
+                    redeemed.connectionEndsAt() == null
+                        ? null
+                        : redeemed.connectionEndsAt().toInstant(),
+                    new AudioRelay.Counters() {
+                      @Override
+                      public void dropped() {
+                        dropped.increment();
+                      }
+
+                      @Override
+                      public void ended() {
+                        open.decrementAndGet();
+                        held.release(user);
+                      }
+                    });
               }
-              boolean microphone = t.microphone;
-              String desktopId = target.desktop().id.toString();
-              String clusterName = target.cluster().name;
-              // Set before the tunnel is asked for: the relay, once a tunnel comes, takes the
-              // socket's close (and the release) over.
-              AtomicReference<Runnable> forget = new AtomicReference<>(() -> {});
-              ws.closeHandler(
-                  v -> {
-                    held.release(user);
-                    forget.get().run();
-                  });
-              forget.set(
-                  tunnels.requestTunnel(
-                      target.cluster().id,
-                      clusterName,
-                      target.cluster().agentId,
-                      (tunnelId, dialBack) ->
-                          new AudioOpen(tunnelId, desktopId, clusterName, dialBack, microphone),
-                      new Tunnels.Waiter() {
-                        @Override
-                        public void claimed(ServerWebSocket tunnel) {
-                          if (ws.isClosed()) {
-                            Tunnels.close(tunnel, DisplayCloseCodes.NORMAL, "viewer gone");
-                            return;
-                          }
-                          open.incrementAndGet();
-                          AudioRelay.start(
-                              vertx,
-                              ws,
-                              tunnel,
-                              microphone,
-                              DEAD_AFTER.compareTo(config.idleTimeout()) < 0
-                                  ? DEAD_AFTER
-                                  : config.idleTimeout(),
-                              redeemed.connectionEndsAt() == null
-                                  ? null
-                                  : redeemed.connectionEndsAt().toInstant(),
-                              new AudioRelay.Counters() {
-                                @Override
-                                public void dropped() {
-                                  dropped.increment();
-                                }
 
-                                @Override
-                                public void ended() {
-                                  open.decrementAndGet();
-                                  held.release(user);
-                                }
-                              });
-                        }
-
-                        @Override
-                        public void failed(Tunnels.Failure failure, String message) {
-                          Tunnels.closeFor(ws, failure, message);
-                        }
-                      }));
-              targets.closeAtSessionEnd(ws, redeemed);
-            })
-        .replaceWithVoid();
+              @Override
+              public void failed(Tunnels.Failure failure, String message) {
+                Tunnels.closeFor(ws, failure, message);
+              }
+            }));
+    targets.closeAtSessionEnd(ws, redeemed);
   }
 }
