@@ -24,11 +24,12 @@ import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
  * Turns a bearer token into a {@link Session}, on every HTTP request and every WebSocket operation:
- * the signature, issuer and audience (smallrye-jwt's {@code mp.jwt.verify.*}), the expiry without
- * grace, the revocation list and the user's current role, read from the inventory. What the
- * inventory said is kept per token until the database announces a change ({@link SessionLookups},
- * ADR 0033), so signing out, a demotion or a deleted user take effect on every replica as soon as
- * the notification arrives, without a database round trip per request.
+ * the signature, issuer and audience (smallrye-jwt's {@code mp.jwt.verify.*}, checked once per
+ * token and then known by its fingerprint), the expiry without grace, the revocation list and the
+ * user's current role, read from the inventory. What the inventory said is kept per token until the
+ * database announces a change ({@link SessionLookups}, ADR 0033), so signing out, a demotion or a
+ * deleted user take effect on every replica as soon as the notification arrives, without a database
+ * round trip per request.
  */
 @ApplicationScoped
 public class Sessions {
@@ -86,6 +87,11 @@ public class Sessions {
 
   /** The session of {@code token}, or a failure with {@link UnauthenticatedException}. */
   public Uni<Session> verify(String token) {
+    String hash = fingerprint(token);
+    SessionLookups.Verified known = lookups.verified(hash);
+    if (known != null) {
+      return session(known.userId(), hash, known.expires());
+    }
     JsonWebToken jwt;
     try {
       jwt = parser.parse(token);
@@ -93,13 +99,20 @@ public class Sessions {
       return refuse("the bearer token is invalid or expired");
     }
     Instant expires = Instant.ofEpochSecond(jwt.getExpirationTime());
-    if (!Instant.now().isBefore(expires)) {
-      // smallrye-jwt allows a minute of clock skew; an expired session ends on time here.
+    if (expired(expires)) {
       return refuse("the bearer token is invalid or expired");
     }
-    String hash = fingerprint(token);
+    long since = lookups.generation();
     return userId(jwt)
-        .flatMap(id -> lookup(id, hash))
+        .invoke(id -> lookups.keepVerified(since, hash, new SessionLookups.Verified(id, expires)))
+        .flatMap(id -> session(id, hash, expires));
+  }
+
+  private Uni<Session> session(UUID id, String hash, Instant expires) {
+    if (expired(expires)) {
+      return refuse("the bearer token is invalid or expired");
+    }
+    return lookup(id, hash)
         .map(
             found -> {
               if (found.revoked()) {
@@ -109,6 +122,11 @@ public class Sessions {
               return new Session(
                   new Caller(found.userId(), found.username(), found.admin()), hash, expires);
             });
+  }
+
+  // smallrye-jwt allows a minute of clock skew; an expired session ends on time here.
+  private static boolean expired(Instant expires) {
+    return !Instant.now().isBefore(expires);
   }
 
   private Uni<SessionLookups.Lookup> lookup(UUID id, String hash) {

@@ -3,6 +3,7 @@ package io.opencdi.gateway.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -75,5 +76,36 @@ class SessionLookupsTest {
     lookups.keep(lookups.generation(), "bob", of(bob, false));
     lookups.forgetAll();
     assertThat(lookups.size()).isZero();
+  }
+
+  @Test
+  void aCheckedSignatureIsForgottenWithItsUserItsRevocationAndAfterTheExpiry() {
+    Instant exp = Instant.now().plusSeconds(3600);
+    lookups.keepVerified(
+        lookups.generation(), "alice-laptop", new SessionLookups.Verified(alice, exp));
+    lookups.keepVerified(
+        lookups.generation(), "alice-phone", new SessionLookups.Verified(alice, exp));
+    lookups.keepVerified(lookups.generation(), "bob", new SessionLookups.Verified(bob, exp));
+    assertThat(lookups.verified("alice-laptop")).isEqualTo(new SessionLookups.Verified(alice, exp));
+
+    // A deleted user of an identity provider is resolved (created) again from the token.
+    lookups.userChanged(alice);
+    assertThat(lookups.verified("alice-laptop")).isNull();
+    assertThat(lookups.verified("alice-phone")).isNull();
+    assertThat(lookups.verified("bob")).isNotNull();
+
+    lookups.tokenRevoked("bob");
+    assertThat(lookups.verified("bob")).isNull();
+
+    // Checked under a key that may have been rotated since: at most the expiry.
+    lookups.keepVerified(lookups.generation(), "carol", new SessionLookups.Verified(bob, exp));
+    nanos.addAndGet(Duration.ofSeconds(61).toNanos());
+    assertThat(lookups.verified("carol")).isNull();
+
+    // One whose user changed while it was being resolved is not kept.
+    long since = lookups.generation();
+    lookups.userChanged(bob);
+    lookups.keepVerified(since, "bob", new SessionLookups.Verified(bob, exp));
+    assertThat(lookups.verified("bob")).isNull();
   }
 }
