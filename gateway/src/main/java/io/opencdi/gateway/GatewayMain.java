@@ -19,6 +19,9 @@ import java.util.Map;
  */
 @QuarkusMain
 public final class GatewayMain {
+  private static final String SMALLRYE_DOCUMENT_CACHE =
+      "io.smallrye.graphql.execution.queryCacheMaxSize";
+
   private GatewayMain() {}
 
   public static void main(String... args) {
@@ -31,6 +34,12 @@ public final class GatewayMain {
       if (setting("mp.jwt.verify.publickey.location") == null) {
         apply(KeyMaterial.ensure(dataDir.resolve("keys")));
       }
+    }
+    if (setting(SMALLRYE_DOCUMENT_CACHE) == null) {
+      // SmallRye GraphQL's document cache is bounded by count (graphql/OperationTypeCache lets
+      // in documents of at most 8 KiB): 256 of them, where its default of 2,048 would let a client
+      // of many distinct documents hold far more memory than the gateway's own, sized cache.
+      System.setProperty(SMALLRYE_DOCUMENT_CACHE, "256");
     }
     Quarkus.run(args);
   }

@@ -40,6 +40,9 @@ public class RequestErrorCodes {
   static final String VALIDATION = "VALIDATION";
   static final String INTERNAL = "INTERNAL";
   static final String HIDDEN_MESSAGE = "System error";
+  // Documents up to this size fill SmallRye GraphQL's own cache (OperationTypeCache): every
+  // document the portal, the console and the load tests send is far smaller.
+  static final int OPERATION_TYPE_CACHE_CHARACTERS = 8192;
 
   private static final Set<ErrorClassification> REQUEST_ERRORS =
       Set.of(ErrorType.InvalidSyntax, ErrorType.ValidationError, ErrorType.ExecutionAborted);
@@ -61,6 +64,7 @@ public class RequestErrorCodes {
             List.of(
                 new MaxQueryComplexityInstrumentation(maxComplexity),
                 new MaxQueryDepthInstrumentation(maxDepth),
+                new OperationTypeCache(OPERATION_TYPE_CACHE_CHARACTERS),
                 new CodeRequestErrors())));
   }
 
