@@ -65,6 +65,7 @@ public class RequestErrorCodes {
                 new MaxQueryComplexityInstrumentation(maxComplexity),
                 new MaxQueryDepthInstrumentation(maxDepth),
                 new OperationTypeCache(OPERATION_TYPE_CACHE_CHARACTERS),
+                new SelectionHidden(),
                 new CodeRequestErrors())));
   }
 

@@ -107,6 +107,24 @@ class ArchitectureTest {
         .check(GATEWAY);
   }
 
+  /** SelectionHidden shows SmallRye GraphQL an empty selection set: nothing else may read one. */
+  @Test
+  void onlyTheGraphQLEdgeSeesTheSelectionSet() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackage(GATEWAY_PACKAGE + ".graphql")
+        .should()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("graphql.schema.DataFetchingEnvironment")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("graphql.schema.DataFetchingFieldSelectionSet")
+        .orShould()
+        .dependOnClassesThat()
+        .haveFullyQualifiedName("io.smallrye.graphql.api.Context")
+        .check(GATEWAY);
+  }
+
   @Test
   void resolversLeaveTheDatabaseToServicesAndRepositories() {
     Set<String> touching = new TreeSet<>();
