@@ -19,6 +19,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.http.HttpServerStart;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketBase;
 import io.vertx.core.json.JsonObject;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -507,7 +508,7 @@ public class Tunnels {
   }
 
   /** Closes {@code ws} with {@code code}, the reason cut to what a close frame holds. */
-  public static void close(ServerWebSocket ws, int code, String reason) {
+  public static void close(WebSocketBase ws, int code, String reason) {
     if (!ws.isClosed()) {
       // A close reason must fit in a control frame (123 bytes).
       String text = reason.length() > 120 ? reason.substring(0, 120) : reason;

@@ -1,6 +1,7 @@
 package io.opencdi.gateway.connect.audio;
 
 import io.opencdi.gateway.connect.DisplayCloseCodes;
+import io.opencdi.gateway.connect.Tunnels;
 import io.opencdi.protocol.AudioCodec;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -152,14 +153,8 @@ final class AudioRelay {
     if (limitTimer >= 0) {
       vertx.cancelTimer(limitTimer);
     }
-    close(viewer, code, reason);
-    close(tunnel, DisplayCloseCodes.NORMAL, reason);
+    Tunnels.close(viewer, code, reason);
+    Tunnels.close(tunnel, DisplayCloseCodes.NORMAL, reason);
     counters.ended();
-  }
-
-  private static void close(WebSocketBase ws, int code, String reason) {
-    if (!ws.isClosed()) {
-      ws.close((short) code, reason.length() > 120 ? reason.substring(0, 120) : reason);
-    }
   }
 }
