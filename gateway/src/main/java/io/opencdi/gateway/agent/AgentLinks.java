@@ -5,12 +5,13 @@ import io.opencdi.gateway.desktop.DesktopReport;
 import io.opencdi.gateway.desktop.DesktopStatusService;
 import io.opencdi.gateway.events.Channels;
 import io.opencdi.gateway.events.Notifications;
-import io.opencdi.gateway.snapshot.SnapshotCommands;
 import io.opencdi.gateway.snapshot.SnapshotService;
 import io.opencdi.protocol.Command;
 import io.opencdi.protocol.CommandKind;
+import io.opencdi.protocol.CommandRequest;
 import io.opencdi.protocol.Message;
 import io.opencdi.protocol.ProtocolCodec;
+import io.opencdi.protocol.ProtocolException;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import io.smallrye.mutiny.Multi;
@@ -226,23 +227,39 @@ public class AgentLinks {
     return Optional.of(link.agentId());
   }
 
-  private void deliver(JsonObject request) {
-    UUID clusterId = UUID.fromString(request.getString("clusterId"));
+  /**
+   * A command request heard on {@link Channels#COMMAND}: sent to the agent if this replica holds
+   * the link of its cluster. A request that does not decode is logged and dropped; nothing it
+   * carries is trusted, and it never fails the listener.
+   */
+  void deliver(JsonObject event) {
+    CommandRequest request;
+    try {
+      request = CommandRequest.decode(event.encode());
+    } catch (ProtocolException e) {
+      LOG.warnf("ignoring a command request that does not decode: %s", e.getMessage());
+      return;
+    }
+    UUID clusterId = request.clusterId();
     String connectionId = connectionByCluster.get(clusterId);
     Link link = connectionId == null ? null : byConnection.get(connectionId);
-    if (link == null) {
+    Optional<String> clusterName =
+        link == null
+            ? Optional.empty()
+            : link.clusterNames.entrySet().stream()
+                .filter(e -> e.getValue().equals(clusterId))
+                .map(Map.Entry::getKey)
+                .findFirst();
+    if (clusterName.isEmpty()) {
       return; // another replica holds the link, or the agent is away and reconciles on return
     }
-    UUID desktopId = UUID.fromString(request.getString("desktopId"));
-    CommandKind kind = CommandKind.valueOf(request.getString("kind"));
-    String clusterName =
-        link.clusterNames.entrySet().stream()
-            .filter(e -> e.getValue().equals(clusterId))
-            .map(Map.Entry::getKey)
-            .findFirst()
-            .orElseThrow();
-    String snapshot = request.getString(SnapshotCommands.SNAPSHOT_ID);
-    UUID snapshotId = snapshot == null ? null : UUID.fromString(snapshot);
+    send(link, clusterName.get(), request);
+  }
+
+  private void send(Link link, String clusterName, CommandRequest request) {
+    UUID desktopId = request.desktopId();
+    UUID snapshotId = request.snapshotId();
+    CommandKind kind = request.kind();
     inventory
         .spec(desktopId, clusterName)
         .flatMap(
@@ -258,7 +275,7 @@ public class AgentLinks {
                 return Uni.createFrom().voidItem();
               }
               String commandId = UUID.randomUUID().toString();
-              pending.put(commandId, new Pending(desktopId, kind, snapshotId, clusterId));
+              pending.put(commandId, new Pending(desktopId, kind, snapshotId, request.clusterId()));
               String frame =
                   codec.encode(new Command(commandId, kind, draft.desktop(), draft.snapshot()));
               return link.outbox.hold(frame)

@@ -3,8 +3,8 @@ package io.opencdi.gateway.desktop;
 import io.opencdi.gateway.events.Channels;
 import io.opencdi.gateway.events.Notifications;
 import io.opencdi.protocol.CommandKind;
+import io.opencdi.protocol.CommandRequest;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.json.JsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import java.util.Optional;
@@ -50,7 +50,7 @@ public class DesktopCommands {
     if (backend.isPresent()) {
       return backend.get().committed(desktopId, kind);
     }
-    return notifications.publish(Channels.COMMAND, command(desktopId, clusterId, kind));
+    return notifications.publish(Channels.COMMAND, command(desktopId, clusterId, kind).encode());
   }
 
   /** Whether a direct backend, not an agent, carries out the commands of {@code clusterId}. */
@@ -59,11 +59,8 @@ public class DesktopCommands {
   }
 
   /** The request to the replica holding the cluster's agent link to send it a command. */
-  static JsonObject command(UUID desktopId, UUID clusterId, CommandKind kind) {
-    return new JsonObject()
-        .put("desktopId", desktopId.toString())
-        .put("clusterId", clusterId.toString())
-        .put("kind", kind.name());
+  static CommandRequest command(UUID desktopId, UUID clusterId, CommandKind kind) {
+    return CommandRequest.desktop(desktopId, clusterId, kind);
   }
 
   private Optional<DirectCommands> backend(UUID clusterId) {

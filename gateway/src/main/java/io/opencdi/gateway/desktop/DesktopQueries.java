@@ -143,6 +143,47 @@ public class DesktopQueries {
         });
   }
 
+  /**
+   * How many desktops a user owns (not {@code DELETED}) and how many of them are {@code RUNNING}.
+   */
+  public record OwnerCounts(long owned, long running) {
+    static final OwnerCounts NONE = new OwnerCounts(0, 0);
+  }
+
+  /**
+   * The desktop counts of the users of {@code owners}, by user: one grouped query for the whole
+   * batch, whatever its size. Every user asked about has an entry; one with no desktops counts
+   * zero.
+   */
+  public Uni<Map<UUID, OwnerCounts>> countsByOwner(Collection<UUID> owners) {
+    if (owners.isEmpty()) {
+      return Uni.createFrom().item(Map.of());
+    }
+    return db.session(
+        s ->
+            s.createSelectionQuery(
+                    "select d.ownerId, count(d), count(d) filter (where d.state = :running)"
+                        + " from DesktopEntity d where d.ownerId in :owners"
+                        + " and d.state <> :deleted group by d.ownerId",
+                    Object[].class)
+                .setParameter("owners", owners)
+                .setParameter("running", DesktopState.RUNNING)
+                .setParameter("deleted", DesktopState.DELETED)
+                .getResultList()
+                .map(
+                    rows -> {
+                      Map<UUID, OwnerCounts> counts = new HashMap<>();
+                      owners.forEach(o -> counts.put(o, OwnerCounts.NONE));
+                      for (Object[] r : rows) {
+                        counts.put(
+                            (UUID) r[0],
+                            new OwnerCounts(
+                                ((Number) r[1]).longValue(), ((Number) r[2]).longValue()));
+                      }
+                      return counts;
+                    }));
+  }
+
   /** Position in a listing; opaque to clients. */
   record Cursor(OffsetDateTime createdAt, UUID id) {
     String encode() {

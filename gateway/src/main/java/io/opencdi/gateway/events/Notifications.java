@@ -82,8 +82,16 @@ public class Notifications {
 
   /** Sends an event to every replica (this one included), after the caller's commit. */
   public Uni<Void> publish(String channel, JsonObject event) {
+    return publish(channel, event.encode());
+  }
+
+  /**
+   * Sends an event already encoded as the JSON text of one object (a typed record's own encoding)
+   * to every replica, after the caller's commit; listeners see it as a {@link JsonObject}.
+   */
+  public Uni<Void> publish(String channel, String event) {
     return pool.preparedQuery("select pg_notify($1, $2)")
-        .execute(Tuple.of(channel, event.encode()))
+        .execute(Tuple.of(channel, event))
         .replaceWithVoid();
   }
 

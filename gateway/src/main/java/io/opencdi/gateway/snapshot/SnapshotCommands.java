@@ -3,8 +3,8 @@ package io.opencdi.gateway.snapshot;
 import io.opencdi.gateway.events.Channels;
 import io.opencdi.gateway.events.Notifications;
 import io.opencdi.protocol.CommandKind;
+import io.opencdi.protocol.CommandRequest;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.json.JsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /**
@@ -13,9 +13,6 @@ import jakarta.enterprise.context.ApplicationScoped;
  */
 @ApplicationScoped
 public class SnapshotCommands {
-  /** The key that marks a command request as one about a snapshot. */
-  public static final String SNAPSHOT_ID = "snapshotId";
-
   private final Notifications notifications;
 
   public SnapshotCommands(Notifications notifications) {
@@ -26,10 +23,7 @@ public class SnapshotCommands {
   public Uni<Void> request(SnapshotEntity snapshot, CommandKind kind) {
     return notifications.publish(
         Channels.COMMAND,
-        new JsonObject()
-            .put("desktopId", snapshot.desktopId.toString())
-            .put("clusterId", snapshot.clusterId.toString())
-            .put(SNAPSHOT_ID, snapshot.id.toString())
-            .put("kind", kind.name()));
+        CommandRequest.snapshot(snapshot.desktopId, snapshot.clusterId, kind, snapshot.id)
+            .encode());
   }
 }

@@ -10,6 +10,8 @@ import static org.awaitility.Awaitility.await;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opencdi.gateway.connect.DisplayCloseCodes;
+import io.opencdi.gateway.events.Channels;
+import io.opencdi.gateway.events.Notifications;
 import io.opencdi.gateway.testing.DisplayClient;
 import io.opencdi.gateway.testing.PostgresResource;
 import io.opencdi.gateway.testing.RawAgent;
@@ -68,6 +70,7 @@ class AgentTrustTest {
   @Inject Pool pool;
   @Inject AgentBootstrap agents;
   @Inject MeterRegistry meters;
+  @Inject Notifications notifications;
 
   private final String s = UUID.randomUUID().toString().substring(0, 8);
 
@@ -218,6 +221,58 @@ class AgentTrustTest {
         .filter(c -> c.kind() == kind)
         .findFirst()
         .orElseThrow();
+  }
+
+  @Test
+  void aCommandRequestThatDoesNotDecodeIsDroppedAndTheNextOneStillReachesTheAgent()
+      throws Exception {
+    String home = "requests-home-" + s;
+    try (RawAgent owner = ownerOf(home, "requests-" + s)) {
+      String alice = login("alice");
+      String id = runningDesktop(owner, alice, "requests-" + s);
+      String cluster = desktop(alice, id).getString("data.desktop.cluster.id");
+      String snapshot = UUID.randomUUID().toString();
+      // Each names the owner's cluster, so only decoding keeps it from the agent.
+      List<String> malformed =
+          List.of(
+              "{\"desktopId\":\""
+                  + id
+                  + "\",\"clusterId\":\""
+                  + cluster
+                  + "\",\"kind\":\"REBOOT\"}",
+              "{\"desktopId\":\"" + id + "\",\"clusterId\":\"" + cluster + "\"}",
+              "{\"desktopId\":\"d-1\",\"clusterId\":\"" + cluster + "\",\"kind\":\"STOP\"}",
+              "{\"desktopId\":\""
+                  + id
+                  + "\",\"clusterId\":\""
+                  + cluster
+                  + "\",\"kind\":\"SNAPSHOT\"}",
+              "{\"desktopId\":\""
+                  + id
+                  + "\",\"clusterId\":\""
+                  + cluster
+                  + "\",\"kind\":\"DELETE\",\"snapshotId\":\""
+                  + snapshot
+                  + "\"}",
+              "[\"" + id + "\"]");
+      for (String text : malformed) {
+        notifications.publish(Channels.COMMAND, text).await().atMost(WAIT);
+      }
+
+      JsonPath stop = run(alice, "desktops", "StopDesktop", "id", id);
+      assertThat(stop.getString("data.stopDesktop.id")).as(stop.prettify()).isEqualTo(id);
+      await()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  owner.received(Command.class).stream()
+                      .anyMatch(c -> c.kind() == CommandKind.STOP && c.desktop().id().equals(id)));
+      assertThat(owner.received(Command.class))
+          .as("no malformed request became a command")
+          .extracting(Command::kind)
+          .containsExactly(CommandKind.START, CommandKind.STOP);
+      assertThat(owner.closeCode()).as("the agent's link stays open").isNull();
+    }
   }
 
   @Test

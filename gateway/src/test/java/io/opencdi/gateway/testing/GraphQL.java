@@ -9,8 +9,10 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 /**
  * Sends the shared operation documents of graphql-schema (operations/*.graphql) to the gateway, as
@@ -43,15 +45,30 @@ public final class GraphQL {
     return runAt(0, token, file, operation, variables);
   }
 
+  /**
+   * Runs {@code operation} from the documents of {@code files} sent together, for a file whose
+   * operations spread fragments of others (console.graphql: those of desktops and clusters).
+   */
+  public static JsonPath run(
+      String token, List<String> files, String operation, Object... variables) {
+    String query = files.stream().map(GraphQL::document).collect(Collectors.joining("\n"));
+    return send(0, token, query, operation, variables);
+  }
+
   /** Like {@link #run}, against the gateway on {@code port} (0: the application under test). */
   public static JsonPath runAt(
       int port, String token, String file, String operation, Object... variables) {
+    return send(port, token, document(file), operation, variables);
+  }
+
+  private static JsonPath send(
+      int port, String token, String query, String operation, Object... variables) {
     Map<String, Object> vars = new HashMap<>();
     for (int i = 0; i < variables.length; i += 2) {
       vars.put((String) variables[i], variables[i + 1]);
     }
     Map<String, Object> body = new HashMap<>();
-    body.put("query", document(file));
+    body.put("query", query);
     body.put("operationName", operation);
     body.put("variables", vars);
     var request = given().contentType(ContentType.JSON).body(body);

@@ -1,14 +1,18 @@
 package io.opencdi.gateway.desktop.api;
 
 import io.opencdi.gateway.admission.Admission;
+import io.opencdi.gateway.auth.Caller;
 import io.opencdi.gateway.auth.CallerResolver;
 import io.opencdi.gateway.auth.UserRepository;
 import io.opencdi.gateway.auth.api.User;
 import io.opencdi.gateway.cluster.ClusterQueries;
 import io.opencdi.gateway.cluster.api.Cluster;
+import io.opencdi.gateway.common.ForbiddenException;
 import io.opencdi.gateway.common.Ids;
 import io.opencdi.gateway.desktop.DesktopQueries;
 import io.opencdi.gateway.desktop.DesktopService;
+import io.opencdi.gateway.desktop.RequestDesktopCounts;
+import io.opencdi.gateway.graphql.PerItem;
 import io.opencdi.gateway.graphql.SharedLookups;
 import io.opencdi.gateway.quota.CreateRate;
 import io.opencdi.gateway.template.TemplateQueries;
@@ -20,6 +24,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
+import org.dataloader.Try;
 import org.eclipse.microprofile.graphql.Description;
 import org.eclipse.microprofile.graphql.GraphQLApi;
 import org.eclipse.microprofile.graphql.Id;
@@ -39,6 +45,7 @@ public class DesktopApi {
   private final TemplateQueries templates;
   private final Admission admission;
   private final CreateRate rate;
+  private final RequestDesktopCounts ownerCounts;
 
   public DesktopApi(
       CallerResolver callers,
@@ -48,7 +55,9 @@ public class DesktopApi {
       UserRepository users,
       TemplateQueries templates,
       Admission admission,
-      CreateRate rate) {
+      CreateRate rate,
+      RequestDesktopCounts ownerCounts) {
+    this.ownerCounts = ownerCounts;
     this.admission = admission;
     this.rate = rate;
     this.callers = callers;
@@ -145,6 +154,59 @@ public class DesktopApi {
     return templates
         .byIds(desktops.stream().map(Desktop::templateId).distinct().toList())
         .map(byId -> desktops.stream().map(d -> byId.get(d.templateId())).toList());
+  }
+
+  @Description(
+      "Desktops the user owns now, running or powered off (not DELETED); readable by the user"
+          + " themselves and admins (null with FORBIDDEN for anyone else).")
+  public Uni<List<Integer>> ownedDesktops(@Source List<User> users) {
+    return counts(users, DesktopQueries.OwnerCounts::owned);
+  }
+
+  @Description(
+      "The user's desktops that are RUNNING now; readable by the user themselves and admins (null"
+          + " with FORBIDDEN for anyone else).")
+  public Uni<List<Integer>> runningDesktops(@Source List<User> users) {
+    return counts(users, DesktopQueries.OwnerCounts::running);
+  }
+
+  /**
+   * One count of each user, in the order of {@code users}, from one grouped query for all the users
+   * the caller may see (shared by the two count fields of an operation); FORBIDDEN for the others.
+   */
+  private Uni<List<Integer>> counts(
+      List<User> users, ToLongFunction<DesktopQueries.OwnerCounts> count) {
+    return callers
+        .caller()
+        .flatMap(
+            c -> {
+              List<UUID> visible =
+                  users.stream()
+                      .map(u -> UUID.fromString(u.id()))
+                      .filter(c::mayActOn)
+                      .distinct()
+                      .toList();
+              return ownerCounts
+                  .of(visible)
+                  .map(
+                      byOwner ->
+                          PerItem.results(
+                              users.stream().map(u -> countOf(c, u, byOwner, count)).toList()));
+            });
+  }
+
+  private static Try<Integer> countOf(
+      Caller caller,
+      User user,
+      Map<UUID, DesktopQueries.OwnerCounts> byOwner,
+      ToLongFunction<DesktopQueries.OwnerCounts> count) {
+    UUID id = UUID.fromString(user.id());
+    if (!caller.mayActOn(id)) {
+      return Try.failed(
+          new ForbiddenException("only the user and admins may read a user's desktop counts"));
+    }
+    DesktopQueries.OwnerCounts counts = byOwner.get(id);
+    return Try.succeeded(counts == null ? 0 : Math.toIntExact(count.applyAsLong(counts)));
   }
 
   @Description("The desktop's owner.")
