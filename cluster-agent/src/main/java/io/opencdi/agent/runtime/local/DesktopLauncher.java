@@ -400,7 +400,7 @@ final class DesktopLauncher {
       gvisor.destroy(launch.sandbox());
     }
     for (int i = 0; i < 40 && !HostCommands.groupMembers(launch.pgid()).isEmpty(); i++) {
-      sleep(Duration.ofMillis(50));
+      HostCommands.sleep(Duration.ofMillis(50));
     }
     if (launch.relay() != null) {
       launch.relay().close();
@@ -461,13 +461,5 @@ final class DesktopLauncher {
   /** Runs a command as the desktop user inside a desktop's gVisor sandbox. */
   HostCommands.Result execInSandbox(Launch launch, String... command) {
     return gvisor.exec(launch.sandbox(), launch.uid(), launch.uid(), command);
-  }
-
-  private static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

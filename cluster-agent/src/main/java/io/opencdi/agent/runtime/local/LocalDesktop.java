@@ -3,7 +3,6 @@ package io.opencdi.agent.runtime.local;
 import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.DesktopStatus;
-import java.util.ArrayDeque;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -34,11 +33,7 @@ final class LocalDesktop {
   // The manifest digests of the layers it last started with: kept while it exists.
   Set<String> layerDigests = Set.of();
   DesktopHealthWatch.Judgement health = DesktopHealthWatch.Judgement.OK;
-  // When its session was restarted (epoch millis), within the restart window; and why last.
-  final ArrayDeque<Long> restarts = new ArrayDeque<>();
-  String lastRestart;
-  int restartsInRow;
-  long lastRestartNanos;
+  final DesktopRestarts restarts = new DesktopRestarts();
 
   LocalDesktop(String id) {
     this.id = id;
