@@ -24,6 +24,7 @@ import io.opencdi.agent.runtime.Admission;
 import io.opencdi.agent.runtime.DesktopRuntime;
 import io.opencdi.agent.runtime.DisplayEndpoint;
 import io.opencdi.agent.runtime.RuntimeListener;
+import io.opencdi.agent.runtime.RuntimeListeners;
 import io.opencdi.agent.runtime.kubernetes.DesktopStateMapper.Observed;
 import io.opencdi.agent.runtime.kubernetes.crd.Desktop;
 import io.opencdi.agent.runtime.kubernetes.crd.DesktopResourceSpec;
@@ -53,7 +54,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -95,7 +95,7 @@ public final class KubernetesRuntime implements DesktopRuntime {
   private final KubernetesSettings settings;
   private final DesktopResources resources;
   private final String ns;
-  private final List<RuntimeListener> listeners = new CopyOnWriteArrayList<>();
+  private final RuntimeListeners listeners = new RuntimeListeners(LOG);
   private final Map<String, DesktopStatus> lastStatus = new ConcurrentHashMap<>();
   private final Map<String, String> idsByName = new ConcurrentHashMap<>();
   // Desktops (name → uid) the agent finished deleting while the cache may still show them.
@@ -328,13 +328,7 @@ public final class KubernetesRuntime implements DesktopRuntime {
       timers.schedule(
           () -> {
             capacityPending.set(false);
-            for (RuntimeListener listener : listeners) {
-              try {
-                listener.capacityChanged(settings.clusterName());
-              } catch (RuntimeException e) {
-                LOG.error("runtime listener failed on a capacity change", e);
-              }
-            }
+            listeners.capacityChanged(settings.clusterName());
           },
           settings.capacityDebounce().toMillis(),
           TimeUnit.MILLISECONDS);
@@ -1212,13 +1206,7 @@ public final class KubernetesRuntime implements DesktopRuntime {
   }
 
   private void emit(DesktopStatus status) {
-    for (RuntimeListener listener : listeners) {
-      try {
-        listener.statusChanged(status);
-      } catch (RuntimeException e) {
-        LOG.error("runtime listener failed on a status", e);
-      }
-    }
+    listeners.statusChanged(status);
   }
 
   // --- snapshots
@@ -1329,13 +1317,7 @@ public final class KubernetesRuntime implements DesktopRuntime {
   }
 
   private void emitSnapshot(SnapshotStatus status) {
-    for (RuntimeListener listener : listeners) {
-      try {
-        listener.snapshotChanged(status);
-      } catch (RuntimeException e) {
-        LOG.error("runtime listener failed on a snapshot status", e);
-      }
-    }
+    listeners.snapshotChanged(status);
   }
 
   // --- caches

@@ -4,6 +4,7 @@ import io.opencdi.agent.runtime.Admission;
 import io.opencdi.agent.runtime.DesktopRuntime;
 import io.opencdi.agent.runtime.DisplayEndpoint;
 import io.opencdi.agent.runtime.RuntimeListener;
+import io.opencdi.agent.runtime.RuntimeListeners;
 import io.opencdi.protocol.ClusterReport;
 import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.DesktopState;
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -56,7 +56,7 @@ public final class SimulatedRuntime implements DesktopRuntime {
   private final LongSupplier clock;
   private final RandomGenerator random;
   private final Map<String, SimCluster> clusters = new LinkedHashMap<>();
-  private final List<RuntimeListener> listeners = new CopyOnWriteArrayList<>();
+  private final RuntimeListeners listeners = new RuntimeListeners(LOG);
   private final Map<String, DisplayEndpoint> sharedDisplays;
   private final Map<String, Duration> liveDelays = new ConcurrentHashMap<>();
 
@@ -680,13 +680,7 @@ public final class SimulatedRuntime implements DesktopRuntime {
   }
 
   private void emit(DesktopStatus status) {
-    for (RuntimeListener listener : listeners) {
-      try {
-        listener.statusChanged(status);
-      } catch (RuntimeException e) {
-        LOG.error("runtime listener failed on a status", e);
-      }
-    }
+    listeners.statusChanged(status);
   }
 
   private void snapshotTransition(SimSnapshot snapshot, SnapshotState state) {
@@ -704,23 +698,11 @@ public final class SimulatedRuntime implements DesktopRuntime {
   }
 
   private void emitSnapshot(SnapshotStatus status) {
-    for (RuntimeListener listener : listeners) {
-      try {
-        listener.snapshotChanged(status);
-      } catch (RuntimeException e) {
-        LOG.error("runtime listener failed on a snapshot status", e);
-      }
-    }
+    listeners.snapshotChanged(status);
   }
 
   private void capacityChanged(String cluster) {
-    for (RuntimeListener listener : listeners) {
-      try {
-        listener.capacityChanged(cluster);
-      } catch (RuntimeException e) {
-        LOG.error("runtime listener failed on a capacity change", e);
-      }
-    }
+    listeners.capacityChanged(cluster);
   }
 
   private long now() {
