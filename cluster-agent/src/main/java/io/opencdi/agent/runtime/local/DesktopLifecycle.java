@@ -2,6 +2,7 @@ package io.opencdi.agent.runtime.local;
 
 import io.opencdi.agent.runtime.Admission;
 import io.opencdi.agent.runtime.DisplayEndpoint;
+import io.opencdi.agent.runtime.Refusals;
 import io.opencdi.agent.runtime.RuntimeListeners;
 import io.opencdi.protocol.DesktopHealth;
 import io.opencdi.protocol.DesktopSpec;
@@ -151,7 +152,7 @@ final class DesktopLifecycle {
     synchronized (lock) {
       LocalDesktop d = desktops.computeIfAbsent(spec.id(), LocalDesktop::new);
       if (d.deleting) {
-        return Admission.refuse("desktop " + spec.id() + " is being deleted");
+        return Admission.refuse(Refusals.beingDeleted(spec.id()));
       }
       d.wantRunning = true;
       d.wanted = spec;
@@ -178,7 +179,7 @@ final class DesktopLifecycle {
         return Admission.accept();
       }
       if (d.deleting) {
-        return Admission.refuse("desktop " + spec.id() + " is being deleted");
+        return Admission.refuse(Refusals.beingDeleted(spec.id()));
       }
       d.wantRunning = false;
       d.wanted = spec;
@@ -222,7 +223,7 @@ final class DesktopLifecycle {
             "cluster " + settings.clusterName() + " has no desktop " + spec.desktopId());
       }
       if (d.deleting) {
-        return Admission.refuse("desktop " + spec.desktopId() + " is being deleted");
+        return Admission.refuse(Refusals.beingDeleted(spec.desktopId()));
       }
       take.run();
       return Admission.accept();

@@ -1,6 +1,7 @@
 package io.opencdi.agent.runtime.local;
 
 import io.opencdi.agent.runtime.Admission;
+import io.opencdi.agent.runtime.Refusals;
 import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.SnapshotSpec;
 import java.util.List;
@@ -67,11 +68,10 @@ final class LocalAdmission {
     }
     String cluster = settings.clusterName();
     if (spec.node() == null || spec.node().isBlank()) {
-      return Admission.refuse(
-          "desktop " + spec.id() + " names no node; the gateway must place it on a node");
+      return Admission.refuse(Refusals.namesNoNode(spec.id()));
     }
     if (!settings.nodeName().equals(spec.node())) {
-      return Admission.refuse("cluster " + cluster + " has no node " + spec.node());
+      return Admission.refuse(Refusals.noSuchNode(cluster, spec.node()));
     }
     String runtimeClass = spec.runtimeClass() == null ? "runc" : spec.runtimeClass();
     if (!spec.layers().isEmpty()) {
@@ -112,43 +112,24 @@ final class LocalAdmission {
               + ")");
     }
     if (!runtimeClasses.contains(runtimeClass)) {
-      return Admission.refuse(
-          "cluster "
-              + cluster
-              + " has no runtime class "
-              + runtimeClass
-              + " (it has "
-              + String.join(", ", runtimeClasses)
-              + ")");
+      return Admission.refuse(Refusals.noRuntimeClass(cluster, runtimeClass, runtimeClasses));
     }
     if (spec.storageClass() != null && !settings.storageClasses().contains(spec.storageClass())) {
       return Admission.refuse(
-          "cluster "
-              + cluster
-              + " has no storage class "
-              + spec.storageClass()
-              + " (it has "
-              + String.join(", ", settings.storageClasses())
-              + ")");
+          Refusals.noStorageClass(cluster, spec.storageClass(), settings.storageClasses()));
     }
     if (spec.cpuMillis() < 0 || spec.memoryMiB() < 0) {
-      return Admission.refuse("desktop " + spec.id() + " asks for negative CPU or memory");
+      return Admission.refuse(Refusals.negativeSize(spec.id()));
     }
     if (spec.cpuMillis() > settings.cpuMillis() || spec.memoryMiB() > settings.memoryMiB()) {
       return Admission.refuse(
-          "desktop "
-              + spec.id()
-              + " would not fit on node "
-              + settings.nodeName()
-              + " even when it is empty: it needs "
-              + spec.cpuMillis()
-              + "m CPU and "
-              + spec.memoryMiB()
-              + " MiB, the node has "
-              + settings.cpuMillis()
-              + "m and "
-              + settings.memoryMiB()
-              + " MiB");
+          Refusals.neverFits(
+              spec.id(),
+              settings.nodeName(),
+              spec.cpuMillis(),
+              spec.memoryMiB(),
+              settings.cpuMillis(),
+              settings.memoryMiB()));
     }
     return Admission.accept();
   }
