@@ -23,7 +23,9 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.opencdi.agent.runtime.Admission;
 import io.opencdi.agent.runtime.DesktopRuntime;
 import io.opencdi.agent.runtime.DisplayEndpoint;
+import io.opencdi.agent.runtime.Refusals;
 import io.opencdi.agent.runtime.RuntimeListener;
+import io.opencdi.agent.runtime.RuntimeListeners;
 import io.opencdi.agent.runtime.kubernetes.DesktopStateMapper.Observed;
 import io.opencdi.agent.runtime.kubernetes.crd.Desktop;
 import io.opencdi.agent.runtime.kubernetes.crd.DesktopResourceSpec;
@@ -53,7 +55,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -95,7 +96,7 @@ public final class KubernetesRuntime implements DesktopRuntime {
   private final KubernetesSettings settings;
   private final DesktopResources resources;
   private final String ns;
-  private final List<RuntimeListener> listeners = new CopyOnWriteArrayList<>();
+  private final RuntimeListeners listeners = new RuntimeListeners(LOG);
   private final Map<String, DesktopStatus> lastStatus = new ConcurrentHashMap<>();
   private final Map<String, String> idsByName = new ConcurrentHashMap<>();
   // Desktops (name → uid) the agent finished deleting while the cache may still show them.
@@ -328,13 +329,7 @@ public final class KubernetesRuntime implements DesktopRuntime {
       timers.schedule(
           () -> {
             capacityPending.set(false);
-            for (RuntimeListener listener : listeners) {
-              try {
-                listener.capacityChanged(settings.clusterName());
-              } catch (RuntimeException e) {
-                LOG.error("runtime listener failed on a capacity change", e);
-              }
-            }
+            listeners.capacityChanged(settings.clusterName());
           },
           settings.capacityDebounce().toMillis(),
           TimeUnit.MILLISECONDS);
@@ -431,7 +426,7 @@ public final class KubernetesRuntime implements DesktopRuntime {
     String name = DesktopNames.desktop(spec.id());
     Desktop existing = desktop(name);
     if (existing != null && existing.getMetadata().getDeletionTimestamp() != null) {
-      return Admission.refuse("desktop " + spec.id() + " is being deleted");
+      return Admission.refuse(Refusals.beingDeleted(spec.id()));
     }
     if (existing == null
         && spec.restoreFrom() != null
@@ -462,7 +457,7 @@ public final class KubernetesRuntime implements DesktopRuntime {
     String name = DesktopNames.desktop(spec.id());
     Desktop existing = desktop(name);
     if (existing != null && existing.getMetadata().getDeletionTimestamp() != null) {
-      return Admission.refuse("desktop " + spec.id() + " is being deleted");
+      return Admission.refuse(Refusals.beingDeleted(spec.id()));
     }
     String arch = archOf(spec.node());
     if (existing == null) {
@@ -558,7 +553,7 @@ public final class KubernetesRuntime implements DesktopRuntime {
           "cluster " + settings.clusterName() + " has no desktop " + spec.desktopId());
     }
     if (desktop.getMetadata().getDeletionTimestamp() != null) {
-      return Admission.refuse("desktop " + spec.desktopId() + " is being deleted");
+      return Admission.refuse(Refusals.beingDeleted(spec.desktopId()));
     }
     commands.execute(
         () -> {
@@ -803,12 +798,11 @@ public final class KubernetesRuntime implements DesktopRuntime {
     }
     String cluster = settings.clusterName();
     if (spec.node() == null || spec.node().isBlank()) {
-      return Admission.refuse(
-          "desktop " + spec.id() + " names no node; the gateway must place it on a node");
+      return Admission.refuse(Refusals.namesNoNode(spec.id()));
     }
     Node node = node(spec.node());
     if (node == null) {
-      return Admission.refuse("cluster " + cluster + " has no node " + spec.node());
+      return Admission.refuse(Refusals.noSuchNode(cluster, spec.node()));
     }
     if (spec.image() == null || spec.image().isBlank()) {
       return Admission.refuse("desktop " + spec.id() + " names no image");
@@ -825,13 +819,7 @@ public final class KubernetesRuntime implements DesktopRuntime {
         && !runtimeClass.isBlank()
         && !report.runtimeClasses().contains(runtimeClass)) {
       return Admission.refuse(
-          "cluster "
-              + cluster
-              + " has no runtime class "
-              + runtimeClass
-              + " (it has "
-              + String.join(", ", report.runtimeClasses())
-              + ")");
+          Refusals.noRuntimeClass(cluster, runtimeClass, report.runtimeClasses()));
     }
     String storageClass =
         spec.storageClass() == null || spec.storageClass().isBlank()
@@ -839,13 +827,7 @@ public final class KubernetesRuntime implements DesktopRuntime {
             : spec.storageClass();
     if (!report.storageClasses().contains(storageClass)) {
       return Admission.refuse(
-          "cluster "
-              + cluster
-              + " has no storage class "
-              + storageClass
-              + " (it has "
-              + String.join(", ", report.storageClasses())
-              + ")");
+          Refusals.noStorageClass(cluster, storageClass, report.storageClasses()));
     }
     if (spec.cpuMillis() < 1 || spec.memoryMiB() < 1) {
       return Admission.refuse("desktop " + spec.id() + " must ask for some CPU and memory");
@@ -855,19 +837,13 @@ public final class KubernetesRuntime implements DesktopRuntime {
           && (spec.cpuMillis() > capacity.allocatableCpuMillis()
               || spec.memoryMiB() > capacity.allocatableMemoryMiB())) {
         return Admission.refuse(
-            "desktop "
-                + spec.id()
-                + " would not fit on node "
-                + spec.node()
-                + " even when it is empty: it needs "
-                + spec.cpuMillis()
-                + "m CPU and "
-                + spec.memoryMiB()
-                + " MiB, the node has "
-                + capacity.allocatableCpuMillis()
-                + "m and "
-                + capacity.allocatableMemoryMiB()
-                + " MiB");
+            Refusals.neverFits(
+                spec.id(),
+                spec.node(),
+                spec.cpuMillis(),
+                spec.memoryMiB(),
+                capacity.allocatableCpuMillis(),
+                capacity.allocatableMemoryMiB()));
       }
     }
     return Admission.accept();
@@ -1212,13 +1188,7 @@ public final class KubernetesRuntime implements DesktopRuntime {
   }
 
   private void emit(DesktopStatus status) {
-    for (RuntimeListener listener : listeners) {
-      try {
-        listener.statusChanged(status);
-      } catch (RuntimeException e) {
-        LOG.error("runtime listener failed on a status", e);
-      }
-    }
+    listeners.statusChanged(status);
   }
 
   // --- snapshots
@@ -1329,13 +1299,7 @@ public final class KubernetesRuntime implements DesktopRuntime {
   }
 
   private void emitSnapshot(SnapshotStatus status) {
-    for (RuntimeListener listener : listeners) {
-      try {
-        listener.snapshotChanged(status);
-      } catch (RuntimeException e) {
-        LOG.error("runtime listener failed on a snapshot status", e);
-      }
-    }
+    listeners.snapshotChanged(status);
   }
 
   // --- caches

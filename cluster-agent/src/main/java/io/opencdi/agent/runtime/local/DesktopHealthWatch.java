@@ -9,7 +9,7 @@ import java.util.List;
  * Judges one running desktop's health from what the kernel and the agent count for it between two
  * checks: forks refused at its pids limit (processes growing without bound), its memory limit
  * reached, its log written faster than allowed, its session restarted lately. Pure logic over
- * counters, so the rules can be read and tested in one place; {@link LocalRuntime} feeds it.
+ * counters, so the rules can be read and tested in one place; {@link DesktopLifecycle} feeds it.
  */
 final class DesktopHealthWatch {
   /** A desktop at this share of its pids or memory limit is near it. */

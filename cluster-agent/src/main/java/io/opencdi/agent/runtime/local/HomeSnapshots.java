@@ -37,7 +37,7 @@ final class HomeSnapshots {
     try (var dirs = Files.list(root)) {
       for (Path dir : dirs.toList()) {
         if (!Files.isDirectory(dir.resolve(COPY), LinkOption.NOFOLLOW_LINKS)) {
-          LocalRuntime.deleteTree(dir);
+          LocalDataDir.deleteTree(dir);
         }
       }
     }
@@ -64,7 +64,7 @@ final class HomeSnapshots {
   long take(String snapshotId, Path home) throws IOException {
     Path dir = root.resolve(snapshotId);
     Path partial = dir.resolve(PARTIAL);
-    LocalRuntime.deleteTree(partial);
+    LocalDataDir.deleteTree(partial);
     Files.createDirectories(dir);
     try {
       if (Files.isDirectory(home, LinkOption.NOFOLLOW_LINKS)) {
@@ -74,7 +74,7 @@ final class HomeSnapshots {
       }
       Files.move(partial, dir.resolve(COPY), StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException | RuntimeException e) {
-      LocalRuntime.deleteTree(dir);
+      LocalDataDir.deleteTree(dir);
       throw e;
     }
     return sizeOf(dir.resolve(COPY));
@@ -95,20 +95,20 @@ final class HomeSnapshots {
       throw new FileAlreadyExistsException(home.toString());
     }
     Path partial = home.resolveSibling(home.getFileName() + ".restoring");
-    LocalRuntime.deleteTree(partial);
+    LocalDataDir.deleteTree(partial);
     Files.createDirectories(home.getParent());
     try {
       copyTree(copy, partial);
       Files.move(partial, home, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException | RuntimeException e) {
-      LocalRuntime.deleteTree(partial);
+      LocalDataDir.deleteTree(partial);
       throw e;
     }
   }
 
   /** Removes the snapshot; an unknown one is no error. */
   void delete(String snapshotId) throws IOException {
-    LocalRuntime.deleteTree(root.resolve(snapshotId));
+    LocalDataDir.deleteTree(root.resolve(snapshotId));
   }
 
   private static void copyTree(Path from, Path to) throws IOException {

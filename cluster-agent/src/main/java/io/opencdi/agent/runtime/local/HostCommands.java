@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +17,15 @@ final class HostCommands {
   record Result(int exitCode, String output) {
     boolean ok() {
       return exitCode == 0;
+    }
+  }
+
+  /** Sleeps; an interrupt ends the sleep and stays set for the caller's loop to see. */
+  static void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -216,7 +216,7 @@ final class LayerCache {
       for (Path p : (Iterable<Path>) entries::iterator) {
         String name = p.getFileName().toString();
         if (name.startsWith(PARTIAL_PREFIX) || name.startsWith(TRASH_PREFIX)) {
-          LocalRuntime.deleteTree(p);
+          LocalDataDir.deleteTree(p);
         }
       }
     }
@@ -311,7 +311,7 @@ final class LayerCache {
       for (Path p : entries) {
         String name = p.getFileName().toString();
         if (name.startsWith(TRASH_PREFIX)) {
-          LocalRuntime.deleteTree(p); // a removal that failed half-way
+          LocalDataDir.deleteTree(p); // a removal that failed half-way
           continue;
         }
         if (!DIR_NAME.matcher(name).matches() || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
@@ -352,7 +352,7 @@ final class LayerCache {
         } finally {
           lock.unlock();
         }
-        LocalRuntime.deleteTree(trash);
+        LocalDataDir.deleteTree(trash);
         removed.add(digest);
         LOG.infof("layer %s removed from %s: no desktop has used it for %s", digest, cache, grace);
       }
@@ -444,7 +444,7 @@ final class LayerCache {
           "layer %s unpacked from %s into %s in %d ms",
           describe(layer), found.layout(), dir, (System.nanoTime() - started) / 1_000_000);
     } finally {
-      LocalRuntime.deleteTree(partial);
+      LocalDataDir.deleteTree(partial);
     }
     return dir;
   }

@@ -3,7 +3,9 @@ package io.opencdi.agent.runtime.simulated;
 import io.opencdi.agent.runtime.Admission;
 import io.opencdi.agent.runtime.DesktopRuntime;
 import io.opencdi.agent.runtime.DisplayEndpoint;
+import io.opencdi.agent.runtime.Refusals;
 import io.opencdi.agent.runtime.RuntimeListener;
+import io.opencdi.agent.runtime.RuntimeListeners;
 import io.opencdi.protocol.ClusterReport;
 import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.DesktopState;
@@ -24,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -56,7 +57,7 @@ public final class SimulatedRuntime implements DesktopRuntime {
   private final LongSupplier clock;
   private final RandomGenerator random;
   private final Map<String, SimCluster> clusters = new LinkedHashMap<>();
-  private final List<RuntimeListener> listeners = new CopyOnWriteArrayList<>();
+  private final RuntimeListeners listeners = new RuntimeListeners(LOG);
   private final Map<String, DisplayEndpoint> sharedDisplays;
   private final Map<String, Duration> liveDelays = new ConcurrentHashMap<>();
 
@@ -290,7 +291,7 @@ public final class SimulatedRuntime implements DesktopRuntime {
         desktop = new SimDesktop(spec);
         desktops.put(spec.id(), desktop);
       } else if (desktop.deleting) {
-        return Admission.refuse("desktop " + spec.id() + " is being deleted");
+        return Admission.refuse(Refusals.beingDeleted(spec.id()));
       } else if (desktop.node != null && !desktop.cluster.equals(spec.cluster())) {
         return Admission.refuse(
             "desktop " + spec.id() + " still holds resources in cluster " + desktop.cluster);
@@ -328,7 +329,7 @@ public final class SimulatedRuntime implements DesktopRuntime {
         return Admission.accept();
       }
       if (desktop.deleting) {
-        return Admission.refuse("desktop " + spec.id() + " is being deleted");
+        return Admission.refuse(Refusals.beingDeleted(spec.id()));
       }
       desktop.wantRunning = false;
       desktop.wanted = spec;
@@ -396,7 +397,7 @@ public final class SimulatedRuntime implements DesktopRuntime {
             "cluster " + spec.cluster() + " has no desktop " + spec.desktopId());
       }
       if (desktop.deleting) {
-        return Admission.refuse("desktop " + spec.desktopId() + " is being deleted");
+        return Admission.refuse(Refusals.beingDeleted(spec.desktopId()));
       }
       SimSnapshot snapshot = new SimSnapshot(spec, (long) desktop.spec.homeVolumeGiB() << 30);
       snapshots.put(spec.id(), snapshot);
@@ -491,52 +492,33 @@ public final class SimulatedRuntime implements DesktopRuntime {
     SimCluster cluster = clusters.get(spec.cluster());
     Fleet.Cluster def = cluster.def;
     if (spec.node() == null || spec.node().isBlank()) {
-      return Admission.refuse(
-          "desktop " + spec.id() + " names no node; the gateway must place it on a node");
+      return Admission.refuse(Refusals.namesNoNode(spec.id()));
     }
     SimNode node = cluster.nodes.get(spec.node());
     if (node == null) {
-      return Admission.refuse("cluster " + def.name() + " has no node " + spec.node());
+      return Admission.refuse(Refusals.noSuchNode(def.name(), spec.node()));
     }
     if (spec.runtimeClass() != null && !def.runtimeClasses().contains(spec.runtimeClass())) {
       return Admission.refuse(
-          "cluster "
-              + def.name()
-              + " has no runtime class "
-              + spec.runtimeClass()
-              + " (it has "
-              + String.join(", ", def.runtimeClasses())
-              + ")");
+          Refusals.noRuntimeClass(def.name(), spec.runtimeClass(), def.runtimeClasses()));
     }
     if (spec.storageClass() != null && !def.storageClasses().contains(spec.storageClass())) {
       return Admission.refuse(
-          "cluster "
-              + def.name()
-              + " has no storage class "
-              + spec.storageClass()
-              + " (it has "
-              + String.join(", ", def.storageClasses())
-              + ")");
+          Refusals.noStorageClass(def.name(), spec.storageClass(), def.storageClasses()));
     }
     if (spec.cpuMillis() < 0 || spec.memoryMiB() < 0) {
-      return Admission.refuse("desktop " + spec.id() + " asks for negative CPU or memory");
+      return Admission.refuse(Refusals.negativeSize(spec.id()));
     }
     Fleet.Node n = node.def;
     if (spec.cpuMillis() > n.cpuMillis() || spec.memoryMiB() > n.memoryMiB()) {
       return Admission.refuse(
-          "desktop "
-              + spec.id()
-              + " would not fit on node "
-              + n.name()
-              + " even when it is empty: it needs "
-              + spec.cpuMillis()
-              + "m CPU and "
-              + spec.memoryMiB()
-              + " MiB, the node has "
-              + n.cpuMillis()
-              + "m and "
-              + n.memoryMiB()
-              + " MiB");
+          Refusals.neverFits(
+              spec.id(),
+              n.name(),
+              spec.cpuMillis(),
+              spec.memoryMiB(),
+              n.cpuMillis(),
+              n.memoryMiB()));
     }
     return Admission.accept();
   }
@@ -680,13 +662,7 @@ public final class SimulatedRuntime implements DesktopRuntime {
   }
 
   private void emit(DesktopStatus status) {
-    for (RuntimeListener listener : listeners) {
-      try {
-        listener.statusChanged(status);
-      } catch (RuntimeException e) {
-        LOG.error("runtime listener failed on a status", e);
-      }
-    }
+    listeners.statusChanged(status);
   }
 
   private void snapshotTransition(SimSnapshot snapshot, SnapshotState state) {
@@ -704,23 +680,11 @@ public final class SimulatedRuntime implements DesktopRuntime {
   }
 
   private void emitSnapshot(SnapshotStatus status) {
-    for (RuntimeListener listener : listeners) {
-      try {
-        listener.snapshotChanged(status);
-      } catch (RuntimeException e) {
-        LOG.error("runtime listener failed on a snapshot status", e);
-      }
-    }
+    listeners.snapshotChanged(status);
   }
 
   private void capacityChanged(String cluster) {
-    for (RuntimeListener listener : listeners) {
-      try {
-        listener.capacityChanged(cluster);
-      } catch (RuntimeException e) {
-        LOG.error("runtime listener failed on a capacity change", e);
-      }
-    }
+    listeners.capacityChanged(cluster);
   }
 
   private long now() {

@@ -9,7 +9,7 @@ final class DesktopShell {
    * desktop's mount namespace: the programs it runs there are named by their host paths, never
    * looked up where a layer could add one.
    */
-  static HostCommands.Result run(LocalRuntime.Launch desktop, String script) {
+  static HostCommands.Result run(Launch desktop, String script) {
     long init = desktop.namespaceInit().orElseThrow().pid();
     return HostCommands.run(
         20_000,
@@ -28,7 +28,7 @@ final class DesktopShell {
         "/usr/bin/env",
         "-i",
         "PATH=/usr/local/bin:/usr/bin:/bin",
-        "HOME=" + LocalRuntime.DESKTOP_HOME,
+        "HOME=" + DesktopLauncher.DESKTOP_HOME,
         "/bin/bash",
         "-c",
         "cd; " + script);

@@ -32,7 +32,7 @@ final class LayerImages {
               f.getValue().startsWith("#!") ? "rwxr-xr-x" : "rw-r--r--"));
     }
     build(store, name, tag, src);
-    LocalRuntime.deleteTree(src);
+    LocalDataDir.deleteTree(src);
   }
 
   /**

@@ -93,7 +93,7 @@ class LocalDesktopAudioTest {
     LocalRuntime runtime = runtime();
     assertThat(runtime.start(LocalDesktops.spec("a1")).accepted()).isTrue();
     statuses.awaitState("a1", RUNNING, START);
-    LocalRuntime.Launch desktop = runtime.launch("a1").orElseThrow();
+    Launch desktop = runtime.launch("a1").orElseThrow();
     Path vnc = desktopDir("a1").resolve("vnc");
     String pulse = sessionPulseServer(desktop);
     DesktopAudio audio = runtime.audio("local", "a1").orElseThrow();
@@ -202,7 +202,7 @@ class LocalDesktopAudioTest {
     LocalRuntime runtime = runtime();
     assertThat(runtime.start(LocalDesktops.spec("a2")).accepted()).isTrue();
     statuses.awaitState("a2", RUNNING, START);
-    LocalRuntime.Launch desktop = runtime.launch("a2").orElseThrow();
+    Launch desktop = runtime.launch("a2").orElseThrow();
     String pulse = sessionPulseServer(desktop);
     writeAsUser(
         desktopDir("a2").resolve("home/tone.raw"), Tones.pcm(440, 0.3, 10_000, 2), desktop.uid());
@@ -354,7 +354,7 @@ class LocalDesktopAudioTest {
     return millis.stream().sorted().toList().get(millis.size() / 2);
   }
 
-  private static String sessionPulseServer(LocalRuntime.Launch desktop) {
+  private static String sessionPulseServer(Launch desktop) {
     // The entrypoint starts PulseAudio with the session; give it a moment after RUNNING.
     String[] found = new String[1];
     await()

@@ -65,8 +65,8 @@ class LocalDesktopHygieneTest {
     runtime.start(spec("calm"));
     awaitState("bomb", RUNNING);
     awaitState("calm", RUNNING);
-    LocalRuntime.Launch bomb = runtime.launch("bomb").orElseThrow();
-    LocalRuntime.Launch calm = runtime.launch("calm").orElseThrow();
+    Launch bomb = runtime.launch("bomb").orElseThrow();
+    Launch calm = runtime.launch("calm").orElseThrow();
     assertThat(bomb.cgroups().usage().pidsMax()).isEqualTo(PIDS_MAX);
     // The CPU it asked for is its quota; the memory it asked for its limit.
     assertThat(bomb.cgroups().dirs())
@@ -131,7 +131,7 @@ class LocalDesktopHygieneTest {
     runtime = runtime(flooding);
     runtime.start(spec("loud"));
     awaitState("loud", RUNNING);
-    LocalRuntime.Launch loud = runtime.launch("loud").orElseThrow();
+    Launch loud = runtime.launch("loud").orElseThrow();
     Path log = runtime.home("loud").resolveSibling("desktop.log");
     Path rotated = runtime.home("loud").resolveSibling("desktop.log.1");
 
@@ -159,7 +159,7 @@ class LocalDesktopHygieneTest {
     runtime.start(spec("phoenix"));
     awaitState("phoenix", RUNNING);
     Files.writeString(runtime.home("phoenix").resolve("kept.txt"), "mine\n");
-    LocalRuntime.Launch first = runtime.launch("phoenix").orElseThrow();
+    Launch first = runtime.launch("phoenix").orElseThrow();
     // The namespace's first process is the init that reaps orphans.
     assertThat(first.namespaceInit().flatMap(p -> p.info().command()).orElse("")).endsWith("/tini");
     statuses.clear();
@@ -170,7 +170,7 @@ class LocalDesktopHygieneTest {
     awaitState("phoenix", RUNNING);
     assertThat(statuses.states("phoenix")).containsSubsequence(STARTING, RUNNING);
     assertThat(statuses.getFirst().reason()).startsWith("session exited with code ");
-    LocalRuntime.Launch second = runtime.launch("phoenix").orElseThrow();
+    Launch second = runtime.launch("phoenix").orElseThrow();
     assertThat(second).isNotSameAs(first);
     assertThat(first.process().isAlive()).isFalse();
     assertThat(second.uid()).isEqualTo(first.uid());
@@ -263,14 +263,14 @@ class LocalDesktopHygieneTest {
   }
 
   /** Types into the desktop's terminal over RFB, once its shell runs. */
-  private void type(LocalRuntime.Launch launch, String text) throws IOException {
+  private void type(Launch launch, String text) throws IOException {
     DisplayEndpoint ep = launch.endpoint();
     try (RfbClient rfb = new RfbClient(ep.host(), ep.port())) {
       Terminals.type(launch, rfb, launch.log().file().resolveSibling("home"), text);
     }
   }
 
-  private static Optional<Long> processNamed(LocalRuntime.Launch launch, String name) {
+  private static Optional<Long> processNamed(Launch launch, String name) {
     return launch
         .process()
         .toHandle()

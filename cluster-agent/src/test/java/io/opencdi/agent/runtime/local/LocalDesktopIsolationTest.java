@@ -71,8 +71,8 @@ class LocalDesktopIsolationTest {
     runtime.start(spec("b", "bob"));
     awaitState("a", RUNNING);
     awaitState("b", RUNNING);
-    LocalRuntime.Launch a = runtime.launch("a").orElseThrow();
-    LocalRuntime.Launch b = runtime.launch("b").orElseThrow();
+    Launch a = runtime.launch("a").orElseThrow();
+    Launch b = runtime.launch("b").orElseThrow();
 
     // Each desktop has a user of its own, owning its home, which no one else may enter.
     assertThat(a.uid()).isNotEqualTo(b.uid());
@@ -134,7 +134,7 @@ class LocalDesktopIsolationTest {
     assertThat(write.output().lines()).as("a listing of B's home").doesNotContain("diary.txt");
     assertThat(Files.readSymbolicLink(Path.of("/proc", Long.toString(shellB), "cwd")).toString())
         .as("B's shell works in B's home")
-        .isEqualTo(LocalRuntime.DESKTOP_HOME);
+        .isEqualTo(DesktopLauncher.DESKTOP_HOME);
 
     // B's VNC: the agent's endpoint for it and B's socket itself; the agent reaches it.
     DisplayEndpoint vncB = runtime.display("local", "b").orElseThrow();
@@ -255,7 +255,7 @@ class LocalDesktopIsolationTest {
     LocalRuntime runtime = runtime();
     runtime.start(spec("s1", "alice"));
     awaitState("s1", RUNNING);
-    LocalRuntime.Launch launch = runtime.launch("s1").orElseThrow();
+    Launch launch = runtime.launch("s1").orElseThrow();
     // The kernel enforces the desktop's limits: its processes are in its cgroups.
     Path pids = Path.of("/sys/fs/cgroup/pids/opencdi", Integer.toString(launch.uid()));
     if (Files.isWritable(Path.of("/sys/fs/cgroup/pids"))) {
@@ -286,7 +286,7 @@ class LocalDesktopIsolationTest {
     statuses.clear();
     runtime.start(spec("s1", "alice"));
     awaitState("s1", RUNNING);
-    LocalRuntime.Launch again = runtime.launch("s1").orElseThrow();
+    Launch again = runtime.launch("s1").orElseThrow();
     assertThat(inDesktop(again, escape).ok()).isTrue();
     List<Long> escapedAgain = awaitEscapees(again);
     runtime.delete("local", "s1");
@@ -299,7 +299,7 @@ class LocalDesktopIsolationTest {
   // --- helpers
 
   /** Runs a bash script as a program of the desktop: in its namespaces, as its user. */
-  private static HostCommands.Result inDesktop(LocalRuntime.Launch desktop, String script) {
+  private static HostCommands.Result inDesktop(Launch desktop, String script) {
     return DesktopShell.run(desktop, script);
   }
 
@@ -312,7 +312,7 @@ class LocalDesktopIsolationTest {
         + " && IFS= read -r -t 3 -n 12 v <&3 && printf 'RFB 003.008\\n' >&3 && echo \"$v\")";
   }
 
-  private static List<Long> awaitEscapees(LocalRuntime.Launch launch) {
+  private static List<Long> awaitEscapees(Launch launch) {
     List<Long> escaped = new ArrayList<>();
     await()
         .atMost(Duration.ofSeconds(10))
@@ -330,7 +330,7 @@ class LocalDesktopIsolationTest {
     return escaped;
   }
 
-  private static long pidOf(LocalRuntime.Launch launch, String command) {
+  private static long pidOf(Launch launch, String command) {
     return launch
         .process()
         .toHandle()

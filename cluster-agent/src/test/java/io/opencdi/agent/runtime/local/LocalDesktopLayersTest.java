@@ -99,7 +99,7 @@ class LocalDesktopLayersTest {
               "command -v opencdi-hello-layer; opencdi-hello-layer");
       assertThat(hello.output()).as(id).contains("/usr/local/bin/opencdi-hello-layer", MARKER);
     }
-    LocalRuntime.Launch l1 = runtime.launch("l1").orElseThrow();
+    Launch l1 = runtime.launch("l1").orElseThrow();
     // The host's files win over a layer's; the layer's /opt is there, its /etc is not.
     HostCommands.Result composed =
         inDesktop(
@@ -323,7 +323,7 @@ class LocalDesktopLayersTest {
   }
 
   /** Runs a bash script as a program of the desktop: in its namespaces, as its user. */
-  private static HostCommands.Result inDesktop(LocalRuntime.Launch desktop, String script) {
+  private static HostCommands.Result inDesktop(Launch desktop, String script) {
     return DesktopShell.run(desktop, script + " 2>&1");
   }
 

@@ -64,7 +64,7 @@ class LocalDesktopPrintingTest {
     LocalRuntime runtime = runtime();
     assertThat(runtime.start(LocalDesktops.spec("p1")).accepted()).isTrue();
     statuses.awaitState("p1", RUNNING, START);
-    LocalRuntime.Launch desktop = runtime.launch("p1").orElseThrow();
+    Launch desktop = runtime.launch("p1").orElseThrow();
     Path prints = desktopDir("p1").resolve("prints");
     Path home = desktopDir("p1").resolve("home");
 
@@ -190,7 +190,7 @@ class LocalDesktopPrintingTest {
     return tmp.resolve("private/data/desktops").resolve(id);
   }
 
-  private static String inDesktop(LocalRuntime.Launch desktop, String script) {
+  private static String inDesktop(Launch desktop, String script) {
     return DesktopShell.run(desktop, script + " 2>&1").output();
   }
 

@@ -78,7 +78,7 @@ class LocalDesktopWatermarkTest {
     LocalRuntime runtime = runtime();
     assertThat(runtime.start(spec("w1")).accepted()).isTrue();
     statuses.awaitState("w1", RUNNING, START);
-    LocalRuntime.Launch desktop = runtime.launch("w1").orElseThrow();
+    Launch desktop = runtime.launch("w1").orElseThrow();
     String x = "export DISPLAY=:" + desktop.display() + " XAUTHORITY=$HOME/.Xauthority; ";
 
     // No viewer has connected: nothing is drawn.
@@ -133,7 +133,7 @@ class LocalDesktopWatermarkTest {
     return tmp.resolve("private/data/desktops").resolve(id).resolve("policy/watermark");
   }
 
-  private static String inDesktop(LocalRuntime.Launch desktop, String script) {
+  private static String inDesktop(Launch desktop, String script) {
     return DesktopShell.run(desktop, script + " 2>&1").output();
   }
 

@@ -98,7 +98,7 @@ class LocalRuntimeTest {
     assertThat(statuses.states("d1")).containsSubsequence(STARTING, RUNNING);
     DisplayEndpoint endpoint = runtime.display("local", "d1").orElseThrow();
     assertThat(endpoint.host()).isEqualTo("127.0.0.1");
-    LocalRuntime.Launch launch = runtime.launch("d1").orElseThrow();
+    Launch launch = runtime.launch("d1").orElseThrow();
     if (HostCommands.uid() == 0) {
       // A desktop never runs as root: every process of its group but the agent's unshare, which
       // holds its namespaces, runs as the desktop's own user.
@@ -197,7 +197,7 @@ class LocalRuntimeTest {
         runtime("runsc", LocalSettings.resolveEntrypoint(null, Path.of("")), START, "xfce");
     assertThat(runtime.start(spec("x1", "runc")).accepted()).isTrue();
     awaitState("x1", RUNNING);
-    LocalRuntime.Launch launch = runtime.launch("x1").orElseThrow();
+    Launch launch = runtime.launch("x1").orElseThrow();
     await()
         .atMost(Duration.ofSeconds(30))
         .untilAsserted(
@@ -380,7 +380,7 @@ class LocalRuntimeTest {
 
     // Power cycles keep the home as for runc desktops (see above); one gVisor start is slow
     // enough on a loaded CI machine (ptrace platform) to test it once.
-    LocalRuntime.Launch launch = runtime.launch("g1").orElseThrow();
+    Launch launch = runtime.launch("g1").orElseThrow();
     runtime.stop(spec("g1", "gvisor"));
     awaitState("g1", STOPPED);
     assertThat(Rfb.banner(endpoint.host(), endpoint.port(), 500)).isNull();

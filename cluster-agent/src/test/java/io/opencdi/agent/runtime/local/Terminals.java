@@ -16,7 +16,7 @@ final class Terminals {
    * Waits until the terminal's shell runs (xterm starts it in a session of its own) and returns its
    * process id.
    */
-  static long awaitShell(LocalRuntime.Launch launch) {
+  static long awaitShell(Launch launch) {
     return await()
         .atMost(Duration.ofSeconds(20))
         .until(() -> shell(launch), Optional::isPresent)
@@ -28,8 +28,7 @@ final class Terminals {
    * keyboard focus, which may come a moment after the shell: until then a probe is typed again
    * until the shell answers it in {@code home}.
    */
-  static void type(LocalRuntime.Launch launch, RfbClient rfb, Path home, String text)
-      throws IOException {
+  static void type(Launch launch, RfbClient rfb, Path home, String text) throws IOException {
     awaitShell(launch);
     await()
         .atMost(Duration.ofSeconds(30))
@@ -43,7 +42,7 @@ final class Terminals {
     rfb.type(text);
   }
 
-  private static Optional<Long> shell(LocalRuntime.Launch launch) {
+  private static Optional<Long> shell(Launch launch) {
     return launch
         .process()
         .toHandle()
