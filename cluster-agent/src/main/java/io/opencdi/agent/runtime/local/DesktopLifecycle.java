@@ -435,16 +435,22 @@ final class DesktopLifecycle {
     }
   }
 
+  /** Ends the desktop's processes, if it has any; returns them. The caller holds {@code d.ops}. */
+  private Launch terminateRunning(LocalDesktop d) {
+    Launch launch;
+    synchronized (lock) {
+      launch = d.launch;
+    }
+    if (launch != null) {
+      launcher.terminate(launch);
+    }
+    return launch;
+  }
+
   private void stopNow(LocalDesktop d, long epoch) {
     d.ops.lock();
     try {
-      Launch launch;
-      synchronized (lock) {
-        launch = d.launch;
-      }
-      if (launch != null) {
-        launcher.terminate(launch);
-      }
+      Launch launch = terminateRunning(d);
       synchronized (lock) {
         if (launch != null && d.launch == launch) {
           d.launch = null;
@@ -467,13 +473,7 @@ final class DesktopLifecycle {
   private void deleteNow(LocalDesktop d, long epoch) {
     d.ops.lock();
     try {
-      Launch launch;
-      synchronized (lock) {
-        launch = d.launch;
-      }
-      if (launch != null) {
-        launcher.terminate(launch);
-      }
+      Launch launch = terminateRunning(d);
       String problem = null;
       try {
         LocalDataDir.deleteTree(dataDir.dir(d.id));
