@@ -43,6 +43,10 @@ import org.jboss.logging.Logger;
  * and published with a hard link, which fails rather than replaces a name taken meanwhile; the
  * temporary file is removed whatever happens. Every helper is killed when it makes no progress for
  * the stall timeout; what helpers print on stderr goes to the agent's debug log, never to the user.
+ *
+ * <p>Longer than most files here (over 600 lines) because the five shell scripts it runs as the
+ * user are in it, beside the code that passes their arguments and reads their exit codes: a
+ * script and its caller change together, and apart they would be read apart.
  */
 public final class LocalDesktopFiles implements DesktopFiles {
   private static final Logger LOG = Logger.getLogger(LocalDesktopFiles.class);
