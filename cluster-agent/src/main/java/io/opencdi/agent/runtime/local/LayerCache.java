@@ -38,7 +38,7 @@ import org.jboss.logging.Logger;
  * oci:<store>/NAME:TAG} writes) and, in it, the manifest tagged {@code <tag>} (default {@code
  * latest}) or with that digest. The cache is keyed by the manifest's digest: the same image is
  * unpacked once, whatever the desktops and references that ask for it; a tag moved to another image
- * unpacks that image anew.
+ * unpacks that image anew. References and layouts are read by {@link OciImages}.
  *
  * <p>Unpacked trees no desktop uses are removed by {@link #collect}: a tree is <em>in use</em>
  * while a start holds it ({@link #acquireAll} to {@link #release}) or while a desktop the runtime
@@ -56,88 +56,14 @@ final class LayerCache {
 
   private static final Logger LOG = Logger.getLogger(LayerCache.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String REF_NAME = "org.opencontainers.image.ref.name";
   private static final String PARTIAL_PREFIX = ".partial-";
   private static final String TRASH_PREFIX = ".trash-";
   private static final Pattern DIR_NAME =
       Pattern.compile("sha256-[0-9a-f]{64}|sha512-[0-9a-f]{128}");
   private static final long UNPACK_TIMEOUT_MILLIS = 10 * 60_000;
 
-  // host[:port] first, then path elements; never "." or ".." (each starts with a letter or digit).
-  private static final Pattern FIRST_ELEMENT =
-      Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*(:\\d+)?");
-  private static final Pattern ELEMENT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
-  private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
-  private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}");
   // Characters an overlayfs option cannot hold in a lower directory's path.
   private static final Pattern OVERLAY_UNSAFE = Pattern.compile("[:,\\\\\\s]");
-
-  /**
-   * A parsed image reference.
-   *
-   * @param name repository, path elements separated by {@code /}
-   * @param tag the tag, or null when only a digest is given
-   * @param digest the manifest's digest, or null
-   */
-  record Reference(String name, String tag, String digest) {
-
-    /**
-     * Parses {@code <name>[:<tag>][@<digest>]}; a reference with neither tag nor digest means tag
-     * {@code latest}.
-     *
-     * @throws IllegalArgumentException with the reason when it is no reference
-     */
-    static Reference parse(String image) {
-      if (image == null || image.isBlank()) {
-        throw new IllegalArgumentException("names no image");
-      }
-      String rest = image;
-      String digest = null;
-      int at = rest.indexOf('@');
-      if (at >= 0) {
-        digest = rest.substring(at + 1);
-        rest = rest.substring(0, at);
-        if (!DIGEST.matcher(digest).matches()) {
-          throw new IllegalArgumentException(
-              "image " + image + " has no valid digest (sha256:<64 hex digits>)");
-        }
-      }
-      String tag = null;
-      int colon = rest.lastIndexOf(':');
-      if (colon > rest.lastIndexOf('/')) {
-        tag = rest.substring(colon + 1);
-        rest = rest.substring(0, colon);
-        if (!TAG.matcher(tag).matches()) {
-          throw new IllegalArgumentException("image " + image + " has no valid tag");
-        }
-      }
-      String[] elements = rest.split("/", -1);
-      for (int i = 0; i < elements.length; i++) {
-        if (!(i == 0 ? FIRST_ELEMENT : ELEMENT).matcher(elements[i]).matches()) {
-          throw new IllegalArgumentException(
-              "image " + image + " is not a reference <name>[:<tag>][@<digest>]");
-        }
-      }
-      if (tag == null && digest == null) {
-        tag = "latest";
-      }
-      return new Reference(rest, tag, digest);
-    }
-
-    @Override
-    public String toString() {
-      return name + (tag == null ? "" : ":" + tag) + (digest == null ? "" : "@" + digest);
-    }
-  }
-
-  /**
-   * A layer found in the store.
-   *
-   * @param layout the OCI image layout that holds it
-   * @param tag the tag umoci unpacks
-   * @param digest the manifest's digest (the cache's key)
-   */
-  record Found(Path layout, String tag, String digest) {}
 
   /**
    * One overlay mount of a desktop: {@code target} (a host directory) composed read-only of {@code
@@ -383,7 +309,7 @@ final class LayerCache {
   }
 
   private Held take(AppLayer layer, boolean hold) throws IOException {
-    Found found = find(layer);
+    OciImages.Found found = find(layer);
     Path dir = cache.resolve(dirName(found.digest()));
     // Always under the digest's lock: a collection may be renaming the tree away right now.
     ReentrantLock lock = lockOf(found.digest());
@@ -405,7 +331,7 @@ final class LayerCache {
     return unpacking.computeIfAbsent(digest, d -> new ReentrantLock());
   }
 
-  private Path unpackLocked(AppLayer layer, Found found, Path dir) throws IOException {
+  private Path unpackLocked(AppLayer layer, OciImages.Found found, Path dir) throws IOException {
     if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
       return dir; // unpacked earlier, by this agent or another
     }
@@ -454,10 +380,10 @@ final class LayerCache {
    *
    * @throws IOException with the reason when it is not there
    */
-  Found find(AppLayer layer) throws IOException {
-    Reference ref;
+  OciImages.Found find(AppLayer layer) throws IOException {
+    OciImages.Reference ref;
     try {
-      ref = Reference.parse(layer.image());
+      ref = OciImages.Reference.parse(layer.image());
     } catch (IllegalArgumentException e) {
       throw new IOException(describe(layer) + ": " + e.getMessage());
     }
@@ -485,61 +411,19 @@ final class LayerCache {
       throw new IOException(describe(layer) + ": cannot read " + index + ": " + e.getMessage());
     }
     try {
-      return select(layout, json, ref);
+      return OciImages.select(layout, json, ref);
     } catch (IllegalArgumentException e) {
       throw new IOException(describe(layer) + ": " + e.getMessage());
     }
   }
 
   /** The layout directory of a reference: {@code <store>/<name>}. */
-  Path layout(Reference ref) {
+  Path layout(OciImages.Reference ref) {
     Path layout = store;
     for (String element : ref.name().split("/")) {
       layout = layout.resolve(element);
     }
     return layout;
-  }
-
-  /**
-   * The manifest a reference names in a layout's {@code index.json}: the one tagged (annotation
-   * {@code org.opencontainers.image.ref.name}) with its tag and, when it names one, with its
-   * digest.
-   *
-   * @throws IllegalArgumentException with the reason when there is none
-   */
-  static Found select(Path layout, JsonNode index, Reference ref) {
-    List<String> tags = new ArrayList<>();
-    for (JsonNode m : index.path("manifests")) {
-      String tag = m.path("annotations").path(REF_NAME).asText(null);
-      String digest = m.path("digest").asText("");
-      if (tag != null) {
-        tags.add(tag);
-      }
-      boolean tagMatches = ref.tag() == null || ref.tag().equals(tag);
-      boolean digestMatches = ref.digest() == null || ref.digest().equals(digest);
-      if (tagMatches && digestMatches) {
-        if (!DIGEST.matcher(digest).matches()) {
-          throw new IllegalArgumentException(
-              layout + " names " + ref + " with an invalid digest " + digest);
-        }
-        if (tag == null) {
-          throw new IllegalArgumentException(
-              layout + " holds " + ref + " untagged; tag it (umoci unpacks tagged images)");
-        }
-        return new Found(layout, tag, digest);
-      }
-    }
-    throw new IllegalArgumentException(
-        "image "
-            + ref
-            + " is not in the layer store: "
-            + layout
-            + " has no "
-            + (ref.tag() == null ? "manifest " + ref.digest() : "tag " + ref.tag())
-            + (ref.tag() != null && ref.digest() != null ? " with digest " + ref.digest() : "")
-            + " (it has "
-            + (tags.isEmpty() ? "none" : String.join(", ", tags))
-            + ")");
   }
 
   /**
@@ -590,11 +474,6 @@ final class LayerCache {
   /** The manifest digest a cache directory's name stands for: {@link #dirName}'s inverse. */
   static String digest(String dirName) {
     return dirName.replaceFirst("-", ":");
-  }
-
-  /** Whether {@code digest} is a manifest digest as the cache keys them. */
-  static boolean isDigest(String digest) {
-    return DIGEST.matcher(digest).matches();
   }
 
   /**

@@ -153,7 +153,7 @@ final class LocalDataDir {
         if (line.isBlank()) {
           continue;
         }
-        if (!LayerCache.isDigest(line.strip())) {
+        if (!OciImages.isDigest(line.strip())) {
           return null;
         }
         digests.add(line.strip());

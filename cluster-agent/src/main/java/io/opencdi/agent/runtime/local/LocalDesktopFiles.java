@@ -45,8 +45,8 @@ import org.jboss.logging.Logger;
  * the stall timeout; what helpers print on stderr goes to the agent's debug log, never to the user.
  *
  * <p>Longer than most files here (over 600 lines) because the five shell scripts it runs as the
- * user are in it, beside the code that passes their arguments and reads their exit codes: a
- * script and its caller change together, and apart they would be read apart.
+ * user are in it, beside the code that passes their arguments and reads their exit codes: a script
+ * and its caller change together, and apart they would be read apart.
  */
 public final class LocalDesktopFiles implements DesktopFiles {
   private static final Logger LOG = Logger.getLogger(LocalDesktopFiles.class);

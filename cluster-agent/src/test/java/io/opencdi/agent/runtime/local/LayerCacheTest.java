@@ -48,15 +48,15 @@ class LayerCacheTest {
   @Test
   void aReferenceIsALayoutUnderTheStoreNamedByItsRegistryAndPath() {
     LayerCache cache = new LayerCache(tmp.resolve("store"), tmp.resolve("cache"), "umoci");
-    LayerCache.Reference hello = LayerCache.Reference.parse("ghcr.io/opencdi/apps/hello:1");
-    assertThat(hello).isEqualTo(new LayerCache.Reference("ghcr.io/opencdi/apps/hello", "1", null));
+    OciImages.Reference hello = OciImages.Reference.parse("ghcr.io/opencdi/apps/hello:1");
+    assertThat(hello).isEqualTo(new OciImages.Reference("ghcr.io/opencdi/apps/hello", "1", null));
     assertThat(cache.layout(hello)).isEqualTo(tmp.resolve("store/ghcr.io/opencdi/apps/hello"));
-    assertThat(LayerCache.Reference.parse("localhost:5000/tools/editor"))
-        .isEqualTo(new LayerCache.Reference("localhost:5000/tools/editor", "latest", null));
-    assertThat(LayerCache.Reference.parse("example.org/x:2.1@" + D1))
-        .isEqualTo(new LayerCache.Reference("example.org/x", "2.1", D1));
-    assertThat(LayerCache.Reference.parse("example.org/x@" + D1))
-        .isEqualTo(new LayerCache.Reference("example.org/x", null, D1));
+    assertThat(OciImages.Reference.parse("localhost:5000/tools/editor"))
+        .isEqualTo(new OciImages.Reference("localhost:5000/tools/editor", "latest", null));
+    assertThat(OciImages.Reference.parse("example.org/x:2.1@" + D1))
+        .isEqualTo(new OciImages.Reference("example.org/x", "2.1", D1));
+    assertThat(OciImages.Reference.parse("example.org/x@" + D1))
+        .isEqualTo(new OciImages.Reference("example.org/x", null, D1));
     // Nothing outside the store: no "." or ".." elements, no absolute paths, no empty elements.
     for (String bad :
         List.of(
@@ -68,7 +68,7 @@ class LayerCacheTest {
             "x:bad tag",
             "x@sha256:short",
             " ")) {
-      assertThatThrownBy(() -> LayerCache.Reference.parse(bad))
+      assertThatThrownBy(() -> OciImages.Reference.parse(bad))
           .as(bad)
           .isInstanceOf(IllegalArgumentException.class);
     }
@@ -85,18 +85,17 @@ class LayerCacheTest {
               {"digest": "%s", "annotations": {"org.opencontainers.image.ref.name": "2"}}]}
             """
                 .formatted(D1, D2));
-    assertThat(LayerCache.select(layout, index, LayerCache.Reference.parse("example.org/x:2")))
-        .isEqualTo(new LayerCache.Found(layout, "2", D2));
-    assertThat(LayerCache.select(layout, index, LayerCache.Reference.parse("example.org/x@" + D1)))
-        .isEqualTo(new LayerCache.Found(layout, "1", D1));
+    assertThat(OciImages.select(layout, index, OciImages.Reference.parse("example.org/x:2")))
+        .isEqualTo(new OciImages.Found(layout, "2", D2));
+    assertThat(OciImages.select(layout, index, OciImages.Reference.parse("example.org/x@" + D1)))
+        .isEqualTo(new OciImages.Found(layout, "1", D1));
     assertThatThrownBy(
-            () -> LayerCache.select(layout, index, LayerCache.Reference.parse("example.org/x:3")))
+            () -> OciImages.select(layout, index, OciImages.Reference.parse("example.org/x:3")))
         .hasMessageContaining("image example.org/x:3 is not in the layer store")
         .hasMessageContaining("has no tag 3 (it has 1, 2)");
     assertThatThrownBy(
             () ->
-                LayerCache.select(
-                    layout, index, LayerCache.Reference.parse("example.org/x:1@" + D2)))
+                OciImages.select(layout, index, OciImages.Reference.parse("example.org/x:1@" + D2)))
         .hasMessageContaining("has no tag 1 with digest " + D2);
   }
 

@@ -345,7 +345,7 @@ class LocalDesktopLayersTest {
 
   /** The unpacked tree of a layer: its manifest's digest, as the store names it. */
   private Path treeOf(Path cache, AppLayer layer) throws IOException {
-    LayerCache.Found found = new LayerCache(store, cache, "umoci").find(layer);
+    OciImages.Found found = new LayerCache(store, cache, "umoci").find(layer);
     Path tree = cache.resolve(LayerCache.dirName(found.digest()));
     assertThat(tree).isDirectory();
     return tree;
