@@ -16,27 +16,23 @@ import java.net.URL;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.core.ConditionFactory;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The gateway places and runs desktops on a cluster served by the agent's kubernetes runtime
  * exactly as on the simulated fleet: the real gateway, a real agent process, and a member cluster's
  * API server (fabric8's mock in CRUD mode) where the test plays the scheduler and the kubelet.
- * Everything the user does goes through the GraphQL API.
+ * Everything the user does goes through the GraphQL API. Each test has a cluster (API server and
+ * agent) of its own, so none depends on what another left behind.
  */
 @QuarkusTest
 @QuarkusTestResource(PostgresResource.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KubernetesClusterTest {
-  private static final String CLUSTER = "k8s-gw";
+  private static final AtomicInteger clusterS = new AtomicInteger();
   // A region no other test's fleet uses: the desktops below prefer it.
   private static final String REGION = "eu-central";
   private static final String IMAGE = "opencdi/desktop-xfce:0.1";
@@ -53,13 +49,12 @@ class KubernetesClusterTest {
   private AgentProcess agent;
   private String admin;
   private String alice;
+  private String cluster;
 
-  // Not @BeforeAll: the HTTP port of the application under test is known only per test.
   @BeforeEach
   void startCluster() {
-    if (agent != null) {
-      return;
-    }
+    int n = clusterS.incrementAndGet();
+    cluster = "k8s-gw-" + n;
     k8s = new MemberApiServer();
     k8s.node("kn-a", "16", "64Gi", 110, REGION, REGION + "-1a", false);
     k8s.node("kn-b", "8", "32Gi", 110, REGION, REGION + "-1a", false);
@@ -73,14 +68,14 @@ class KubernetesClusterTest {
             base.getPort(),
             PostgresResource.AGENT_TOKEN,
             "# unused: the kubernetes runtime reads its cluster from the API server\n",
-            "k8s-agent",
-            k8s.agentSettings(CLUSTER));
+            "k8s-agent-" + n,
+            k8s.agentSettings(cluster));
     admin = login("admin");
     alice = login("alice");
-    agent.awaitReady(admin, CLUSTER);
+    agent.awaitReady(admin, cluster);
   }
 
-  @AfterAll
+  @AfterEach
   void stop() {
     if (agent != null) {
       agent.close();
@@ -95,10 +90,9 @@ class KubernetesClusterTest {
   }
 
   @Test
-  @Order(1)
   void theClusterShowsTheCapacityOfItsSchedulableNodes() {
     JsonPath clusters = run(admin, "clusters", "Clusters");
-    String c = "data.clusters.find { it.name == '" + CLUSTER + "' }";
+    String c = "data.clusters.find { it.name == '" + cluster + "' }";
     assertThat(clusters.getString(c + ".runtime")).isEqualTo("kubernetes");
     assertThat(clusters.getString(c + ".region")).isEqualTo(REGION);
     assertThat(clusters.getString(c + ".zone")).isEqualTo(REGION + "-1a");
@@ -116,20 +110,19 @@ class KubernetesClusterTest {
     assertThat(clusters.getInt(capacity + ".allocatedDesktops")).isZero();
     assertThat(clusters.getLong(capacity + ".largestFreeCpuMillis")).isEqualTo(16_000 - SYSTEM_CPU);
 
-    JsonPath cluster = run(admin, "clusters", "Cluster", "id", clusters.getString(c + ".id"));
-    assertThat(cluster.getList("data.cluster.nodeGroups.name")).containsExactly("kn-a", "kn-b");
+    JsonPath detail = run(admin, "clusters", "Cluster", "id", clusters.getString(c + ".id"));
+    assertThat(detail.getList("data.cluster.nodeGroups.name")).containsExactly("kn-a", "kn-b");
   }
 
   @Test
-  @Order(2)
   void aDesktopIsPlacedRunsPowersOffKeepingItsVolumeAndIsDeleted() throws Exception {
     try (Subscription events =
         Subscription.open(base.getPort(), alice, "desktops", "DesktopEvents", Map.of())) {
       JsonPath created = create();
       String id = created.getString("data.createDesktop.id");
       assertThat(id).as(created.prettify()).isNotNull();
-      assertThat(created.getString("data.createDesktop.cluster.name")).isEqualTo(CLUSTER);
-      assertThat(created.getString("data.createDesktop.placementSummary")).contains(CLUSTER);
+      assertThat(created.getString("data.createDesktop.cluster.name")).isEqualTo(cluster);
+      assertThat(created.getString("data.createDesktop.placementSummary")).contains(cluster);
       String node = created.getString("data.createDesktop.nodeGroup");
       assertThat(node).isIn("kn-a", "kn-b");
 
@@ -179,7 +172,6 @@ class KubernetesClusterTest {
   }
 
   @Test
-  @Order(3)
   void aPodWhoseImageCannotBePulledFailsTheDesktopAndReleasesItsReservation() {
     long before = allocatedCpu();
     int desktopsBefore = allocatedDesktops();
@@ -207,7 +199,6 @@ class KubernetesClusterTest {
   }
 
   @Test
-  @Order(4)
   void aNodeWithoutTheSandboxRuntimeFailsTheDesktopWithTheKubeletsReason() {
     long before = allocatedCpu();
     String id = create().getString("data.createDesktop.id");
@@ -263,12 +254,12 @@ class KubernetesClusterTest {
 
   private long allocatedCpu() {
     return run(admin, "clusters", "Clusters")
-        .getLong("data.clusters.find { it.name == '" + CLUSTER + "' }.capacity.allocatedCpuMillis");
+        .getLong("data.clusters.find { it.name == '" + cluster + "' }.capacity.allocatedCpuMillis");
   }
 
   private int allocatedDesktops() {
     return run(admin, "clusters", "Clusters")
-        .getInt("data.clusters.find { it.name == '" + CLUSTER + "' }.capacity.allocatedDesktops");
+        .getInt("data.clusters.find { it.name == '" + cluster + "' }.capacity.allocatedDesktops");
   }
 
   private static List<String> states(Subscription s, String id) {
