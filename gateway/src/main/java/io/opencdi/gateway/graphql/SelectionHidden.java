@@ -8,6 +8,7 @@ import graphql.schema.DataFetchingEnvironment;
 import graphql.schema.DataFetchingFieldSelectionSet;
 import graphql.schema.DelegatingDataFetchingEnvironment;
 import graphql.schema.SelectedField;
+import io.smallrye.graphql.execution.datafetcher.BatchDataFetcher;
 import io.smallrye.graphql.execution.datafetcher.PlugableDataFetcher;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,9 @@ final class SelectionHidden extends SimplePerformantInstrumentation {
       DataFetcher<?> fetcher,
       InstrumentationFieldFetchParameters parameters,
       InstrumentationState state) {
-    if (!(fetcher instanceof PlugableDataFetcher<?>)) {
+    // Its batch fields' fetcher is no PlugableDataFetcher, and hands its environment on to the
+    // batch loader, which copies the selection again.
+    if (!(fetcher instanceof PlugableDataFetcher<?>) && !(fetcher instanceof BatchDataFetcher<?>)) {
       return fetcher;
     }
     return env -> fetcher.get(new WithoutSelection(env));

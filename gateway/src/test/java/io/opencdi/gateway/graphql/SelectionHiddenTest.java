@@ -7,9 +7,11 @@ import graphql.schema.DataFetchingEnvironment;
 import graphql.schema.DataFetchingEnvironmentImpl;
 import graphql.schema.DataFetchingFieldSelectionSet;
 import graphql.schema.SelectedField;
+import io.smallrye.graphql.execution.datafetcher.BatchDataFetcher;
 import io.smallrye.graphql.execution.datafetcher.PlugableDataFetcher;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class SelectionHiddenTest {
@@ -76,6 +78,32 @@ class SelectionHiddenTest {
     DataFetcher<?> seen = instrumentation.instrumentDataFetcher(smallRye, null, null);
 
     assertThat(seen.get(env())).isEqualTo("the source d-1 []");
+  }
+
+  @Test
+  void batchFieldsSeeNoSelectionEither() throws Exception {
+    // What SmallRye GraphQL registers for a field with @Source List<...>: it reads the selection
+    // first thing (to build its context) and then hands the environment to the batch loader.
+    AtomicReference<List<SelectedField>> seenBySmallRye = new AtomicReference<>();
+    io.smallrye.graphql.schema.model.Operation operation =
+        new io.smallrye.graphql.schema.model.Operation();
+    io.smallrye.graphql.schema.model.Reference user =
+        new io.smallrye.graphql.schema.model.Reference();
+    user.setName("User");
+    operation.setSourceFieldOn(user);
+    operation.setName("ownedDesktops");
+    BatchDataFetcher<String> batch =
+        new BatchDataFetcher<>(operation, new io.smallrye.graphql.schema.model.Type()) {
+          @Override
+          public String get(DataFetchingEnvironment e) {
+            seenBySmallRye.set(e.getSelectionSet().getFields());
+            return "batched";
+          }
+        };
+
+    assertThat(instrumentation.instrumentDataFetcher(batch, null, null).get(env()))
+        .isEqualTo("batched");
+    assertThat(seenBySmallRye.get()).isEmpty();
   }
 
   @Test
