@@ -132,6 +132,8 @@ public class DisplayRoutes {
     upgrade(
         rc,
         ws -> {
+          // Before anything that waits: the agent may send all and close meanwhile.
+          DialBack back = DialBack.of(ws);
           if (header == null || !header.startsWith("Bearer ") || header.length() > 512) {
             Tunnels.close(ws, CloseCodes.UNAUTHORIZED, "agent token required");
             return;
@@ -145,7 +147,7 @@ public class DisplayRoutes {
                       Tunnels.close(ws, CloseCodes.UNAUTHORIZED, "unknown or revoked agent token");
                       return;
                     }
-                    switch (tunnels.claim(tunnelId, agent.id, ws)) {
+                    switch (tunnels.claim(tunnelId, agent.id, back)) {
                       case SPLICED -> {}
                       case UNKNOWN ->
                           Tunnels.close(ws, CloseCodes.UNKNOWN_TUNNEL, "unknown or expired tunnel");

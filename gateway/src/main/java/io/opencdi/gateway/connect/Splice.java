@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class Splice {
   private final Vertx vertx;
   private final WebSocketBase viewer;
+  private final DialBack dialBack;
   private final WebSocketBase tunnel;
   private final int maxFrameBytes;
   private final long idleNanos;
@@ -38,7 +39,7 @@ final class Splice {
   private Splice(
       Vertx vertx,
       WebSocketBase viewer,
-      WebSocketBase tunnel,
+      DialBack tunnel,
       int maxFrameBytes,
       Duration idle,
       Runnable onEnd,
@@ -50,17 +51,18 @@ final class Splice {
     this.clock = clock;
     this.inspector = inspector;
     this.viewer = viewer;
-    this.tunnel = tunnel;
+    this.dialBack = tunnel;
+    this.tunnel = tunnel.socket();
     this.maxFrameBytes = maxFrameBytes;
     this.idleNanos = idle.toNanos();
     this.onEnd = onEnd;
   }
 
-  /** Starts copying; both sockets must be paused and not yet closed. */
+  /** Starts copying; both sockets must be paused (either may have closed meanwhile). */
   static void start(
       Vertx vertx,
       WebSocketBase viewer,
-      WebSocketBase tunnel,
+      DialBack tunnel,
       int maxFrameBytes,
       Duration idle,
       Runnable onEnd,
@@ -71,10 +73,17 @@ final class Splice {
   }
 
   private void run() {
-    forward(viewer, tunnel);
-    forward(tunnel, viewer);
+    if (viewer.isClosed()) {
+      // The viewer left while the agent dialled back: Vert.x takes no handlers on it now.
+      if (finish()) {
+        close(tunnel, DisplayCloseCodes.NORMAL, "viewer gone");
+      }
+      return;
+    }
+    viewer.frameHandler(frame -> pass(frame, viewer, tunnel));
     viewer.closeHandler(v -> end(tunnel, DisplayCloseCodes.NORMAL, "viewer closed"));
-    tunnel.closeHandler(
+    dialBack.claim(
+        frame -> pass(frame, tunnel, viewer),
         v -> {
           Short code = tunnel.closeStatusCode();
           if (code != null && code == DisplayCloseCodes.NORMAL) {
@@ -100,16 +109,13 @@ final class Splice {
     tunnel.resume();
   }
 
-  private void forward(WebSocketBase from, WebSocketBase to) {
-    from.frameHandler(
-        frame -> {
-          if (frame.isText()) {
-            endBoth(DisplayCloseCodes.TEXT_NOT_ACCEPTED, "binary frames only");
-          } else if (frame.isBinary() || frame.isContinuation()) {
-            copy(frame, from, to);
-          }
-          // Pings are answered by Vert.x itself; close frames reach the close handlers.
-        });
+  private void pass(WebSocketFrame frame, WebSocketBase from, WebSocketBase to) {
+    if (frame.isText()) {
+      endBoth(DisplayCloseCodes.TEXT_NOT_ACCEPTED, "binary frames only");
+    } else if (frame.isBinary() || frame.isContinuation()) {
+      copy(frame, from, to);
+    }
+    // Pings are answered by Vert.x itself; close frames reach the close handlers.
   }
 
   private void copy(WebSocketFrame frame, WebSocketBase from, WebSocketBase to) {

@@ -106,7 +106,7 @@ public class Tunnels {
    */
   public interface Waiter {
     /** The agent dialled back with {@code tunnel} (paused). */
-    void claimed(ServerWebSocket tunnel);
+    void claimed(DialBack tunnel);
 
     /** No tunnel comes, for this reason; {@code message} is for a person. */
     void failed(Failure failure, String message);
@@ -148,7 +148,7 @@ public class Tunnels {
     }
 
     @Override
-    public void claimed(ServerWebSocket tunnel) {
+    public void claimed(DialBack tunnel) {
       spliced.incrementAndGet();
       presence.joined(desktopId);
       Splice.start(
@@ -312,7 +312,7 @@ public class Tunnels {
   }
 
   /** The agent {@code agentId} dialled back with {@code tunnel} (paused) for {@code tunnelId}. */
-  Claim claim(String tunnelId, UUID agentId, ServerWebSocket tunnel) {
+  Claim claim(String tunnelId, UUID agentId, DialBack tunnel) {
     Waiting w = waiting.get(tunnelId);
     if (w == null) {
       return Claim.UNKNOWN;

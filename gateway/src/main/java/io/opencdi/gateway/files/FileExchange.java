@@ -1,5 +1,6 @@
 package io.opencdi.gateway.files;
 
+import io.opencdi.gateway.connect.DialBack;
 import io.opencdi.gateway.connect.Tunnels;
 import io.opencdi.protocol.FileNames;
 import io.opencdi.protocol.FileOpen;
@@ -76,14 +77,14 @@ final class FileExchange implements Tunnels.Waiter {
   }
 
   @Override
-  public void claimed(ServerWebSocket tunnel) {
+  public void claimed(DialBack back) {
+    ServerWebSocket tunnel = back.socket();
     this.tunnel = tunnel;
     if (done || rc.response().closed()) {
       finish();
       return;
     }
-    tunnel.frameHandler(this::frame);
-    tunnel.closeHandler(v -> closed(tunnel.closeStatusCode(), tunnel.closeReason()));
+    back.claim(this::frame, v -> closed(tunnel.closeStatusCode(), tunnel.closeReason()));
     tunnel.exceptionHandler(e -> closed((short) 1011, null));
     tunnel.resume();
   }

@@ -1,5 +1,6 @@
 package io.opencdi.gateway.connect.audio;
 
+import io.opencdi.gateway.connect.DialBack;
 import io.opencdi.gateway.connect.DisplayCloseCodes;
 import io.opencdi.gateway.connect.Tunnels;
 import io.opencdi.protocol.AudioCodec;
@@ -27,6 +28,7 @@ final class AudioRelay {
 
   private final Vertx vertx;
   private final WebSocketBase viewer;
+  private final DialBack dialBack;
   private final WebSocketBase tunnel;
   private final boolean microphone;
   private final long idleNanos;
@@ -40,14 +42,15 @@ final class AudioRelay {
   private AudioRelay(
       Vertx vertx,
       WebSocketBase viewer,
-      WebSocketBase tunnel,
+      DialBack tunnel,
       boolean microphone,
       Duration idle,
       Instant endsAt,
       Counters counters) {
     this.vertx = vertx;
     this.viewer = viewer;
-    this.tunnel = tunnel;
+    this.dialBack = tunnel;
+    this.tunnel = tunnel.socket();
     this.microphone = microphone;
     this.idleNanos = idle.toNanos();
     this.endsAt = endsAt;
@@ -62,7 +65,7 @@ final class AudioRelay {
   static void start(
       Vertx vertx,
       WebSocketBase viewer,
-      WebSocketBase tunnel,
+      DialBack tunnel,
       boolean microphone,
       Duration idle,
       Instant endsAt,
@@ -88,12 +91,20 @@ final class AudioRelay {
   record Refusal(int code, String reason) {}
 
   private void run() {
-    tunnel.binaryMessageHandler(this::fromDesktop);
-    tunnel.textMessageHandler(t -> end(1011, "the desktop's sound broke the audio format"));
     viewer.binaryMessageHandler(b -> fromViewer(true, b));
     viewer.textMessageHandler(t -> fromViewer(false, null));
     viewer.closeHandler(v -> end(DisplayCloseCodes.NORMAL, "viewer closed"));
-    tunnel.closeHandler(v -> end(DisplayCloseCodes.NORMAL, "the desktop's sound ended"));
+    // Each packet is one final binary frame (far below a frame's size): anything else breaks the
+    // audio format.
+    dialBack.claim(
+        frame -> {
+          if (frame.isBinary() && frame.isFinal()) {
+            fromDesktop(frame.binaryData());
+          } else if (frame.isText() || frame.isBinary() || frame.isContinuation()) {
+            end(1011, "the desktop's sound broke the audio format");
+          }
+        },
+        v -> end(DisplayCloseCodes.NORMAL, "the desktop's sound ended"));
     viewer.exceptionHandler(e -> end(1011, "viewer connection failed"));
     tunnel.exceptionHandler(e -> end(1011, "the desktop's sound failed"));
     if (idleNanos > 0) {

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.opencdi.gateway.common.PerUserCount;
 import io.opencdi.gateway.connect.ConnectConfig;
 import io.opencdi.gateway.connect.ConnectTargets;
+import io.opencdi.gateway.connect.DialBack;
 import io.opencdi.gateway.connect.DisplayCloseCodes;
 import io.opencdi.gateway.connect.TicketStore;
 import io.opencdi.gateway.connect.Tunnels;
@@ -108,9 +109,9 @@ public class AudioRoutes {
                 new AudioOpen(tunnelId, desktopId, clusterName, dialBack, microphone),
             new Tunnels.Waiter() {
               @Override
-              public void claimed(ServerWebSocket tunnel) {
+              public void claimed(DialBack tunnel) {
                 if (ws.isClosed()) {
-                  Tunnels.close(tunnel, DisplayCloseCodes.NORMAL, "viewer gone");
+                  Tunnels.close(tunnel.socket(), DisplayCloseCodes.NORMAL, "viewer gone");
                   return;
                 }
                 open.incrementAndGet();
