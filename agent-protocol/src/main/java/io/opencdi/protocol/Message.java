@@ -23,6 +23,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
   @JsonSubTypes.Type(value = SnapshotStatus.class, name = "snapshot-status"),
   @JsonSubTypes.Type(value = FileOpen.class, name = "file-open"),
   @JsonSubTypes.Type(value = AudioOpen.class, name = "audio-open"),
+  @JsonSubTypes.Type(value = PrintJob.class, name = "print-job"),
 })
 public sealed interface Message
     permits Hello,
@@ -38,4 +39,5 @@ public sealed interface Message
         LiveReport,
         SnapshotStatus,
         FileOpen,
-        AudioOpen {}
+        AudioOpen,
+        PrintJob {}

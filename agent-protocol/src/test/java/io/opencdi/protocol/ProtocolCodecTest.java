@@ -99,7 +99,8 @@ class ProtocolCodecTest {
                         new AppLayer("gimp", "2.10", "ghcr.io/opencdi/apps/gimp:2.10"),
                         new AppLayer("fonts", "1", "ghcr.io/opencdi/apps/fonts:1")))),
             new SnapshotStatus("s1", "d1", "bj-1", SnapshotState.READY, 1073741824L, null, 43L),
-            new SnapshotStatus("s2", "d1", "bj-1", SnapshotState.FAILED, null, "no class", 44L));
+            new SnapshotStatus("s2", "d1", "bj-1", SnapshotState.FAILED, null, "no class", 44L),
+            new PrintJob("d1", "bj-1", "2026-12-07T10-00-00Z-job-3-report.pdf", 18_204L, 45L));
     for (Message frame : frames) {
       assertThat(codec.decode(codec.encode(frame))).isEqualTo(frame);
     }

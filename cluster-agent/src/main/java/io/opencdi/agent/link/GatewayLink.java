@@ -22,6 +22,7 @@ import io.opencdi.protocol.Heartbeat;
 import io.opencdi.protocol.Hello;
 import io.opencdi.protocol.LiveQuery;
 import io.opencdi.protocol.Message;
+import io.opencdi.protocol.PrintJob;
 import io.opencdi.protocol.ProtocolCodec;
 import io.opencdi.protocol.ProtocolException;
 import io.opencdi.protocol.ProtocolVersion;
@@ -160,6 +161,11 @@ public class GatewayLink {
           @Override
           public void capacityChanged(String cluster) {
             submit(() -> markDirty(cluster));
+          }
+
+          @Override
+          public void printed(PrintJob job) {
+            submit(() -> sendPrintJob(job));
           }
         });
     submit(this::connect);
@@ -583,6 +589,14 @@ public class GatewayLink {
     // A status lost while the link is down is re-reported when the gateway repeats its command.
     if (s != null && s.welcomed && !s.ended && s.connection != null) {
       send(s, status);
+    }
+  }
+
+  private void sendPrintJob(PrintJob job) {
+    Session s = session;
+    // A job printed while the link is down is not announced: the portal's Prints dialog lists it.
+    if (s != null && s.welcomed && !s.ended && s.connection != null) {
+      send(s, job);
     }
   }
 

@@ -1,6 +1,7 @@
 package io.opencdi.agent.runtime;
 
 import io.opencdi.protocol.DesktopStatus;
+import io.opencdi.protocol.PrintJob;
 import io.opencdi.protocol.SnapshotStatus;
 
 /** Receives what a {@link DesktopRuntime} observes. See its threading rules. */
@@ -17,4 +18,7 @@ public interface RuntimeListener {
    * external usage, nodes or readiness changed. Fires often; coalesce before sending anything.
    */
   default void capacityChanged(String cluster) {}
+
+  /** A desktop's virtual printer finished a PDF (ADR 0043). */
+  default void printed(PrintJob job) {}
 }

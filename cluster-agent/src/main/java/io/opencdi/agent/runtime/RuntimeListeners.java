@@ -1,6 +1,7 @@
 package io.opencdi.agent.runtime;
 
 import io.opencdi.protocol.DesktopStatus;
+import io.opencdi.protocol.PrintJob;
 import io.opencdi.protocol.SnapshotStatus;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -45,6 +46,17 @@ public final class RuntimeListeners {
         listener.snapshotChanged(status);
       } catch (RuntimeException e) {
         log.error("runtime listener failed on a snapshot status", e);
+      }
+    }
+  }
+
+  /** Tells every listener of a PDF a desktop printed. */
+  public void printed(PrintJob job) {
+    for (RuntimeListener listener : listeners) {
+      try {
+        listener.printed(job);
+      } catch (RuntimeException e) {
+        log.error("runtime listener failed on a print job", e);
       }
     }
   }

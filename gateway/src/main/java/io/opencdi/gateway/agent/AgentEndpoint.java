@@ -3,6 +3,7 @@ package io.opencdi.gateway.agent;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opencdi.gateway.cluster.ClusterEventBus;
 import io.opencdi.gateway.desktop.DesktopReport;
+import io.opencdi.gateway.desktop.PrintAnnouncements;
 import io.opencdi.gateway.placement.PlacementService;
 import io.opencdi.gateway.snapshot.SnapshotService;
 import io.opencdi.protocol.CapacityUpdate;
@@ -15,6 +16,7 @@ import io.opencdi.protocol.Heartbeat;
 import io.opencdi.protocol.Hello;
 import io.opencdi.protocol.LiveReport;
 import io.opencdi.protocol.Message;
+import io.opencdi.protocol.PrintJob;
 import io.opencdi.protocol.ProtocolCodec;
 import io.opencdi.protocol.ProtocolException;
 import io.opencdi.protocol.ProtocolVersion;
@@ -63,6 +65,7 @@ public class AgentEndpoint {
   @Inject CapacityLimits limits;
   @Inject MeterRegistry meters;
   @Inject PlacementService placement;
+  @Inject PrintAnnouncements prints;
 
   /** Capacity updates skipped because they said what the last one applied said. */
   public static final String REPEATED_CAPACITY = "opencdi.agents.capacity.repeated";
@@ -136,6 +139,17 @@ public class AgentEndpoint {
                               + snapshot.snapshotId()
                               + " is not on a cluster of this agent")),
               "the status of snapshot " + snapshot.snapshotId());
+      case PrintJob job ->
+          keepingTheLink(
+              prints.reported(
+                  job,
+                  link.clusterIds(),
+                  () ->
+                      refusals.refused(
+                          link.agentName(),
+                          "print",
+                          "desktop " + job.desktopId() + " is not on a cluster of this agent")),
+              "the print job of desktop " + job.desktopId());
       case TunnelRefused refused -> {
         tunnelRefusals.fire(new AgentTunnelRefusal(link.agentId(), link.agentName(), refused));
         yield Uni.createFrom().voidItem();

@@ -2,6 +2,7 @@ package io.opencdi.gateway.desktop;
 
 import io.opencdi.gateway.desktop.api.Desktop;
 import io.opencdi.gateway.desktop.api.DesktopEvent;
+import io.opencdi.gateway.desktop.api.PrintedFile;
 import io.opencdi.gateway.events.Channels;
 import io.opencdi.gateway.events.Notifications;
 import io.opencdi.protocol.DesktopState;
@@ -31,17 +32,37 @@ public class DesktopEventBus {
         Channels.DESKTOP,
         json -> {
           String previous = json.getString("previousState");
+          JsonObject printed = json.getJsonObject("printed");
           local.onNext(
               new DesktopEvent(
                   Desktop.fromJson(json.getJsonObject("desktop")),
                   previous == null ? null : DesktopState.valueOf(previous),
-                  OffsetDateTime.parse(json.getString("at"))));
+                  OffsetDateTime.parse(json.getString("at")),
+                  printed == null
+                      ? null
+                      : new PrintedFile(
+                          printed.getString("name"),
+                          printed.getLong("sizeBytes"),
+                          OffsetDateTime.parse(printed.getString("printedAt")))));
         });
   }
 
   /** Announces a change after it was committed. */
   public Uni<Void> publish(Desktop desktop, DesktopState previousState) {
     return notifications.publish(Channels.DESKTOP, event(desktop, previousState));
+  }
+
+  /** Announces a PDF {@code desktop} printed; its state is unchanged. */
+  public Uni<Void> publishPrinted(Desktop desktop, PrintedFile printed) {
+    return notifications.publish(
+        Channels.DESKTOP,
+        event(desktop, desktop.state())
+            .put(
+                "printed",
+                new JsonObject()
+                    .put("name", printed.name())
+                    .put("sizeBytes", printed.sizeBytes())
+                    .put("printedAt", printed.printedAt().toString())));
   }
 
   /** Announces changes committed together, in order, in one round trip. */

@@ -15,6 +15,8 @@ import io.opencdi.gateway.events.Notifications;
 import io.opencdi.gateway.testing.DisplayClient;
 import io.opencdi.gateway.testing.PostgresResource;
 import io.opencdi.gateway.testing.RawAgent;
+import io.opencdi.gateway.testing.SharedDisplayFleet;
+import io.opencdi.gateway.testing.Subscription;
 import io.opencdi.protocol.CapacityUpdate;
 import io.opencdi.protocol.CloseCodes;
 import io.opencdi.protocol.ClusterReport;
@@ -28,6 +30,7 @@ import io.opencdi.protocol.Hello;
 import io.opencdi.protocol.LiveQuery;
 import io.opencdi.protocol.LiveReport;
 import io.opencdi.protocol.NodeGroupReport;
+import io.opencdi.protocol.PrintJob;
 import io.opencdi.protocol.ProtocolVersion;
 import io.opencdi.protocol.SnapshotState;
 import io.opencdi.protocol.SnapshotStatus;
@@ -38,6 +41,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
+import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
@@ -211,6 +215,69 @@ class AgentTrustTest {
             .isEqualTo(123);
       }
     }
+  }
+
+  @Test
+  void aPrintIsAnnouncedOnlyByTheDesktopsOwnAgentAndOnlyToThoseWhoMaySeeIt() throws Exception {
+    String home = "print-home-" + s;
+    try (RawAgent owner = ownerOf(home, "print-" + s)) {
+      String admin = login("admin");
+      String alice = login("alice");
+      String bob = login("bob");
+      Map<String, Object> template = SharedDisplayFleet.templateInput("printing-" + s);
+      template.put("printing", true);
+      JsonPath made = run(admin, "templates", "CreateTemplate", "input", template);
+      String templateId = made.getString("data.createTemplate.id");
+      assertThat(templateId).as(made.prettify()).isNotNull();
+      String id = runningDesktop(owner, alice, "print-" + s, templateId);
+      String intruderToken = newAgent("print-intruder-" + s);
+      String intruderHome = "print-intruder-home-" + s;
+      String join = registerCluster(intruderHome);
+      String genuine = "2026-12-07T10-00-00Z-job-7-minutes.pdf";
+      try (Subscription alices =
+              Subscription.open(
+                  base.getPort(), alice, "desktops", "DesktopPrints", Map.of("desktopId", id));
+          Subscription bobs =
+              Subscription.open(base.getPort(), bob, "desktops", "DesktopPrints", Map.of());
+          RawAgent intruder = RawAgent.connect(base.getPort(), intruderToken)) {
+        intruder.send(hello(List.of(cluster(intruderHome, "print-x-" + s, 1)), List.of(), join));
+        awaitWelcome(intruder);
+        double refusedBefore = refused("print");
+        long now = System.currentTimeMillis();
+
+        // Another agent announces a print of alice's desktop, to lure her to a download.
+        intruder.send(new PrintJob(id, home, "invoice-to-pay.pdf", 1, now));
+        await().atMost(WAIT).until(() -> refused("print") >= refusedBefore + 1);
+        // The desktop's own agent with names that are no plain PDF name: dropped.
+        owner.send(new PrintJob(id, home, "../../etc/passwd.pdf", 1, now));
+        owner.send(new PrintJob(id, home, ".hidden.pdf", 1, now));
+        owner.send(new PrintJob(id, home, "line\nbreak.pdf", 1, now));
+        owner.send(new PrintJob(id, home, "notes.txt", 1, now));
+        owner.send(new PrintJob("not-a-desktop", home, genuine, 1, now));
+        owner.send(new PrintJob(id, home, genuine, 2048, now));
+
+        await().atMost(WAIT).until(() -> !printed(alices).isEmpty());
+        List<JsonObject> seen = printed(alices);
+        assertThat(seen).hasSize(1);
+        JsonObject event = seen.get(0);
+        assertThat(event.getJsonObject("printed").getString("name")).isEqualTo(genuine);
+        assertThat(event.getJsonObject("printed").getLong("sizeBytes")).isEqualTo(2048);
+        assertThat(event.getJsonObject("desktop").getString("state")).isEqualTo("RUNNING");
+        Thread.sleep(500); // bob's stream had as long as alice's
+        assertThat(bobs.events())
+            .as("bob hears nothing of alice's desktop")
+            .noneMatch(e -> e.encode().contains(id));
+      }
+    }
+  }
+
+  private static List<JsonObject> printed(Subscription subscription) {
+    return subscription.events().stream()
+        .map(e -> e.getJsonObject("data"))
+        .filter(d -> d != null && d.getJsonObject("desktopEvents") != null)
+        .map(d -> d.getJsonObject("desktopEvents"))
+        .filter(e -> e.getJsonObject("printed") != null)
+        .toList();
   }
 
   private static Command awaitCommand(RawAgent agent, CommandKind kind) {
@@ -617,11 +684,17 @@ class AgentTrustTest {
 
   /** Alice's desktop in {@code region}, started and reported RUNNING by {@code owner}. */
   private String runningDesktop(RawAgent owner, String alice, String region) {
-    Map<String, Object> in = new HashMap<>();
-    in.put(
-        "templateId",
+    return runningDesktop(
+        owner,
+        alice,
+        region,
         run(alice, "templates", "Templates")
             .getString("data.templates.find { it.name == 'openbox-small' }.id"));
+  }
+
+  private String runningDesktop(RawAgent owner, String alice, String region, String templateId) {
+    Map<String, Object> in = new HashMap<>();
+    in.put("templateId", templateId);
     in.put("region", region);
     JsonPath created = run(alice, "desktops", "CreateDesktop", "input", in);
     String id = created.getString("data.createDesktop.id");

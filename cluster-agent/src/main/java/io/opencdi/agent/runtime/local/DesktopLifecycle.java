@@ -53,6 +53,9 @@ final class DesktopLifecycle {
   private final DesktopLauncher launcher;
   private final LocalDataDir dataDir;
   private final RuntimeListeners listeners;
+  // How often the prints folders of running desktops are looked at: a print is news within it.
+  private static final Duration PRINT_LOOK_INTERVAL = Duration.ofSeconds(1);
+
   private final ExecutorService workers =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("opencdi-local-", 0).factory());
   private final DesktopLayers layers;
@@ -88,10 +91,11 @@ final class DesktopLifecycle {
     }
   }
 
-  /** Starts the checks that run until the runtime closes: health, unused layers. */
+  /** Starts the checks that run until the runtime closes: health, unused layers, prints. */
   void watch() {
     workers.execute(this::watchHealth);
     workers.execute(layers::sweep);
+    workers.execute(this::watchPrints);
   }
 
   int size() {
@@ -573,6 +577,28 @@ final class DesktopLifecycle {
         } catch (RuntimeException e) {
           LOG.warnf(e, "desktop %s: health check failed", d.id);
         }
+      }
+    }
+  }
+
+  /** Tells the listeners of each PDF a running desktop prints ({@link PrintWatch}). */
+  private void watchPrints() {
+    PrintWatch prints = new PrintWatch(settings.clusterName());
+    while (!Thread.currentThread().isInterrupted()) {
+      HostCommands.sleep(PRINT_LOOK_INTERVAL);
+      List<String> running;
+      synchronized (lock) {
+        running =
+            desktops.values().stream()
+                .filter(d -> d.state == DesktopState.RUNNING)
+                .map(d -> d.id)
+                .toList();
+      }
+      prints.retain(running);
+      for (String id : running) {
+        prints
+            .look(id, DesktopPrints.dir(dataDir.dir(id)), System.currentTimeMillis())
+            .forEach(listeners::printed);
       }
     }
   }

@@ -9,9 +9,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.opencdi.agent.runtime.DesktopFiles;
 import io.opencdi.agent.runtime.FileEntry;
+import io.opencdi.agent.runtime.RuntimeListener;
 import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.FileNames;
 import io.opencdi.protocol.FileOpen;
+import io.opencdi.protocol.PrintJob;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -62,6 +64,14 @@ class LocalDesktopPrintingTest {
     assumeTrue(
         Files.isExecutable(Path.of("/usr/sbin/cupsd")), "CUPS is not installed (cups-daemon)");
     LocalRuntime runtime = runtime();
+    List<PrintJob> jobs = new CopyOnWriteArrayList<>();
+    runtime.addListener(
+        new RuntimeListener() {
+          @Override
+          public void printed(PrintJob job) {
+            jobs.add(job);
+          }
+        });
     assertThat(runtime.start(LocalDesktops.spec("p1")).accepted()).isTrue();
     statuses.awaitState("p1", RUNNING, START);
     Launch desktop = runtime.launch("p1").orElseThrow();
@@ -104,6 +114,12 @@ class LocalDesktopPrintingTest {
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(pdf)))
         .isEqualTo("rw-r--r--");
 
+    // The agent tells of the new PDF by itself, once, for the gateway to tell the user.
+    await().atMost(WAIT).untilAsserted(() -> assertThat(jobs).hasSize(1));
+    assertThat(jobs.get(0))
+        .isEqualTo(
+            new PrintJob("p1", "local", name, Files.size(pdf), jobs.get(0).printedAtEpochMillis()));
+
     // Handed out through the prints folder, not the home.
     DesktopFiles files = runtime.files("local", "p1", FileOpen.Folder.PRINTS).orElseThrow();
     assertThat(files.list()).extracting(FileEntry::name).containsExactly(name);
@@ -134,6 +150,8 @@ class LocalDesktopPrintingTest {
     assertThat(runtime.start(LocalDesktops.spec("p1")).accepted()).isTrue();
     statuses.awaitState("p1", RUNNING, START);
     assertThat(names(prints)).containsExactly(name);
+    Thread.sleep(2_000); // two looks at the folder: a PDF of an earlier run is no news
+    assertThat(jobs).hasSize(1);
     assertThat(runtime.delete("local", "p1").accepted()).isTrue();
     statuses.awaitState("p1", DELETED, START);
     assertThat(prints).doesNotExist();

@@ -1,0 +1,100 @@
+package io.opencdi.agent.runtime.local;
+
+import io.opencdi.protocol.FileNames;
+import io.opencdi.protocol.PrintJob;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Finds the PDFs the virtual printers of running local desktops finish (ADR 0043), so the gateway
+ * can tell the user's portal without being asked. Each look lists a desktop's prints folder (names
+ * and sizes only, never following a link) and reports the names it did not hold before; the first
+ * look at a desktop only learns what is there, since those were announced in an earlier run or
+ * never will be. The printer writes a job under a hidden name and renames it when done, so a
+ * visible name is a whole PDF.
+ *
+ * <p>Polled, not watched with inotify: a few directory reads a second cost less than keeping a
+ * watch per desktop in step with its power, and a second's delay means nothing for a print. The
+ * folder is the desktop user's to fill, so a look reads at most {@link #MAX_ENTRIES} entries and
+ * reports at most {@link #MAX_REPORTS} new ones (the rest come at the next looks): a desktop that
+ * floods its folder delays only its own news.
+ */
+final class PrintWatch {
+  /** Most entries read from one prints folder per look. */
+  static final int MAX_ENTRIES = 2_000;
+
+  /** Most new PDFs of one desktop reported per look. */
+  static final int MAX_REPORTS = 10;
+
+  private final String cluster;
+  // Desktop id → the names of its prints folder already known.
+  private final Map<String, Set<String>> known = new HashMap<>();
+
+  PrintWatch(String cluster) {
+    this.cluster = cluster;
+  }
+
+  /**
+   * The PDFs new in {@code dir}, the prints folder of {@code desktopId}, since the last look; none
+   * at the first look.
+   */
+  List<PrintJob> look(String desktopId, Path dir, long nowMillis) {
+    Set<String> before = known.get(desktopId);
+    Set<String> now = new HashSet<>();
+    List<PrintJob> jobs = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      int read = 0;
+      for (Path entry : entries) {
+        if (++read > MAX_ENTRIES) {
+          break;
+        }
+        String name = entry.getFileName().toString();
+        if (!name.endsWith(".pdf") || !FileNames.valid(name)) {
+          continue;
+        }
+        if (before != null && !before.contains(name)) {
+          if (jobs.size() >= MAX_REPORTS) {
+            continue; // not known yet: reported at a later look
+          }
+          BasicFileAttributes attributes = attributesOf(entry);
+          if (attributes == null) {
+            continue; // gone meanwhile
+          }
+          if (attributes.isRegularFile()) {
+            jobs.add(new PrintJob(desktopId, cluster, name, attributes.size(), nowMillis));
+          }
+        }
+        now.add(name);
+      }
+    } catch (IOException e) {
+      // No folder yet (the desktop is starting), or one going away: nothing new this time.
+      return List.of();
+    }
+    known.put(desktopId, now);
+    return jobs;
+  }
+
+  private static BasicFileAttributes attributesOf(Path entry) {
+    try {
+      return Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** Forgets the desktops not in {@code running}: a desktop that starts again is learnt anew. */
+  void retain(Collection<String> running) {
+    known.keySet().retainAll(Set.copyOf(running));
+  }
+}

@@ -1,0 +1,78 @@
+package io.opencdi.agent.runtime.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opencdi.protocol.PrintJob;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the agent announces of a desktop's prints folder, which the desktop's user can fill with
+ * anything: whole PDFs that are new since the last look, each once, and nothing else.
+ */
+class PrintWatchTest {
+  @TempDir Path prints;
+
+  private final PrintWatch watch = new PrintWatch("local");
+
+  @Test
+  void aNewPdfIsAnnouncedOnceWithItsSize() throws Exception {
+    Files.writeString(prints.resolve("old-job.pdf"), "%PDF-old");
+    assertThat(watch.look("d1", prints, 1)).as("the first look only learns").isEmpty();
+
+    Files.writeString(prints.resolve("2026-12-07T10-00-00Z-job-3-report.pdf"), "%PDF-1.7 new");
+    assertThat(watch.look("d1", prints, 2))
+        .containsExactly(
+            new PrintJob("d1", "local", "2026-12-07T10-00-00Z-job-3-report.pdf", 12, 2));
+    assertThat(watch.look("d1", prints, 3)).isEmpty();
+  }
+
+  @Test
+  void whatIsNoWholePdfIsNotAnnounced() throws Exception {
+    watch.look("d1", prints, 1);
+    Files.writeString(prints.resolve(".job-4.partial.pdf"), "%PDF-");
+    Files.writeString(prints.resolve("notes.txt"), "text");
+    Files.writeString(prints.resolve("line\nbreak.pdf"), "%PDF-");
+    Files.createDirectory(prints.resolve("folder.pdf"));
+    Files.createSymbolicLink(prints.resolve("passwd.pdf"), Path.of("/etc/passwd"));
+    Files.createSymbolicLink(prints.resolve("nowhere.pdf"), prints.resolve("missing"));
+
+    assertThat(watch.look("d1", prints, 2)).isEmpty();
+  }
+
+  @Test
+  void aFloodIsAnnouncedAFewAtATimeAndDelaysOnlyItsOwnDesktop() throws Exception {
+    Path other = Files.createDirectory(prints.resolve("../other-" + prints.getFileName()));
+    watch.look("flood", prints, 1);
+    watch.look("quiet", other, 1);
+    for (int i = 0; i < 25; i++) {
+      Files.writeString(prints.resolve("job-" + i + ".pdf"), "%PDF-");
+    }
+    Files.writeString(other.resolve("one.pdf"), "%PDF-");
+
+    assertThat(watch.look("flood", prints, 2)).hasSize(PrintWatch.MAX_REPORTS);
+    assertThat(watch.look("quiet", other, 2)).extracting(PrintJob::name).containsExactly("one.pdf");
+    assertThat(watch.look("flood", prints, 3)).hasSize(PrintWatch.MAX_REPORTS);
+    List<PrintJob> rest = watch.look("flood", prints, 4);
+    assertThat(rest).hasSize(5);
+    assertThat(watch.look("flood", prints, 5)).isEmpty();
+  }
+
+  @Test
+  void aDesktopThatStartsAgainIsLearntAnew() throws Exception {
+    watch.look("d1", prints, 1);
+    watch.retain(Set.of());
+    Files.writeString(prints.resolve("printed-while-off.pdf"), "%PDF-");
+
+    assertThat(watch.look("d1", prints, 2)).isEmpty();
+  }
+
+  @Test
+  void aFolderNotThereYetIsNothingNew() {
+    assertThat(watch.look("d1", prints.resolve("missing"), 1)).isEmpty();
+  }
+}
