@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DesktopCard } from "../desktops/DesktopCard";
@@ -54,10 +54,10 @@ function printer(prints: HomeFile[], refuseDownloads?: FilesReply) {
 }
 
 /** The card of running desktop d1 ("alice-dev") whose template prints; opens Prints. */
-async function openPrints() {
+async function openPrints(gql = fakeClient({})) {
   renderSignedIn(
     <DesktopCard desktop={desktop("d1", { name: "alice-dev" })} printing />,
-    fakeClient({}).client,
+    gql.client,
     alice,
   );
   await userEvent.click(screen.getByRole("button", { name: "Prints of alice-dev" }));
@@ -104,6 +104,37 @@ describe("PrintsModal", () => {
     await waitFor(() => expect(rows()).toEqual([newer.name]));
     expect(gw.listings()).toHaveLength(2);
     expect(panel.queryByTestId("prints-empty")).not.toBeInTheDocument();
+  });
+
+  it("lists a print by itself when the desktop announces it, and only then", async () => {
+    const gw = printer([older]);
+    const gql = fakeClient({});
+    const panel = await openPrints(gql);
+    await waitFor(() => expect(rows()).toEqual([older.name]));
+    expect(gql.calls).toContainEqual({ name: "DesktopPrints", variables: { desktopId: "d1" } });
+    // A change of state is no print: the folder is not listed again.
+    act(() =>
+      gql.push("DesktopPrints", {
+        desktopEvents: {
+          at: "2026-12-07T10:00:01Z",
+          desktop: { id: "d1", state: "RUNNING" },
+          printed: null,
+        },
+      }),
+    );
+    gw.print(newer);
+    act(() =>
+      gql.push("DesktopPrints", {
+        desktopEvents: {
+          at: "2026-12-07T10:00:03Z",
+          desktop: { id: "d1", state: "RUNNING" },
+          printed: { name: newer.name, sizeBytes: newer.size, printedAt: "2026-12-07T10:00:02Z" },
+        },
+      }),
+    );
+    await waitFor(() => expect(rows()).toEqual([newer.name, older.name]));
+    expect(gw.listings()).toHaveLength(2);
+    expect(panel.queryByTestId("prints-error")).not.toBeInTheDocument();
   });
 
   it("downloads a PDF with the token and saves it under its name", async () => {

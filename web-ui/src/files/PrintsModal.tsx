@@ -1,10 +1,12 @@
 import { Button, Group, Loader, Modal, Stack, Table, Text } from "@mantine/core";
-import { useCallback, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
+import { useSubscription } from "urql";
 import { ErrorAlert } from "../api/ErrorAlert";
 import { useAuth } from "../auth/AuthContext";
 import { formatTime } from "../common/format";
 import { IconPrinter, IconRefresh } from "../common/icons";
 import { formatBytes } from "../desktops/snapshots/snapshots";
+import { DesktopPrintsDocument, type DesktopPrintsSubscription } from "../gql/graphql";
 import { downloadPrint, listPrints, newestFirst, type PrintListing } from "./filesApi";
 import { DownloadButton, useDownload, useFolderListing } from "./folder";
 
@@ -14,7 +16,9 @@ export const NOTHING_PRINTED =
 
 /**
  * The PDFs of a running desktop's virtual printer, newest first, each downloadable. A print job
- * takes the printer a few seconds; Refresh lists what arrived since. Every refusal of the gateway
+ * takes the printer a few seconds; while the dialog is open the desktop's agent announces each new
+ * PDF (a `desktopEvents` event with `printed`) and the list follows by itself; Refresh lists
+ * again on demand (a job printed while the agent was away is not announced). Every refusal of the gateway
  * (printing off, desktop not running, a runtime without a printer) is shown with its code.
  */
 export function PrintsModal({
@@ -39,6 +43,15 @@ export function PrintsModal({
     setProblem,
   );
 
+  // The newest announced print: each new one lists the folder again.
+  const [{ data: announced }] = useSubscription<DesktopPrintsSubscription, string | null>(
+    { query: DesktopPrintsDocument, variables: { desktopId: desktop.id }, pause: !opened },
+    (previous, event) => event.desktopEvents?.printed?.name ?? previous ?? null,
+  );
+  useEffect(() => {
+    if (opened && announced) void refresh();
+  }, [opened, announced, refresh]);
+
   const prints = listing ? newestFirst(listing.files) : [];
 
   return (
@@ -46,7 +59,7 @@ export function PrintsModal({
       <Stack data-testid="prints-panel">
         <Text size="sm" c="dimmed">
           Every print job of this desktop&apos;s OpenCDI PDF printer becomes a PDF here, newest
-          first. A job takes a few seconds: refresh to see it.
+          first. A job takes a few seconds and then appears here by itself.
         </Text>
         <Group gap="xs">
           <Button
