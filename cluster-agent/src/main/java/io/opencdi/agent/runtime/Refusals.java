@@ -66,6 +66,35 @@ public final class Refusals {
         + " MiB";
   }
 
+  /**
+   * A desktop that does not fit on its node now: what it needs and what the node has free, so that
+   * the user sees whether to wait or to ask for less.
+   */
+  public static String noRoom(
+      String node,
+      String desktopId,
+      long cpuMillis,
+      long memoryMiB,
+      long freeCpuMillis,
+      long freeMemoryMiB,
+      long freeSlots) {
+    return "node "
+        + node
+        + " has no room for desktop "
+        + desktopId
+        + ": it needs "
+        + cpuMillis
+        + "m CPU and "
+        + memoryMiB
+        + " MiB, the node has "
+        + freeCpuMillis
+        + "m and "
+        + freeMemoryMiB
+        + " MiB free and "
+        + freeSlots
+        + " desktop slots";
+  }
+
   /** A command for a desktop whose deletion is under way. */
   public static String beingDeleted(String desktopId) {
     return "desktop " + desktopId + " is being deleted";

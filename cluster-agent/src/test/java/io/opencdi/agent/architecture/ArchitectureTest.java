@@ -9,9 +9,9 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
 /**
- * The agent's shape: the runtimes' model and resource builders make no Kubernetes API calls (only a
- * runtime and its factory hold a client), and the agent's packages depend on each other without
- * cycles.
+ * The agent's shape: the runtimes' model and resource builders make no Kubernetes API calls (only
+ * the Kubernetes runtime, its factory, its cache of informers and its API writer hold a client),
+ * and the agent's packages depend on each other without cycles.
  */
 class ArchitectureTest {
   private static final JavaClasses AGENT =
@@ -20,12 +20,12 @@ class ArchitectureTest {
           .importPackages("io.opencdi.agent");
 
   @Test
-  void onlyARuntimeAndItsFactoryCallTheKubernetesApi() {
+  void onlyTheRuntimeAndItsClientHoldersCallTheKubernetesApi() {
     noClasses()
         .that()
         .resideInAPackage("io.opencdi.agent.runtime..")
         .and()
-        .haveNameNotMatching(".*\\.KubernetesRuntime(Factory)?(\\$.*)?")
+        .haveNameNotMatching(".*\\.Kubernetes(Runtime|RuntimeFactory|Cache|Api)(\\$.*)?")
         .should()
         .dependOnClassesThat()
         .haveFullyQualifiedName("io.fabric8.kubernetes.client.KubernetesClient")

@@ -83,6 +83,11 @@ public record KubernetesSettings(
         value);
   }
 
+  /** The refusal of a command for {@code name}, a cluster this agent does not serve. */
+  String unknownCluster(String name) {
+    return "unknown cluster " + name + "; this agent serves " + clusterName;
+  }
+
   /**
    * Parses {@code key=value,key2=value2}.
    *

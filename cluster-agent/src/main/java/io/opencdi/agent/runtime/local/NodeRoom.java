@@ -1,5 +1,6 @@
 package io.opencdi.agent.runtime.local;
 
+import io.opencdi.agent.runtime.Refusals;
 import io.opencdi.protocol.DesktopSpec;
 
 /**
@@ -25,21 +26,14 @@ final class NodeRoom {
         && usedMemoryMiB + spec.memoryMiB() <= settings.memoryMiB()) {
       return null;
     }
-    return "node "
-        + settings.nodeName()
-        + " has no room for desktop "
-        + spec.id()
-        + ": it needs "
-        + spec.cpuMillis()
-        + "m CPU and "
-        + spec.memoryMiB()
-        + " MiB, the node has "
-        + (settings.cpuMillis() - usedCpuMillis)
-        + "m and "
-        + (settings.memoryMiB() - usedMemoryMiB)
-        + " MiB free and "
-        + (settings.maxDesktops() - usedSlots)
-        + " desktop slots";
+    return Refusals.noRoom(
+        settings.nodeName(),
+        spec.id(),
+        spec.cpuMillis(),
+        spec.memoryMiB(),
+        settings.cpuMillis() - usedCpuMillis,
+        settings.memoryMiB() - usedMemoryMiB,
+        settings.maxDesktops() - usedSlots);
   }
 
   /** {@code d} holds what {@code spec} asks for. */

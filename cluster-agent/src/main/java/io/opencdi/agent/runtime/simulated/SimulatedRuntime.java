@@ -547,21 +547,14 @@ public final class SimulatedRuntime implements DesktopRuntime {
       transition(
           desktop,
           DesktopState.FAILED,
-          "node "
-              + node.def.name()
-              + " has no room for desktop "
-              + spec.id()
-              + ": it needs "
-              + spec.cpuMillis()
-              + "m CPU and "
-              + spec.memoryMiB()
-              + " MiB, the node has "
-              + node.freeCpuMillis()
-              + "m and "
-              + node.freeMemoryMiB()
-              + " MiB free and "
-              + (node.def.maxDesktops() - node.desktops)
-              + " desktop slots");
+          Refusals.noRoom(
+              node.def.name(),
+              spec.id(),
+              spec.cpuMillis(),
+              spec.memoryMiB(),
+              node.freeCpuMillis(),
+              node.freeMemoryMiB(),
+              node.def.maxDesktops() - node.desktops));
       return;
     }
     node.allocate(spec);
