@@ -1247,6 +1247,22 @@ await scenario(
     assert.equal(await mic.getAttribute("aria-pressed"), "false");
     await shot(alice, "43-viewer-microphone");
 
+    // Sound off: nothing more arrives (the agent stops encoding), the socket stays; on again, the
+    // packets come back.
+    await sound.click();
+    assert.equal(await sound.getAttribute("aria-pressed"), "false");
+    await alice.waitForTimeout(1000); // what was on its way
+    const muted = (await audioStats(alice)).packets;
+    await alice.waitForTimeout(1500);
+    const stillMuted = (await audioStats(alice)).packets;
+    assert.ok(stillMuted - muted <= 2, `${stillMuted - muted} packets came while sound was off`);
+    await controls.waitFor(); // still live
+    await sound.click();
+    await until(
+      async () => (await audioStats(alice)).packets >= stillMuted + 25,
+      "half a second of sound after turning it on again",
+    );
+
     await alice.goto(base);
     await deleteQuietly(alice, name);
   },

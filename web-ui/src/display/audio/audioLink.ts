@@ -10,6 +10,13 @@ export interface AudioListener {
 const MAX_UNSENT_BYTES = 16 * 1024;
 
 /**
+ * What the page tells the gateway when the user turns sound off or on (`AudioCodec.SOUND_OFF` and
+ * `SOUND_ON`): the agent stops encoding and nothing crosses the network while sound is off.
+ */
+export const SOUND_OFF = '{"sound":"off"}';
+export const SOUND_ON = '{"sound":"on"}';
+
+/**
  * The sound's WebSocket of one display connection (ADR 0044), opened by the display session
  * right after the display's own socket (each ticket works once, so it is opened exactly once,
  * outside React's effects) and closed with it. It remembers a close that came before anyone
@@ -20,10 +27,14 @@ export class AudioLink {
   private listener: AudioListener | null = null;
   private closedWith: { code: number; reason: string } | null = null;
   private ended = false;
+  // What the gateway was last told (a tunnel starts with sound on), and what the user wants.
+  private soundSent = true;
+  private soundWanted = true;
 
   constructor(url: string) {
     this.socket = new WebSocket(url);
     this.socket.binaryType = "arraybuffer";
+    this.socket.addEventListener("open", () => this.tellSound());
     this.socket.addEventListener("message", (e: MessageEvent) => {
       if (e.data instanceof ArrayBuffer) this.listener?.packet(e.data);
     });
@@ -55,6 +66,21 @@ export class AudioLink {
     if (this.socket.bufferedAmount > MAX_UNSENT_BYTES) return false;
     this.socket.send(packet);
     return true;
+  }
+
+  /**
+   * Asks for the desktop's sound (`on`) or for none while the user has it off, so a muted viewer
+   * costs neither the agent's encoder nor the network anything; sent once the socket is open.
+   */
+  setSound(on: boolean) {
+    this.soundWanted = on;
+    this.tellSound();
+  }
+
+  private tellSound() {
+    if (this.socket.readyState !== WebSocket.OPEN || this.soundSent === this.soundWanted) return;
+    this.socket.send(this.soundWanted ? SOUND_ON : SOUND_OFF);
+    this.soundSent = this.soundWanted;
   }
 
   /** Closes the socket with the display; no listener hears of it. */

@@ -78,6 +78,11 @@ export function useDesktopAudio(link: AudioLink | null, microphone: boolean) {
     });
   }, [link]);
 
+  // Nothing crosses the network while the user has sound off (the counters then stand still).
+  useEffect(() => {
+    link?.setSound(soundOn);
+  }, [link, soundOn]);
+
   const available = link !== null;
   const live = available && closed?.link !== link;
   const supported = canPlaySound();

@@ -33,8 +33,21 @@ public final class AudioCodec {
   /** Close code: microphone data arrived where the template does not allow a microphone. */
   public static final int MICROPHONE_REFUSED = 4423;
 
-  /** Close code: a message that is no packet of this format (text, or too long). */
+  /**
+   * Close code: a message that is no packet of this format (too long, or a text message other than
+   * {@link #SOUND_OFF} and {@link #SOUND_ON}).
+   */
   public static final int NOT_A_PACKET = 4422;
+
+  /**
+   * The one text message a viewer may send, passed on to the agent: the user turned sound off, so
+   * the agent stops encoding and nothing crosses the network until {@link #SOUND_ON}. The agent
+   * keeps draining the desktop's sound meanwhile, so turning it on again plays what plays now.
+   */
+  public static final String SOUND_OFF = "{\"sound\":\"off\"}";
+
+  /** The user turned sound on again (a tunnel starts with sound on). */
+  public static final String SOUND_ON = "{\"sound\":\"on\"}";
 
   private AudioCodec() {}
 }

@@ -211,13 +211,19 @@ public class AudioTunnels {
           tunnels.remove(t);
           t.end();
           LOG.debugf(
-              "audio tunnel %s closed: %d packets sent, %d dropped, %d frames skipped; %d"
-                  + " microphone packets dropped",
-              request.tunnelId(), t.sent, t.dropped, t.skipped, t.microphoneDropped);
+              "audio tunnel %s closed: %d packets sent, %d dropped, %d frames skipped, %d muted;"
+                  + " %d microphone packets dropped",
+              request.tunnelId(), t.sent, t.dropped, t.skipped, t.muted, t.microphoneDropped);
         });
     ws.exceptionHandler(e -> LOG.debugf("audio tunnel %s: %s", request.tunnelId(), e));
     ws.textMessageHandler(
-        text -> t.close(AudioCodec.NOT_A_PACKET, "an audio tunnel carries Opus packets only"));
+        text -> {
+          if (AudioCodec.SOUND_OFF.equals(text) || AudioCodec.SOUND_ON.equals(text)) {
+            t.soundOff = AudioCodec.SOUND_OFF.equals(text);
+          } else {
+            t.close(AudioCodec.NOT_A_PACKET, "an audio tunnel carries Opus packets only");
+          }
+        });
     ws.binaryMessageHandler(
         data -> {
           if (!request.microphone()) {
@@ -260,6 +266,10 @@ public class AudioTunnels {
           // Whole frames only: the stream stays aligned to samples.
           in.skipNBytes((long) behind * pcm.length);
           t.skipped += behind;
+          continue;
+        }
+        if (t.soundOff) {
+          t.muted++;
           continue;
         }
         for (int i = 0; i < samples.length; i++) {
@@ -348,6 +358,10 @@ public class AudioTunnels {
     long dropped;
     volatile long skipped; // frames, by the sound's thread
     long microphoneDropped;
+    // The viewer turned sound off: frames are read (the desktop's sound keeps flowing) but not
+    // encoded or sent.
+    volatile boolean soundOff;
+    volatile long muted; // frames, by the sound's thread
 
     Tunnel(AudioOpen request, WebSocket ws, Streams streams, Context context) {
       this.request = request;

@@ -174,6 +174,29 @@ class AudioTunnelsTest {
   }
 
   @Test
+  void soundOffStopsThePacketsUntilSoundOnAndKeepsTheTunnel() throws Exception {
+    // Three seconds of a tone: 150 frames, of which about a second is played with sound off.
+    desktop.sound = Tones.pcm(440, 3.0, 10_000, 2);
+    desktop.endAfterSound = true;
+    GatewayEnd end = open(false);
+    await().atMost(WAIT).until(() -> end.packets.size() >= 10);
+
+    end.ws.writeTextMessage(AudioCodec.SOUND_OFF);
+    Thread.sleep(200); // packets already on their way
+    int whenOff = end.packets.size();
+    Thread.sleep(800);
+    assertThat(end.packets).as("nothing is sent while sound is off").hasSize(whenOff);
+    assertThat(end.closed).as("the tunnel stays").isNotDone();
+
+    end.ws.writeTextMessage(AudioCodec.SOUND_ON);
+    assertThat(end.closeCode()).isEqualTo(1000);
+    assertThat(end.packets.size())
+        .as("sound again after sound on, the muted second not sent late")
+        .isGreaterThan(whenOff)
+        .isLessThan(135);
+  }
+
+  @Test
   void textAndMessagesLargerThanAPacketClose4422() throws Exception {
     GatewayEnd text = open(true);
     text.ws.writeTextMessage("{\"hello\":1}");

@@ -16,7 +16,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * one Opus packet ({@link AudioCodec}). Unlike the display, sound is not slowed to the slower side:
  * a packet whose receiver's write queue is full is dropped, so what the user hears stays live. The
  * viewer's packets (its microphone) pass only when the template allows a microphone; anything that
- * is no packet closes the viewer with a code. Either side closing closes the other.
+ * is no packet closes the viewer with a code, except the sound off and on messages ({@link
+ * AudioCodec#SOUND_OFF}), which pass to the agent so a muted viewer costs no encoding and no
+ * bandwidth. Either side closing closes the other.
  */
 final class AudioRelay {
   /** What the relay counts, for the gateway's metrics. */
@@ -36,6 +38,8 @@ final class AudioRelay {
   private final Counters counters;
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile long lastFromDesktop = System.nanoTime();
+  // The user turned sound off: the agent sends nothing, which is no sign of a dead desktop.
+  private volatile boolean soundOff;
   private long idleTimer = -1;
   private long limitTimer = -1;
 
@@ -92,7 +96,7 @@ final class AudioRelay {
 
   private void run() {
     viewer.binaryMessageHandler(b -> fromViewer(true, b));
-    viewer.textMessageHandler(t -> fromViewer(false, null));
+    viewer.textMessageHandler(this::textFromViewer);
     viewer.closeHandler(v -> end(DisplayCloseCodes.NORMAL, "viewer closed"));
     // Each packet is one final binary frame (far below a frame's size): anything else breaks the
     // audio format.
@@ -112,7 +116,7 @@ final class AudioRelay {
           vertx.setPeriodic(
               Math.max(1, idleNanos / 2_000_000),
               t -> {
-                if (System.nanoTime() - lastFromDesktop > idleNanos) {
+                if (silentTooLong(soundOff, System.nanoTime() - lastFromDesktop, idleNanos)) {
                   end(DisplayCloseCodes.IDLE_TIMEOUT, "the desktop's sound stopped");
                 }
               });
@@ -138,6 +142,28 @@ final class AudioRelay {
       return;
     }
     viewer.writeBinaryMessage(packet);
+  }
+
+  /**
+   * Whether a desktop's sound has stopped for good: nothing came for longer than {@code idleNanos}
+   * although the viewer wants sound.
+   */
+  static boolean silentTooLong(boolean soundOff, long sinceLastNanos, long idleNanos) {
+    return !soundOff && sinceLastNanos > idleNanos;
+  }
+
+  /** Sound off or on passes to the agent; any other text is no packet. */
+  private void textFromViewer(String text) {
+    boolean off = AudioCodec.SOUND_OFF.equals(text);
+    if (!off && !AudioCodec.SOUND_ON.equals(text)) {
+      fromViewer(false, null);
+      return;
+    }
+    if (!off) {
+      lastFromDesktop = System.nanoTime(); // the agent's first packet is on its way
+    }
+    soundOff = off;
+    tunnel.writeTextMessage(text);
   }
 
   private void fromViewer(boolean binary, Buffer packet) {

@@ -130,13 +130,28 @@ class AudioBrokerTest {
               Duration.ofNanos(heardNanos - played).toMillis());
           pacat.waitFor();
 
+          // Sound off: the agent stops encoding and sending, the socket stays; on again, the
+          // desktop's sound comes back.
+          viewer.sendText(AudioCodec.SOUND_OFF);
+          Thread.sleep(1000);
+          int onTheirWay = 0;
+          while (viewer.next(Duration.ZERO) != null) {
+            onTheirWay++;
+          }
+          AudioClient.Packet late = viewer.next(Duration.ofMillis(1500));
+          assertThat(late)
+              .as("a packet while sound is off (" + onTheirWay + " were on their way)")
+              .isNull();
+          viewer.sendText(AudioCodec.SOUND_ON);
+          assertThat(viewer.next(Duration.ofSeconds(5))).as("sound after sound on").isNotNull();
+
           // The viewer's microphone: what it sends is what the desktop's programs record.
           assertThat(recordWhileSending(sound, viewer, DesktopSound.tone(1.5, 1)))
               .as("the microphone's peak in the desktop")
               .isGreaterThan(0.1);
         }
 
-        // A text message is no packet.
+        // A text message other than sound off or on is no packet.
         try (AudioClient viewer =
             AudioClient.open(connect(alice, id).getString("audioUrl"), origin())) {
           viewer.sendText("hello");

@@ -15,6 +15,14 @@ class AudioRelayTest {
   }
 
   @Test
+  void aViewerWithSoundOffIsNotTakenForADeadDesktop() {
+    long idle = 30_000_000_000L;
+    assertThat(AudioRelay.silentTooLong(false, idle + 1, idle)).isTrue();
+    assertThat(AudioRelay.silentTooLong(false, idle, idle)).isFalse();
+    assertThat(AudioRelay.silentTooLong(true, 10 * idle, idle)).isFalse();
+  }
+
+  @Test
   void whatIsNoPacketIsRefusedWhateverThePolicy() {
     for (boolean microphone : new boolean[] {true, false}) {
       assertThat(AudioRelay.check(microphone, false, 0).code()).isEqualTo(AudioCodec.NOT_A_PACKET);
