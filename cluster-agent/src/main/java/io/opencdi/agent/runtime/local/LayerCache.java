@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -83,13 +85,16 @@ final class LayerCache {
   private final Path cache;
   private final String umoci;
   private final LongSupplier nanoClock;
+  private final LongSupplier wallMillis;
   private final ConcurrentHashMap<String, ReentrantLock> unpacking = new ConcurrentHashMap<>();
   // The references desktops found here since the agent started (and the digest each named last),
   // for placement's image locality.
   private final Map<String, String> images = new ConcurrentHashMap<>();
   // Guarded by the digest's lock in unpacking: how many starts hold the tree right now.
   private final Map<String, Integer> holds = new ConcurrentHashMap<>();
-  // When each digest was last in use (nanoClock); unknown ones count from when first seen.
+  // When each digest was last in use (nanoClock). Each use also stamps the tree's directory with
+  // the wall clock, so an agent that finds a tree after a restart counts its grace from its last
+  // use, not from the restart (an agent restarted more often than the grace would never collect).
   private final Map<String, Long> lastUsed = new ConcurrentHashMap<>();
   // One collection at a time.
   private final Object collecting = new Object();
@@ -100,17 +105,21 @@ final class LayerCache {
    * @param umoci umoci, a path or a command name
    */
   LayerCache(Path store, Path cache, String umoci) {
-    this(store, cache, umoci, System::nanoTime);
+    this(store, cache, umoci, System::nanoTime, System::currentTimeMillis);
   }
 
   /**
    * @param nanoClock a monotonic clock in nanoseconds ({@link System#nanoTime} but in tests)
+   * @param wallMillis the wall clock in milliseconds, which outlives the agent ({@link
+   *     System#currentTimeMillis} but in tests)
    */
-  LayerCache(Path store, Path cache, String umoci, LongSupplier nanoClock) {
+  LayerCache(
+      Path store, Path cache, String umoci, LongSupplier nanoClock, LongSupplier wallMillis) {
     this.store = store;
     this.cache = cache;
     this.umoci = umoci;
     this.nanoClock = nanoClock;
+    this.wallMillis = wallMillis;
   }
 
   /** The layer store. */
@@ -195,7 +204,7 @@ final class LayerCache {
       lock.lock();
       try {
         holds.computeIfPresent(digest, (d, n) -> n <= 1 ? null : n - 1);
-        lastUsed.put(digest, nanoClock.getAsLong());
+        used(digest, nanoClock.getAsLong());
       } finally {
         lock.unlock();
       }
@@ -206,7 +215,33 @@ final class LayerCache {
   void touch(Collection<String> digests) {
     long now = nanoClock.getAsLong();
     for (String digest : digests) {
-      lastUsed.put(digest, now);
+      used(digest, now);
+    }
+  }
+
+  /** Records a use of {@code digest}'s tree now, here and on its directory. */
+  private void used(String digest, long nowNanos) {
+    lastUsed.put(digest, nowNanos);
+    try {
+      Files.setLastModifiedTime(
+          cache.resolve(dirName(digest)), FileTime.fromMillis(wallMillis.getAsLong()));
+    } catch (IOException e) {
+      // Gone, or never unpacked: nothing to keep for a later agent.
+    }
+  }
+
+  /**
+   * When a tree this agent has not seen in use was last used, on {@code nanoClock}: its directory's
+   * stamp, never later than now.
+   */
+  private long lastUseOf(Path dir, long nowNanos) {
+    try {
+      long ago =
+          wallMillis.getAsLong()
+              - Files.getLastModifiedTime(dir, LinkOption.NOFOLLOW_LINKS).toMillis();
+      return nowNanos - TimeUnit.MILLISECONDS.toNanos(Math.max(0, ago));
+    } catch (IOException e) {
+      return nowNanos;
     }
   }
 
@@ -245,8 +280,8 @@ final class LayerCache {
         }
         String digest = digest(name);
         present.add(digest);
-        Long last = lastUsed.putIfAbsent(digest, now);
-        if (last == null || now - last < grace.toNanos()) {
+        long last = lastUsed.computeIfAbsent(digest, d -> lastUseOf(p, now));
+        if (now - last < grace.toNanos()) {
           continue;
         }
         ReentrantLock lock = lockOf(digest);
@@ -259,7 +294,7 @@ final class LayerCache {
             continue;
           }
           if (inUse.get().contains(digest)) {
-            lastUsed.put(digest, now);
+            used(digest, now);
             continue;
           }
           Long used = lastUsed.get(digest);
@@ -317,7 +352,7 @@ final class LayerCache {
     try {
       Path tree = unpackLocked(layer, found, dir);
       images.put(layer.image(), found.digest());
-      lastUsed.put(found.digest(), nanoClock.getAsLong());
+      used(found.digest(), nanoClock.getAsLong());
       if (hold) {
         holds.merge(found.digest(), 1, Integer::sum);
       }

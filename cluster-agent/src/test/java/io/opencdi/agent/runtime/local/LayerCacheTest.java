@@ -210,7 +210,8 @@ class LayerCacheTest {
     LayerImages.build(store, "example.org/apps/other", "1", Map.of("opt/other/x", "x"));
     AtomicLong clock = new AtomicLong(1_000);
     Path cacheDir = tmp.resolve("cache");
-    LayerCache cache = new LayerCache(store, cacheDir, "umoci", clock::get);
+    LayerCache cache =
+        new LayerCache(store, cacheDir, "umoci", clock::get, System::currentTimeMillis);
     cache.prepare();
     LayerCache.Held hello = cache.acquireAll(List.of(HELLO)).getFirst();
     LayerCache.Held other = cache.acquireAll(List.of(OTHER)).getFirst();
@@ -252,21 +253,49 @@ class LayerCacheTest {
   }
 
   @Test
-  void aTreeFoundByANewAgentCountsAsUsedWhenFirstSeen() throws Exception {
+  void aTreeFoundByANewAgentKeepsTheGraceThatStartedAtItsLastUse() throws Exception {
     Path store = tmp.resolve("store");
     LayerImages.build(store, "example.org/apps/hello", "1", Map.of("usr/share/hello", "hi"));
     Path cacheDir = tmp.resolve("cache");
-    LayerCache first = new LayerCache(store, cacheDir, "umoci");
+    AtomicLong wall = new AtomicLong(1_800_000_000_000L);
+    LayerCache first = new LayerCache(store, cacheDir, "umoci", () -> 0L, wall::get);
+    first.prepare();
+    Path tree = first.unpack(HELLO); // used now, for the last time
+
+    // The agent restarts forty minutes later: the tree has twenty minutes of grace left, not an
+    // hour (an agent restarted more often than the grace would otherwise never collect).
+    wall.addAndGet(Duration.ofMinutes(40).toMillis());
+    AtomicLong clock = new AtomicLong(5);
+    LayerCache again = new LayerCache(store, cacheDir, "umoci", clock::get, wall::get);
+    again.prepare();
+    assertThat(again.collect(HOUR, Set::of)).isEmpty();
+    clock.addAndGet(Duration.ofMinutes(20).toNanos() - 1);
+    wall.addAndGet(Duration.ofMinutes(20).toMillis());
+    assertThat(again.collect(HOUR, Set::of)).isEmpty();
+    assertThat(tree).isDirectory();
+    clock.addAndGet(1);
+    assertThat(again.collect(HOUR, Set::of)).hasSize(1);
+    assertThat(tree).doesNotExist();
+  }
+
+  @Test
+  void aTreeStampedInTheFutureCountsAsUsedWhenFirstSeen() throws Exception {
+    Path store = tmp.resolve("store");
+    LayerImages.build(store, "example.org/apps/hello", "1", Map.of("usr/share/hello", "hi"));
+    Path cacheDir = tmp.resolve("cache");
+    AtomicLong wall = new AtomicLong(1_800_000_000_000L);
+    LayerCache first = new LayerCache(store, cacheDir, "umoci", () -> 0L, wall::get);
     first.prepare();
     Path tree = first.unpack(HELLO);
 
+    // The host's clock was set back a day: the stamp is ahead of it.
+    wall.addAndGet(-Duration.ofDays(1).toMillis());
     AtomicLong clock = new AtomicLong(5);
-    LayerCache again = new LayerCache(store, cacheDir, "umoci", clock::get);
+    LayerCache again = new LayerCache(store, cacheDir, "umoci", clock::get, wall::get);
     again.prepare();
     assertThat(again.collect(HOUR, Set::of)).isEmpty();
     clock.addAndGet(HOUR.toNanos() - 1);
     assertThat(again.collect(HOUR, Set::of)).isEmpty();
-    assertThat(tree).isDirectory();
     clock.addAndGet(1);
     assertThat(again.collect(HOUR, Set::of)).hasSize(1);
     assertThat(tree).doesNotExist();
