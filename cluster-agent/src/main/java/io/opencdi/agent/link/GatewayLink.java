@@ -65,7 +65,11 @@ import org.jboss.logging.Logger;
  *
  * <p>All of its state is confined to one thread ("opencdi-link"): WebSocket callbacks and runtime
  * events are handed to it, so frames leave in the order they were decided (an ack before the
- * statuses it causes) without locks.
+ * statuses it causes) without locks. That confinement is why it is one class of some 750 lines: the
+ * session, the reconnect back-off, the capacity debounce and the pending acknowledgements are one
+ * thread's state, and a class holding part of it would have to be told, and checked, which thread
+ * may touch it. What needs no such state is apart ({@code Backoff}, the command request, the
+ * tunnels).
  */
 @Singleton
 public class GatewayLink {

@@ -13,7 +13,6 @@ import io.opencdi.protocol.DesktopStatus;
 import io.opencdi.protocol.DesktopUsage;
 import io.opencdi.protocol.LiveQuery;
 import io.opencdi.protocol.LiveReport;
-import io.opencdi.protocol.NodeGroupReport;
 import io.opencdi.protocol.NodeUsage;
 import io.opencdi.protocol.SnapshotSpec;
 import io.opencdi.protocol.SnapshotState;
@@ -43,6 +42,12 @@ import org.jboss.logging.Logger;
  * desktops cost 50,000 small objects and pending timer entries, not threads. The state lives as
  * long as the process: after a restart the inventory is empty and the gateway's {@code Welcome}
  * brings the desktops back.
+ *
+ * <p>Why one class of some 700 lines: every command, timer task and report reads and changes the
+ * same state under that one lock, and the lock is what makes "never over-committed" true; spread
+ * over classes, each would need the lock's discipline spelt out again. The state's shapes ({@link
+ * SimCluster}, {@link SimNode}, {@link SimDesktop}, {@link SimSnapshot}), the fleet file and the
+ * live figures are apart.
  */
 public final class SimulatedRuntime implements DesktopRuntime {
   /** {@link #kind()} of this runtime. */
@@ -682,136 +687,5 @@ public final class SimulatedRuntime implements DesktopRuntime {
 
   private long now() {
     return clock.getAsLong();
-  }
-
-  // --- state
-
-  private static final class SimCluster {
-    final Fleet.Cluster def;
-    final Map<String, SimNode> nodes = new LinkedHashMap<>();
-    boolean ready;
-
-    SimCluster(Fleet.Cluster def) {
-      this.def = def;
-      this.ready = def.ready();
-      for (Fleet.Node node : def.nodes()) {
-        nodes.put(node.name(), new SimNode(node));
-      }
-    }
-
-    ClusterReport report() {
-      List<NodeGroupReport> groups = new ArrayList<>(nodes.size());
-      for (SimNode node : nodes.values()) {
-        groups.add(node.report());
-      }
-      return new ClusterReport(
-          def.name(),
-          def.region(),
-          def.zone(),
-          def.architectures(),
-          def.runtimeClasses(),
-          def.storageClasses(),
-          def.cachedImages(),
-          groups);
-    }
-  }
-
-  private static final class SimNode {
-    final Fleet.Node def;
-    long externalCpuMillis;
-    long externalMemoryMiB;
-    long desktopCpuMillis;
-    long desktopMemoryMiB;
-    int desktops;
-
-    SimNode(Fleet.Node def) {
-      this.def = def;
-      this.externalCpuMillis = def.externalCpuMillis();
-      this.externalMemoryMiB = def.externalMemoryMiB();
-    }
-
-    long freeCpuMillis() {
-      return def.cpuMillis() - externalCpuMillis - desktopCpuMillis;
-    }
-
-    long freeMemoryMiB() {
-      return def.memoryMiB() - externalMemoryMiB - desktopMemoryMiB;
-    }
-
-    boolean fits(DesktopSpec spec) {
-      return desktops < def.maxDesktops()
-          && spec.cpuMillis() <= freeCpuMillis()
-          && spec.memoryMiB() <= freeMemoryMiB();
-    }
-
-    void allocate(DesktopSpec spec) {
-      desktops++;
-      desktopCpuMillis += spec.cpuMillis();
-      desktopMemoryMiB += spec.memoryMiB();
-    }
-
-    void release(long cpuMillis, long memoryMiB) {
-      desktops--;
-      desktopCpuMillis -= cpuMillis;
-      desktopMemoryMiB -= memoryMiB;
-    }
-
-    NodeGroupReport report() {
-      return new NodeGroupReport(
-          def.name(),
-          def.arch(),
-          def.cpuMillis(),
-          def.memoryMiB(),
-          def.maxDesktops(),
-          externalCpuMillis,
-          externalMemoryMiB);
-    }
-  }
-
-  private static final class SimSnapshot {
-    final SnapshotSpec spec;
-    final long sizeBytes;
-    SnapshotState state;
-    SnapshotStatus last;
-
-    SimSnapshot(SnapshotSpec spec, long sizeBytes) {
-      this.spec = spec;
-      this.sizeBytes = sizeBytes;
-    }
-  }
-
-  private static final class SimDesktop {
-    final String id;
-    DesktopSpec spec; // what it runs (or ran last)
-    DesktopSpec wanted; // the last spec a command asked for
-    String cluster;
-    DesktopState state;
-    DesktopStatus last;
-    boolean wantRunning;
-    boolean deleting;
-    SimNode node; // the node whose capacity it holds, or null
-    long heldCpuMillis;
-    long heldMemoryMiB;
-    ScheduledFuture<?> pending;
-    long epoch;
-
-    SimDesktop(DesktopSpec spec) {
-      this.id = spec.id();
-      this.wanted = spec;
-      adopt(spec);
-    }
-
-    void adopt(DesktopSpec spec) {
-      this.spec = spec;
-      this.cluster = spec.cluster();
-    }
-
-    void cancelPending() {
-      epoch++;
-      if (pending != null) {
-        pending.cancel(false);
-        pending = null;
-      }
-    }
   }
 }
