@@ -14,12 +14,14 @@ import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import jakarta.inject.Singleton;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * The gateway's side of the protocol as far as the link test needs it: records every frame, answers
- * Hello with a Welcome carrying {@link #desired}, and lets the test send frames or drop the
- * connection.
+ * The gateway's side of the protocol as far as the link test needs it: records every frame (all of
+ * them, and each connection's on their own), answers Hello with a Welcome carrying {@link #desired}
+ * and {@link #deleted}, and lets the test send frames or drop the connection.
  */
 @Singleton
 public class TestGatewayPeer {
@@ -34,6 +36,11 @@ public class TestGatewayPeer {
   private final ProtocolCodec codec = new ProtocolCodec();
   final List<Message> frames = new CopyOnWriteArrayList<>();
   final List<String> authorizations = new CopyOnWriteArrayList<>();
+
+  /** Every connection the agent opened, oldest first. */
+  final List<Connection> connections = new CopyOnWriteArrayList<>();
+
+  private final Map<String, Connection> byId = new ConcurrentHashMap<>();
   volatile List<DesktopSpec> desired = INITIAL_DESIRED;
   volatile List<String> deleted = List.of();
   private volatile WebSocketConnection current;
@@ -41,11 +48,15 @@ public class TestGatewayPeer {
   void opened(WebSocketConnection connection, String authorization) {
     current = connection;
     authorizations.add(String.valueOf(authorization));
+    Connection c = new Connection(String.valueOf(authorization));
+    byId.put(connection.id(), c);
+    connections.add(c);
   }
 
   void received(WebSocketConnection connection, String text) {
     Message message = codec.decode(text);
     frames.add(message);
+    byId.get(connection.id()).frames.add(message);
     if (message instanceof Hello) {
       connection.sendTextAndAwait(
           codec.encode(new Welcome(ProtocolVersion.CURRENT, HEARTBEAT_SECONDS, desired, deleted)));
@@ -79,17 +90,59 @@ public class TestGatewayPeer {
   }
 
   <T extends Message> List<T> frames(Class<T> type) {
-    return frames.stream().filter(type::isInstance).map(type::cast).toList();
+    return frames(frames, type);
   }
 
   List<DesktopState> states(String desktopId) {
-    return frames(DesktopStatus.class).stream()
+    return states(frames, desktopId);
+  }
+
+  int indexOfAck(String commandId) {
+    return indexOfAck(frames, commandId);
+  }
+
+  int indexOfFirstStatus(String desktopId) {
+    return indexOfFirstStatus(frames, desktopId);
+  }
+
+  /** One connection of the agent: the Authorization it dialled with and what it sent, in order. */
+  static final class Connection {
+    final String authorization;
+    final List<Message> frames = new CopyOnWriteArrayList<>();
+
+    Connection(String authorization) {
+      this.authorization = authorization;
+    }
+
+    <T extends Message> List<T> frames(Class<T> type) {
+      return TestGatewayPeer.frames(frames, type);
+    }
+
+    List<DesktopState> states(String desktopId) {
+      return TestGatewayPeer.states(frames, desktopId);
+    }
+
+    int indexOfAck(String commandId) {
+      return TestGatewayPeer.indexOfAck(frames, commandId);
+    }
+
+    int indexOfFirstStatus(String desktopId) {
+      return TestGatewayPeer.indexOfFirstStatus(frames, desktopId);
+    }
+  }
+
+  private static <T extends Message> List<T> frames(List<Message> frames, Class<T> type) {
+    return frames.stream().filter(type::isInstance).map(type::cast).toList();
+  }
+
+  private static List<DesktopState> states(List<Message> frames, String desktopId) {
+    return frames(frames, DesktopStatus.class).stream()
         .filter(s -> s.desktopId().equals(desktopId))
         .map(DesktopStatus::state)
         .toList();
   }
 
-  int indexOfAck(String commandId) {
+  private static int indexOfAck(List<Message> frames, String commandId) {
     for (int i = 0; i < frames.size(); i++) {
       if (frames.get(i) instanceof CommandAck ack && ack.commandId().equals(commandId)) {
         return i;
@@ -98,7 +151,7 @@ public class TestGatewayPeer {
     return -1;
   }
 
-  int indexOfFirstStatus(String desktopId) {
+  private static int indexOfFirstStatus(List<Message> frames, String desktopId) {
     for (int i = 0; i < frames.size(); i++) {
       if (frames.get(i) instanceof DesktopStatus s && s.desktopId().equals(desktopId)) {
         return i;

@@ -20,24 +20,23 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The karmada placement backend against a Karmada API server (fabric8's mock in CRUD mode): member
  * clusters come from Karmada's Cluster objects, desktops go out as a Desktop plus a
- * PropagationPolicy, and their states come back from the Desktop's status. The test plays Karmada's
- * controllers and the member's agent by writing Cluster and Desktop status.
+ * PropagationPolicy, and their states come back from the Desktop's status. The user creates,
+ * powers, restores and deletes desktops through the GraphQL API; the test plays Karmada's
+ * controllers and the member's agent by writing Cluster and Desktop status. Each test has member
+ * clusters of its own, which leave Karmada again after it, so none depends on what another left
+ * behind (one Karmada API server serves the whole class).
  */
 @QuarkusTest
 @QuarkusTestResource(PostgresResource.class)
 @QuarkusTestResource(value = KarmadaMockResource.class, restrictToAnnotatedClass = true)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KarmadaBackendTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -47,16 +46,18 @@ class KarmadaBackendTest {
   private KarmadaMock karmada;
   private String admin;
   private String alice;
+  // This test's member clusters: unique names, so that no other test's desktops count on them.
+  private final String n = UUID.randomUUID().toString().substring(0, 8);
+  private final String fra = "kmd-fra-" + n;
+  private final String bj = "kmd-bj-" + n;
+  private final String small = "kmd-small-" + n;
 
   // Not @BeforeAll: the HTTP port of the application under test is known only per test.
   @BeforeEach
   void fleet() {
-    if (karmada != null) {
-      return;
-    }
     karmada = KarmadaMockResource.karmada();
     karmada.cluster(
-        "kmd-fra",
+        fra,
         "eu-west",
         "eu-west-1a",
         true,
@@ -68,7 +69,7 @@ class KarmadaBackendTest {
             MemberCluster.STORAGE_CLASSES_ANNOTATION, "longhorn"));
     // More room and in the region asked for below, but Karmada says it is not ready.
     karmada.cluster(
-        "kmd-bj",
+        bj,
         "cn-north",
         "cn-north-1a",
         false,
@@ -78,7 +79,7 @@ class KarmadaBackendTest {
         Map.of(MemberCluster.RUNTIME_CLASSES_ANNOTATION, "runc,gvisor"));
     // Room for exactly two 1-CPU desktops by Karmada's figures: 4 − 1.5 = 2.5 CPUs free.
     karmada.cluster(
-        "kmd-small",
+        small,
         "ap-south",
         "ap-south-1a",
         true,
@@ -88,13 +89,51 @@ class KarmadaBackendTest {
         Map.of(MemberCluster.STORAGE_CLASSES_ANNOTATION, "small-disk"));
     admin = login("admin");
     alice = login("alice");
-    await()
-        .atMost(WAIT)
+    soon()
         .untilAsserted(
-            () ->
-                assertThat(cluster("kmd-small"))
-                    .as("Karmada's clusters reach the inventory")
-                    .isNotNull());
+            () -> {
+              // With their status: the two that Karmada says are ready are ready.
+              assertThat(cluster(fra)).as("Karmada's clusters reach the inventory").isNotNull();
+              assertThat(cluster(fra)).containsEntry("ready", true);
+              assertThat(cluster(bj)).as("Karmada's clusters reach the inventory").isNotNull();
+              assertThat(cluster(small)).as("Karmada's clusters reach the inventory").isNotNull();
+              assertThat(cluster(small)).containsEntry("ready", true);
+            });
+  }
+
+  /** The operator takes this test's members out of Karmada: nothing is placed on them any more. */
+  @AfterEach
+  void unjoin() {
+    for (String name : List.of(fra, bj, small)) {
+      karmada.removeCluster(name);
+    }
+    soon()
+        .untilAsserted(
+            () -> {
+              for (String name : List.of(fra, bj, small)) {
+                assertThat(cluster(name)).containsEntry("ready", false);
+              }
+            });
+  }
+
+  /** Waits for the set-up: polled often, so that it costs little. */
+  private static ConditionFactory soon() {
+    return await().atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20));
+  }
+
+  /** A desktop alice created, once the gateway has placed it and written it to Karmada. */
+  private String scheduledDesktop(String template, String region) {
+    JsonPath created = create(template, region);
+    String id = created.getString("data.createDesktop.id");
+    assertThat(id).as(created.prettify()).isNotNull();
+    await().atMost(WAIT).until(() -> "SCHEDULED".equals(state(id)));
+    return id;
+  }
+
+  /** Karmada's status aggregation reports {@code state} for the desktop; the gateway shows it. */
+  private void reported(String id, String state) {
+    karmada.desktopStatus("desktop-" + id, state, "fra-node-1", null);
+    await().atMost(WAIT).until(() -> state.equals(state(id)));
   }
 
   private Map<String, Object> cluster(String name) {
@@ -124,22 +163,20 @@ class KarmadaBackendTest {
   }
 
   @Test
-  @Order(1)
   @SuppressWarnings("unchecked")
   void karmadasClustersArePlaceableWithKarmadasFigures() {
     await()
         .atMost(WAIT)
         .untilAsserted(
             () -> {
-              Map<String, Object> fra = cluster("kmd-fra");
-              assertThat(fra)
+              Map<String, Object> c = cluster(fra);
+              assertThat(c)
                   .containsEntry("runtime", "karmada")
                   .containsEntry("region", "eu-west")
                   .containsEntry("zone", "eu-west-1a")
                   .containsEntry("ready", true);
-              assertThat((List<String>) fra.get("runtimeClasses"))
-                  .containsExactly("runc", "gvisor");
-              Map<String, Object> capacity = (Map<String, Object>) fra.get("capacity");
+              assertThat((List<String>) c.get("runtimeClasses")).containsExactly("runc", "gvisor");
+              Map<String, Object> capacity = (Map<String, Object>) c.get("capacity");
               // allocatable 16 CPUs / 64 GiB / 110 pods; allocated + allocating 4.5 CPUs,
               // 8.5 GiB and 11 pods.
               assertThat(capacity)
@@ -149,23 +186,22 @@ class KarmadaBackendTest {
                   .containsEntry("allocatedMemoryMiB", 8704)
                   .containsEntry("allocatableDesktops", 99)
                   .containsEntry("largestFreeCpuMillis", 11500);
-              assertThat(cluster("kmd-bj")).containsEntry("ready", false);
+              assertThat(cluster(bj)).containsEntry("ready", false);
             });
   }
 
   @Test
-  @Order(2)
   void createDesktopWritesTheDesktopAndAPolicyPinnedToTheChosenCluster() {
     JsonPath created = create("xfce-gvisor", "cn-north");
     String id = created.getString("data.createDesktop.id");
     assertThat(id).as(created.prettify()).isNotNull();
     assertThat(created.getString("data.createDesktop.cluster.name"))
         .as("kmd-bj is in the region asked for but not ready; kmd-small has no gVisor")
-        .isEqualTo("kmd-fra");
+        .isEqualTo(fra);
 
     GenericKubernetesResource desktop = karmada.desktop("desktop-" + id).get();
     assertThat(desktop).as("the Desktop on the Karmada API server").isNotNull();
-    assertThat(desktop.getMetadata().getLabels()).containsEntry("opencdi.io/cluster", "kmd-fra");
+    assertThat(desktop.getMetadata().getLabels()).containsEntry("opencdi.io/cluster", fra);
     assertThat(spec(desktop))
         .containsEntry("desktopId", id)
         .containsEntry("power", "On")
@@ -192,7 +228,7 @@ class KarmadaBackendTest {
                     "name",
                     "desktop-" + id)))
         .containsEntry(
-            "placement", Map.of("clusterAffinity", Map.of("clusterNames", List.of("kmd-fra"))));
+            "placement", Map.of("clusterAffinity", Map.of("clusterNames", List.of(fra))));
     await().atMost(WAIT).until(() -> "SCHEDULED".equals(state(id)));
 
     Map<String, Object> preview = new HashMap<>();
@@ -201,38 +237,32 @@ class KarmadaBackendTest {
     JsonPath explained = run(alice, "placement", "PlacementPreview", "input", preview);
     assertThat(
             explained.getBoolean(
-                "data.placementPreview.clusters.find { it.clusterName == 'kmd-bj' }.feasible"))
+                "data.placementPreview.clusters.find { it.clusterName == '" + bj + "' }.feasible"))
         .as(explained.prettify())
         .isFalse();
   }
 
   @Test
-  @Order(3)
   void statusComesBackAndPowerAndDeletionGoThroughKarmada() {
-    String id = create("xfce", "eu-west").getString("data.createDesktop.id");
+    String id = scheduledDesktop("xfce", "eu-west");
     String name = "desktop-" + id;
-    await().atMost(WAIT).until(() -> "SCHEDULED".equals(state(id)));
 
-    karmada.desktopStatus(name, "STARTING", "fra-node-1", null);
-    await().atMost(WAIT).until(() -> "STARTING".equals(state(id)));
-    karmada.desktopStatus(name, "RUNNING", "fra-node-1", null);
-    await().atMost(WAIT).until(() -> "RUNNING".equals(state(id)));
+    reported(id, "STARTING");
+    reported(id, "RUNNING");
 
     JsonPath stopped = run(alice, "desktops", "StopDesktop", "id", id);
     assertThat(stopped.getString("data.stopDesktop.state")).isEqualTo("STOPPING");
     assertThat(spec(karmada.desktop(name).get())).containsEntry("power", "Off");
-    karmada.desktopStatus(name, "STOPPED", "fra-node-1", null);
-    await().atMost(WAIT).until(() -> "STOPPED".equals(state(id)));
+    reported(id, "STOPPED");
 
     JsonPath started = run(alice, "desktops", "StartDesktop", "id", id);
     assertThat(started.getString("data.startDesktop.power")).as(started.prettify()).isEqualTo("ON");
     assertThat(spec(karmada.desktop(name).get())).containsEntry("power", "On");
     // The Desktop still carries the old STOPPED status: a spec change is no news.
     await().atMost(WAIT).until(() -> "SCHEDULED".equals(state(id)));
-    karmada.desktopStatus(name, "RUNNING", "fra-node-1", null);
-    await().atMost(WAIT).until(() -> "RUNNING".equals(state(id)));
+    reported(id, "RUNNING");
     assertThat(run(alice, "desktops", "Desktop", "id", id).getString("data.desktop.cluster.name"))
-        .isEqualTo("kmd-fra");
+        .isEqualTo(fra);
 
     run(alice, "desktops", "DeleteDesktop", "id", id);
     assertThat(karmada.desktop(name).get()).as("Desktop deleted on Karmada").isNull();
@@ -241,12 +271,10 @@ class KarmadaBackendTest {
   }
 
   @Test
-  @Order(4)
   void aFailureReportedThroughKarmadaGivesTheRoomBack() {
     String id = create("xfce", "eu-west").getString("data.createDesktop.id");
     long before =
-        ((Number) ((Map<?, ?>) cluster("kmd-fra").get("capacity")).get("allocatedCpuMillis"))
-            .longValue();
+        ((Number) ((Map<?, ?>) cluster(fra).get("capacity")).get("allocatedCpuMillis")).longValue();
     karmada.desktopStatus("desktop-" + id, "FAILED", null, "image pull failed: ErrImagePull");
     await().atMost(WAIT).until(() -> "FAILED".equals(state(id)));
     assertThat(run(alice, "desktops", "Desktop", "id", id).getString("data.desktop.statusReason"))
@@ -257,17 +285,17 @@ class KarmadaBackendTest {
             () ->
                 assertThat(
                         ((Number)
-                                ((Map<?, ?>) cluster("kmd-fra").get("capacity"))
+                                ((Map<?, ?>) cluster(fra).get("capacity"))
                                     .get("allocatedCpuMillis"))
                             .longValue())
                     .isEqualTo(before - 2000));
   }
 
   @Test
-  @Order(5)
   void noClusterIsOverCommittedByKarmadasFigures() {
+    String name = "small-disk-" + n;
     Map<String, Object> template = new HashMap<>();
-    template.put("name", "small-disk");
+    template.put("name", name);
     template.put("image", "opencdi/desktop-openbox:0.1");
     template.put("cpuMillis", 1000);
     template.put("memoryMiB", 1024);
@@ -278,29 +306,26 @@ class KarmadaBackendTest {
     assertThat(t.getString("data.createTemplate.id")).as(t.prettify()).isNotNull();
 
     for (int i = 0; i < 2; i++) {
-      JsonPath ok = create("small-disk", "ap-south");
+      JsonPath ok = create(name, "ap-south");
       assertThat(ok.getString("data.createDesktop.cluster.name"))
           .as(ok.prettify())
-          .isEqualTo("kmd-small");
+          .isEqualTo(small);
     }
-    JsonPath third = create("small-disk", "ap-south");
+    JsonPath third = create(name, "ap-south");
     assertThat(errorCode(third)).as(third.prettify()).isEqualTo("UNSCHEDULABLE");
     assertThat(
             karmada.desktops().stream()
-                .filter(
-                    d -> "kmd-small".equals(d.getMetadata().getLabels().get("opencdi.io/cluster")))
+                .filter(d -> small.equals(d.getMetadata().getLabels().get("opencdi.io/cluster")))
                 .count())
         .as("Desktops propagated to kmd-small")
         .isEqualTo(2);
   }
 
   @Test
-  @Order(6)
   void karmadaUnavailableIsAClearErrorAndChangesNothing() {
-    String running = create("openbox-small", "eu-west").getString("data.createDesktop.id");
-    await().atMost(WAIT).until(() -> "SCHEDULED".equals(state(running)));
+    String running = scheduledDesktop("openbox-small", "eu-west");
     int desktops = run(alice, "desktops", "Desktops").getInt("data.desktops.totalCount");
-    Object capacity = cluster("kmd-fra").get("capacity");
+    Object capacity = cluster(fra).get("capacity");
     int onKarmada = karmada.desktops().size();
 
     karmada.stop();
@@ -315,7 +340,7 @@ class KarmadaBackendTest {
 
       assertThat(run(alice, "desktops", "Desktops").getInt("data.desktops.totalCount"))
           .isEqualTo(desktops);
-      assertThat(cluster("kmd-fra").get("capacity")).as("no room kept").isEqualTo(capacity);
+      assertThat(cluster(fra).get("capacity")).as("no room kept").isEqualTo(capacity);
       JsonPath after = run(alice, "desktops", "Desktop", "id", running);
       assertThat(after.getString("data.desktop.state")).isEqualTo("SCHEDULED");
       assertThat(after.getString("data.desktop.power")).isEqualTo("ON");
@@ -331,10 +356,8 @@ class KarmadaBackendTest {
   }
 
   @Test
-  @Order(7)
   void aSnapshotRestoredOnAKarmadaClusterIsWrittenToKarmadaPinnedToThatCluster() {
-    String source = create("xfce", "eu-west").getString("data.createDesktop.id");
-    await().atMost(WAIT).until(() -> "SCHEDULED".equals(state(source)));
+    String source = scheduledDesktop("xfce", "eu-west");
     // Karmada's members take no snapshot commands yet: the snapshot is recorded as a member's
     // volume snapshot would be once READY.
     UUID snapshot = UUID.randomUUID();
@@ -357,7 +380,7 @@ class KarmadaBackendTest {
             "back");
     String id = restored.getString("data.restoreDesktop.id");
     assertThat(id).as(restored.prettify()).isNotNull();
-    assertThat(restored.getString("data.restoreDesktop.cluster.name")).isEqualTo("kmd-fra");
+    assertThat(restored.getString("data.restoreDesktop.cluster.name")).isEqualTo(fra);
     GenericKubernetesResource desktop = karmada.desktop("desktop-" + id).get();
     assertThat(desktop).as("the restored Desktop on the Karmada API server").isNotNull();
     assertThat(spec(desktop)).containsEntry("desktopId", id).containsEntry("power", "On");
@@ -366,8 +389,7 @@ class KarmadaBackendTest {
     await().atMost(WAIT).until(() -> "SCHEDULED".equals(state(id)));
 
     // A snapshot of a desktop that runs on a Karmada member is refused, not left PENDING for ever.
-    karmada.desktopStatus("desktop-" + id, "RUNNING", "fra-node-1", null);
-    await().atMost(WAIT).until(() -> "RUNNING".equals(state(id)));
+    reported(id, "RUNNING");
     JsonPath refused = run(alice, "snapshots", "SnapshotDesktop", "id", id, "name", "again");
     assertThat(errorCode(refused)).as(refused.prettify()).isEqualTo("INVALID_STATE");
 
@@ -377,8 +399,19 @@ class KarmadaBackendTest {
   }
 
   @Test
-  @Order(8)
   void everyRequestTheGatewaySentIsDeclaredAndEveryDeclarationIsUsed() {
+    // What a user does with a desktop, once each: create, power off, power on again, delete.
+    String id = scheduledDesktop("xfce", "eu-west");
+    JsonPath stopped = run(alice, "desktops", "StopDesktop", "id", id);
+    assertThat(stopped.getString("data.stopDesktop.state"))
+        .as(stopped.prettify())
+        .isEqualTo("STOPPING");
+    reported(id, "STOPPED");
+    JsonPath started = run(alice, "desktops", "StartDesktop", "id", id);
+    assertThat(started.getString("data.startDesktop.power")).as(started.prettify()).isEqualTo("ON");
+    run(alice, "desktops", "DeleteDesktop", "id", id);
+    await().atMost(WAIT).until(() -> "DELETED".equals(state(id)));
+
     assertThat(karmada.permissionsUsed())
         .as("%s", karmada.gatewayRequests())
         .containsExactlyInAnyOrderElementsOf(new HashSet<>(KarmadaPermissions.REQUIRED));

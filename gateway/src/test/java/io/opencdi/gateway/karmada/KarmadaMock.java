@@ -194,6 +194,11 @@ final class KarmadaMock implements AutoCloseable {
     clusters.resource(created).updateStatus();
   }
 
+  /** The operator unjoins a member cluster: its Cluster object goes from Karmada. */
+  void removeCluster(String name) {
+    admin.genericKubernetesResources(KarmadaObjects.CLUSTERS).withName(name).delete();
+  }
+
   /** Karmada's status aggregation writes what the member's agent reported onto the Desktop. */
   void desktopStatus(String name, String state, String node, String reason) {
     GenericKubernetesResource d = desktop(name).get();
