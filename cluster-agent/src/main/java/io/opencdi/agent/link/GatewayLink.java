@@ -491,7 +491,6 @@ public class GatewayLink {
     s.welcomed = true;
     cancel(s.welcomeTimeout);
     backoff.reset();
-    state = State.WELCOMED;
     int seconds =
         welcome.heartbeatSeconds() > 0 ? welcome.heartbeatSeconds() : DEFAULT_HEARTBEAT_SECONDS;
     cancel(s.heartbeat);
@@ -504,6 +503,9 @@ public class GatewayLink {
     for (DesktopStatus failed : outcome.refused()) {
       send(s, failed);
     }
+    // Ready only now: whoever waits for readiness finds the desktops the Welcome asked for in
+    // the inventory.
+    state = State.WELCOMED;
     LOG.infof(
         "welcomed by the gateway: %d desired desktops (%d on, %d off, %d refused),"
             + " %d deleted by the gateway; heartbeat every %d s",
