@@ -152,6 +152,28 @@ final class AudioRelay {
     return !soundOff && sinceLastNanos > idleNanos;
   }
 
+  /** What a viewer's sound switch does. */
+  enum Switch {
+    /** It changes nothing: not passed on. */
+    SAME,
+    /** Passed on to the agent. */
+    PASS,
+    /** The tunnel to the agent has not taken the earlier messages yet: a flood, refused. */
+    FLOOD
+  }
+
+  /**
+   * What a switch to {@code off} does when sound is {@code soundOff} now and the tunnel's write
+   * queue is {@code tunnelFull}: only a change goes to the agent, and none while the tunnel is
+   * full, so a viewer sending switches as fast as it can cannot grow the gateway's buffers.
+   */
+  static Switch onSwitch(boolean soundOff, boolean off, boolean tunnelFull) {
+    if (off == soundOff) {
+      return Switch.SAME;
+    }
+    return tunnelFull ? Switch.FLOOD : Switch.PASS;
+  }
+
   /** Sound off or on passes to the agent; any other text is no packet. */
   private void textFromViewer(String text) {
     boolean off = AudioCodec.SOUND_OFF.equals(text);
@@ -159,11 +181,17 @@ final class AudioRelay {
       fromViewer(false, null);
       return;
     }
-    if (!off) {
-      lastFromDesktop = System.nanoTime(); // the agent's first packet is on its way
+    switch (onSwitch(soundOff, off, tunnel.writeQueueFull())) {
+      case SAME -> {}
+      case FLOOD -> end(1008, "sound switched on and off faster than the desktop can follow");
+      case PASS -> {
+        if (!off) {
+          lastFromDesktop = System.nanoTime(); // the agent's first packet is on its way
+        }
+        soundOff = off;
+        tunnel.writeTextMessage(text);
+      }
     }
-    soundOff = off;
-    tunnel.writeTextMessage(text);
   }
 
   private void fromViewer(boolean binary, Buffer packet) {

@@ -23,6 +23,20 @@ class AudioRelayTest {
   }
 
   @Test
+  void onlyASwitchThatChangesTheSoundReachesTheAgentAndAFloodIsRefused() {
+    // A tunnel starts with sound on.
+    assertThat(AudioRelay.onSwitch(false, false, false)).isEqualTo(AudioRelay.Switch.SAME);
+    assertThat(AudioRelay.onSwitch(false, true, false)).isEqualTo(AudioRelay.Switch.PASS);
+    assertThat(AudioRelay.onSwitch(true, true, false)).isEqualTo(AudioRelay.Switch.SAME);
+    assertThat(AudioRelay.onSwitch(true, false, false)).isEqualTo(AudioRelay.Switch.PASS);
+    // Switches faster than the agent takes them: refused, not queued.
+    assertThat(AudioRelay.onSwitch(true, false, true)).isEqualTo(AudioRelay.Switch.FLOOD);
+    assertThat(AudioRelay.onSwitch(false, true, true)).isEqualTo(AudioRelay.Switch.FLOOD);
+    // A repeat is ignored even then: it asks for nothing.
+    assertThat(AudioRelay.onSwitch(true, true, true)).isEqualTo(AudioRelay.Switch.SAME);
+  }
+
+  @Test
   void whatIsNoPacketIsRefusedWhateverThePolicy() {
     for (boolean microphone : new boolean[] {true, false}) {
       assertThat(AudioRelay.check(microphone, false, 0).code()).isEqualTo(AudioCodec.NOT_A_PACKET);
