@@ -1,6 +1,7 @@
 /**
  * "A list query plus live updates" as a pure merge: the page of rows a query returned, overlaid
- * with the newest version of each row that a subscription delivered since.
+ * with the newest version of each row that a subscription delivered since. Why this is not urql's
+ * normalized cache (Graphcache): docs/adr/0045-live-lists-merge-events-without-graphcache.md.
  */
 export interface LiveMergeOptions<T> {
   /** Rows the query did not return that should still appear (e.g. a desktop just created). */
