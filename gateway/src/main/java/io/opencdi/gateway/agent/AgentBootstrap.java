@@ -1,5 +1,6 @@
 package io.opencdi.gateway.agent;
 
+import io.opencdi.gateway.auth.AgentTokens;
 import io.opencdi.gateway.db.Db;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vertx.VertxContextSupport;

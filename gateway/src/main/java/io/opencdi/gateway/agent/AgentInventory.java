@@ -1,6 +1,7 @@
 package io.opencdi.gateway.agent;
 
 import io.opencdi.gateway.applayer.LayerStack;
+import io.opencdi.gateway.auth.AgentTokens;
 import io.opencdi.gateway.cluster.ClusterEntity;
 import io.opencdi.gateway.cluster.ClusterRegistry;
 import io.opencdi.gateway.cluster.NodeGroupEntity;

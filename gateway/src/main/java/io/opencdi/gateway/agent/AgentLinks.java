@@ -1,10 +1,10 @@
 package io.opencdi.gateway.agent;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opencdi.gateway.db.Channels;
+import io.opencdi.gateway.db.Notifications;
 import io.opencdi.gateway.desktop.DesktopReport;
 import io.opencdi.gateway.desktop.DesktopStatusService;
-import io.opencdi.gateway.events.Channels;
-import io.opencdi.gateway.events.Notifications;
 import io.opencdi.gateway.snapshot.SnapshotService;
 import io.opencdi.protocol.Command;
 import io.opencdi.protocol.CommandKind;

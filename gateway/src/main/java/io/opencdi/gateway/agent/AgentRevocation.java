@@ -1,9 +1,9 @@
 package io.opencdi.gateway.agent;
 
 import io.opencdi.gateway.common.NotFoundException;
+import io.opencdi.gateway.db.Channels;
 import io.opencdi.gateway.db.Db;
-import io.opencdi.gateway.events.Channels;
-import io.opencdi.gateway.events.Notifications;
+import io.opencdi.gateway.db.Notifications;
 import io.opencdi.protocol.CloseCodes;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;

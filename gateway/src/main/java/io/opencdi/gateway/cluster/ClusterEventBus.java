@@ -1,7 +1,7 @@
 package io.opencdi.gateway.cluster;
 
-import io.opencdi.gateway.events.Channels;
-import io.opencdi.gateway.events.Notifications;
+import io.opencdi.gateway.db.Channels;
+import io.opencdi.gateway.db.Notifications;
 import io.opencdi.gateway.graphql.SharedLookups;
 import io.opencdi.gateway.placement.PlacementService;
 import io.smallrye.mutiny.Multi;

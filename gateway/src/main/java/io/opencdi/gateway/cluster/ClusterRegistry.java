@@ -1,6 +1,6 @@
 package io.opencdi.gateway.cluster;
 
-import io.opencdi.gateway.agent.AgentTokens;
+import io.opencdi.gateway.auth.AgentTokens;
 import io.opencdi.gateway.common.ConflictException;
 import io.opencdi.gateway.common.ValidationException;
 import io.opencdi.gateway.db.Db;

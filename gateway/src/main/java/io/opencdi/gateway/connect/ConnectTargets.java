@@ -1,11 +1,11 @@
 package io.opencdi.gateway.connect;
 
 import io.opencdi.gateway.auth.Roles;
+import io.opencdi.gateway.auth.SessionEnds;
 import io.opencdi.gateway.auth.UserEntity;
 import io.opencdi.gateway.cluster.ClusterEntity;
 import io.opencdi.gateway.db.Db;
 import io.opencdi.gateway.desktop.DesktopEntity;
-import io.opencdi.gateway.events.SessionEnds;
 import io.opencdi.gateway.template.TemplateEntity;
 import io.opencdi.protocol.DesktopState;
 import io.smallrye.mutiny.Uni;

@@ -2,7 +2,7 @@ package io.opencdi.gateway.desktop;
 
 import io.opencdi.gateway.auth.SystemUsers;
 import io.opencdi.gateway.auth.UserEntity;
-import io.opencdi.gateway.events.NotifyPayloads;
+import io.opencdi.gateway.db.NotifyPayloads;
 import io.opencdi.gateway.quota.Quotas;
 import io.opencdi.gateway.template.TemplateEntity;
 import io.smallrye.mutiny.Uni;

@@ -1,7 +1,7 @@
 package io.opencdi.gateway.desktop;
 
-import io.opencdi.gateway.events.Channels;
-import io.opencdi.gateway.events.Notifications;
+import io.opencdi.gateway.db.Channels;
+import io.opencdi.gateway.db.Notifications;
 import io.opencdi.protocol.CommandKind;
 import io.opencdi.protocol.CommandRequest;
 import io.smallrye.mutiny.Uni;

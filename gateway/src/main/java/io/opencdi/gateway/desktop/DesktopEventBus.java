@@ -1,10 +1,10 @@
 package io.opencdi.gateway.desktop;
 
+import io.opencdi.gateway.db.Channels;
+import io.opencdi.gateway.db.Notifications;
 import io.opencdi.gateway.desktop.api.Desktop;
 import io.opencdi.gateway.desktop.api.DesktopEvent;
 import io.opencdi.gateway.desktop.api.PrintedFile;
-import io.opencdi.gateway.events.Channels;
-import io.opencdi.gateway.events.Notifications;
 import io.opencdi.protocol.DesktopState;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;

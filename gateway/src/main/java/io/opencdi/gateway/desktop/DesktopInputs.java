@@ -23,11 +23,20 @@ final class DesktopInputs {
 
   private DesktopInputs() {}
 
-  static void validate(CreateDesktopInput in) {
-    if (in.name() != null && !NAME.matcher(in.name().strip()).matches()) {
+  /** A desktop's name, stripped; refused unless 1-63 letters, digits, spaces, '.', '_', '-'. */
+  static String validName(String name) {
+    String stripped = name.strip();
+    if (!NAME.matcher(stripped).matches()) {
       throw new ValidationException(
           "name must be 1-63 letters, digits, spaces, '.', '_' or '-', starting with a letter or"
               + " digit");
+    }
+    return stripped;
+  }
+
+  static void validate(CreateDesktopInput in) {
+    if (in.name() != null) {
+      validName(in.name());
     }
     if (in.cpuMillis() != null && (in.cpuMillis() < MIN_CPU || in.cpuMillis() > MAX_CPU)) {
       throw new ValidationException(

@@ -6,15 +6,13 @@ import io.opencdi.gateway.common.InvalidStateException;
 import io.opencdi.gateway.common.NotFoundException;
 import io.opencdi.gateway.common.UnschedulableException;
 import io.opencdi.gateway.db.Db;
+import io.opencdi.gateway.desktop.RestorePoints.RestorePoint;
 import io.opencdi.gateway.desktop.api.CreateDesktopInput;
 import io.opencdi.gateway.desktop.api.CreateDesktopsInput;
 import io.opencdi.gateway.desktop.api.Desktop;
 import io.opencdi.gateway.placement.PlacementService;
 import io.opencdi.gateway.quota.QuotaLimits;
 import io.opencdi.gateway.quota.Quotas;
-import io.opencdi.gateway.snapshot.SnapshotEntity;
-import io.opencdi.gateway.snapshot.SnapshotService;
-import io.opencdi.gateway.snapshot.SnapshotState;
 import io.opencdi.placement.framework.Decision;
 import io.opencdi.placement.model.DesktopRequest;
 import io.opencdi.placement.model.Placement;
@@ -43,6 +41,7 @@ public class DesktopService {
   private final DesktopCommands commands;
   private final Quotas quotas;
   private final CreationPipeline pipeline;
+  private final RestorePoints restorePoints;
 
   public DesktopService(
       Db db,
@@ -50,8 +49,10 @@ public class DesktopService {
       DesktopEventBus events,
       DesktopCommands commands,
       Quotas quotas,
-      CreationPipeline pipeline) {
+      CreationPipeline pipeline,
+      RestorePoints restorePoints) {
     this.quotas = quotas;
+    this.restorePoints = restorePoints;
     this.pipeline = pipeline;
     this.db = db;
     this.placement = placement;
@@ -84,39 +85,29 @@ public class DesktopService {
    * powers it on.
    */
   public Uni<Desktop> restore(Caller caller, UUID snapshotId, String name) {
-    String valid = name == null ? null : SnapshotService.validName(name);
+    String valid = name == null ? null : DesktopInputs.validName(name);
     List<Placed> placed = new ArrayList<>();
     List<DesktopEntity> prepared = new ArrayList<>();
     return db.transaction(
             s ->
-                // Read-locked: the snapshot cannot be deleted while it is being restored.
-                s.find(SnapshotEntity.class, snapshotId, LockMode.PESSIMISTIC_READ)
+                restorePoints
+                    .lockReady(s, caller, snapshotId)
                     .flatMap(
-                        snap -> {
-                          if (snap == null || !caller.mayActOn(snap.ownerId)) {
-                            throw new NotFoundException("no snapshot with id " + snapshotId);
-                          }
-                          if (snap.state != SnapshotState.READY) {
-                            throw new InvalidStateException(
-                                "the snapshot is "
-                                    + snap.state
-                                    + "; only a READY snapshot can be restored");
-                          }
-                          return lockUser(s, snap.ownerId)
-                              .flatMap(
-                                  owner ->
-                                      s.find(DesktopEntity.class, snap.desktopId)
-                                          .flatMap(
-                                              source ->
-                                                  placeRestored(
-                                                      s,
-                                                      snap,
-                                                      source,
-                                                      valid == null ? snap.name : valid,
-                                                      owner,
-                                                      placed,
-                                                      prepared)));
-                        }))
+                        snap ->
+                            lockUser(s, snap.ownerId())
+                                .flatMap(
+                                    owner ->
+                                        s.find(DesktopEntity.class, snap.desktopId())
+                                            .flatMap(
+                                                source ->
+                                                    placeRestored(
+                                                        s,
+                                                        snap,
+                                                        source,
+                                                        valid == null ? snap.name() : valid,
+                                                        owner,
+                                                        placed,
+                                                        prepared)))))
         .invoke(() -> settle(placed))
         .onFailure()
         .call(
@@ -132,7 +123,7 @@ public class DesktopService {
 
   private Uni<DesktopEntity> placeRestored(
       Mutiny.Session s,
-      SnapshotEntity snap,
+      RestorePoint snap,
       DesktopEntity source,
       String name,
       UserEntity owner,
@@ -141,7 +132,7 @@ public class DesktopService {
     DesktopEntity d = new DesktopEntity();
     d.id = UUID.randomUUID();
     d.name = name;
-    d.ownerId = snap.ownerId;
+    d.ownerId = snap.ownerId();
     d.templateId = source.templateId;
     d.image = source.image;
     d.cpuMillis = source.cpuMillis;
@@ -153,15 +144,16 @@ public class DesktopService {
     d.region = source.region;
     d.zone = source.zone;
     // Its volume will be made in the snapshot's cluster: power-ons come back there.
-    d.homeClusterId = snap.clusterId;
-    d.restoredFrom = snap.id;
+    d.homeClusterId = snap.clusterId();
+    d.restoredFrom = snap.id();
     d.power = Power.ON;
     d.state = DesktopState.PENDING;
     d.createdAt = OffsetDateTime.now();
     d.updatedAt = d.createdAt;
     return fits(s, owner, d, false)
         .flatMap(
-            quota -> reserve(s, request(d, quota), Optional.of(snap.clusterId.toString()), placed))
+            quota ->
+                reserve(s, request(d, quota), Optional.of(snap.clusterId().toString()), placed))
         .flatMap(
             p -> {
               d.clusterId = UUID.fromString(p.placement.clusterId());

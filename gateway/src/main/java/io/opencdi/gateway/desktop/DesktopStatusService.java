@@ -1,6 +1,6 @@
 package io.opencdi.gateway.desktop;
 
-import io.opencdi.gateway.events.Channels;
+import io.opencdi.gateway.db.Channels;
 import io.opencdi.protocol.DesktopHealth;
 import io.opencdi.protocol.DesktopStatus;
 import io.smallrye.mutiny.Multi;

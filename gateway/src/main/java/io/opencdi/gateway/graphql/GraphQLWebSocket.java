@@ -1,8 +1,8 @@
 package io.opencdi.gateway.graphql;
 
 import io.opencdi.gateway.auth.RequestSession;
+import io.opencdi.gateway.auth.SessionEnds;
 import io.opencdi.gateway.auth.Sessions;
-import io.opencdi.gateway.events.SessionEnds;
 import io.quarkus.arc.Arc;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;

@@ -6,6 +6,7 @@ import static io.opencdi.gateway.testing.RawAgent.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.opencdi.gateway.auth.AgentTokens;
 import io.opencdi.gateway.auth.KeyMaterial;
 import io.opencdi.gateway.db.EmbeddedPostgres;
 import io.opencdi.gateway.testing.GatewayProcess;

@@ -9,9 +9,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opencdi.gateway.auth.AgentTokens;
 import io.opencdi.gateway.connect.DisplayCloseCodes;
-import io.opencdi.gateway.events.Channels;
-import io.opencdi.gateway.events.Notifications;
+import io.opencdi.gateway.db.Channels;
+import io.opencdi.gateway.db.Notifications;
 import io.opencdi.gateway.testing.DisplayClient;
 import io.opencdi.gateway.testing.PostgresResource;
 import io.opencdi.gateway.testing.RawAgent;

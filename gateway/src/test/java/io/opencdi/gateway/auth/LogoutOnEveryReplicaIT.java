@@ -6,7 +6,6 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.opencdi.gateway.agent.AgentTokens;
 import io.opencdi.gateway.db.EmbeddedPostgres;
 import io.opencdi.gateway.testing.GatewayProcess;
 import io.opencdi.gateway.testing.GraphQLSocket;

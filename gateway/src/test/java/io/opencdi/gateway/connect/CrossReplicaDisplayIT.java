@@ -5,10 +5,10 @@ import static io.opencdi.gateway.testing.GraphQL.runAt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.opencdi.gateway.agent.AgentTokens;
+import io.opencdi.gateway.auth.AgentTokens;
 import io.opencdi.gateway.auth.KeyMaterial;
+import io.opencdi.gateway.db.Channels;
 import io.opencdi.gateway.db.EmbeddedPostgres;
-import io.opencdi.gateway.events.Channels;
 import io.opencdi.gateway.testing.AgentProcess;
 import io.opencdi.gateway.testing.DisplayClient;
 import io.opencdi.gateway.testing.GatewayProcess;

@@ -3,7 +3,7 @@ package io.opencdi.gateway.db;
 import static io.opencdi.gateway.testing.GraphQL.runAt;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.opencdi.gateway.agent.AgentTokens;
+import io.opencdi.gateway.auth.AgentTokens;
 import io.opencdi.gateway.testing.GatewayProcess;
 import io.opencdi.gateway.testing.GraphQL;
 import java.nio.file.Files;

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.opencdi.gateway.agent.AgentBootstrap;
-import io.opencdi.gateway.agent.AgentTokens;
+import io.opencdi.gateway.auth.AgentTokens;
 import io.opencdi.gateway.testing.PostgresResource;
 import io.opencdi.gateway.testing.RawAgent;
 import io.opencdi.protocol.Command;

@@ -4,11 +4,11 @@ import static io.opencdi.gateway.testing.GraphQL.errorCode;
 import static io.opencdi.gateway.testing.GraphQL.login;
 import static io.opencdi.gateway.testing.GraphQL.run;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.opencdi.gateway.auth.TokenService;
 import io.opencdi.gateway.db.Db;
 import io.opencdi.gateway.testing.AgentProcess;
+import io.opencdi.gateway.testing.Desktops;
 import io.opencdi.gateway.testing.PostgresResource;
 import io.opencdi.gateway.testing.TestUsers;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -23,7 +23,6 @@ import jakarta.enterprise.inject.Alternative;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.net.URL;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -73,7 +72,6 @@ class UserDesktopCountsTest {
     }
   }
 
-  private static final Duration WAIT = Duration.ofSeconds(60);
   private static final String REGION = "counts-west";
   private static final String FLEET =
       """
@@ -102,20 +100,18 @@ class UserDesktopCountsTest {
     try (AgentProcess agent =
         AgentProcess.start(base.getPort(), PostgresResource.AGENT_TOKEN, FLEET, "counts-agent")) {
       agent.awaitReady(admin, "counts-1");
-      String templateId =
-          run(admin, "templates", "Templates")
-              .getString("data.templates.find { it.name == 'openbox-small' }.id");
+      String templateId = Desktops.templateId(admin, "openbox-small");
 
       // User 1: running, powered off, deleted.
       List<String> first = running(users.get(0), templateId, 3);
-      stop(users.get(0), first.get(1));
-      delete(users.get(0), first.get(2));
+      Desktops.stop(users.get(0), first.get(1));
+      Desktops.delete(users.get(0), first.get(2));
       // User 2: two running.
       running(users.get(1), templateId, 2);
       // User 3: one powered off.
-      stop(users.get(2), running(users.get(2), templateId, 1).get(0));
+      Desktops.stop(users.get(2), running(users.get(2), templateId, 1).get(0));
       // User 4: one deleted, nothing else.
-      delete(users.get(3), running(users.get(3), templateId, 1).get(0));
+      Desktops.delete(users.get(3), running(users.get(3), templateId, 1).get(0));
 
       CountingDesktopQueries.COUNT_QUERIES.clear();
       JsonPath listing = run(admin, "auth", "UserDesktopCounts");
@@ -196,39 +192,8 @@ class UserDesktopCountsTest {
   private static List<String> running(String token, String templateId, int count) {
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      JsonPath r =
-          run(
-              token,
-              "desktops",
-              "CreateDesktop",
-              "input",
-              Map.of("templateId", templateId, "region", REGION));
-      String id = r.getString("data.createDesktop.id");
-      assertThat(id).as(r.prettify()).isNotNull();
-      ids.add(id);
+      ids.add(Desktops.running(token, Map.of("templateId", templateId, "region", REGION)));
     }
-    ids.forEach(id -> awaitState(token, id, "RUNNING"));
     return ids;
-  }
-
-  private static void stop(String token, String id) {
-    JsonPath r = run(token, "desktops", "StopDesktop", "id", id);
-    assertThat(r.getString("data.stopDesktop.id")).as(r.prettify()).isEqualTo(id);
-    awaitState(token, id, "STOPPED");
-  }
-
-  private static void delete(String token, String id) {
-    JsonPath r = run(token, "desktops", "DeleteDesktop", "id", id);
-    assertThat(r.getString("data.deleteDesktop.id")).as(r.prettify()).isEqualTo(id);
-    awaitState(token, id, "DELETED");
-  }
-
-  private static void awaitState(String token, String id, String state) {
-    await()
-        .atMost(WAIT)
-        .until(
-            () ->
-                state.equals(
-                    run(token, "desktops", "Desktop", "id", id).getString("data.desktop.state")));
   }
 }

@@ -4,7 +4,7 @@ import static io.opencdi.gateway.testing.GraphQL.runAt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.opencdi.gateway.agent.AgentTokens;
+import io.opencdi.gateway.auth.AgentTokens;
 import io.opencdi.gateway.testing.AgentProcess;
 import io.opencdi.gateway.testing.GatewayProcess;
 import io.opencdi.gateway.testing.GraphQL;

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.opencdi.gateway.testing.AgentProcess;
+import io.opencdi.gateway.testing.Desktops;
 import io.opencdi.gateway.testing.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -189,11 +190,11 @@ class QuotaTest {
       ids.add(r.getString("data.createDesktop.id"));
     }
     for (String id : ids) {
-      await().atMost(Duration.ofSeconds(30)).until(() -> "RUNNING".equals(state(bob, id)));
+      Desktops.awaitState(bob, id, "RUNNING");
       run(bob, "desktops", "StopDesktop", "id", id);
     }
     for (String id : ids) {
-      await().atMost(Duration.ofSeconds(30)).until(() -> "STOPPED".equals(state(bob, id)));
+      Desktops.awaitState(bob, id, "STOPPED");
     }
     // Room for two of the three (1000 millicores each) beside what bob's other desktops hold.
     long held = run(bob, "auth", "MyQuota").getLong("data.me.quota.usedCpuMillis");
@@ -241,13 +242,21 @@ class QuotaTest {
     assertThat(errorCode(perDesktop)).as(perDesktop.prettify()).isEqualTo("QUOTA_EXCEEDED");
     assertThat(perDesktop.getString("errors[0].message")).contains("a desktop may have 2");
 
-    assertThat(snapshot(alice, second, "three").getString("data.snapshotDesktop.id")).isNotNull();
+    String third = snapshot(alice, second, "three").getString("data.snapshotDesktop.id");
+    assertThat(third).isNotNull();
     JsonPath perUser = snapshot(alice, second, "four");
     assertThat(errorCode(perUser)).as(perUser.prettify()).isEqualTo("QUOTA_EXCEEDED");
     assertThat(perUser.getString("errors[0].message")).contains("3 snapshots");
     assertThat(run(alice, "auth", "MyQuota").getInt("data.me.quota.usedSnapshots"))
         .as("the refused snapshots were not made")
         .isEqualTo(3);
+    // One being deleted (DELETING until its cluster confirms) is no longer held.
+    JsonPath deleted = run(alice, "snapshots", "DeleteSnapshot", "id", third);
+    assertThat(deleted.getString("data.deleteSnapshot.id")).as(deleted.prettify()).isEqualTo(third);
+    assertThat(run(alice, "auth", "MyQuota").getInt("data.me.quota.usedSnapshots")).isEqualTo(2);
+    assertThat(snapshot(alice, second, "four").getString("data.snapshotDesktop.id"))
+        .as("room for one more")
+        .isNotNull();
 
     // Bob's own limits are untouched by alice's.
     setQuota("bob", Map.of("maxDesktops", owned(bob) + 1));
@@ -352,15 +361,11 @@ class QuotaTest {
     return run(token, "auth", "MyQuota").getInt("data.me.quota.usedDesktops");
   }
 
-  private static String state(String token, String id) {
-    return run(token, "desktops", "Desktop", "id", id).getString("data.desktop.state");
-  }
-
   private String runningDesktop(String token) {
     JsonPath r = create(token);
     String id = r.getString("data.createDesktop.id");
     assertThat(id).as(r.prettify()).isNotNull();
-    await().atMost(Duration.ofSeconds(30)).until(() -> "RUNNING".equals(state(token, id)));
+    Desktops.awaitState(token, id, "RUNNING");
     return id;
   }
 

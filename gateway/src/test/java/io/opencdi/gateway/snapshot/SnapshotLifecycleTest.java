@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.opencdi.gateway.testing.AgentProcess;
+import io.opencdi.gateway.testing.Desktops;
 import io.opencdi.gateway.testing.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -85,20 +86,8 @@ class SnapshotLifecycleTest {
   }
 
   private String runningDesktop(String token, String region) {
-    String templateId =
-        run(admin, "templates", "Templates")
-            .getString("data.templates.find { it.name == 'xfce-gvisor' }.id");
-    JsonPath created =
-        run(
-            token,
-            "desktops",
-            "CreateDesktop",
-            "input",
-            Map.of("templateId", templateId, "region", region));
-    String id = created.getString("data.createDesktop.id");
-    assertThat(id).as(created.prettify()).isNotNull();
-    await().atMost(Duration.ofSeconds(30)).until(() -> "RUNNING".equals(state(token, id)));
-    return id;
+    return Desktops.running(
+        token, Map.of("templateId", Desktops.templateId(admin, "xfce-gvisor"), "region", region));
   }
 
   private static void awaitReady(String token, String snapshotId) {
@@ -110,10 +99,6 @@ class SnapshotLifecycleTest {
                     .equals(
                         run(token, "snapshots", "Snapshot", "id", snapshotId)
                             .getString("data.snapshot.state")));
-  }
-
-  private static String state(String token, String desktopId) {
-    return run(token, "desktops", "Desktop", "id", desktopId).getString("data.desktop.state");
   }
 
   private static List<Map<String, Object>> snapshotsOf(String token, String desktopId) {
@@ -149,7 +134,7 @@ class SnapshotLifecycleTest {
     assertThat(copy).as(restored.prettify()).isNotNull().isNotEqualTo(source);
     assertThat(restored.getString("data.restoreDesktop.name")).isEqualTo("copy");
     assertThat(restored.getString("data.restoreDesktop.cluster.name")).isEqualTo("snap-bj");
-    await().atMost(Duration.ofSeconds(30)).until(() -> "RUNNING".equals(state(alice, copy)));
+    Desktops.awaitState(alice, copy, "RUNNING");
     // A name defaults to the snapshot's.
     JsonPath unnamed = run(alice, "snapshots", "RestoreDesktop", "snapshotId", snapshotId);
     assertThat(unnamed.getString("data.restoreDesktop.name")).isEqualTo("before upgrade");
@@ -167,8 +152,8 @@ class SnapshotLifecycleTest {
     assertThat(snapshotsOf(alice, source)).isEmpty();
     assertThat(errorCode(run(alice, "snapshots", "RestoreDesktop", "snapshotId", snapshotId)))
         .isEqualTo("NOT_FOUND");
-    assertThat(state(alice, copy)).isEqualTo("RUNNING");
-    assertThat(state(alice, source)).isEqualTo("RUNNING");
+    assertThat(Desktops.state(alice, copy)).isEqualTo("RUNNING");
+    assertThat(Desktops.state(alice, source)).isEqualTo("RUNNING");
   }
 
   @Test
@@ -181,7 +166,7 @@ class SnapshotLifecycleTest {
             .getString("data.snapshotDesktop.id");
     awaitReady(alice, snapshotId);
     run(alice, "desktops", "DeleteDesktop", "id", source);
-    await().atMost(Duration.ofSeconds(30)).until(() -> "DELETED".equals(state(alice, source)));
+    Desktops.awaitState(alice, source, "DELETED");
 
     // The snapshot stays, and still says which desktop it copied and that it is gone.
     for (String token : List.of(alice, admin)) {
@@ -198,7 +183,7 @@ class SnapshotLifecycleTest {
         run(alice, "snapshots", "RestoreDesktop", "snapshotId", snapshotId, "name", "revived");
     String copy = restored.getString("data.restoreDesktop.id");
     assertThat(copy).as(restored.prettify()).isNotNull();
-    await().atMost(Duration.ofSeconds(30)).until(() -> "RUNNING".equals(state(alice, copy)));
+    Desktops.awaitState(alice, copy, "RUNNING");
   }
 
   @Test

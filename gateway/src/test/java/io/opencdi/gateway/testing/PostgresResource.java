@@ -16,7 +16,7 @@ import java.util.Map;
  */
 public class PostgresResource implements QuarkusTestResourceLifecycleManager {
   /** Token of the agent registered for tests; generated per run, never a fixed secret. */
-  public static final String AGENT_TOKEN = io.opencdi.gateway.agent.AgentTokens.generate();
+  public static final String AGENT_TOKEN = io.opencdi.gateway.auth.AgentTokens.generate();
 
   private EmbeddedPostgres postgres;
 

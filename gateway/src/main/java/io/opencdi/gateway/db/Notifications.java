@@ -1,6 +1,5 @@
-package io.opencdi.gateway.events;
+package io.opencdi.gateway.db;
 
-import io.opencdi.gateway.db.DatabaseAddress;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;

@@ -1,4 +1,4 @@
-package io.opencdi.gateway.agent;
+package io.opencdi.gateway.auth;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,5 +1,9 @@
-package io.opencdi.gateway.auth;
+package io.opencdi.gateway.seed;
 
+import io.opencdi.gateway.auth.AuthConfig;
+import io.opencdi.gateway.auth.Roles;
+import io.opencdi.gateway.auth.SystemUsers;
+import io.opencdi.gateway.auth.UserEntity;
 import io.opencdi.gateway.db.Db;
 import io.opencdi.gateway.template.TemplateEntity;
 import io.quarkus.elytron.security.common.BcryptUtil;

@@ -1,4 +1,4 @@
-package io.opencdi.gateway.events;
+package io.opencdi.gateway.db;
 
 import java.util.List;
 

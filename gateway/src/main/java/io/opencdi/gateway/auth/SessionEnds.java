@@ -1,7 +1,7 @@
-package io.opencdi.gateway.events;
+package io.opencdi.gateway.auth;
 
-import io.opencdi.gateway.auth.SessionLookups;
-import io.opencdi.gateway.auth.Sessions;
+import io.opencdi.gateway.db.Channels;
+import io.opencdi.gateway.db.Notifications;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
