@@ -62,13 +62,7 @@ final class BulkCreation {
                         })
                     .flatMap(
                         existing -> {
-                          b.keys.forEach(
-                              (key, item) -> {
-                                DesktopEntity e = existing.get(key);
-                                if (e != null) {
-                                  item.existing = e;
-                                }
-                              });
+                          b.attachExisting(existing);
                           return repository.usage(
                               tx,
                               b.items.stream()

@@ -42,6 +42,20 @@ final class CreationBatch {
     return items.stream().filter(i -> i.placement != null).toList();
   }
 
+  /**
+   * Gives each item whose request key already names a desktop (a retried request) that desktop: the
+   * item is then answered with it instead of creating another.
+   */
+  void attachExisting(Map<RequestKey, DesktopEntity> existing) {
+    keys.forEach(
+        (key, item) -> {
+          DesktopEntity e = existing.get(key);
+          if (e != null) {
+            item.existing = e;
+          }
+        });
+  }
+
   List<DesktopEntity> claimed() {
     return items.stream().filter(i -> i.claimed != null).map(i -> i.claimed).toList();
   }

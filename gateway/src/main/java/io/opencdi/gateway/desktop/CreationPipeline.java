@@ -231,13 +231,7 @@ public class CreationPipeline {
                   .flatMap(known -> repository.existing(tx, b.keys.keySet()))
                   .flatMap(
                       existing -> {
-                        b.keys.forEach(
-                            (key, item) -> {
-                              DesktopEntity e = existing.get(key);
-                              if (e != null) {
-                                item.existing = e;
-                              }
-                            });
+                        b.attachExisting(existing);
                         return repository.usage(tx, owners);
                       })
                   .flatMap(

@@ -62,9 +62,8 @@ final class DesktopCommands {
     if (!admission.accepted()) {
       return admission;
     }
-    String name = DesktopNames.desktop(spec.id());
-    Desktop existing = cache.desktop(name);
-    if (existing != null && existing.getMetadata().getDeletionTimestamp() != null) {
+    Desktop existing = cache.desktop(DesktopNames.desktop(spec.id()));
+    if (deleting(existing)) {
       return Admission.refuse(Refusals.beingDeleted(spec.id()));
     }
     if (existing == null
@@ -91,9 +90,8 @@ final class DesktopCommands {
     if (!admission.accepted()) {
       return admission;
     }
-    String name = DesktopNames.desktop(spec.id());
-    Desktop existing = cache.desktop(name);
-    if (existing != null && existing.getMetadata().getDeletionTimestamp() != null) {
+    Desktop existing = cache.desktop(DesktopNames.desktop(spec.id()));
+    if (deleting(existing)) {
       return Admission.refuse(Refusals.beingDeleted(spec.id()));
     }
     String arch = cache.archOf(spec.node());
@@ -145,7 +143,7 @@ final class DesktopCommands {
               System.currentTimeMillis()));
       return Admission.accept();
     }
-    if (existing.getMetadata().getDeletionTimestamp() != null) {
+    if (deleting(existing)) {
       return Admission.accept();
     }
     writes.execute(
@@ -160,6 +158,11 @@ final class DesktopCommands {
           }
         });
     return Admission.accept();
+  }
+
+  /** Whether the desktop's resource is on its way out (its finalizer still holds it). */
+  private static boolean deleting(Desktop d) {
+    return d != null && d.getMetadata().getDeletionTimestamp() != null;
   }
 
   // --- admission

@@ -26,6 +26,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -562,44 +563,46 @@ final class DesktopLifecycle {
 
   /** Checks every running desktop's health each interval until the runtime closes. */
   private void watchHealth() {
-    while (!Thread.currentThread().isInterrupted()) {
-      HostCommands.sleep(settings.hygiene().healthInterval());
-      List<LocalDesktop> running;
-      synchronized (lock) {
-        running =
-            desktops.values().stream()
-                .filter(d -> d.state == DesktopState.RUNNING && d.launch != null)
-                .toList();
-      }
-      for (LocalDesktop d : running) {
-        try {
-          checkHealth(d);
-        } catch (RuntimeException e) {
-          LOG.warnf(e, "desktop %s: health check failed", d.id);
-        }
-      }
-    }
+    everyRunning(
+        settings.hygiene().healthInterval(),
+        running -> {
+          for (LocalDesktop d : running) {
+            try {
+              checkHealth(d);
+            } catch (RuntimeException e) {
+              LOG.warnf(e, "desktop %s: health check failed", d.id);
+            }
+          }
+        });
   }
 
   /** Tells the listeners of each PDF a running desktop prints ({@link PrintWatch}). */
   private void watchPrints() {
     PrintWatch prints = new PrintWatch(settings.clusterName());
+    everyRunning(
+        PRINT_LOOK_INTERVAL,
+        running -> {
+          prints.retain(running.stream().map(d -> d.id).toList());
+          for (LocalDesktop d : running) {
+            prints
+                .look(d.id, DesktopPrints.dir(dataDir.dir(d.id)), System.currentTimeMillis())
+                .forEach(listeners::printed);
+          }
+        });
+  }
+
+  /**
+   * Hands the desktops that are RUNNING at that moment to {@code look} every {@code interval},
+   * until the runtime closes (its workers are interrupted).
+   */
+  private void everyRunning(Duration interval, Consumer<List<LocalDesktop>> look) {
     while (!Thread.currentThread().isInterrupted()) {
-      HostCommands.sleep(PRINT_LOOK_INTERVAL);
-      List<String> running;
+      HostCommands.sleep(interval);
+      List<LocalDesktop> running;
       synchronized (lock) {
-        running =
-            desktops.values().stream()
-                .filter(d -> d.state == DesktopState.RUNNING)
-                .map(d -> d.id)
-                .toList();
+        running = desktops.values().stream().filter(d -> d.state == DesktopState.RUNNING).toList();
       }
-      prints.retain(running);
-      for (String id : running) {
-        prints
-            .look(id, DesktopPrints.dir(dataDir.dir(id)), System.currentTimeMillis())
-            .forEach(listeners::printed);
-      }
+      look.accept(running);
     }
   }
 
