@@ -111,6 +111,7 @@ public class GatewayLink {
   // Confined to the link thread.
   private final Backoff backoff;
   private final Set<String> dirtyClusters = new LinkedHashSet<>();
+  private final HeldPrints heldPrints = new HeldPrints();
   private Session session;
   private long sessions;
   private ScheduledFuture<?> capacityFlush;
@@ -169,10 +170,15 @@ public class GatewayLink {
 
           @Override
           public void printed(PrintJob job) {
-            submit(() -> sendPrintJob(job));
+            GatewayLink.this.printed(job);
           }
         });
     submit(this::connect);
+  }
+
+  /** Announces a finished print job now, or once the gateway welcomes the agent again. */
+  void printed(PrintJob job) {
+    submit(() -> sendPrintJob(job));
   }
 
   void onStop(@Observes ShutdownEvent event) {
@@ -525,6 +531,9 @@ public class GatewayLink {
       dirtyClusters.add(cluster.name());
     }
     scheduleCapacityFlush();
+    for (PrintJob job : heldPrints.release(System.currentTimeMillis())) {
+      send(s, job);
+    }
   }
 
   private void onCommand(Session s, Command command) {
@@ -600,9 +609,10 @@ public class GatewayLink {
 
   private void sendPrintJob(PrintJob job) {
     Session s = session;
-    // A job printed while the link is down is not announced: the portal's Prints dialog lists it.
     if (s != null && s.welcomed && !s.ended && s.connection != null) {
       send(s, job);
+    } else {
+      heldPrints.hold(job); // announced after the next Welcome
     }
   }
 

@@ -18,6 +18,7 @@ import io.opencdi.protocol.DesktopStatus;
 import io.opencdi.protocol.Heartbeat;
 import io.opencdi.protocol.Hello;
 import io.opencdi.protocol.Power;
+import io.opencdi.protocol.PrintJob;
 import io.opencdi.protocol.ProtocolVersion;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.websockets.next.CloseReason;
@@ -49,12 +50,16 @@ class GatewayLinkTest {
   @Inject TestGatewayPeer gateway;
   @Inject io.opencdi.agent.runtime.DesktopRuntime runtime;
   @Inject @Readiness LinkReadinessCheck readiness;
+  @Inject GatewayLink link;
 
   /** Makes this test's desktop names its own. */
   private final String n = UUID.randomUUID().toString().substring(0, 8);
 
   @BeforeEach
   void awaitWelcome() {
+    if (gateway.holdWelcome) {
+      gateway.releaseWelcome(); // a test that held it failed before letting it go
+    }
     soon().until(() -> !gateway.connections.isEmpty() && settled(gateway.connections.getLast()));
     // Until a test says otherwise, the gateway asks for nothing and has deleted nothing.
     gateway.desired = List.of();
@@ -223,6 +228,42 @@ class GatewayLinkTest {
         .filteredOn(d -> d.desktopId().equals(w2))
         .extracting(DesktopStatus::state)
         .containsExactly(STOPPED);
+  }
+
+  @Test
+  void printsFinishedWhileTheLinkWasDownAreAnnouncedOnceWelcomedAgain() {
+    int connections = gateway.connections.size();
+    gateway.holdWelcome = true;
+    gateway.disconnect();
+    soon().until(() -> helloOn(connections));
+    Connection back = gateway.connections.get(connections);
+
+    // The desktop prints while the agent waits for its Welcome: one job fresh, one from long ago.
+    long now = System.currentTimeMillis();
+    PrintJob fresh = new PrintJob("p-" + n, "bj-1", "report.pdf", 1234, now);
+    PrintJob stale =
+        new PrintJob(
+            "p-" + n,
+            "bj-1",
+            "yesterday.pdf",
+            99,
+            now - HeldPrints.MAX_AGE.toMillis() - Duration.ofMinutes(1).toMillis());
+    link.printed(stale);
+    link.printed(fresh);
+    gateway.releaseWelcome();
+    soon().until(() -> settled(back));
+
+    await().atMost(WAIT).until(() -> !back.frames(PrintJob.class).isEmpty());
+    assertThat(back.frames(PrintJob.class)).containsExactly(fresh);
+    assertThat(back.frames.indexOf(fresh))
+        .as("announced only after the Welcome")
+        .isGreaterThanOrEqualTo(back.welcomedAt);
+
+    // Held jobs are announced once: a later job goes out alone, at once.
+    PrintJob next = new PrintJob("p-" + n, "bj-1", "second.pdf", 10, System.currentTimeMillis());
+    link.printed(next);
+    await().atMost(WAIT).until(() -> back.frames(PrintJob.class).size() == 2);
+    assertThat(back.frames(PrintJob.class)).containsExactly(fresh, next);
   }
 
   @Test

@@ -43,6 +43,11 @@ public class TestGatewayPeer {
   private final Map<String, Connection> byId = new ConcurrentHashMap<>();
   volatile List<DesktopSpec> desired = INITIAL_DESIRED;
   volatile List<String> deleted = List.of();
+
+  /** While set, a Hello is not answered until {@link #releaseWelcome()}. */
+  volatile boolean holdWelcome;
+
+  private volatile WebSocketConnection unwelcomed;
   private volatile WebSocketConnection current;
 
   void opened(WebSocketConnection connection, String authorization) {
@@ -58,9 +63,25 @@ public class TestGatewayPeer {
     frames.add(message);
     byId.get(connection.id()).frames.add(message);
     if (message instanceof Hello) {
-      connection.sendTextAndAwait(
-          codec.encode(new Welcome(ProtocolVersion.CURRENT, HEARTBEAT_SECONDS, desired, deleted)));
+      if (holdWelcome) {
+        unwelcomed = connection;
+      } else {
+        welcome(connection);
+      }
     }
+  }
+
+  /** Sends the Welcome held back from the agent's last Hello ({@link #holdWelcome}). */
+  void releaseWelcome() {
+    holdWelcome = false;
+    welcome(unwelcomed);
+  }
+
+  private void welcome(WebSocketConnection connection) {
+    Connection c = byId.get(connection.id());
+    c.welcomedAt = c.frames.size();
+    connection.sendTextAndAwait(
+        codec.encode(new Welcome(ProtocolVersion.CURRENT, HEARTBEAT_SECONDS, desired, deleted)));
   }
 
   void closed(WebSocketConnection connection) {
@@ -109,6 +130,9 @@ public class TestGatewayPeer {
   static final class Connection {
     final String authorization;
     final List<Message> frames = new CopyOnWriteArrayList<>();
+
+    /** How many frames the agent had sent on this connection when it was welcomed (-1: not yet). */
+    volatile int welcomedAt = -1;
 
     Connection(String authorization) {
       this.authorization = authorization;
