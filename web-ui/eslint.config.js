@@ -33,7 +33,7 @@ export default tseslint.config(
     rules: { "no-restricted-imports": "off" },
   },
   {
-    files: ["e2e/**/*.mjs", "scripts/**/*.mjs"],
+    files: ["e2e/**/*.mjs", "scripts/**/*.mjs", "playwright.config.mjs"],
     extends: [js.configs.recommended],
     // e2e scripts run in Node and pass functions to the page.
     languageOptions: { ecmaVersion: 2022, globals: { ...globals.node, ...globals.browser } },

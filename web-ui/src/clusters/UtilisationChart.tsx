@@ -30,7 +30,7 @@ export default function UtilisationChart({ samples }: { samples: UsageSample[] }
     ],
   };
   return (
-    <div role="img" aria-label="Fleet utilisation over time">
+    <div role="img" aria-label="Fleet utilisation over time" data-samples={samples.length}>
       <ReactEChartsCore echarts={echarts} option={option} style={{ height: 260 }} notMerge />
     </div>
   );

@@ -10,6 +10,7 @@ import io.opencdi.gateway.testing.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
 import java.io.IOException;
 import java.net.URL;
 import java.nio.file.Files;
@@ -22,15 +23,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The web UI served by the gateway, driven in Debian's headless Chromium (web-ui/e2e/run.mjs with
- * playwright-core) against this gateway, a real cluster agent with a simulated fleet plus a {@code
- * local} cluster of real desktops (Xvnc, Openbox, xterm on this host; CI installs them, see
- * .ci/run), and embedded PostgreSQL. The browser connects to a real desktop through the broker with
- * noVNC, types into its terminal and finds the file it wrote in the desktop's home on this host; it
- * snapshots that home and restores it as a new desktop whose home holds the files of that moment;
- * it finds the snapshot of a deleted desktop on the Snapshots page, restores and deletes it; it
- * works the portal and the console with the keyboard alone and at a laptop's size (1280×720).
- * Screenshots of every page land in target/e2e-screenshots.
+ * The web UI served by the gateway, driven in Debian's headless Chromium (the browser suite in
+ * web-ui/e2e on @playwright/test, web-ui/playwright.config.mjs) against this gateway, a real
+ * cluster agent with a simulated fleet plus a {@code local} cluster of real desktops (Xvnc,
+ * Openbox, xterm on this host; CI installs them, see .ci/run), and embedded PostgreSQL. The browser
+ * connects to a real desktop through the broker with noVNC, types into its terminal and finds the
+ * file it wrote in the desktop's home on this host; it snapshots that home and restores it as a new
+ * desktop whose home holds the files of that moment; it finds the snapshot of a deleted desktop on
+ * the Snapshots page, restores and deletes it; it works the portal and the console with the
+ * keyboard alone and at a laptop's size (1280×720). Screenshots of every page land in
+ * target/e2e-screenshots; a failed scenario keeps its trace and screenshots in
+ * web-ui/target/playwright/results.
  *
  * <p>{@code -Dopencdi.ttff.runs=N} also measures time to first frame N times in the browser
  * (docs/perf/time-to-first-frame.md); CI runs the single pass.
@@ -66,7 +69,10 @@ class WebUiEndToEndTest {
           nodes: { count: 4, cpuMillis: 32000, memoryMiB: 131072, maxDesktops: 110 }
       """;
   private static final String LOCAL_CLUSTER = "web-local";
-  private static final Path SCRIPT = Path.of("..", "web-ui", "e2e", "run.mjs");
+  private static final Path WEB_UI = Path.of("..", "web-ui");
+  // The json reporter's file (playwright.config.mjs), relative to WEB_UI.
+  private static final Path REPORT = Path.of("target", "playwright", "report.json");
+  private static final Path PLAYWRIGHT = Path.of("node_modules", "@playwright", "test", "cli.js");
   private static final Path SCREENSHOTS = Path.of("target", "e2e-screenshots");
 
   @TestHTTPResource("/")
@@ -120,10 +126,16 @@ class WebUiEndToEndTest {
 
     Files.createDirectories(SCREENSHOTS);
     Path output = Files.createTempFile("web-ui-e2e", ".log");
+    Path report = WEB_UI.resolve(REPORT);
+    // A report left by an earlier run must not pass for this one's.
+    Files.deleteIfExists(report);
+    // $E2E_ONLY, when set, passes through to the config's grep.
     ProcessBuilder pb =
-        new ProcessBuilder(List.of("node", SCRIPT.toString(), base.toString()))
+        new ProcessBuilder(List.of("node", PLAYWRIGHT.toString(), "test"))
+            .directory(WEB_UI.toFile())
             .redirectErrorStream(true)
             .redirectOutput(output.toFile());
+    pb.environment().put("E2E_BASE_URL", base.toString());
     pb.environment().put("SCREENSHOT_DIR", SCREENSHOTS.toAbsolutePath().toString());
     pb.environment().put("OPENCDI_LOCAL_DATA_DIR", desktops.toAbsolutePath().toString());
     int ttffRuns = Integer.getInteger("opencdi.ttff.runs", 0);
@@ -131,7 +143,7 @@ class WebUiEndToEndTest {
       pb.environment().put("TTFF_RUNS", String.valueOf(ttffRuns));
     }
     Process browser = pb.start();
-    boolean finished = browser.waitFor(5 + ttffRuns, TimeUnit.MINUTES);
+    boolean finished = browser.waitFor(8 + 2 * ttffRuns, TimeUnit.MINUTES);
     if (!finished) {
       browser.destroyForcibly();
     }
@@ -140,7 +152,14 @@ class WebUiEndToEndTest {
     assertThat(browser.exitValue())
         .as("browser tests failed:%n%s%nthe agent's log ends:%n%s", log, tail(agent.log(), 150))
         .isZero();
-    assertThat(log).contains("all %d scenarios passed".formatted(ttffRuns > 0 ? 18 : 17));
+    // Every scenario ran and passed: a suite that ran none, or skipped some, fails here.
+    assertThat(report).as("the browser tests wrote no report:%n%s", log).exists();
+    JsonPath stats = JsonPath.from(report.toFile()).setRootPath("stats");
+    int scenarios = ttffRuns > 0 ? 18 : 17;
+    assertThat(stats.getInt("expected")).as("scenarios passed:%n%s", log).isEqualTo(scenarios);
+    assertThat(stats.getInt("unexpected") + stats.getInt("flaky") + stats.getInt("skipped"))
+        .as("scenarios failed, flaky or skipped:%n%s", log)
+        .isZero();
     // Scenario times, retries ("typed again") and the time to first frame when measured.
     System.out.println(log);
   }
