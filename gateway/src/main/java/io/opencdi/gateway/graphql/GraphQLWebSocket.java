@@ -8,11 +8,14 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -39,6 +42,10 @@ public class GraphQLWebSocket {
   private final String path;
   private final SocketMeters meters;
   private final SubscriptionGroups groups;
+  // One thread for every group's hand-outs; it only queues writes, so it is never the bottleneck.
+  private final ExecutorService fanOut =
+      Executors.newSingleThreadExecutor(
+          Thread.ofPlatform().name("graphql-fan-out").daemon().factory());
   private final Map<UUID, AtomicInteger> operationsByUser = new ConcurrentHashMap<>();
 
   public GraphQLWebSocket(
@@ -56,7 +63,12 @@ public class GraphQLWebSocket {
     this.limits = limits.websocket();
     this.path = path;
     this.meters = meters;
-    this.groups = new SubscriptionGroups(meters);
+    this.groups = new SubscriptionGroups(meters, fanOut);
+  }
+
+  @PreDestroy
+  void stopFanOut() {
+    fanOut.shutdownNow();
   }
 
   void register(@Observes Router router) {

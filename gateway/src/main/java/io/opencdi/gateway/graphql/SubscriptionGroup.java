@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 import org.reactivestreams.Publisher;
@@ -47,16 +48,18 @@ final class SubscriptionGroup implements GraphQLExecution.Target, Subscriber<Exe
   private final Key key;
   private final SubscriptionGroups registry;
   private final SocketMeters meters;
+  private final Executor fanOut;
   private final Set<Member> members = ConcurrentHashMap.newKeySet();
   private final AtomicReference<Subscription> upstream = new AtomicReference<>();
   private final AtomicReference<InjectableContext.ContextState> requestContext =
       new AtomicReference<>();
   private boolean ended; // guarded by this
 
-  SubscriptionGroup(Key key, SubscriptionGroups registry, SocketMeters meters) {
+  SubscriptionGroup(Key key, SubscriptionGroups registry, SocketMeters meters, Executor fanOut) {
     this.key = key;
     this.registry = registry;
     this.meters = meters;
+    this.fanOut = fanOut;
   }
 
   Key key() {
@@ -167,14 +170,19 @@ final class SubscriptionGroup implements GraphQLExecution.Target, Subscriber<Exe
       return;
     }
     byte[] payload = serialise(new ExecutionResponse(result));
-    int n = 0;
-    for (Member m : members) {
-      m.next(payload);
-      n++;
-    }
-    meters.rendered(n);
-    // Members never hold the group up: each has its own bounded outbound queue.
-    upstream.get().request(1);
+    // Handed to the members on the fan-out thread (see SubscriptionGroups); the next event is
+    // asked for once this one is handed out, so members get the group's events in order.
+    fanOut.execute(
+        () -> {
+          int n = 0;
+          for (Member m : members) {
+            m.next(payload);
+            n++;
+          }
+          meters.rendered(n);
+          // Members never hold the group up: each has its own bounded outbound queue.
+          upstream.get().request(1);
+        });
   }
 
   @Override

@@ -7,6 +7,7 @@ import graphql.parser.Parser;
 import io.opencdi.gateway.auth.Caller;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 
 /** The subscription groups of this replica, by {@link SubscriptionGroup.Key}. */
 final class SubscriptionGroups {
@@ -16,9 +17,17 @@ final class SubscriptionGroups {
   private final ConcurrentHashMap<SubscriptionGroup.Key, SubscriptionGroup> groups =
       new ConcurrentHashMap<>();
   private final SocketMeters meters;
+  private final Executor fanOut;
 
-  SubscriptionGroups(SocketMeters meters) {
+  /**
+   * @param fanOut the thread that hands each event to a group's members: not an event loop, so that
+   *     every member's write is queued to its connection's loop, where Vert.x flushes a connection
+   *     once for all the frames queued to it (one socket write for several events when a console
+   *     falls behind) instead of once per frame
+   */
+  SubscriptionGroups(SocketMeters meters, Executor fanOut) {
     this.meters = meters;
+    this.fanOut = fanOut;
     meters.groups(
         groups::size, () -> groups.values().stream().mapToInt(SubscriptionGroup::size).sum());
   }
@@ -39,7 +48,7 @@ final class SubscriptionGroups {
               key,
               k -> {
                 created[0] = true;
-                return new SubscriptionGroup(k, this, meters);
+                return new SubscriptionGroup(k, this, meters, fanOut);
               });
       if (group.join(member)) {
         return new Joined(group, created[0]);
