@@ -45,6 +45,7 @@ import {
   test,
   ttffRuns,
   typeInDesktop,
+  awaitShell,
   typeUntilFile,
   until,
   waitForFile,
@@ -803,12 +804,7 @@ test("a user prints from a real desktop's terminal to its PDF printer and downlo
   await alice.goto(`${base}#/desktops/${id}/display`);
   await waitForFrame(alice, { minColours: 2, timeout: DESKTOP_TIMEOUT });
   const home = join(localDataDir, "desktops", id, "home");
-  await typeUntilFile(
-    alice,
-    `echo ready-${run} > ~/ready-${run}.txt`,
-    join(home, `ready-${run}.txt`),
-    `ready-${run}\n`,
-  );
+  await awaitShell(alice, home, run);
   // Printed a while after the user went back to the portal and opened Prints, so that the
   // dialog has listed the folder before the PDF exists. The viewer goes once the shell took
   // the whole line (it writes a file first).
@@ -890,12 +886,7 @@ test("sound played in the desktop reaches the page as decoded audio, and the mic
   // Once the shell reads (a file it writes appears in the home), it plays eight seconds of a
   // tone (about 1.1 kHz at 0.27 of full scale) to the desktop's sound server.
   const home = join(localDataDir, "desktops", id, "home");
-  await typeUntilFile(
-    alice,
-    `echo ready-${run} > ~/ready-${run}.txt`,
-    join(home, `ready-${run}.txt`),
-    `ready-${run}\n`,
-  );
+  await awaitShell(alice, home, run);
   await typeInDesktop(
     alice,
     `python3 -c "import math,struct,sys;sys.stdout.buffer.write(b''.join(struct.pack('<hh',int(9000*math.sin(i/7)),int(9000*math.sin(i/7))) for i in range(48000*8)))" | pacat --raw --rate=48000 --channels=2 --format=s16le`,

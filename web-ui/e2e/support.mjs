@@ -178,6 +178,16 @@ export async function waitForFile(path, expected, timeout = TIMEOUT) {
  * this host holds `expected`. Right after a desktop starts, the terminal's shell may not read
  * yet and discards what was typed ahead of its first prompt, hence up to three attempts.
  */
+/** Waits until the desktop's shell reads what is typed: a file it is told to write appears in `home`. */
+export async function awaitShell(page, home, tag) {
+  await typeUntilFile(
+    page,
+    `echo ready-${tag} > ~/ready-${tag}.txt`,
+    join(home, `ready-${tag}.txt`),
+    `ready-${tag}\n`,
+  );
+}
+
 export async function typeUntilFile(page, line, path, expected) {
   for (let attempt = 1; attempt <= 3; attempt++) {
     await typeInDesktop(page, line);
