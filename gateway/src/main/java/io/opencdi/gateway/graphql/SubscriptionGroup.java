@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 import org.reactivestreams.Publisher;
@@ -172,7 +173,7 @@ final class SubscriptionGroup implements GraphQLExecution.Target, Subscriber<Exe
     byte[] payload = serialise(new ExecutionResponse(result));
     // Handed to the members on the fan-out thread (see SubscriptionGroups); the next event is
     // asked for once this one is handed out, so members get the group's events in order.
-    fanOut.execute(
+    handOut(
         () -> {
           int n = 0;
           for (Member m : members) {
@@ -185,15 +186,29 @@ final class SubscriptionGroup implements GraphQLExecution.Target, Subscriber<Exe
         });
   }
 
+  // The end of the stream follows its events through the fan-out thread: a refusal is one event
+  // and then `complete`, which must not overtake it.
   @Override
   public void onError(Throwable t) {
-    failed(t);
+    handOut(() -> failed(t));
   }
 
   @Override
   public void onComplete() {
-    end().forEach(Member::complete);
-    destroyContext();
+    handOut(
+        () -> {
+          end().forEach(Member::complete);
+          destroyContext();
+        });
+  }
+
+  /** Runs {@code step} on the fan-out thread, after the steps handed to it before. */
+  private void handOut(Runnable step) {
+    try {
+      fanOut.execute(step);
+    } catch (RejectedExecutionException stopping) {
+      step.run(); // the gateway is stopping: no later step can overtake this one
+    }
   }
 
   private static byte[] serialise(ExecutionResponse response) {

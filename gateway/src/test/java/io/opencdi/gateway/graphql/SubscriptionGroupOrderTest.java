@@ -1,0 +1,92 @@
+package io.opencdi.gateway.graphql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import graphql.ExecutionResult;
+import graphql.ExecutionResultImpl;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.json.JsonArray;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import org.junit.jupiter.api.Test;
+import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscription;
+
+/**
+ * A group hands its events out on the fan-out thread; the end of its stream must follow them there.
+ * Here the fan-out thread is a queue the test runs by hand, so the order is exact: a stream that
+ * sends one event and completes at once (as a refused subscription does) must reach each member as
+ * that event, then {@code complete}.
+ */
+class SubscriptionGroupOrderTest {
+  private final Queue<Runnable> fanOut = new ArrayDeque<>();
+  private final Executor queued = fanOut::add;
+  private final SubscriptionGroups groups =
+      new SubscriptionGroups(new SocketMeters(new SimpleMeterRegistry()), queued);
+
+  @Test
+  void anEventThenTheEndReachEveryMemberInThatOrder() {
+    List<String> first = new CopyOnWriteArrayList<>();
+    List<String> second = new CopyOnWriteArrayList<>();
+    SubscriptionGroup.Key key =
+        new SubscriptionGroup.Key("subscription { x }", null, "{}", "admin");
+    SubscriptionGroup group = groups.join(key, member(first)).group();
+    groups.join(key, member(second));
+
+    group.stream(oneEventThenComplete(Map.of("x", 1)));
+    // Nothing reaches a member before the fan-out thread runs, not even the end.
+    assertThat(first).isEmpty();
+    while (!fanOut.isEmpty()) {
+      fanOut.poll().run();
+    }
+
+    assertThat(first).containsExactly("next {\"data\":{\"x\":1}}", "complete");
+    assertThat(second).containsExactly("next {\"data\":{\"x\":1}}", "complete");
+    assertThat(groups.size()).as("the ended group left the registry").isZero();
+  }
+
+  private static SubscriptionGroup.Member member(List<String> seen) {
+    return new SubscriptionGroup.Member() {
+      @Override
+      public void next(byte[] payload) {
+        seen.add("next " + new String(payload, StandardCharsets.UTF_8));
+      }
+
+      @Override
+      public void error(JsonArray errors) {
+        seen.add("error " + errors.encode());
+      }
+
+      @Override
+      public void complete() {
+        seen.add("complete");
+      }
+    };
+  }
+
+  /** Sends one result when asked, then completes without being asked again. */
+  private static Publisher<ExecutionResult> oneEventThenComplete(Map<String, Object> data) {
+    return subscriber ->
+        subscriber.onSubscribe(
+            new Subscription() {
+              private boolean sent;
+
+              @Override
+              public void request(long n) {
+                if (!sent) {
+                  sent = true;
+                  subscriber.onNext(ExecutionResultImpl.newExecutionResult().data(data).build());
+                  subscriber.onComplete();
+                }
+              }
+
+              @Override
+              public void cancel() {}
+            });
+  }
+}
