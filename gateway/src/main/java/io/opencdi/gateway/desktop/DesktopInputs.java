@@ -9,7 +9,6 @@ import io.opencdi.gateway.desktop.api.CreateDesktopsInput;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /** Checks what clients send before anything is touched. */
 final class DesktopInputs {
@@ -17,26 +16,14 @@ final class DesktopInputs {
   static final long MAX_CPU = 128_000;
   static final long MIN_MEMORY = 128;
   static final long MAX_MEMORY = 1_048_576;
-  private static final Pattern NAME = Pattern.compile("[\\p{L}\\p{N}][\\p{L}\\p{N} ._-]{0,62}");
   private static final int MAX_REQUEST_ID = 128;
   static final int MAX_NAME = 63;
 
   private DesktopInputs() {}
 
-  /** A desktop's name, stripped; refused unless 1-63 letters, digits, spaces, '.', '_', '-'. */
-  static String validName(String name) {
-    String stripped = name.strip();
-    if (!NAME.matcher(stripped).matches()) {
-      throw new ValidationException(
-          "name must be 1-63 letters, digits, spaces, '.', '_' or '-', starting with a letter or"
-              + " digit");
-    }
-    return stripped;
-  }
-
   static void validate(CreateDesktopInput in) {
     if (in.name() != null) {
-      validName(in.name());
+      TextInputs.name(in.name());
     }
     if (in.cpuMillis() != null && (in.cpuMillis() < MIN_CPU || in.cpuMillis() > MAX_CPU)) {
       throw new ValidationException(
@@ -63,7 +50,7 @@ final class DesktopInputs {
     label("zone", in.zone());
     if (in.namePrefix() != null
         && !in.namePrefix().isBlank()
-        && !NAME.matcher(in.namePrefix().strip()).matches()) {
+        && !TextInputs.isName(in.namePrefix().strip())) {
       throw new ValidationException("namePrefix must look like a desktop name");
     }
     List<String> owners = ownersOf(caller, in, max);

@@ -4,6 +4,7 @@ import io.opencdi.gateway.auth.Caller;
 import io.opencdi.gateway.auth.UserEntity;
 import io.opencdi.gateway.common.InvalidStateException;
 import io.opencdi.gateway.common.NotFoundException;
+import io.opencdi.gateway.common.TextInputs;
 import io.opencdi.gateway.common.UnschedulableException;
 import io.opencdi.gateway.db.Db;
 import io.opencdi.gateway.desktop.RestorePoints.RestorePoint;
@@ -85,7 +86,7 @@ public class DesktopService {
    * powers it on.
    */
   public Uni<Desktop> restore(Caller caller, UUID snapshotId, String name) {
-    String valid = name == null ? null : DesktopInputs.validName(name);
+    String valid = name == null ? null : TextInputs.name(name);
     List<Placed> placed = new ArrayList<>();
     List<DesktopEntity> prepared = new ArrayList<>();
     return db.transaction(

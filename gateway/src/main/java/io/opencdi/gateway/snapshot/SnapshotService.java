@@ -4,7 +4,7 @@ import io.opencdi.gateway.auth.Caller;
 import io.opencdi.gateway.auth.UserEntity;
 import io.opencdi.gateway.common.InvalidStateException;
 import io.opencdi.gateway.common.NotFoundException;
-import io.opencdi.gateway.common.ValidationException;
+import io.opencdi.gateway.common.TextInputs;
 import io.opencdi.gateway.db.Db;
 import io.opencdi.gateway.desktop.DesktopCommands;
 import io.opencdi.gateway.desktop.DesktopEntity;
@@ -24,7 +24,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Pattern;
 import org.hibernate.LockMode;
 import org.hibernate.reactive.mutiny.Mutiny;
 
@@ -35,9 +34,8 @@ import org.hibernate.reactive.mutiny.Mutiny;
 @ApplicationScoped
 public class SnapshotService {
   /** Names as for desktops: what a person types, safe to show anywhere. */
-  static final Pattern NAME = Pattern.compile("[\\p{L}\\p{N}][\\p{L}\\p{N} ._-]{0,62}");
-
   private final Db db;
+
   private final SnapshotCommands commands;
   private final DesktopCommands desktopCommands;
   private final Quotas quotas;
@@ -50,20 +48,9 @@ public class SnapshotService {
     this.commands = commands;
   }
 
-  /** A valid snapshot or desktop name, stripped; {@code VALIDATION} otherwise. */
-  public static String validName(String name) {
-    String stripped = name == null ? "" : name.strip();
-    if (!NAME.matcher(stripped).matches()) {
-      throw new ValidationException(
-          "name must be 1-63 letters, digits, spaces, '.', '_' or '-', starting with a letter or"
-              + " digit");
-    }
-    return stripped;
-  }
-
   /** Takes a snapshot of a desktop's home volume, running or powered off. */
   public Uni<DesktopSnapshot> snapshot(Caller caller, UUID desktopId, String name) {
-    String valid = validName(name);
+    String valid = TextInputs.name(name);
     return db.transaction(
             s ->
                 s.find(DesktopEntity.class, desktopId, LockMode.PESSIMISTIC_READ)
