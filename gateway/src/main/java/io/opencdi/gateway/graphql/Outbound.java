@@ -42,14 +42,14 @@ final class Outbound {
   /** A {@code next} message: the member's own prefix around the group's shared payload bytes. */
   void next(byte[] prefix, byte[] payload) {
     // No copy of the payload: a composite of the three arrays, written as one text frame.
-    write(Unpooled.wrappedBuffer(prefix, payload, NEXT_SUFFIX));
+    write(Unpooled.wrappedBuffer(prefix, payload, NEXT_SUFFIX), true);
   }
 
   void text(String message) {
-    write(Unpooled.wrappedBuffer(message.getBytes(StandardCharsets.UTF_8)));
+    write(Unpooled.wrappedBuffer(message.getBytes(StandardCharsets.UTF_8)), false);
   }
 
-  private void write(ByteBuf bytes) {
+  private void write(ByteBuf bytes, boolean event) {
     int size = bytes.readableBytes();
     if (ws.isClosed() || overflowed.get()) {
       bytes.release();
@@ -66,8 +66,15 @@ final class Outbound {
       return;
     }
     meters.queued(now);
+    long handedOut = System.nanoTime();
     ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, bytes, true))
-        .onComplete(ar -> queued.addAndGet(-size));
+        .onComplete(
+            ar -> {
+              queued.addAndGet(-size);
+              if (event && ar.succeeded()) {
+                meters.written(System.nanoTime() - handedOut);
+              }
+            });
   }
 
   /** Bytes handed to the socket and not yet written out. */

@@ -3,14 +3,22 @@ package io.opencdi.gateway.graphql;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
  * What the {@code /graphql} WebSocket does for its subscribers, as meters: how many times an event
  * was rendered (once per group and event), how many messages that made, how many slow consumers
- * were closed and the most bytes one connection ever had queued.
+ * were closed and the most bytes one connection ever had queued; and where an event's way to a
+ * console takes its time inside the gateway: waiting for the fan-out thread ({@value
+ * #HANDOUT_WAIT}), then from the hand-out until Netty wrote the message to the kernel ({@value
+ * #WRITTEN}: the connection's event loop and a send buffer its client does not empty). A delay that
+ * a console sees beyond these two built up outside the gateway, in the kernel's buffers or the
+ * client.
  */
 @ApplicationScoped
 public class SocketMeters {
@@ -21,6 +29,8 @@ public class SocketMeters {
   static final String SLOW_CLOSED = "opencdi.graphql.websocket.slow.closed";
   static final String SLOW_RESET = "opencdi.graphql.websocket.slow.reset";
   static final String QUEUED_MAX = "opencdi.graphql.websocket.queued.max.bytes";
+  static final String HANDOUT_WAIT = "opencdi.graphql.subscription.handout.wait";
+  static final String WRITTEN = "opencdi.graphql.subscription.written";
 
   private final MeterRegistry meters;
   private final Counter renders;
@@ -28,6 +38,8 @@ public class SocketMeters {
   private final Counter slowClosed;
   private final Counter slowReset;
   private final AtomicLong queuedMax = new AtomicLong();
+  private final Timer handOutWait;
+  private final Timer written;
 
   public SocketMeters(MeterRegistry meters) {
     this.meters = meters;
@@ -53,6 +65,23 @@ public class SocketMeters {
         .description("the most bytes one connection had queued and not yet written")
         .baseUnit("bytes")
         .register(meters);
+    handOutWait =
+        delay(HANDOUT_WAIT, "from a group's rendered event to its hand-out on the fan-out thread");
+    written =
+        delay(
+            WRITTEN,
+            "from handing a next message to its connection until it was written to the socket");
+  }
+
+  // Histograms, not client-side percentiles: a load run reads the buckets for the whole run and
+  // Prometheus can aggregate them across replicas.
+  private Timer delay(String name, String description) {
+    return Timer.builder(name)
+        .description(description)
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofMinutes(2))
+        .register(meters);
   }
 
   void groups(Supplier<Number> groups, Supplier<Number> members) {
@@ -63,6 +92,14 @@ public class SocketMeters {
   void rendered(int members) {
     renders.increment();
     deliveries.increment(members);
+  }
+
+  void handedOut(long waitedNanos) {
+    handOutWait.record(waitedNanos, TimeUnit.NANOSECONDS);
+  }
+
+  void written(long nanosSinceHandOut) {
+    written.record(nanosSinceHandOut, TimeUnit.NANOSECONDS);
   }
 
   void queued(long bytes) {

@@ -171,10 +171,12 @@ final class SubscriptionGroup implements GraphQLExecution.Target, Subscriber<Exe
       return;
     }
     byte[] payload = serialise(new ExecutionResponse(result));
+    long rendered = System.nanoTime();
     // Handed to the members on the fan-out thread (see SubscriptionGroups); the next event is
     // asked for once this one is handed out, so members get the group's events in order.
     handOut(
         () -> {
+          meters.handedOut(System.nanoTime() - rendered);
           int n = 0;
           for (Member m : members) {
             m.next(payload);

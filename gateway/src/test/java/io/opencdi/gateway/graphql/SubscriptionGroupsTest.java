@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -114,6 +115,10 @@ class SubscriptionGroupsTest {
     return meters.get(meter).counter().count();
   }
 
+  private long timed(String meter) {
+    return meters.get(meter).timer().count();
+  }
+
   private static String token(String userId, String name, String role, long seconds) {
     return Jwt.issuer("https://opencdi.local/built-in")
         .upn(name)
@@ -139,6 +144,8 @@ class SubscriptionGroupsTest {
       List<GraphQLSocket> sockets = List.of(alice1, alice2, bob1, admin1, admin2);
       Thread.sleep(500); // the subscriptions are in place before the changes
       double rendersBefore = count(SocketMeters.RENDERS);
+      long handOutsBefore = timed(SocketMeters.HANDOUT_WAIT);
+      long writtenBefore = timed(SocketMeters.WRITTEN);
       int[] seenBefore = sockets.stream().mapToInt(s -> s.ofType("next").size()).toArray();
 
       String ofAlice = createDesktop(alice, "ga-" + UUID.randomUUID().toString().substring(0, 8));
@@ -166,6 +173,16 @@ class SubscriptionGroupsTest {
               .sum();
       assertThat(count(SocketMeters.RENDERS) - rendersBefore).isEqualTo(perGroup);
       assertThat(perGroup).isGreaterThan(0);
+      // Every rendered event's wait for the fan-out thread was timed, and every message written.
+      assertThat(timed(SocketMeters.HANDOUT_WAIT) - handOutsBefore).isEqualTo(perGroup);
+      int delivered =
+          IntStream.range(0, sockets.size())
+              .map(i -> sockets.get(i).ofType("next").size() - seenBefore[i])
+              .sum();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> assertThat(timed(SocketMeters.WRITTEN) - writtenBefore).isEqualTo(delivered));
     }
   }
 

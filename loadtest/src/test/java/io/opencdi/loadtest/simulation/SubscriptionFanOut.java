@@ -11,6 +11,7 @@ import io.gatling.javaapi.core.ScenarioBuilder;
 import io.gatling.javaapi.core.Session;
 import io.gatling.javaapi.core.Simulation;
 import io.opencdi.loadtest.LoadRun;
+import io.opencdi.loadtest.harness.GatewayHistograms;
 import io.opencdi.loadtest.harness.Harness;
 import io.opencdi.loadtest.harness.Settings;
 import java.time.Duration;
@@ -381,6 +382,7 @@ public class SubscriptionFanOut extends Simulation {
     run.figure(
         "createDesktop p99 listening / no listeners", String.format(Locale.ROOT, "%.2f", ratio));
     heapPer();
+    gatewayDelays();
     if (received.isEmpty() || max == 0) {
       run.fail("no subscriber received any event");
     } else if (min != max) {
@@ -389,6 +391,35 @@ public class SubscriptionFanOut extends Simulation {
     if (ratio > 2) {
       run.fail("createDesktop p99 with consoles listening is more than twice its value without");
     }
+  }
+
+  /**
+   * Where the delivery delay built up inside each gateway, from its own timers (bucket bounds, so
+   * "at most"): an event's wait for the fan-out thread, then each message's way from the hand-out
+   * to the kernel. What the consoles saw beyond both built up in the kernel's buffers or the
+   * clients.
+   */
+  private void gatewayDelays() {
+    List<String> urls = run.harness().baseUrls();
+    for (int g = 0; g < urls.size(); g++) {
+      GatewayHistograms h = GatewayHistograms.of(urls.get(g));
+      String gateway = "gateway-" + (g + 1) + " (" + engine(g) + ")";
+      run.figure(
+          gateway + " event's wait for the fan-out thread (ms): p50 / p99 at most",
+          millis(h, "opencdi_graphql_subscription_handout_wait_seconds"));
+      run.figure(
+          gateway + " message from hand-out to socket (ms): p50 / p99 at most",
+          millis(h, "opencdi_graphql_subscription_written_seconds"));
+    }
+  }
+
+  private static String millis(GatewayHistograms h, String name) {
+    return String.format(
+        Locale.ROOT,
+        "%.0f / %.0f (of %d)",
+        h.quantile(name, 0.5) * 1000,
+        h.quantile(name, 0.99) * 1000,
+        h.count(name));
   }
 
   /** Heap per connection and per subscription on each gateway, from the three measurements. */
