@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.opencdi.agent.runtime.local.LocalConfig;
+import io.opencdi.agent.runtime.local.LocalSettings;
+import io.opencdi.agent.runtime.local.PrintRetention;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
@@ -13,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -69,6 +72,28 @@ class DesktopRuntimeProducerTest {
         .hasMessage(
             "opencdi.agent.local.entrypoint=/nonexistent/entrypoint.sh is not an executable file;"
                 + " point it at the desktop image's entrypoint.sh");
+  }
+
+  @Test
+  void eachDesktopKeepsItsNewest100PrintsAnd256MibUnlessConfiguredOtherwise(@TempDir Path tmp) {
+    Map<String, String> base =
+        Map.of(
+            "opencdi.agent.runtime", "local",
+            "opencdi.agent.local.data-dir", tmp.toString(),
+            "opencdi.agent.local.entrypoint", entrypoint().toString());
+    assertThat(LocalSettings.from(mapped(base).local()).hygiene().prints())
+        .isEqualTo(new PrintRetention(100, 256L << 20));
+
+    Map<String, String> configured = new HashMap<>(base);
+    configured.put("opencdi.agent.local.hygiene.prints-max-count", "20");
+    configured.put("opencdi.agent.local.hygiene.prints-max-bytes", "67108864");
+    assertThat(LocalSettings.from(mapped(configured).local()).hygiene().prints())
+        .isEqualTo(new PrintRetention(20, 64L << 20));
+
+    configured.put("opencdi.agent.local.hygiene.prints-max-bytes", "256");
+    assertThatThrownBy(() -> LocalSettings.from(mapped(configured).local()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("prints-max-bytes at least 1048576");
   }
 
   /** The real mapping with its defaults, as Quarkus builds it. */

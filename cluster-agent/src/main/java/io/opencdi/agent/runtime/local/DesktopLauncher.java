@@ -193,7 +193,7 @@ final class DesktopLauncher {
     LocalDataDir.setMode(home, "rwx------");
     LocalDataDir.setMode(vncDir, "rwx------");
     DesktopWatermark watermark = DesktopWatermark.create(dir);
-    Path prints = DesktopPrints.create(dir, dropPrivileges ? uid : -1);
+    Path prints = DesktopPrints.create(dir, dropPrivileges ? uid : -1, settings.hygiene().prints());
     Files.deleteIfExists(vncDir.resolve(VNC_SOCKET));
     Files.deleteIfExists(vncDir.resolve(LocalDesktopAudio.SOUND_SOCKET));
     Files.deleteIfExists(vncDir.resolve(LocalDesktopAudio.MICROPHONE_SOCKET));

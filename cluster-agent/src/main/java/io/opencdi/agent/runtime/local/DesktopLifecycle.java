@@ -578,7 +578,7 @@ final class DesktopLifecycle {
 
   /** Tells the listeners of each PDF a running desktop prints ({@link PrintWatch}). */
   private void watchPrints() {
-    PrintWatch prints = new PrintWatch(settings.clusterName());
+    PrintWatch prints = new PrintWatch(settings.clusterName(), settings.hygiene().prints());
     everyRunning(
         PRINT_LOOK_INTERVAL,
         running -> {

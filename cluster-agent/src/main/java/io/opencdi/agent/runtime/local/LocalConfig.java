@@ -147,5 +147,16 @@ public interface LocalConfig {
     /** How long a restart keeps the desktop DEGRADED. */
     @WithDefault("1h")
     Duration restartWindow();
+
+    /**
+     * Most PDFs a desktop's prints folder keeps: beyond it the oldest are removed when the desktop
+     * starts and when it prints (ADR 0043).
+     */
+    @WithDefault("100")
+    int printsMaxCount();
+
+    /** Most bytes the PDFs of a desktop's prints folder hold together, the oldest removed first. */
+    @WithDefault("268435456")
+    long printsMaxBytes();
   }
 }

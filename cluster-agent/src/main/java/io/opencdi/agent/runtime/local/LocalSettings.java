@@ -199,6 +199,7 @@ public record LocalSettings(
    * @param restartBackoff first wait before restarting a session that died
    * @param restartBackoffMax longest wait between restarts
    * @param restartWindow how long a restart keeps the desktop DEGRADED
+   * @param prints how many PDFs each desktop's prints folder keeps
    */
   public record Hygiene(
       long logMaxBytes,
@@ -206,7 +207,8 @@ public record LocalSettings(
       Duration healthInterval,
       Duration restartBackoff,
       Duration restartBackoffMax,
-      Duration restartWindow) {
+      Duration restartWindow,
+      PrintRetention prints) {
 
     /** The defaults of {@link LocalConfig.Hygiene}. */
     public static final Hygiene DEFAULTS =
@@ -216,7 +218,8 @@ public record LocalSettings(
             Duration.ofSeconds(5),
             Duration.ofSeconds(1),
             Duration.ofMinutes(1),
-            Duration.ofHours(1));
+            Duration.ofHours(1),
+            PrintRetention.DEFAULTS);
 
     public Hygiene {
       if (logMaxBytes < 64 * 1024) {
@@ -240,7 +243,8 @@ public record LocalSettings(
           c.healthInterval(),
           c.restartBackoff(),
           c.restartBackoffMax(),
-          c.restartWindow());
+          c.restartWindow(),
+          new PrintRetention(c.printsMaxCount(), c.printsMaxBytes()));
     }
   }
 

@@ -1,6 +1,5 @@
 package io.opencdi.agent.runtime.local;
 
-import io.opencdi.protocol.FileNames;
 import io.opencdi.protocol.PrintJob;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -15,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jboss.logging.Logger;
 
 /**
  * Finds the PDFs the virtual printers of running local desktops finish (ADR 0043), so the gateway
@@ -29,8 +29,15 @@ import java.util.Set;
  * folder is the desktop user's to fill, so a look reads at most {@link #MAX_ENTRIES} entries and
  * reports at most {@link #MAX_REPORTS} new ones (the rest come at the next looks): a desktop that
  * floods its folder delays only its own news.
+ *
+ * <p>A look that finds a PDF it did not know (and the first look at a desktop) also prunes the
+ * folder to its {@link PrintRetention}, before reporting, so a PDF removed at once is never
+ * announced. Only then: pruning reads the size and age of every PDF, while a look that finds
+ * nothing new reads names only, and the folder gains PDFs only by new names.
  */
 final class PrintWatch {
+  private static final Logger LOG = Logger.getLogger(PrintWatch.class);
+
   /** Most entries read from one prints folder per look. */
   static final int MAX_ENTRIES = 2_000;
 
@@ -38,11 +45,13 @@ final class PrintWatch {
   static final int MAX_REPORTS = 10;
 
   private final String cluster;
+  private final PrintRetention retention;
   // Desktop id → the names of its prints folder already known.
   private final Map<String, Set<String>> known = new HashMap<>();
 
-  PrintWatch(String cluster) {
+  PrintWatch(String cluster, PrintRetention retention) {
     this.cluster = cluster;
+    this.retention = retention;
   }
 
   /**
@@ -53,6 +62,7 @@ final class PrintWatch {
     Set<String> before = known.get(desktopId);
     Set<String> now = new HashSet<>();
     List<PrintJob> jobs = new ArrayList<>();
+    boolean fresh = before == null;
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       int read = 0;
       for (Path entry : entries) {
@@ -60,10 +70,11 @@ final class PrintWatch {
           break;
         }
         String name = entry.getFileName().toString();
-        if (!name.endsWith(".pdf") || !FileNames.valid(name)) {
+        if (!DesktopPrints.isPrint(name)) {
           continue;
         }
         if (before != null && !before.contains(name)) {
+          fresh = true;
           if (jobs.size() >= MAX_REPORTS) {
             continue; // not known yet: reported at a later look
           }
@@ -77,12 +88,27 @@ final class PrintWatch {
         }
         now.add(name);
       }
+      if (fresh) {
+        Set<String> removed = prune(desktopId, dir);
+        now.removeAll(removed);
+        jobs.removeIf(job -> removed.contains(job.name()));
+      }
     } catch (IOException e) {
       // No folder yet (the desktop is starting), or one going away: nothing new this time.
       return List.of();
     }
     known.put(desktopId, now);
     return jobs;
+  }
+
+  private Set<String> prune(String desktopId, Path dir) {
+    try {
+      return Set.copyOf(DesktopPrints.prune(dir, retention));
+    } catch (IOException e) {
+      // Announcing does not wait on pruning; the next new PDF tries again.
+      LOG.warnf(e, "desktop %s: could not prune its prints folder", desktopId);
+      return Set.of();
+    }
   }
 
   private static BasicFileAttributes attributesOf(Path entry) {

@@ -234,7 +234,8 @@ class LocalDesktopHygieneTest {
                 Duration.ofSeconds(1),
                 Duration.ofMillis(500),
                 Duration.ofSeconds(5),
-                Duration.ofHours(1)));
+                Duration.ofHours(1),
+                PrintRetention.DEFAULTS));
     LocalRuntime r = new LocalRuntime(settings);
     r.addListener(
         new RuntimeListener() {

@@ -17,6 +17,7 @@ import io.opencdi.protocol.PrintJob;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
@@ -144,12 +145,20 @@ class LocalDesktopPrintingTest {
     assertThat(attack).contains(name).doesNotContain("RAN", "ESCAPED", "POLICY");
     assertThat(desktopDir("p1").resolve("escaped")).doesNotExist();
 
-    // Kept across a power cycle, removed with the desktop.
+    // Kept across a power cycle, removed with the desktop; a start keeps only the newest prints.
     assertThat(runtime.stop(LocalDesktops.spec("p1")).accepted()).isTrue();
     statuses.awaitState("p1", STOPPED, START);
+    int keep = PrintRetention.DEFAULTS.maxPrints();
+    for (int i = 0; i < keep; i++) {
+      Path older = Files.writeString(prints.resolve("older-%03d.pdf".formatted(i)), "%PDF-");
+      Files.setLastModifiedTime(older, FileTime.fromMillis(1_600_000_000_000L + i));
+    }
     assertThat(runtime.start(LocalDesktops.spec("p1")).accepted()).isTrue();
     statuses.awaitState("p1", RUNNING, START);
-    assertThat(names(prints)).containsExactly(name);
+    assertThat(names(prints))
+        .hasSize(keep)
+        .contains(name, "older-001.pdf", "older-%03d.pdf".formatted(keep - 1))
+        .doesNotContain("older-000.pdf");
     Thread.sleep(2_000); // two looks at the folder: a PDF of an earlier run is no news
     assertThat(jobs).hasSize(1);
     assertThat(runtime.delete("local", "p1").accepted()).isTrue();

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.opencdi.protocol.PrintJob;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PrintWatchTest {
   @TempDir Path prints;
 
-  private final PrintWatch watch = new PrintWatch("local");
+  private final PrintWatch watch = new PrintWatch("local", PrintRetention.DEFAULTS);
 
   @Test
   void aNewPdfIsAnnouncedOnceWithItsSize() throws Exception {
@@ -60,6 +62,26 @@ class PrintWatchTest {
     List<PrintJob> rest = watch.look("flood", prints, 4);
     assertThat(rest).hasSize(5);
     assertThat(watch.look("flood", prints, 5)).isEmpty();
+  }
+
+  @Test
+  void aLookThatFindsNewPdfsKeepsOnlyTheNewestAndAnnouncesNoneItRemoved() throws Exception {
+    PrintWatch bounded = new PrintWatch("local", new PrintRetention(2, 1L << 20));
+    bounded.look("d1", prints, 1);
+    for (int i = 1; i <= 4; i++) {
+      Path pdf = Files.writeString(prints.resolve("job-" + i + ".pdf"), "%PDF-");
+      Files.setLastModifiedTime(pdf, FileTime.fromMillis(1_800_000_000_000L + i));
+    }
+    Files.writeString(prints.resolve(".partial-job-5.pdf"), "%PDF-");
+
+    assertThat(bounded.look("d1", prints, 2))
+        .extracting(PrintJob::name)
+        .containsExactlyInAnyOrder("job-3.pdf", "job-4.pdf");
+    try (Stream<Path> left = Files.list(prints)) {
+      assertThat(left.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("job-3.pdf", "job-4.pdf", ".partial-job-5.pdf");
+    }
+    assertThat(bounded.look("d1", prints, 3)).isEmpty();
   }
 
   @Test
