@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.opencdi.gateway.auth.TokenService;
 import io.opencdi.gateway.testing.AgentProcess;
+import io.opencdi.gateway.testing.Desktops;
 import io.opencdi.gateway.testing.DisplayClient;
 import io.opencdi.gateway.testing.PostgresResource;
 import io.opencdi.gateway.testing.Rfb;
@@ -22,7 +23,6 @@ import io.smallrye.jwt.build.Jwt;
 import java.net.URL;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
@@ -133,8 +133,7 @@ class DisplayBrokerTest {
       assertThat(init.name()).isEqualTo(name);
       assertThat(Rfb.requestFullUpdate(viewer, init)).isZero();
     }
-    assertThat(run(alice, "desktops", "Desktop", "id", aliceVnc).getString("data.desktop.state"))
-        .isEqualTo("RUNNING");
+    assertThat(Desktops.state(alice, aliceVnc)).isEqualTo("RUNNING");
   }
 
   @Test
@@ -246,7 +245,7 @@ class DisplayBrokerTest {
     try (DisplayClient viewer = DisplayClient.open(url, origin(), "binary")) {
       assertThat(viewer.closeCode(WAIT)).isEqualTo(DisplayCloseCodes.DESKTOP_NOT_RUNNING);
     }
-    await().atMost(WAIT).until(() -> "STOPPED".equals(state(alice, id)));
+    await().atMost(WAIT).until(() -> "STOPPED".equals(Desktops.state(alice, id)));
     assertThat(errorCode(run(alice, "connect", "ConnectDesktop", "id", id)))
         .isEqualTo("INVALID_STATE");
   }
@@ -294,23 +293,10 @@ class DisplayBrokerTest {
   }
 
   private String runningDesktop(String token, String region, String cluster) {
-    Map<String, Object> in = new HashMap<>();
-    in.put(
-        "templateId",
-        run(admin, "templates", "Templates")
-            .getString("data.templates.find { it.name == 'openbox-small' }.id"));
-    in.put("region", region);
-    JsonPath created = run(token, "desktops", "CreateDesktop", "input", in);
-    assertThat(created.getString("data.createDesktop.cluster.name"))
-        .as(created.prettify())
-        .isEqualTo(cluster);
-    String id = created.getString("data.createDesktop.id");
-    await().atMost(WAIT).until(() -> "RUNNING".equals(state(token, id)));
-    return id;
-  }
-
-  private static String state(String token, String id) {
-    return run(token, "desktops", "Desktop", "id", id).getString("data.desktop.state");
+    return Desktops.running(
+        token,
+        Map.of("templateId", Desktops.templateId(admin, "openbox-small"), "region", region),
+        cluster);
   }
 
   private static String errorMessage(JsonPath r) {

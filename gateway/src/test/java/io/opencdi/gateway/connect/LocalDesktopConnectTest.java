@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.opencdi.gateway.testing.AgentProcess;
+import io.opencdi.gateway.testing.Desktops;
 import io.opencdi.gateway.testing.DisplayClient;
 import io.opencdi.gateway.testing.PostgresResource;
 import io.opencdi.gateway.testing.Rfb;
@@ -64,7 +65,8 @@ class LocalDesktopConnectTest {
       try {
         await()
             .atMost(WAIT)
-            .untilAsserted(() -> assertThat(state(alice, id)).as(agent::log).isEqualTo("RUNNING"));
+            .untilAsserted(
+                () -> assertThat(Desktops.state(alice, id)).as(agent::log).isEqualTo("RUNNING"));
 
         String name;
         try (DisplayClient viewer = DisplayClient.open(ticket(alice, id), origin(), "binary")) {
@@ -75,7 +77,7 @@ class LocalDesktopConnectTest {
           name = init.name();
         }
         // The viewer went away; the desktop runs on, and a new ticket reaches the same X server.
-        assertThat(state(alice, id)).isEqualTo("RUNNING");
+        assertThat(Desktops.state(alice, id)).isEqualTo("RUNNING");
         try (DisplayClient viewer = DisplayClient.open(ticket(alice, id), origin(), "binary")) {
           Rfb.ServerInit init = Rfb.handshake(viewer);
           assertThat(init.name()).as("the same desktop's X server").isEqualTo(name);
@@ -84,7 +86,7 @@ class LocalDesktopConnectTest {
       } finally {
         // Local desktops are processes on this host: remove this one before the agent goes.
         run(alice, "desktops", "DeleteDesktop", "id", id);
-        await().atMost(WAIT).until(() -> "DELETED".equals(state(alice, id)));
+        Desktops.awaitState(alice, id, "DELETED");
       }
     }
   }
@@ -98,9 +100,5 @@ class LocalDesktopConnectTest {
     String url = r.getString("data.connectDesktop.url");
     assertThat(url).as(r.prettify()).isNotNull();
     return url;
-  }
-
-  private static String state(String token, String id) {
-    return run(token, "desktops", "Desktop", "id", id).getString("data.desktop.state");
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.opencdi.gateway.testing.AgentProcess;
+import io.opencdi.gateway.testing.Desktops;
 import io.opencdi.gateway.testing.DisplayClient;
 import io.opencdi.gateway.testing.PostgresResource;
 import io.opencdi.gateway.testing.RfbPeer;
@@ -76,7 +77,8 @@ class WatermarkTest {
       try {
         await()
             .atMost(WAIT)
-            .untilAsserted(() -> assertThat(state(alice, id)).as(agent::log).isEqualTo("RUNNING"));
+            .untilAsserted(
+                () -> assertThat(Desktops.state(alice, id)).as(agent::log).isEqualTo("RUNNING"));
 
         // The owner looks: the watermark comes with the connection and is in the frame.
         BitSet forAlice = awaitWatermark(alice, id, null, agent);
@@ -103,7 +105,7 @@ class WatermarkTest {
       } finally {
         // Local desktops are processes on this host: remove this one before the agent goes.
         run(alice, "desktops", "DeleteDesktop", "id", id);
-        await().atMost(WAIT).until(() -> "DELETED".equals(state(alice, id)));
+        Desktops.awaitState(alice, id, "DELETED");
       }
     }
   }
@@ -166,9 +168,5 @@ class WatermarkTest {
       }
     }
     return out;
-  }
-
-  private static String state(String token, String id) {
-    return run(token, "desktops", "Desktop", "id", id).getString("data.desktop.state");
   }
 }

@@ -1,5 +1,6 @@
 package io.opencdi.gateway.desktop;
 
+import static io.opencdi.gateway.testing.Desktops.state;
 import static io.opencdi.gateway.testing.GraphQL.errorCode;
 import static io.opencdi.gateway.testing.GraphQL.login;
 import static io.opencdi.gateway.testing.GraphQL.run;
@@ -91,10 +92,6 @@ class DesktopLifecycleTest {
     in.put("templateId", templateId(template));
     in.put("region", region);
     return in;
-  }
-
-  private String state(String token, String id) {
-    return run(token, "desktops", "Desktop", "id", id).getString("data.desktop.state");
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.opencdi.gateway.testing.AgentProcess;
+import io.opencdi.gateway.testing.Desktops;
 import io.opencdi.gateway.testing.PostgresResource;
 import io.opencdi.gateway.testing.SharedDisplayFleet;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -78,7 +79,8 @@ class FileTransferTest {
       try {
         await()
             .atMost(WAIT)
-            .untilAsserted(() -> assertThat(state(alice, id)).as(agent::log).isEqualTo("RUNNING"));
+            .untilAsserted(
+                () -> assertThat(Desktops.state(alice, id)).as(agent::log).isEqualTo("RUNNING"));
 
         // Listing: the policy and limit come with it; nothing uploaded yet.
         HttpResponse<String> listed = list(alice, id);
@@ -203,7 +205,7 @@ class FileTransferTest {
         assertRefused(list(alice, id), 403, "FORBIDDEN");
       } finally {
         run(alice, "desktops", "DeleteDesktop", "id", id);
-        await().atMost(WAIT).until(() -> "DELETED".equals(state(alice, id)));
+        Desktops.awaitState(alice, id, "DELETED");
       }
     }
   }
@@ -332,9 +334,5 @@ class FileTransferTest {
   private HttpResponse<byte[]> download(String token, String id, String name) throws Exception {
     return http.send(
         request(token, id, name).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-  }
-
-  private static String state(String token, String id) {
-    return run(token, "desktops", "Desktop", "id", id).getString("data.desktop.state");
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.opencdi.gateway.testing.AgentProcess;
+import io.opencdi.gateway.testing.Desktops;
 import io.opencdi.gateway.testing.PostgresResource;
 import io.opencdi.gateway.testing.SharedDisplayFleet;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -71,7 +72,8 @@ class PrintDownloadTest {
       try {
         await()
             .atMost(WAIT)
-            .untilAsserted(() -> assertThat(state(alice, id)).as(agent::log).isEqualTo("RUNNING"));
+            .untilAsserted(
+                () -> assertThat(Desktops.state(alice, id)).as(agent::log).isEqualTo("RUNNING"));
         Path prints = desktop.resolve("prints");
         assertThat(prints).as("the desktop's prints folder, beside its home").isDirectory();
         assertThat(Files.getAttribute(prints, "unix:uid", LinkOption.NOFOLLOW_LINKS))
@@ -116,7 +118,7 @@ class PrintDownloadTest {
         assertThat(job).exists();
       } finally {
         run(alice, "desktops", "DeleteDesktop", "id", id);
-        await().atMost(WAIT).until(() -> "DELETED".equals(state(alice, id)));
+        Desktops.awaitState(alice, id, "DELETED");
       }
     }
   }
@@ -145,9 +147,5 @@ class PrintDownloadTest {
     assertThat(new JsonObject(text(response)).getJsonObject("error").getString("code"))
         .as(text(response))
         .isEqualTo(code);
-  }
-
-  private static String state(String token, String id) {
-    return run(token, "desktops", "Desktop", "id", id).getString("data.desktop.state");
   }
 }

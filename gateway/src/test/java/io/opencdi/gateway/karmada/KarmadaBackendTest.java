@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.opencdi.gateway.testing.Desktops;
 import io.opencdi.gateway.testing.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -126,14 +127,14 @@ class KarmadaBackendTest {
     JsonPath created = create(template, region);
     String id = created.getString("data.createDesktop.id");
     assertThat(id).as(created.prettify()).isNotNull();
-    await().atMost(WAIT).until(() -> "SCHEDULED".equals(state(id)));
+    await().atMost(WAIT).until(() -> "SCHEDULED".equals(Desktops.state(alice, id)));
     return id;
   }
 
   /** Karmada's status aggregation reports {@code state} for the desktop; the gateway shows it. */
   private void reported(String id, String state) {
     karmada.desktopStatus("desktop-" + id, state, "fra-node-1", null);
-    await().atMost(WAIT).until(() -> state.equals(state(id)));
+    await().atMost(WAIT).until(() -> state.equals(Desktops.state(alice, id)));
   }
 
   private Map<String, Object> cluster(String name) {
@@ -151,10 +152,6 @@ class KarmadaBackendTest {
     in.put("templateId", templateId(template));
     in.put("region", region);
     return run(alice, "desktops", "CreateDesktop", "input", in);
-  }
-
-  private String state(String id) {
-    return run(alice, "desktops", "Desktop", "id", id).getString("data.desktop.state");
   }
 
   @SuppressWarnings("unchecked")
@@ -229,7 +226,7 @@ class KarmadaBackendTest {
                     "desktop-" + id)))
         .containsEntry(
             "placement", Map.of("clusterAffinity", Map.of("clusterNames", List.of(fra))));
-    await().atMost(WAIT).until(() -> "SCHEDULED".equals(state(id)));
+    await().atMost(WAIT).until(() -> "SCHEDULED".equals(Desktops.state(alice, id)));
 
     Map<String, Object> preview = new HashMap<>();
     preview.put("templateId", templateId("xfce-gvisor"));
@@ -259,7 +256,7 @@ class KarmadaBackendTest {
     assertThat(started.getString("data.startDesktop.power")).as(started.prettify()).isEqualTo("ON");
     assertThat(spec(karmada.desktop(name).get())).containsEntry("power", "On");
     // The Desktop still carries the old STOPPED status: a spec change is no news.
-    await().atMost(WAIT).until(() -> "SCHEDULED".equals(state(id)));
+    await().atMost(WAIT).until(() -> "SCHEDULED".equals(Desktops.state(alice, id)));
     reported(id, "RUNNING");
     assertThat(run(alice, "desktops", "Desktop", "id", id).getString("data.desktop.cluster.name"))
         .isEqualTo(fra);
@@ -267,7 +264,7 @@ class KarmadaBackendTest {
     run(alice, "desktops", "DeleteDesktop", "id", id);
     assertThat(karmada.desktop(name).get()).as("Desktop deleted on Karmada").isNull();
     assertThat(karmada.policy(name).get()).as("PropagationPolicy deleted").isNull();
-    await().atMost(WAIT).until(() -> "DELETED".equals(state(id)));
+    await().atMost(WAIT).until(() -> "DELETED".equals(Desktops.state(alice, id)));
   }
 
   @Test
@@ -276,7 +273,7 @@ class KarmadaBackendTest {
     long before =
         ((Number) ((Map<?, ?>) cluster(fra).get("capacity")).get("allocatedCpuMillis")).longValue();
     karmada.desktopStatus("desktop-" + id, "FAILED", null, "image pull failed: ErrImagePull");
-    await().atMost(WAIT).until(() -> "FAILED".equals(state(id)));
+    await().atMost(WAIT).until(() -> "FAILED".equals(Desktops.state(alice, id)));
     assertThat(run(alice, "desktops", "Desktop", "id", id).getString("data.desktop.statusReason"))
         .contains("ErrImagePull");
     await()
@@ -386,7 +383,7 @@ class KarmadaBackendTest {
     assertThat(spec(desktop)).containsEntry("desktopId", id).containsEntry("power", "On");
     assertThat(karmada.policy("desktop-" + id).get()).as("its PropagationPolicy").isNotNull();
     // Acknowledged as a created desktop is: nothing waits for an agent that will never answer.
-    await().atMost(WAIT).until(() -> "SCHEDULED".equals(state(id)));
+    await().atMost(WAIT).until(() -> "SCHEDULED".equals(Desktops.state(alice, id)));
 
     // A snapshot of a desktop that runs on a Karmada member is refused, not left PENDING for ever.
     reported(id, "RUNNING");
@@ -410,7 +407,7 @@ class KarmadaBackendTest {
     JsonPath started = run(alice, "desktops", "StartDesktop", "id", id);
     assertThat(started.getString("data.startDesktop.power")).as(started.prettify()).isEqualTo("ON");
     run(alice, "desktops", "DeleteDesktop", "id", id);
-    await().atMost(WAIT).until(() -> "DELETED".equals(state(id)));
+    await().atMost(WAIT).until(() -> "DELETED".equals(Desktops.state(alice, id)));
 
     assertThat(karmada.permissionsUsed())
         .as("%s", karmada.gatewayRequests())

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.opencdi.gateway.testing.AgentProcess;
+import io.opencdi.gateway.testing.Desktops;
 import io.opencdi.gateway.testing.PostgresResource;
 import io.opencdi.gateway.testing.Subscription;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -154,7 +155,7 @@ class KubernetesClusterTest {
 
       JsonPath stopped = run(alice, "desktops", "StopDesktop", "id", id);
       assertThat(stopped.getString("data.stopDesktop.power")).isEqualTo("OFF");
-      eventually().until(() -> "STOPPED".equals(state(id)));
+      eventually().until(() -> "STOPPED".equals(Desktops.state(alice, id)));
       assertThat(k8s.pod(name)).isNull();
       assertThat(k8s.claim(name + "-home").getMetadata().getUid())
           .as("power off keeps the home volume")
@@ -165,7 +166,7 @@ class KubernetesClusterTest {
       eventually().until(() -> allocatedCpu() == SYSTEM_CPU);
 
       run(alice, "desktops", "DeleteDesktop", "id", id);
-      eventually().until(() -> "DELETED".equals(state(id)));
+      eventually().until(() -> "DELETED".equals(Desktops.state(alice, id)));
       eventually().until(() -> k8s.desktop(name) == null);
       assertThat(k8s.claim(name + "-home")).as("deleting is what deletes user data").isNull();
     }
@@ -182,7 +183,7 @@ class KubernetesClusterTest {
     k8s.schedule(name, node(id));
     k8s.kubeletCannotPull(name, IMAGE);
 
-    eventually().until(() -> "FAILED".equals(state(id)));
+    eventually().until(() -> "FAILED".equals(Desktops.state(alice, id)));
     assertThat(reason(id))
         .isEqualTo(
             "image pull failed: "
@@ -212,7 +213,7 @@ class KubernetesClusterTest {
             + " runtime: no runtime for \"runsc\" is configured";
     k8s.kubeletWarns(name, "FailedCreatePodSandBox", message);
 
-    eventually().until(() -> "FAILED".equals(state(id)));
+    eventually().until(() -> "FAILED".equals(Desktops.state(alice, id)));
     assertThat(reason(id))
         .isEqualTo("runtime class gvisor is not installed on node " + node + ": " + message);
     eventually().until(() -> allocatedCpu() == before);
@@ -231,17 +232,13 @@ class KubernetesClusterTest {
 
   private void delete(String id) {
     run(alice, "desktops", "DeleteDesktop", "id", id);
-    eventually().until(() -> "DELETED".equals(state(id)));
+    eventually().until(() -> "DELETED".equals(Desktops.state(alice, id)));
     eventually().until(() -> k8s.desktop("desktop-" + id) == null);
   }
 
   private String templateId(String name) {
     return run(admin, "templates", "Templates")
         .getString("data.templates.find { it.name == '" + name + "' }.id");
-  }
-
-  private String state(String id) {
-    return run(alice, "desktops", "Desktop", "id", id).getString("data.desktop.state");
   }
 
   private String reason(String id) {

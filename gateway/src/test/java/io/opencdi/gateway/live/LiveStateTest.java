@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opencdi.gateway.testing.AgentProcess;
+import io.opencdi.gateway.testing.Desktops;
 import io.opencdi.gateway.testing.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -88,7 +89,7 @@ class LiveStateTest {
     aliceSlow = create(alice, "live-ap", "live-slow");
     bobFast = create(bob, "live-eu", "live-fast");
     for (String id : List.of(aliceFast.get(0), aliceFast.get(1), aliceSlow, bobFast)) {
-      await().atMost(Duration.ofSeconds(30)).until(() -> "RUNNING".equals(state(admin, id)));
+      Desktops.awaitState(admin, id, "RUNNING");
     }
   }
 
@@ -249,9 +250,5 @@ class LiveStateTest {
         .as(r.prettify())
         .isEqualTo(expectedCluster);
     return r.getString("data.createDesktop.id");
-  }
-
-  private static String state(String token, String id) {
-    return run(token, "desktops", "Desktop", "id", id).getString("data.desktop.state");
   }
 }

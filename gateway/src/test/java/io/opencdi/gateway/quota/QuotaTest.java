@@ -362,11 +362,7 @@ class QuotaTest {
   }
 
   private String runningDesktop(String token) {
-    JsonPath r = create(token);
-    String id = r.getString("data.createDesktop.id");
-    assertThat(id).as(r.prettify()).isNotNull();
-    Desktops.awaitState(token, id, "RUNNING");
-    return id;
+    return Desktops.running(token, Map.of("templateId", templateId));
   }
 
   private static JsonPath snapshot(String token, String desktopId, String name) {

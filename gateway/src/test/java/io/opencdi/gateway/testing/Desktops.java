@@ -47,6 +47,19 @@ public final class Desktops {
     return id;
   }
 
+  /**
+   * Creates a desktop from {@code input} ({@code CreateDesktopInput}), asserts that it was placed
+   * on {@code cluster}, and waits until it runs.
+   */
+  public static String running(String token, Map<String, Object> input, String cluster) {
+    JsonPath r = run(token, "desktops", "CreateDesktop", "input", input);
+    assertThat(r.getString("data.createDesktop.cluster.name")).as(r.prettify()).isEqualTo(cluster);
+    String id = r.getString("data.createDesktop.id");
+    assertThat(id).as(r.prettify()).isNotNull();
+    awaitState(token, id, "RUNNING");
+    return id;
+  }
+
   /** Powers the desktop off and waits until it is STOPPED. */
   public static void stop(String token, String id) {
     JsonPath r = run(token, "desktops", "StopDesktop", "id", id);

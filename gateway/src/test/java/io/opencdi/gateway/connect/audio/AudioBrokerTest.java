@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import io.opencdi.gateway.testing.AgentProcess;
 import io.opencdi.gateway.testing.AudioClient;
 import io.opencdi.gateway.testing.DesktopSound;
+import io.opencdi.gateway.testing.Desktops;
 import io.opencdi.gateway.testing.DisplayClient;
 import io.opencdi.gateway.testing.PostgresResource;
 import io.opencdi.gateway.testing.SharedDisplayFleet;
@@ -69,7 +70,8 @@ class AudioBrokerTest {
       try {
         await()
             .atMost(WAIT)
-            .untilAsserted(() -> assertThat(state(alice, id)).as(agent::log).isEqualTo("RUNNING"));
+            .untilAsserted(
+                () -> assertThat(Desktops.state(alice, id)).as(agent::log).isEqualTo("RUNNING"));
         AtomicReference<DesktopSound> found = new AtomicReference<>();
         await()
             .atMost(WAIT)
@@ -212,7 +214,7 @@ class AudioBrokerTest {
         }
       } finally {
         run(alice, "desktops", "DeleteDesktop", "id", id);
-        await().atMost(WAIT).until(() -> "DELETED".equals(state(alice, id)));
+        Desktops.awaitState(alice, id, "DELETED");
       }
     }
   }
@@ -264,9 +266,5 @@ class AudioBrokerTest {
 
   private static String audioAsDisplay(JsonPath ticket) {
     return ticket.getString("audioUrl").replace("/audio/v1/", "/display/v1/");
-  }
-
-  private static String state(String token, String id) {
-    return run(token, "desktops", "Desktop", "id", id).getString("data.desktop.state");
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.opencdi.gateway.connect.DisplayCloseCodes;
+import io.opencdi.gateway.testing.Desktops;
 import io.opencdi.gateway.testing.DisplayClient;
 import io.opencdi.gateway.testing.PostgresResource;
 import io.opencdi.gateway.testing.RfbPeer;
@@ -148,7 +149,7 @@ class SessionLimitsTest {
     // A viewer that gives no input but stays connected: three times the limit, still running.
     Instant until = Instant.now().plusSeconds(6);
     while (Instant.now().isBefore(until)) {
-      assertThat(state(desktop)).as("a desktop with a viewer").isEqualTo("RUNNING");
+      assertThat(Desktops.state(alice, desktop)).as("a desktop with a viewer").isEqualTo("RUNNING");
       askForPixels(peer);
       Thread.sleep(500);
     }
@@ -164,14 +165,14 @@ class SessionLimitsTest {
               assertThat(d.getString("data.desktop.state")).isIn("STOPPING", "STOPPED");
             });
     // Powered off, not deleted: it comes back on its cluster, where its home volume is.
-    await().atMost(WAIT).until(() -> "STOPPED".equals(state(desktop)));
+    Desktops.awaitState(alice, desktop, "STOPPED");
     // The user is told why, also once the agent has reported the desktop stopped.
     assertThat(
             run(alice, "desktops", "Desktop", "id", desktop).getString("data.desktop.statusReason"))
         .matches("powered off after \\d+ minutes? without a viewer");
     JsonPath started = run(alice, "desktops", "StartDesktop", "id", desktop);
     assertThat(started.getString("data.startDesktop.power")).as(started.prettify()).isEqualTo("ON");
-    await().atMost(WAIT).until(() -> "RUNNING".equals(state(desktop)));
+    Desktops.awaitState(alice, desktop, "RUNNING");
     assertThat(
             run(alice, "desktops", "Desktop", "id", desktop).getString("data.desktop.cluster.name"))
         .isEqualTo("lim-vnc");
@@ -192,7 +193,7 @@ class SessionLimitsTest {
       assertThat(display.isClosed()).isFalse();
     }
     Thread.sleep(5_000);
-    assertThat(state(desktop)).isEqualTo("RUNNING");
+    assertThat(Desktops.state(alice, desktop)).isEqualTo("RUNNING");
   }
 
   private static void moveMouse(RfbPeer peer, AtomicBoolean stop) {
@@ -218,10 +219,6 @@ class SessionLimitsTest {
 
   private String runningDesktop(String templateId) {
     return fleet.runningDesktop(alice, templateId);
-  }
-
-  private String state(String desktop) {
-    return run(alice, "desktops", "Desktop", "id", desktop).getString("data.desktop.state");
   }
 
   private JsonPath ticket(String desktop) {
