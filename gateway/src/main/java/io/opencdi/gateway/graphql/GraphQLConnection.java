@@ -64,7 +64,12 @@ final class GraphQLConnection {
     this.endpoint = endpoint;
     this.outbound =
         new Outbound(
-            ws, endpoint.limits().maxQueuedBytes(), endpoint.meters(), this::onSlowConsumer);
+            Outbound.Socket.of(ws),
+            ((ConnectionBase) connection).channelHandlerContext(),
+            endpoint.limits().maxQueuedBytes(),
+            endpoint.limits().flushInterval().toNanos(),
+            endpoint.meters(),
+            this::onSlowConsumer);
   }
 
   void start() {
@@ -441,7 +446,7 @@ final class GraphQLConnection {
       return;
     }
     Future<Void> told =
-        ws.close(
+        outbound.close(
             GraphQLCloseCodes.SLOW_CONSUMER,
             "fell more than " + endpoint.limits().maxQueuedBytes() + " bytes behind");
     slowTimer =
@@ -466,9 +471,10 @@ final class GraphQLConnection {
     }
   }
 
+  /** Closes the socket after the messages sent before (an error, say), in their order. */
   private void close(short code, String reason) {
     if (!ws.isClosed()) {
-      ws.close(code, reason.length() > 120 ? reason.substring(0, 120) : reason);
+      outbound.close(code, reason.length() > 120 ? reason.substring(0, 120) : reason);
     }
   }
 

@@ -90,6 +90,14 @@ public interface GraphQLLimits {
     Duration slowConsumerGrace();
 
     /**
+     * Shortest time between two socket writes to one connection: messages for a connection that
+     * wrote less than this ago wait and go out together in the next write (docs/adr/0026). Zero
+     * writes at the event loop's next turn.
+     */
+    @WithDefault("PT0.02S")
+    Duration flushInterval();
+
+    /**
      * Whether identical subscriptions run once per group and share their bytes (docs/adr/0026);
      * false runs each subscription on its own, as before, for comparison in the load test.
      */
