@@ -199,6 +199,7 @@ final class Outbound {
     }
     if (!items.isEmpty()) {
       channel.flush();
+      meters.flushed();
     }
     if (closeNow != null) {
       if (ws.isClosed()) {

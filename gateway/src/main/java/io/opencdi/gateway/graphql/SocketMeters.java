@@ -4,7 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,7 +20,8 @@ import java.util.function.Supplier;
  * a console sees beyond these two built up outside the gateway, in the kernel's buffers or the
  * client.
  */
-@ApplicationScoped
+// @Singleton, not @ApplicationScoped: called for every message written, so without a client proxy.
+@Singleton
 public class SocketMeters {
   static final String RENDERS = "opencdi.graphql.subscription.renders";
   static final String DELIVERIES = "opencdi.graphql.subscription.deliveries";
@@ -31,12 +32,14 @@ public class SocketMeters {
   static final String QUEUED_MAX = "opencdi.graphql.websocket.queued.max.bytes";
   static final String HANDOUT_WAIT = "opencdi.graphql.subscription.handout.wait";
   static final String WRITTEN = "opencdi.graphql.subscription.written";
+  static final String WRITES = "opencdi.graphql.websocket.writes";
 
   private final MeterRegistry meters;
   private final Counter renders;
   private final Counter deliveries;
   private final Counter slowClosed;
   private final Counter slowReset;
+  private final Counter writes;
   private final AtomicLong queuedMax = new AtomicLong();
   private final Timer handOutWait;
   private final Timer written;
@@ -65,6 +68,11 @@ public class SocketMeters {
         .description("the most bytes one connection had queued and not yet written")
         .baseUnit("bytes")
         .register(meters);
+    writes =
+        Counter.builder(WRITES)
+            .description(
+                "socket writes (flushes) to /graphql connections, each of one or more messages")
+            .register(meters);
     handOutWait =
         delay(HANDOUT_WAIT, "from a group's rendered event to its hand-out on the fan-out thread");
     written =
@@ -96,6 +104,10 @@ public class SocketMeters {
 
   void handedOut(long waitedNanos) {
     handOutWait.record(waitedNanos, TimeUnit.NANOSECONDS);
+  }
+
+  void flushed() {
+    writes.increment();
   }
 
   void written(long nanosSinceHandOut) {

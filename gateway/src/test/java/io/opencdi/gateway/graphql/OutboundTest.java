@@ -117,6 +117,7 @@ class OutboundTest {
     assertThat(frames).containsExactly("first", "second", "third payload}", "fourth");
     assertThat(framesPerFlush).containsExactly(1, 3);
     assertThat(out.queued()).isZero();
+    assertThat(registry.get(SocketMeters.WRITES).counter().count()).isEqualTo(2);
   }
 
   @Test

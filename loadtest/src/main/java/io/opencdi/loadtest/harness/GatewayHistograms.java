@@ -70,6 +70,16 @@ public final class GatewayHistograms {
     return buckets;
   }
 
+  /** The value of the sample {@code name} without labels (a counter's {@code _total}), or 0. */
+  public double value(String name) {
+    for (String line : text.split("\n")) {
+      if (line.startsWith(name + " ")) {
+        return parse(line.substring(name.length() + 1).trim().split("\\s+")[0]);
+      }
+    }
+    return 0;
+  }
+
   /** How many values histogram {@code name} recorded. */
   public long count(String name) {
     Double all = buckets(name).get(Double.POSITIVE_INFINITY);

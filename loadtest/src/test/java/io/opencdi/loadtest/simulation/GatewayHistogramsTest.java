@@ -22,6 +22,8 @@ class GatewayHistogramsTest {
       opencdi_graphql_subscription_written_seconds_sum 0.9
       opencdi_graphql_subscription_handout_wait_seconds_bucket{le="0.001"} 7.0
       opencdi_graphql_subscription_handout_wait_seconds_bucket{le="+Inf"} 7.0
+      opencdi_graphql_websocket_writes_total 40.0
+      opencdi_graphql_websocket_writes_total_other 3.0
       """;
 
   @Test
@@ -40,6 +42,13 @@ class GatewayHistogramsTest {
     assertThat(h.count("opencdi_graphql_subscription_handout_wait_seconds")).isEqualTo(7);
     assertThat(h.count("opencdi_graphql_subscription_written")).isZero();
     assertThat(h.quantile("opencdi_graphql_subscription_written", 0.99)).isNaN();
+  }
+
+  @Test
+  void aCounterIsReadByItsExactName() {
+    GatewayHistograms h = new GatewayHistograms(TEXT);
+    assertThat(h.value("opencdi_graphql_websocket_writes_total")).isEqualTo(40.0);
+    assertThat(h.value("opencdi_graphql_websocket_writes")).isZero();
   }
 
   @Test

@@ -410,6 +410,15 @@ public class SubscriptionFanOut extends Simulation {
       run.figure(
           gateway + " message from hand-out to socket (ms): p50 / p99 at most",
           millis(h, "opencdi_graphql_subscription_written_seconds"));
+      double writes = h.value("opencdi_graphql_websocket_writes_total");
+      run.figure(
+          gateway + " messages per socket write",
+          writes == 0
+              ? "-"
+              : String.format(
+                  Locale.ROOT,
+                  "%.2f",
+                  h.count("opencdi_graphql_subscription_written_seconds") / writes));
     }
   }
 
