@@ -19,6 +19,7 @@ import io.vertx.core.net.impl.ConnectionBase;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -396,6 +397,13 @@ final class GraphQLConnection {
     public void next(byte[] payload) {
       if (!done.get()) {
         outbound.next(nextPrefix, payload);
+      }
+    }
+
+    @Override
+    public void nextAll(List<byte[]> payloads) {
+      if (!done.get()) {
+        outbound.nextAll(nextPrefix, payloads);
       }
     }
 

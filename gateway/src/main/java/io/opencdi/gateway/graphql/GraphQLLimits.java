@@ -91,10 +91,11 @@ public interface GraphQLLimits {
 
     /**
      * Shortest time between two socket writes to one connection: messages for a connection that
-     * wrote less than this ago wait and go out together in the next write (docs/adr/0026). Zero
-     * writes at the event loop's next turn.
+     * wrote less than this ago wait and go out together in the next write (docs/adr/0026). Zero,
+     * the default, writes at the event loop's next turn everything queued by then: at 10,000
+     * consoles 20 ms joined hardly any messages (1.08 a write) and cost events delivered.
      */
-    @WithDefault("PT0.02S")
+    @WithDefault("PT0S")
     Duration flushInterval();
 
     /**

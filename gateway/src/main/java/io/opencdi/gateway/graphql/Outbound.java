@@ -97,11 +97,20 @@ final class Outbound {
   /** A {@code next} message: the member's own prefix around the group's shared payload bytes. */
   void next(byte[] prefix, byte[] payload) {
     // No copy of the payload: a composite of the three arrays, written as one text frame.
-    write(Unpooled.wrappedBuffer(prefix, payload, NEXT_SUFFIX), true);
+    write(List.of(Unpooled.wrappedBuffer(prefix, payload, NEXT_SUFFIX)), true);
+  }
+
+  /** Several {@code next} messages in their order, queued together (one socket write). */
+  void nextAll(byte[] prefix, List<byte[]> payloads) {
+    List<ByteBuf> messages = new ArrayList<>(payloads.size());
+    for (byte[] payload : payloads) {
+      messages.add(Unpooled.wrappedBuffer(prefix, payload, NEXT_SUFFIX));
+    }
+    write(messages, true);
   }
 
   void text(String message) {
-    write(Unpooled.wrappedBuffer(message.getBytes(StandardCharsets.UTF_8)), false);
+    write(List.of(Unpooled.wrappedBuffer(message.getBytes(StandardCharsets.UTF_8))), false);
   }
 
   /**
@@ -124,16 +133,19 @@ final class Outbound {
     return closed.future();
   }
 
-  private void write(ByteBuf bytes, boolean event) {
-    int size = bytes.readableBytes();
+  private void write(List<ByteBuf> messages, boolean event) {
+    int size = 0;
+    for (ByteBuf bytes : messages) {
+      size += bytes.readableBytes();
+    }
     if (ws.isClosed() || overflowed.get()) {
-      bytes.release();
+      release(messages);
       return;
     }
     long now = queued.addAndGet(size);
     if (now > limit) {
       queued.addAndGet(-size);
-      bytes.release();
+      release(messages);
       if (overflowed.compareAndSet(false, true)) {
         meters.slowConsumerClosed(queued.get());
         onOverflow.run();
@@ -145,11 +157,13 @@ final class Outbound {
     synchronized (this) {
       if (close != null) {
         queued.addAndGet(-size);
-        bytes.release();
+        release(messages);
         return;
       }
       long handedOut = System.nanoTime();
-      pending.add(new Pending(bytes, event, handedOut));
+      for (ByteBuf bytes : messages) {
+        pending.add(new Pending(bytes, event, handedOut));
+      }
       if (drainScheduled) {
         return; // goes out with the write already scheduled
       }
@@ -157,6 +171,10 @@ final class Outbound {
       delay = pacing.delay(handedOut);
     }
     schedule(delay);
+  }
+
+  private static void release(List<ByteBuf> messages) {
+    messages.forEach(ByteBuf::release);
   }
 
   private void schedule(long delayNanos) {

@@ -5,6 +5,7 @@ import io.quarkus.arc.InjectableContext;
 import io.smallrye.graphql.execution.ExecutionResponse;
 import io.vertx.core.json.JsonArray;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,10 +42,24 @@ final class SubscriptionGroup implements GraphQLExecution.Target, Subscriber<Exe
     /** The group's payload of one event, serialised once for every member. */
     void next(byte[] payload);
 
+    /** Several events in their order, handed out together: a connection writes them at once. */
+    default void nextAll(List<byte[]> payloads) {
+      payloads.forEach(this::next);
+    }
+
     void error(JsonArray errors);
 
     void complete();
   }
+
+  /**
+   * Events asked for ahead of their hand-out: those that arrive while a hand-out is under way go
+   * out together at the next, so under load a member gets several events in one call (and its
+   * connection in one socket write) instead of the group falling behind one event at a time.
+   */
+  static final int IN_HAND = 256;
+
+  private record Arrived(byte[] payload, long renderedNanos) {}
 
   private final Key key;
   private final SubscriptionGroups registry;
@@ -55,6 +70,8 @@ final class SubscriptionGroup implements GraphQLExecution.Target, Subscriber<Exe
   private final AtomicReference<InjectableContext.ContextState> requestContext =
       new AtomicReference<>();
   private boolean ended; // guarded by this
+  private List<Arrived> arrived = new ArrayList<>(); // guarded by this
+  private boolean handOutQueued; // guarded by this
 
   SubscriptionGroup(Key key, SubscriptionGroups registry, SocketMeters meters, Executor fanOut) {
     this.key = key;
@@ -161,7 +178,7 @@ final class SubscriptionGroup implements GraphQLExecution.Target, Subscriber<Exe
     if (isEnded()) {
       subscription.cancel();
     } else {
-      subscription.request(1);
+      subscription.request(IN_HAND);
     }
   }
 
@@ -171,21 +188,46 @@ final class SubscriptionGroup implements GraphQLExecution.Target, Subscriber<Exe
       return;
     }
     byte[] payload = serialise(new ExecutionResponse(result));
-    long rendered = System.nanoTime();
-    // Handed to the members on the fan-out thread (see SubscriptionGroups); the next event is
-    // asked for once this one is handed out, so members get the group's events in order.
-    handOut(
-        () -> {
-          meters.handedOut(System.nanoTime() - rendered);
-          int n = 0;
-          for (Member m : members) {
-            m.next(payload);
-            n++;
-          }
-          meters.rendered(n);
-          // Members never hold the group up: each has its own bounded outbound queue.
-          upstream.get().request(1);
-        });
+    boolean queue;
+    synchronized (this) {
+      arrived.add(new Arrived(payload, System.nanoTime()));
+      queue = !handOutQueued;
+      handOutQueued = true;
+    }
+    // Handed to the members on the fan-out thread (see SubscriptionGroups), with every event that
+    // arrives before that hand-out runs; members get the group's events in order.
+    if (queue) {
+      handOut(this::handOutArrived);
+    }
+  }
+
+  private void handOutArrived() {
+    List<Arrived> batch;
+    synchronized (this) {
+      batch = arrived;
+      arrived = new ArrayList<>();
+      handOutQueued = false;
+    }
+    long now = System.nanoTime();
+    List<byte[]> payloads = new ArrayList<>(batch.size());
+    for (Arrived a : batch) {
+      meters.handedOut(now - a.renderedNanos());
+      payloads.add(a.payload());
+    }
+    int n = 0;
+    for (Member m : members) {
+      if (payloads.size() == 1) {
+        m.next(payloads.get(0));
+      } else {
+        m.nextAll(payloads);
+      }
+      n++;
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      meters.rendered(n);
+    }
+    // Members never hold the group up: each has its own bounded outbound queue.
+    upstream.get().request(batch.size());
   }
 
   // The end of the stream follows its events through the fan-out thread: a refusal is one event

@@ -121,6 +121,15 @@ class OutboundTest {
   }
 
   @Test
+  void eventsHandedOutTogetherGoOutInOneWrite() {
+    Outbound out = outbound(1 << 20);
+    out.nextAll(bytes("n "), List.of(bytes("1"), bytes("2"), bytes("3")));
+    channel.runPendingTasks();
+    assertThat(frames).containsExactly("n 1}", "n 2}", "n 3}");
+    assertThat(framesPerFlush).containsExactly(3);
+  }
+
+  @Test
   void aCloseFollowsTheMessagesBeforeItAndNothingAfterIt() {
     Outbound out = outbound(1 << 20);
     out.text("first");

@@ -50,6 +50,61 @@ class SubscriptionGroupOrderTest {
     assertThat(groups.size()).as("the ended group left the registry").isZero();
   }
 
+  @Test
+  void eventsThatArriveBeforeTheirHandOutReachEachMemberTogetherInOrder() {
+    List<String> first = new CopyOnWriteArrayList<>();
+    List<String> batches = new CopyOnWriteArrayList<>();
+    SubscriptionGroup.Key key =
+        new SubscriptionGroup.Key("subscription { y }", null, "{}", "admin");
+    SubscriptionGroup group = groups.join(key, member(first)).group();
+    groups.join(key, batchMember(batches));
+
+    group.stream(eventsThenComplete(Map.of("y", 1), Map.of("y", 2), Map.of("y", 3)));
+    while (!fanOut.isEmpty()) {
+      fanOut.poll().run();
+    }
+
+    assertThat(first)
+        .containsExactly(
+            "next {\"data\":{\"y\":1}}",
+            "next {\"data\":{\"y\":2}}",
+            "next {\"data\":{\"y\":3}}",
+            "complete");
+    // All three had arrived before the fan-out thread ran: one hand-out, one call.
+    assertThat(batches)
+        .containsExactly(
+            "batch {\"data\":{\"y\":1}} {\"data\":{\"y\":2}} {\"data\":{\"y\":3}}", "complete");
+  }
+
+  /** A member that records what each hand-out gave it in one call. */
+  private static SubscriptionGroup.Member batchMember(List<String> seen) {
+    return new SubscriptionGroup.Member() {
+      @Override
+      public void next(byte[] payload) {
+        seen.add("one " + new String(payload, StandardCharsets.UTF_8));
+      }
+
+      @Override
+      public void nextAll(List<byte[]> payloads) {
+        seen.add(
+            "batch "
+                + String.join(
+                    " ",
+                    payloads.stream().map(p -> new String(p, StandardCharsets.UTF_8)).toList()));
+      }
+
+      @Override
+      public void error(JsonArray errors) {
+        seen.add("error " + errors.encode());
+      }
+
+      @Override
+      public void complete() {
+        seen.add("complete");
+      }
+    };
+  }
+
   private static SubscriptionGroup.Member member(List<String> seen) {
     return new SubscriptionGroup.Member() {
       @Override
@@ -67,6 +122,31 @@ class SubscriptionGroupOrderTest {
         seen.add("complete");
       }
     };
+  }
+
+  /** Sends the results as far as asked, then completes. */
+  @SafeVarargs
+  private static Publisher<ExecutionResult> eventsThenComplete(Map<String, Object>... data) {
+    return subscriber ->
+        subscriber.onSubscribe(
+            new Subscription() {
+              private int sent;
+
+              @Override
+              public void request(long n) {
+                for (long i = 0; i < n && sent < data.length; i++) {
+                  subscriber.onNext(
+                      ExecutionResultImpl.newExecutionResult().data(data[sent++]).build());
+                }
+                if (sent == data.length) {
+                  sent++;
+                  subscriber.onComplete();
+                }
+              }
+
+              @Override
+              public void cancel() {}
+            });
   }
 
   /** Sends one result when asked, then completes without being asked again. */
