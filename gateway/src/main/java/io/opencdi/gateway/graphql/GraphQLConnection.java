@@ -70,6 +70,7 @@ final class GraphQLConnection {
             endpoint.limits().maxQueuedBytes(),
             endpoint.limits().flushInterval().toNanos(),
             endpoint.meters(),
+            endpoint.backlog(),
             this::onSlowConsumer);
   }
 

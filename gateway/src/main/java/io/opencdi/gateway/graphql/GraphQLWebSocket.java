@@ -16,6 +16,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -42,10 +43,14 @@ public class GraphQLWebSocket {
   private final String path;
   private final SocketMeters meters;
   private final SubscriptionGroups groups;
-  // One thread for every group's hand-outs; it only queues writes, so it is never the bottleneck.
+  // One thread for every group's hand-outs: it only queues writes, and waits while the loops have
+  // many queued (WriteBacklog); meanwhile the events of a group gather into larger batches.
   private final ExecutorService fanOut =
       Executors.newSingleThreadExecutor(
           Thread.ofPlatform().name("graphql-fan-out").daemon().factory());
+  // A request's next step waits behind at most this many connection writes on its loop (about
+  // 15 ms of writing on this machine's loopback, docs/performance.md).
+  private final WriteBacklog backlog = new WriteBacklog(1024, TimeUnit.SECONDS.toNanos(1));
   private final Map<UUID, AtomicInteger> operationsByUser = new ConcurrentHashMap<>();
 
   public GraphQLWebSocket(
@@ -63,7 +68,7 @@ public class GraphQLWebSocket {
     this.limits = limits.websocket();
     this.path = path;
     this.meters = meters;
-    this.groups = new SubscriptionGroups(meters, fanOut);
+    this.groups = new SubscriptionGroups(meters, fanOut, backlog);
   }
 
   @PreDestroy
@@ -111,6 +116,10 @@ public class GraphQLWebSocket {
 
   GraphQLLimits.WebSocket limits() {
     return limits;
+  }
+
+  WriteBacklog backlog() {
+    return backlog;
   }
 
   SocketMeters meters() {

@@ -39,6 +39,7 @@ final class Outbound {
   private final long limit;
   private final Runnable onOverflow;
   private final SocketMeters meters;
+  private final WriteBacklog backlog;
   private final AtomicLong queued = new AtomicLong();
   private final AtomicBoolean overflowed = new AtomicBoolean();
   private final FlushPacing pacing; // guarded by this
@@ -79,12 +80,14 @@ final class Outbound {
       long limit,
       long flushIntervalNanos,
       SocketMeters meters,
+      WriteBacklog backlog,
       Runnable onOverflow) {
     this.ws = ws;
     this.channel = channel;
     this.limit = limit;
     this.pacing = new FlushPacing(flushIntervalNanos);
     this.meters = meters;
+    this.backlog = backlog;
     this.onOverflow = onOverflow;
   }
 
@@ -178,6 +181,7 @@ final class Outbound {
   }
 
   private void schedule(long delayNanos) {
+    backlog.queued();
     try {
       if (delayNanos <= 0) {
         channel.executor().execute(this::drain);
@@ -185,6 +189,7 @@ final class Outbound {
         channel.executor().schedule(this::drain, delayNanos, TimeUnit.NANOSECONDS);
       }
     } catch (RejectedExecutionException stopping) {
+      backlog.ran();
       drop(); // the event loop is shutting down, and the connection with it
       closed.tryComplete();
     }
@@ -192,6 +197,7 @@ final class Outbound {
 
   /** On the event loop: writes every message handed out since the last drain, then flushes. */
   private void drain() {
+    backlog.ran();
     List<Pending> items;
     Close closeNow;
     synchronized (this) {

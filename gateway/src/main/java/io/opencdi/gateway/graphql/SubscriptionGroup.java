@@ -65,6 +65,7 @@ final class SubscriptionGroup implements GraphQLExecution.Target, Subscriber<Exe
   private final SubscriptionGroups registry;
   private final SocketMeters meters;
   private final Executor fanOut;
+  private final WriteBacklog backlog;
   private final Set<Member> members = ConcurrentHashMap.newKeySet();
   private final AtomicReference<Subscription> upstream = new AtomicReference<>();
   private final AtomicReference<InjectableContext.ContextState> requestContext =
@@ -73,11 +74,17 @@ final class SubscriptionGroup implements GraphQLExecution.Target, Subscriber<Exe
   private List<Arrived> arrived = new ArrayList<>(); // guarded by this
   private boolean handOutQueued; // guarded by this
 
-  SubscriptionGroup(Key key, SubscriptionGroups registry, SocketMeters meters, Executor fanOut) {
+  SubscriptionGroup(
+      Key key,
+      SubscriptionGroups registry,
+      SocketMeters meters,
+      Executor fanOut,
+      WriteBacklog backlog) {
     this.key = key;
     this.registry = registry;
     this.meters = meters;
     this.fanOut = fanOut;
+    this.backlog = backlog;
   }
 
   Key key() {
@@ -216,6 +223,7 @@ final class SubscriptionGroup implements GraphQLExecution.Target, Subscriber<Exe
     }
     int n = 0;
     for (Member m : members) {
+      backlog.awaitRoom();
       if (payloads.size() == 1) {
         m.next(payloads.get(0));
       } else {

@@ -18,16 +18,18 @@ final class SubscriptionGroups {
       new ConcurrentHashMap<>();
   private final SocketMeters meters;
   private final Executor fanOut;
+  private final WriteBacklog backlog;
 
   /**
    * @param fanOut the thread that hands each event to a group's members: not an event loop, so that
-   *     every member's write is queued to its connection's loop, where Vert.x flushes a connection
-   *     once for all the frames queued to it (one socket write for several events when a console
-   *     falls behind) instead of once per frame
+   *     every member's write is queued to its connection's loop and no request on a loop waits for
+   *     a whole hand-out
+   * @param backlog the writes queued to the loops, which a hand-out waits for when there are many
    */
-  SubscriptionGroups(SocketMeters meters, Executor fanOut) {
+  SubscriptionGroups(SocketMeters meters, Executor fanOut, WriteBacklog backlog) {
     this.meters = meters;
     this.fanOut = fanOut;
+    this.backlog = backlog;
     meters.groups(
         groups::size, () -> groups.values().stream().mapToInt(SubscriptionGroup::size).sum());
   }
@@ -48,7 +50,7 @@ final class SubscriptionGroups {
               key,
               k -> {
                 created[0] = true;
-                return new SubscriptionGroup(k, this, meters, fanOut);
+                return new SubscriptionGroup(k, this, meters, fanOut, backlog);
               });
       if (group.join(member)) {
         return new Joined(group, created[0]);

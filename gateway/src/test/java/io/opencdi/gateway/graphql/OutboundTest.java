@@ -35,6 +35,7 @@ class OutboundTest {
   private final AtomicInteger overflows = new AtomicInteger();
   private EmbeddedChannel channel;
   private ChannelHandlerContext context;
+  private final WriteBacklog backlog = new WriteBacklog(1024, 0);
   private SimpleMeterRegistry registry;
   private SocketMeters meters;
 
@@ -84,7 +85,8 @@ class OutboundTest {
             return Future.succeededFuture();
           }
         };
-    return new Outbound(socket, context, limit, INTERVAL, meters, overflows::incrementAndGet);
+    return new Outbound(
+        socket, context, limit, INTERVAL, meters, backlog, overflows::incrementAndGet);
   }
 
   private static byte[] bytes(String s) {
@@ -117,6 +119,7 @@ class OutboundTest {
     assertThat(frames).containsExactly("first", "second", "third payload}", "fourth");
     assertThat(framesPerFlush).containsExactly(1, 3);
     assertThat(out.queued()).isZero();
+    assertThat(backlog.size()).as("every queued write ran").isZero();
     assertThat(registry.get(SocketMeters.WRITES).counter().count()).isEqualTo(2);
   }
 

@@ -27,7 +27,8 @@ class SubscriptionGroupOrderTest {
   private final Queue<Runnable> fanOut = new ArrayDeque<>();
   private final Executor queued = fanOut::add;
   private final SubscriptionGroups groups =
-      new SubscriptionGroups(new SocketMeters(new SimpleMeterRegistry()), queued);
+      new SubscriptionGroups(
+          new SocketMeters(new SimpleMeterRegistry()), queued, new WriteBacklog(1024, 0));
 
   @Test
   void anEventThenTheEndReachEveryMemberInThatOrder() {
