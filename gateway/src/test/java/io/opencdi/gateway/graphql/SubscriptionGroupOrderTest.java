@@ -39,7 +39,7 @@ class SubscriptionGroupOrderTest {
     SubscriptionGroup group = groups.join(key, member(first)).group();
     groups.join(key, member(second));
 
-    group.stream(oneEventThenComplete(Map.of("x", 1)));
+    group.stream(eventsThenComplete(Map.of("x", 1)));
     // Nothing reaches a member before the fan-out thread runs, not even the end.
     assertThat(first).isEmpty();
     while (!fanOut.isEmpty()) {
@@ -77,40 +77,33 @@ class SubscriptionGroupOrderTest {
             "batch {\"data\":{\"y\":1}} {\"data\":{\"y\":2}} {\"data\":{\"y\":3}}", "complete");
   }
 
+  private static SubscriptionGroup.Member member(List<String> seen) {
+    return recorder(seen, false);
+  }
+
   /** A member that records what each hand-out gave it in one call. */
   private static SubscriptionGroup.Member batchMember(List<String> seen) {
+    return recorder(seen, true);
+  }
+
+  private static SubscriptionGroup.Member recorder(List<String> seen, boolean batches) {
     return new SubscriptionGroup.Member() {
       @Override
       public void next(byte[] payload) {
-        seen.add("one " + new String(payload, StandardCharsets.UTF_8));
+        seen.add("next " + new String(payload, StandardCharsets.UTF_8));
       }
 
       @Override
       public void nextAll(List<byte[]> payloads) {
+        if (!batches) {
+          SubscriptionGroup.Member.super.nextAll(payloads);
+          return;
+        }
         seen.add(
             "batch "
                 + String.join(
                     " ",
                     payloads.stream().map(p -> new String(p, StandardCharsets.UTF_8)).toList()));
-      }
-
-      @Override
-      public void error(JsonArray errors) {
-        seen.add("error " + errors.encode());
-      }
-
-      @Override
-      public void complete() {
-        seen.add("complete");
-      }
-    };
-  }
-
-  private static SubscriptionGroup.Member member(List<String> seen) {
-    return new SubscriptionGroup.Member() {
-      @Override
-      public void next(byte[] payload) {
-        seen.add("next " + new String(payload, StandardCharsets.UTF_8));
       }
 
       @Override
@@ -141,27 +134,6 @@ class SubscriptionGroupOrderTest {
                 }
                 if (sent == data.length) {
                   sent++;
-                  subscriber.onComplete();
-                }
-              }
-
-              @Override
-              public void cancel() {}
-            });
-  }
-
-  /** Sends one result when asked, then completes without being asked again. */
-  private static Publisher<ExecutionResult> oneEventThenComplete(Map<String, Object> data) {
-    return subscriber ->
-        subscriber.onSubscribe(
-            new Subscription() {
-              private boolean sent;
-
-              @Override
-              public void request(long n) {
-                if (!sent) {
-                  sent = true;
-                  subscriber.onNext(ExecutionResultImpl.newExecutionResult().data(data).build());
                   subscriber.onComplete();
                 }
               }
