@@ -53,9 +53,12 @@ final class SubscriptionGroup implements GraphQLExecution.Target, Subscriber<Exe
   }
 
   /**
-   * Events asked for ahead of their hand-out: those that arrive while a hand-out is under way go
-   * out together at the next, so under load a member gets several events in one call (and its
-   * connection in one socket write) instead of the group falling behind one event at a time.
+   * Most events a group holds for its next hand-out. The next event is asked for as soon as one
+   * arrives, not after its hand-out: those that arrive while a hand-out is under way go out
+   * together at the next, so under load a member gets several events in one call (and its
+   * connection one socket write) instead of the group falling behind one event at a time. One at a
+   * time, though: graphql-java executes the events it was asked for concurrently and may finish
+   * them out of order, so a group never has more than one in execution.
    */
   static final int IN_HAND = 256;
 
@@ -73,6 +76,8 @@ final class SubscriptionGroup implements GraphQLExecution.Target, Subscriber<Exe
   private boolean ended; // guarded by this
   private List<Arrived> arrived = new ArrayList<>(); // guarded by this
   private boolean handOutQueued; // guarded by this
+  private boolean
+      full; // guarded by this: IN_HAND arrived, the next is asked for after the hand-out
 
   SubscriptionGroup(
       Key key,
@@ -185,7 +190,7 @@ final class SubscriptionGroup implements GraphQLExecution.Target, Subscriber<Exe
     if (isEnded()) {
       subscription.cancel();
     } else {
-      subscription.request(IN_HAND);
+      subscription.request(1);
     }
   }
 
@@ -196,24 +201,33 @@ final class SubscriptionGroup implements GraphQLExecution.Target, Subscriber<Exe
     }
     byte[] payload = serialise(new ExecutionResponse(result));
     boolean queue;
+    boolean askNext;
     synchronized (this) {
       arrived.add(new Arrived(payload, System.nanoTime()));
       queue = !handOutQueued;
       handOutQueued = true;
+      askNext = arrived.size() < IN_HAND;
+      full = !askNext;
     }
     // Handed to the members on the fan-out thread (see SubscriptionGroups), with every event that
     // arrives before that hand-out runs; members get the group's events in order.
     if (queue) {
       handOut(this::handOutArrived);
     }
+    if (askNext) {
+      upstream.get().request(1);
+    }
   }
 
   private void handOutArrived() {
     List<Arrived> batch;
+    boolean askNext;
     synchronized (this) {
       batch = arrived;
       arrived = new ArrayList<>();
       handOutQueued = false;
+      askNext = full;
+      full = false;
     }
     long now = System.nanoTime();
     List<byte[]> payloads = new ArrayList<>(batch.size());
@@ -235,7 +249,9 @@ final class SubscriptionGroup implements GraphQLExecution.Target, Subscriber<Exe
       meters.rendered(n);
     }
     // Members never hold the group up: each has its own bounded outbound queue.
-    upstream.get().request(batch.size());
+    if (askNext) {
+      upstream.get().request(1);
+    }
   }
 
   // The end of the stream follows its events through the fan-out thread: a refusal is one event

@@ -77,6 +77,47 @@ class SubscriptionGroupOrderTest {
             "batch {\"data\":{\"y\":1}} {\"data\":{\"y\":2}} {\"data\":{\"y\":3}}", "complete");
   }
 
+  @Test
+  void aGroupHasAtMostOneEventInExecutionAndAsksForTheNextAsOneArrives() {
+    // graphql-java executes every event asked for at once and may finish them out of order.
+    List<Long> demand = new CopyOnWriteArrayList<>();
+    long[] outstanding = {0};
+    Subscription[] upstream = new Subscription[1];
+    Publisher<ExecutionResult> events =
+        subscriber -> {
+          upstream[0] =
+              new Subscription() {
+                @Override
+                public void request(long n) {
+                  outstanding[0] += n;
+                  demand.add(outstanding[0]);
+                }
+
+                @Override
+                public void cancel() {}
+              };
+          subscriber.onSubscribe(upstream[0]);
+        };
+    List<String> seen = new CopyOnWriteArrayList<>();
+    SubscriptionGroup.Key key =
+        new SubscriptionGroup.Key("subscription { z }", null, "{}", "admin");
+    SubscriptionGroup group = groups.join(key, member(seen)).group();
+    group.stream(events);
+    for (int i = 1; i <= 3; i++) {
+      outstanding[0]--;
+      group.onNext(ExecutionResultImpl.newExecutionResult().data(Map.of("z", i)).build());
+    }
+    // Three arrived before any hand-out: each asked for the next, one at a time.
+    assertThat(demand).containsExactly(1L, 1L, 1L, 1L);
+    while (!fanOut.isEmpty()) {
+      fanOut.poll().run();
+    }
+    assertThat(seen)
+        .containsExactly(
+            "next {\"data\":{\"z\":1}}", "next {\"data\":{\"z\":2}}", "next {\"data\":{\"z\":3}}");
+    assertThat(demand).as("no more asked for by the hand-out").hasSize(4);
+  }
+
   private static SubscriptionGroup.Member member(List<String> seen) {
     return recorder(seen, false);
   }
