@@ -99,6 +99,15 @@ public interface GraphQLLimits {
     Duration flushInterval();
 
     /**
+     * Connection writes queued to the event loops at which the fan-out thread waits before handing
+     * out more: a request's next step (a database answer, say) is queued on the same loops behind
+     * every write queued before it, so this bounds how long subscriptions can hold up requests
+     * (docs/adr/0026).
+     */
+    @WithDefault("1024")
+    int writeBacklog();
+
+    /**
      * Whether identical subscriptions run once per group and share their bytes (docs/adr/0026);
      * false runs each subscription on its own, as before, for comparison in the load test.
      */

@@ -48,9 +48,8 @@ public class GraphQLWebSocket {
   private final ExecutorService fanOut =
       Executors.newSingleThreadExecutor(
           Thread.ofPlatform().name("graphql-fan-out").daemon().factory());
-  // A request's next step waits behind at most this many connection writes on its loop (about
-  // 15 ms of writing on this machine's loopback, docs/performance.md).
-  private final WriteBacklog backlog = new WriteBacklog(1024, TimeUnit.SECONDS.toNanos(1));
+  // A request's next step waits behind at most this many connection writes on its loop.
+  private final WriteBacklog backlog;
   private final Map<UUID, AtomicInteger> operationsByUser = new ConcurrentHashMap<>();
 
   public GraphQLWebSocket(
@@ -68,6 +67,7 @@ public class GraphQLWebSocket {
     this.limits = limits.websocket();
     this.path = path;
     this.meters = meters;
+    this.backlog = new WriteBacklog(this.limits.writeBacklog(), TimeUnit.SECONDS.toNanos(1));
     this.groups = new SubscriptionGroups(meters, fanOut, backlog);
   }
 

@@ -99,14 +99,14 @@ final class Outbound {
 
   /** A {@code next} message: the member's own prefix around the group's shared payload bytes. */
   void next(byte[] prefix, byte[] payload) {
-    // No copy of the payload: a composite of the three arrays, written as one text frame.
-    write(List.of(Unpooled.wrappedBuffer(prefix, payload, NEXT_SUFFIX)), true);
+    nextAll(prefix, List.of(payload));
   }
 
   /** Several {@code next} messages in their order, queued together (one socket write). */
   void nextAll(byte[] prefix, List<byte[]> payloads) {
     List<ByteBuf> messages = new ArrayList<>(payloads.size());
     for (byte[] payload : payloads) {
+      // No copy of the payload: a composite of the three arrays, written as one text frame.
       messages.add(Unpooled.wrappedBuffer(prefix, payload, NEXT_SUFFIX));
     }
     write(messages, true);

@@ -14,6 +14,7 @@ import io.opencdi.loadtest.LoadRun;
 import io.opencdi.loadtest.harness.GatewayHistograms;
 import io.opencdi.loadtest.harness.Harness;
 import io.opencdi.loadtest.harness.Settings;
+import io.opencdi.loadtest.harness.StalledConsole;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -50,6 +52,12 @@ import java.util.concurrent.atomic.LongAdder;
  * consoles (every k-th, k = subscribers / {@value #REPORTED_CONSOLES}): at 10,000 consoles a
  * Gatling record per delivery cost the shared cores more than reading the frames.
  *
+ * <p>{@code -Dloadtest.stalled-consoles=N} adds N consoles on the first gateway that subscribe
+ * {@value #STALLED_SUBSCRIPTIONS} times each with the others and then stop reading ({@link
+ * StalledConsole}). The summary then tells how each ended, what the gateway held for a connection
+ * at most and how many it closed as slow; with {@code --gateways 2} the delivery delay is also
+ * given per gateway, so the consoles beside the stalled ones and those without are side by side.
+ *
  * <p>Defaults: 1,000 subscribers, 120 desktops at 2 per second (about 8 events each), 10 clusters ×
  * 20 nodes.
  */
@@ -58,6 +66,10 @@ public class SubscriptionFanOut extends Simulation {
   private static final int RAMP_SECONDS = 30;
   private static final int SETTLE_SECONDS = 10;
   private static final int REPORTED_CONSOLES = 1_000;
+  // The gateway's default operations per connection: the most a stalled console can leave unread.
+  private static final int STALLED_SUBSCRIPTIONS = 32;
+  // The gateway's default opencdi.graphql.websocket.max-queued-bytes, which the harness keeps.
+  private static final long DEFAULT_MAX_QUEUED_BYTES = 1 << 20;
 
   private final LoadRun run;
   private final GatlingStats stats = new GatlingStats();
@@ -67,9 +79,14 @@ public class SubscriptionFanOut extends Simulation {
   private final Map<Long, LongAdder> received = new ConcurrentHashMap<>();
   private final LongAdder errors = new LongAdder();
   private final Map<String, Millis> delivery = new ConcurrentHashMap<>();
+  // With stalled consoles: the delays of each gateway's consoles, by gateway index.
+  private final Map<Integer, Millis> deliveryByGateway = new ConcurrentHashMap<>();
   private final Millis createQuiet = new Millis();
   private final Millis createListening = new Millis();
   private final int subscriberCount;
+  private final int stalledCount;
+  private final List<StalledConsole> stalled = new CopyOnWriteArrayList<>();
+  private final List<String> stalledFailures = new CopyOnWriteArrayList<>();
   // Every how many consoles one's deliveries go into the Gatling report (see the class comment).
   private final int reportEvery;
   private final int gateways;
@@ -91,6 +108,7 @@ public class SubscriptionFanOut extends Simulation {
             s -> 2 * (s.desktops() / s.users() + 5));
     Settings s = run.settings();
     subscriberCount = Integer.getInteger("loadtest.subscribers", 1_000);
+    stalledCount = Integer.getInteger("loadtest.stalled-consoles", 0);
     reportEvery = Math.max(1, subscriberCount / REPORTED_CONSOLES);
     gateways = s.gateways();
     int driveSeconds = (int) Math.ceil(s.desktops() / s.rate()) + 8;
@@ -162,7 +180,14 @@ public class SubscriptionFanOut extends Simulation {
             .pause(session -> until(connectedAt))
             .exec(session -> measureHeap("consoles connected", session))
             .pause(session -> until(subscribedAt))
-            .exec(session -> measureHeap("consoles subscribed", session));
+            .exec(
+                session -> {
+                  awaitMembers();
+                  return measureHeap("consoles subscribed", session);
+                });
+
+    ScenarioBuilder stalling =
+        scenario("stalled consoles").pause(session -> until(subscribeAt)).exec(this::stall);
 
     List<Assertion> assertions = new ArrayList<>();
     assertions.add(global().failedRequests().count().is(0L));
@@ -174,6 +199,7 @@ public class SubscriptionFanOut extends Simulation {
             driver("quiet", quietDrivers, createQuiet)
                 .injectOpen(PlacementBurst.ramp(s.rate(), s.rampSeconds(), s.desktops())),
             heapProbe.injectOpen(atOnceUsers(1)),
+            stalling.injectOpen(atOnceUsers(1)),
             subscriber
                 .injectOpen(
                     nothingFor(subscribersFrom), rampUsers(subscriberCount).during(RAMP_SECONDS))
@@ -201,6 +227,33 @@ public class SubscriptionFanOut extends Simulation {
 
   private Duration until(int second) {
     return Duration.ofMillis(Math.max(0, (long) ((second - elapsedSeconds()) * 1000)));
+  }
+
+  /**
+   * Waits (up to 60 s) until every gateway counts its consoles' subscriptions as group members, so
+   * the heap is measured after the subscribes were answered rather than while they are in flight.
+   */
+  private void awaitMembers() {
+    List<String> urls = run.harness().baseUrls();
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    for (int g = 0; g < urls.size(); g++) {
+      long expected = consolesOn(g) + (g == 0 ? (long) stalledCount * STALLED_SUBSCRIPTIONS : 0);
+      while (GatewayHistograms.of(urls.get(g)).value("opencdi_graphql_subscription_members")
+              < expected
+          && System.nanoTime() < deadline) {
+        try {
+          Thread.sleep(200);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  /** The consoles the run puts on gateway {@code g} (every n-th). */
+  private long consolesOn(int g) {
+    return subscriberCount / gateways + (g < subscriberCount % gateways ? 1 : 0);
   }
 
   private Session measureHeap(String when, Session session) {
@@ -298,13 +351,18 @@ public class SubscriptionFanOut extends Simulation {
     String name = DELIVERY + " (" + engine + ")";
     Millis delays = delivery.computeIfAbsent(engine, e -> new Millis());
     boolean reported = session.getLong("n") % reportEvery == 0;
+    Millis byGateway =
+        stalledCount == 0
+            ? null
+            : deliveryByGateway.computeIfAbsent(
+                (int) (session.getLong("n") % gateways), g -> new Millis());
     for (WsInboundMessage m : messages) {
       if (!(m instanceof WsInboundMessage.Text text)) {
         continue;
       }
       long sentAt = EventFrames.sentAt(text.message());
       if (sentAt >= 0) {
-        delivered(sentAt, m.timestamp(), name, delays, count, reported);
+        delivered(sentAt, m.timestamp(), name, delays, byGateway, count, reported);
         continue;
       }
       JsonNode frame = Gql.read(text.message());
@@ -325,7 +383,7 @@ public class SubscriptionFanOut extends Simulation {
           }
           String at = payload.path("data").path("desktopEvents").path("at").asText();
           long sent = OffsetDateTime.parse(at).toInstant().toEpochMilli();
-          delivered(sent, m.timestamp(), name, delays, count, reported);
+          delivered(sent, m.timestamp(), name, delays, byGateway, count, reported);
         }
         case "error", "complete" -> {
           errors.increment();
@@ -347,15 +405,25 @@ public class SubscriptionFanOut extends Simulation {
 
   /**
    * One event received at {@code receivedAt}: counted for its console and in the delays; in the
-   * Gatling report too when the console is one of those {@code reported}.
+   * Gatling report too when the console is one of those {@code reported}; in {@code byGateway} too
+   * unless null.
    */
   private void delivered(
-      long sentAt, long receivedAt, String name, Millis delays, LongAdder count, boolean reported) {
+      long sentAt,
+      long receivedAt,
+      String name,
+      Millis delays,
+      Millis byGateway,
+      LongAdder count,
+      boolean reported) {
     long end = Math.max(sentAt, receivedAt);
     if (reported) {
       stats.record("subscriber", name, sentAt, end, true, null);
     }
     delays.record(end - sentAt);
+    if (byGateway != null) {
+      byGateway.record(end - sentAt);
+    }
     count.increment();
   }
 
@@ -383,6 +451,7 @@ public class SubscriptionFanOut extends Simulation {
         "createDesktop p99 listening / no listeners", String.format(Locale.ROOT, "%.2f", ratio));
     heapPer();
     gatewayDelays();
+    stalledEndings();
     if (received.isEmpty() || max == 0) {
       run.fail("no subscriber received any event");
     } else if (min != max) {
@@ -422,6 +491,64 @@ public class SubscriptionFanOut extends Simulation {
     }
   }
 
+  /** Connects the stalled consoles to the first gateway; they subscribe with the others. */
+  private Session stall(Session session) {
+    String ws = run.baseUrl(0).replace("http://", "ws://") + "/graphql";
+    String document = run.harness().operations().document("desktops");
+    for (int i = 0; i < stalledCount; i++) {
+      StalledConsole.subscribe(
+              ws, run.harness().adminToken(), document, "DesktopEvents", STALLED_SUBSCRIPTIONS)
+          .whenComplete(
+              (console, error) -> {
+                if (error != null) {
+                  stalledFailures.add(String.valueOf(error));
+                } else {
+                  stalled.add(console);
+                }
+              });
+    }
+    return session;
+  }
+
+  /**
+   * How the stalled consoles ended, what the first gateway held for one connection at most and how
+   * many it gave up on; the delivery delay per gateway beside them. The run fails unless the
+   * gateway closed every stalled console as slow without holding more than its bound for it.
+   */
+  private void stalledEndings() {
+    if (stalledCount == 0) {
+      return;
+    }
+    run.figure("stalled consoles (on gateway-1)", stalledCount + " x " + STALLED_SUBSCRIPTIONS);
+    for (int i = 0; i < stalled.size(); i++) {
+      run.figure("stalled console " + (i + 1), stalled.get(i).readToEnd(Duration.ofSeconds(30)));
+    }
+    stalledFailures.forEach(f -> run.figure("stalled console not subscribed", f));
+    GatewayHistograms gateway = GatewayHistograms.of(run.harness().baseUrls().get(0));
+    double closed = gateway.value("opencdi_graphql_websocket_slow_closed_total");
+    double reset = gateway.value("opencdi_graphql_websocket_slow_reset_total");
+    double queuedMax = gateway.value("opencdi_graphql_websocket_queued_max_bytes");
+    run.figure(
+        "gateway-1 connections closed as slow (4503) / reset after the grace",
+        closed + " / " + reset);
+    run.figure("gateway-1 most bytes held for one connection", (long) queuedMax);
+    deliveryByGateway.forEach(
+        (g, h) ->
+            run.figure(
+                "delivery delay, gateway-"
+                    + (g + 1)
+                    + (g == 0 ? " (beside the stalled consoles)" : " (none stalled)")
+                    + " (ms): p50 / p99 / max",
+                h.percentile(50) + " / " + h.percentile(99) + " / " + h.max()));
+    if (stalled.size() < stalledCount) {
+      run.fail("only " + stalled.size() + " of " + stalledCount + " stalled consoles subscribed");
+    } else if (closed < stalledCount) {
+      run.fail("gateway-1 closed " + closed + " connections as slow, not " + stalledCount);
+    } else if (queuedMax > DEFAULT_MAX_QUEUED_BYTES) {
+      run.fail("gateway-1 held " + (long) queuedMax + " bytes for one connection");
+    }
+  }
+
   private static String millis(GatewayHistograms h, String name) {
     return String.format(
         Locale.ROOT,
@@ -440,7 +567,7 @@ public class SubscriptionFanOut extends Simulation {
       return;
     }
     for (int g = 0; g < before.size(); g++) {
-      long consoles = subscriberCount / gateways + (g < subscriberCount % gateways ? 1 : 0);
+      long consoles = consolesOn(g);
       if (consoles == 0) {
         continue;
       }
