@@ -33,8 +33,8 @@ import java.util.concurrent.atomic.LongAdder;
  * desktops are created, powered off and deleted at {@code rate} per second. Each event's delivery
  * delay — from the gateway's {@code at} (when it published the change) to the moment the client
  * received it — is recorded as a Gatling response named {@value #DELIVERY} plus the engine, so the
- * report shows its percentiles and the brief's target (p99 ≤ 200 ms) is a Gatling assertion. Every
- * subscriber must receive every event.
+ * report shows its percentiles and the brief's target (p99 ≤ 200 ms at 1,000 consoles, ≤ 1 s
+ * beyond) is a Gatling assertion. Every subscriber must receive every event.
  *
  * <p>The run has phases: the same desktops are first driven with nobody listening ({@code
  * createDesktop (no listeners)}), then the consoles connect (live heap measured: per connection),
@@ -193,7 +193,10 @@ public class SubscriptionFanOut extends Simulation {
     assertions.add(global().failedRequests().count().is(0L));
     assertions.add(ConsistencyStep.passed());
     if (!"per-subscriber".equals(System.getProperty("loadtest.engine", "grouped"))) {
-      assertions.add(details(DELIVERY + " (grouped)").responseTime().percentile(99.0).lte(200));
+      // The brief's targets: p99 ≤ 200 ms at 1,000 consoles, ≤ 1 s at 10,000.
+      int targetMillis = subscriberCount > 1_000 ? 1_000 : 200;
+      assertions.add(
+          details(DELIVERY + " (grouped)").responseTime().percentile(99.0).lte(targetMillis));
     }
     setUp(
             driver("quiet", quietDrivers, createQuiet)
