@@ -9,6 +9,8 @@ import io.opencdi.gateway.testing.AgentProcess;
 import io.opencdi.gateway.testing.Desktops;
 import io.opencdi.gateway.testing.PostgresResource;
 import io.opencdi.gateway.testing.Subscription;
+import io.opencdi.testing.kubernetes.MemberCluster;
+import io.opencdi.testing.kubernetes.NodeSpec;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -37,6 +39,8 @@ class KubernetesClusterTest {
   // A region no other test's fleet uses: the desktops below prefer it.
   private static final String REGION = "eu-central";
   private static final String IMAGE = "opencdi/desktop-xfce:0.1";
+  // The agent's default namespace for desktops.
+  private static final String NS = "opencdi-desktops";
   // The cluster's own load: a system Pod on kn-a.
   private static final long SYSTEM_CPU = 500;
   private static final long SYSTEM_MEMORY = 512;
@@ -46,7 +50,7 @@ class KubernetesClusterTest {
   @TestHTTPResource("/")
   URL base;
 
-  private MemberApiServer k8s;
+  private MemberCluster k8s;
   private AgentProcess agent;
   private String admin;
   private String alice;
@@ -56,11 +60,11 @@ class KubernetesClusterTest {
   void startCluster() {
     int n = clusterS.incrementAndGet();
     cluster = "k8s-gw-" + n;
-    k8s = new MemberApiServer();
-    k8s.node("kn-a", "16", "64Gi", 110, REGION, REGION + "-1a", false);
-    k8s.node("kn-b", "8", "32Gi", 110, REGION, REGION + "-1a", false);
+    k8s = new MemberCluster(NS);
+    k8s.node(NodeSpec.of("kn-a", "16", "64Gi", 110).in(REGION, REGION + "-1a"));
+    k8s.node(NodeSpec.of("kn-b", "8", "32Gi", 110).in(REGION, REGION + "-1a"));
     // Cordoned for maintenance: none of its room is offered.
-    k8s.node("kn-c", "64", "256Gi", 110, REGION, REGION + "-1b", true);
+    k8s.node(NodeSpec.of("kn-c", "64", "256Gi", 110).in(REGION, REGION + "-1b").cordoned(true));
     k8s.runtimeClass("gvisor", "runsc", GVISOR_CPU + "m", "128Mi");
     k8s.storageClass("longhorn");
     k8s.systemPod("node-agent-kn-a", "kn-a", SYSTEM_CPU + "m", SYSTEM_MEMORY + "Mi");
@@ -70,7 +74,7 @@ class KubernetesClusterTest {
             PostgresResource.AGENT_TOKEN,
             "# unused: the kubernetes runtime reads its cluster from the API server\n",
             "k8s-agent-" + n,
-            k8s.agentSettings(cluster));
+            agentSettings(cluster));
     admin = login("admin");
     alice = login("alice");
     agent.awaitReady(admin, cluster);
@@ -84,6 +88,26 @@ class KubernetesClusterTest {
     if (k8s != null) {
       k8s.close();
     }
+  }
+
+  /**
+   * Settings that point an agent with the kubernetes runtime at the test's API server, through
+   * fabric8's own system properties as an operator would (no kubeconfig, no service account).
+   */
+  private Map<String, String> agentSettings(String clusterName) {
+    return Map.of(
+        "opencdi.agent.runtime",
+        "kubernetes",
+        "opencdi.agent.kubernetes.cluster-name",
+        clusterName,
+        "opencdi.agent.kubernetes.namespace",
+        NS,
+        "kubernetes.master",
+        k8s.url(),
+        "kubernetes.auth.tryKubeConfig",
+        "false",
+        "kubernetes.auth.tryServiceAccount",
+        "false");
   }
 
   static ConditionFactory eventually() {
