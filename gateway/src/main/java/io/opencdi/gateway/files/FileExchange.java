@@ -27,9 +27,6 @@ final class FileExchange implements Tunnels.Waiter {
   /** Largest listing the agent may send (1,000 names of 255 bytes with their sizes). */
   static final int MAX_LISTING_BYTES = 512 * 1024;
 
-  /** How long the last bytes of a download the agent ended may take to come out of the tunnel. */
-  static final long REST_WAIT_MILLIS = 30_000;
-
   private final RoutingContext rc;
   private final FileOpen.Op op;
   private final String name;
@@ -40,8 +37,6 @@ final class FileExchange implements Tunnels.Waiter {
   private boolean done;
   private long expected = -1;
   private long moved;
-  // The agent closed a download normally while bytes of it still waited in the paused tunnel.
-  private boolean agentEnded;
   private final StringBuilder text = new StringBuilder();
 
   FileExchange(RoutingContext rc, FileOpen.Op op, String name, long maxBytes, String policy) {
@@ -202,11 +197,6 @@ final class FileExchange implements Tunnels.Waiter {
     moved += data.length();
     HttpServerResponse response = rc.response();
     response.write(data);
-    if (agentEnded && moved == expected) {
-      done = true;
-      response.end();
-      return;
-    }
     if (response.writeQueueFull()) {
       tunnel.pause();
       response.drainHandler(v -> tunnel.resume());
@@ -266,37 +256,11 @@ final class FileExchange implements Tunnels.Waiter {
       rc.response().end();
       return;
     }
-    if (op == FileOpen.Op.DOWNLOAD && status == 1000 && expected >= 0) {
-      // The tunnel was paused for a browser that reads slower than the agent sends: Vert.x
-      // reports the agent's close at once, while the last bytes still wait in the paused tunnel
-      // and arrive as it resumes. The download ends when all have come; bytes that stop coming
-      // break it.
-      agentEnded = true;
-      awaitRest(moved);
-      return;
-    }
     if (status == 1000) {
       fail(protocol());
     } else {
       fail(FileRules.ofClose(status, reason));
     }
-  }
-
-  /** Breaks a download whose last bytes stop coming after the agent closed the tunnel. */
-  private void awaitRest(long movedBefore) {
-    rc.vertx()
-        .setTimer(
-            REST_WAIT_MILLIS,
-            t -> {
-              if (done) {
-                return;
-              }
-              if (moved == movedBefore) {
-                fail(protocol());
-              } else {
-                awaitRest(moved);
-              }
-            });
   }
 
   private void fail(FileRules.Refusal refusal) {

@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * An agent dials back and may send everything and close before the gateway has checked its token,
- * as an agent with a small download does. Tried over real WebSockets on loopback: the agent's
- * frames and its close reach whoever claims the tunnel afterwards, in the order they were sent.
+ * as an agent with a small download does, or while the claimant has paused the tunnel for a reader
+ * slower than the agent. Tried over real WebSockets on loopback: the agent's frames and then its
+ * close reach whoever claims the tunnel, in the order they were sent.
  */
 class DialBackTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
@@ -142,5 +143,85 @@ class DialBackTest {
     vertx.runOnContext(v -> back.claim(frame -> {}, end -> ended.complete(null)));
 
     ended.get(10, TimeUnit.SECONDS);
+  }
+
+  /** Claims {@code back} on its event loop, collecting binary frames' sizes and the end. */
+  private List<String> claim(DialBack back) throws Exception {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    CompletableFuture<Void> claimed = new CompletableFuture<>();
+    vertx.runOnContext(
+        v -> {
+          back.claim(
+              frame -> {
+                if (frame.isBinary()) {
+                  seen.add("binary " + frame.binaryData().length());
+                }
+              },
+              end -> seen.add("end " + back.socket().closeStatusCode()));
+          back.socket().resume();
+          claimed.complete(null);
+        });
+    claimed.get(10, TimeUnit.SECONDS);
+    return seen;
+  }
+
+  private void onLoop(Runnable action) throws Exception {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    vertx.runOnContext(
+        v -> {
+          action.run();
+          done.complete(null);
+        });
+    done.get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void anAgentClosingWhileTheClaimantHasPausedTheTunnelEndsItAfterItsLastFrame() throws Exception {
+    WebSocket agent = agent();
+    DialBack back = dialled.get(10, TimeUnit.SECONDS);
+    List<String> seen = claim(back);
+    // The claimant's reader is slow: it pauses the tunnel, as a download or a display does.
+    onLoop(() -> back.socket().pause());
+    for (int size = 1; size <= 3; size++) {
+      agent.sendBinary(ByteBuffer.allocate(size), true).get(10, TimeUnit.SECONDS);
+    }
+    agent.sendClose(1000, "sent").get(10, TimeUnit.SECONDS);
+    // Vert.x has read the close (it counts the socket closed) while the frames wait paused.
+    await().atMost(WAIT).until(back.socket()::isClosed);
+    Thread.sleep(200); // an early end would show by now
+    assertThat(seen).as("nothing before the claimant reads again").isEmpty();
+
+    onLoop(() -> back.socket().resume());
+
+    await().atMost(WAIT).until(() -> seen.size() >= 4);
+    Thread.sleep(200);
+    assertThat(seen).containsExactly("binary 1", "binary 2", "binary 3", "end 1000");
+  }
+
+  @Test
+  void anAgentThatDropsTheConnectionWhileTheTunnelIsPausedEndsItAtOnce() throws Exception {
+    WebSocket agent = agent();
+    DialBack back = dialled.get(10, TimeUnit.SECONDS);
+    List<String> seen = claim(back);
+    onLoop(() -> back.socket().pause());
+    agent.abort(); // no close frame: nothing to wait for
+
+    await().atMost(WAIT).until(() -> seen.contains("end null"));
+  }
+
+  @Test
+  void theGatewayClosingATunnelEndsItOnceTheAgentAnswers() throws Exception {
+    WebSocket agent = agent();
+    DialBack back = dialled.get(10, TimeUnit.SECONDS);
+    List<String> seen = claim(back);
+    agent.sendBinary(ByteBuffer.allocate(2), true).get(10, TimeUnit.SECONDS);
+    await().atMost(WAIT).until(() -> seen.contains("binary 2"));
+
+    onLoop(() -> back.socket().close((short) 1000, "done"));
+
+    // The agent's client answers the close; the tunnel ends once, after the frames before.
+    await().atMost(WAIT).until(() -> seen.size() >= 2);
+    Thread.sleep(200);
+    assertThat(seen).containsExactly("binary 2", "end 1000");
   }
 }

@@ -105,6 +105,10 @@ class FileTransferTest {
         assertThat(got.body()).isEqualTo(figures);
         assertThat(got.headers().firstValue("Content-Disposition").orElse(""))
             .startsWith("attachment");
+        // Read slowly, as over a slow link: the gateway pauses the tunnel for the reader, and the
+        // download still arrives whole (DialBackTest shows the agent's end waiting behind frames
+        // held paused).
+        assertThat(downloadSlowly(alice, id, "figures.bin")).isEqualTo(figures);
 
         // A name of any script arrives whole, and an empty file is a file.
         HttpResponse<String> unicode = upload(alice, id, "résumé 简历.txt", new byte[0]);
@@ -329,6 +333,23 @@ class FileTransferTest {
     socket.getOutputStream().write(random(10));
     socket.getOutputStream().flush();
     return socket;
+  }
+
+  /** Downloads {@code name} reading 64 KiB at a time with a pause between reads. */
+  private byte[] downloadSlowly(String token, String id, String name) throws Exception {
+    HttpResponse<java.io.InputStream> response =
+        http.send(
+            request(token, id, name).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(response.statusCode()).isEqualTo(200);
+    java.io.ByteArrayOutputStream read = new java.io.ByteArrayOutputStream();
+    try (java.io.InputStream in = response.body()) {
+      byte[] chunk = new byte[64 * 1024];
+      for (int n = in.read(chunk); n >= 0; n = in.read(chunk)) {
+        read.write(chunk, 0, n);
+        Thread.sleep(5);
+      }
+    }
+    return read.toByteArray();
   }
 
   private HttpResponse<byte[]> download(String token, String id, String name) throws Exception {
