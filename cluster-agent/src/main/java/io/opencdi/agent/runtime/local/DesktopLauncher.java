@@ -194,6 +194,7 @@ final class DesktopLauncher {
     LocalDataDir.setMode(vncDir, "rwx------");
     DesktopWatermark watermark = DesktopWatermark.create(dir);
     Path prints = DesktopPrints.create(dir, dropPrivileges ? uid : -1, settings.hygiene().prints());
+    Set<String> printsAtStart = DesktopPrints.names(prints);
     Files.deleteIfExists(vncDir.resolve(VNC_SOCKET));
     Files.deleteIfExists(vncDir.resolve(LocalDesktopAudio.SOUND_SOCKET));
     Files.deleteIfExists(vncDir.resolve(LocalDesktopAudio.MICROPHONE_SOCKET));
@@ -355,7 +356,8 @@ final class DesktopLauncher {
             sandbox,
             log,
             new DesktopHealthWatch(settings.hygiene()),
-            System.nanoTime());
+            System.nanoTime(),
+            printsAtStart);
     log.pump(process.getInputStream(), spec.id());
     DesktopRecovery.record(dir, launch);
     LOG.infof(

@@ -584,8 +584,17 @@ final class DesktopLifecycle {
         running -> {
           prints.retain(running.stream().map(d -> d.id).toList());
           for (LocalDesktop d : running) {
+            Launch launch = d.launch;
+            if (launch == null) {
+              continue;
+            }
             prints
-                .look(d.id, DesktopPrints.dir(dataDir.dir(d.id)), System.currentTimeMillis())
+                .look(
+                    d.id,
+                    Long.toString(launch.startedNanos()),
+                    launch.printsAtStart(),
+                    DesktopPrints.dir(dataDir.dir(d.id)),
+                    System.currentTimeMillis())
                 .forEach(listeners::printed);
           }
         });

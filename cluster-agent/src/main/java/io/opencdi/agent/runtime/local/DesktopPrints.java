@@ -11,7 +11,9 @@ import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The prints folder of one local desktop (ADR 0043): {@code <desktop>/prints}, next to its home and
@@ -37,6 +39,27 @@ final class DesktopPrints {
    */
   static boolean isPrint(String name) {
     return name.endsWith(".pdf") && FileNames.valid(name);
+  }
+
+  /**
+   * The names of the whole PDFs in the prints folder {@code dir} (at most {@link
+   * PrintWatch#MAX_ENTRIES} entries read, like a look).
+   */
+  static Set<String> names(Path dir) throws IOException {
+    Set<String> names = new HashSet<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      int read = 0;
+      for (Path entry : entries) {
+        if (++read > PrintWatch.MAX_ENTRIES) {
+          break;
+        }
+        String name = entry.getFileName().toString();
+        if (isPrint(name)) {
+          names.add(name);
+        }
+      }
+    }
+    return Set.copyOf(names);
   }
 
   /**

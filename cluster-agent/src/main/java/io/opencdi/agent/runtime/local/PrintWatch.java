@@ -46,8 +46,11 @@ final class PrintWatch {
 
   private final String cluster;
   private final PrintRetention retention;
-  // Desktop id → the names of its prints folder already known.
-  private final Map<String, Set<String>> known = new HashMap<>();
+  // Desktop id → the names of its prints folder already known in its current run.
+  private final Map<String, Seen> known = new HashMap<>();
+
+  /** What is known of a desktop's folder in one run of it. */
+  private record Seen(String run, Set<String> names) {}
 
   PrintWatch(String cluster, PrintRetention retention) {
     this.cluster = cluster;
@@ -55,14 +58,17 @@ final class PrintWatch {
   }
 
   /**
-   * The PDFs new in {@code dir}, the prints folder of {@code desktopId}, since the last look; none
-   * at the first look.
+   * The PDFs new in {@code dir}, the prints folder of {@code desktopId}, since the last look in its
+   * run {@code run}; at the first look of a run, those it did not hold at the run's start ({@code
+   * atStart}).
    */
-  List<PrintJob> look(String desktopId, Path dir, long nowMillis) {
-    Set<String> before = known.get(desktopId);
+  List<PrintJob> look(String desktopId, String run, Set<String> atStart, Path dir, long nowMillis) {
+    Seen seen = known.get(desktopId);
+    boolean firstLook = seen == null || !seen.run().equals(run);
+    Set<String> before = firstLook ? atStart : seen.names();
     Set<String> now = new HashSet<>();
     List<PrintJob> jobs = new ArrayList<>();
-    boolean fresh = before == null;
+    boolean fresh = firstLook;
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       int read = 0;
       for (Path entry : entries) {
@@ -73,7 +79,7 @@ final class PrintWatch {
         if (!DesktopPrints.isPrint(name)) {
           continue;
         }
-        if (before != null && !before.contains(name)) {
+        if (!before.contains(name)) {
           fresh = true;
           if (jobs.size() >= MAX_REPORTS) {
             continue; // not known yet: reported at a later look
@@ -97,7 +103,7 @@ final class PrintWatch {
       // No folder yet (the desktop is starting), or one going away: nothing new this time.
       return List.of();
     }
-    known.put(desktopId, now);
+    known.put(desktopId, new Seen(run, now));
     return jobs;
   }
 
@@ -119,7 +125,7 @@ final class PrintWatch {
     }
   }
 
-  /** Forgets the desktops not in {@code running}: a desktop that starts again is learnt anew. */
+  /** Forgets the desktops not in {@code running}. */
   void retain(Collection<String> running) {
     known.keySet().retainAll(Set.copyOf(running));
   }
