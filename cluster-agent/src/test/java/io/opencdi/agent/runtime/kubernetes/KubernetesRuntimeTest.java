@@ -149,35 +149,12 @@ class KubernetesRuntimeTest {
 
   /** The scheduler binds the Pod and the kubelet reports it running and ready. */
   void kubeletRuns(String name, String node) {
-    cluster
-        .admin
-        .pods()
-        .inNamespace(NS)
-        .withName(name)
-        .edit(
-            p -> {
-              p.getSpec().setNodeName(node);
-              return p;
-            });
-    setPodStatus(
-        name,
-        new PodStatusBuilder()
-            .withPhase("Running")
-            .addNewCondition()
-            .withType("PodScheduled")
-            .withStatus("True")
-            .endCondition()
-            .addNewCondition()
-            .withType("Ready")
-            .withStatus("True")
-            .endCondition()
-            .build());
+    cluster.member().schedule(name, node);
+    cluster.member().kubeletRuns(name);
   }
 
   void setPodStatus(String name, PodStatus status) {
-    Pod pod = pod(name);
-    pod.setStatus(status);
-    cluster.admin.pods().inNamespace(NS).resource(pod).updateStatus();
+    cluster.member().kubeletReports(name, status);
   }
 
   @Test

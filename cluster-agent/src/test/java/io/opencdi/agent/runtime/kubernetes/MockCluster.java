@@ -25,6 +25,11 @@ final class MockCluster implements AutoCloseable {
   private final MemberCluster member = new MemberCluster(NS);
   final KubernetesClient admin = member.admin();
 
+  /** The API server itself, for the scheduler's and the kubelet's part. */
+  MemberCluster member() {
+    return member;
+  }
+
   /**
    * Drops every connection, watches included, and serves the same objects again on the same port.
    */
