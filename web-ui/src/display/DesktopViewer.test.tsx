@@ -145,6 +145,60 @@ describe("DesktopViewer", () => {
     await waitFor(() => expect(sessions).toHaveLength(1));
   });
 
+  it("reads a starting desktop again until an event comes, so a start finished before the subscription began still connects", async () => {
+    vi.useFakeTimers();
+    let reads = 0;
+    const gql = fakeClient({
+      // The first read still sees STARTING; the RUNNING event went out before the subscription
+      // began and never comes.
+      Desktop: ({ id }) => ({
+        desktop: desktop(String(id), {
+          name: "dev-box",
+          state: ++reads === 1 ? "STARTING" : "RUNNING",
+        }),
+      }),
+      ConnectDesktop: ({ id }) => ({
+        connectDesktop: {
+          url: "ws://gw/display/v1/dt_r",
+          expiresAt: "2026-11-28T10:00:30Z",
+          desktopId: id,
+          idleTimeoutMinutes: null,
+          sessionEndsAt: null,
+        },
+      }),
+    });
+    renderWithProviders(<DesktopViewer desktopId="d1" />, gql.client);
+    await act(() => vi.advanceTimersByTimeAsync(50));
+    expect(screen.getByText("dev-box is not running")).toBeInTheDocument();
+    expect(reads).toBe(1);
+
+    await act(() => vi.advanceTimersByTimeAsync(3_000));
+    for (let i = 0; i < 20 && sessions.length === 0; i++) {
+      await act(() => vi.advanceTimersByTimeAsync(10));
+    }
+    expect(reads).toBe(2);
+    expect(sessions).toHaveLength(1);
+    // Running: nothing more is read.
+    await act(() => vi.advanceTimersByTimeAsync(10_000));
+    expect(reads).toBe(2);
+  });
+
+  it("stops reading the desktop again once an event came", async () => {
+    vi.useFakeTimers();
+    let reads = 0;
+    const gql = fakeClient({
+      Desktop: ({ id }) => {
+        reads++;
+        return { desktop: desktop(String(id), { name: "dev-box", state: "STARTING" }) };
+      },
+    });
+    renderWithProviders(<DesktopViewer desktopId="d1" />, gql.client);
+    await act(() => vi.advanceTimersByTimeAsync(50));
+    act(() => gql.push("DesktopEvents", event("STARTING")));
+    await act(() => vi.advanceTimersByTimeAsync(10_000));
+    expect(reads).toBe(1);
+  });
+
   it("says a stopped desktop is not running, powers it on, and connects once it runs", async () => {
     const gql = api("STOPPED");
     renderWithProviders(<DesktopViewer desktopId="d1" />, gql.client);

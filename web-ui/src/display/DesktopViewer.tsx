@@ -47,6 +47,9 @@ type Live = { state: DesktopState; statusReason?: string | null };
 /** What a page that opens the viewer already knows of the desktop (e.g. from its creation). */
 export type KnownDesktop = { name: string; state: DesktopState; statusReason?: string | null };
 
+/** How often a desktop on its way to another state is read again until its first event. */
+const STATE_RECHECK_MS = 3_000;
+
 /**
  * The desktop's screen in the browser (noVNC), used as the full-page viewer and embedded in the
  * portal. Connects whenever the desktop is RUNNING (also when it becomes RUNNING while the viewer
@@ -63,7 +66,7 @@ export function DesktopViewer({
   embedded?: boolean;
   known?: KnownDesktop;
 }) {
-  const [desktop] = useQuery({ query: DesktopDocument, variables: { id: desktopId } });
+  const [desktop, readDesktop] = useQuery({ query: DesktopDocument, variables: { id: desktopId } });
   const [live] = useSubscription<DesktopEventsSubscription, Live | null>(
     { query: DesktopEventsDocument, variables: { desktopId } },
     (previous, event) =>
@@ -86,6 +89,19 @@ export function DesktopViewer({
   const state: DesktopState | undefined = live.data?.state ?? info?.state;
   const reason = live.data?.statusReason ?? info?.statusReason;
   const running = state === "RUNNING";
+
+  // A change published after the query read the desktop but before the gateway began the
+  // subscription never arrives as an event. So while the desktop is on its way to another state
+  // and no event has come yet, it is read again now and then; the first event makes that moot.
+  const awaitingFirstEvent = live.data == null && state !== undefined && transition(state) !== null;
+  useEffect(() => {
+    if (!awaitingFirstEvent) return;
+    const timer = setInterval(
+      () => readDesktop({ requestPolicy: "network-only" }),
+      STATE_RECHECK_MS,
+    );
+    return () => clearInterval(timer);
+  }, [awaitingFirstEvent, readDesktop]);
   const { phase, connect } = display;
   const limits = phase.kind === "connected" ? phase.limits : null;
   const { notice, noteInput } = useSessionLimits(limits, screen);
