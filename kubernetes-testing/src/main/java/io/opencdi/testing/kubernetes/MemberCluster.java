@@ -1,6 +1,7 @@
 package io.opencdi.testing.kubernetes;
 
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -310,8 +311,33 @@ public final class MemberCluster implements AutoCloseable {
   /** The kubelet records a Warning about the Pod (its current incarnation, by uid). */
   public void kubeletWarns(String name, String reason, String message) {
     Pod pod = pod(name);
-    String now = Instant.now().toString();
-    create(
+    Instant now = Instant.now();
+    warns(
+        name,
+        pod.getMetadata().getUid(),
+        pod.getSpec().getNodeName(),
+        reason,
+        message,
+        now,
+        now,
+        1);
+  }
+
+  /**
+   * A component on {@code host} (a kubelet, the attach/detach controller) records a Warning about
+   * the Pod {@code name} of uid {@code uid}, counted {@code count} times from {@code first} to
+   * {@code last}.
+   */
+  public Event warns(
+      String name,
+      String uid,
+      String host,
+      String reason,
+      String message,
+      Instant first,
+      Instant last,
+      int count) {
+    return create(
         new EventBuilder()
             .withNewMetadata()
             .withGenerateName(name + ".")
@@ -325,15 +351,15 @@ public final class MemberCluster implements AutoCloseable {
             .withKind("Pod")
             .withNamespace(namespace)
             .withName(name)
-            .withUid(pod.getMetadata().getUid())
+            .withUid(uid)
             .endInvolvedObject()
             .withNewSource()
             .withComponent("kubelet")
-            .withHost(pod.getSpec().getNodeName())
+            .withHost(host)
             .endSource()
-            .withFirstTimestamp(now)
-            .withLastTimestamp(now)
-            .withCount(1)
+            .withFirstTimestamp(first.toString())
+            .withLastTimestamp(last.toString())
+            .withCount(count)
             .build());
   }
 

@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -506,16 +505,7 @@ class KubernetesRuntimeTest {
 
   /** The scheduler binds the Pod; the kubelet on the node has not got it running yet. */
   void schedulerBinds(String name, String node) {
-    cluster
-        .admin
-        .pods()
-        .inNamespace(NS)
-        .withName(name)
-        .edit(
-            p -> {
-              p.getSpec().setNodeName(node);
-              return p;
-            });
+    cluster.member().schedule(name, node);
   }
 
   /** A component (kubelet, attach/detach controller) records a Warning about a Pod. */
@@ -532,30 +522,7 @@ class KubernetesRuntimeTest {
       Instant first,
       Instant last,
       int count) {
-    return cluster.create(
-        new EventBuilder()
-            .withNewMetadata()
-            .withGenerateName(podName + ".")
-            .withNamespace(NS)
-            .endMetadata()
-            .withType("Warning")
-            .withReason(reason)
-            .withMessage(message)
-            .withNewInvolvedObject()
-            .withApiVersion("v1")
-            .withKind("Pod")
-            .withNamespace(NS)
-            .withName(podName)
-            .withUid(podUid)
-            .endInvolvedObject()
-            .withNewSource()
-            .withComponent("kubelet")
-            .withHost("node-a")
-            .endSource()
-            .withFirstTimestamp(first.toString())
-            .withLastTimestamp(last.toString())
-            .withCount(count)
-            .build());
+    return cluster.member().warns(podName, podUid, "node-a", reason, message, first, last, count);
   }
 
   /** The same warning once more: the event recorder counts it into the same Event. */
