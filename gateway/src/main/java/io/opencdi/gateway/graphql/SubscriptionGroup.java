@@ -76,8 +76,8 @@ final class SubscriptionGroup implements GraphQLExecution.Target, Subscriber<Exe
   private boolean ended; // guarded by this
   private List<Arrived> arrived = new ArrayList<>(); // guarded by this
   private boolean handOutQueued; // guarded by this
-  private boolean
-      full; // guarded by this: IN_HAND arrived, the next is asked for after the hand-out
+  // guarded by this: IN_HAND arrived, the next is asked for after the hand-out
+  private boolean full;
 
   SubscriptionGroup(
       Key key,
@@ -238,11 +238,7 @@ final class SubscriptionGroup implements GraphQLExecution.Target, Subscriber<Exe
     int n = 0;
     for (Member m : members) {
       backlog.awaitRoom();
-      if (payloads.size() == 1) {
-        m.next(payloads.get(0));
-      } else {
-        m.nextAll(payloads);
-      }
+      m.nextAll(payloads);
       n++;
     }
     for (int i = 0; i < batch.size(); i++) {
