@@ -28,7 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.hibernate.LockMode;
 import org.hibernate.reactive.mutiny.Mutiny;
 
 /** The desktop lifecycle: create (with placement), start, stop, delete. */
@@ -43,6 +42,7 @@ public class DesktopService {
   private final Quotas quotas;
   private final CreationPipeline pipeline;
   private final RestorePoints restorePoints;
+  private final DesktopRepository repository;
 
   public DesktopService(
       Db db,
@@ -51,7 +51,9 @@ public class DesktopService {
       DesktopCommands commands,
       Quotas quotas,
       CreationPipeline pipeline,
-      RestorePoints restorePoints) {
+      RestorePoints restorePoints,
+      DesktopRepository repository) {
+    this.repository = repository;
     this.quotas = quotas;
     this.restorePoints = restorePoints;
     this.pipeline = pipeline;
@@ -253,7 +255,8 @@ public class DesktopService {
   public Uni<Desktop> powerOffUnattended(UUID id, OffsetDateTime lastSeen, String reason) {
     return db.transaction(
             s ->
-                s.find(DesktopEntity.class, id, LockMode.PESSIMISTIC_WRITE)
+                repository
+                    .lock(s, id)
                     .flatMap(
                         d -> {
                           if (d == null
@@ -263,16 +266,11 @@ public class DesktopService {
                               || (d.updatedAt != null && d.updatedAt.isAfter(lastSeen))) {
                             return Uni.createFrom().<Change>nullItem();
                           }
-                          return s.createNativeQuery(
-                                  "select count(*) from desktop_viewer_seen"
-                                      + " where desktop_id = ?1 and seen_at > ?2",
-                                  Long.class)
-                              .setParameter(1, id)
-                              .setParameter(2, lastSeen)
-                              .getSingleResult()
+                          return repository
+                              .viewedSince(s, id, lastSeen)
                               .map(
-                                  seenSince -> {
-                                    if (seenSince > 0) {
+                                  viewed -> {
+                                    if (viewed) {
                                       return null;
                                     }
                                     Change c = powerOff(d);
@@ -390,15 +388,16 @@ public class DesktopService {
   }
 
   private Uni<UserEntity> lockUser(Mutiny.Session s, UUID userId) {
-    // Serialises one user's creations so that quota checks cannot race each other.
-    return s.find(UserEntity.class, userId, LockMode.PESSIMISTIC_WRITE)
+    return repository
+        .lockUser(s, userId)
         .onItem()
         .ifNull()
         .failWith(() -> new NotFoundException("your user no longer exists"));
   }
 
   private Uni<DesktopEntity> lockDesktop(Mutiny.Session s, Caller caller, UUID id) {
-    return s.find(DesktopEntity.class, id, LockMode.PESSIMISTIC_WRITE)
+    return repository
+        .lock(s, id)
         .map(
             d -> {
               // Someone else's desktop is reported exactly like a missing one: no probing.
@@ -409,31 +408,6 @@ public class DesktopService {
             });
   }
 
-  /** What {@code user} holds against their quota, leaving out the desktop {@code excluded}. */
-  private Uni<Quotas.Usage> usage(Mutiny.Session s, UserEntity user, UUID excluded) {
-    // Two query texts rather than ":x is null or ...": PostgreSQL cannot type a null parameter.
-    var query =
-        s.createSelectionQuery(
-                "select count(d), coalesce(sum(case when d.holdsCapacity then d.cpuMillis else 0"
-                    + " end), 0), coalesce(sum(case when d.holdsCapacity then d.memoryMiB else 0"
-                    + " end), 0) from DesktopEntity d where d.ownerId = :o and d.state <> :deleted"
-                    + (excluded == null ? "" : " and d.id <> :x"),
-                Object[].class)
-            .setParameter("o", user.id)
-            .setParameter("deleted", DesktopState.DELETED);
-    if (excluded != null) {
-      query.setParameter("x", excluded);
-    }
-    return query
-        .getSingleResult()
-        .map(
-            row ->
-                new Quotas.Usage(
-                    ((Number) row[0]).longValue(),
-                    ((Number) row[1]).longValue(),
-                    ((Number) row[2]).longValue()));
-  }
-
   /**
    * Refuses with QUOTA_EXCEEDED when {@code d} (new, or powering on: then left out of the usage)
    * does not fit its owner's quota; else what is left, for placement's quota filter. The owner's
@@ -442,7 +416,8 @@ public class DesktopService {
    */
   private Uni<Optional<QuotaAllowance>> fits(
       Mutiny.Session s, UserEntity owner, DesktopEntity d, boolean exists) {
-    return usage(s, owner, exists ? d.id : null)
+    return repository
+        .usage(s, owner.id, exists ? d.id : null)
         .map(
             used -> {
               quotas.requireRoom(owner, used, 1, d.cpuMillis, d.memoryMiB);

@@ -1,7 +1,6 @@
 package io.opencdi.gateway.desktop;
 
 import io.opencdi.gateway.db.Channels;
-import io.opencdi.protocol.DesktopHealth;
 import io.opencdi.protocol.DesktopStatus;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -9,7 +8,6 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.SqlConnection;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.OffsetDateTime;
 import java.time.temporal.ChronoUnit;
@@ -18,7 +16,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 
@@ -26,38 +23,23 @@ import org.jboss.logging.Logger;
  * Records what agents observe and keeps capacity accounting in step with it. Reports are applied in
  * batches: one transaction for many reports, which is what lets one gateway keep up with the status
  * stream of a large fleet (docs/adr/0014-agent-report-batches.md). A batch is four set-based
- * statements through the reactive client (lock, desktops, node groups, NOTIFY), without the ORM:
- * its per-entity work cost more than everything else on this path (docs/adr/0025).
+ * statements through the reactive client (lock, desktops, node groups in {@link StatusRepository};
+ * NOTIFY), without the ORM: its per-entity work cost more than everything else on this path
+ * (docs/adr/0025).
  */
 @ApplicationScoped
 public class DesktopStatusService {
   private static final Logger LOG = Logger.getLogger(DesktopStatusService.class);
 
-  private static final String LOCK =
-      "select " + DesktopRows.COLUMNS + " from desktop where id = any($1) order by id for update";
-  private static final String UPDATE_DESKTOPS =
-      "update desktop d set state = v.state, status_reason = v.reason, health = v.health,"
-          + " health_reason = v.health_reason, holds_capacity = v.holds,"
-          + " home_cluster_id = v.home, updated_at = v.at"
-          + " from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[],"
-          + " $6::boolean[], $7::uuid[], $8::timestamptz[])"
-          + " as v(id, state, reason, health, health_reason, holds, home, at)"
-          + " where d.id = v.id";
-  // A group gives back at most what it counts, as a release always did.
-  private static final String UPDATE_CAPACITY =
-      "update node_group g set used_cpu_millis = greatest(g.used_cpu_millis + v.cpu, 0),"
-          + " used_memory_mib = greatest(g.used_memory_mib + v.mem, 0),"
-          + " used_desktops = greatest(g.used_desktops + v.n, 0)"
-          + " from unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::int[])"
-          + " as v(cluster_id, name, cpu, mem, n)"
-          + " where g.cluster_id = v.cluster_id and g.name = v.name";
-
   private final Pool pool;
   private final CreationRepository repository;
+  private final StatusRepository statements;
 
-  public DesktopStatusService(Pool pool, CreationRepository repository) {
+  public DesktopStatusService(
+      Pool pool, CreationRepository repository, StatusRepository statements) {
     this.pool = pool;
     this.repository = repository;
+    this.statements = statements;
   }
 
   /** Applies an agent's status report; reports of unknown or deleted desktops are ignored. */
@@ -113,8 +95,7 @@ public class DesktopStatusService {
   }
 
   private Uni<Void> applyBatch(List<DesktopReport> reports, ReportingAgent agent) {
-    // Rows are locked in id order, so two batches never wait for each other in a cycle.
-    TreeSet<UUID> ids = new TreeSet<>();
+    Set<UUID> ids = new HashSet<>();
     for (DesktopReport r : reports) {
       UUID id = ReportEffects.desktopId(r);
       if (id != null) {
@@ -126,79 +107,24 @@ public class DesktopStatusService {
     }
     return pool.withTransaction(
         tx ->
-            owned(tx, agent)
+            (agent == null
+                    ? Uni.createFrom().<Set<UUID>>nullItem()
+                    : statements.clustersOf(tx, agent.agentId()))
                 .flatMap(
                     owned ->
-                        tx.preparedQuery(LOCK)
-                            .execute(Tuple.of(ids.toArray(UUID[]::new)))
+                        statements
+                            .lock(tx, ids)
                             .map(rows -> refuseForeign(rows, owned, reports, agent)))
                 .flatMap(
                     found -> {
                       ReportEffects.Outcome outcome =
                           ReportEffects.apply(
                               found, reports, OffsetDateTime.now().truncatedTo(ChronoUnit.MICROS));
-                      return writeDesktops(tx, outcome.changed())
-                          .chain(() -> writeCapacity(tx, outcome.capacity()))
+                      return statements
+                          .writeDesktops(tx, outcome.changed())
+                          .chain(() -> statements.writeCapacity(tx, outcome.capacity()))
                           .chain(() -> announce(tx, outcome.events()));
                     }));
-  }
-
-  /** The state the reports left, one statement for every changed desktop of the batch. */
-  private static Uni<Void> writeDesktops(SqlConnection tx, List<DesktopEntity> changed) {
-    if (changed.isEmpty()) {
-      return Uni.createFrom().voidItem();
-    }
-    int n = changed.size();
-    UUID[] id = new UUID[n];
-    String[] state = new String[n];
-    String[] reason = new String[n];
-    String[] health = new String[n];
-    String[] healthReason = new String[n];
-    Boolean[] holds = new Boolean[n];
-    UUID[] home = new UUID[n];
-    OffsetDateTime[] at = new OffsetDateTime[n];
-    for (int i = 0; i < n; i++) {
-      DesktopEntity d = changed.get(i);
-      id[i] = d.id;
-      state[i] = d.state.name();
-      reason[i] = d.statusReason;
-      health[i] = (d.health == null ? DesktopHealth.OK : d.health).name();
-      healthReason[i] = d.healthReason;
-      holds[i] = d.holdsCapacity;
-      home[i] = d.homeClusterId;
-      at[i] = d.updatedAt;
-    }
-    Tuple values = Tuple.tuple();
-    for (Object column : new Object[] {id, state, reason, health, healthReason, holds, home, at}) {
-      values.addValue(column);
-    }
-    return tx.preparedQuery(UPDATE_DESKTOPS).execute(values).replaceWithVoid();
-  }
-
-  /** What the batch took and gave back, one statement for all its node groups, in lock order. */
-  private static Uni<Void> writeCapacity(
-      SqlConnection tx, Map<ReportEffects.Group, ReportEffects.Delta> capacity) {
-    if (capacity.isEmpty()) {
-      return Uni.createFrom().voidItem();
-    }
-    int n = capacity.size();
-    UUID[] cluster = new UUID[n];
-    String[] name = new String[n];
-    Long[] cpu = new Long[n];
-    Long[] memory = new Long[n];
-    Integer[] desktops = new Integer[n];
-    int i = 0;
-    for (Map.Entry<ReportEffects.Group, ReportEffects.Delta> e : capacity.entrySet()) {
-      cluster[i] = e.getKey().clusterId();
-      name[i] = e.getKey().name();
-      cpu[i] = e.getValue().cpuMillis;
-      memory[i] = e.getValue().memoryMiB;
-      desktops[i] = e.getValue().desktops;
-      i++;
-    }
-    return tx.preparedQuery(UPDATE_CAPACITY)
-        .execute(Tuple.of(cluster, name, cpu, memory, desktops))
-        .replaceWithVoid();
   }
 
   /** Queues the batch's events, delivered on commit and only then, in order. */
@@ -213,21 +139,6 @@ public class DesktopStatusService {
             changes.stream()
                 .map(c -> DesktopEventBus.event(c.desktop(), c.previous()).encode())
                 .toList()));
-  }
-
-  /** The clusters {@code agent} owns, or null when the reports need no owner (no agent). */
-  private static Uni<Set<UUID>> owned(SqlConnection tx, ReportingAgent agent) {
-    if (agent == null) {
-      return Uni.createFrom().nullItem();
-    }
-    return tx.preparedQuery("select id from cluster where agent_id = $1")
-        .execute(Tuple.of(agent.agentId()))
-        .map(
-            rows -> {
-              Set<UUID> ids = new HashSet<>();
-              rows.forEach(r -> ids.add(r.getUUID(0)));
-              return ids;
-            });
   }
 
   /** The locked desktops by id, without those of clusters the agent does not own. */

@@ -36,16 +36,10 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class PlacementService {
   private static final Logger LOG = Logger.getLogger(PlacementService.class);
-  private static final String RESERVE =
-      "update node_group set used_cpu_millis = used_cpu_millis + ?1,"
-          + " used_memory_mib = used_memory_mib + ?2, used_desktops = used_desktops + 1"
-          + " where cluster_id = ?3 and name = ?4"
-          + " and cpu_millis - external_cpu_millis - used_cpu_millis >= ?1"
-          + " and memory_mib - external_memory_mib - used_memory_mib >= ?2"
-          + " and max_desktops - used_desktops >= 1";
   private final Scheduler scheduler = new Scheduler(Profile.defaults());
   private final AssumeCache assumed = new AssumeCache();
   private final SnapshotLoader loader;
+  private final Reservations reservations;
   private final PlacementConfig config;
   private final Timer decisionTimer;
   private final MeterRegistry meters;
@@ -54,8 +48,13 @@ public class PlacementService {
   // Guarded by this: how many single-cluster reloads have been applied.
   private long clusterRefreshes;
 
-  public PlacementService(SnapshotLoader loader, PlacementConfig config, MeterRegistry meters) {
+  public PlacementService(
+      SnapshotLoader loader,
+      Reservations reservations,
+      PlacementConfig config,
+      MeterRegistry meters) {
     this.loader = loader;
+    this.reservations = reservations;
     this.config = config;
     this.meters = meters;
     this.decisionTimer =
@@ -251,14 +250,7 @@ public class PlacementService {
    */
   public Uni<Boolean> reserve(
       Mutiny.Session session, Placement placement, long cpuMillis, long memoryMiB) {
-    return session
-        .createNativeQuery(RESERVE)
-        .setParameter(1, cpuMillis)
-        .setParameter(2, memoryMiB)
-        .setParameter(3, UUID.fromString(placement.clusterId()))
-        .setParameter(4, placement.nodeGroup())
-        .executeUpdate()
-        .map(updated -> updated == 1);
+    return reservations.reserve(session, placement, cpuMillis, memoryMiB);
   }
 
   public int maxAttempts() {

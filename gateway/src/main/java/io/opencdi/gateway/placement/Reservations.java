@@ -12,12 +12,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.hibernate.reactive.mutiny.Mutiny;
 
 /**
- * Node-group reservations of a whole batch in one statement. The rows of one node group are summed
- * and the group's update succeeds only while it has room for all of them, so nothing any number of
- * batches or replicas do at once can over-commit a group. A group that no longer has room for its
- * rows is left untouched and named in the answer; its rows are then decided again one by one.
+ * Node-group reservations: the only statements that take room on a node group. A whole batch's
+ * reservations are one statement through the reactive client (the creation pipeline, ADR 0025); a
+ * single desktop's, in the Hibernate Reactive transaction of a power-on or restore, another. Each
+ * update succeeds only while the group has room for all it takes, so nothing any number of
+ * requests, batches or replicas do at once can over-commit a group. In a batch, the rows of one
+ * node group are summed; a group that no longer has room for them is left untouched and named in
+ * the answer, and its rows are then decided again one by one.
  */
 @ApplicationScoped
 public class Reservations {
@@ -32,8 +36,33 @@ public class Reservations {
           + " and g.max_desktops - g.used_desktops >= w.n"
           + " returning g.cluster_id, g.name";
 
+  private static final String RESERVE_ONE =
+      "update node_group set used_cpu_millis = used_cpu_millis + ?1,"
+          + " used_memory_mib = used_memory_mib + ?2, used_desktops = used_desktops + 1"
+          + " where cluster_id = ?3 and name = ?4"
+          + " and cpu_millis - external_cpu_millis - used_cpu_millis >= ?1"
+          + " and memory_mib - external_memory_mib - used_memory_mib >= ?2"
+          + " and max_desktops - used_desktops >= 1";
+
   /** Room one desktop takes on one node group. */
   public record Want(Placement placement, long cpuMillis, long memoryMiB) {}
+
+  /**
+   * Reserves one desktop's room on {@code placement}'s node group inside the session's transaction.
+   *
+   * @return whether the node group still had room; nothing was reserved when it had not
+   */
+  public Uni<Boolean> reserve(
+      Mutiny.Session session, Placement placement, long cpuMillis, long memoryMiB) {
+    return session
+        .createNativeQuery(RESERVE_ONE)
+        .setParameter(1, cpuMillis)
+        .setParameter(2, memoryMiB)
+        .setParameter(3, UUID.fromString(placement.clusterId()))
+        .setParameter(4, placement.nodeGroup())
+        .executeUpdate()
+        .map(updated -> updated == 1);
+  }
 
   /**
    * Reserves every {@code want} inside the caller's transaction, node group by node group.

@@ -39,9 +39,15 @@ public class SnapshotService {
   private final SnapshotCommands commands;
   private final DesktopCommands desktopCommands;
   private final Quotas quotas;
+  private final SnapshotRepository repository;
 
   public SnapshotService(
-      Db db, SnapshotCommands commands, Quotas quotas, DesktopCommands desktopCommands) {
+      Db db,
+      SnapshotCommands commands,
+      Quotas quotas,
+      DesktopCommands desktopCommands,
+      SnapshotRepository repository) {
+    this.repository = repository;
     this.desktopCommands = desktopCommands;
     this.quotas = quotas;
     this.db = db;
@@ -89,21 +95,11 @@ public class SnapshotService {
     return s.find(UserEntity.class, d.ownerId, LockMode.PESSIMISTIC_WRITE)
         .flatMap(
             owner ->
-                s.createSelectionQuery(
-                        "select count(x), coalesce(sum(case when x.desktopId = :d then 1 else 0"
-                            + " end), 0) from SnapshotEntity x where x.ownerId = :o and x.state"
-                            + " <> :deleting",
-                        Object[].class)
-                    .setParameter("o", d.ownerId)
-                    .setParameter("d", d.id)
-                    .setParameter("deleting", SnapshotState.DELETING)
-                    .getSingleResult()
+                repository
+                    .held(s, d.ownerId, d.id)
                     .invoke(
-                        row ->
-                            quotas.requireSnapshotRoom(
-                                owner,
-                                ((Number) row[0]).longValue(),
-                                ((Number) row[1]).longValue())))
+                        held ->
+                            quotas.requireSnapshotRoom(owner, held.ofOwner(), held.ofDesktop())))
         .replaceWithVoid();
   }
 
@@ -158,31 +154,18 @@ public class SnapshotService {
   /** The caller's snapshots (every snapshot for an admin), newest first. */
   public Uni<List<DesktopSnapshot>> list(Caller caller) {
     return db.session(
-        s -> {
-          var query =
-              caller.admin()
-                  ? s.createSelectionQuery(
-                      "from SnapshotEntity order by createdAt desc, id", SnapshotEntity.class)
-                  : s.createSelectionQuery(
-                          "from SnapshotEntity where ownerId = :o order by createdAt desc, id",
-                          SnapshotEntity.class)
-                      .setParameter("o", caller.userId());
-          return query
-              .setMaxResults(1000)
-              .getResultList()
-              .map(l -> l.stream().map(DesktopSnapshot::from).toList());
-        });
+        s ->
+            repository
+                .newest(s, caller.admin() ? null : caller.userId(), 1000)
+                .map(l -> l.stream().map(DesktopSnapshot::from).toList()));
   }
 
   /** The snapshots of each desktop, newest first, in one query. */
   public Uni<List<List<DesktopSnapshot>>> ofDesktops(List<UUID> desktopIds) {
     return db.session(
         s ->
-            s.createSelectionQuery(
-                    "from SnapshotEntity where desktopId in :ids order by createdAt desc, id",
-                    SnapshotEntity.class)
-                .setParameter("ids", desktopIds)
-                .getResultList()
+            repository
+                .ofDesktops(s, desktopIds)
                 .map(
                     l -> {
                       Map<UUID, List<DesktopSnapshot>> byDesktop = new HashMap<>();
@@ -289,15 +272,7 @@ public class SnapshotService {
     if (clusterIds.isEmpty()) {
       return Uni.createFrom().voidItem();
     }
-    return db.session(
-            s ->
-                s.createSelectionQuery(
-                        "from SnapshotEntity where clusterId in :c and state in (:p, :d)",
-                        SnapshotEntity.class)
-                    .setParameter("c", clusterIds)
-                    .setParameter("p", SnapshotState.PENDING)
-                    .setParameter("d", SnapshotState.DELETING)
-                    .getResultList())
+    return db.session(s -> repository.unconfirmed(s, clusterIds))
         .flatMap(
             l ->
                 Multi.createFrom()

@@ -9,10 +9,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.hibernate.reactive.mutiny.Mutiny;
 
 /**
- * Templates read for the API: every template, and for other features' batch resolvers (desktops,
- * pools) one query per batch.
+ * The template feature's reads: every template, one query per batch for other features' batch
+ * resolvers (desktops, pools), and whether a name is taken, inside a change's transaction.
  */
 @ApplicationScoped
 public class TemplateQueries {
@@ -44,5 +45,19 @@ public class TemplateQueries {
                       l.forEach(t -> byId.put(t.id, Template.from(t)));
                       return byId;
                     }));
+  }
+
+  /** Whether a template other than {@code except} (none when null) is named {@code name}. */
+  public Uni<Boolean> nameTaken(Mutiny.Session s, String name, UUID except) {
+    // Two query texts rather than ":x is null or ...": PostgreSQL cannot type a null parameter.
+    var query =
+        except == null
+            ? s.createSelectionQuery(
+                "select count(t) from TemplateEntity t where t.name = :n", Long.class)
+            : s.createSelectionQuery(
+                    "select count(t) from TemplateEntity t where t.name = :n and t.id <> :id",
+                    Long.class)
+                .setParameter("id", except);
+    return query.setParameter("n", name).getSingleResult().map(n -> n > 0);
   }
 }

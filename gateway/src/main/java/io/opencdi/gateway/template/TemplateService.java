@@ -20,10 +20,12 @@ import org.hibernate.LockMode;
 public class TemplateService {
   private final Db db;
   private final AppLayerRepository layers;
+  private final TemplateQueries templates;
 
-  public TemplateService(Db db, AppLayerRepository layers) {
+  public TemplateService(Db db, AppLayerRepository layers, TemplateQueries templates) {
     this.db = db;
     this.layers = layers;
+    this.templates = templates;
   }
 
   /** Stores the new template {@code t} with the application layers {@code apps}, lowest first. */
@@ -33,14 +35,11 @@ public class TemplateService {
             v ->
                 db.transaction(
                         s ->
-                            s.createSelectionQuery(
-                                    "select count(t) from TemplateEntity t where t.name = :n",
-                                    Long.class)
-                                .setParameter("n", t.name)
-                                .getSingleResult()
+                            templates
+                                .nameTaken(s, t.name, null)
                                 .flatMap(
-                                    n -> {
-                                      if (n > 0) {
+                                    taken -> {
+                                      if (taken) {
                                         throw new ConflictException(
                                             "a template named '" + t.name + "' exists");
                                       }
@@ -65,16 +64,11 @@ public class TemplateService {
                                   if (t == null) {
                                     throw new NotFoundException("no template with id " + wanted.id);
                                   }
-                                  return s.createSelectionQuery(
-                                          "select count(t) from TemplateEntity t where t.name = :n"
-                                              + " and t.id <> :id",
-                                          Long.class)
-                                      .setParameter("n", wanted.name)
-                                      .setParameter("id", wanted.id)
-                                      .getSingleResult()
+                                  return templates
+                                      .nameTaken(s, wanted.name, wanted.id)
                                       .map(
-                                          n -> {
-                                            if (n > 0) {
+                                          taken -> {
+                                            if (taken) {
                                               throw new ConflictException(
                                                   "a template named '" + wanted.name + "' exists");
                                             }

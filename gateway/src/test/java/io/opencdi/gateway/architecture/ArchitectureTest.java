@@ -7,16 +7,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.tngtech.archunit.core.domain.Dependency;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaMethodCall;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import java.util.Set;
 import java.util.TreeSet;
+import org.hibernate.reactive.mutiny.Mutiny;
 import org.junit.jupiter.api.Test;
 
 /**
  * The gateway's shape (docs/architecture.md): pure domain rules free of framework classes,
- * resolvers that leave the database to services and repositories, and feature packages without
- * cycles. The placement engine's own purity is {@code placement}'s {@code PurityTest}.
+ * resolvers that leave the database to services and repositories, services that leave their
+ * statements to repositories, and feature packages without cycles. The placement engine's own
+ * purity is {@code placement}'s {@code PurityTest}.
  */
 class ArchitectureTest {
   private static final String GATEWAY_PACKAGE = "io.opencdi.gateway";
@@ -101,6 +106,76 @@ class ArchitectureTest {
   }
 
   /**
+   * A feature's services decide; the statements they run are in its repository or queries class
+   * (docs/architecture.md, "where a change goes"), so that a feature's SQL is in one place.
+   */
+  @Test
+  void servicesLeaveTheirStatementsToRepositories() {
+    assertThat(statementsIssuedByServices(GATEWAY))
+        .as("classes named *Service that create a query or run a statement themselves")
+        .isEmpty();
+  }
+
+  /** The rule above finds what it is there to find: both kinds of statement, lambdas included. */
+  @Test
+  void theStatementRuleSeesAServiceThatQueries() {
+    JavaClasses fixture =
+        new ClassFileImporter().importClasses(QueryingService.class, QueryingRepository.class);
+    assertThat(statementsIssuedByServices(fixture))
+        .containsExactly("QueryingService.createSelectionQuery", "QueryingService.preparedQuery");
+  }
+
+  private static Set<String> statementsIssuedByServices(JavaClasses classes) {
+    Set<String> issuing = new TreeSet<>();
+    for (JavaClass c : classes) {
+      String name = service(c);
+      if (name == null) {
+        continue;
+      }
+      for (JavaMethodCall call : c.getMethodCallsFromSelf()) {
+        String owner = call.getTargetOwner().getName();
+        String method = call.getName();
+        boolean hibernate =
+            owner.startsWith("org.hibernate.reactive.mutiny.Mutiny$")
+                && method.startsWith("create")
+                && method.endsWith("Query");
+        boolean client =
+            (owner.startsWith("io.vertx.mutiny.sqlclient.")
+                    || owner.startsWith("io.vertx.sqlclient."))
+                && (method.equals("query")
+                    || method.equals("preparedQuery")
+                    || method.equals("executeBatch"));
+        if (hibernate || client) {
+          issuing.add(name + "." + method);
+        }
+      }
+    }
+    return issuing;
+  }
+
+  /** A service written the way the rule refuses. */
+  static class QueryingService {
+    Uni<Long> count(Mutiny.Session s) {
+      return Uni.createFrom()
+          .voidItem()
+          .flatMap(
+              v ->
+                  s.createSelectionQuery("select count(d) from D d", Long.class).getSingleResult());
+    }
+
+    Uni<?> names(SqlConnection tx) {
+      return tx.preparedQuery("select name from d").execute();
+    }
+  }
+
+  /** The same statement in a repository, where it belongs. */
+  static class QueryingRepository {
+    Uni<Long> count(Mutiny.Session s) {
+      return s.createSelectionQuery("select count(d) from D d", Long.class).getSingleResult();
+    }
+  }
+
+  /**
    * Each feature package (the first package under the gateway's, with its {@code api} and other
    * subpackages) depends on others in one direction only: a change to one never has to follow a
    * loop back into it.
@@ -108,6 +183,18 @@ class ArchitectureTest {
   @Test
   void featurePackagesHaveNoCycles() {
     slices().matching(GATEWAY_PACKAGE + ".(*)..").should().beFreeOfCycles().check(GATEWAY);
+  }
+
+  /** The name of the service {@code c} is or belongs to (lambdas and nested classes), or null. */
+  private static String service(JavaClass c) {
+    for (JavaClass o = c; ; o = o.getEnclosingClass().get()) {
+      if (o.getSimpleName().endsWith("Service")) {
+        return o.getSimpleName();
+      }
+      if (o.getEnclosingClass().isEmpty()) {
+        return null;
+      }
+    }
   }
 
   private static JavaClass outermost(JavaClass c) {

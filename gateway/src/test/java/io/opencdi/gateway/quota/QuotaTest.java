@@ -7,9 +7,11 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.opencdi.gateway.auth.TokenService;
 import io.opencdi.gateway.testing.AgentProcess;
 import io.opencdi.gateway.testing.Desktops;
 import io.opencdi.gateway.testing.PostgresResource;
+import io.opencdi.gateway.testing.TestUsers;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -17,23 +19,23 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.inject.Inject;
 import java.net.URL;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * One user cannot take the fleet: users at their quota are refused with QUOTA_EXCEEDED and nothing
@@ -45,7 +47,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 @QuarkusTestResource(PostgresResource.class)
 @TestProfile(QuotaTest.Defaults.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class QuotaTest {
   static final int DEFAULT_DESKTOPS = 3;
   static final int BURST = 20;
@@ -79,6 +80,9 @@ class QuotaTest {
 
   @TestHTTPResource("/")
   URL base;
+
+  @Inject Pool pool;
+  @Inject TokenService tokens;
 
   private AgentProcess agent;
   private String admin;
@@ -318,16 +322,22 @@ class QuotaTest {
     assertThat(owned(bob)).as("nothing was created").isEqualTo(before);
   }
 
-  /** Runs last: it empties alice's creation bucket, which does not refill during the test. */
+  /**
+   * Two users of its own: the one whose creation bucket it empties (it does not refill during the
+   * test) and one beside them.
+   */
   @Test
-  @Order(Integer.MAX_VALUE)
   void aBurstOfCreationsBeyondTheRateIsRefusedAndCreatesNothingBeyond() {
-    setQuota("alice", Map.of("maxDesktops", owned(alice) + BURST + 5));
-    long before = owned(alice);
+    String prefix = "burst-" + UUID.randomUUID().toString().substring(0, 8);
+    List<String> users = TestUsers.create(pool, tokens, prefix, 2);
+    String eager = users.get(0);
+    String beside = users.get(1);
+    setQuota(prefix + "-1", Map.of("maxDesktops", BURST + 5));
+    long before = owned(eager);
     int created = 0;
     JsonPath refused = null;
     for (int i = 0; i <= BURST && refused == null; i++) {
-      JsonPath r = create(alice);
+      JsonPath r = create(eager);
       if (errorCode(r) == null) {
         created++;
       } else {
@@ -336,15 +346,14 @@ class QuotaTest {
     }
     assertThat(refused).as("a request beyond the burst was refused").isNotNull();
     assertThat(created).isLessThanOrEqualTo(BURST);
-    for (JsonPath r : List.of(refused, create(alice), create(alice))) {
+    for (JsonPath r : List.of(refused, create(eager), create(eager))) {
       assertThat(errorCode(r)).as(r.prettify()).isEqualTo("RATE_LIMITED");
       assertThat(r.getLong("errors[0].extensions.retryAfterSeconds")).isPositive();
       assertThat(r.getString("data.createDesktop")).isNull();
     }
-    assertThat(owned(alice)).as("nothing created beyond the rate").isEqualTo(before + created);
+    assertThat(owned(eager)).as("nothing created beyond the rate").isEqualTo(before + created);
     // Another user's bucket is their own.
-    setQuota("bob", Map.of("maxDesktops", owned(bob) + 1));
-    assertThat(create(bob).getList("errors")).isNullOrEmpty();
+    assertThat(create(beside).getList("errors")).isNullOrEmpty();
   }
 
   // ---- helpers ----
