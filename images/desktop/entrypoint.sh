@@ -44,6 +44,12 @@
 #   OPENCDI_MIC_SOCKET     with OPENCDI_AUDIO_SOCKET: a Unix socket (mode 600) taking raw s16le
 #                          48 kHz mono that the session's programs hear as their default source
 #                          (the microphone)
+#   OPENCDI_AUDIO_TCP      instead of OPENCDI_AUDIO_SOCKET, IPv4:PORT: the same sound served on
+#                          TCP, where no host process can reach a Unix socket of the session (a
+#                          gVisor sandbox); only OPENCDI_AUDIO_PEER may connect
+#   OPENCDI_MIC_TCP        with OPENCDI_AUDIO_TCP: the microphone on IPv4:PORT, likewise
+#   OPENCDI_AUDIO_PEER     with OPENCDI_AUDIO_TCP: the one IPv4 address (the runtime's end of the
+#                          sandbox's link) whose connections are served; without it, no sound
 #   HOME                   the user's home: the persistent volume    (required, created if absent)
 #
 # The X display accepts only clients holding its cookie: a fresh one each start, written to
@@ -398,7 +404,25 @@ await_printer() {
 # nothing when OPENCDI_AUDIO_SOCKET is unset or PulseAudio is missing.
 audio_pids=()
 start_audio() {
-  [[ -n "${OPENCDI_AUDIO_SOCKET:-}" ]] || return 0
+  [[ -n "${OPENCDI_AUDIO_SOCKET:-}" || -n "${OPENCDI_AUDIO_TCP:-}" ]] || return 0
+  local sound_at mic_at="" ipv4='^([0-9]{1,3}\.){3}[0-9]{1,3}'
+  if [[ -n "${OPENCDI_AUDIO_TCP:-}" ]]; then
+    # Served on the sandbox's own address to the runtime's end of its link alone (socat's range):
+    # nothing else on that link, and no other desktop, is answered.
+    if ! [[ "${OPENCDI_AUDIO_PEER:-}" =~ $ipv4$ && "$OPENCDI_AUDIO_TCP" =~ $ipv4:[0-9]{1,5}$ \
+      && ( -z "${OPENCDI_MIC_TCP:-}" || "$OPENCDI_MIC_TCP" =~ $ipv4:[0-9]{1,5}$ ) ]]; then
+      log "warning: no sound: OPENCDI_AUDIO_TCP and OPENCDI_MIC_TCP must be IPv4:PORT and OPENCDI_AUDIO_PEER an IPv4 address"
+      return 0
+    fi
+    local tcp="reuseaddr,fork,range=$OPENCDI_AUDIO_PEER/32"
+    sound_at="TCP4-LISTEN:${OPENCDI_AUDIO_TCP##*:},bind=${OPENCDI_AUDIO_TCP%:*},$tcp"
+    [[ -z "${OPENCDI_MIC_TCP:-}" ]] \
+      || mic_at="TCP4-LISTEN:${OPENCDI_MIC_TCP##*:},bind=${OPENCDI_MIC_TCP%:*},$tcp"
+  else
+    sound_at="UNIX-LISTEN:$OPENCDI_AUDIO_SOCKET,mode=600,unlink-early,fork"
+    [[ -z "${OPENCDI_MIC_SOCKET:-}" ]] \
+      || mic_at="UNIX-LISTEN:$OPENCDI_MIC_SOCKET,mode=600,unlink-early,fork"
+  fi
   local tool
   for tool in pulseaudio parec pacat socat; do
     if ! command -v "$tool" >/dev/null; then
@@ -431,22 +455,22 @@ start_audio() {
   audio_pids+=($!)
   local pcm="--raw --rate=48000 --format=s16le"
   (while :; do
-    socat "UNIX-LISTEN:$OPENCDI_AUDIO_SOCKET,mode=600,unlink-early,fork" \
+    socat "$sound_at" \
       EXEC:"parec $pcm --channels=2 --latency-msec=10 -d opencdi.monitor" \
       || log "the sound socket's socat ended ($?)"
     sleep 1
   done) &
   audio_pids+=($!)
-  if [[ -n "${OPENCDI_MIC_SOCKET:-}" ]]; then
+  if [[ -n "$mic_at" ]]; then
     (while :; do
-      socat "UNIX-LISTEN:$OPENCDI_MIC_SOCKET,mode=600,unlink-early,fork" \
+      socat "$mic_at" \
         EXEC:"pacat --playback $pcm --channels=1 --latency-msec=20 -d opencdi_mic" \
         || log "the microphone socket's socat ended ($?)"
       sleep 1
     done) &
     audio_pids+=($!)
   fi
-  log "sound on $OPENCDI_AUDIO_SOCKET${OPENCDI_MIC_SOCKET:+, microphone on $OPENCDI_MIC_SOCKET} (PULSE_SERVER $PULSE_SERVER)"
+  log "sound on ${sound_at%%,*}${mic_at:+, microphone on ${mic_at%%,*}} (PULSE_SERVER $PULSE_SERVER)"
 }
 
 pids=()

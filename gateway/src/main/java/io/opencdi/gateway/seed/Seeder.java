@@ -139,14 +139,13 @@ public class Seeder {
                               "gvisor",
                               "local-home",
                               1));
-                      // The host's own desktops show off the virtual PDF printer (ADR 0043) and,
-                      // outside gVisor (whose sandbox keeps its sockets in), sound (ADR 0044);
-                      // the microphone stays an admin's choice.
+                      // The host's own desktops show off the virtual PDF printer (ADR 0043) and
+                      // sound (ADR 0044); the microphone stays an admin's choice.
                       for (Object row : rows) {
                         if (row instanceof TemplateEntity t
                             && "local-home".equals(t.storageClass)) {
                           t.printing = true;
-                          t.audio = "runc".equals(t.runtimeClass);
+                          t.audio = true;
                         }
                       }
                       return s.persistAll(rows.toArray());

@@ -79,7 +79,7 @@ final class Gvisor {
   /**
    * Creates the network namespace and the OCI bundle of a sandbox for one desktop.
    *
-   * @param env the entrypoint's environment; the VNC address and port are added here
+   * @param env the entrypoint's environment; the VNC and sound addresses and ports are added here
    * @throws IOException when the namespace or the bundle cannot be made (nothing is left behind)
    */
   Sandbox create(
@@ -147,6 +147,10 @@ final class Gvisor {
       sandboxEnv.put("OPENCDI_DISPLAY", "1");
       sandboxEnv.put("OPENCDI_VNC_PORT", Integer.toString(vncPort));
       sandboxEnv.put("OPENCDI_VNC_LISTEN", sandboxIp);
+      // Sound on the sandbox's address, for the host's end of its link alone (SandboxAudio).
+      sandboxEnv.put("OPENCDI_AUDIO_TCP", sandboxIp + ":" + SandboxAudio.SOUND_PORT);
+      sandboxEnv.put("OPENCDI_MIC_TCP", sandboxIp + ":" + SandboxAudio.MICROPHONE_PORT);
+      sandboxEnv.put("OPENCDI_AUDIO_PEER", hostIp);
       Files.createDirectories(bundleDir);
       JSON.writerWithDefaultPrettyPrinter()
           .writeValue(

@@ -166,15 +166,18 @@ public final class LocalRuntime implements DesktopRuntime {
   }
 
   /**
-   * Its sound through the sockets beside its display's (ADR 0044). gVisor desktops have none: a
-   * Unix socket made inside the sandbox lives in gVisor's own kernel, and a host process cannot
-   * connect to it (the sandbox's display is reached over its network namespace instead).
+   * Its sound through the sockets beside its display's (ADR 0044); a gVisor desktop's on its
+   * sandbox's address, as its display is ({@link SandboxAudio}).
    */
   @Override
   public Optional<DesktopAudio> audio(String cluster, String desktopId) {
     return running(cluster, desktopId)
-        .filter(launch -> launch.relay() != null)
-        .map(launch -> LocalDesktopAudio.beside(launch.relay().socketPath(), launch.uid()));
+        .flatMap(
+            launch ->
+                launch.sandbox() != null
+                    ? Optional.of(new SandboxAudio(launch.sandbox().sandboxIp()))
+                    : Optional.ofNullable(launch.relay())
+                        .map(relay -> LocalDesktopAudio.beside(relay.socketPath(), launch.uid())));
   }
 
   @Override

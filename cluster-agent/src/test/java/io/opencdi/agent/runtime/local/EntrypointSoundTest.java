@@ -43,4 +43,41 @@ class EntrypointSoundTest {
         .contains("rc=0 pulse=none started=0");
     assertThat(tmp.resolve("snd.sock")).doesNotExist();
   }
+
+  /**
+   * Sound on TCP (a gVisor sandbox) is served to one peer alone: without that peer, or with an
+   * address that is not IPv4:PORT, the desktop is silent rather than open to whoever connects.
+   */
+  @Test
+  void soundOnTcpWithoutItsOnePeerIsNeverServed() throws Exception {
+    String script =
+        """
+        log() { printf '%s\\n' "$*" >&2; }
+        eval "$(/usr/bin/sed -n '/^audio_pids=()/,/^}/p' "$1")"
+        export XDG_RUNTIME_DIR="$2"
+        unset OPENCDI_AUDIO_SOCKET
+        for peer in "" "0.0.0.0/0" "10.250.0.1 -x"; do
+          OPENCDI_AUDIO_TCP=10.250.0.2:5910 OPENCDI_AUDIO_PEER="$peer" start_audio
+          echo "peer=[$peer] rc=$? started=${#audio_pids[@]}"
+        done
+        OPENCDI_AUDIO_TCP="10.250.0.2:5910,range=0.0.0.0/0" OPENCDI_AUDIO_PEER=10.250.0.1 start_audio
+        echo "options rc=$? started=${#audio_pids[@]}"
+        """;
+    HostCommands.Result result =
+        HostCommands.run(
+            10_000,
+            "/bin/bash",
+            "-c",
+            script,
+            "test",
+            ENTRYPOINT.toAbsolutePath().toString(),
+            tmp.toString());
+    assertThat(result.exitCode()).isZero();
+    assertThat(result.output())
+        .contains("peer=[] rc=0 started=0")
+        .contains("peer=[0.0.0.0/0] rc=0 started=0")
+        .contains("peer=[10.250.0.1 -x] rc=0 started=0")
+        .contains("options rc=0 started=0")
+        .contains("warning: no sound: OPENCDI_AUDIO_TCP and OPENCDI_MIC_TCP must be IPv4:PORT");
+  }
 }

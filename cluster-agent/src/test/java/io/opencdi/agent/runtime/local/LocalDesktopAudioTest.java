@@ -310,8 +310,13 @@ class LocalDesktopAudioTest {
     }
   }
 
+  /**
+   * A gVisor desktop's sound is served on its sandbox's address (a socket made in the sandbox is
+   * out of the host's reach): a tone played in the sandbox reaches the agent, the agent's
+   * microphone reaches the sandbox's programs, and another desktop cannot connect to either port.
+   */
   @Test
-  void aGvisorDesktopHasNoSound() throws Exception {
+  void aGvisorDesktopsSoundReachesTheAgentOverItsSandboxLinkAlone() throws Exception {
     Gvisor.Probe probe = Gvisor.probe("runsc");
     assumeTrue(probe.available(), () -> "gVisor is not usable here: " + probe.reason());
     // gVisor desktops need every ancestor of their data traversable.
@@ -321,10 +326,110 @@ class LocalDesktopAudioTest {
     DesktopSpec spec = LocalDesktops.spec("g1", "gvisor");
     assertThat(runtime.start(spec).accepted()).isTrue();
     statuses.awaitState("g1", RUNNING, START);
-    // A socket made in the sandbox cannot be reached from the host: no sound, so audio tunnels to
-    // it are refused rather than dialled back in vain.
-    assertThat(runtime.display("local", "g1")).isPresent();
-    assertThat(runtime.audio("local", "g1")).isEmpty();
+    Launch desktop = runtime.launch("g1").orElseThrow();
+    String sandboxIp = desktop.sandbox().sandboxIp();
+    DesktopAudio audio = runtime.audio("local", "g1").orElseThrow();
+    assertThat(audio).isEqualTo(new SandboxAudio(sandboxIp));
+    String pulse = sandboxPulseServer(runtime);
+    Path home = runtime.home("g1");
+    writeAsUser(home.resolve("tone.raw"), Tones.pcm(440, 0.5, 10_000, 2), desktop.uid());
+
+    // A tone played in the sandbox arrives as PCM on the sandbox's sound port.
+    ByteArrayOutputStream heard = new ByteArrayOutputStream();
+    InputStream sound = await().atMost(WAIT).ignoreExceptions().until(audio::sound, s -> true);
+    Thread reader =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  byte[] frame = new byte[FRAME_BYTES];
+                  try {
+                    int n;
+                    while ((n = sound.read(frame)) > 0) {
+                      synchronized (heard) {
+                        heard.write(frame, 0, n);
+                      }
+                    }
+                  } catch (java.io.IOException e) {
+                    // closed
+                  }
+                });
+    Thread.sleep(500);
+    HostCommands.Result played =
+        runtime.execInSandbox(
+            "g1",
+            "sh",
+            "-c",
+            "export "
+                + pulse
+                + "; pacat --raw --rate=48000 --channels=2 --format=s16le < "
+                + home.resolve("tone.raw")
+                + " 2>&1 && echo PLAYED");
+    assertThat(played.output()).contains("PLAYED");
+    Thread.sleep(500);
+    sound.close();
+    reader.join(5000);
+    byte[] pcm;
+    synchronized (heard) {
+      pcm = heard.toByteArray();
+    }
+    short[] samples = Tones.samples(pcm, pcm.length - pcm.length % 4);
+    assertThat(Tones.contains(samples, 2, 440, 1000, 8_000)).isTrue();
+
+    // What the agent writes to the microphone port is what the sandbox's programs record.
+    CompletableFuture<HostCommands.Result> recording =
+        CompletableFuture.supplyAsync(
+            () ->
+                runtime.execInSandbox(
+                    "g1",
+                    "sh",
+                    "-c",
+                    "export "
+                        + pulse
+                        + "; timeout 2.5 parec --raw --rate=48000 --channels=1 --format=s16le"
+                        + " -d @DEFAULT_SOURCE@ > "
+                        + home.resolve("mic.raw")));
+    Thread.sleep(700);
+    byte[] voice = Tones.pcm(1000, 1.0, 8_000, 1);
+    try (OutputStream microphone = audio.microphone()) {
+      for (int off = 0; off < voice.length; off += AudioCodec.FRAME_SAMPLES * 2) {
+        microphone.write(voice, off, AudioCodec.FRAME_SAMPLES * 2);
+        Thread.sleep(AudioCodec.FRAME_MILLIS);
+      }
+    }
+    recording.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    byte[] recorded = Files.readAllBytes(home.resolve("mic.raw"));
+    assertThat(Tones.contains(Tones.samples(recorded, recorded.length), 1, 1000, 440, 5_000))
+        .isTrue();
+
+    // Another desktop, in a namespace of its own, reaches neither port.
+    assertThat(runtime.start(LocalDesktops.spec("r1")).accepted()).isTrue();
+    statuses.awaitState("r1", RUNNING, START);
+    Launch other = runtime.launch("r1").orElseThrow();
+    for (int port : List.of(SandboxAudio.SOUND_PORT, SandboxAudio.MICROPHONE_PORT)) {
+      HostCommands.Result probeFromDesktop =
+          DesktopShell.run(
+              other,
+              "timeout 5 bash -c 'exec 3<>/dev/tcp/"
+                  + sandboxIp
+                  + "/"
+                  + port
+                  + "' 2>/dev/null && echo CONNECTED || echo REFUSED");
+      assertThat(probeFromDesktop.output()).contains("REFUSED").doesNotContain("CONNECTED");
+    }
+  }
+
+  private static String sandboxPulseServer(LocalRuntime runtime) {
+    // The entrypoint starts PulseAudio with the session; give it a moment after RUNNING.
+    String[] found = new String[1];
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> {
+              found[0] = runtime.execInSandbox("g1", "sh", "-c", SESSION_PULSE_SERVER).output();
+              found[0] = found[0].strip();
+              return found[0].matches("PULSE_SERVER=unix:/tmp/\\S+/pulse/native");
+            });
+    return found[0];
   }
 
   /** Reads 20 ms frames of {@code sound} until it ends, noting when the first loud one came. */
