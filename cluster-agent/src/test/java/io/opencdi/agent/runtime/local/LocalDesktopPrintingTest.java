@@ -166,6 +166,46 @@ class LocalDesktopPrintingTest {
     assertThat(prints).doesNotExist();
   }
 
+  /**
+   * What most programs that print without a PDF of their own send (xterm's print, LibreOffice's and
+   * many others' print dialogs): PostScript, made a PDF like any other job.
+   */
+  @Test
+  void aPostScriptPagePrintsAsAPdf() throws Exception {
+    assumeTrue(
+        HostCommands.uid() == 0, "desktops get a mount namespace of their own only under root");
+    assumeTrue(
+        Files.isExecutable(Path.of("/usr/sbin/cupsd")), "CUPS is not installed (cups-daemon)");
+    LocalRuntime runtime = runtime();
+    assertThat(runtime.start(LocalDesktops.spec("ps1")).accepted()).isTrue();
+    statuses.awaitState("ps1", RUNNING, START);
+    Launch desktop = runtime.launch("ps1").orElseThrow();
+    Path prints = desktopDir("ps1").resolve("prints");
+    String session = inDesktop(desktop, SESSION_CUPS_SERVER);
+    String cupsServer = session.lines().filter(l -> l.startsWith("CUPS_SERVER=")).findFirst().get();
+    String printed =
+        inDesktop(
+            desktop,
+            "export "
+                + cupsServer
+                + "; printf '%s\\n' '%!PS-Adobe-3.0' '/Helvetica findfont 24 scalefont setfont'"
+                + " '72 720 moveto (Quarterly report) show' showpage"
+                + " | lp -t 'Quarterly report (draft)' -o document-format=application/postscript"
+                + " && echo QUEUED");
+    assertThat(printed).contains("QUEUED");
+    await()
+        .atMost(WAIT)
+        .untilAsserted(() -> assertThat(names(prints)).anyMatch(n -> n.matches(PDF_NAME)));
+    String name = names(prints).stream().filter(n -> n.matches(PDF_NAME)).findFirst().get();
+    byte[] pdf = Files.readAllBytes(prints.resolve(name));
+    assertThat(new String(pdf, 0, 5, java.nio.charset.StandardCharsets.US_ASCII))
+        .isEqualTo("%PDF-");
+    // The page's text is in it (pdftotext: poppler-utils, which cups-filters brings).
+    HostCommands.Result text =
+        HostCommands.run(10_000, "pdftotext", prints.resolve(name).toString(), "-");
+    assertThat(text.output()).contains("Quarterly report");
+  }
+
   @Test
   void aGvisorDesktopPrintsToItsPrintsFolderToo() throws Exception {
     Gvisor.Probe probe = Gvisor.probe("runsc");
