@@ -4,8 +4,9 @@ import java.util.Collection;
 
 /**
  * The words of the refusals that every runtime gives for the same reason, so that the gateway and
- * its users read one text whichever runtime serves a cluster. Each runtime decides when to refuse
- * (its rules differ: what a node is, what sizes it takes); these only say why.
+ * its users read one text whichever runtime serves a cluster. The order of a start's checks is
+ * {@link StartAdmission}'s, with each runtime's rules (what a node is, what sizes it takes); these
+ * only say why.
  */
 public final class Refusals {
   private Refusals() {}

@@ -1,9 +1,9 @@
 package io.opencdi.agent.runtime.kubernetes;
 
-import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.opencdi.agent.runtime.Admission;
 import io.opencdi.agent.runtime.Refusals;
+import io.opencdi.agent.runtime.StartAdmission;
 import io.opencdi.agent.runtime.kubernetes.DesktopStateMapper.Observed;
 import io.opencdi.agent.runtime.kubernetes.crd.Desktop;
 import io.opencdi.agent.runtime.kubernetes.crd.DesktopResourceSpec;
@@ -14,6 +14,7 @@ import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.DesktopStatus;
 import io.opencdi.protocol.Power;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -36,6 +37,7 @@ final class DesktopCommands {
   private final DesktopStatuses statuses;
   private final WorkQueue queue;
   private final Executor writes;
+  private final StartAdmission admission;
 
   /**
    * @param writes the command thread: runs the writes in the order the commands came
@@ -55,10 +57,15 @@ final class DesktopCommands {
     this.statuses = statuses;
     this.queue = queue;
     this.writes = writes;
+    // The size is the Pod's requests and limits, equal so that the desktop has a guaranteed share:
+    // a zero would leave it without a bound or a share the scheduler counts.
+    this.admission =
+        new StartAdmission(
+            new ServedCluster(), StartAdmission.Sizes.SOME, DesktopCommands::podChecks);
   }
 
   Admission start(DesktopSpec spec) {
-    Admission admission = admitStart(spec);
+    Admission admission = this.admission.admitStart(spec);
     if (!admission.accepted()) {
       return admission;
     }
@@ -86,7 +93,7 @@ final class DesktopCommands {
   }
 
   Admission stop(DesktopSpec spec) {
-    Admission admission = admitCommon(spec);
+    Admission admission = this.admission.admitDesktop(spec);
     if (!admission.accepted()) {
       return admission;
     }
@@ -122,12 +129,9 @@ final class DesktopCommands {
   }
 
   Admission delete(String cluster, String desktopId) {
-    Optional<String> invalid = DesktopNames.invalidId(desktopId);
-    if (invalid.isPresent()) {
-      return Admission.refuse(invalid.get());
-    }
-    if (!settings.clusterName().equals(cluster)) {
-      return Admission.refuse(settings.unknownCluster(cluster));
+    Admission admission = this.admission.admitDesktop(cluster, desktopId);
+    if (!admission.accepted()) {
+      return admission;
     }
     String name = DesktopNames.desktop(desktopId);
     Desktop existing = cache.desktop(name);
@@ -167,76 +171,96 @@ final class DesktopCommands {
 
   // --- admission
 
-  private Admission admitCommon(DesktopSpec spec) {
-    if (spec == null) {
-      return Admission.refuse("desktop id is missing");
-    }
-    Optional<String> invalid = DesktopNames.invalidId(spec.id());
-    if (invalid.isPresent()) {
-      return Admission.refuse(invalid.get());
-    }
-    if (!settings.clusterName().equals(spec.cluster())) {
-      return Admission.refuse(settings.unknownCluster(spec.cluster()));
-    }
-    return Admission.accept();
-  }
-
-  private Admission admitStart(DesktopSpec spec) {
-    Admission common = admitCommon(spec);
-    if (!common.accepted()) {
-      return common;
-    }
-    String cluster = settings.clusterName();
-    if (spec.node() == null || spec.node().isBlank()) {
-      return Admission.refuse(Refusals.namesNoNode(spec.id()));
-    }
-    Node node = cache.node(spec.node());
-    if (node == null) {
-      return Admission.refuse(Refusals.noSuchNode(cluster, spec.node()));
-    }
+  /** Kubernetes' own checks of a start: what the Pod is made of must be named and valid. */
+  private static Optional<String> podChecks(DesktopSpec spec, String runtimeClass) {
     if (spec.image() == null || spec.image().isBlank()) {
-      return Admission.refuse("desktop " + spec.id() + " names no image");
+      return Optional.of("desktop " + spec.id() + " names no image");
     }
     for (AppLayer layer : spec.layers()) {
       Optional<String> invalidLayer = LayerMounts.invalid(layer);
       if (invalidLayer.isPresent()) {
-        return Admission.refuse("desktop " + spec.id() + ": " + invalidLayer.get());
+        return Optional.of("desktop " + spec.id() + ": " + invalidLayer.get());
       }
     }
-    ClusterReport report = cache.report();
-    String runtimeClass = spec.runtimeClass();
-    if (runtimeClass != null
-        && !runtimeClass.isBlank()
-        && !report.runtimeClasses().contains(runtimeClass)) {
-      return Admission.refuse(
-          Refusals.noRuntimeClass(cluster, runtimeClass, report.runtimeClasses()));
+    return Optional.empty();
+  }
+
+  /** The one cluster this agent serves, as a start's admission sees it. */
+  private final class ServedCluster implements StartAdmission.Clusters {
+    @Override
+    public Optional<String> invalidId(String desktopId) {
+      return DesktopNames.invalidId(desktopId);
     }
-    String storageClass =
-        spec.storageClass() == null || spec.storageClass().isBlank()
-            ? settings.storageClass()
-            : spec.storageClass();
-    if (!report.storageClasses().contains(storageClass)) {
-      return Admission.refuse(
-          Refusals.noStorageClass(cluster, storageClass, report.storageClasses()));
+
+    @Override
+    public Optional<StartAdmission.Offer> cluster(String name) {
+      return settings.clusterName().equals(name)
+          ? Optional.of(new CachedOffer())
+          : Optional.empty();
     }
-    if (spec.cpuMillis() < 1 || spec.memoryMiB() < 1) {
-      return Admission.refuse("desktop " + spec.id() + " must ask for some CPU and memory");
+
+    @Override
+    public String unknownCluster(String name) {
+      return settings.unknownCluster(name);
     }
-    for (NodeCapacity capacity : cache.nodeCapacity()) {
-      if (capacity.name().equals(spec.node())
-          && (spec.cpuMillis() > capacity.allocatableCpuMillis()
-              || spec.memoryMiB() > capacity.allocatableMemoryMiB())) {
-        return Admission.refuse(
-            Refusals.neverFits(
-                spec.id(),
-                spec.node(),
-                spec.cpuMillis(),
-                spec.memoryMiB(),
-                capacity.allocatableCpuMillis(),
-                capacity.allocatableMemoryMiB()));
+  }
+
+  /**
+   * What the caches show of the cluster, for one admission: the report (which walks every Pod) is
+   * read once, and only when a class is checked.
+   */
+  private final class CachedOffer implements StartAdmission.Offer {
+    private ClusterReport report;
+
+    @Override
+    public String name() {
+      return settings.clusterName();
+    }
+
+    @Override
+    public boolean hasNode(String node) {
+      return cache.node(node) != null;
+    }
+
+    // Every cached node has a capacity; one gone from the cache since hasNode has none to compare.
+    @Override
+    public Optional<StartAdmission.NodeSize> allocatable(String node) {
+      return cache.nodeCapacity().stream()
+          .filter(c -> c.name().equals(node))
+          .findFirst()
+          .map(
+              c -> new StartAdmission.NodeSize(c.allocatableCpuMillis(), c.allocatableMemoryMiB()));
+    }
+
+    @Override
+    public List<String> runtimeClasses() {
+      return report().runtimeClasses();
+    }
+
+    @Override
+    public List<String> storageClasses() {
+      return report().storageClasses();
+    }
+
+    // No runtime class leaves the Pod's unset: the cluster's default handler, which always exists.
+    @Override
+    public String runtimeClass(String asked) {
+      return asked == null || asked.isBlank() ? null : asked;
+    }
+
+    // No storage class means the agent's configured one, which the home's claim names: it must
+    // exist, or the claim would never bind.
+    @Override
+    public String storageClass(String asked) {
+      return asked == null || asked.isBlank() ? settings.storageClass() : asked;
+    }
+
+    private ClusterReport report() {
+      if (report == null) {
+        report = cache.report();
       }
+      return report;
     }
-    return Admission.accept();
   }
 
   // --- writes (on the command thread)

@@ -1,10 +1,11 @@
 package io.opencdi.agent.runtime.local;
 
 import io.opencdi.agent.runtime.Admission;
-import io.opencdi.agent.runtime.Refusals;
+import io.opencdi.agent.runtime.StartAdmission;
 import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.SnapshotSpec;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -12,7 +13,8 @@ import java.util.regex.Pattern;
  * directory, the one cluster and node, the runtime classes this host can run (gVisor only with a
  * usable {@code runsc}, application layers only in a desktop's own mount namespace), storage
  * classes and sizes. These rules need no state of a desktop, only what the host can do, so they are
- * decided here and the runtime only acts on an accepted command.
+ * decided here and the runtime only acts on an accepted command. A start's checks run in {@link
+ * StartAdmission}'s order, with this host's own where it puts a runtime's.
  */
 final class LocalAdmission {
   private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
@@ -21,6 +23,7 @@ final class LocalAdmission {
   private final List<String> runtimeClasses;
   private final Gvisor.Probe gvisorProbe;
   private final boolean dropPrivileges;
+  private final StartAdmission admission;
 
   /**
    * @param runtimeClasses the runtime classes this host runs
@@ -36,6 +39,8 @@ final class LocalAdmission {
     this.runtimeClasses = runtimeClasses;
     this.gvisorProbe = gvisorProbe;
     this.dropPrivileges = dropPrivileges;
+    this.admission =
+        new StartAdmission(new HostCluster(), StartAdmission.Sizes.NOT_NEGATIVE, this::hostChecks);
   }
 
   /** Whether {@code id} can name a directory of the data directory (a desktop's, a snapshot's). */
@@ -45,39 +50,23 @@ final class LocalAdmission {
 
   /** A stop, delete or snapshot: a desktop id that can name a home, in this cluster. */
   Admission admitCommon(String cluster, String desktopId) {
-    if (desktopId == null || desktopId.isBlank()) {
-      return Admission.refuse("desktop id is missing");
-    }
-    if (!SAFE_ID.matcher(desktopId).matches()) {
-      return Admission.refuse(
-          "desktop id " + desktopId + " cannot name a home directory (letters, digits, . _ -)");
-    }
-    return admitCluster(cluster);
+    return admission.admitDesktop(cluster, desktopId);
   }
 
   /**
    * A start: besides the common checks, a node, runtime class, storage class and size it can run.
    */
   Admission admitStart(DesktopSpec spec) {
-    if (spec == null) {
-      return Admission.refuse("desktop id is missing");
-    }
-    Admission common = admitCommon(spec.cluster(), spec.id());
-    if (!common.accepted()) {
-      return common;
-    }
+    return admission.admitStart(spec);
+  }
+
+  /** This host's own checks of a start, once its node is known and before its classes. */
+  private Optional<String> hostChecks(DesktopSpec spec, String runtimeClass) {
     String cluster = settings.clusterName();
-    if (spec.node() == null || spec.node().isBlank()) {
-      return Admission.refuse(Refusals.namesNoNode(spec.id()));
-    }
-    if (!settings.nodeName().equals(spec.node())) {
-      return Admission.refuse(Refusals.noSuchNode(cluster, spec.node()));
-    }
-    String runtimeClass = spec.runtimeClass() == null ? "runc" : spec.runtimeClass();
     if (!spec.layers().isEmpty()) {
       // Layers are mounted in the desktop's own mount namespace: never launched without them.
       if (runtimeClass.equals("gvisor")) {
-        return Admission.refuse(
+        return Optional.of(
             "cluster "
                 + cluster
                 + " cannot run application layers on runtime class gvisor: a gVisor desktop's"
@@ -85,7 +74,7 @@ final class LocalAdmission {
                 + " layers into it; use runtime class runc");
       }
       if (!dropPrivileges) {
-        return Admission.refuse(
+        return Optional.of(
             "cluster "
                 + cluster
                 + " cannot run application layers: they are mounted in a desktop's own mount"
@@ -95,7 +84,7 @@ final class LocalAdmission {
       }
     }
     if (runtimeClass.equals("gvisor") && !gvisorProbe.available()) {
-      return Admission.refuse(
+      return Optional.of(
           "cluster "
               + cluster
               + " cannot run runtime class gvisor: "
@@ -103,7 +92,7 @@ final class LocalAdmission {
               + "; a gvisor desktop never runs unsandboxed");
     }
     if (runtimeClass.equals("kata")) {
-      return Admission.refuse(
+      return Optional.of(
           "cluster "
               + cluster
               + " has no runtime class kata: the local runtime runs desktops as host processes"
@@ -111,27 +100,7 @@ final class LocalAdmission {
               + String.join(", ", runtimeClasses)
               + ")");
     }
-    if (!runtimeClasses.contains(runtimeClass)) {
-      return Admission.refuse(Refusals.noRuntimeClass(cluster, runtimeClass, runtimeClasses));
-    }
-    if (spec.storageClass() != null && !settings.storageClasses().contains(spec.storageClass())) {
-      return Admission.refuse(
-          Refusals.noStorageClass(cluster, spec.storageClass(), settings.storageClasses()));
-    }
-    if (spec.cpuMillis() < 0 || spec.memoryMiB() < 0) {
-      return Admission.refuse(Refusals.negativeSize(spec.id()));
-    }
-    if (spec.cpuMillis() > settings.cpuMillis() || spec.memoryMiB() > settings.memoryMiB()) {
-      return Admission.refuse(
-          Refusals.neverFits(
-              spec.id(),
-              settings.nodeName(),
-              spec.cpuMillis(),
-              spec.memoryMiB(),
-              settings.cpuMillis(),
-              settings.memoryMiB()));
-    }
-    return Admission.accept();
+    return Optional.empty();
   }
 
   /** A snapshot: an id that can name a directory, of a desktop {@link #admitCommon} admits. */
@@ -152,9 +121,65 @@ final class LocalAdmission {
 
   private Admission admitCluster(String cluster) {
     if (!settings.clusterName().equals(cluster)) {
-      return Admission.refuse(
-          "unknown cluster " + cluster + "; this runtime serves " + settings.clusterName());
+      return Admission.refuse(unknownCluster(cluster));
     }
     return Admission.accept();
+  }
+
+  private String unknownCluster(String cluster) {
+    return "unknown cluster " + cluster + "; this runtime serves " + settings.clusterName();
+  }
+
+  /** The one cluster and node of this host, as a start's admission sees them. */
+  private final class HostCluster implements StartAdmission.Clusters, StartAdmission.Offer {
+    @Override
+    public Optional<String> invalidId(String desktopId) {
+      return isSafeId(desktopId)
+          ? Optional.empty()
+          : Optional.of(
+              "desktop id " + desktopId + " cannot name a home directory (letters, digits, . _ -)");
+    }
+
+    @Override
+    public Optional<StartAdmission.Offer> cluster(String name) {
+      return settings.clusterName().equals(name) ? Optional.of(this) : Optional.empty();
+    }
+
+    @Override
+    public String unknownCluster(String name) {
+      return LocalAdmission.this.unknownCluster(name);
+    }
+
+    @Override
+    public String name() {
+      return settings.clusterName();
+    }
+
+    @Override
+    public boolean hasNode(String node) {
+      return settings.nodeName().equals(node);
+    }
+
+    @Override
+    public Optional<StartAdmission.NodeSize> allocatable(String node) {
+      return Optional.of(new StartAdmission.NodeSize(settings.cpuMillis(), settings.memoryMiB()));
+    }
+
+    @Override
+    public List<String> runtimeClasses() {
+      return runtimeClasses;
+    }
+
+    @Override
+    public List<String> storageClasses() {
+      return settings.storageClasses();
+    }
+
+    // A desktop that names none runs as plain host processes, which this runtime calls runc; the
+    // host's own checks need the class it will run on.
+    @Override
+    public String runtimeClass(String asked) {
+      return asked == null ? "runc" : asked;
+    }
   }
 }

@@ -6,6 +6,7 @@ import io.opencdi.agent.runtime.DisplayEndpoint;
 import io.opencdi.agent.runtime.Refusals;
 import io.opencdi.agent.runtime.RuntimeListener;
 import io.opencdi.agent.runtime.RuntimeListeners;
+import io.opencdi.agent.runtime.StartAdmission;
 import io.opencdi.protocol.ClusterReport;
 import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.DesktopState;
@@ -65,6 +66,10 @@ public final class SimulatedRuntime implements DesktopRuntime {
   private final RuntimeListeners listeners = new RuntimeListeners(LOG);
   private final Map<String, DisplayEndpoint> sharedDisplays;
   private final Map<String, Duration> liveDelays = new ConcurrentHashMap<>();
+  // Reads only the fleet's definitions, which never change: no lock.
+  private final StartAdmission admission =
+      new StartAdmission(
+          new FleetClusters(), StartAdmission.Sizes.NOT_NEGATIVE, StartAdmission.OwnChecks.NONE);
 
   private final Object lock = new Object();
   // guarded by lock
@@ -274,7 +279,7 @@ public final class SimulatedRuntime implements DesktopRuntime {
 
   @Override
   public Admission start(DesktopSpec spec) {
-    Admission admission = admitStart(spec);
+    Admission admission = this.admission.admitStart(spec);
     if (!admission.accepted()) {
       return admission;
     }
@@ -320,7 +325,7 @@ public final class SimulatedRuntime implements DesktopRuntime {
 
   @Override
   public Admission stop(DesktopSpec spec) {
-    Admission admission = admitCommon(spec);
+    Admission admission = this.admission.admitDesktop(spec);
     if (!admission.accepted()) {
       return admission;
     }
@@ -352,11 +357,9 @@ public final class SimulatedRuntime implements DesktopRuntime {
 
   @Override
   public Admission delete(String cluster, String desktopId) {
-    if (desktopId == null || desktopId.isBlank()) {
-      return Admission.refuse("desktop id is missing");
-    }
-    if (cluster == null || !clusters.containsKey(cluster)) {
-      return Admission.refuse(unknownCluster(cluster));
+    Admission admission = this.admission.admitDesktop(cluster, desktopId);
+    if (!admission.accepted()) {
+      return admission;
     }
     synchronized (lock) {
       SimDesktop desktop = desktops.get(desktopId);
@@ -479,53 +482,17 @@ public final class SimulatedRuntime implements DesktopRuntime {
 
   // --- admission: what can be decided without looking at current usage
 
-  private Admission admitCommon(DesktopSpec spec) {
-    if (spec == null || spec.id() == null || spec.id().isBlank()) {
-      return Admission.refuse("desktop id is missing");
+  /** The clusters of the fleet as a start's admission sees them; their definitions never change. */
+  private final class FleetClusters implements StartAdmission.Clusters {
+    @Override
+    public Optional<StartAdmission.Offer> cluster(String name) {
+      return Optional.ofNullable(clusters.get(name));
     }
-    if (spec.cluster() == null || !clusters.containsKey(spec.cluster())) {
-      return Admission.refuse(unknownCluster(spec.cluster()));
-    }
-    return Admission.accept();
-  }
 
-  private Admission admitStart(DesktopSpec spec) {
-    Admission common = admitCommon(spec);
-    if (!common.accepted()) {
-      return common;
+    @Override
+    public String unknownCluster(String name) {
+      return SimulatedRuntime.this.unknownCluster(name);
     }
-    SimCluster cluster = clusters.get(spec.cluster());
-    Fleet.Cluster def = cluster.def;
-    if (spec.node() == null || spec.node().isBlank()) {
-      return Admission.refuse(Refusals.namesNoNode(spec.id()));
-    }
-    SimNode node = cluster.nodes.get(spec.node());
-    if (node == null) {
-      return Admission.refuse(Refusals.noSuchNode(def.name(), spec.node()));
-    }
-    if (spec.runtimeClass() != null && !def.runtimeClasses().contains(spec.runtimeClass())) {
-      return Admission.refuse(
-          Refusals.noRuntimeClass(def.name(), spec.runtimeClass(), def.runtimeClasses()));
-    }
-    if (spec.storageClass() != null && !def.storageClasses().contains(spec.storageClass())) {
-      return Admission.refuse(
-          Refusals.noStorageClass(def.name(), spec.storageClass(), def.storageClasses()));
-    }
-    if (spec.cpuMillis() < 0 || spec.memoryMiB() < 0) {
-      return Admission.refuse(Refusals.negativeSize(spec.id()));
-    }
-    Fleet.Node n = node.def;
-    if (spec.cpuMillis() > n.cpuMillis() || spec.memoryMiB() > n.memoryMiB()) {
-      return Admission.refuse(
-          Refusals.neverFits(
-              spec.id(),
-              n.name(),
-              spec.cpuMillis(),
-              spec.memoryMiB(),
-              n.cpuMillis(),
-              n.memoryMiB()));
-    }
-    return Admission.accept();
   }
 
   private String unknownCluster(String name) {
