@@ -70,6 +70,36 @@ public final class LoadRun {
     }
   }
 
+  /** The agent's live heap in KiB (after a full GC; -1 when jcmd cannot tell). */
+  public long agentLiveHeapKiB() {
+    return HeapProbe.usedKiB(harness.agent().pid());
+  }
+
+  /**
+   * CPU time the gateways and the agent use over {@code window}, in % of one core, by process name
+   * (from /proc/PID/stat; -1 where it cannot be read).
+   */
+  public Map<String, Double> cpuPercent(Duration window) {
+    List<JavaProcess> all = new ArrayList<>(harness.gateways());
+    all.add(harness.agent());
+    Map<String, Long> before = new LinkedHashMap<>();
+    all.forEach(p -> before.put(p.name(), CpuTicks.of(p.pid())));
+    long start = System.nanoTime();
+    try {
+      Thread.sleep(window.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (JavaProcess p : all) {
+      long a = before.get(p.name());
+      long b = CpuTicks.of(p.pid());
+      out.put(p.name(), a < 0 || b < 0 ? -1 : (b - a) / CpuTicks.PER_SECOND / seconds * 100);
+    }
+    return out;
+  }
+
   /** Each gateway's live heap in KiB (after a full GC; -1 when jcmd cannot tell), in order. */
   public List<Long> liveHeapKiB() {
     return harness.gateways().stream().map(g -> HeapProbe.usedKiB(g.pid())).toList();

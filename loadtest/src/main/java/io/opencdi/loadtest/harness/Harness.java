@@ -396,6 +396,11 @@ public final class Harness implements AutoCloseable {
     return processes.stream().filter(p -> p.name().startsWith("gateway")).toList();
   }
 
+  /** The cluster agent's process. */
+  public JavaProcess agent() {
+    return processes.stream().filter(p -> p.name().equals("agent")).findFirst().orElseThrow();
+  }
+
   /** Fails when a process of the run has died. */
   public void assertAlive() {
     for (JavaProcess p : processes) {

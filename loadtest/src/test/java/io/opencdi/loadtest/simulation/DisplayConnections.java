@@ -18,21 +18,23 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Display connections: {@code desktops} users each launch a desktop, take a display ticket and hold
  * a brokered display connection open — browser WebSocket to the gateway, the agent's tunnel back to
  * it, and on to a real VNC server — for {@code loadtest.holdSeconds} (default 60 s). The simulated
- * desktops all show one real TigerVNC server (Xvnc, shared), so every connection speaks real RFB
- * through the broker: version, security type None, ClientInit, ServerInit, and a 64 × 64
- * framebuffer update. When every connection is open, the gateways' live heap is recorded. Gatling
- * reports the time to each step, e.g. {@value #FIRST_FRAME} from the request to the pixels.
+ * desktops show real TigerVNC servers (Xvnc, shared), so every connection speaks real RFB through
+ * the broker: version, security type None, ClientInit, ServerInit, and a 64 × 64 framebuffer
+ * update. When every connection is open, the gateways' live heap is recorded. Gatling reports the
+ * time to each step, e.g. {@value #FIRST_FRAME} from the request to the pixels.
  *
  * <p>Defaults: 500 connections opened at 10 per second on 10 clusters × 20 nodes, 100 users.
  */
 public class DisplayConnections extends Simulation {
   static final String FIRST_FRAME = "first framebuffer update";
+  private static final int VIEWERS_PER_XVNC = 900;
   private static final byte[] VERSION = "RFB 003.008\n".getBytes(StandardCharsets.US_ASCII);
 
   private final AtomicLong users = new AtomicLong();
@@ -41,8 +43,10 @@ public class DisplayConnections extends Simulation {
   private final AtomicLong peak = new AtomicLong();
   private final AtomicLong settled = new AtomicLong();
   private volatile long arrivalEndNanos;
-  private volatile VncServer vnc;
+  private final List<VncServer> vncs = new CopyOnWriteArrayList<>();
   private final LoadRun run;
+  private final List<Long> gatewayHeapBefore;
+  private final long agentHeapBefore;
 
   public DisplayConnections() {
     run =
@@ -52,6 +56,9 @@ public class DisplayConnections extends Simulation {
             s -> s.desktops() / s.users() + 5,
             this::sharedDisplay);
     Settings s = run.settings();
+    // The live heaps before any viewer, so that what each open connection holds can be told.
+    gatewayHeapBefore = run.liveHeapKiB();
+    agentHeapBefore = run.agentLiveHeapKiB();
     int holdSeconds = Integer.getInteger("loadtest.holdSeconds", 60);
     arrivalEndNanos =
         System.nanoTime() + (long) ((s.rampSeconds() + s.desktops() / s.rate() + 5) * 1e9);
@@ -131,8 +138,16 @@ public class DisplayConnections extends Simulation {
             .pause(Duration.ofSeconds(Math.min(10, holdSeconds / 2)))
             .exec(
                 session -> {
-                  run.figure("display connections open at the heap probe", open.get());
+                  long opened = open.get();
+                  run.figure("display connections open at the heap probe", opened);
                   run.recordHeap("with the display connections open");
+                  perConnection(opened);
+                  run.cpuPercent(Duration.ofSeconds(5))
+                      .forEach(
+                          (name, percent) ->
+                              run.figure(
+                                  name + " CPU with the connections open and idle (% of a core)",
+                                  String.format(java.util.Locale.ROOT, "%.1f", percent)));
                   return session;
                 });
 
@@ -148,14 +163,46 @@ public class DisplayConnections extends Simulation {
         .assertions(assertions);
   }
 
-  /** Starts the shared VNC server and points every simulated cluster's desktops at it. */
+  /**
+   * Starts the shared VNC servers and points each simulated cluster's desktops at one. TigerVNC's
+   * Xvnc aborts past about 1,000 connections (its socket writes wait with select(), whose set holds
+   * descriptors below 1,024), so there is one server for every {@value #VIEWERS_PER_XVNC} viewers,
+   * the clusters shared among them in turn; placement spreads the desktops over the clusters.
+   */
   private Map<String, String> sharedDisplay(Settings s) {
-    vnc = VncServer.start(s.runDir().resolve("xvnc.log"));
+    List<String> clusters = Fleet.clusterNames(s);
+    int servers =
+        Math.max(1, Math.min(clusters.size(), -Math.floorDiv(-s.desktops(), VIEWERS_PER_XVNC)));
+    for (int i = 0; i < servers; i++) {
+      vncs.add(VncServer.start(s.runDir().resolve("xvnc-" + (i + 1) + ".log")));
+    }
     Map<String, String> config = new LinkedHashMap<>();
-    for (String cluster : Fleet.clusterNames(s)) {
-      config.put("opencdi.agent.simulated.shared-displays." + cluster, "127.0.0.1:" + vnc.port());
+    for (int i = 0; i < clusters.size(); i++) {
+      config.put(
+          "opencdi.agent.simulated.shared-displays." + clusters.get(i),
+          "127.0.0.1:" + vncs.get(i % servers).port());
     }
     return config;
+  }
+
+  /** What each open connection holds of the gateways' and the agent's live heap, in KiB. */
+  private void perConnection(long opened) {
+    if (opened == 0) {
+      return;
+    }
+    List<Long> gateways = run.liveHeapKiB();
+    long gatewayGrowth = 0;
+    for (int g = 0; g < gateways.size(); g++) {
+      gatewayGrowth += gateways.get(g) - gatewayHeapBefore.get(g);
+    }
+    long agentGrowth = run.agentLiveHeapKiB() - agentHeapBefore;
+    run.figure(
+        "live heap per open display connection (KiB): gateways / agent",
+        String.format(
+            java.util.Locale.ROOT,
+            "%.1f / %.1f",
+            (double) gatewayGrowth / opened,
+            (double) agentGrowth / opened));
   }
 
   private Session begin(Session session) {
@@ -264,8 +311,6 @@ public class DisplayConnections extends Simulation {
   @Override
   public void after() {
     run.close();
-    if (vnc != null) {
-      vnc.close();
-    }
+    vncs.forEach(VncServer::close);
   }
 }
