@@ -1,6 +1,7 @@
 package io.opencdi.agent.runtime.local;
 
 import io.opencdi.agent.runtime.Admission;
+import io.opencdi.agent.runtime.DesiredPower;
 import io.opencdi.agent.runtime.DisplayEndpoint;
 import io.opencdi.agent.runtime.Refusals;
 import io.opencdi.agent.runtime.RuntimeListeners;
@@ -156,15 +157,15 @@ final class DesktopLifecycle {
   Admission start(DesktopSpec spec) {
     synchronized (lock) {
       LocalDesktop d = desktops.computeIfAbsent(spec.id(), LocalDesktop::new);
-      if (d.deleting) {
+      DesiredPower.Step step = DesiredPower.start(d.state, d.deleting);
+      if (step == DesiredPower.Step.REFUSE_BEING_DELETED) {
         return Admission.refuse(Refusals.beingDeleted(spec.id()));
       }
       d.wantRunning = true;
       d.wanted = spec;
-      if (d.state == null || d.state == DesktopState.STOPPED || d.state == DesktopState.FAILED) {
+      if (step == DesiredPower.Step.BEGIN_START) {
         beginStart(d);
       } else {
-        // STARTING, RUNNING: nothing to do; STOPPING: starts again once STOPPED.
         emit(d.last);
       }
       return Admission.accept();
@@ -175,23 +176,22 @@ final class DesktopLifecycle {
   Admission stop(DesktopSpec spec) {
     synchronized (lock) {
       LocalDesktop d = desktops.get(spec.id());
+      DesiredPower.Step step =
+          DesiredPower.stop(d != null, d == null ? null : d.state, d != null && d.deleting);
+      if (step == DesiredPower.Step.REFUSE_BEING_DELETED) {
+        return Admission.refuse(Refusals.beingDeleted(spec.id()));
+      }
       if (d == null) {
         // Known to the gateway, not here: its home is (now) a directory, nothing runs.
         d = new LocalDesktop(spec.id());
-        d.wanted = spec;
         desktops.put(d.id, d);
-        transition(d, DesktopState.STOPPED, null);
-        return Admission.accept();
-      }
-      if (d.deleting) {
-        return Admission.refuse(Refusals.beingDeleted(spec.id()));
       }
       d.wantRunning = false;
       d.wanted = spec;
-      switch (d.state) {
-        case STARTING, RUNNING -> beginStop(d);
-        case FAILED -> transition(d, DesktopState.STOPPED, null);
-        default -> emit(d.last); // STOPPING, STOPPED
+      switch (step) {
+        case BEGIN_STOP -> beginStop(d);
+        case REPORT_STOPPED -> transition(d, DesktopState.STOPPED, null);
+        default -> emit(d.last);
       }
       return Admission.accept();
     }
@@ -200,11 +200,9 @@ final class DesktopLifecycle {
   /** A delete: the desktop's processes end and its directory goes. */
   Admission delete(String desktopId) {
     synchronized (lock) {
-      LocalDesktop d = desktops.get(desktopId);
-      if (d == null) {
-        d = new LocalDesktop(desktopId);
-        desktops.put(desktopId, d);
-      } else if (d.deleting) {
+      // One unknown here is deleted too: its home may be on disk from an earlier agent.
+      LocalDesktop d = desktops.computeIfAbsent(desktopId, LocalDesktop::new);
+      if (DesiredPower.delete(d.deleting) == DesiredPower.Step.NOTHING) {
         return Admission.accept();
       }
       d.deleting = true;
@@ -466,7 +464,7 @@ final class DesktopLifecycle {
         }
         release(d);
         transition(d, DesktopState.STOPPED, null);
-        if (d.wantRunning) {
+        if (DesiredPower.stopped(d.wantRunning) == DesiredPower.Step.BEGIN_START) {
           beginStart(d);
         }
       }

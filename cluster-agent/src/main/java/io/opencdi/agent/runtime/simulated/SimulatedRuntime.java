@@ -1,6 +1,7 @@
 package io.opencdi.agent.runtime.simulated;
 
 import io.opencdi.agent.runtime.Admission;
+import io.opencdi.agent.runtime.DesiredPower;
 import io.opencdi.agent.runtime.DesktopRuntime;
 import io.opencdi.agent.runtime.DisplayEndpoint;
 import io.opencdi.agent.runtime.Refusals;
@@ -297,11 +298,15 @@ public final class SimulatedRuntime implements DesktopRuntime {
               "snapshot " + spec.restoreFrom() + " is " + source.state + ", not READY");
         }
       }
+      DesiredPower.Step step =
+          DesiredPower.start(
+              desktop == null ? null : desktop.state, desktop != null && desktop.deleting);
+      if (step == DesiredPower.Step.REFUSE_BEING_DELETED) {
+        return Admission.refuse(Refusals.beingDeleted(spec.id()));
+      }
       if (desktop == null) {
         desktop = new SimDesktop(spec);
         desktops.put(spec.id(), desktop);
-      } else if (desktop.deleting) {
-        return Admission.refuse(Refusals.beingDeleted(spec.id()));
       } else if (desktop.node != null && !desktop.cluster.equals(spec.cluster())) {
         return Admission.refuse(
             "desktop " + spec.id() + " still holds resources in cluster " + desktop.cluster);
@@ -311,12 +316,9 @@ public final class SimulatedRuntime implements DesktopRuntime {
       if (desktop.node == null) {
         desktop.adopt(spec);
       }
-      if (desktop.state == null
-          || desktop.state == DesktopState.STOPPED
-          || desktop.state == DesktopState.FAILED) {
+      if (step == DesiredPower.Step.BEGIN_START) {
         beginStart(desktop);
       } else {
-        // STARTING, RUNNING: nothing to do; STOPPING: starts again once STOPPED.
         emit(desktop.last);
       }
       return Admission.accept();
@@ -331,25 +333,29 @@ public final class SimulatedRuntime implements DesktopRuntime {
     }
     synchronized (lock) {
       SimDesktop desktop = desktops.get(spec.id());
+      DesiredPower.Step step =
+          DesiredPower.stop(
+              desktop != null,
+              desktop == null ? null : desktop.state,
+              desktop != null && desktop.deleting);
+      if (step == DesiredPower.Step.REFUSE_BEING_DELETED) {
+        return Admission.refuse(Refusals.beingDeleted(spec.id()));
+      }
       if (desktop == null) {
         // Unknown here but known to the gateway (e.g. after an agent restart): its volume exists.
         desktop = new SimDesktop(spec);
         desktops.put(spec.id(), desktop);
-        transition(desktop, DesktopState.STOPPED, null);
-        return Admission.accept();
+      } else {
+        desktop.wantRunning = false;
+        desktop.wanted = spec;
+        if (desktop.node == null) {
+          desktop.adopt(spec);
+        }
       }
-      if (desktop.deleting) {
-        return Admission.refuse(Refusals.beingDeleted(spec.id()));
-      }
-      desktop.wantRunning = false;
-      desktop.wanted = spec;
-      if (desktop.node == null) {
-        desktop.adopt(spec);
-      }
-      switch (desktop.state) {
-        case STARTING, RUNNING -> beginStop(desktop);
-        case FAILED -> transition(desktop, DesktopState.STOPPED, null);
-        default -> emit(desktop.last); // STOPPING, STOPPED
+      switch (step) {
+        case BEGIN_STOP -> beginStop(desktop);
+        case REPORT_STOPPED -> transition(desktop, DesktopState.STOPPED, null);
+        default -> emit(desktop.last);
       }
       return Admission.accept();
     }
@@ -364,10 +370,11 @@ public final class SimulatedRuntime implements DesktopRuntime {
     synchronized (lock) {
       SimDesktop desktop = desktops.get(desktopId);
       if (desktop == null) {
+        // Nothing of it is here to delete: it is gone.
         emit(new DesktopStatus(desktopId, cluster, null, DesktopState.DELETED, null, now()));
         return Admission.accept();
       }
-      if (desktop.deleting) {
+      if (DesiredPower.delete(desktop.deleting) == DesiredPower.Step.NOTHING) {
         return Admission.accept();
       }
       desktop.deleting = true;
@@ -577,7 +584,7 @@ public final class SimulatedRuntime implements DesktopRuntime {
       desktop.pending = null;
       release(desktop);
       transition(desktop, DesktopState.STOPPED, null);
-      if (desktop.wantRunning) {
+      if (DesiredPower.stopped(desktop.wantRunning) == DesiredPower.Step.BEGIN_START) {
         desktop.adopt(desktop.wanted);
         beginStart(desktop);
       }

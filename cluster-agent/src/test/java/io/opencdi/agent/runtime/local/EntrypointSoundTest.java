@@ -28,15 +28,7 @@ class EntrypointSoundTest {
         start_audio; echo "rc=$? pulse=${PULSE_SERVER:-none} started=${#audio_pids[@]}"
         """;
     Files.createDirectory(tmp.resolve("empty"));
-    HostCommands.Result result =
-        HostCommands.run(
-            10_000,
-            "/bin/bash",
-            "-c",
-            script,
-            "test",
-            ENTRYPOINT.toAbsolutePath().toString(),
-            tmp.toString());
+    HostCommands.Result result = runStartAudio(script);
     assertThat(result.exitCode()).isZero();
     assertThat(result.output())
         .contains("warning: no sound: pulseaudio is not installed")
@@ -63,15 +55,7 @@ class EntrypointSoundTest {
         OPENCDI_AUDIO_TCP="10.250.0.2:5910,range=0.0.0.0/0" OPENCDI_AUDIO_PEER=10.250.0.1 start_audio
         echo "options rc=$? started=${#audio_pids[@]}"
         """;
-    HostCommands.Result result =
-        HostCommands.run(
-            10_000,
-            "/bin/bash",
-            "-c",
-            script,
-            "test",
-            ENTRYPOINT.toAbsolutePath().toString(),
-            tmp.toString());
+    HostCommands.Result result = runStartAudio(script);
     assertThat(result.exitCode()).isZero();
     assertThat(result.output())
         .contains("peer=[] rc=0 started=0")
@@ -79,5 +63,17 @@ class EntrypointSoundTest {
         .contains("peer=[10.250.0.1 -x] rc=0 started=0")
         .contains("options rc=0 started=0")
         .contains("warning: no sound: OPENCDI_AUDIO_TCP and OPENCDI_MIC_TCP must be IPv4:PORT");
+  }
+
+  /** Runs {@code script} with the entrypoint's path as $1 and a scratch directory as $2. */
+  private HostCommands.Result runStartAudio(String script) {
+    return HostCommands.run(
+        10_000,
+        "/bin/bash",
+        "-c",
+        script,
+        "test",
+        ENTRYPOINT.toAbsolutePath().toString(),
+        tmp.toString());
   }
 }

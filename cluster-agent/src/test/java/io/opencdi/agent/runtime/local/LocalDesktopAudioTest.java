@@ -113,41 +113,18 @@ class LocalDesktopAudioTest {
     // A tone played by a program of the session arrives as PCM.
     Path home = desktopDir("a1").resolve("home");
     writeAsUser(home.resolve("tone.raw"), Tones.pcm(440, 0.5, 10_000, 2), desktop.uid());
-    ByteArrayOutputStream heard = new ByteArrayOutputStream();
-    try (InputStream sound = audio.sound()) {
-      Thread reader =
-          Thread.ofVirtual()
-              .start(
-                  () -> {
-                    byte[] frame = new byte[FRAME_BYTES];
-                    try {
-                      int n;
-                      while ((n = sound.read(frame)) > 0) {
-                        synchronized (heard) {
-                          heard.write(frame, 0, n);
-                        }
-                      }
-                    } catch (java.io.IOException e) {
-                      // closed
-                    }
-                  });
-      Thread.sleep(300);
-      HostCommands.Result played =
-          DesktopShell.run(
-              desktop,
-              "export "
-                  + pulse
-                  + "; pacat --raw --rate=48000 --channels=2 --format=s16le < tone.raw"
-                  + " 2>&1 && echo PLAYED");
-      assertThat(played.output()).contains("PLAYED");
-      Thread.sleep(500);
-      sound.close();
-      reader.join(5000);
-    }
-    byte[] pcm;
-    synchronized (heard) {
-      pcm = heard.toByteArray();
-    }
+    Listener listener = new Listener(audio.sound());
+    Thread.sleep(300);
+    HostCommands.Result played =
+        DesktopShell.run(
+            desktop,
+            "export "
+                + pulse
+                + "; pacat --raw --rate=48000 --channels=2 --format=s16le < tone.raw"
+                + " 2>&1 && echo PLAYED");
+    assertThat(played.output()).contains("PLAYED");
+    Thread.sleep(500);
+    byte[] pcm = listener.stop();
     // Silence flows while nothing plays: about 1.3 s of PCM, not only the tone's 0.5 s.
     assertThat(pcm.length).isGreaterThan(FRAME_BYTES * 40);
     short[] samples = Tones.samples(pcm, pcm.length - pcm.length % 4);
@@ -165,13 +142,7 @@ class LocalDesktopAudioTest {
                         + "; timeout 2.5 parec --raw --rate=48000 --channels=1 --format=s16le"
                         + " -d @DEFAULT_SOURCE@ > mic.raw; pactl get-default-source 2>&1"));
     Thread.sleep(500);
-    byte[] voice = Tones.pcm(1000, 1.0, 8_000, 1);
-    try (OutputStream microphone = audio.microphone()) {
-      for (int off = 0; off < voice.length; off += AudioCodec.FRAME_SAMPLES * 2) {
-        microphone.write(voice, off, AudioCodec.FRAME_SAMPLES * 2);
-        Thread.sleep(AudioCodec.FRAME_MILLIS);
-      }
-    }
+    speak(audio, Tones.pcm(1000, 1.0, 8_000, 1));
     assertThat(recording.get(WAIT.toSeconds(), TimeUnit.SECONDS).output())
         .contains("opencdi_mic.monitor");
     byte[] recorded = Files.readAllBytes(home.resolve("mic.raw"));
@@ -335,24 +306,8 @@ class LocalDesktopAudioTest {
     writeAsUser(home.resolve("tone.raw"), Tones.pcm(440, 0.5, 10_000, 2), desktop.uid());
 
     // A tone played in the sandbox arrives as PCM on the sandbox's sound port.
-    ByteArrayOutputStream heard = new ByteArrayOutputStream();
-    InputStream sound = await().atMost(WAIT).ignoreExceptions().until(audio::sound, s -> true);
-    Thread reader =
-        Thread.ofVirtual()
-            .start(
-                () -> {
-                  byte[] frame = new byte[FRAME_BYTES];
-                  try {
-                    int n;
-                    while ((n = sound.read(frame)) > 0) {
-                      synchronized (heard) {
-                        heard.write(frame, 0, n);
-                      }
-                    }
-                  } catch (java.io.IOException e) {
-                    // closed
-                  }
-                });
+    Listener listener =
+        new Listener(await().atMost(WAIT).ignoreExceptions().until(audio::sound, s -> true));
     Thread.sleep(500);
     HostCommands.Result played =
         runtime.execInSandbox(
@@ -366,12 +321,7 @@ class LocalDesktopAudioTest {
                 + " 2>&1 && echo PLAYED");
     assertThat(played.output()).contains("PLAYED");
     Thread.sleep(500);
-    sound.close();
-    reader.join(5000);
-    byte[] pcm;
-    synchronized (heard) {
-      pcm = heard.toByteArray();
-    }
+    byte[] pcm = listener.stop();
     short[] samples = Tones.samples(pcm, pcm.length - pcm.length % 4);
     assertThat(Tones.contains(samples, 2, 440, 1000, 8_000)).isTrue();
 
@@ -389,13 +339,7 @@ class LocalDesktopAudioTest {
                         + " -d @DEFAULT_SOURCE@ > "
                         + home.resolve("mic.raw")));
     Thread.sleep(700);
-    byte[] voice = Tones.pcm(1000, 1.0, 8_000, 1);
-    try (OutputStream microphone = audio.microphone()) {
-      for (int off = 0; off < voice.length; off += AudioCodec.FRAME_SAMPLES * 2) {
-        microphone.write(voice, off, AudioCodec.FRAME_SAMPLES * 2);
-        Thread.sleep(AudioCodec.FRAME_MILLIS);
-      }
-    }
+    speak(audio, Tones.pcm(1000, 1.0, 8_000, 1));
     recording.get(WAIT.toSeconds(), TimeUnit.SECONDS);
     byte[] recorded = Files.readAllBytes(home.resolve("mic.raw"));
     assertThat(Tones.contains(Tones.samples(recorded, recorded.length), 1, 1000, 440, 5_000))
@@ -430,6 +374,52 @@ class LocalDesktopAudioTest {
               return found[0].matches("PULSE_SERVER=unix:/tmp/\\S+/pulse/native");
             });
     return found[0];
+  }
+
+  /** Reads a desktop's sound on a thread of its own until stopped. */
+  private static final class Listener {
+    private final InputStream sound;
+    private final ByteArrayOutputStream heard = new ByteArrayOutputStream();
+    private final Thread reader;
+
+    Listener(InputStream sound) {
+      this.sound = sound;
+      this.reader =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    byte[] frame = new byte[FRAME_BYTES];
+                    try {
+                      int n;
+                      while ((n = sound.read(frame)) > 0) {
+                        synchronized (heard) {
+                          heard.write(frame, 0, n);
+                        }
+                      }
+                    } catch (java.io.IOException e) {
+                      // closed
+                    }
+                  });
+    }
+
+    /** Ends the stream; everything heard until then. */
+    byte[] stop() throws Exception {
+      sound.close();
+      reader.join(5000);
+      synchronized (heard) {
+        return heard.toByteArray();
+      }
+    }
+  }
+
+  /** Writes {@code voice} into the desktop's microphone in 20 ms frames, at a real one's pace. */
+  private static void speak(DesktopAudio audio, byte[] voice) throws Exception {
+    try (OutputStream microphone = audio.microphone()) {
+      for (int off = 0; off < voice.length; off += AudioCodec.FRAME_SAMPLES * 2) {
+        microphone.write(voice, off, AudioCodec.FRAME_SAMPLES * 2);
+        Thread.sleep(AudioCodec.FRAME_MILLIS);
+      }
+    }
   }
 
   /** Reads 20 ms frames of {@code sound} until it ends, noting when the first loud one came. */

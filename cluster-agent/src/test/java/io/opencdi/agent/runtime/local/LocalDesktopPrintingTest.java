@@ -60,11 +60,7 @@ class LocalDesktopPrintingTest {
 
   @Test
   void aPrintedPageBecomesAPdfInThePrintsFolderOutsideTheHome() throws Exception {
-    assumeTrue(
-        HostCommands.uid() == 0, "desktops get a mount namespace of their own only under root");
-    assumeTrue(
-        Files.isExecutable(Path.of("/usr/sbin/cupsd")), "CUPS is not installed (cups-daemon)");
-    LocalRuntime runtime = runtime();
+    LocalRuntime runtime = runtimeWithCups();
     List<PrintJob> jobs = new CopyOnWriteArrayList<>();
     runtime.addListener(
         new RuntimeListener() {
@@ -172,11 +168,7 @@ class LocalDesktopPrintingTest {
    */
   @Test
   void aPostScriptPagePrintsAsAPdf() throws Exception {
-    assumeTrue(
-        HostCommands.uid() == 0, "desktops get a mount namespace of their own only under root");
-    assumeTrue(
-        Files.isExecutable(Path.of("/usr/sbin/cupsd")), "CUPS is not installed (cups-daemon)");
-    LocalRuntime runtime = runtime();
+    LocalRuntime runtime = runtimeWithCups();
     assertThat(runtime.start(LocalDesktops.spec("ps1")).accepted()).isTrue();
     statuses.awaitState("ps1", RUNNING, START);
     Launch desktop = runtime.launch("ps1").orElseThrow();
@@ -259,6 +251,15 @@ class LocalDesktopPrintingTest {
 
   private static String inDesktop(Launch desktop, String script) {
     return DesktopShell.run(desktop, script + " 2>&1").output();
+  }
+
+  /** A runtime whose desktops print: under root, with CUPS installed. */
+  private LocalRuntime runtimeWithCups() throws Exception {
+    assumeTrue(
+        HostCommands.uid() == 0, "desktops get a mount namespace of their own only under root");
+    assumeTrue(
+        Files.isExecutable(Path.of("/usr/sbin/cupsd")), "CUPS is not installed (cups-daemon)");
+    return runtime();
   }
 
   private LocalRuntime runtime() throws Exception {
