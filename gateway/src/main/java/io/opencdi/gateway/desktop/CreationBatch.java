@@ -21,8 +21,10 @@ import io.vertx.core.Vertx;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -58,6 +60,13 @@ final class CreationBatch {
 
   List<DesktopEntity> claimed() {
     return items.stream().filter(i -> i.claimed != null).map(i -> i.claimed).toList();
+  }
+
+  /** The pools the batch took members from. */
+  Set<UUID> claimedPools() {
+    Set<UUID> pools = new HashSet<>();
+    items.stream().filter(i -> i.claimedFrom != null).forEach(i -> pools.add(i.claimedFrom));
+    return pools;
   }
 
   /**
@@ -137,6 +146,7 @@ final class CreationBatch {
     Placement placement;
     DesktopEntity existing;
     DesktopEntity claimed;
+    UUID claimedFrom;
     List<UUID> pools = List.of();
     boolean addsLayers;
     Item sameAs;
@@ -167,6 +177,7 @@ final class CreationBatch {
      * of its pool. Its home is fresh: nobody used the member before.
      */
     void claim(DesktopEntity member) {
+      claimedFrom = member.poolId;
       member.ownerId = desktop.ownerId;
       member.name = desktop.name;
       member.requestId = desktop.requestId;

@@ -301,6 +301,16 @@ public class CreationRepository {
         .map(rows -> rows.rowCount());
   }
 
+  /** Notes that members of these pools were claimed now, for their keeper (PoolKeeper). */
+  public Uni<Void> poolsClaimed(SqlConnection tx, Collection<UUID> pools) {
+    if (pools.isEmpty()) {
+      return Uni.createFrom().voidItem();
+    }
+    return tx.preparedQuery("update desktop_pool set last_claimed_at = now() where id = any($1)")
+        .execute(Tuple.of(pools.toArray(UUID[]::new)))
+        .replaceWithVoid();
+  }
+
   /**
    * Queues events that PostgreSQL delivers when the transaction commits, and only then: every
    * channel's events packed into few payloads ({@link NotifyPayloads}), all in one statement, so in

@@ -152,7 +152,7 @@ final class CreationWrites {
                         d -> commands.prepare(d, CommandKind.START).invoke(() -> b.prepared.add(d)))
                     .collect()
                     .last())
-        .flatMap(v -> claim(tx, b.claimed()))
+        .flatMap(v -> claim(tx, b.claimed(), b.claimedPools()))
         .flatMap(
             v -> {
               List<String> events = new ArrayList<>();
@@ -176,13 +176,16 @@ final class CreationWrites {
             });
   }
 
-  /** Hands the claimed warm-pool members to their new owners, in one statement. */
-  private Uni<Void> claim(SqlConnection tx, List<DesktopEntity> claimed) {
+  /**
+   * Hands the claimed warm-pool members to their new owners, in one statement, and notes when their
+   * pools were last claimed from, in another.
+   */
+  private Uni<Void> claim(SqlConnection tx, List<DesktopEntity> claimed, Set<UUID> pools) {
     return repository
         .claimAll(tx, claimed)
         // The members are locked by this transaction: only a bug could make rows go missing.
         .invoke(n -> requireAll(n, claimed.size(), "claimed pool members changed under their lock"))
-        .replaceWithVoid();
+        .chain(() -> repository.poolsClaimed(tx, pools));
   }
 
   /** Fails the batch's transaction when a statement wrote fewer rows than it was given. */

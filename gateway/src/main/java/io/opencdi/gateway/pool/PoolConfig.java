@@ -26,4 +26,13 @@ public interface PoolConfig {
    */
   @WithDefault("60s")
   Duration hold();
+
+  /**
+   * How long after a user took one of a pool's members the keeper waits before it starts the
+   * replacement: the user's first connection to the desktop they just got should not share the
+   * host's CPUs with a desktop starting (docs/perf/time-to-first-frame.md). Claims within the wait
+   * are served by the members left, then cold.
+   */
+  @WithDefault("3s")
+  Duration refillAfterClaim();
 }

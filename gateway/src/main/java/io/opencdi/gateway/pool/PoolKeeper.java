@@ -217,7 +217,7 @@ public class PoolKeeper {
                             + ": users were refused room in "
                             + p.region()
                             + " lately, the room goes to them first")
-                    : refill(p, plan.create()));
+                    : refillAfterClaims(p, plan.create()));
   }
 
   private Uni<Void> deleteAll(List<UUID> ids) {
@@ -238,6 +238,16 @@ public class PoolKeeper {
         .collect()
         .last()
         .replaceWithVoid();
+  }
+
+  /** Refills, unless a user took a member so lately that their first connection is under way. */
+  private Uni<Void> refillAfterClaims(WarmPool p, int missing) {
+    if (missing <= 0 || !config.refillAfterClaim().isPositive()) {
+      return refill(p, missing);
+    }
+    return repository
+        .claimedWithin(p.id(), config.refillAfterClaim())
+        .flatMap(lately -> lately ? Uni.createFrom().voidItem() : refill(p, missing));
   }
 
   /**

@@ -9,6 +9,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -156,6 +157,15 @@ public class PoolRepository {
               }
               return out;
             });
+  }
+
+  /** Whether a user took a member of the pool within {@code wait}, by the database's clock. */
+  public Uni<Boolean> claimedWithin(UUID poolId, Duration wait) {
+    return pool.preparedQuery(
+            "select coalesce(last_claimed_at > now() - make_interval(secs => $2), false)"
+                + " from desktop_pool where id = $1")
+        .execute(Tuple.of(poolId, wait.toMillis() / 1000.0))
+        .map(rows -> rows.iterator().hasNext() && rows.iterator().next().getBoolean(0));
   }
 
   /** Unclaimed members whose pool was deleted: nobody will claim them any more. */

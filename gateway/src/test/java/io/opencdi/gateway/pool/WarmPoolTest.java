@@ -197,6 +197,16 @@ class WarmPoolTest {
     assertThat(got.getString("data.createDesktop.owner.username")).isEqualTo("warm-alice-1");
     assertThat(got.getString("data.createDesktop.cluster.region")).isEqualTo("warm-north");
 
+    // Its replacement waits a moment (opencdi.pools.refill-after-claim, 3 s): alice's first
+    // connection does not share the host with a desktop starting. The keeper looks every 0.3 s
+    // here, so without the wait a new member would be there within this second.
+    Set<UUID> left = Set.copyOf(memberIds(poolId));
+    assertThat(left).hasSize(1).doesNotContain(UUID.fromString(id));
+    await()
+        .during(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> Set.copyOf(memberIds(poolId)).equals(left));
+
     // It is the user's now: listed as theirs, counted against their quota, and a retry with
     // its requestId answers the same desktop instead of taking a second member.
     JsonPath mine = run(alice, "desktops", "Desktops");
