@@ -362,20 +362,6 @@ class LocalDesktopAudioTest {
     }
   }
 
-  private static String sandboxPulseServer(LocalRuntime runtime) {
-    // The entrypoint starts PulseAudio with the session; give it a moment after RUNNING.
-    String[] found = new String[1];
-    await()
-        .atMost(WAIT)
-        .until(
-            () -> {
-              found[0] = runtime.execInSandbox("g1", "sh", "-c", SESSION_PULSE_SERVER).output();
-              found[0] = found[0].strip();
-              return found[0].matches("PULSE_SERVER=unix:/tmp/\\S+/pulse/native");
-            });
-    return found[0];
-  }
-
   /** Reads a desktop's sound on a thread of its own until stopped. */
   private static final class Listener {
     private final InputStream sound;
@@ -450,13 +436,22 @@ class LocalDesktopAudioTest {
   }
 
   private static String sessionPulseServer(Launch desktop) {
+    return pulseServer(script -> DesktopShell.run(desktop, script).output());
+  }
+
+  private static String sandboxPulseServer(LocalRuntime runtime) {
+    return pulseServer(script -> runtime.execInSandbox("g1", "sh", "-c", script).output());
+  }
+
+  /** The PULSE_SERVER the session's programs were given, read with {@code inSession}. */
+  private static String pulseServer(java.util.function.UnaryOperator<String> inSession) {
     // The entrypoint starts PulseAudio with the session; give it a moment after RUNNING.
     String[] found = new String[1];
     await()
         .atMost(WAIT)
         .until(
             () -> {
-              found[0] = DesktopShell.run(desktop, SESSION_PULSE_SERVER).output().strip();
+              found[0] = inSession.apply(SESSION_PULSE_SERVER).strip();
               return found[0].matches("PULSE_SERVER=unix:/tmp/\\S+/pulse/native");
             });
     return found[0];

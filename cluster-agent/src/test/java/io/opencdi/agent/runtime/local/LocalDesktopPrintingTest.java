@@ -82,9 +82,7 @@ class LocalDesktopPrintingTest {
         .isEqualTo("rwx------");
 
     // Every program of the session is told where the printer is.
-    String session = inDesktop(desktop, SESSION_CUPS_SERVER);
-    assertThat(session).containsPattern("(?m)^CUPS_SERVER=/tmp/\\S+/cups\\.sock$");
-    String cupsServer = session.lines().filter(l -> l.startsWith("CUPS_SERVER=")).findFirst().get();
+    String cupsServer = cupsServer(desktop);
 
     // The user prints: lp goes to the default printer, OpenCDI-PDF.
     String printed =
@@ -173,8 +171,7 @@ class LocalDesktopPrintingTest {
     statuses.awaitState("ps1", RUNNING, START);
     Launch desktop = runtime.launch("ps1").orElseThrow();
     Path prints = desktopDir("ps1").resolve("prints");
-    String session = inDesktop(desktop, SESSION_CUPS_SERVER);
-    String cupsServer = session.lines().filter(l -> l.startsWith("CUPS_SERVER=")).findFirst().get();
+    String cupsServer = cupsServer(desktop);
     String printed =
         inDesktop(
             desktop,
@@ -247,6 +244,13 @@ class LocalDesktopPrintingTest {
 
   private Path desktopDir(String id) {
     return tmp.resolve("private/data/desktops").resolve(id);
+  }
+
+  /** The CUPS_SERVER every program of the session is told, as {@code CUPS_SERVER=…}. */
+  private static String cupsServer(Launch desktop) {
+    String session = inDesktop(desktop, SESSION_CUPS_SERVER);
+    assertThat(session).containsPattern("(?m)^CUPS_SERVER=/tmp/\\S+/cups\\.sock$");
+    return session.lines().filter(l -> l.startsWith("CUPS_SERVER=")).findFirst().get();
   }
 
   private static String inDesktop(Launch desktop, String script) {
