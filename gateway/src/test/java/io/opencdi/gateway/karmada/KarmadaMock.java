@@ -5,30 +5,23 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.opencdi.gateway.karmada.KarmadaPermissions.Permission;
+import io.opencdi.testing.kubernetes.MockApiServer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A Karmada API server for tests: fabric8's mock server in CRUD mode with the Desktop CRD (from
@@ -42,19 +35,17 @@ final class KarmadaMock implements AutoCloseable {
   static final Path DESKTOP_CRD =
       Path.of("..", "helm", "opencdi-agent", "crds", "desktops.opencdi.io-v1.yml");
 
-  static {
-    java.util.logging.Logger.getLogger("io.fabric8.mockwebserver")
-        .setLevel(java.util.logging.Level.WARNING);
-  }
-
-  private final KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher();
-  private final List<String> gatewayRequests = new ArrayList<>();
-  private KubernetesMockServer server;
-  private int port;
+  private final List<String> gatewayRequests = new CopyOnWriteArrayList<>();
+  private final MockApiServer server =
+      new MockApiServer(
+          request -> {
+            if (KarmadaClientFactory.USER_AGENT.equals(request.getHeader("User-Agent"))) {
+              gatewayRequests.add(request.getMethod() + " " + request.getPath());
+            }
+          });
   final KubernetesClient admin;
 
   KarmadaMock() {
-    start(0);
     admin = client();
     try (InputStream in = Files.newInputStream(DESKTOP_CRD)) {
       admin
@@ -101,37 +92,22 @@ final class KarmadaMock implements AutoCloseable {
         .build();
   }
 
-  private void start(int onPort) {
-    server =
-        new KubernetesMockServer(
-            new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
-    server.init(InetAddress.getLoopbackAddress(), onPort);
-    port = server.getPort();
-  }
-
   String url() {
-    return "http://127.0.0.1:" + port;
+    return server.url();
   }
 
   /** Karmada goes away: every connection is dropped and nothing answers. */
   void stop() {
-    drain();
-    server.destroy();
+    server.stop();
   }
 
   /** Karmada is back, with the same objects, on the same port. */
   void restart() {
-    start(port);
+    server.start();
   }
 
   private KubernetesClient client() {
-    Config config =
-        new ConfigBuilder(Config.empty())
-            .withMasterUrl(url())
-            .withNamespace(NS)
-            .withUserAgent("karmada-test")
-            .withRequestRetryBackoffLimit(3)
-            .build();
+    Config config = server.config(NS, "karmada-test").build();
     return new KubernetesClientBuilder().withConfig(config).build();
   }
 
@@ -218,22 +194,9 @@ final class KarmadaMock implements AutoCloseable {
   }
 
   /** Every request the gateway sent so far, as "METHOD path?query". */
-  synchronized List<String> gatewayRequests() {
-    drain();
+  List<String> gatewayRequests() {
+    server.drain();
     return List.copyOf(gatewayRequests);
-  }
-
-  private synchronized void drain() {
-    try {
-      RecordedRequest request;
-      while ((request = server.takeRequest(1, TimeUnit.MILLISECONDS)) != null) {
-        if (KarmadaClientFactory.USER_AGENT.equals(request.getHeader("User-Agent"))) {
-          gatewayRequests.add(request.getMethod() + " " + request.getPath());
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   /** The RBAC permissions the gateway's requests needed. */
@@ -279,6 +242,6 @@ final class KarmadaMock implements AutoCloseable {
   @Override
   public void close() {
     admin.close();
-    server.destroy();
+    server.stop();
   }
 }

@@ -17,25 +17,17 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClassBuilder;
 import io.fabric8.kubernetes.api.model.storage.StorageClassBuilder;
 import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A member cluster's Kubernetes API server for tests: fabric8's mock server in CRUD mode on
@@ -52,23 +44,14 @@ public final class MemberCluster implements AutoCloseable {
   public static final String ZONE_LABEL = "topology.kubernetes.io/zone";
   public static final String ARCH_LABEL = "kubernetes.io/arch";
 
-  static {
-    // The mock server logs every request at INFO; the tests' own assertions say what matters.
-    java.util.logging.Logger.getLogger("io.fabric8.mockwebserver")
-        .setLevel(java.util.logging.Level.WARNING);
-  }
-
-  private final KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher();
   private final String namespace;
-  private final List<RecordedRequest> received = new ArrayList<>();
-  private KubernetesMockServer server;
-  private int port;
+  private final List<RecordedRequest> received = new CopyOnWriteArrayList<>();
+  private final MockApiServer server = new MockApiServer(received::add);
   private final KubernetesClient admin;
 
   /** Starts a server whose desktops live in {@code namespace}. */
   public MemberCluster(String namespace) {
     this.namespace = namespace;
-    start(0);
     admin = client("opencdi-test");
     for (String file :
         List.of("desktops.opencdi.io-v1.yml", "desktopsnapshots.opencdi.io-v1.yml")) {
@@ -81,25 +64,16 @@ public final class MemberCluster implements AutoCloseable {
     create(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build());
   }
 
-  private void start(int onPort) {
-    server =
-        new KubernetesMockServer(
-            new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
-    server.init(InetAddress.getLoopbackAddress(), onPort);
-    port = server.getPort();
-  }
-
   /**
    * Drops every connection, watches included, and serves the same objects again on the same port.
    */
   public void restart() {
-    drain();
-    server.destroy();
-    start(port);
+    server.stop();
+    server.start();
   }
 
   public String url() {
-    return "http://127.0.0.1:" + port;
+    return server.url();
   }
 
   public String namespace() {
@@ -117,32 +91,18 @@ public final class MemberCluster implements AutoCloseable {
    */
   public KubernetesClient client(String userAgent) {
     Config config =
-        new ConfigBuilder(Config.empty())
-            .withMasterUrl(url())
-            .withNamespace(namespace)
-            .withUserAgent(userAgent)
+        server
+            .config(namespace, userAgent)
             .withWatchReconnectInterval(100)
             .withRequestRetryBackoffInterval(50)
-            .withRequestRetryBackoffLimit(3)
             .build();
     return new KubernetesClientBuilder().withConfig(config).build();
   }
 
   /** Every request the server received so far, across restarts, in order. */
-  public synchronized List<RecordedRequest> requests() {
-    drain();
+  public List<RecordedRequest> requests() {
+    server.drain();
     return List.copyOf(received);
-  }
-
-  private synchronized void drain() {
-    try {
-      RecordedRequest request;
-      while ((request = server.takeRequest(1, TimeUnit.MILLISECONDS)) != null) {
-        received.add(request);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   public <T extends HasMetadata> T create(T object) {
@@ -373,6 +333,6 @@ public final class MemberCluster implements AutoCloseable {
   @Override
   public void close() {
     admin.close();
-    server.destroy();
+    server.stop();
   }
 }

@@ -310,13 +310,10 @@ class LocalDesktopAudioTest {
         new Listener(await().atMost(WAIT).ignoreExceptions().until(audio::sound, s -> true));
     Thread.sleep(500);
     HostCommands.Result played =
-        runtime.execInSandbox(
-            "g1",
-            "sh",
-            "-c",
-            "export "
-                + pulse
-                + "; pacat --raw --rate=48000 --channels=2 --format=s16le < "
+        inSandbox(
+            runtime,
+            pulse,
+            "pacat --raw --rate=48000 --channels=2 --format=s16le < "
                 + home.resolve("tone.raw")
                 + " 2>&1 && echo PLAYED");
     assertThat(played.output()).contains("PLAYED");
@@ -329,13 +326,10 @@ class LocalDesktopAudioTest {
     CompletableFuture<HostCommands.Result> recording =
         CompletableFuture.supplyAsync(
             () ->
-                runtime.execInSandbox(
-                    "g1",
-                    "sh",
-                    "-c",
-                    "export "
-                        + pulse
-                        + "; timeout 2.5 parec --raw --rate=48000 --channels=1 --format=s16le"
+                inSandbox(
+                    runtime,
+                    pulse,
+                    "timeout 2.5 parec --raw --rate=48000 --channels=1 --format=s16le"
                         + " -d @DEFAULT_SOURCE@ > "
                         + home.resolve("mic.raw")));
     Thread.sleep(700);
@@ -437,6 +431,11 @@ class LocalDesktopAudioTest {
 
   private static String sessionPulseServer(Launch desktop) {
     return pulseServer(script -> DesktopShell.run(desktop, script).output());
+  }
+
+  /** Runs {@code script} in desktop g1's sandbox with the session's {@code PULSE_SERVER=…}. */
+  private static HostCommands.Result inSandbox(LocalRuntime runtime, String pulse, String script) {
+    return runtime.execInSandbox("g1", "sh", "-c", "export " + pulse + "; " + script);
   }
 
   private static String sandboxPulseServer(LocalRuntime runtime) {
