@@ -17,5 +17,10 @@ public enum CommandKind {
    */
   SNAPSHOT,
   /** Remove the snapshot {@link Command#snapshot()}; the desktop is not touched. */
-  DELETE_SNAPSHOT
+  DELETE_SNAPSHOT;
+
+  /** A command on a snapshot, the only kind a tunnel-only agent takes (see {@link Hello}). */
+  public boolean snapshots() {
+    return this == SNAPSHOT || this == DELETE_SNAPSHOT;
+  }
 }

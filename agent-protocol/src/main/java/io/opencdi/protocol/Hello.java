@@ -14,6 +14,10 @@ import java.util.List;
  * @param joinTokens join tokens an administrator issued ({@code registerCluster}), one per cluster
  *     this agent announces for the first time; each is bound to one cluster name and joins it once.
  *     Empty when every announced cluster already belongs to this agent.
+ * @param tunnelOnly the agent serves a member cluster that Karmada reports and commands: it takes
+ *     display, file and audio tunnels, live queries and snapshot commands for the clusters it
+ *     names, and nothing else. Their capacity in {@code clusters} and the {@code inventory} are not
+ *     read; Karmada reports both. Absent (false) from agents before it.
  */
 public record Hello(
     int protocolVersion,
@@ -21,12 +25,24 @@ public record Hello(
     String runtime,
     List<ClusterReport> clusters,
     List<DesktopStatus> inventory,
-    List<String> joinTokens)
+    List<String> joinTokens,
+    boolean tunnelOnly)
     implements Message {
   public Hello {
     clusters = List.copyOf(clusters);
     inventory = List.copyOf(inventory);
     joinTokens = joinTokens == null ? List.of() : List.copyOf(joinTokens);
+  }
+
+  /** The Hello of an agent that serves and reports its clusters. */
+  public Hello(
+      int protocolVersion,
+      String agentId,
+      String runtime,
+      List<ClusterReport> clusters,
+      List<DesktopStatus> inventory,
+      List<String> joinTokens) {
+    this(protocolVersion, agentId, runtime, clusters, inventory, joinTokens, false);
   }
 
   /** A Hello that joins no new cluster. */
@@ -36,6 +52,6 @@ public record Hello(
       String runtime,
       List<ClusterReport> clusters,
       List<DesktopStatus> inventory) {
-    this(protocolVersion, agentId, runtime, clusters, inventory, List.of());
+    this(protocolVersion, agentId, runtime, clusters, inventory, List.of(), false);
   }
 }

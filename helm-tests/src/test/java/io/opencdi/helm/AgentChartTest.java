@@ -41,14 +41,41 @@ import org.junit.jupiter.params.provider.ValueSource;
 class AgentChartTest {
   private static final String MEMBER = "examples/values-member.yaml";
   private static final String SANDBOXED = "examples/values-sandboxed.yaml";
+  private static final String KARMADA_MEMBER = "examples/values-karmada-member.yaml";
 
   @ParameterizedTest
-  @ValueSource(strings = {"", MEMBER, SANDBOXED})
+  @ValueSource(strings = {"", MEMBER, SANDBOXED, KARMADA_MEMBER})
   void lintsWithoutErrorsOrWarnings(String valuesFile) {
     var result = Charts.lint(AGENT, valuesFile.isEmpty() ? null : valuesFile);
     assertThat(result.isFailed()).as("%s", result.getMessages()).isFalse();
     assertThat(result.getMessages())
         .noneMatch(m -> m.contains("[ERROR]") || m.contains("[WARNING]"));
+  }
+
+  @Test
+  void aKarmadaMembersAgentServesTunnelsOnly() {
+    Map<String, String> tunnelOnly =
+        env(
+            Charts.render(AGENT, KARMADA_MEMBER)
+                .one(Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0));
+    assertThat(tunnelOnly)
+        .containsEntry("OPENCDI_AGENT_TUNNEL_ONLY", "true")
+        .containsEntry("OPENCDI_AGENT_KUBERNETES_CLUSTER_NAME", "kmd-fra");
+    Map<String, String> full =
+        env(
+            Charts.render(AGENT, MEMBER)
+                .one(Deployment.class)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0));
+    assertThat(full).doesNotContainKey("OPENCDI_AGENT_TUNNEL_ONLY");
   }
 
   @Test

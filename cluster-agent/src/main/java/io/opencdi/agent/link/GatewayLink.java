@@ -303,7 +303,8 @@ public class GatewayLink {
     s.lastInboundNanos = System.nanoTime();
     retrying = false;
     List<ClusterReport> clusters = runtime.clusters();
-    List<DesktopStatus> inventory = runtime.inventory();
+    // Karmada reports a tunnel-only agent's desktops; the gateway would not read them.
+    List<DesktopStatus> inventory = config.tunnelOnly() ? List.of() : runtime.inventory();
     send(
         s,
         new Hello(
@@ -312,7 +313,8 @@ public class GatewayLink {
             runtime.kind(),
             clusters,
             inventory,
-            config.joinTokens().orElse(List.of())));
+            config.joinTokens().orElse(List.of()),
+            config.tunnelOnly()));
     state = State.HELLO_SENT;
     LOG.infof(
         "connected to gateway %s; hello sent with %d clusters and %d desktops",
@@ -503,6 +505,15 @@ public class GatewayLink {
     s.heartbeat =
         executor.scheduleAtFixedRate(
             () -> guarded(() -> heartbeat(s, seconds)), seconds, seconds, TimeUnit.SECONDS);
+    if (config.tunnelOnly()) {
+      // Karmada propagates the desktops; the link only carries tunnels and snapshots.
+      state = State.WELCOMED;
+      LOG.infof("welcomed by the gateway as a tunnel-only agent; heartbeat every %d s", seconds);
+      for (PrintJob job : heldPrints.release(System.currentTimeMillis())) {
+        send(s, job);
+      }
+      return;
+    }
     WelcomeConvergence.Outcome outcome =
         WelcomeConvergence.converge(
             runtime, welcome.desired(), welcome.deleted(), System::currentTimeMillis);
@@ -556,6 +567,10 @@ public class GatewayLink {
     if (command.kind() == null || desktop == null) {
       return Admission.refuse("command needs a kind and a desktop");
     }
+    if (config.tunnelOnly() && !command.kind().snapshots()) {
+      return Admission.refuse(
+          "this agent serves tunnels and snapshots only; Karmada carries " + command.kind());
+    }
     SnapshotSpec snapshot = command.snapshot();
     return switch (command.kind()) {
       case START -> runtime.start(desktop);
@@ -593,8 +608,9 @@ public class GatewayLink {
 
   private void sendStatus(DesktopStatus status) {
     Session s = session;
-    // Statuses from before the Hello are part of its inventory.
-    if (s != null && !s.ended && s.connection != null) {
+    // Statuses from before the Hello are part of its inventory; Karmada carries a tunnel-only
+    // agent's.
+    if (s != null && !s.ended && s.connection != null && !config.tunnelOnly()) {
       send(s, status);
     }
   }
@@ -617,6 +633,9 @@ public class GatewayLink {
   }
 
   private void markDirty(String cluster) {
+    if (config.tunnelOnly()) {
+      return; // Karmada reports the cluster's capacity
+    }
     dirtyClusters.add(cluster);
     scheduleCapacityFlush();
   }

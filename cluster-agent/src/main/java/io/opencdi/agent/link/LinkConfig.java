@@ -37,6 +37,15 @@ public interface LinkConfig {
    */
   Optional<List<String>> dialBackHosts();
 
+  /**
+   * Serve a member cluster that Karmada commands (ADR 0048): the agent reconciles the Desktops
+   * Karmada propagates, and its link to the gateway carries only display, file and audio tunnels,
+   * live queries and snapshot commands. It reports no capacity and no desktop states (Karmada does)
+   * and refuses commands to start, stop or delete desktops.
+   */
+  @WithDefault("false")
+  boolean tunnelOnly();
+
   /** A stable name of this agent for the gateway's logs and metrics; defaults to the host name. */
   Optional<String> id();
 

@@ -36,6 +36,7 @@ import jakarta.inject.Inject;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -123,7 +124,15 @@ public class AgentEndpoint {
       case Hello hello -> hello(connection, link, hello);
       case Heartbeat h -> heartbeat(link);
       case CapacityUpdate update -> capacity(connection, link, update);
-      case DesktopStatus status -> report(link, new DesktopReport.Observed(status));
+      case DesktopStatus status -> {
+        if (link.tunnelOnly()) {
+          // Karmada reports these desktops' states (ADR 0048).
+          refusals.refused(
+              link.agentName(), "status", "a tunnel-only link reports no desktop states");
+          yield Uni.createFrom().voidItem();
+        }
+        yield report(link, new DesktopReport.Observed(status));
+      }
       case CommandAck ack -> acknowledged(link, ack);
       // Snapshots are rare and slow; their status is written as it comes.
       case SnapshotStatus snapshot ->
@@ -176,6 +185,10 @@ public class AgentEndpoint {
       return Uni.createFrom().voidItem();
     }
     LOG.infof("agent %s disconnected", link.agentName());
+    if (link.tunnelOnly()) {
+      // Karmada says whether its clusters are ready; only their tunnels went with the link.
+      return link.liveness().close();
+    }
     return link.liveness()
         .close()
         .flatMap(v -> inventory.disconnected(link.id(), link.clusterIds()))
@@ -188,6 +201,9 @@ public class AgentEndpoint {
           connection,
           CloseCodes.UNSUPPORTED_VERSION,
           "gateway speaks protocol " + ProtocolVersion.CURRENT);
+    }
+    if (hello.tunnelOnly()) {
+      return tunnelHello(connection, link, hello);
     }
     // A Hello rewrites every cluster it names; updates after it are compared with nothing.
     link.capacities().forget();
@@ -216,7 +232,7 @@ public class AgentEndpoint {
             })
         .flatMap(
             clusters -> {
-              links.registered(connection.id(), hello.runtime(), clusters);
+              links.registered(connection.id(), hello.runtime(), clusters, false);
               LOG.infof(
                   "agent %s (%s) connected with %d clusters and %d desktops",
                   link.agentName(), hello.runtime(), clusters.size(), hello.inventory().size());
@@ -245,6 +261,43 @@ public class AgentEndpoint {
                                                   config.heartbeatSeconds(),
                                                   desired,
                                                   deleted)))))
+                  .flatMap(v -> links.welcomed(connection.id()))
+                  .flatMap(v -> snapshots.resume(clusters.values()));
+            })
+        .onFailure(AgentInventory.ClusterRefused.class)
+        .recoverWithNull()
+        .replaceWithVoid();
+  }
+
+  /**
+   * The Hello of a tunnel-only agent in a member cluster Karmada commands (ADR 0048): its clusters
+   * get this link for tunnels, live queries and snapshot commands, and nothing the agent says of
+   * capacity or desktops is read. Its Welcome lists no desktops: Karmada carries their commands.
+   */
+  private Uni<Void> tunnelHello(WebSocketConnection connection, AgentLinks.Link link, Hello hello) {
+    List<String> names = hello.clusters().stream().map(ClusterReport::name).distinct().toList();
+    return inventory
+        .registerTunnels(link.agentId(), names, hello.joinTokens())
+        .onFailure(AgentInventory.ClusterRefused.class)
+        .call(
+            e -> {
+              refusals.refused(link.agentName(), "hello", e.getMessage());
+              return close(connection, CloseCodes.FORBIDDEN, e.getMessage());
+            })
+        .flatMap(
+            clusters -> {
+              links.registered(connection.id(), hello.runtime(), clusters, true);
+              LOG.infof(
+                  "tunnel-only agent %s (%s) connected for %d Karmada clusters",
+                  link.agentName(), hello.runtime(), clusters.size());
+              return connection
+                  .sendText(
+                      codec.encode(
+                          new Welcome(
+                              ProtocolVersion.CURRENT,
+                              config.heartbeatSeconds(),
+                              List.of(),
+                              List.of())))
                   .flatMap(v -> links.welcomed(connection.id()))
                   .flatMap(v -> snapshots.resume(clusters.values()));
             })
@@ -288,6 +341,10 @@ public class AgentEndpoint {
 
   private Uni<Void> capacity(
       WebSocketConnection connection, AgentLinks.Link link, CapacityUpdate update) {
+    if (link.tunnelOnly()) {
+      refusals.refused(link.agentName(), "capacity", "a tunnel-only link reports no capacity");
+      return close(connection, CloseCodes.FORBIDDEN, "a tunnel-only link reports no capacity");
+    }
     if (!link.clusterNames().containsKey(update.cluster().name())) {
       refusals.refused(
           link.agentName(),
@@ -347,6 +404,9 @@ public class AgentEndpoint {
   }
 
   private Uni<Void> heartbeat(AgentLinks.Link link) {
+    if (link.tunnelOnly()) {
+      return Uni.createFrom().voidItem(); // Karmada's watch is its clusters' heartbeat
+    }
     link.liveness()
         .persist(
             at ->

@@ -87,6 +87,64 @@ public class AgentInventory {
                             .asMap(c -> c.name, c -> c.id)));
   }
 
+  /**
+   * Takes the clusters a tunnel-only agent announces (ADR 0048), all or none: each must be a
+   * cluster Karmada reports, and either served by this agent already or joining it with its join
+   * token. Nothing else of the cluster changes: its capacity, readiness and heartbeat are
+   * Karmada's.
+   *
+   * @return the cluster ids by name, or a failure {@link ClusterRefused}
+   */
+  public Uni<Map<String, UUID>> registerTunnels(
+      UUID agentId, List<String> names, List<String> joinTokens) {
+    Set<String> hashes =
+        joinTokens.stream().map(AgentTokens::hash).collect(Collectors.toUnmodifiableSet());
+    return db.transaction(
+        s ->
+            Db.lockUntilCommit(s, "opencdi.agent-hello." + agentId)
+                .chain(
+                    () ->
+                        Multi.createFrom()
+                            .iterable(names)
+                            .onItem()
+                            .transformToUniAndConcatenate(n -> tunnel(s, agentId, n, hashes))
+                            .collect()
+                            .asMap(c -> c.name, c -> c.id)));
+  }
+
+  private Uni<ClusterEntity> tunnel(
+      Mutiny.Session s, UUID agentId, String name, Set<String> tokenHashes) {
+    return s.createSelectionQuery("from ClusterEntity where name = :n", ClusterEntity.class)
+        .setParameter("n", name)
+        .setLockMode(jakarta.persistence.LockModeType.PESSIMISTIC_WRITE)
+        .getSingleResultOrNull()
+        .flatMap(
+            c -> {
+              if (c == null || !c.fedByKarmada()) {
+                throw new ClusterRefused(
+                    name, "is no cluster Karmada reports; a tunnel-only agent serves only those");
+              }
+              if (agentId.equals(c.tunnelAgentId)) {
+                return Uni.createFrom().item(c);
+              }
+              if (c.tunnelAgentId != null) {
+                throw new ClusterRefused(name, "has its tunnel-only agent already");
+              }
+              return registry
+                  .join(s, name, agentId, tokenHashes)
+                  .map(
+                      outcome -> {
+                        if (outcome != ClusterRegistry.Join.JOINED) {
+                          throw new ClusterRefused(
+                              name,
+                              "needs its join token, which is single-use and bound to its name");
+                        }
+                        c.tunnelAgentId = agentId;
+                        return c;
+                      });
+            });
+  }
+
   /** Applies a capacity report of one of the agent's clusters. */
   public Uni<UUID> capacity(UUID agentId, String runtime, ClusterReport report, boolean ready) {
     return db.transaction(

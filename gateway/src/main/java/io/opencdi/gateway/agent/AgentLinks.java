@@ -90,6 +90,7 @@ public class AgentLinks {
             null,
             Map.of(),
             false,
+            false,
             new Outbox(),
             new Liveness(),
             new CapacityMemo()));
@@ -135,9 +136,10 @@ public class AgentLinks {
    * welcome is prepared is either in the list or among the held commands; a command sent before the
    * welcome would reach an agent that then deletes what the list does not name.
    */
-  void registered(String connectionId, String runtime, Map<String, UUID> clusters) {
+  void registered(
+      String connectionId, String runtime, Map<String, UUID> clusters, boolean tunnelOnly) {
     byConnection.computeIfPresent(
-        connectionId, (id, l) -> l.with(runtime, Map.copyOf(clusters), false));
+        connectionId, (id, l) -> l.with(runtime, Map.copyOf(clusters), tunnelOnly, false));
     clusters.values().forEach(c -> connectionByCluster.put(c, connectionId));
   }
 
@@ -145,7 +147,7 @@ public class AgentLinks {
   Uni<Void> welcomed(String connectionId) {
     Link link =
         byConnection.computeIfPresent(
-            connectionId, (id, l) -> l.with(l.runtime, l.clusterNames, true));
+            connectionId, (id, l) -> l.with(l.runtime, l.clusterNames, l.tunnelOnly, true));
     if (link == null) {
       return Uni.createFrom().voidItem();
     }
@@ -253,6 +255,13 @@ public class AgentLinks {
     if (clusterName.isEmpty()) {
       return; // another replica holds the link, or the agent is away and reconciles on return
     }
+    if (link.tunnelOnly() && !request.kind().snapshots()) {
+      // Karmada carries the desktops' own commands (DirectCommands); none is ever asked here.
+      LOG.warnf(
+          "not sending %s for %s to tunnel-only agent %s",
+          request.kind(), request.desktopId(), link.agentName());
+      return;
+    }
     send(link, clusterName.get(), request);
   }
 
@@ -289,7 +298,9 @@ public class AgentLinks {
 
   /**
    * One agent's link; {@code id} tells it from the agent's other links, on this replica or another
-   * (see {@link AgentInventory#disconnected}).
+   * (see {@link AgentInventory#disconnected}). A {@code tunnelOnly} link serves clusters Karmada
+   * reports (ADR 0048): it takes tunnels, live queries and snapshot commands, and says nothing of
+   * their capacity, readiness or desktops.
    */
   record Link(
       WebSocketConnection connection,
@@ -298,6 +309,7 @@ public class AgentLinks {
       String agentName,
       String runtime,
       Map<String, UUID> clusterNames,
+      boolean tunnelOnly,
       boolean welcomed,
       Outbox outbox,
       Liveness liveness,
@@ -306,7 +318,8 @@ public class AgentLinks {
       return List.copyOf(clusterNames.values());
     }
 
-    Link with(String runtime, Map<String, UUID> clusterNames, boolean welcomed) {
+    Link with(
+        String runtime, Map<String, UUID> clusterNames, boolean tunnelOnly, boolean welcomed) {
       return new Link(
           connection,
           id,
@@ -314,6 +327,7 @@ public class AgentLinks {
           agentName,
           runtime,
           clusterNames,
+          tunnelOnly,
           welcomed,
           outbox,
           liveness,

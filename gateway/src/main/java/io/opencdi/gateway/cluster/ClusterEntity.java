@@ -19,11 +19,21 @@ import org.hibernate.type.SqlTypes;
 @DynamicUpdate
 @Table(name = "cluster")
 public class ClusterEntity {
+  /** The runtime of clusters Karmada reports; they have no owning agent (ADR 0015). */
+  public static final String KARMADA = "karmada";
+
   @Id public UUID id;
   public String name;
 
   @Column(name = "agent_id")
   public UUID agentId;
+
+  /**
+   * The tunnel-only agent of a cluster Karmada reports (ADR 0048): it serves the cluster's tunnels,
+   * live queries and snapshots; null for agents' clusters and Karmada clusters without one.
+   */
+  @Column(name = "tunnel_agent_id")
+  public UUID tunnelAgentId;
 
   /** The agent link whose Hello last announced the cluster; null for clusters without an agent. */
   @Column(name = "link_id")
@@ -55,4 +65,17 @@ public class ClusterEntity {
 
   @Column(name = "updated_at")
   public OffsetDateTime updatedAt;
+
+  /**
+   * The agent that serves the cluster's tunnels: its owner, or for a Karmada cluster its
+   * tunnel-only agent; null when none may.
+   */
+  public UUID tunnelAgent() {
+    return agentId != null ? agentId : tunnelAgentId;
+  }
+
+  /** Karmada reports the cluster and carries its desktops' commands. */
+  public boolean fedByKarmada() {
+    return agentId == null && KARMADA.equals(runtime);
+  }
 }

@@ -35,7 +35,8 @@ public class ClusterRegistry {
   /**
    * Registers {@code name} and issues its join token. Registering again a name that has not joined
    * yet replaces the token (the first one is lost or leaked); a name that joined, or that a cluster
-   * already has, is a conflict.
+   * already has, is a conflict, except a cluster Karmada reports that has no tunnel-only agent yet:
+   * the token joins that agent.
    */
   public Uni<Registration> register(String name, UUID registeredBy) {
     if (name == null || !NAME.matcher(name).matches()) {
@@ -46,8 +47,13 @@ public class ClusterRegistry {
     String token = "ocdj_" + AgentTokens.generate().substring("ocdi_".length());
     return db.transaction(
         s ->
-            s.createSelectionQuery("select count(*) from ClusterEntity where name = :n", Long.class)
+            // A cluster Karmada reports may still get its tunnel-only agent (ADR 0048).
+            s.createSelectionQuery(
+                    "select count(*) from ClusterEntity where name = :n and not (runtime = :karmada"
+                        + " and agentId is null and tunnelAgentId is null)",
+                    Long.class)
                 .setParameter("n", name)
+                .setParameter("karmada", ClusterEntity.KARMADA)
                 .getSingleResult()
                 .flatMap(
                     clusters ->

@@ -84,7 +84,7 @@ public class DisplayRoutes {
         target.cluster().id,
         target.cluster().name,
         target.desktop().id,
-        target.cluster().agentId,
+        target.cluster().tunnelAgent(),
         clipboardRules(t),
         viewerLimits(t, redeemed),
         watermark(t, target.user(), target.desktop()));

@@ -251,7 +251,7 @@ public class FileRoutes {
         d.id,
         c == null ? null : c.id,
         c == null ? null : c.name,
-        c == null ? null : c.agentId,
+        c == null ? null : c.tunnelAgent(),
         facts);
   }
 

@@ -14,7 +14,7 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class KarmadaInventory {
   /** The runtime of clusters fed by Karmada; such clusters have no agent. */
-  public static final String RUNTIME = "karmada";
+  public static final String RUNTIME = ClusterEntity.KARMADA;
 
   private static final Logger LOG = Logger.getLogger(KarmadaInventory.class);
   private static final String UPSERT_GROUP =

@@ -2,6 +2,7 @@ package io.opencdi.gateway.snapshot;
 
 import io.opencdi.gateway.auth.Caller;
 import io.opencdi.gateway.auth.UserEntity;
+import io.opencdi.gateway.cluster.ClusterEntity;
 import io.opencdi.gateway.common.InvalidStateException;
 import io.opencdi.gateway.common.NotFoundException;
 import io.opencdi.gateway.common.TextInputs;
@@ -74,13 +75,21 @@ public class SnapshotService {
                                 "the desktop has no home volume yet; take a snapshot once it has"
                                     + " run");
                           }
-                          if (desktopCommands.direct(d.homeClusterId)) {
-                            // Karmada's members run no agent to take it: it would stay PENDING.
-                            throw new InvalidStateException(
-                                "snapshots of desktops on Karmada clusters are not taken yet; the"
-                                    + " desktop is unchanged");
+                          if (!desktopCommands.direct(d.homeClusterId)) {
+                            return requireRoom(s, d).map(v -> newSnapshot(d, valid));
                           }
-                          return requireRoom(s, d).map(v -> newSnapshot(d, valid));
+                          // On a cluster Karmada commands, the member's tunnel-only agent takes
+                          // it (ADR 0048); without one it would stay PENDING.
+                          return s.find(ClusterEntity.class, d.homeClusterId)
+                              .flatMap(
+                                  c -> {
+                                    if (c == null || c.tunnelAgentId == null) {
+                                      throw new InvalidStateException(
+                                          "the desktop's Karmada cluster has no tunnel-only agent"
+                                              + " to take snapshots; the desktop is unchanged");
+                                    }
+                                    return requireRoom(s, d).map(v -> newSnapshot(d, valid));
+                                  });
                         })
                     .call(s::persist))
         .call(snap -> commands.request(snap, CommandKind.SNAPSHOT))

@@ -385,7 +385,8 @@ class KarmadaBackendTest {
     // Acknowledged as a created desktop is: nothing waits for an agent that will never answer.
     await().atMost(WAIT).until(() -> "SCHEDULED".equals(Desktops.state(alice, id)));
 
-    // A snapshot of a desktop that runs on a Karmada member is refused, not left PENDING for ever.
+    // A snapshot of a desktop on a Karmada member without a tunnel-only agent (ADR 0048) is
+    // refused, not left PENDING for ever.
     reported(id, "RUNNING");
     JsonPath refused = run(alice, "snapshots", "SnapshotDesktop", "id", id, "name", "again");
     assertThat(errorCode(refused)).as(refused.prettify()).isEqualTo("INVALID_STATE");

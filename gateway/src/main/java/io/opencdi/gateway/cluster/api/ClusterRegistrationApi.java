@@ -22,7 +22,9 @@ public class ClusterRegistrationApi {
   @Mutation
   @Description(
       "Registers a cluster that may join and returns its one-time join token (admin only)."
-          + " Registering again a name that has not joined replaces its token.")
+          + " Registering again a name that has not joined replaces its token. The name of a"
+          + " cluster Karmada reports gets the token of its tunnel-only agent, which serves its"
+          + " displays, files, sound, live state and snapshots.")
   public Uni<@NonNull ClusterRegistration> registerCluster(@NonNull String name) {
     return callers
         .caller()

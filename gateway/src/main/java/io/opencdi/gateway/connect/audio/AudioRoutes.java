@@ -104,7 +104,7 @@ public class AudioRoutes {
         tunnels.requestTunnel(
             target.cluster().id,
             clusterName,
-            target.cluster().agentId,
+            target.cluster().tunnelAgent(),
             (tunnelId, dialBack) ->
                 new AudioOpen(tunnelId, desktopId, clusterName, dialBack, microphone),
             new Tunnels.Waiter() {
