@@ -7,9 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.metrics.v1beta1.PodMetricsBuilder;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.opencdi.gateway.agent.AgentBootstrap;
@@ -30,7 +28,6 @@ import io.opencdi.protocol.Hello;
 import io.opencdi.protocol.ProtocolVersion;
 import io.opencdi.protocol.Welcome;
 import io.opencdi.testing.kubernetes.MemberCluster;
-import io.opencdi.testing.kubernetes.NodeSpec;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -180,10 +177,9 @@ class KarmadaTunnelTest {
 
   @Test
   void aDesktopPlacedThroughKarmadaIsConnectedToShowsItsUseAndIsSnapshotted() throws Exception {
-    try (MemberCluster k8s = new MemberCluster(NS);
+    try (KarmadaMember sao = new KarmadaMember(karmada, member, REGION);
         Xvnc xvnc = Xvnc.start()) {
-      k8s.node(NodeSpec.of("sao-node-1", "16", "64Gi", 110).in(REGION, REGION + "-1a"));
-      k8s.storageClass("longhorn");
+      MemberCluster k8s = sao.api();
       // Only this cluster in Karmada may be chosen, so the desktop runs where the agent is.
       karmada.removeCluster(other);
       String token = newAgent("member-" + n);
@@ -193,25 +189,7 @@ class KarmadaTunnelTest {
               token,
               "# unused: the kubernetes runtime reads its cluster from the API server\n",
               "member-" + n,
-              Map.of(
-                  "opencdi.agent.runtime",
-                  "kubernetes",
-                  "opencdi.agent.tunnel-only",
-                  "true",
-                  "opencdi.agent.join-tokens",
-                  joinToken(member),
-                  "opencdi.agent.kubernetes.cluster-name",
-                  member,
-                  "opencdi.agent.kubernetes.namespace",
-                  NS,
-                  "opencdi.agent.kubernetes.display-port",
-                  Integer.toString(xvnc.port()),
-                  "kubernetes.master",
-                  k8s.url(),
-                  "kubernetes.auth.tryKubeConfig",
-                  "false",
-                  "kubernetes.auth.tryServiceAccount",
-                  "false"))) {
+              sao.agentSettings(joinToken(member), xvnc.port()))) {
         eventually()
             .atMost(Duration.ofSeconds(180))
             .untilAsserted(
@@ -220,18 +198,7 @@ class KarmadaTunnelTest {
 
         String id = createDesktop();
         String name = "desktop-" + id;
-        // Karmada propagates the Desktop to the member; its agent makes the Pod and the Service.
-        propagate(k8s, name);
-        eventually().until(() -> k8s.pod(name) != null && service(k8s, name) != null);
-        k8s.schedule(name, "sao-node-1");
-        k8s.kubeletRuns(name);
-        // The Service's address: the display is the Xvnc on this host.
-        Service service = service(k8s, name);
-        service.getSpec().setClusterIP("127.0.0.1");
-        k8s.admin().services().inNamespace(NS).resource(service).update();
-        // Karmada reflects the member's status onto its Desktop.
-        eventually().until(() -> "RUNNING".equals(memberState(k8s, name)));
-        karmada.desktopStatus(name, "RUNNING", "sao-node-1", null);
+        sao.run(name);
         eventually().until(() -> "RUNNING".equals(Desktops.state(alice, id)));
 
         // The display: through the member's agent link, from the real Xvnc.
@@ -284,39 +251,10 @@ class KarmadaTunnelTest {
                             run(alice, "snapshots", "Snapshot", "id", snapshotId)
                                 .getString("data.snapshot.state")));
 
-        // The link is for tunnels: the desktop's state and the cluster's room stay Karmada's.
+        // Nothing was asked of the agent that Karmada carries.
         assertThat(agent.log()).doesNotContain("refused command");
       }
     }
-  }
-
-  /** Karmada's propagation: the member gets the Desktop the gateway wrote to Karmada. */
-  private void propagate(MemberCluster k8s, String name) {
-    GenericKubernetesResource written = karmada.desktop(name).get();
-    assertThat(written).as("the Desktop on Karmada").isNotNull();
-    GenericKubernetesResource copy = new GenericKubernetesResource();
-    copy.setApiVersion(written.getApiVersion());
-    copy.setKind(written.getKind());
-    copy.setMetadata(
-        new ObjectMetaBuilder()
-            .withName(name)
-            .withNamespace(NS)
-            .withLabels(written.getMetadata().getLabels())
-            .withAnnotations(written.getMetadata().getAnnotations())
-            .build());
-    copy.setAdditionalProperty("spec", written.getAdditionalProperties().get("spec"));
-    k8s.create(copy);
-  }
-
-  private static Service service(MemberCluster k8s, String name) {
-    return k8s.admin().services().inNamespace(NS).withName(name).get();
-  }
-
-  @SuppressWarnings("unchecked")
-  private static String memberState(MemberCluster k8s, String name) {
-    GenericKubernetesResource d = k8s.desktop(name);
-    Object status = d == null ? null : d.getAdditionalProperties().get("status");
-    return status instanceof Map<?, ?> m ? (String) ((Map<String, Object>) m).get("state") : null;
   }
 
   @SuppressWarnings("unchecked")
