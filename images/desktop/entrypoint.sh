@@ -46,10 +46,11 @@
 #                          (the microphone)
 #   OPENCDI_AUDIO_TCP      instead of OPENCDI_AUDIO_SOCKET, IPv4:PORT: the same sound served on
 #                          TCP, where no host process can reach a Unix socket of the session (a
-#                          gVisor sandbox); only OPENCDI_AUDIO_PEER may connect
+#                          gVisor sandbox, a Kubernetes Pod); only OPENCDI_AUDIO_PEER may connect
 #   OPENCDI_MIC_TCP        with OPENCDI_AUDIO_TCP: the microphone on IPv4:PORT, likewise
 #   OPENCDI_AUDIO_PEER     with OPENCDI_AUDIO_TCP: the one IPv4 address (the runtime's end of the
-#                          sandbox's link) whose connections are served; without it, no sound
+#                          sandbox's link), or IPv4 range from /8 to /32 (the agent pods'
+#                          addresses), whose connections are served; without it, no sound
 #   HOME                   the user's home: the persistent volume    (required, created if absent)
 #
 # The X display accepts only clients holding its cookie: a fresh one each start, written to
@@ -405,16 +406,19 @@ await_printer() {
 audio_pids=()
 start_audio() {
   [[ -n "${OPENCDI_AUDIO_SOCKET:-}" || -n "${OPENCDI_AUDIO_TCP:-}" ]] || return 0
-  local sound_at mic_at="" ipv4='^([0-9]{1,3}\.){3}[0-9]{1,3}'
+  local sound_at mic_at="" ipv4='^([0-9]{1,3}\.){3}[0-9]{1,3}' prefix='/([89]|[12][0-9]|3[0-2])'
   if [[ -n "${OPENCDI_AUDIO_TCP:-}" ]]; then
-    # Served on the sandbox's own address to the runtime's end of its link alone (socat's range):
-    # nothing else on that link, and no other desktop, is answered.
-    if ! [[ "${OPENCDI_AUDIO_PEER:-}" =~ $ipv4$ && "$OPENCDI_AUDIO_TCP" =~ $ipv4:[0-9]{1,5}$ \
+    # Served on the sandbox's own address to the runtime's end of its link alone, or in a Pod to
+    # the agent pods' range (socat's range): nothing else on that link, and no other desktop, is
+    # answered. Never to everybody: no range wider than /8.
+    if ! [[ "${OPENCDI_AUDIO_PEER:-}" =~ $ipv4($prefix)?$ && "$OPENCDI_AUDIO_TCP" =~ $ipv4:[0-9]{1,5}$ \
       && ( -z "${OPENCDI_MIC_TCP:-}" || "$OPENCDI_MIC_TCP" =~ $ipv4:[0-9]{1,5}$ ) ]]; then
-      log "warning: no sound: OPENCDI_AUDIO_TCP and OPENCDI_MIC_TCP must be IPv4:PORT and OPENCDI_AUDIO_PEER an IPv4 address"
+      log "warning: no sound: OPENCDI_AUDIO_TCP and OPENCDI_MIC_TCP must be IPv4:PORT and OPENCDI_AUDIO_PEER an IPv4 address or range from /8 to /32"
       return 0
     fi
-    local tcp="reuseaddr,fork,range=$OPENCDI_AUDIO_PEER/32"
+    local peer="$OPENCDI_AUDIO_PEER"
+    [[ "$peer" == */* ]] || peer="$peer/32"
+    local tcp="reuseaddr,fork,range=$peer"
     sound_at="TCP4-LISTEN:${OPENCDI_AUDIO_TCP##*:},bind=${OPENCDI_AUDIO_TCP%:*},$tcp"
     [[ -z "${OPENCDI_MIC_TCP:-}" ]] \
       || mic_at="TCP4-LISTEN:${OPENCDI_MIC_TCP##*:},bind=${OPENCDI_MIC_TCP%:*},$tcp"

@@ -348,6 +348,28 @@ class AgentChartTest {
         .containsExactly("10.20.30.40/32");
     // The gateway listens on 8443 here; the agent may dial it.
     assertThat(egressPorts(policy(r, Charts.NAMESPACE))).contains(8443);
+
+    // Desktops have sound: the agent learns the range to serve it to, and the agent alone reaches
+    // the sound ports, as the display's.
+    assertThat(env(agent)).containsEntry("OPENCDI_AGENT_KUBERNETES_SOUND_FROM", "10.244.0.0/16");
+    assertThat(desktops.getSpec().getIngress())
+        .singleElement()
+        .satisfies(
+            in ->
+                assertThat(in.getPorts())
+                    .extracting(p -> p.getPort().getIntVal())
+                    .containsExactly(5901, 5910, 5911));
+    assertThat(egressPorts(policy(r, Charts.NAMESPACE))).contains(5901, 5910, 5911);
+    assertThat(
+            env(
+                Charts.render(AGENT, MEMBER)
+                    .one(Deployment.class)
+                    .getSpec()
+                    .getTemplate()
+                    .getSpec()
+                    .getContainers()
+                    .get(0)))
+        .doesNotContainKey("OPENCDI_AGENT_KUBERNETES_SOUND_FROM");
   }
 
   @Test
@@ -390,6 +412,8 @@ class AgentChartTest {
     assertRefused(Map.of("desktops.startFailureAfter", "0s"), "startFailureAfter");
     assertRefused(Map.of("desktops.podSecurity", "none"), "podSecurity");
     assertRefused(Map.of("desktops.imageVolumes", "yes"), "imageVolumes");
+    // Sound served to everybody is refused: a range no wider than /8.
+    assertRefused(Map.of("desktops.soundFrom", "0.0.0.0/0"), "soundFrom");
     assertRefused(Map.of("longhorn.storageClass.dataLocality", "nearby"), "dataLocality");
   }
 

@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import io.opencdi.agent.runtime.TcpDesktopAudio;
 import io.opencdi.agent.runtime.kubernetes.crd.Desktop;
 import io.opencdi.agent.runtime.kubernetes.crd.DesktopResourceSpec;
 import io.opencdi.agent.runtime.kubernetes.crd.DesktopSnapshot;
@@ -43,6 +44,12 @@ public final class DesktopResources {
   public static final String CONTAINER = "desktop";
 
   public static final String DISPLAY_PORT_NAME = "vnc";
+
+  /** The container port and Service port on which a desktop serves its sound (ADR 0044). */
+  public static final String SOUND_PORT_NAME = "sound";
+
+  /** The container port and Service port on which a desktop takes its microphone. */
+  public static final String MICROPHONE_PORT_NAME = "microphone";
 
   /** Where the home volume is mounted in the desktop container. */
   public static final String HOME = "/home/desktop";
@@ -322,7 +329,52 @@ public final class DesktopResources {
     }
     Pod built = pod.build();
     addLayers(built, spec, resources);
+    addSound(built);
     return built;
+  }
+
+  /**
+   * Has the entrypoint serve the session's sound and take its microphone on TCP (ADR 0044), to the
+   * agent pods' range alone, when the agent knows that range; the NetworkPolicy admits only the
+   * agent's pods to these ports.
+   */
+  private void addSound(Pod pod) {
+    if (settings.soundFrom().isEmpty()) {
+      return;
+    }
+    var container = pod.getSpec().getContainers().get(0);
+    container
+        .getPorts()
+        .add(
+            new io.fabric8.kubernetes.api.model.ContainerPortBuilder()
+                .withName(SOUND_PORT_NAME)
+                .withContainerPort(TcpDesktopAudio.SOUND_PORT)
+                .withProtocol("TCP")
+                .build());
+    container
+        .getPorts()
+        .add(
+            new io.fabric8.kubernetes.api.model.ContainerPortBuilder()
+                .withName(MICROPHONE_PORT_NAME)
+                .withContainerPort(TcpDesktopAudio.MICROPHONE_PORT)
+                .withProtocol("TCP")
+                .build());
+    container
+        .getEnv()
+        .addAll(
+            List.of(
+                new EnvVarBuilder()
+                    .withName("OPENCDI_AUDIO_TCP")
+                    .withValue("0.0.0.0:" + TcpDesktopAudio.SOUND_PORT)
+                    .build(),
+                new EnvVarBuilder()
+                    .withName("OPENCDI_MIC_TCP")
+                    .withValue("0.0.0.0:" + TcpDesktopAudio.MICROPHONE_PORT)
+                    .build(),
+                new EnvVarBuilder()
+                    .withName("OPENCDI_AUDIO_PEER")
+                    .withValue(settings.soundFrom().get())
+                    .build()));
   }
 
   /**
@@ -431,11 +483,32 @@ public final class DesktopResources {
         .withPort(displayPort(desktop))
         .withTargetPort(new IntOrString(DISPLAY_PORT_NAME))
         .endPort()
+        .addAllToPorts(soundPorts())
         .endSpec()
         .build();
   }
 
-  /** Lets only the agent's pods reach the display port; nothing else gets in. */
+  /** The Service's sound ports, when desktops have sound. */
+  private List<io.fabric8.kubernetes.api.model.ServicePort> soundPorts() {
+    if (settings.soundFrom().isEmpty()) {
+      return List.of();
+    }
+    return List.of(
+        new io.fabric8.kubernetes.api.model.ServicePortBuilder()
+            .withName(SOUND_PORT_NAME)
+            .withProtocol("TCP")
+            .withPort(TcpDesktopAudio.SOUND_PORT)
+            .withTargetPort(new IntOrString(SOUND_PORT_NAME))
+            .build(),
+        new io.fabric8.kubernetes.api.model.ServicePortBuilder()
+            .withName(MICROPHONE_PORT_NAME)
+            .withProtocol("TCP")
+            .withPort(TcpDesktopAudio.MICROPHONE_PORT)
+            .withTargetPort(new IntOrString(MICROPHONE_PORT_NAME))
+            .build());
+  }
+
+  /** Lets only the agent's pods reach the display port (and sound's); nothing else gets in. */
   public NetworkPolicy networkPolicy(Desktop desktop) {
     String name = desktop.getMetadata().getName();
     return new NetworkPolicyBuilder()
@@ -458,6 +531,15 @@ public final class DesktopResources {
         .withProtocol("TCP")
         .withPort(new IntOrString(displayPort(desktop)))
         .endPort()
+        .addAllToPorts(
+            soundPorts().stream()
+                .map(
+                    p ->
+                        new io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPortBuilder()
+                            .withProtocol("TCP")
+                            .withPort(new IntOrString(p.getPort()))
+                            .build())
+                .toList())
         .endIngress()
         .endSpec()
         .build();

@@ -2,6 +2,7 @@ package io.opencdi.agent.runtime.kubernetes;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.opencdi.agent.runtime.Admission;
+import io.opencdi.agent.runtime.DesktopAudio;
 import io.opencdi.agent.runtime.DesktopRuntime;
 import io.opencdi.agent.runtime.DisplayEndpoint;
 import io.opencdi.agent.runtime.RuntimeListener;
@@ -228,6 +229,12 @@ public final class KubernetesRuntime implements DesktopRuntime {
   @Override
   public Optional<DisplayEndpoint> display(String cluster, String desktopId) {
     return running.display(cluster, desktopId);
+  }
+
+  /** The desktop's sound through its Service (ADR 0044); none unless desktops have sound. */
+  @Override
+  public Optional<DesktopAudio> audio(String cluster, String desktopId) {
+    return running.audio(cluster, desktopId);
   }
 
   /**

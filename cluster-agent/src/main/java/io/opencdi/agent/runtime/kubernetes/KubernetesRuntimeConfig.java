@@ -78,6 +78,14 @@ public interface KubernetesRuntimeConfig {
   @WithDefault("true")
   boolean imageVolumes();
 
+  /**
+   * The IPv4 range (CIDR, /8 or longer) the agent's pods get their addresses from, for example the
+   * cluster's pod CIDR or the agent node pool's. Desktops serve their sound on TCP to that range
+   * alone, behind the NetworkPolicy that admits only the agent's pods (ADR 0044). Unset: Kubernetes
+   * desktops have no sound.
+   */
+  Optional<String> soundFrom();
+
   /** The settings as plain values. */
   default KubernetesSettings settings() {
     return new KubernetesSettings(
@@ -93,6 +101,7 @@ public interface KubernetesRuntimeConfig {
         capacityDebounce(),
         startFailureAfter(),
         startDeadline(),
-        imageVolumes());
+        imageVolumes(),
+        soundFrom());
   }
 }

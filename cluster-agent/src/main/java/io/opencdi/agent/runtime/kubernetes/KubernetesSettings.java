@@ -26,6 +26,9 @@ import java.util.Optional;
  * @param imageVolumes true: a desktop's application layers are image volumes (Kubernetes 1.33 or
  *     later with the ImageVolume feature); false: each layer is copied into an emptyDir by an init
  *     container that runs the layer's image
+ * @param soundFrom the IPv4 range (CIDR, prefix /8 or longer) the agent's pods have their addresses
+ *     in: a desktop serves its sound on TCP to that range alone, behind its NetworkPolicy (ADR
+ *     0044); empty: desktops have no sound
  */
 public record KubernetesSettings(
     String clusterName,
@@ -40,7 +43,13 @@ public record KubernetesSettings(
     Duration capacityDebounce,
     Duration startFailureAfter,
     Duration startDeadline,
-    boolean imageVolumes) {
+    boolean imageVolumes,
+    Optional<String> soundFrom) {
+  /** An IPv4 range, /8 to /32: never the whole Internet. */
+  private static final java.util.regex.Pattern CIDR =
+      java.util.regex.Pattern.compile(
+          "((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])"
+              + "/([89]|[12][0-9]|3[0-2])");
 
   public KubernetesSettings {
     agentPodLabels = Map.copyOf(agentPodLabels);
@@ -58,6 +67,14 @@ public record KubernetesSettings(
       throw new IllegalArgumentException(
           "opencdi.agent.kubernetes.start-deadline must be a positive duration, got "
               + startDeadline);
+    }
+    soundFrom = soundFrom == null ? Optional.empty() : soundFrom.filter(r -> !r.isBlank());
+    if (soundFrom.isPresent() && !CIDR.matcher(soundFrom.get()).matches()) {
+      throw new IllegalArgumentException(
+          "opencdi.agent.kubernetes.sound-from must be an IPv4 range from /8 to /32 (the agent"
+              + " pods' addresses, e.g. 10.244.0.0/16), got '"
+              + soundFrom.get()
+              + "'");
     }
     if (agentPodLabels.isEmpty()) {
       throw new IllegalArgumentException(
@@ -80,7 +97,8 @@ public record KubernetesSettings(
         capacityDebounce,
         startFailureAfter,
         startDeadline,
-        value);
+        value,
+        soundFrom);
   }
 
   /** The refusal of a command for {@code name}, a cluster this agent does not serve. */

@@ -5,7 +5,9 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.metrics.v1beta1.NodeMetrics;
 import io.fabric8.kubernetes.api.model.metrics.v1beta1.PodMetrics;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.opencdi.agent.runtime.DesktopAudio;
 import io.opencdi.agent.runtime.DisplayEndpoint;
+import io.opencdi.agent.runtime.TcpDesktopAudio;
 import io.opencdi.protocol.DesktopState;
 import io.opencdi.protocol.DesktopStatus;
 import io.opencdi.protocol.DesktopUsage;
@@ -63,6 +65,33 @@ final class RunningDesktops {
     String ip = service.getSpec().getClusterIP();
     String host = ip != null && !ip.isBlank() && !"None".equals(ip) ? ip : name + "." + ns + ".svc";
     return Optional.of(new DisplayEndpoint(host, service.getSpec().getPorts().get(0).getPort()));
+  }
+
+  /**
+   * The sound of a {@code RUNNING} desktop (ADR 0044): its Service's sound ports, which exist only
+   * when desktops have sound ({@code sound-from}).
+   */
+  Optional<DesktopAudio> audio(String cluster, String desktopId) {
+    return display(cluster, desktopId)
+        .flatMap(
+            display -> {
+              Service service = cache.service(DesktopNames.desktop(desktopId));
+              Integer sound = servicePort(service, DesktopResources.SOUND_PORT_NAME);
+              Integer microphone = servicePort(service, DesktopResources.MICROPHONE_PORT_NAME);
+              return sound == null || microphone == null
+                  ? Optional.empty()
+                  : Optional.of(new TcpDesktopAudio(display.host(), sound, microphone));
+            });
+  }
+
+  private static Integer servicePort(Service service, String name) {
+    return service == null
+        ? null
+        : service.getSpec().getPorts().stream()
+            .filter(p -> name.equals(p.getName()))
+            .map(io.fabric8.kubernetes.api.model.ServicePort::getPort)
+            .findFirst()
+            .orElse(null);
   }
 
   /**

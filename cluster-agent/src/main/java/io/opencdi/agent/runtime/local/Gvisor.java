@@ -1,6 +1,7 @@
 package io.opencdi.agent.runtime.local;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.opencdi.agent.runtime.TcpDesktopAudio;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -147,9 +148,9 @@ final class Gvisor {
       sandboxEnv.put("OPENCDI_DISPLAY", "1");
       sandboxEnv.put("OPENCDI_VNC_PORT", Integer.toString(vncPort));
       sandboxEnv.put("OPENCDI_VNC_LISTEN", sandboxIp);
-      // Sound on the sandbox's address, for the host's end of its link alone (SandboxAudio).
-      sandboxEnv.put("OPENCDI_AUDIO_TCP", sandboxIp + ":" + SandboxAudio.SOUND_PORT);
-      sandboxEnv.put("OPENCDI_MIC_TCP", sandboxIp + ":" + SandboxAudio.MICROPHONE_PORT);
+      // Sound on the sandbox's address, for the host's end of its link alone (TcpDesktopAudio).
+      sandboxEnv.put("OPENCDI_AUDIO_TCP", sandboxIp + ":" + TcpDesktopAudio.SOUND_PORT);
+      sandboxEnv.put("OPENCDI_MIC_TCP", sandboxIp + ":" + TcpDesktopAudio.MICROPHONE_PORT);
       sandboxEnv.put("OPENCDI_AUDIO_PEER", hostIp);
       Files.createDirectories(bundleDir);
       JSON.writerWithDefaultPrettyPrinter()

@@ -7,6 +7,7 @@ import io.opencdi.agent.runtime.DesktopRuntime;
 import io.opencdi.agent.runtime.DisplayEndpoint;
 import io.opencdi.agent.runtime.RuntimeListener;
 import io.opencdi.agent.runtime.RuntimeListeners;
+import io.opencdi.agent.runtime.TcpDesktopAudio;
 import io.opencdi.protocol.ClusterReport;
 import io.opencdi.protocol.DesktopSpec;
 import io.opencdi.protocol.DesktopStatus;
@@ -167,7 +168,7 @@ public final class LocalRuntime implements DesktopRuntime {
 
   /**
    * Its sound through the sockets beside its display's (ADR 0044); a gVisor desktop's on its
-   * sandbox's address, as its display is ({@link SandboxAudio}).
+   * sandbox's address, as its display is ({@link TcpDesktopAudio}).
    */
   @Override
   public Optional<DesktopAudio> audio(String cluster, String desktopId) {
@@ -175,7 +176,7 @@ public final class LocalRuntime implements DesktopRuntime {
         .flatMap(
             launch ->
                 launch.sandbox() != null
-                    ? Optional.of(new SandboxAudio(launch.sandbox().sandboxIp()))
+                    ? Optional.of(TcpDesktopAudio.at(launch.sandbox().sandboxIp()))
                     : Optional.ofNullable(launch.relay())
                         .map(relay -> LocalDesktopAudio.beside(relay.socketPath(), launch.uid())));
   }

@@ -16,8 +16,10 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.opencdi.agent.runtime.Admission;
+import io.opencdi.agent.runtime.DesktopAudio;
 import io.opencdi.agent.runtime.DisplayEndpoint;
 import io.opencdi.agent.runtime.RuntimeListener;
+import io.opencdi.agent.runtime.TcpDesktopAudio;
 import io.opencdi.agent.runtime.kubernetes.crd.Desktop;
 import io.opencdi.agent.runtime.kubernetes.crd.DesktopSnapshot;
 import io.opencdi.agent.runtime.kubernetes.crd.DesktopSnapshotSpec;
@@ -315,6 +317,89 @@ class KubernetesRuntimeTest {
     assertThat(statuses.subList(before, statuses.size()))
         .extracting(DesktopStatus::state)
         .containsExactly(DesktopState.RUNNING);
+  }
+
+  /**
+   * A Kubernetes desktop's sound (ADR 0044): the Pod serves it on TCP to the agent pods' range, the
+   * Service and the NetworkPolicy carry its ports for the agent alone, and the runtime reads the
+   * sound and writes the microphone through the Service. A server on this host stands in for the
+   * Pod's two ports.
+   */
+  @Test
+  void aDesktopServesItsSoundToTheAgentThroughItsService() throws Exception {
+    startRuntime();
+    runtime.start(spec());
+    eventually().until(() -> pod(NAME) != null);
+    var container = pod(NAME).getSpec().getContainers().get(0);
+    assertThat(container.getPorts())
+        .extracting(p -> p.getName() + ":" + p.getContainerPort())
+        .containsExactly("vnc:5901", "sound:5910", "microphone:5911");
+    assertThat(container.getEnv())
+        .extracting(e -> e.getName() + "=" + e.getValue())
+        .contains(
+            "OPENCDI_AUDIO_TCP=0.0.0.0:5910",
+            "OPENCDI_MIC_TCP=0.0.0.0:5911",
+            "OPENCDI_AUDIO_PEER=" + MockCluster.SOUND_FROM);
+    Service service = cluster.admin.services().inNamespace(NS).withName(NAME).get();
+    assertThat(service.getSpec().getPorts())
+        .extracting(p -> p.getName() + ":" + p.getPort() + "->" + p.getTargetPort().getStrVal())
+        .containsExactly("vnc:5901->vnc", "sound:5910->sound", "microphone:5911->microphone");
+    NetworkPolicy policy =
+        cluster
+            .admin
+            .network()
+            .networkPolicies()
+            .inNamespace(NS)
+            .withName(DesktopNames.networkPolicy(NAME))
+            .get();
+    assertThat(policy.getSpec().getIngress())
+        .singleElement()
+        .satisfies(
+            rule ->
+                assertThat(rule.getPorts())
+                    .extracting(p -> p.getPort().getIntVal())
+                    .containsExactly(5901, 5910, 5911));
+    assertThat(runtime.audio(CLUSTER, ID)).as("no sound before it runs").isEmpty();
+
+    kubeletRuns(NAME, "node-a");
+    eventually().until(() -> lastState(ID) == DesktopState.RUNNING);
+    try (java.net.ServerSocket sound = new java.net.ServerSocket(0, 1, loopback());
+        java.net.ServerSocket microphone = new java.net.ServerSocket(0, 1, loopback())) {
+      // The Service as kube-proxy serves it here: its address and ports lead to this host.
+      service = cluster.admin.services().inNamespace(NS).withName(NAME).get();
+      service.getSpec().setClusterIP("127.0.0.1");
+      service.getSpec().getPorts().get(1).setPort(sound.getLocalPort());
+      service.getSpec().getPorts().get(2).setPort(microphone.getLocalPort());
+      cluster.admin.services().inNamespace(NS).resource(service).update();
+      eventually()
+          .until(
+              () ->
+                  runtime
+                      .audio(CLUSTER, ID)
+                      .filter(
+                          a ->
+                              a.equals(
+                                  new TcpDesktopAudio(
+                                      "127.0.0.1",
+                                      sound.getLocalPort(),
+                                      microphone.getLocalPort())))
+                      .isPresent());
+      DesktopAudio audio = runtime.audio(CLUSTER, ID).orElseThrow();
+      try (var played = audio.sound();
+          var playing = sound.accept();
+          var mic = audio.microphone();
+          var heard = microphone.accept()) {
+        playing.getOutputStream().write(new byte[] {1, 2, 3, 4});
+        assertThat(played.readNBytes(4)).containsExactly(1, 2, 3, 4);
+        mic.write(new byte[] {5, 6});
+        mic.flush();
+        assertThat(heard.getInputStream().readNBytes(2)).containsExactly(5, 6);
+      }
+    }
+  }
+
+  private static java.net.InetAddress loopback() throws java.net.UnknownHostException {
+    return java.net.InetAddress.getByName("127.0.0.1");
   }
 
   @Test

@@ -51,6 +51,9 @@ final class MockCluster implements AutoCloseable {
         .start(Duration.ofSeconds(30));
   }
 
+  /** Where the agent's pods have their addresses in these tests. */
+  static final String SOUND_FROM = "10.244.0.0/16";
+
   static KubernetesSettings settings() {
     return settings(Duration.ofMinutes(10));
   }
@@ -69,7 +72,8 @@ final class MockCluster implements AutoCloseable {
         Duration.ofMillis(20),
         Duration.ofMinutes(3),
         startDeadline,
-        true);
+        true,
+        Optional.of(SOUND_FROM));
   }
 
   <T extends HasMetadata> T create(T object) {

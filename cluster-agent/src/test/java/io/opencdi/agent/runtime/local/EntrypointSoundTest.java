@@ -65,6 +65,35 @@ class EntrypointSoundTest {
         .contains("warning: no sound: OPENCDI_AUDIO_TCP and OPENCDI_MIC_TCP must be IPv4:PORT");
   }
 
+  /**
+   * In a Kubernetes Pod the peer is the agent pods' range (ADR 0044): a range from /8 to /32 passes
+   * the check (the desktop then goes on to start its sound: here it finds no PulseAudio), a wider
+   * one does not.
+   */
+  @Test
+  void soundOnTcpIsServedToARangeNoWiderThanSlashEight() throws Exception {
+    String script =
+        """
+        log() { printf '%s\\n' "$*" >&2; }
+        eval "$(/usr/bin/sed -n '/^audio_pids=()/,/^}/p' "$1")"
+        export XDG_RUNTIME_DIR="$2" PATH="$2/empty"
+        unset OPENCDI_AUDIO_SOCKET
+        for peer in 10.244.0.0/16 10.0.0.0/8 10.0.0.0/7 0.0.0.0/0 10.244.0.0/33; do
+          OPENCDI_AUDIO_TCP=0.0.0.0:5910 OPENCDI_MIC_TCP=0.0.0.0:5911 OPENCDI_AUDIO_PEER="$peer" \\
+            start_audio 2>&1 | /usr/bin/grep -o "is not installed\\|must be IPv4"; echo " <- $peer"
+        done
+        """;
+    Files.createDirectory(tmp.resolve("empty"));
+    HostCommands.Result result = runStartAudio(script);
+    assertThat(result.exitCode()).isZero();
+    assertThat(result.output())
+        .contains("is not installed\n <- 10.244.0.0/16")
+        .contains("is not installed\n <- 10.0.0.0/8")
+        .contains("must be IPv4\n <- 10.0.0.0/7")
+        .contains("must be IPv4\n <- 0.0.0.0/0")
+        .contains("must be IPv4\n <- 10.244.0.0/33");
+  }
+
   /** Runs {@code script} with the entrypoint's path as $1 and a scratch directory as $2. */
   private HostCommands.Result runStartAudio(String script) {
     return HostCommands.run(

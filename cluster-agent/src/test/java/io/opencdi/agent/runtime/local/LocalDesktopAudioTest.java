@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.jaredmdobson.concentus.OpusDecoder;
 import io.opencdi.agent.runtime.DesktopAudio;
+import io.opencdi.agent.runtime.TcpDesktopAudio;
 import io.opencdi.agent.tunnel.AudioTunnels;
 import io.opencdi.agent.tunnel.DialBack;
 import io.opencdi.agent.tunnel.Tones;
@@ -34,6 +35,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -300,7 +302,7 @@ class LocalDesktopAudioTest {
     Launch desktop = runtime.launch("g1").orElseThrow();
     String sandboxIp = desktop.sandbox().sandboxIp();
     DesktopAudio audio = runtime.audio("local", "g1").orElseThrow();
-    assertThat(audio).isEqualTo(new SandboxAudio(sandboxIp));
+    assertThat(audio).isEqualTo(TcpDesktopAudio.at(sandboxIp));
     String pulse = sandboxPulseServer(runtime);
     Path home = runtime.home("g1");
     writeAsUser(home.resolve("tone.raw"), Tones.pcm(440, 0.5, 10_000, 2), desktop.uid());
@@ -329,11 +331,11 @@ class LocalDesktopAudioTest {
                 inSandbox(
                     runtime,
                     pulse,
-                    "timeout 2.5 parec --raw --rate=48000 --channels=1 --format=s16le"
+                    "timeout 4 parec --raw --rate=48000 --channels=1 --format=s16le"
                         + " -d @DEFAULT_SOURCE@ > "
                         + home.resolve("mic.raw")));
-    Thread.sleep(700);
-    speak(audio, Tones.pcm(1000, 1.0, 8_000, 1));
+    // Spoken until the recording ends: the recorder may take a while to start in the sandbox.
+    speakUntil(audio, Tones.pcm(1000, 1.0, 8_000, 1), recording);
     recording.get(WAIT.toSeconds(), TimeUnit.SECONDS);
     byte[] recorded = Files.readAllBytes(home.resolve("mic.raw"));
     assertThat(Tones.contains(Tones.samples(recorded, recorded.length), 1, 1000, 440, 5_000))
@@ -343,7 +345,7 @@ class LocalDesktopAudioTest {
     assertThat(runtime.start(LocalDesktops.spec("r1")).accepted()).isTrue();
     statuses.awaitState("r1", RUNNING, START);
     Launch other = runtime.launch("r1").orElseThrow();
-    for (int port : List.of(SandboxAudio.SOUND_PORT, SandboxAudio.MICROPHONE_PORT)) {
+    for (int port : List.of(TcpDesktopAudio.SOUND_PORT, TcpDesktopAudio.MICROPHONE_PORT)) {
       HostCommands.Result probeFromDesktop =
           DesktopShell.run(
               other,
@@ -398,6 +400,21 @@ class LocalDesktopAudioTest {
       for (int off = 0; off < voice.length; off += AudioCodec.FRAME_SAMPLES * 2) {
         microphone.write(voice, off, AudioCodec.FRAME_SAMPLES * 2);
         Thread.sleep(AudioCodec.FRAME_MILLIS);
+      }
+    }
+  }
+
+  /** Speaks {@code voice} into the microphone over and over until {@code done}. */
+  private static void speakUntil(DesktopAudio audio, byte[] voice, Future<?> done)
+      throws Exception {
+    try (OutputStream microphone = audio.microphone()) {
+      while (!done.isDone()) {
+        for (int off = 0;
+            off < voice.length && !done.isDone();
+            off += AudioCodec.FRAME_SAMPLES * 2) {
+          microphone.write(voice, off, AudioCodec.FRAME_SAMPLES * 2);
+          Thread.sleep(AudioCodec.FRAME_MILLIS);
+        }
       }
     }
   }
