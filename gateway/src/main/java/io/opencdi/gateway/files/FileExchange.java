@@ -32,6 +32,8 @@ final class FileExchange implements Tunnels.Waiter {
   private final String name;
   private final long maxBytes;
   private final String policy;
+  private final long stallMillis;
+  private long stallTimer = -1;
   private Runnable forget = () -> {};
   private ServerWebSocket tunnel;
   private boolean done;
@@ -39,8 +41,15 @@ final class FileExchange implements Tunnels.Waiter {
   private long moved;
   private final StringBuilder text = new StringBuilder();
 
-  FileExchange(RoutingContext rc, FileOpen.Op op, String name, long maxBytes, String policy) {
+  FileExchange(
+      RoutingContext rc,
+      FileOpen.Op op,
+      String name,
+      long maxBytes,
+      String policy,
+      long stallMillis) {
     this.rc = rc;
+    this.stallMillis = stallMillis;
     this.op = op;
     this.name = name;
     this.maxBytes = maxBytes;
@@ -199,10 +208,42 @@ final class FileExchange implements Tunnels.Waiter {
     response.write(data);
     if (response.writeQueueFull()) {
       tunnel.pause();
-      response.drainHandler(v -> tunnel.resume());
+      stalling();
+      response.drainHandler(
+          v -> {
+            moving();
+            tunnel.resume();
+          });
       if (!response.writeQueueFull()) {
+        moving();
         tunnel.resume();
       }
+    }
+  }
+
+  /** One side stopped taking what the other sends: the transfer ends if it stays so. */
+  private void stalling() {
+    if (stallTimer >= 0 || done) {
+      return;
+    }
+    stallTimer =
+        rc.vertx()
+            .setTimer(
+                stallMillis,
+                t -> {
+                  stallTimer = -1;
+                  fail(
+                      new FileRules.Refusal(
+                          408,
+                          "STALLED",
+                          "the transfer made no progress for " + stallMillis / 1000 + " s"));
+                });
+  }
+
+  private void moving() {
+    if (stallTimer >= 0) {
+      rc.vertx().cancelTimer(stallTimer);
+      stallTimer = -1;
     }
   }
 
@@ -225,8 +266,14 @@ final class FileExchange implements Tunnels.Waiter {
           }
           if (tunnel.writeQueueFull()) {
             request.pause();
-            tunnel.drainHandler(v -> request.resume());
+            stalling();
+            tunnel.drainHandler(
+                v -> {
+                  moving();
+                  request.resume();
+                });
             if (!tunnel.writeQueueFull()) {
+              moving();
               request.resume();
             }
           }
@@ -276,6 +323,7 @@ final class FileExchange implements Tunnels.Waiter {
   /** Ends the tunnel (an upload without its end leaves nothing in the home). */
   private void finish() {
     done = true;
+    moving();
     if (tunnel != null && !tunnel.isClosed()) {
       tunnel.close((short) 1000, "done");
     }

@@ -193,7 +193,8 @@ public class FileRoutes {
             op,
             name,
             target.facts().maxBytes(),
-            folder == FileOpen.Folder.PRINTS ? null : policyOf(target.facts()));
+            folder == FileOpen.Folder.PRINTS ? null : policyOf(target.facts()),
+            config.stallTimeout().toMillis());
     Runnable forget =
         tunnels.requestTunnel(
             target.clusterId(),

@@ -13,4 +13,13 @@ public interface FilesConfig {
    */
   @WithDefault("8")
   int maxPerUser();
+
+  /**
+   * Longest time a transfer may stand still because one side does not take what the other sends (a
+   * browser that stopped reading a download, an agent that stopped taking an upload): then it ends,
+   * the tunnel and the desktop's helper with it, and the request no longer counts against {@link
+   * #maxPerUser}. Without it, a stalled transfer would hold them until the HTTP idle timeout.
+   */
+  @WithDefault("60s")
+  java.time.Duration stallTimeout();
 }

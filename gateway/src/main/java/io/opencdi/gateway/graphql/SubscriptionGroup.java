@@ -178,6 +178,13 @@ final class SubscriptionGroup implements GraphQLExecution.Target, Subscriber<Exe
 
   @Override
   public void failed(Throwable t) {
+    if (isEnded()) {
+      // Every subscriber left while the execution started, and leaving ended its request context
+      // under it: nobody is told, and nothing went wrong for anyone.
+      LOG.debugf("a GraphQL subscription nobody listens to any more failed: %s", t);
+      destroyContext();
+      return;
+    }
     LOG.warn("a GraphQL subscription failed", t);
     JsonArray errors = GraphQLExecution.internalError();
     end().forEach(m -> m.error(errors));

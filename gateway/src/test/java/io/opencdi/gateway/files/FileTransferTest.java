@@ -109,6 +109,11 @@ class FileTransferTest {
         // download still arrives whole (DialBackTest shows the agent's end waiting behind frames
         // held paused).
         assertThat(downloadSlowly(alice, id, "figures.bin")).isEqualTo(figures);
+        // A user who stops reading a download does not hold its tunnel: after the stall timeout
+        // (4 s in tests) the gateway cuts the download, and what was on its way is all that comes.
+        assertThat(stalledDownload(alice, id, "figures.bin", Duration.ofSeconds(8)))
+            .as("bytes of a download read after standing still for twice the stall timeout")
+            .isLessThan(figures.length);
 
         // A name of any script arrives whole, and an empty file is a file.
         HttpResponse<String> unicode = upload(alice, id, "résumé 简历.txt", new byte[0]);
@@ -333,6 +338,40 @@ class FileTransferTest {
     socket.getOutputStream().write(random(10));
     socket.getOutputStream().flush();
     return socket;
+  }
+
+  /**
+   * Asks for {@code name} on a connection with a small receive buffer, reads nothing for {@code
+   * pause}, then reads what comes until the connection ends; returns the body bytes read.
+   */
+  private long stalledDownload(String token, String id, String name, Duration pause)
+      throws Exception {
+    try (java.net.Socket socket = new java.net.Socket()) {
+      socket.setReceiveBufferSize(16 * 1024);
+      socket.connect(new java.net.InetSocketAddress("localhost", base.getPort()));
+      String head =
+          "GET "
+              + uri(id, name).getRawPath()
+              + " HTTP/1.1\r\nHost: localhost:"
+              + base.getPort()
+              + "\r\nAuthorization: Bearer "
+              + token
+              + "\r\n\r\n";
+      socket.getOutputStream().write(head.getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      Thread.sleep(pause.toMillis());
+      socket.setSoTimeout((int) WAIT.toMillis());
+      long read = 0;
+      byte[] chunk = new byte[64 * 1024];
+      try (java.io.InputStream in = socket.getInputStream()) {
+        for (int n = in.read(chunk); n >= 0; n = in.read(chunk)) {
+          read += n;
+        }
+      } catch (java.net.SocketException reset) {
+        // cut by the gateway
+      }
+      return read;
+    }
   }
 
   /** Downloads {@code name} reading 64 KiB at a time with a pause between reads. */
