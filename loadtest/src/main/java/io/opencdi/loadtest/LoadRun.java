@@ -70,9 +70,20 @@ public final class LoadRun {
     }
   }
 
-  /** The agent's live heap in KiB (after a full GC; -1 when jcmd cannot tell). */
+  /**
+   * The agents' live heap in KiB, summed over their processes (after a full GC; -1 when jcmd cannot
+   * tell for one of them).
+   */
   public long agentLiveHeapKiB() {
-    return HeapProbe.usedKiB(harness.agent().pid());
+    long sum = 0;
+    for (JavaProcess agent : harness.agents()) {
+      long kib = HeapProbe.usedKiB(agent.pid());
+      if (kib < 0) {
+        return -1;
+      }
+      sum += kib;
+    }
+    return sum;
   }
 
   /**
@@ -81,7 +92,7 @@ public final class LoadRun {
    */
   public Map<String, Double> cpuPercent(Duration window) {
     List<JavaProcess> all = new ArrayList<>(harness.gateways());
-    all.add(harness.agent());
+    all.addAll(harness.agents());
     Map<String, Long> before = new LinkedHashMap<>();
     all.forEach(p -> before.put(p.name(), CpuTicks.of(p.pid())));
     long start = System.nanoTime();

@@ -28,6 +28,44 @@ public final class Fleet {
         .toList();
   }
 
+  /**
+   * The fleet file of agent {@code agent} (from 0) of {@link Settings#agents}: every {@code
+   * agents}-th cluster of {@link #clusterNames}, written out as {@link #yaml} would generate it.
+   */
+  public static String yaml(Settings s, int agent) {
+    if (s.agents() == 1) {
+      return yaml(s);
+    }
+    StringBuilder b = new StringBuilder("# Generated for one load run: agent ").append(agent + 1);
+    b.append(" of ").append(s.agents()).append(".\nclusters:\n");
+    List<String> names = clusterNames(s);
+    for (int i = agent; i < names.size(); i += s.agents()) {
+      String region = REGIONS.get(i % REGIONS.size());
+      // The zone generate gives the i-th cluster: its region's zones in turn.
+      char zone = (char) ('a' + (i / REGIONS.size()) % 3);
+      b.append(
+          """
+            - name: %s
+              region: %s
+              zone: %s-%s
+              runtimeClasses: [runc, gvisor]
+              storageClasses: [longhorn]
+              cachedImages: [opencdi/desktop-openbox:0.1]
+              nodes: { count: %d, cpuMillis: %d, memoryMiB: %d, maxDesktops: %d }
+          """
+              .formatted(
+                  names.get(i),
+                  region,
+                  region,
+                  zone,
+                  s.nodesPerCluster(),
+                  NODE_CPU_MILLIS,
+                  NODE_MEMORY_MIB,
+                  s.maxDesktopsPerNode()));
+    }
+    return b.toString();
+  }
+
   /** The fleet file's YAML. */
   public static String yaml(Settings s) {
     return """

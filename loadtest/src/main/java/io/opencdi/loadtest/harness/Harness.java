@@ -110,7 +110,9 @@ public final class Harness implements AutoCloseable {
       // One after another: the first applies the migrations and seeds the admin and templates.
       startGateway(i, tokens, agentToken);
     }
-    startAgent(agentToken);
+    for (int a = 0; a < settings.agents(); a++) {
+      startAgent(a, agentToken);
+    }
     createUsers(tokens, quotaPerUser);
     awaitFleet();
     log(
@@ -234,38 +236,44 @@ public final class Harness implements AutoCloseable {
     };
   }
 
-  private void startAgent(String agentToken) {
-    Path dir = settings.runDir().resolve("agent");
+  /**
+   * Starts agent {@code index} (from 0) with its share of the fleet. Several agents share the
+   * bootstrap token, so they are one agent with a link per process, each link announcing its own
+   * clusters.
+   */
+  private void startAgent(int index, String agentToken) {
+    String name = settings.agents() == 1 ? "agent" : "agent-" + (index + 1);
+    Path dir = settings.runDir().resolve(name);
     Path fleet = dir.resolve("fleet.yaml");
     try {
       Files.createDirectories(dir);
-      Files.writeString(fleet, Fleet.yaml(settings));
+      Files.writeString(fleet, Fleet.yaml(settings, index));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    String gateway = baseUrls.get(index % baseUrls.size());
     List<String> args =
         new ArrayList<>(
             List.of(
                 "-Xmx" + System.getProperty("loadtest.agentHeap", "768m"),
                 "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.http.port=0",
-                // The agent keeps one control channel, to the first gateway; commands from the
-                // other
-                // replicas reach it through the database (LISTEN/NOTIFY), as in production.
-                "-Dopencdi.agent.gateway-url=ws://127.0.0.1:" + port(baseUrls.get(0)),
+                // An agent keeps one control channel, to a gateway in turn; commands from the
+                // other replicas reach it through the database (LISTEN/NOTIFY), as in production.
+                "-Dopencdi.agent.gateway-url=ws://127.0.0.1:" + port(gateway),
                 "-Dopencdi.agent.fleet-file=" + fleet,
-                "-Dopencdi.agent.id=loadtest"));
+                "-Dopencdi.agent.id=loadtest" + (settings.agents() == 1 ? "" : "-" + (index + 1))));
     agentConfig.forEach((key, value) -> args.add("-D" + key + "=" + value));
     JavaProcess p =
         JavaProcess.start(
-            "agent",
+            name,
             settings.root().resolve("cluster-agent/target/quarkus-app/quarkus-run.jar"),
             args,
             Map.of("OPENCDI_AGENT_TOKEN", agentToken),
             dir.resolve("agent.log"));
     processes.add(p);
     p.awaitLog(WELCOMED, Duration.ofMinutes(6));
-    log("agent welcomed (pid " + p.pid() + ", log " + p.log() + ")");
+    log(name + " welcomed (pid " + p.pid() + ", log " + p.log() + ")");
   }
 
   /**
@@ -396,9 +404,9 @@ public final class Harness implements AutoCloseable {
     return processes.stream().filter(p -> p.name().startsWith("gateway")).toList();
   }
 
-  /** The cluster agent's process. */
-  public JavaProcess agent() {
-    return processes.stream().filter(p -> p.name().equals("agent")).findFirst().orElseThrow();
+  /** The cluster agents' processes. */
+  public List<JavaProcess> agents() {
+    return processes.stream().filter(p -> p.name().startsWith("agent")).toList();
   }
 
   /** Fails when a process of the run has died. */

@@ -10,6 +10,9 @@ import java.nio.file.Path;
  * @param desktops desktops the simulation creates
  * @param gateways gateway processes sharing the database (1 or 2); the simulation alternates
  *     between them, which stands in for a round-robin load balancer
+ * @param agents cluster agent processes sharing the fleet's clusters in turn (1-8), each linked to
+ *     a gateway in turn: past about 9,000 display connections one process runs out of file
+ *     descriptors (each connection takes two)
  * @param clusters simulated clusters of the fleet
  * @param nodesPerCluster nodes (node groups) per cluster
  * @param maxDesktopsPerNode desktop slots per node
@@ -23,6 +26,7 @@ import java.nio.file.Path;
 public record Settings(
     int desktops,
     int gateways,
+    int agents,
     int clusters,
     int nodesPerCluster,
     int maxDesktopsPerNode,
@@ -36,6 +40,10 @@ public record Settings(
   public Settings {
     if (gateways < 1 || gateways > 8) {
       throw new IllegalArgumentException("loadtest.gateways must be 1-8, was " + gateways);
+    }
+    if (agents < 1 || agents > 8 || agents > clusters) {
+      throw new IllegalArgumentException(
+          "loadtest.agents must be 1-8 and at most the clusters, was " + agents);
     }
     if (desktops < 1 || clusters < 1 || nodesPerCluster < 1 || users < 1 || rate <= 0) {
       throw new IllegalArgumentException(
@@ -53,6 +61,7 @@ public record Settings(
     return new Settings(
         integer("desktops", defaults.desktops()),
         integer("gateways", defaults.gateways()),
+        integer("agents", defaults.agents()),
         integer("clusters", defaults.clusters()),
         integer("nodesPerCluster", defaults.nodesPerCluster()),
         integer("maxDesktopsPerNode", defaults.maxDesktopsPerNode()),
@@ -76,6 +85,7 @@ public record Settings(
       int rampSeconds) {
     return new Settings(
         desktops,
+        1,
         1,
         clusters,
         nodesPerCluster,
