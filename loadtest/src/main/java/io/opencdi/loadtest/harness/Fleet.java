@@ -28,6 +28,15 @@ public final class Fleet {
         .toList();
   }
 
+  /** The clusters agent {@code agent} (from 0) of {@link Settings#agents} serves. */
+  public static List<String> clustersOf(Settings s, int agent) {
+    List<String> names = clusterNames(s);
+    return java.util.stream.IntStream.range(0, names.size())
+        .filter(i -> i % s.agents() == agent)
+        .mapToObj(names::get)
+        .toList();
+  }
+
   /**
    * The fleet file of agent {@code agent} (from 0) of {@link Settings#agents}: every {@code
    * agents}-th cluster of {@link #clusterNames}, written out as {@link #yaml} would generate it.

@@ -241,6 +241,8 @@ public final class Harness implements AutoCloseable {
    * bootstrap token, so they are one agent with a link per process, each link announcing its own
    * clusters.
    */
+  private static final String CLUSTER_SETTING = "opencdi.agent.simulated.shared-displays.";
+
   private void startAgent(int index, String agentToken) {
     String name = settings.agents() == 1 ? "agent" : "agent-" + (index + 1);
     Path dir = settings.runDir().resolve(name);
@@ -263,7 +265,15 @@ public final class Harness implements AutoCloseable {
                 "-Dopencdi.agent.gateway-url=ws://127.0.0.1:" + port(gateway),
                 "-Dopencdi.agent.fleet-file=" + fleet,
                 "-Dopencdi.agent.id=loadtest" + (settings.agents() == 1 ? "" : "-" + (index + 1))));
-    agentConfig.forEach((key, value) -> args.add("-D" + key + "=" + value));
+    // Settings that name a cluster (a shared display) go to the agent that serves it.
+    List<String> own = Fleet.clustersOf(settings, index);
+    agentConfig.forEach(
+        (key, value) -> {
+          if (!key.startsWith(CLUSTER_SETTING)
+              || own.contains(key.substring(CLUSTER_SETTING.length()))) {
+            args.add("-D" + key + "=" + value);
+          }
+        });
     JavaProcess p =
         JavaProcess.start(
             name,
