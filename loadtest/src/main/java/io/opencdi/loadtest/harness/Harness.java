@@ -264,6 +264,9 @@ public final class Harness implements AutoCloseable {
                 // other replicas reach it through the database (LISTEN/NOTIFY), as in production.
                 "-Dopencdi.agent.gateway-url=ws://127.0.0.1:" + port(gateway),
                 "-Dopencdi.agent.fleet-file=" + fleet,
+                // A viewer on another replica gets its tunnel dialled back to that replica's own
+                // address, ws://localhost:PORT here (opencdi.connect.replica-url unset).
+                "-Dopencdi.agent.dial-back-hosts=localhost",
                 "-Dopencdi.agent.id=loadtest" + (settings.agents() == 1 ? "" : "-" + (index + 1))));
     // Settings that name a cluster (a shared display) go to the agent that serves it.
     List<String> own = Fleet.clustersOf(settings, index);

@@ -36,7 +36,7 @@ class FleetTest {
     }
     assertThat(seen).containsExactlyInAnyOrderElementsOf(Fleet.clusterNames(s));
     assertThat(Fleet.clustersOf(s, 1))
-        .containsExactly("cn-east-002", "cn-north-005", "cn-east-008");
+        .containsExactly("cn-east-002", "cn-north-005", "us-east-008");
     assertThat(Fleet.yaml(settings(3, 10), 1)).contains("name: cn-east-002", "zone: cn-east-a");
     assertThat(Fleet.yaml(settings(3, 10), 1)).contains("name: cn-north-005", "zone: cn-north-b");
     // One agent keeps the generated fleet.
