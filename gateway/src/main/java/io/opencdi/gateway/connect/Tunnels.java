@@ -16,7 +16,7 @@ import io.opencdi.protocol.Message;
 import io.opencdi.protocol.TunnelOpen;
 import io.opencdi.protocol.TunnelRefused;
 import io.quarkus.runtime.StartupEvent;
-import io.quarkus.vertx.http.HttpServerStart;
+import io.quarkus.vertx.http.HttpServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketBase;
@@ -24,13 +24,13 @@ import io.vertx.core.json.JsonObject;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.time.Clock;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 /**
@@ -58,7 +58,7 @@ public class Tunnels {
   private final AgentRefusals refusals;
   private final ViewerPresence presence;
   private final Clock clock;
-  private volatile String localReplicaUrl;
+  @Inject HttpServer httpServer;
 
   public Tunnels(
       AgentLinks links,
@@ -87,17 +87,7 @@ public class Tunnels {
 
   /** Created at start-up, not at the first viewer: other replicas' requests must be heard. */
   void onStart(@Observes StartupEvent event) {
-    if (localReplicaUrl == null) {
-      localReplicaUrl =
-          "ws://localhost:"
-              + ConfigProvider.getConfig()
-                  .getOptionalValue("quarkus.http.port", Integer.class)
-                  .orElse(8080);
-    }
-  }
-
-  void started(@Observes HttpServerStart start) {
-    localReplicaUrl = "ws://localhost:" + start.options().getPort();
+    // Nothing to do: being created is what listens.
   }
 
   /**
@@ -301,7 +291,8 @@ public class Tunnels {
 
   /** The address agents dial back to for tunnels of viewers on this replica. */
   String replicaUrl() {
-    return config.replicaUrl().orElse(localReplicaUrl);
+    // The port the server listens on, also when it was asked for any free one (port 0).
+    return config.replicaUrl().orElseGet(() -> "ws://localhost:" + httpServer.getPort());
   }
 
   /** What {@link #claim} found. */

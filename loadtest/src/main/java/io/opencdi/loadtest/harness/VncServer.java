@@ -69,6 +69,8 @@ public final class VncServer implements AutoCloseable {
         while (System.nanoTime() < deadline && p.isAlive()) {
           try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            // A run that crashes before it closes its servers (or is killed) takes them along.
+            Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly, "xvnc-" + port));
             return new VncServer(p, port, log);
           } catch (IOException notYet) {
             Thread.sleep(50);
