@@ -1,5 +1,6 @@
 package io.opencdi.gateway.desktop;
 
+import io.opencdi.gateway.db.NodeGroupLocks;
 import io.opencdi.protocol.DesktopHealth;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
@@ -101,8 +102,11 @@ public class StatusRepository {
       desktops[i] = e.getValue().desktops;
       i++;
     }
-    return tx.preparedQuery(UPDATE_CAPACITY)
-        .execute(Tuple.of(cluster, name, cpu, memory, desktops))
+    return NodeGroupLocks.lock(tx, cluster, name)
+        .chain(
+            () ->
+                tx.preparedQuery(UPDATE_CAPACITY)
+                    .execute(Tuple.of(cluster, name, cpu, memory, desktops)))
         .replaceWithVoid();
   }
 

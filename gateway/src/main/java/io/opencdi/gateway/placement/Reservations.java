@@ -1,5 +1,6 @@
 package io.opencdi.gateway.placement;
 
+import io.opencdi.gateway.db.NodeGroupLocks;
 import io.opencdi.placement.model.Placement;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
@@ -95,8 +96,9 @@ public class Reservations {
       count[i] = Math.toIntExact(e.getValue()[2]);
       i++;
     }
-    return tx.preparedQuery(RESERVE_ALL)
-        .execute(Tuple.of(clusters, names, cpu, mem, count))
+    return NodeGroupLocks.lock(tx, clusters, names)
+        .chain(
+            () -> tx.preparedQuery(RESERVE_ALL).execute(Tuple.of(clusters, names, cpu, mem, count)))
         .map(
             rows -> {
               Set<Placement> lost = new HashSet<>(sums.keySet());
