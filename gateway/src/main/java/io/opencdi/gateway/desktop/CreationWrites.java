@@ -109,7 +109,7 @@ final class CreationWrites {
         scheduled,
         DesktopRequests.summary(scheduled, decisions.clusterName(scheduled.placement())));
     return reservations
-        .reserveAll(tx, List.of(item.want()))
+        .reserveWithoutWaiting(tx, item.want())
         .flatMap(
             lost -> {
               if (lost.isEmpty()) {

@@ -45,6 +45,10 @@ public class Reservations {
           + " and memory_mib - external_memory_mib - used_memory_mib >= ?2"
           + " and max_desktops - used_desktops >= 1";
 
+  private static final String TRY_LOCK =
+      "select 1 from node_group where cluster_id = $1 and name = $2"
+          + " for no key update skip locked";
+
   /** Room one desktop takes on one node group. */
   public record Want(Placement placement, long cpuMillis, long memoryMiB) {}
 
@@ -63,6 +67,26 @@ public class Reservations {
         .setParameter(4, placement.nodeGroup())
         .executeUpdate()
         .map(updated -> updated == 1);
+  }
+
+  /**
+   * Reserves {@code want} inside the caller's transaction without waiting: a node group another
+   * transaction holds counts as taken. For a row decided again after its batch reserved the rest:
+   * the batch holds node groups already, and waiting now for one out of their order could close a
+   * cycle with another batch (PostgreSQL would end one with a deadlock, failing all its creations);
+   * the row is decided again instead, elsewhere.
+   *
+   * @return the node group when it had no room or was held; empty when the room is reserved
+   */
+  public Uni<Set<Placement>> reserveWithoutWaiting(SqlConnection tx, Want want) {
+    return tx.preparedQuery(TRY_LOCK)
+        .execute(
+            Tuple.of(UUID.fromString(want.placement().clusterId()), want.placement().nodeGroup()))
+        .flatMap(
+            held ->
+                held.rowCount() == 0
+                    ? Uni.createFrom().item(Set.of(want.placement()))
+                    : reserveAll(tx, List.of(want)));
   }
 
   /**

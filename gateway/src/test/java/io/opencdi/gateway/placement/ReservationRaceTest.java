@@ -65,6 +65,45 @@ class ReservationRaceTest {
         .atMost(Duration.ofSeconds(30));
   }
 
+  /**
+   * A row decided again after its batch reserved the rest does not wait for a node group another
+   * batch holds (which could close a deadlock between the two): it counts the group as taken, and
+   * once the group is free it gets its room.
+   */
+  @Test
+  void aRowDecidedAgainDoesNotWaitForANodeGroupAnotherBatchHolds() {
+    Placement group = new Placement(cluster.toString(), "ng");
+    Reservations.Want want = new Reservations.Want(group, 2000, 1024);
+    Set<Placement> whileHeld =
+        pool.withTransaction(
+                holder ->
+                    holder
+                        .preparedQuery(
+                            "select 1 from node_group where cluster_id = $1 for no key update")
+                        .execute(Tuple.of(cluster))
+                        .flatMap(
+                            locked ->
+                                pool.withTransaction(
+                                    tx -> reservations.reserveWithoutWaiting(tx, want))))
+            .await()
+            .atMost(Duration.ofSeconds(10));
+    assertThat(whileHeld).as("held by another transaction: taken, at once").containsExactly(group);
+    Set<Placement> free =
+        pool.withTransaction(tx -> reservations.reserveWithoutWaiting(tx, want))
+            .await()
+            .atMost(Duration.ofSeconds(10));
+    assertThat(free).as("free again: reserved").isEmpty();
+    assertThat(
+            pool.preparedQuery("select used_desktops from node_group where cluster_id = $1")
+                .execute(Tuple.of(cluster))
+                .await()
+                .atMost(Duration.ofSeconds(10))
+                .iterator()
+                .next()
+                .getInteger(0))
+        .isEqualTo(1);
+  }
+
   @Test
   void theConditionalReservationGrantsExactlyTheRoomThereIs() {
     Placement group = new Placement(cluster.toString(), "ng");

@@ -141,6 +141,13 @@ public final class Harness implements AutoCloseable {
               .setServerConfig("synchronous_commit", DURABLE ? "on" : "off")
               .setServerConfig("full_page_writes", DURABLE ? "on" : "off")
               .setPGStartupWait(Duration.ofSeconds(60))
+              // The server's own log beside the others: a deadlock's or a slow lock's detail
+              // (which statements, which rows) is only there.
+              .setServerConfig("log_lock_waits", "on")
+              .setOutputRedirector(
+                  ProcessBuilder.Redirect.appendTo(dataDir.resolveSibling("postgres.log").toFile()))
+              .setErrorRedirector(
+                  ProcessBuilder.Redirect.appendTo(dataDir.resolveSibling("postgres.log").toFile()))
               .start();
       try (Connection c = postgres.getPostgresDatabase().getConnection();
           ResultSet rs =
