@@ -69,24 +69,33 @@ public class Reservations {
         .map(updated -> updated == 1);
   }
 
+  /** What {@link #reserveWithoutWaiting} found. */
+  public enum Attempt {
+    /** The room is reserved. */
+    RESERVED,
+    /** The node group has no room for it. */
+    NO_ROOM,
+    /** Another transaction holds the node group: nothing was tried, try again shortly. */
+    HELD
+  }
+
   /**
-   * Reserves {@code want} inside the caller's transaction without waiting: a node group another
-   * transaction holds counts as taken. For a row decided again after its batch reserved the rest:
-   * the batch holds node groups already, and waiting now for one out of their order could close a
-   * cycle with another batch (PostgreSQL would end one with a deadlock, failing all its creations);
-   * the row is decided again instead, elsewhere.
-   *
-   * @return the node group when it had no room or was held; empty when the room is reserved
+   * Reserves {@code want} inside the caller's transaction without waiting for a node group another
+   * transaction holds. For a row decided again after its batch reserved the rest: the batch holds
+   * node groups already, and waiting now for one out of their order could close a cycle with
+   * another batch (PostgreSQL would end one with a deadlock, failing all its creations). The caller
+   * tries again a little later instead, holding no lock it waits for.
    */
-  public Uni<Set<Placement>> reserveWithoutWaiting(SqlConnection tx, Want want) {
+  public Uni<Attempt> reserveWithoutWaiting(SqlConnection tx, Want want) {
     return tx.preparedQuery(TRY_LOCK)
         .execute(
             Tuple.of(UUID.fromString(want.placement().clusterId()), want.placement().nodeGroup()))
         .flatMap(
             held ->
                 held.rowCount() == 0
-                    ? Uni.createFrom().item(Set.of(want.placement()))
-                    : reserveAll(tx, List.of(want)));
+                    ? Uni.createFrom().item(Attempt.HELD)
+                    : reserveAll(tx, List.of(want))
+                        .map(lost -> lost.isEmpty() ? Attempt.RESERVED : Attempt.NO_ROOM));
   }
 
   /**
