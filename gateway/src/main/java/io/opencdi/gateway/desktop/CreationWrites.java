@@ -60,12 +60,6 @@ final class CreationWrites {
     this.decisions = decisions;
   }
 
-  /** How long a re-decided row pauses before it tries a held node group again. */
-  private static final java.time.Duration HELD_PAUSE = java.time.Duration.ofMillis(5);
-
-  /** How often one creation tries held node groups again before it counts them as taken. */
-  private static final int MAX_HELD_WAITS = 100;
-
   // ---- in the transaction ----
 
   /**
@@ -94,7 +88,7 @@ final class CreationWrites {
                           Multi.createFrom()
                               .iterable(losers)
                               .onItem()
-                              .transformToUniAndConcatenate(i -> decideAlone(tx, i, 2, 0))
+                              .transformToUniAndConcatenate(i -> decideAlone(tx, i, 2))
                               .collect()
                               .last())
                   .replaceWithVoid();
@@ -105,7 +99,7 @@ final class CreationWrites {
    * Decides a row that lost its node group again, alone, and reserves its room; refused once its
    * attempts reach the engine's maximum.
    */
-  private Uni<Void> decideAlone(SqlConnection tx, Item item, int attempt, int waits) {
+  private Uni<Void> decideAlone(SqlConnection tx, Item item, int attempt) {
     Decision decision = placement.decide(item.reservationId(), item.request, Optional.empty());
     if (!(decision instanceof Decision.Scheduled scheduled)) {
       item.refusal = decisions.unschedulable(item, decision);
@@ -114,10 +108,11 @@ final class CreationWrites {
     item.place(
         scheduled,
         DesktopRequests.summary(scheduled, decisions.clusterName(scheduled.placement())));
-    return reserveAlone(tx, item, waits)
+    return reservations
+        .reserveAll(tx, List.of(item.want()))
         .flatMap(
-            outcome -> {
-              if (outcome.attempt() == Reservations.Attempt.RESERVED) {
+            lost -> {
+              if (lost.isEmpty()) {
                 return Uni.createFrom().voidItem();
               }
               Placement taken = item.placement;
@@ -132,31 +127,8 @@ final class CreationWrites {
               }
               return placement
                   .refresh(UUID.fromString(taken.clusterId()))
-                  .flatMap(v -> decideAlone(tx, item, attempt + 1, outcome.waits()));
+                  .flatMap(v -> decideAlone(tx, item, attempt + 1));
             });
-  }
-
-  /** What reserving one re-decided row came to, and how often it waited for a held group. */
-  private record Alone(Reservations.Attempt attempt, int waits) {}
-
-  /**
-   * Reserves a re-decided row's room; while another batch holds its node group (it commits within
-   * milliseconds) it tries again every {@link #HELD_PAUSE}, at most {@link #MAX_HELD_WAITS} times
-   * per creation, and then counts the group as taken. No lock is waited for meanwhile.
-   */
-  private Uni<Alone> reserveAlone(SqlConnection tx, Item item, int waits) {
-    return reservations
-        .reserveWithoutWaiting(tx, item.want())
-        .flatMap(
-            attempt ->
-                attempt != Reservations.Attempt.HELD || waits >= MAX_HELD_WAITS
-                    ? Uni.createFrom().item(new Alone(attempt, waits))
-                    : Uni.createFrom()
-                        .voidItem()
-                        .onItem()
-                        .delayIt()
-                        .by(HELD_PAUSE)
-                        .flatMap(v -> reserveAlone(tx, item, waits + 1)));
   }
 
   /**

@@ -45,10 +45,6 @@ public class Reservations {
           + " and memory_mib - external_memory_mib - used_memory_mib >= ?2"
           + " and max_desktops - used_desktops >= 1";
 
-  private static final String TRY_LOCK =
-      "select 1 from node_group where cluster_id = $1 and name = $2"
-          + " for no key update skip locked";
-
   /** Room one desktop takes on one node group. */
   public record Want(Placement placement, long cpuMillis, long memoryMiB) {}
 
@@ -67,35 +63,6 @@ public class Reservations {
         .setParameter(4, placement.nodeGroup())
         .executeUpdate()
         .map(updated -> updated == 1);
-  }
-
-  /** What {@link #reserveWithoutWaiting} found. */
-  public enum Attempt {
-    /** The room is reserved. */
-    RESERVED,
-    /** The node group has no room for it. */
-    NO_ROOM,
-    /** Another transaction holds the node group: nothing was tried, try again shortly. */
-    HELD
-  }
-
-  /**
-   * Reserves {@code want} inside the caller's transaction without waiting for a node group another
-   * transaction holds. For a row decided again after its batch reserved the rest: the batch holds
-   * node groups already, and waiting now for one out of their order could close a cycle with
-   * another batch (PostgreSQL would end one with a deadlock, failing all its creations). The caller
-   * tries again a little later instead, holding no lock it waits for.
-   */
-  public Uni<Attempt> reserveWithoutWaiting(SqlConnection tx, Want want) {
-    return tx.preparedQuery(TRY_LOCK)
-        .execute(
-            Tuple.of(UUID.fromString(want.placement().clusterId()), want.placement().nodeGroup()))
-        .flatMap(
-            held ->
-                held.rowCount() == 0
-                    ? Uni.createFrom().item(Attempt.HELD)
-                    : reserveAll(tx, List.of(want))
-                        .map(lost -> lost.isEmpty() ? Attempt.RESERVED : Attempt.NO_ROOM));
   }
 
   /**

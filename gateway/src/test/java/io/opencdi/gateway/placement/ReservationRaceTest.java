@@ -65,47 +65,6 @@ class ReservationRaceTest {
         .atMost(Duration.ofSeconds(30));
   }
 
-  /**
-   * A row decided again after its batch reserved the rest does not wait for a node group another
-   * batch holds (which could close a deadlock between the two): it hears at once that the group is
-   * held, and once the group is free it gets its room.
-   */
-  @Test
-  void aRowDecidedAgainDoesNotWaitForANodeGroupAnotherBatchHolds() {
-    Placement group = new Placement(cluster.toString(), "ng");
-    Reservations.Want want = new Reservations.Want(group, 2000, 1024);
-    Reservations.Attempt whileHeld =
-        pool.withTransaction(
-                holder ->
-                    holder
-                        .preparedQuery(
-                            "select 1 from node_group where cluster_id = $1 for no key update")
-                        .execute(Tuple.of(cluster))
-                        .flatMap(
-                            locked ->
-                                pool.withTransaction(
-                                    tx -> reservations.reserveWithoutWaiting(tx, want))))
-            .await()
-            .atMost(Duration.ofSeconds(10));
-    assertThat(whileHeld)
-        .as("held by another transaction: said at once")
-        .isEqualTo(Reservations.Attempt.HELD);
-    Reservations.Attempt free =
-        pool.withTransaction(tx -> reservations.reserveWithoutWaiting(tx, want))
-            .await()
-            .atMost(Duration.ofSeconds(10));
-    assertThat(free).as("free again: reserved").isEqualTo(Reservations.Attempt.RESERVED);
-    assertThat(
-            pool.preparedQuery("select used_desktops from node_group where cluster_id = $1")
-                .execute(Tuple.of(cluster))
-                .await()
-                .atMost(Duration.ofSeconds(10))
-                .iterator()
-                .next()
-                .getInteger(0))
-        .isEqualTo(1);
-  }
-
   @Test
   void theConditionalReservationGrantsExactlyTheRoomThereIs() {
     Placement group = new Placement(cluster.toString(), "ng");
