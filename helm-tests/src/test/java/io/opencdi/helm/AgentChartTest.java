@@ -54,27 +54,11 @@ class AgentChartTest {
 
   @Test
   void aKarmadaMembersAgentServesTunnelsOnly() {
-    Map<String, String> tunnelOnly =
-        env(
-            Charts.render(AGENT, KARMADA_MEMBER)
-                .one(Deployment.class)
-                .getSpec()
-                .getTemplate()
-                .getSpec()
-                .getContainers()
-                .get(0));
+    Map<String, String> tunnelOnly = agentEnv(KARMADA_MEMBER);
     assertThat(tunnelOnly)
         .containsEntry("OPENCDI_AGENT_TUNNEL_ONLY", "true")
         .containsEntry("OPENCDI_AGENT_KUBERNETES_CLUSTER_NAME", "kmd-fra");
-    Map<String, String> full =
-        env(
-            Charts.render(AGENT, MEMBER)
-                .one(Deployment.class)
-                .getSpec()
-                .getTemplate()
-                .getSpec()
-                .getContainers()
-                .get(0));
+    Map<String, String> full = agentEnv(MEMBER);
     assertThat(full).doesNotContainKey("OPENCDI_AGENT_TUNNEL_ONLY");
   }
 
@@ -360,16 +344,7 @@ class AgentChartTest {
                     .extracting(p -> p.getPort().getIntVal())
                     .containsExactly(5901, 5910, 5911));
     assertThat(egressPorts(policy(r, Charts.NAMESPACE))).contains(5901, 5910, 5911);
-    assertThat(
-            env(
-                Charts.render(AGENT, MEMBER)
-                    .one(Deployment.class)
-                    .getSpec()
-                    .getTemplate()
-                    .getSpec()
-                    .getContainers()
-                    .get(0)))
-        .doesNotContainKey("OPENCDI_AGENT_KUBERNETES_SOUND_FROM");
+    assertThat(agentEnv(MEMBER)).doesNotContainKey("OPENCDI_AGENT_KUBERNETES_SOUND_FROM");
   }
 
   @Test
@@ -445,6 +420,18 @@ class AgentChartTest {
         .flatMap(e -> e.getPorts().stream())
         .map(p -> p.getPort().getIntVal())
         .collect(Collectors.toSet());
+  }
+
+  /** The agent container's plain environment as {@code valuesFile} renders it. */
+  private static Map<String, String> agentEnv(String valuesFile) {
+    return env(
+        Charts.render(AGENT, valuesFile)
+            .one(Deployment.class)
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .get(0));
   }
 
   private static Map<String, String> env(Container c) {

@@ -225,11 +225,7 @@ public class AgentEndpoint {
             hello.joinTokens(),
             claimsUnregistered(link))
         .onFailure(AgentInventory.ClusterRefused.class)
-        .call(
-            e -> {
-              refusals.refused(link.agentName(), "hello", e.getMessage());
-              return close(connection, CloseCodes.FORBIDDEN, e.getMessage());
-            })
+        .call(e -> refuseHello(connection, link, e))
         .flatMap(
             clusters -> {
               links.registered(connection.id(), hello.runtime(), clusters, false);
@@ -269,6 +265,12 @@ public class AgentEndpoint {
         .replaceWithVoid();
   }
 
+  /** A Hello that may not take its clusters: counted, and the link closed with 4403. */
+  private Uni<Void> refuseHello(WebSocketConnection connection, AgentLinks.Link link, Throwable e) {
+    refusals.refused(link.agentName(), "hello", e.getMessage());
+    return close(connection, CloseCodes.FORBIDDEN, e.getMessage());
+  }
+
   /**
    * The Hello of a tunnel-only agent in a member cluster Karmada commands (ADR 0048): its clusters
    * get this link for tunnels, live queries and snapshot commands, and nothing the agent says of
@@ -279,11 +281,7 @@ public class AgentEndpoint {
     return inventory
         .registerTunnels(link.agentId(), names, hello.joinTokens())
         .onFailure(AgentInventory.ClusterRefused.class)
-        .call(
-            e -> {
-              refusals.refused(link.agentName(), "hello", e.getMessage());
-              return close(connection, CloseCodes.FORBIDDEN, e.getMessage());
-            })
+        .call(e -> refuseHello(connection, link, e))
         .flatMap(
             clusters -> {
               links.registered(connection.id(), hello.runtime(), clusters, true);

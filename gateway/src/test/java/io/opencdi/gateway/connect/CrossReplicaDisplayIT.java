@@ -22,7 +22,6 @@ import io.restassured.path.json.JsonPath;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -141,22 +140,24 @@ class CrossReplicaDisplayIT {
   @Test
   void aViewerOnTheReplicaWithoutTheAgentsLinkDrawsTheDesktop() throws Exception {
     // The ticket is taken on A; the load balancer sends the viewer's WebSocket to B.
-    String fromA = ticketAt(a);
-    try (DisplayClient viewer = DisplayClient.open(onReplica(fromA, b), origin(b), "binary")) {
+    String fromA = a.displayTicket(alice, desktop);
+    try (DisplayClient viewer = DisplayClient.open(b.routed(fromA), b.origin(), "binary")) {
       Rfb.ServerInit init = Rfb.handshake(viewer);
       assertThat(init.width()).as(b::log).isEqualTo(Xvnc.WIDTH);
       assertThat(init.height()).isEqualTo(Xvnc.HEIGHT);
       assertThat(Rfb.requestFullUpdate(viewer, init)).as("FramebufferUpdate").isZero();
     }
     // Both halves on B: ticket and viewer.
-    try (DisplayClient viewer = DisplayClient.open(ticketAt(b), origin(b), "binary")) {
+    try (DisplayClient viewer =
+        DisplayClient.open(b.displayTicket(alice, desktop), b.origin(), "binary")) {
       Rfb.ServerInit init = Rfb.handshake(viewer);
       assertThat(Rfb.requestFullUpdate(viewer, init)).isZero();
     }
     // And the replica with the link still serves its own viewers.
-    try (DisplayClient viewer = DisplayClient.open(ticketAt(b), Map.of(), "binary")) {
-      String onA = onReplica(ticketAt(a), a);
-      try (DisplayClient second = DisplayClient.open(onA, origin(a), "binary")) {
+    try (DisplayClient viewer =
+        DisplayClient.open(b.displayTicket(alice, desktop), Map.of(), "binary")) {
+      String onA = a.routed(a.displayTicket(alice, desktop));
+      try (DisplayClient second = DisplayClient.open(onA, a.origin(), "binary")) {
         assertThat(Rfb.handshake(second).width()).isEqualTo(Xvnc.WIDTH);
       }
       assertThat(Rfb.handshake(viewer).width()).isEqualTo(Xvnc.WIDTH);
@@ -165,13 +166,13 @@ class CrossReplicaDisplayIT {
 
   @Test
   void aTicketUsedOnOneReplicaIsRefusedOnTheOther() throws Exception {
-    String url = ticketAt(a);
-    try (DisplayClient viewer = DisplayClient.open(onReplica(url, b), origin(b), "binary")) {
+    String url = a.displayTicket(alice, desktop);
+    try (DisplayClient viewer = DisplayClient.open(b.routed(url), b.origin(), "binary")) {
       Rfb.handshake(viewer);
     }
     for (GatewayProcess replica : List.of(a, b)) {
       try (DisplayClient replay =
-          DisplayClient.open(onReplica(url, replica), origin(replica), "binary")) {
+          DisplayClient.open(replica.routed(url), replica.origin(), "binary")) {
         assertThat(replay.closeCode(WAIT)).isEqualTo(DisplayCloseCodes.TICKET_USED);
       }
     }
@@ -185,8 +186,8 @@ class CrossReplicaDisplayIT {
   @Test
   void aForgedDialBackWithTheTunnelIdIsRefusedAndTheViewerStillConnects() throws Exception {
     try (Connection listener = listen()) {
-      String url = onReplica(ticketAt(a), b);
-      try (DisplayClient viewer = DisplayClient.open(url, origin(b), "binary")) {
+      String url = b.routed(a.displayTicket(alice, desktop));
+      try (DisplayClient viewer = DisplayClient.open(url, b.origin(), "binary")) {
         String tunnelId = null;
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (tunnelId == null && System.nanoTime() < deadline) {
@@ -268,7 +269,8 @@ class CrossReplicaDisplayIT {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
     // Nothing changed: the desktop still connects.
-    try (DisplayClient viewer = DisplayClient.open(ticketAt(b), origin(b), "binary")) {
+    try (DisplayClient viewer =
+        DisplayClient.open(b.displayTicket(alice, desktop), b.origin(), "binary")) {
       assertThat(Rfb.handshake(viewer).width()).isEqualTo(Xvnc.WIDTH);
     }
   }
@@ -337,7 +339,7 @@ class CrossReplicaDisplayIT {
     String url =
         runAt(a.port(), alice, "connect", "ConnectDesktop", "id", id)
             .getString("data.connectDesktop.url");
-    return DisplayClient.open(onReplica(url, replica), origin(replica), "binary");
+    return DisplayClient.open(replica.routed(url), replica.origin(), "binary");
   }
 
   private void holdOn(String id, DisplayClient display, String viewer) throws Exception {
@@ -354,22 +356,5 @@ class CrossReplicaDisplayIT {
 
   private String stateOf(String id) {
     return runAt(b.port(), alice, "desktops", "Desktop", "id", id).getString("data.desktop.state");
-  }
-
-  private String ticketAt(GatewayProcess replica) {
-    JsonPath r = runAt(replica.port(), alice, "connect", "ConnectDesktop", "id", desktop);
-    String url = r.getString("data.connectDesktop.url");
-    assertThat(url).as(r.prettify()).isNotNull();
-    return url;
-  }
-
-  /** The same URL as a load balancer would route it: to {@code replica}. */
-  private static String onReplica(String url, GatewayProcess replica) {
-    URI u = URI.create(url);
-    return "ws://localhost:" + replica.port() + u.getRawPath();
-  }
-
-  private static String origin(GatewayProcess replica) {
-    return "http://localhost:" + replica.port();
   }
 }

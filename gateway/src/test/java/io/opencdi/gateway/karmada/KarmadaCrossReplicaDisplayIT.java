@@ -14,7 +14,6 @@ import io.opencdi.gateway.testing.GatewayProcess;
 import io.opencdi.gateway.testing.Rfb;
 import io.opencdi.gateway.testing.Xvnc;
 import io.restassured.path.json.JsonPath;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -143,7 +142,7 @@ class KarmadaCrossReplicaDisplayIT {
   void aViewerOnTheReplicaWithoutTheMembersLinkDrawsTheKarmadaDesktop() throws Exception {
     // The ticket is taken on A; the load balancer sends the viewer's WebSocket to B.
     try (DisplayClient viewer =
-        DisplayClient.open(onReplica(ticketAt(a), b), origin(b), "binary")) {
+        DisplayClient.open(b.routed(a.displayTicket(alice, desktop)), b.origin(), "binary")) {
       Rfb.ServerInit init = Rfb.handshake(viewer);
       assertThat(init.width()).as(b::log).isEqualTo(Xvnc.WIDTH);
       assertThat(Rfb.requestFullUpdate(viewer, init)).as("FramebufferUpdate").isZero();
@@ -151,27 +150,10 @@ class KarmadaCrossReplicaDisplayIT {
     // Both halves on B, and on A, which holds the link.
     for (GatewayProcess replica : List.of(b, a)) {
       try (DisplayClient viewer =
-          DisplayClient.open(ticketAt(replica), origin(replica), "binary")) {
+          DisplayClient.open(replica.displayTicket(alice, desktop), replica.origin(), "binary")) {
         Rfb.ServerInit init = Rfb.handshake(viewer);
         assertThat(Rfb.requestFullUpdate(viewer, init)).isZero();
       }
     }
-  }
-
-  private String ticketAt(GatewayProcess replica) {
-    JsonPath r = runAt(replica.port(), alice, "connect", "ConnectDesktop", "id", desktop);
-    String url = r.getString("data.connectDesktop.url");
-    assertThat(url).as(r.prettify()).isNotNull();
-    return url;
-  }
-
-  /** The same URL as a load balancer would route it: to {@code replica}. */
-  private static String onReplica(String url, GatewayProcess replica) {
-    URI u = URI.create(url);
-    return "ws://localhost:" + replica.port() + u.getRawPath();
-  }
-
-  private static String origin(GatewayProcess replica) {
-    return "http://localhost:" + replica.port();
   }
 }

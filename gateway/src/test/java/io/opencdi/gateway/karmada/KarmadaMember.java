@@ -43,25 +43,22 @@ final class KarmadaMember implements AutoCloseable {
    * joinToken}, whose desktops' displays are on {@code displayPort} of this host.
    */
   Map<String, String> agentSettings(String joinToken, int displayPort) {
-    return Map.of(
-        "opencdi.agent.runtime",
-        "kubernetes",
-        "opencdi.agent.tunnel-only",
-        "true",
-        "opencdi.agent.join-tokens",
-        joinToken,
-        "opencdi.agent.kubernetes.cluster-name",
-        cluster,
-        "opencdi.agent.kubernetes.namespace",
-        NS,
-        "opencdi.agent.kubernetes.display-port",
-        Integer.toString(displayPort),
-        "kubernetes.master",
-        k8s.url(),
-        "kubernetes.auth.tryKubeConfig",
-        "false",
-        "kubernetes.auth.tryServiceAccount",
-        "false");
+    Map<String, String> settings = new java.util.HashMap<>(k8s.clientProperties());
+    settings.putAll(
+        Map.of(
+            "opencdi.agent.runtime",
+            "kubernetes",
+            "opencdi.agent.tunnel-only",
+            "true",
+            "opencdi.agent.join-tokens",
+            joinToken,
+            "opencdi.agent.kubernetes.cluster-name",
+            cluster,
+            "opencdi.agent.kubernetes.namespace",
+            NS,
+            "opencdi.agent.kubernetes.display-port",
+            Integer.toString(displayPort)));
+    return settings;
   }
 
   /**

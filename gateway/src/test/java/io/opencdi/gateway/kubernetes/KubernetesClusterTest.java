@@ -95,19 +95,16 @@ class KubernetesClusterTest {
    * fabric8's own system properties as an operator would (no kubeconfig, no service account).
    */
   private Map<String, String> agentSettings(String clusterName) {
-    return Map.of(
-        "opencdi.agent.runtime",
-        "kubernetes",
-        "opencdi.agent.kubernetes.cluster-name",
-        clusterName,
-        "opencdi.agent.kubernetes.namespace",
-        NS,
-        "kubernetes.master",
-        k8s.url(),
-        "kubernetes.auth.tryKubeConfig",
-        "false",
-        "kubernetes.auth.tryServiceAccount",
-        "false");
+    Map<String, String> settings = new java.util.HashMap<>(k8s.clientProperties());
+    settings.putAll(
+        Map.of(
+            "opencdi.agent.runtime",
+            "kubernetes",
+            "opencdi.agent.kubernetes.cluster-name",
+            clusterName,
+            "opencdi.agent.kubernetes.namespace",
+            NS));
+    return settings;
   }
 
   static ConditionFactory eventually() {

@@ -102,6 +102,25 @@ public final class GatewayProcess implements AutoCloseable {
     return port;
   }
 
+  /** The display URL of a ticket for {@code desktopId}, asked of this replica as {@code token}. */
+  public String displayTicket(String token, String desktopId) {
+    io.restassured.path.json.JsonPath r =
+        GraphQL.runAt(port, token, "connect", "ConnectDesktop", "id", desktopId);
+    String url = r.getString("data.connectDesktop.url");
+    org.assertj.core.api.Assertions.assertThat(url).as(r.prettify()).isNotNull();
+    return url;
+  }
+
+  /** {@code url} as a load balancer would route it: to this replica. */
+  public String routed(String url) {
+    return "ws://localhost:" + port + java.net.URI.create(url).getRawPath();
+  }
+
+  /** The Origin a page this replica served sends. */
+  public String origin() {
+    return "http://localhost:" + port;
+  }
+
   /** Waits until the replica answers its readiness check. */
   public GatewayProcess awaitReady(Duration timeout) throws InterruptedException {
     HttpClient http = HttpClient.newHttpClient();

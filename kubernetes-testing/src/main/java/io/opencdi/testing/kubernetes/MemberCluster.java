@@ -76,6 +76,20 @@ public final class MemberCluster implements AutoCloseable {
     return server.url();
   }
 
+  /**
+   * The system properties that point a process's fabric8 client at this server, as an operator
+   * would (no kubeconfig, no service account).
+   */
+  public java.util.Map<String, String> clientProperties() {
+    return java.util.Map.of(
+        "kubernetes.master",
+        url(),
+        "kubernetes.auth.tryKubeConfig",
+        "false",
+        "kubernetes.auth.tryServiceAccount",
+        "false");
+  }
+
   public String namespace() {
     return namespace;
   }
