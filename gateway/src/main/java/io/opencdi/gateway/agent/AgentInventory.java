@@ -71,18 +71,29 @@ public class AgentInventory {
     Set<String> hashes =
         joinTokens.stream().map(AgentTokens::hash).collect(Collectors.toUnmodifiableSet());
     Joining joining = new Joining(hashes, claimsUnregistered);
-    // One Hello of an agent at a time: an agent that reconnects while its previous Hello is still
-    // being written would otherwise insert the same clusters twice (unique violations, deadlocks).
+    return helloTransaction(
+        agentId, clusters, (s, r) -> upsert(s, agentId, runtime, r, true, joining, linkId));
+  }
+
+  /**
+   * Applies {@code each} to every item of one Hello, one after another, in one transaction, and
+   * maps the clusters by name. One Hello of an agent at a time: an agent that reconnects while its
+   * previous Hello is still being written would otherwise insert the same clusters twice (unique
+   * violations, deadlocks).
+   */
+  private <T> Uni<Map<String, UUID>> helloTransaction(
+      UUID agentId,
+      List<T> items,
+      java.util.function.BiFunction<Mutiny.Session, T, Uni<ClusterEntity>> each) {
     return db.transaction(
         s ->
             Db.lockUntilCommit(s, "opencdi.agent-hello." + agentId)
                 .chain(
                     () ->
                         Multi.createFrom()
-                            .iterable(clusters)
+                            .iterable(items)
                             .onItem()
-                            .transformToUniAndConcatenate(
-                                r -> upsert(s, agentId, runtime, r, true, joining, linkId))
+                            .transformToUniAndConcatenate(item -> each.apply(s, item))
                             .collect()
                             .asMap(c -> c.name, c -> c.id)));
   }
@@ -99,17 +110,7 @@ public class AgentInventory {
       UUID agentId, List<String> names, List<String> joinTokens) {
     Set<String> hashes =
         joinTokens.stream().map(AgentTokens::hash).collect(Collectors.toUnmodifiableSet());
-    return db.transaction(
-        s ->
-            Db.lockUntilCommit(s, "opencdi.agent-hello." + agentId)
-                .chain(
-                    () ->
-                        Multi.createFrom()
-                            .iterable(names)
-                            .onItem()
-                            .transformToUniAndConcatenate(n -> tunnel(s, agentId, n, hashes))
-                            .collect()
-                            .asMap(c -> c.name, c -> c.id)));
+    return helloTransaction(agentId, names, (s, n) -> tunnel(s, agentId, n, hashes));
   }
 
   private Uni<ClusterEntity> tunnel(

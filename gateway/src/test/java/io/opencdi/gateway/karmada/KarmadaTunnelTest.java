@@ -278,15 +278,20 @@ class KarmadaTunnelTest {
         .orElse(null);
   }
 
+  /** An agent of {@code token} says {@code hello}: the gateway closes the link with 4403. */
+  private void assertHelloRefused(String token, Hello hello) throws Exception {
+    try (RawAgent raw = RawAgent.connect(base.getPort(), token)) {
+      raw.send(hello);
+      eventually().until(() -> raw.closeCode() != null);
+      assertThat(raw.closeCode()).isEqualTo(CloseCodes.FORBIDDEN);
+    }
+  }
+
   @Test
   void aTunnelOnlyAgentTakesAKarmadaClusterOnlyWithItsJoinTokenAndOnlyOnce() throws Exception {
     String intruder = newAgent("intruder-" + n);
     // Without the cluster's join token: refused, nothing written.
-    try (RawAgent raw = RawAgent.connect(base.getPort(), intruder)) {
-      raw.send(tunnelHello(member, List.of()));
-      eventually().until(() -> raw.closeCode() != null);
-      assertThat(raw.closeCode()).isEqualTo(CloseCodes.FORBIDDEN);
-    }
+    assertHelloRefused(intruder, tunnelHello(member, List.of()));
     assertThat(tunnelAgentOf(member)).isNull();
     // A cluster an agent serves is no Karmada cluster: a tunnel-only Hello cannot take its tunnels.
     String owner = newAgent("owner-" + n);
@@ -302,26 +307,19 @@ class KarmadaTunnelTest {
               List.of(),
               List.of(ownedJoin)));
       eventually().until(() -> !full.received(Welcome.class).isEmpty());
-      try (RawAgent raw = RawAgent.connect(base.getPort(), intruder)) {
-        raw.send(tunnelHello(owned, List.of(joinToken(member))));
-        eventually().until(() -> raw.closeCode() != null);
-        assertThat(raw.closeCode()).isEqualTo(CloseCodes.FORBIDDEN);
-      }
+      assertHelloRefused(intruder, tunnelHello(owned, List.of(joinToken(member))));
     }
     // The full agent Hello with a Karmada cluster's token cannot take the cluster either.
     String token = joinToken(member);
-    try (RawAgent raw = RawAgent.connect(base.getPort(), intruder)) {
-      raw.send(
-          new Hello(
-              ProtocolVersion.CURRENT,
-              "intruder",
-              "simulated",
-              List.of(RawAgent.cluster(member, REGION, 1)),
-              List.of(),
-              List.of(token)));
-      eventually().until(() -> raw.closeCode() != null);
-      assertThat(raw.closeCode()).isEqualTo(CloseCodes.FORBIDDEN);
-    }
+    assertHelloRefused(
+        intruder,
+        new Hello(
+            ProtocolVersion.CURRENT,
+            "intruder",
+            "simulated",
+            List.of(RawAgent.cluster(member, REGION, 1)),
+            List.of(),
+            List.of(token)));
     assertThat(cluster(member)).containsEntry("runtime", "karmada");
 
     // The member's own agent joins with the token; nobody takes the cluster's tunnels after it.
@@ -336,11 +334,7 @@ class KarmadaTunnelTest {
     assertThat(joined).isNotNull();
     JsonPath again = run(admin, "clusters", "RegisterCluster", "name", member);
     assertThat(errorCode(again)).isEqualTo("CONFLICT");
-    try (RawAgent raw = RawAgent.connect(base.getPort(), intruder)) {
-      raw.send(tunnelHello(member, List.of(token)));
-      eventually().until(() -> raw.closeCode() != null);
-      assertThat(raw.closeCode()).isEqualTo(CloseCodes.FORBIDDEN);
-    }
+    assertHelloRefused(intruder, tunnelHello(member, List.of(token)));
     assertThat(tunnelAgentOf(member)).isEqualTo(joined);
   }
 
